@@ -1,0 +1,113 @@
+import { CommissionLine, type CommissionLineProps } from './commission-line.value-object';
+import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
+
+/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
+function expectDomainError(fn: () => unknown, code: string): DomainError {
+  try {
+    fn();
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    expect(e.code).toBe(code);
+    return e;
+  }
+  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
+}
+
+const valid: CommissionLineProps = {
+  reference: 'ORD-1',
+  amountMinor: 1000,
+  description: 'Order 1 commission',
+};
+
+describe('CommissionLine.create', () => {
+  it('creates a line with Money in the payment currency', () => {
+    const line = CommissionLine.create(valid, 'COP');
+    expect(line.reference).toBe('ORD-1');
+    expect(line.amount.amountMinor).toBe(1000);
+    expect(line.amount.currency).toBe('COP');
+    expect(line.description).toBe('Order 1 commission');
+    expect(line.toProps()).toEqual(valid);
+  });
+
+  it('trims reference and description', () => {
+    const line = CommissionLine.create(
+      { reference: '  ORD-1 ', amountMinor: 1, description: '  x  ' },
+      'USD',
+    );
+    expect(line.reference).toBe('ORD-1');
+    expect(line.description).toBe('x');
+  });
+
+  it.each([
+    ['a single character', 'R'],
+    ['exactly 100 characters', 'r'.repeat(100)],
+    ['100 astral characters (code points, not UTF-16 units)', '😀'.repeat(100)],
+  ])('accepts a reference of %s', (_label, reference) => {
+    expect(CommissionLine.create({ ...valid, reference }, 'USD').reference).toBe(reference);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['101 characters', 'r'.repeat(101)],
+    ['101 astral characters', '😀'.repeat(101)],
+    ['not a string', 42 as unknown as string],
+    ['missing', undefined as unknown as string],
+  ])('rejects a reference that is %s', (_label, reference) => {
+    expectDomainError(
+      () => CommissionLine.create({ ...valid, reference }, 'USD'),
+      ErrorCodes.LINE_INVALID_REFERENCE,
+    );
+  });
+
+  it.each([
+    ['empty', ''],
+    ['exactly 500 characters', 'd'.repeat(500)],
+    ['500 characters surrounded by spaces', `  ${'d'.repeat(500)}  `],
+  ])('accepts a description that is %s', (_label, description) => {
+    expect(CommissionLine.create({ ...valid, description }, 'USD').description).toBe(description.trim());
+  });
+
+  it.each([
+    ['501 characters', 'd'.repeat(501)],
+    ['not a string', 7 as unknown as string],
+    ['null', null as unknown as string],
+  ])('rejects a description that is %s', (_label, description) => {
+    expectDomainError(
+      () => CommissionLine.create({ ...valid, description }, 'USD'),
+      ErrorCodes.LINE_INVALID_DESCRIPTION,
+    );
+  });
+
+  it.each([0, -0, -1, -1000])('rejects non-positive amount %p', (amountMinor) => {
+    expectDomainError(
+      () => CommissionLine.create({ ...valid, amountMinor }, 'USD'),
+      ErrorCodes.LINE_NON_POSITIVE_AMOUNT,
+    );
+  });
+
+  it.each([1.5, NaN, Infinity, Number.MAX_SAFE_INTEGER + 1, '10' as unknown as number])(
+    'rejects invalid amount %p via Money',
+    (amountMinor) => {
+      expectDomainError(
+        () => CommissionLine.create({ ...valid, amountMinor }, 'USD'),
+        ErrorCodes.MONEY_INVALID_AMOUNT,
+      );
+    },
+  );
+
+  it('accepts the smallest and largest amounts', () => {
+    expect(CommissionLine.create({ ...valid, amountMinor: 1 }, 'USD').amount.amountMinor).toBe(1);
+    expect(
+      CommissionLine.create({ ...valid, amountMinor: Number.MAX_SAFE_INTEGER }, 'USD').amount.amountMinor,
+    ).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('rejects an unknown currency', () => {
+    expectDomainError(() => CommissionLine.create(valid, 'EURO'), ErrorCodes.MONEY_UNKNOWN_CURRENCY);
+  });
+
+  it('is immutable', () => {
+    expect(Object.isFrozen(CommissionLine.create(valid, 'USD'))).toBe(true);
+  });
+});

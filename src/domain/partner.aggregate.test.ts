@@ -1,0 +1,307 @@
+import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
+import { Partner, type PartnerSnapshot, PayoutAccount } from './partner.aggregate';
+
+/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
+function expectDomainError(fn: () => unknown, code: string): DomainError {
+  try {
+    fn();
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    expect(e.code).toBe(code);
+    return e;
+  }
+  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
+}
+
+const T0 = new Date('2024-01-01T00:00:00.000Z');
+const T1 = new Date('2024-02-01T00:00:00.000Z');
+
+/** Independent reference implementation (BigInt) to cross-check the chunked mod-97. */
+const ibanMod97 = (iban: string): bigint => {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  const numeric = [...rearranged].map((c) => (/[A-Z]/.test(c) ? String(c.charCodeAt(0) - 55) : c)).join('');
+  return BigInt(numeric) % 97n;
+};
+
+describe('PayoutAccount', () => {
+  it.each([
+    ['GB82 WEST 1234 5698 7654 32', 'GB82WEST12345698765432'],
+    ['DE89370400440532013000', 'DE89370400440532013000'],
+    ['de89 3704 0044 0532 0130 00', 'DE89370400440532013000'],
+    ['NL91ABNA0417164300', 'NL91ABNA0417164300'],
+    ['NO9386011117947', 'NO9386011117947'], // 15 chars, the shortest IBAN
+    ['MT84MALT011000012345MTLCAST001S', 'MT84MALT011000012345MTLCAST001S'],
+    ['LC55HEMM000100010012001200023015', 'LC55HEMM000100010012001200023015'], // 32 chars
+    ['FR14 2004 1010 0505 0001 3M02 606', 'FR1420041010050500013M02606'],
+  ])('accepts IBAN %p', (raw, normalised) => {
+    const account = PayoutAccount.create(raw);
+    expect(account.kind).toBe('IBAN');
+    expect(account.value).toBe(normalised);
+    expect(ibanMod97(normalised)).toBe(1n);
+    expect(account.masked()).toBe(`****${normalised.slice(-4)}`);
+  });
+
+  it.each([
+    ['GB82WEST12345698765433', 'wrong check (last digit changed)'],
+    ['GB83WEST12345698765432', 'wrong check digits'],
+    ['DE89370400440532013001', 'wrong check'],
+    ['GB82WEST', 'too short'],
+    ['AB12', 'too short'],
+    ['NO938601111794', '14 chars'],
+    [`GB82${'1'.repeat(31)}`, '35 chars'],
+    ['GB82-WEST-1234-5698-7654-32', 'dashes are not IBAN separators'],
+    ['GB82WEST1234569876543!', 'illegal character'],
+  ])('rejects IBAN-looking %p (%s)', (raw) => {
+    const e = expectDomainError(() => PayoutAccount.create(raw), ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT);
+    expect(JSON.stringify(e.details ?? {})).not.toContain(raw); // no banking data in error details
+  });
+
+  it('the checksum agrees with the BigInt reference on mutated IBANs', () => {
+    const base = 'GB82WEST12345698765432';
+    for (let i = 4; i < base.length; i++) {
+      const digit = base[i] as string;
+      if (!/\d/.test(digit)) continue;
+      const mutated = base.slice(0, i) + String((Number(digit) + 1) % 10) + base.slice(i + 1);
+      const valid = ibanMod97(mutated) === 1n;
+      if (valid) expect(PayoutAccount.create(mutated).kind).toBe('IBAN');
+      else expectDomainError(() => PayoutAccount.create(mutated), ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT);
+    }
+  });
+
+  it.each([
+    ['123456', '123456'],
+    ['12345678901234567890', '12345678901234567890'],
+    ['123-456-789', '123456789'],
+    [' 0012 3456 78 ', '0012345678'],
+  ])('accepts account number %p', (raw, value) => {
+    const account = PayoutAccount.create(raw);
+    expect(account.kind).toBe('ACCOUNT_NUMBER');
+    expect(account.value).toBe(value);
+    expect(account.masked()).toBe(`****${value.slice(-4)}`);
+  });
+
+  it.each([
+    '12345',
+    '123456789012345678901',
+    '',
+    '   ',
+    'abc123456',
+    '12345a',
+    '12.345.678',
+    'X1234567',
+    42 as unknown as string,
+  ])('rejects %p', (raw) => {
+    expectDomainError(() => PayoutAccount.create(raw), ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT);
+  });
+
+  it('compares by value', () => {
+    expect(
+      PayoutAccount.create('GB82 WEST 1234 5698 7654 32').equals(
+        PayoutAccount.create('GB82WEST12345698765432'),
+      ),
+    ).toBe(true);
+    expect(PayoutAccount.create('123456').equals(PayoutAccount.create('1234567'))).toBe(false);
+  });
+});
+
+const createProps = () => ({
+  id: 'partner-1',
+  name: '  Acme Affiliates  ',
+  email: ' payouts@acme.example.com ',
+  payoutAccount: 'GB82 WEST 1234 5698 7654 32',
+  webhookUrl: 'https://hooks.acme.example.com/payments',
+  now: T0,
+});
+
+describe('Partner.create', () => {
+  it('creates an ACTIVE partner with normalised fields', () => {
+    const partner = Partner.create(createProps());
+    expect(partner.id).toBe('partner-1');
+    expect(partner.status).toBe('ACTIVE');
+    expect(partner.toSnapshot()).toEqual({
+      id: 'partner-1',
+      name: 'Acme Affiliates',
+      email: 'payouts@acme.example.com',
+      payoutAccount: 'GB82WEST12345698765432',
+      webhookUrl: 'https://hooks.acme.example.com/payments',
+      status: 'ACTIVE',
+      createdAt: T0.toISOString(),
+      updatedAt: T0.toISOString(),
+      version: 1,
+    });
+  });
+
+  it('defaults the webhook to null', () => {
+    const { webhookUrl: _omit, ...props } = createProps();
+    expect(Partner.create(props).toSnapshot().webhookUrl).toBeNull();
+    expect(Partner.create({ ...props, webhookUrl: null }).toSnapshot().webhookUrl).toBeNull();
+  });
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['201 characters', 'n'.repeat(201)],
+    ['not a string', undefined as unknown as string],
+  ])('rejects a name that is %s', (_label, name) => {
+    expectDomainError(() => Partner.create({ ...createProps(), name }), ErrorCodes.PARTNER_INVALID_NAME);
+  });
+
+  it('accepts a 200-character name', () => {
+    expect(Partner.create({ ...createProps(), name: 'n'.repeat(200) }).toSnapshot().name).toHaveLength(200);
+  });
+
+  it.each([
+    'a@b.co',
+    'first.last+tag@sub.example.org',
+    "o'brien@example.ie",
+    'USER@EXAMPLE.COM',
+    'x@xn--bcher-kva.example',
+  ])('accepts email %p', (email) => {
+    expect(Partner.create({ ...createProps(), email }).toSnapshot().email).toBe(email);
+  });
+
+  it.each([
+    '',
+    'plain',
+    '@example.com',
+    'user@',
+    'user@localhost',
+    'user@@example.com',
+    'us er@example.com',
+    'user@exa mple.com',
+    '.user@example.com',
+    'user.@example.com',
+    'us..er@example.com',
+    'user@-example.com',
+    'user@example-.com',
+    'user@example..com',
+    `${'a'.repeat(65)}@example.com`,
+    `a@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(63)}.com`,
+    42 as unknown as string,
+  ])('rejects email %p', (email) => {
+    expectDomainError(() => Partner.create({ ...createProps(), email }), ErrorCodes.PARTNER_INVALID_EMAIL);
+  });
+
+  it.each([
+    'http://example.com',
+    'https://example.com:8443/hook?x=1',
+    'https://127.0.0.1/hook',
+    ' https://example.com/h ',
+  ])('accepts webhook %p', (webhookUrl) => {
+    expect(Partner.create({ ...createProps(), webhookUrl }).toSnapshot().webhookUrl).toBe(webhookUrl.trim());
+  });
+
+  it.each([
+    '',
+    'example.com',
+    'ftp://example.com',
+    'javascript:alert(1)',
+    'mailto:a@b.co',
+    'file:///etc/passwd',
+    'https://',
+    'http//x',
+  ])('rejects webhook %p', (webhookUrl) => {
+    expectDomainError(
+      () => Partner.create({ ...createProps(), webhookUrl }),
+      ErrorCodes.PARTNER_INVALID_WEBHOOK_URL,
+    );
+  });
+
+  it('rejects an invalid payout account', () => {
+    expectDomainError(
+      () => Partner.create({ ...createProps(), payoutAccount: 'GB00WEST12345698765432' }),
+      ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT,
+    );
+  });
+});
+
+describe('Partner behaviour', () => {
+  it('updates fields, bumps version and updatedAt', () => {
+    const partner = Partner.create(createProps());
+    partner.update(
+      { name: 'Acme 2', email: 'new@acme.example.com', payoutAccount: '123-456-789', webhookUrl: null },
+      T1,
+    );
+    expect(partner.toSnapshot()).toEqual({
+      id: 'partner-1',
+      name: 'Acme 2',
+      email: 'new@acme.example.com',
+      payoutAccount: '123456789',
+      webhookUrl: null,
+      status: 'ACTIVE',
+      createdAt: T0.toISOString(),
+      updatedAt: T1.toISOString(),
+      version: 2,
+    });
+  });
+
+  it('leaves omitted fields alone and treats an unchanged update as a no-op', () => {
+    const partner = Partner.create(createProps());
+    partner.update({}, T1);
+    partner.update({ name: 'Acme Affiliates', payoutAccount: 'GB82WEST12345698765432' }, T1);
+    expect(partner.toSnapshot().version).toBe(1);
+    expect(partner.toSnapshot().updatedAt).toBe(T0.toISOString());
+  });
+
+  it('validates everything before changing anything', () => {
+    const partner = Partner.create(createProps());
+    const before = partner.toSnapshot();
+    expectDomainError(
+      () => partner.update({ name: 'New', email: 'broken' }, T1),
+      ErrorCodes.PARTNER_INVALID_EMAIL,
+    );
+    expect(partner.toSnapshot()).toEqual(before);
+  });
+
+  it.each([
+    [{ name: '' }, ErrorCodes.PARTNER_INVALID_NAME],
+    [{ payoutAccount: 'nope' }, ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT],
+    [{ webhookUrl: 'ftp://x' }, ErrorCodes.PARTNER_INVALID_WEBHOOK_URL],
+    [{ status: 'DELETED' as 'ACTIVE' }, ErrorCodes.PARTNER_INVALID_STATUS],
+  ])('rejects update %p', (changes, code) => {
+    expectDomainError(() => Partner.create(createProps()).update(changes, T1), code);
+  });
+
+  it('suspension blocks payments; reactivation allows them again', () => {
+    const partner = Partner.create(createProps());
+    expect(() => partner.assertCanReceivePayments()).not.toThrow();
+    partner.update({ status: 'SUSPENDED' }, T1);
+    expect(partner.status).toBe('SUSPENDED');
+    expect(partner.version).toBe(2);
+    const e = expectDomainError(() => partner.assertCanReceivePayments(), ErrorCodes.PARTNER_SUSPENDED);
+    expect(e.details).toEqual({ partnerId: 'partner-1' });
+    partner.activate(T1);
+    expect(partner.status).toBe('ACTIVE');
+    expect(() => partner.assertCanReceivePayments()).not.toThrow();
+    partner.suspend(T1);
+    expect(partner.status).toBe('SUSPENDED');
+    expect(partner.version).toBe(4);
+  });
+
+  it('round-trips through snapshots', () => {
+    const s: PartnerSnapshot = {
+      id: 'p-9',
+      name: 'Zeta',
+      email: 'z@zeta.example',
+      payoutAccount: '0012345678',
+      webhookUrl: null,
+      status: 'SUSPENDED',
+      createdAt: T0.toISOString(),
+      updatedAt: T1.toISOString(),
+      version: 5,
+    };
+    const partner = Partner.fromSnapshot(s);
+    expect(partner.toSnapshot()).toEqual(s);
+    expect(partner.payoutAccount.kind).toBe('ACCOUNT_NUMBER');
+  });
+
+  it('toPublic masks the payout account', () => {
+    const partner = Partner.create(createProps());
+    const pub = partner.toPublic();
+    expect(pub.payoutAccount).toBe('****5432');
+    expect(JSON.stringify(pub)).not.toContain('GB82WEST');
+    const { payoutAccount: _a, ...rest } = pub;
+    const { payoutAccount: _b, ...snapshotRest } = partner.toSnapshot();
+    expect(rest).toEqual(snapshotRest);
+  });
+});

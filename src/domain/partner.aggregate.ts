@@ -1,0 +1,280 @@
+import { DomainError, ErrorCodes } from './domain-error';
+import { codePointLength } from './text-length.util';
+
+export type PartnerStatus = 'ACTIVE' | 'SUSPENDED';
+export const PARTNER_STATUSES: readonly PartnerStatus[] = ['ACTIVE', 'SUSPENDED'];
+
+export interface PartnerSnapshot {
+  id: string;
+  name: string;
+  email: string;
+  payoutAccount: string;
+  webhookUrl: string | null;
+  status: PartnerStatus;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export const PARTNER_NAME_MAX_LENGTH = 200;
+
+/** Bank account a partner is paid into: a checksummed IBAN or a plain domestic account number. */
+export class PayoutAccount {
+  private constructor(
+    readonly value: string,
+    readonly kind: 'IBAN' | 'ACCOUNT_NUMBER',
+  ) {
+    Object.freeze(this);
+  }
+
+  static create(raw: string): PayoutAccount {
+    if (typeof raw !== 'string') throw PayoutAccount.invalid('Payout account must be a string');
+
+    const compact = raw.replace(/\s+/g, '').toUpperCase();
+    // Anything starting like an IBAN must *be* a valid IBAN; a typo must not be silently accepted
+    // as some other kind of account.
+    if (/^[A-Z]{2}\d{2}/.test(compact)) {
+      if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(compact)) {
+        throw PayoutAccount.invalid('IBAN must be 15..34 letters and digits');
+      }
+      if (ibanRemainder(compact) !== 1) throw PayoutAccount.invalid('IBAN checksum is invalid');
+      return new PayoutAccount(compact, 'IBAN');
+    }
+
+    const digits = raw.replace(/[\s-]+/g, '');
+    if (/^\d{6,20}$/.test(digits)) return new PayoutAccount(digits, 'ACCOUNT_NUMBER');
+
+    throw PayoutAccount.invalid('Payout account must be an IBAN or a 6..20 digit account number');
+  }
+
+  /** Safe to show in UIs and logs. */
+  masked(): string {
+    return `****${this.value.slice(-4)}`;
+  }
+
+  equals(other: PayoutAccount): boolean {
+    return this.value === other.value;
+  }
+
+  private static invalid(message: string): DomainError {
+    // The raw value is deliberately not included in details: it is sensitive banking data.
+    return new DomainError(ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT, message);
+  }
+}
+
+/**
+ * ISO 13616 mod-97: move the first four characters to the end, map letters to 10..35 and take the
+ * remainder digit by digit, so no intermediate value ever leaves the safe integer range.
+ */
+function ibanRemainder(iban: string): number {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? code - 55 : code - 48; // 'A' → 10, '0' → 0
+    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+  }
+  return remainder;
+}
+
+// Pragmatic RFC 5322 subset (the HTML living-standard rule plus a mandatory dot in the domain):
+// strict enough to catch typos, loose enough not to reject real addresses.
+const EMAIL_PATTERN =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+function validName(raw: string): string {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  const length = codePointLength(name);
+  if (length < 1 || length > PARTNER_NAME_MAX_LENGTH) {
+    throw new DomainError(
+      ErrorCodes.PARTNER_INVALID_NAME,
+      `Partner name must be 1..${PARTNER_NAME_MAX_LENGTH} characters`,
+    );
+  }
+  return name;
+}
+
+function validEmail(raw: string): string {
+  const email = typeof raw === 'string' ? raw.trim() : '';
+  const at = email.lastIndexOf('@');
+  if (email.length > 254 || at > 64 || !EMAIL_PATTERN.test(email)) {
+    throw new DomainError(ErrorCodes.PARTNER_INVALID_EMAIL, 'Partner email is not a valid address', {
+      email: raw,
+    });
+  }
+  return email;
+}
+
+function validWebhookUrl(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined) return null;
+  const invalid = (): DomainError =>
+    new DomainError(ErrorCodes.PARTNER_INVALID_WEBHOOK_URL, 'Webhook URL must be an absolute http(s) URL', {
+      webhookUrl: raw,
+    });
+  if (typeof raw !== 'string') throw invalid();
+  const text = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid();
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') throw invalid();
+  // Stored as given (trimmed) rather than URL-normalised, so what the partner sees is what they sent.
+  return text;
+}
+
+function validStatus(raw: PartnerStatus): PartnerStatus {
+  if (!PARTNER_STATUSES.includes(raw)) {
+    throw new DomainError(ErrorCodes.PARTNER_INVALID_STATUS, `Unknown partner status: ${String(raw)}`, {
+      status: raw,
+    });
+  }
+  return raw;
+}
+
+interface PartnerState {
+  id: string;
+  name: string;
+  email: string;
+  payoutAccount: PayoutAccount;
+  webhookUrl: string | null;
+  status: PartnerStatus;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface CreatePartnerProps {
+  id: string;
+  name: string;
+  email: string;
+  payoutAccount: string;
+  webhookUrl?: string | null;
+  now: Date;
+}
+
+export interface PartnerChanges {
+  name?: string;
+  email?: string;
+  payoutAccount?: string;
+  webhookUrl?: string | null;
+  status?: PartnerStatus;
+}
+
+/** An affiliate who earns commissions and is paid out to their payout account. */
+export class Partner {
+  private constructor(private state: PartnerState) {}
+
+  static create(props: CreatePartnerProps): Partner {
+    const at = props.now.toISOString();
+    return new Partner({
+      id: props.id,
+      name: validName(props.name),
+      email: validEmail(props.email),
+      payoutAccount: PayoutAccount.create(props.payoutAccount),
+      webhookUrl: validWebhookUrl(props.webhookUrl),
+      status: 'ACTIVE',
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    });
+  }
+
+  static fromSnapshot(s: PartnerSnapshot): Partner {
+    return new Partner({
+      id: s.id,
+      name: s.name,
+      email: s.email,
+      payoutAccount: PayoutAccount.create(s.payoutAccount),
+      webhookUrl: s.webhookUrl,
+      status: s.status,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      version: s.version,
+    });
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get status(): PartnerStatus {
+    return this.state.status;
+  }
+  get name(): string {
+    return this.state.name;
+  }
+  get email(): string {
+    return this.state.email;
+  }
+  get payoutAccount(): PayoutAccount {
+    return this.state.payoutAccount;
+  }
+  get webhookUrl(): string | null {
+    return this.state.webhookUrl;
+  }
+  get version(): number {
+    return this.state.version;
+  }
+
+  /**
+   * Applies a partial update atomically: everything is validated before anything changes.
+   * `webhookUrl: null` clears the webhook; an omitted field is left alone. Version and updatedAt
+   * only move when something actually changed, so repeating an update is a no-op.
+   */
+  update(changes: PartnerChanges, now: Date): void {
+    const next: PartnerState = { ...this.state };
+    if (changes.name !== undefined) next.name = validName(changes.name);
+    if (changes.email !== undefined) next.email = validEmail(changes.email);
+    if (changes.payoutAccount !== undefined) next.payoutAccount = PayoutAccount.create(changes.payoutAccount);
+    if (changes.webhookUrl !== undefined) next.webhookUrl = validWebhookUrl(changes.webhookUrl);
+    if (changes.status !== undefined) next.status = validStatus(changes.status);
+
+    const s = this.state;
+    const changed =
+      next.name !== s.name ||
+      next.email !== s.email ||
+      !next.payoutAccount.equals(s.payoutAccount) ||
+      next.webhookUrl !== s.webhookUrl ||
+      next.status !== s.status;
+    if (!changed) return;
+
+    this.state = { ...next, updatedAt: now.toISOString(), version: s.version + 1 };
+  }
+
+  suspend(now: Date): void {
+    this.update({ status: 'SUSPENDED' }, now);
+  }
+
+  activate(now: Date): void {
+    this.update({ status: 'ACTIVE' }, now);
+  }
+
+  assertCanReceivePayments(): void {
+    if (this.state.status === 'SUSPENDED') {
+      throw new DomainError(ErrorCodes.PARTNER_SUSPENDED, `Partner ${this.state.id} is suspended`, {
+        partnerId: this.state.id,
+      });
+    }
+  }
+
+  toSnapshot(): PartnerSnapshot {
+    const s = this.state;
+    return {
+      id: s.id,
+      name: s.name,
+      email: s.email,
+      payoutAccount: s.payoutAccount.value,
+      webhookUrl: s.webhookUrl,
+      status: s.status,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      version: s.version,
+    };
+  }
+
+  /** For API responses and UIs: the payout account is masked. */
+  toPublic(): Omit<PartnerSnapshot, 'payoutAccount'> & { payoutAccount: string } {
+    return { ...this.toSnapshot(), payoutAccount: this.state.payoutAccount.masked() };
+  }
+}

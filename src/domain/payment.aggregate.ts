@@ -1,0 +1,414 @@
+import { CommissionLine, type CommissionLineProps } from './commission-line.value-object';
+import { Currency } from './currency.value-object';
+import { newEventId } from './domain-event';
+import { DomainError, ErrorCodes, isDomainError } from './domain-error';
+import { Money } from './money.value-object';
+import type { PaymentDomainEvent, PaymentEventData, PaymentEventType } from './payment-events';
+
+export const PAYMENT_STATUSES = [
+  'PENDING',
+  'AWAITING_APPROVAL',
+  'PROCESSING',
+  'COMPLETED',
+  'FAILED',
+  'REJECTED',
+  'CANCELLED',
+  'REFUNDED',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Terminal statuses: nothing can happen to the payment any more. COMPLETED is settled but still refundable. */
+export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'FAILED',
+  'REJECTED',
+  'CANCELLED',
+  'REFUNDED',
+];
+
+export const isPaymentStatus = (value: unknown): value is PaymentStatus =>
+  typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);
+
+export interface PaymentSnapshot {
+  id: string;
+  partnerId: string;
+  currency: string;
+  totalMinor: number;
+  lines: CommissionLineProps[];
+  status: PaymentStatus;
+  createdBy: string;
+  approvedBy: string | null;
+  /** Who approved / rejected / cancelled / refunded last. */
+  decidedBy: string | null;
+  /** Rejection / failure / cancellation / refund reason. */
+  reason: string | null;
+  payoutReference: string | null;
+  refundReference: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Starts at 1 and increases on every state change; used for optimistic locking. */
+  version: number;
+}
+
+export interface CreatePaymentProps {
+  id: string;
+  partnerId: string;
+  currency: string;
+  /** Lines may carry their own `currency` (e.g. raw uploads); it must match the payment's. */
+  lines: ReadonlyArray<CommissionLineProps & { currency?: string }>;
+  createdBy: string;
+  /** If given, must equal the sum of the lines (guards against client-side arithmetic errors). */
+  declaredTotalMinor?: number;
+  /** If given, a total above it is refused. */
+  maxAmountMinor?: number;
+  now: Date;
+}
+
+interface PaymentState {
+  id: string;
+  partnerId: string;
+  total: Money;
+  lines: readonly CommissionLine[];
+  status: PaymentStatus;
+  createdBy: string;
+  approvedBy: string | null;
+  decidedBy: string | null;
+  reason: string | null;
+  payoutReference: string | null;
+  refundReference: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+type EventExtras = Omit<
+  PaymentEventData,
+  'paymentId' | 'partnerId' | 'status' | 'amountMinor' | 'currency' | 'version'
+>;
+
+/**
+ * A partner commission payout. Lifecycle:
+ *
+ *   PENDING ──requestApproval──▶ AWAITING_APPROVAL ──approve──▶ (approved) ──startProcessing──▶ PROCESSING
+ *   PENDING ──startProcessing──▶ PROCESSING ──complete──▶ COMPLETED ──refund──▶ REFUNDED
+ *                                PROCESSING ──fail──▶ FAILED
+ *   AWAITING_APPROVAL ──reject──▶ REJECTED;  PENDING | AWAITING_APPROVAL ──cancel──▶ CANCELLED
+ *
+ * Every state change bumps `version`, sets `updatedAt` and records exactly one event.
+ */
+export class Payment {
+  private pending: PaymentDomainEvent[] = [];
+
+  private constructor(private state: PaymentState) {}
+
+  static create(props: CreatePaymentProps): Payment {
+    const currency = Currency.of(props.currency).code;
+    if (!Array.isArray(props.lines) || props.lines.length === 0) {
+      throw new DomainError(ErrorCodes.PAYMENT_NO_LINES, 'A payment needs at least one commission line');
+    }
+
+    const seen = new Map<string, number>();
+    const lines = props.lines.map((raw, lineIndex) => {
+      if (raw.currency !== undefined && raw.currency !== currency) {
+        throw new DomainError(
+          ErrorCodes.PAYMENT_LINE_CURRENCY_MISMATCH,
+          `Line ${lineIndex} is in ${String(raw.currency)}, payment is in ${currency}`,
+          { lineIndex, expected: currency, actual: raw.currency },
+        );
+      }
+      const line = Payment.createLine(raw, currency, lineIndex);
+      const firstIndex = seen.get(line.reference);
+      if (firstIndex !== undefined) {
+        // Duplicate references would pay the same commission twice.
+        throw new DomainError(
+          ErrorCodes.PAYMENT_DUPLICATE_LINE_REFERENCE,
+          `Line reference "${line.reference}" appears more than once`,
+          { reference: line.reference, lineIndex, firstIndex },
+        );
+      }
+      seen.set(line.reference, lineIndex);
+      return line;
+    });
+
+    const total = Money.sum(
+      lines.map((line) => line.amount),
+      currency,
+    );
+    if (props.declaredTotalMinor != null && props.declaredTotalMinor !== total.amountMinor) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_TOTAL_MISMATCH,
+        `Declared total ${props.declaredTotalMinor} does not match the sum of the lines ${total.amountMinor}`,
+        { declaredTotalMinor: props.declaredTotalMinor, computedTotalMinor: total.amountMinor, currency },
+      );
+    }
+    if (props.maxAmountMinor != null && total.amountMinor > props.maxAmountMinor) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_ABOVE_MAXIMUM,
+        `Total ${total.amountMinor} exceeds the maximum ${props.maxAmountMinor} (${currency} minor units)`,
+        { totalMinor: total.amountMinor, maxAmountMinor: props.maxAmountMinor, currency },
+      );
+    }
+
+    const at = props.now.toISOString();
+    const payment = new Payment({
+      id: props.id,
+      partnerId: props.partnerId,
+      total,
+      lines,
+      status: 'PENDING',
+      createdBy: props.createdBy,
+      approvedBy: null,
+      decidedBy: null,
+      reason: null,
+      payoutReference: null,
+      refundReference: null,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    });
+    payment.record('PaymentCreated', at, {
+      createdBy: props.createdBy,
+      lines: lines.map((line) => line.toProps()),
+    });
+    return payment;
+  }
+
+  /** Rehydrates persisted state; records no events. Unknown statuses indicate corrupt data, hence a plain Error. */
+  static fromSnapshot(s: PaymentSnapshot): Payment {
+    if (!isPaymentStatus(s.status)) {
+      throw new Error(`Corrupt payment snapshot ${s.id}: unknown status ${String(s.status)}`);
+    }
+    const lines = s.lines.map((line) => CommissionLine.create(line, s.currency));
+    return new Payment({
+      id: s.id,
+      partnerId: s.partnerId,
+      total: Money.of(s.totalMinor, s.currency),
+      lines,
+      status: s.status,
+      createdBy: s.createdBy,
+      approvedBy: s.approvedBy,
+      decidedBy: s.decidedBy,
+      reason: s.reason,
+      payoutReference: s.payoutReference,
+      refundReference: s.refundReference,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      version: s.version,
+    });
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get partnerId(): string {
+    return this.state.partnerId;
+  }
+  get status(): PaymentStatus {
+    return this.state.status;
+  }
+  get total(): Money {
+    return this.state.total;
+  }
+  get currency(): string {
+    return this.state.total.currency;
+  }
+  get lines(): readonly CommissionLine[] {
+    return this.state.lines;
+  }
+  get createdBy(): string {
+    return this.state.createdBy;
+  }
+  get approvedBy(): string | null {
+    return this.state.approvedBy;
+  }
+  get version(): number {
+    return this.state.version;
+  }
+
+  /** Approved by a second person and waiting only for processing to start. */
+  isApproved(): boolean {
+    return this.state.approvedBy !== null;
+  }
+
+  isFinal(): boolean {
+    return FINAL_PAYMENT_STATUSES.includes(this.state.status);
+  }
+
+  requestApproval(now: Date): void {
+    this.assertTransition(['PENDING'], 'AWAITING_APPROVAL');
+    this.apply('AWAITING_APPROVAL', now, {}, 'PaymentAwaitingApproval', {});
+  }
+
+  /** Records the approval; the status only moves on with startProcessing so the workflow drives the payout. */
+  approve(actor: string, now: Date): void {
+    this.assertAwaitingDecision('approve');
+    if (actor === this.state.createdBy) {
+      // Four-eyes principle: whoever created a payment may not approve it.
+      throw new DomainError(
+        ErrorCodes.PAYMENT_FOUR_EYES_VIOLATION,
+        'The creator of a payment cannot approve it',
+        {
+          actor,
+          createdBy: this.state.createdBy,
+        },
+      );
+    }
+    this.apply('AWAITING_APPROVAL', now, { approvedBy: actor, decidedBy: actor }, 'PaymentApproved', {
+      actor,
+    });
+  }
+
+  /** Also used by the system on approval timeout (actor 'system', reason 'approval_timeout'). */
+  reject(actor: string, reason: string, now: Date): void {
+    this.assertAwaitingDecision('reject');
+    this.apply('REJECTED', now, { decidedBy: actor, reason }, 'PaymentRejected', { actor, reason });
+  }
+
+  startProcessing(now: Date): void {
+    this.assertTransition(['PENDING', 'AWAITING_APPROVAL'], 'PROCESSING');
+    if (this.state.status === 'AWAITING_APPROVAL' && !this.isApproved()) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_INVALID_TRANSITION,
+        'Payment cannot be processed before it is approved',
+        { from: this.state.status, to: 'PROCESSING', reason: 'not_approved' },
+      );
+    }
+    this.apply('PROCESSING', now, {}, 'PaymentProcessing', {});
+  }
+
+  complete(payoutReference: string, now: Date): void {
+    this.assertTransition(['PROCESSING'], 'COMPLETED');
+    this.apply('COMPLETED', now, { payoutReference }, 'PaymentCompleted', { payoutReference });
+  }
+
+  fail(reason: string, now: Date): void {
+    this.assertTransition(['PROCESSING'], 'FAILED');
+    this.apply('FAILED', now, { reason }, 'PaymentFailed', { reason });
+  }
+
+  /** Only before money moves: once PROCESSING, the payout may already be in flight. */
+  cancel(actor: string, reason: string | null, now: Date): void {
+    const { status } = this.state;
+    if (status !== 'PENDING' && status !== 'AWAITING_APPROVAL') {
+      throw new DomainError(ErrorCodes.PAYMENT_NOT_CANCELLABLE, `A ${status} payment cannot be cancelled`, {
+        status,
+      });
+    }
+    this.apply('CANCELLED', now, { decidedBy: actor, reason }, 'PaymentCancelled', { actor, reason });
+  }
+
+  refund(actor: string, refundReference: string, reason: string | null, now: Date): void {
+    const { status } = this.state;
+    if (status !== 'COMPLETED') {
+      throw new DomainError(ErrorCodes.PAYMENT_NOT_REFUNDABLE, `A ${status} payment cannot be refunded`, {
+        status,
+      });
+    }
+    this.apply('REFUNDED', now, { decidedBy: actor, reason, refundReference }, 'PaymentRefunded', {
+      actor,
+      refundReference,
+      reason,
+    });
+  }
+
+  /** Returns the events recorded since the last call, oldest first, and forgets them. */
+  pullEvents(): PaymentDomainEvent[] {
+    const events = this.pending;
+    this.pending = [];
+    return events;
+  }
+
+  toSnapshot(): PaymentSnapshot {
+    const s = this.state;
+    return {
+      id: s.id,
+      partnerId: s.partnerId,
+      currency: s.total.currency,
+      totalMinor: s.total.amountMinor,
+      lines: s.lines.map((line) => line.toProps()),
+      status: s.status,
+      createdBy: s.createdBy,
+      approvedBy: s.approvedBy,
+      decidedBy: s.decidedBy,
+      reason: s.reason,
+      payoutReference: s.payoutReference,
+      refundReference: s.refundReference,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      version: s.version,
+    };
+  }
+
+  private static createLine(raw: CommissionLineProps, currency: string, lineIndex: number): CommissionLine {
+    try {
+      return CommissionLine.create(raw, currency);
+    } catch (e) {
+      // Keep the line's own code but say which line failed, so the API can point at it.
+      if (isDomainError(e)) {
+        throw new DomainError(e.code, `Line ${lineIndex}: ${e.message}`, { ...e.details, lineIndex });
+      }
+      throw e;
+    }
+  }
+
+  private assertTransition(allowedFrom: readonly PaymentStatus[], to: PaymentStatus): void {
+    const from = this.state.status;
+    if (!allowedFrom.includes(from)) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_INVALID_TRANSITION,
+        `Cannot move a payment from ${from} to ${to}`,
+        {
+          from,
+          to,
+        },
+      );
+    }
+  }
+
+  /** An approved payment is no longer awaiting a decision: a second approve/reject would contradict the first. */
+  private assertAwaitingDecision(action: 'approve' | 'reject'): void {
+    const { status, approvedBy } = this.state;
+    if (status !== 'AWAITING_APPROVAL' || approvedBy !== null) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_NOT_AWAITING_APPROVAL,
+        approvedBy !== null && status === 'AWAITING_APPROVAL'
+          ? `Cannot ${action}: payment was already approved by ${approvedBy}`
+          : `Cannot ${action} a ${status} payment`,
+        { status, approvedBy, action },
+      );
+    }
+  }
+
+  private apply(
+    to: PaymentStatus,
+    now: Date,
+    patch: Partial<
+      Pick<PaymentState, 'approvedBy' | 'decidedBy' | 'reason' | 'payoutReference' | 'refundReference'>
+    >,
+    type: PaymentEventType,
+    extras: EventExtras,
+  ): void {
+    const at = now.toISOString();
+    this.state = { ...this.state, ...patch, status: to, updatedAt: at, version: this.state.version + 1 };
+    this.record(type, at, extras);
+  }
+
+  private record(type: PaymentEventType, at: string, extras: EventExtras): void {
+    const s = this.state;
+    this.pending.push({
+      id: newEventId(),
+      type,
+      occurredAt: at,
+      aggregate: { type: 'Payment', id: s.id },
+      partnerId: s.partnerId,
+      data: {
+        paymentId: s.id,
+        partnerId: s.partnerId,
+        status: s.status,
+        amountMinor: s.total.amountMinor,
+        currency: s.total.currency,
+        version: s.version,
+        ...extras,
+      },
+    });
+  }
+}

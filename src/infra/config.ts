@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/**
+ * The only place that reads `process.env`. Every process parses it once at start and passes the
+ * typed result down, so a bad setting fails fast with a message naming the variable.
+ */
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `250ms`, `5s`, `10m`, `72h`, `2d` (or a bare number of milliseconds) into milliseconds. */
+export function parseDurationMs(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new Error(`invalid duration "${value}" (use e.g. 500ms, 30s, 10m, 72h, 2d)`);
+  return Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 'ms']!;
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        return parseDurationMs(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const jsonRecordOfInts = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[A-Z]{3}$/), z.number().int().nonnegative()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of currency → integer minor units' });
+        return z.NEVER;
+      }
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString,
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('payments'),
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_UI_URL: optionalString,
+  TEMPORAL_CLI: optionalString,
+  API_HOST: z.string().default('0.0.0.0'),
+  API_PORT: port(5000),
+  API_PUBLIC_URL: optionalString,
+  UI_HOST: z.string().default('0.0.0.0'),
+  UI_PORT: port(5678),
+  APPROVAL_THRESHOLDS: jsonRecordOfInts('{"COP": 5000000000, "USD": 1000000, "EUR": 1000000}'),
+  APPROVAL_TIMEOUT: duration('72h'),
+  PAYMENT_MAX_AMOUNT_MINOR: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  ACTIVITY_START_TO_CLOSE_TIMEOUT: duration('30s'),
+  ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
+  ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  log: { level: string; pretty: boolean };
+  dataDir: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string };
+  temporal: {
+    /** Undefined → the launcher starts a dev server on `port`. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    port: number;
+    uiPort: number;
+    uiUrl: string;
+    cli: string | undefined;
+  };
+  api: { host: string; port: number; publicUrl: string };
+  ui: { host: string; port: number };
+  payments: {
+    approvalThresholds: Record<string, number>;
+    approvalTimeoutMs: number;
+    maxAmountMinor: number | undefined;
+    activityStartToCloseMs: number;
+    retryInitialIntervalMs: number;
+    retryMaxIntervalMs: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`invalid configuration:\n${lines}`);
+  }
+  const e = parsed.data;
+  const dataDir = e.DATA_DIR;
+  return {
+    nodeEnv: e.NODE_ENV,
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? e.NODE_ENV === 'development' },
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dir: `${dataDir}/pglite` },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
+      cli: e.TEMPORAL_CLI,
+    },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      publicUrl: e.API_PUBLIC_URL ?? `http://localhost:${e.API_PORT}`,
+    },
+    ui: { host: e.UI_HOST, port: e.UI_PORT },
+    payments: {
+      approvalThresholds: e.APPROVAL_THRESHOLDS,
+      approvalTimeoutMs: e.APPROVAL_TIMEOUT,
+      maxAmountMinor: e.PAYMENT_MAX_AMOUNT_MINOR,
+      activityStartToCloseMs: e.ACTIVITY_START_TO_CLOSE_TIMEOUT,
+      retryInitialIntervalMs: e.ACTIVITY_RETRY_INITIAL_INTERVAL,
+      retryMaxIntervalMs: e.ACTIVITY_RETRY_MAX_INTERVAL,
+    },
+  };
+}

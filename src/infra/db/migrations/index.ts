@@ -1,0 +1,17 @@
+import type { Knex } from 'knex';
+import * as m001 from './001-payments.migration';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
+const migrations: Migration[] = [m001];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};

@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import type { EventLog, PaymentRepository, UnitOfWork } from '../../domain/payment.repository.port';
+import { KnexEventLog } from './event-log';
+import { KnexPaymentRepository } from './payment.repository';
+
+export type CommitListener = () => void;
+
+/**
+ * One knex transaction per unit of work. Listeners hear about each commit that wrote events, which
+ * is how the embedded (single-process) mode wakes the live UI without LISTEN/NOTIFY.
+ */
+export class KnexUnitOfWork implements UnitOfWork {
+  private readonly listeners = new Set<CommitListener>();
+
+  constructor(private readonly db: Knex) {}
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async run<T>(work: (tx: { payments: PaymentRepository; events: EventLog }) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction((trx) =>
+      work({ payments: new KnexPaymentRepository(trx), events: new KnexEventLog(trx) }),
+    );
+    for (const l of this.listeners) l();
+    return result;
+  }
+}

@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { createPaymentActivities } from '../activities/payment.activities';
+import { createApi } from '../api/create-api';
+import { createUiServer } from '../ui/create-ui-server';
+import type { PaymentWorkflowSettings } from '../workflows/payment.workflow';
+import type { AppConfig } from './config';
+import { ensurePostgresDatabase, migrateToLatest, openDatabase } from './db/database';
+import { PaymentQueries } from './db/payment.queries';
+import { KnexUnitOfWork } from './db/unit-of-work';
+import type { Logger } from './logger';
+import { createPaymentWorker } from './temporal/payment-worker';
+import { TemporalPaymentCommands } from './temporal/payment-workflow.client';
+import { installTemporalRuntime } from './temporal/runtime';
+import { connectClient } from './temporal/temporal-client';
+
+export type Component = 'worker' | 'api' | 'ui';
+
+export interface RunningSystem {
+  db: Knex;
+  apiUrl?: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface StartSystemOptions {
+  components: Component[];
+  temporalAddress: string;
+  /** Prebuilt workflow bundle (tests, images); without it the worker bundles from source. */
+  workflowBundlePath?: string;
+  /** Reuse an open database handle (PGlite allows only one per process). */
+  db?: Knex;
+}
+
+/** Opens the configured database, creating it (PostgreSQL) and migrating it as needed. */
+export async function openMigratedDatabase(config: AppConfig): Promise<Knex> {
+  if (config.database.kind === 'postgres') await ensurePostgresDatabase(config.database.url);
+  const db = openDatabase(config.database);
+  await migrateToLatest(db);
+  return db;
+}
+
+export function workflowSettings(config: AppConfig): PaymentWorkflowSettings {
+  return {
+    activityStartToCloseMs: config.payments.activityStartToCloseMs,
+    retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
+  };
+}
+
+/**
+ * The composition root shared by every process entry point: it wires adapters to the chosen
+ * components and returns one `stop()` that shuts them down in reverse order.
+ */
+export async function startSystem(
+  config: AppConfig,
+  logger: Logger,
+  opts: StartSystemOptions,
+): Promise<RunningSystem> {
+  const db = opts.db ?? (await openMigratedDatabase(config));
+  const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
+  const running: RunningSystem = {
+    db,
+    stop: async () => {
+      for (const stop of stops.reverse()) {
+        await stop().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
+      }
+    },
+  };
+  try {
+    const uow = new KnexUnitOfWork(db);
+    const temporalOpts = { address: opts.temporalAddress, namespace: config.temporal.namespace };
+
+    if (opts.components.includes('worker')) {
+      installTemporalRuntime(logger);
+      const activities = createPaymentActivities({
+        uow,
+        approvalThresholds: config.payments.approvalThresholds,
+        maxAmountMinor: config.payments.maxAmountMinor,
+      });
+      const { worker, connection } = await createPaymentWorker({
+        ...temporalOpts,
+        taskQueue: config.temporal.taskQueue,
+        activities,
+        workflowBundlePath: opts.workflowBundlePath,
+      });
+      const done = worker.run().catch((err: unknown) => {
+        logger.child({ component: 'worker' }).fatal({ err }, 'worker stopped unexpectedly');
+        process.exitCode = 1;
+      });
+      stops.push(async () => {
+        worker.shutdown();
+        await done;
+        await connection.close();
+      });
+      logger.child({ component: 'worker' }).info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+    }
+
+    if (opts.components.includes('api')) {
+      const { client, connection } = await connectClient(temporalOpts);
+      stops.push(() => connection.close());
+      const api = createApi({
+        commands: new TemporalPaymentCommands(client, config.temporal.taskQueue, workflowSettings(config)),
+        reads: new PaymentQueries(db),
+        logger: logger.child({ component: 'api' }),
+        temporalUiUrl: config.temporal.uiUrl,
+        namespace: config.temporal.namespace,
+      });
+      running.apiUrl = await api.start(config.api.port, config.api.host);
+      stops.push(() => api.stop());
+      logger.child({ component: 'api' }).info({ url: running.apiUrl }, 'API listening');
+    }
+
+    if (opts.components.includes('ui')) {
+      const ui = createUiServer();
+      running.uiUrl = await ui.start(config.ui.port, config.ui.host);
+      stops.push(() => ui.stop());
+      logger.child({ component: 'ui' }).info({ url: running.uiUrl }, 'live UI listening');
+    }
+  } catch (e) {
+    await running.stop();
+    throw e;
+  }
+  return running;
+}

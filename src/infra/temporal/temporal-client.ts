@@ -1,0 +1,23 @@
+import { Client, Connection } from '@temporalio/client';
+
+export interface TemporalClientOptions {
+  address: string;
+  namespace: string;
+}
+
+/** Connects, retrying while the server is still starting (the dev server takes a few seconds). */
+export async function connectClient(
+  opts: TemporalClientOptions,
+  waitMs = 30_000,
+): Promise<{ client: Client; connection: Connection }> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address: opts.address, connectTimeout: 2_000 });
+      return { client: new Client({ connection, namespace: opts.namespace }), connection };
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from '../infra/config';
+import { createLogger } from '../infra/logger';
+import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
+import { startSystem, type RunningSystem } from '../infra/system';
+import { ensureTemporalCli, startDevServer, type DevServer } from '../infra/temporal/dev-server';
+
+/**
+ * All-in-one launcher (`make start`): a Temporal dev server as a child process (unless
+ * TEMPORAL_ADDRESS points at one), then worker, API and live UI in this process over one database
+ * handle — PGlite under ./data by default, PostgreSQL when DATABASE_URL is set.
+ */
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger({ ...config.log, name: 'launcher' });
+  mkdirSync(config.dataDir, { recursive: true });
+
+  let devServer: DevServer | undefined;
+  let temporalAddress = config.temporal.address;
+  if (!temporalAddress) {
+    const cli = ensureTemporalCli(config.temporal.cli);
+    const log = logger.child({ component: 'temporal' });
+    log.info({ cli }, 'starting the Temporal dev server');
+    devServer = await startDevServer({
+      cliPath: cli,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      dbFile: resolve(config.dataDir, 'temporal.db'),
+      namespace: config.temporal.namespace,
+      onLog: (line) => log.info(line),
+    });
+    temporalAddress = devServer.address;
+  }
+
+  // eslint-disable-next-line prefer-const -- assigned after the signal handler that closes over it
+  let system: RunningSystem | undefined;
+  const stopAll = async (): Promise<void> => {
+    await system?.stop();
+    await devServer?.stop();
+  };
+  onShutdownSignal(logger, stopAll);
+  system = await startSystem(config, logger, { components: ['worker', 'api', 'ui'], temporalAddress }).catch(
+    async (e: unknown) => {
+      await stopAll();
+      throw e;
+    },
+  );
+
+  const db =
+    config.database.kind === 'postgres' ? redactUrl(config.database.url) : `PGlite at ${config.database.dir}`;
+  const banner = [
+    '',
+    '  Alpes Partners payments is up',
+    `  API              ${config.api.publicUrl}   (POST /payments, GET /payments/:id, /healthz)`,
+    `  Live dashboard   http://localhost:${config.ui.port}`,
+    `  Temporal Web UI  ${devServer ? config.temporal.uiUrl : `(external server ${temporalAddress})`}`,
+    `  Temporal         ${temporalAddress} namespace=${config.temporal.namespace} queue=${config.temporal.taskQueue}`,
+    `  Database         ${db}`,
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+  process.stdout.write(`${banner}\n`);
+});
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

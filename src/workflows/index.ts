@@ -1,0 +1,2 @@
+/** Entry point of the workflow bundle: every workflow the payments worker serves. */
+export { paymentWorkflow } from './payment.workflow';
