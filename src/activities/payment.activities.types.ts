@@ -18,8 +18,25 @@ export interface PaymentStepInput {
   paymentId: string;
 }
 
+export interface ActorStepInput extends PaymentStepInput {
+  actor: string;
+  reason?: string | null;
+}
+
 export interface CompletePaymentInput extends PaymentStepInput {
   payoutReference: string;
+}
+
+export interface FailPaymentInput extends PaymentStepInput {
+  reason: string;
+}
+
+export interface MarkRefundedInput extends ActorStepInput {
+  refundReference: string;
+}
+
+export interface ProviderStepResult {
+  reference: string;
 }
 
 export interface PaymentStepResult {
@@ -28,8 +45,11 @@ export interface PaymentStepResult {
   totalMinor: number;
   currency: string;
   version: number;
+  approvedBy: string | null;
+  reason: string | null;
 }
 
 export interface RecordPaymentResult extends PaymentStepResult {
+  createdBy: string;
   requiresApproval: boolean;
 }

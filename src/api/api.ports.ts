@@ -1,4 +1,5 @@
 import type { PaymentView } from '../infra/db/payment.queries';
+import type { PaymentStatus } from '../domain/payment.aggregate';
 
 export interface StartPaymentCommand {
   paymentId: string;
@@ -7,6 +8,16 @@ export interface StartPaymentCommand {
   lines: Array<{ reference: string; amountMinor: number; description: string }>;
   createdBy: string;
   declaredTotalMinor?: number;
+  requestHash: string;
+}
+
+export interface StartOutcome {
+  workflowId: string;
+  runId: string;
+  /** False when a workflow with this payment id already existed (an idempotent retry, or a key reused). */
+  created: boolean;
+  /** The request hash the existing workflow was started with. */
+  requestHash: string | undefined;
 }
 
 export interface LivePaymentState {
@@ -15,16 +26,38 @@ export interface LivePaymentState {
   currency: string;
   totalMinor: number;
   status: string;
+  createdBy: string;
+  approvedBy: string | null;
+  reason: string | null;
 }
+
+export type PaymentAction = 'approve' | 'reject' | 'cancel' | 'refund';
 
 /** What the API needs from the orchestration engine; implemented over the Temporal client in infra. */
 export interface PaymentCommands {
-  start(cmd: StartPaymentCommand): Promise<{ workflowId: string; runId: string }>;
+  start(cmd: StartPaymentCommand): Promise<StartOutcome>;
+  /** Runs an operator decision as a workflow Update; domain refusals come back as DomainErrors. */
+  decide(
+    paymentId: string,
+    action: PaymentAction,
+    decision: { actor: string; reason?: string | null },
+  ): Promise<LivePaymentState>;
   /** The running workflow's own view, for the moment before the read model has the payment. */
   liveState(paymentId: string): Promise<LivePaymentState | undefined>;
   workflowId(paymentId: string): string;
 }
 
+export interface PaymentListFilter {
+  partnerId?: string;
+  status?: PaymentStatus;
+  currency?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  limit: number;
+  after?: { createdAt: string; id: string };
+}
+
 export interface PaymentReads {
   getById(id: string): Promise<PaymentView | undefined>;
+  list(filter: PaymentListFilter): Promise<Omit<PaymentView, 'events'>[]>;
 }

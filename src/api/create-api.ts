@@ -4,14 +4,18 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../infra/logger';
 import type { PaymentCommands, PaymentReads } from './api.ports';
 import { errorMiddleware, notFoundHandler } from './error-middleware';
+import { pagoRoutes } from './pago.routes';
+import { partnerRoutes, type PartnerDirectory } from './partner.routes';
 import { paymentRoutes } from './payment.routes';
 
 export interface ApiDeps {
   commands: PaymentCommands;
   reads: PaymentReads;
+  partners: PartnerDirectory;
   logger: Logger;
   temporalUiUrl: string;
   namespace: string;
+  maxAmountMinor?: number;
   newId?: () => string;
 }
 
@@ -24,18 +28,23 @@ export interface Api {
 export function createApi(deps: ApiDeps): Api {
   const app = express();
   app.disable('x-powered-by');
+  app.set('query parser', 'simple');
   app.use(express.json({ limit: '256kb' }));
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'up' }));
+  app.get(['/healthz', '/health'], (_req, res) => void res.json({ status: 'up' }));
+  app.use(
+    partnerRoutes({ partners: deps.partners, newId: deps.newId ?? (() => globalThis.crypto.randomUUID()) }),
+  );
+  const intake = { commands: deps.commands, partners: deps.partners, maxAmountMinor: deps.maxAmountMinor };
   app.use(
     paymentRoutes({
-      commands: deps.commands,
+      ...intake,
       reads: deps.reads,
       temporalUiUrl: deps.temporalUiUrl,
       namespace: deps.namespace,
-      newId: deps.newId ?? (() => globalThis.crypto.randomUUID()),
     }),
   );
+  app.use(pagoRoutes({ ...intake, reads: deps.reads }));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
 

@@ -1,9 +1,15 @@
 import type { Payment } from './payment.aggregate';
 import type { DomainEvent } from './domain-event';
+import type { Partner } from './partner.aggregate';
 
 export interface PaymentRepository {
   findById(id: string): Promise<Payment | undefined>;
   save(payment: Payment): Promise<void>;
+}
+
+export interface PartnerRepository {
+  findById(id: string): Promise<Partner | undefined>;
+  save(partner: Partner): Promise<void>;
 }
 
 /** Where an event was produced, so the log can be correlated with Temporal executions. */
@@ -16,7 +22,13 @@ export interface EventLog {
   append(events: DomainEvent[], meta: EventMetadata): Promise<void>;
 }
 
+export interface TransactionScope {
+  payments: PaymentRepository;
+  partners: PartnerRepository;
+  events: EventLog;
+}
+
 /** One database transaction: everything done through the given repositories commits or rolls back together. */
 export interface UnitOfWork {
-  run<T>(work: (tx: { payments: PaymentRepository; events: EventLog }) => Promise<T>): Promise<T>;
+  run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T>;
 }

@@ -71,6 +71,11 @@ const envSchema = z.object({
   APPROVAL_THRESHOLDS: jsonRecordOfInts('{"COP": 5000000000, "USD": 1000000, "EUR": 1000000}'),
   APPROVAL_TIMEOUT: duration('72h'),
   PAYMENT_MAX_AMOUNT_MINOR: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  REFUND_WINDOW: duration('30d'),
+  PAYOUT_TIMEOUT: duration('24h'),
+  SANDBOX_BANK_URL: optionalString,
+  SANDBOX_BANK_PORT: port(5100),
+  PROVIDER_HTTP_TIMEOUT: duration('10s'),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration('30s'),
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
@@ -95,10 +100,14 @@ export interface AppConfig {
   };
   api: { host: string; port: number; publicUrl: string };
   ui: { host: string; port: number };
+  /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
+  sandboxBank: { url: string | undefined; port: number; timeoutMs: number };
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
     maxAmountMinor: number | undefined;
+    refundWindowMs: number;
+    payoutScheduleToCloseMs: number;
     activityStartToCloseMs: number;
     retryInitialIntervalMs: number;
     retryMaxIntervalMs: number;
@@ -137,10 +146,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       publicUrl: e.API_PUBLIC_URL ?? `http://localhost:${e.API_PORT}`,
     },
     ui: { host: e.UI_HOST, port: e.UI_PORT },
+    sandboxBank: { url: e.SANDBOX_BANK_URL, port: e.SANDBOX_BANK_PORT, timeoutMs: e.PROVIDER_HTTP_TIMEOUT },
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,
       maxAmountMinor: e.PAYMENT_MAX_AMOUNT_MINOR,
+      refundWindowMs: e.REFUND_WINDOW,
+      payoutScheduleToCloseMs: e.PAYOUT_TIMEOUT,
       activityStartToCloseMs: e.ACTIVITY_START_TO_CLOSE_TIMEOUT,
       retryInitialIntervalMs: e.ACTIVITY_RETRY_INITIAL_INTERVAL,
       retryMaxIntervalMs: e.ACTIVITY_RETRY_MAX_INTERVAL,

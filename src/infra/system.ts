@@ -6,19 +6,24 @@ import type { PaymentWorkflowSettings } from '../workflows/payment.workflow';
 import type { AppConfig } from './config';
 import { ensurePostgresDatabase, migrateToLatest, openDatabase } from './db/database';
 import { PaymentQueries } from './db/payment.queries';
+import { KnexPartnerRepository } from './db/partner.repository';
 import { KnexUnitOfWork } from './db/unit-of-work';
+import { HttpPayoutProvider } from './sandbox-bank/sandbox-bank.adapter';
+import { runSandboxBank, type RunningSandboxBank } from './sandbox-bank/run-sandbox-bank';
 import type { Logger } from './logger';
 import { createPaymentWorker } from './temporal/payment-worker';
 import { TemporalPaymentCommands } from './temporal/payment-workflow.client';
 import { installTemporalRuntime } from './temporal/runtime';
 import { connectClient } from './temporal/temporal-client';
 
-export type Component = 'worker' | 'api' | 'ui';
+export type Component = 'worker' | 'api' | 'ui' | 'bank';
 
 export interface RunningSystem {
   db: Knex;
   apiUrl?: string;
   uiUrl?: string;
+  bankUrl?: string;
+  bank?: RunningSandboxBank;
   stop(): Promise<void>;
 }
 
@@ -44,6 +49,9 @@ export function workflowSettings(config: AppConfig): PaymentWorkflowSettings {
     activityStartToCloseMs: config.payments.activityStartToCloseMs,
     retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
     retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
+    approvalTimeoutMs: config.payments.approvalTimeoutMs,
+    refundWindowMs: config.payments.refundWindowMs,
+    payoutScheduleToCloseMs: config.payments.payoutScheduleToCloseMs,
   };
 }
 
@@ -70,10 +78,27 @@ export async function startSystem(
     const uow = new KnexUnitOfWork(db);
     const temporalOpts = { address: opts.temporalAddress, namespace: config.temporal.namespace };
 
+    if (opts.components.includes('bank')) {
+      const bankLog = logger.child({ component: 'bank' });
+      running.bank = await runSandboxBank({
+        databaseUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
+        dataDir: config.dataDir,
+        port: config.sandboxBank.port,
+        host: '127.0.0.1',
+        logger: bankLog,
+      });
+      running.bankUrl = running.bank.url;
+      stops.push(() => running.bank!.stop());
+    }
+
     if (opts.components.includes('worker')) {
       installTemporalRuntime(logger);
+      const bankUrl = config.sandboxBank.url ?? running.bankUrl;
+      if (!bankUrl)
+        throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
       const activities = createPaymentActivities({
         uow,
+        provider: new HttpPayoutProvider({ baseUrl: bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
         approvalThresholds: config.payments.approvalThresholds,
         maxAmountMinor: config.payments.maxAmountMinor,
       });
@@ -101,6 +126,8 @@ export async function startSystem(
       const api = createApi({
         commands: new TemporalPaymentCommands(client, config.temporal.taskQueue, workflowSettings(config)),
         reads: new PaymentQueries(db),
+        partners: new KnexPartnerRepository(db),
+        maxAmountMinor: config.payments.maxAmountMinor,
         logger: logger.child({ component: 'api' }),
         temporalUiUrl: config.temporal.uiUrl,
         namespace: config.temporal.namespace,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
 import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
-import { startSystem, type RunningSystem } from '../infra/system';
+import { startSystem, type Component, type RunningSystem } from '../infra/system';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../infra/temporal/dev-server';
 
 /**
@@ -40,23 +40,25 @@ runMain(async () => {
     await devServer?.stop();
   };
   onShutdownSignal(logger, stopAll);
-  system = await startSystem(config, logger, { components: ['worker', 'api', 'ui'], temporalAddress }).catch(
-    async (e: unknown) => {
-      await stopAll();
-      throw e;
-    },
-  );
+  const components: Component[] = config.sandboxBank.url
+    ? ['worker', 'api', 'ui']
+    : ['bank', 'worker', 'api', 'ui'];
+  system = await startSystem(config, logger, { components, temporalAddress }).catch(async (e: unknown) => {
+    await stopAll();
+    throw e;
+  });
 
   const db =
     config.database.kind === 'postgres' ? redactUrl(config.database.url) : `PGlite at ${config.database.dir}`;
   const banner = [
     '',
     '  Alpes Partners payments is up',
-    `  API              ${config.api.publicUrl}   (POST /payments, GET /payments/:id, /healthz)`,
+    `  API              ${config.api.publicUrl}   (/partners, /payments, /pagos, /healthz)`,
     `  Live dashboard   http://localhost:${config.ui.port}`,
     `  Temporal Web UI  ${devServer ? config.temporal.uiUrl : `(external server ${temporalAddress})`}`,
     `  Temporal         ${temporalAddress} namespace=${config.temporal.namespace} queue=${config.temporal.taskQueue}`,
     `  Database         ${db}`,
+    `  Sandbox bank     ${config.sandboxBank.url ?? system.bankUrl} (payout provider; ledger at /ledger)`,
     '  Ctrl-C stops everything.',
     '',
   ].join('\n');

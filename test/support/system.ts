@@ -17,7 +17,7 @@ export interface TestSystem extends RunningSystem {
  */
 export async function startTestSystem(
   env: Record<string, string> = {},
-  components: Component[] = ['worker', 'api'],
+  components: Component[] = ['bank', 'worker', 'api'],
 ): Promise<TestSystem> {
   const te = testEnvironment();
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
@@ -32,6 +32,9 @@ export async function startTestSystem(
     API_HOST: '127.0.0.1',
     UI_PORT: '0',
     UI_HOST: '127.0.0.1',
+    SANDBOX_BANK_PORT: '0',
+    PROVIDER_HTTP_TIMEOUT: '2s',
+    REFUND_WINDOW: '20s',
     ACTIVITY_RETRY_INITIAL_INTERVAL: '100ms',
     ACTIVITY_RETRY_MAX_INTERVAL: '500ms',
     ACTIVITY_START_TO_CLOSE_TIMEOUT: '10s',
@@ -56,6 +59,24 @@ export async function startTestSystem(
       await system.stop();
     },
   };
+}
+
+let partnerSeq = 0;
+
+/** Registers a partner through the API; `accountLast4` '0000' makes the sandbox bank decline payouts. */
+export async function createPartner(
+  apiUrl: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; [k: string]: unknown }> {
+  partnerSeq += 1;
+  const res = await http(apiUrl, 'POST', '/partners', {
+    name: `Partner ${partnerSeq}`,
+    email: `partner${partnerSeq}@example.com`,
+    payoutAccount: 'DE89 3704 0044 0532 0130 00',
+    ...overrides,
+  });
+  if (res.status !== 201) throw new Error(`partner not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 export async function eventually<T>(

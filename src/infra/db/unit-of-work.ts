@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { EventLog, PaymentRepository, UnitOfWork } from '../../domain/payment.repository.port';
+import type { TransactionScope, UnitOfWork } from '../../domain/payment.repository.port';
+import { KnexPartnerRepository } from './partner.repository';
 import { KnexEventLog } from './event-log';
 import { KnexPaymentRepository } from './payment.repository';
 
@@ -19,9 +20,13 @@ export class KnexUnitOfWork implements UnitOfWork {
     return () => this.listeners.delete(listener);
   }
 
-  async run<T>(work: (tx: { payments: PaymentRepository; events: EventLog }) => Promise<T>): Promise<T> {
+  async run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T> {
     const result = await this.db.transaction((trx) =>
-      work({ payments: new KnexPaymentRepository(trx), events: new KnexEventLog(trx) }),
+      work({
+        payments: new KnexPaymentRepository(trx),
+        partners: new KnexPartnerRepository(trx),
+        events: new KnexEventLog(trx),
+      }),
     );
     for (const l of this.listeners) l();
     return result;

@@ -1,8 +1,26 @@
-import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { LivePaymentState, PaymentCommands, StartPaymentCommand } from '../../api/api.ports';
 import {
+  QueryNotRegisteredError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type {
+  LivePaymentState,
+  PaymentAction,
+  PaymentCommands,
+  StartOutcome,
+  StartPaymentCommand,
+} from '../../api/api.ports';
+import { DomainError } from '../../domain/domain-error';
+import {
+  approveUpdate,
+  cancelUpdate,
   getStateQuery,
   paymentWorkflow,
+  refundUpdate,
+  rejectUpdate,
   type PaymentWorkflowSettings,
 } from '../../workflows/payment.workflow';
 import {
@@ -13,7 +31,17 @@ import {
 } from '../../workflows/search-attributes';
 import { paymentWorkflowId } from '../../workflows/workflow-ids';
 
-/** Starts and reads payment workflows through the Temporal client. */
+const UPDATES = { approve: approveUpdate, reject: rejectUpdate, cancel: cancelUpdate, refund: refundUpdate };
+
+/** A closed payment workflow means a settled payment: each action's own refusal code says why it cannot run. */
+const REFUSAL_WHEN_CLOSED: Record<PaymentAction, string> = {
+  approve: 'PAYMENT.NOT_AWAITING_APPROVAL',
+  reject: 'PAYMENT.NOT_AWAITING_APPROVAL',
+  cancel: 'PAYMENT.NOT_CANCELLABLE',
+  refund: 'PAYMENT.NOT_REFUNDABLE',
+};
+
+/** Starts and steers payment workflows through the Temporal client. */
 export class TemporalPaymentCommands implements PaymentCommands {
   constructor(
     private readonly client: Client,
@@ -25,20 +53,54 @@ export class TemporalPaymentCommands implements PaymentCommands {
     return paymentWorkflowId(paymentId);
   }
 
-  async start(cmd: StartPaymentCommand): Promise<{ workflowId: string; runId: string }> {
+  /**
+   * The workflow id is the idempotency mechanism: ids of running or closed payments are never
+   * reused (FAIL on conflict, REJECT_DUPLICATE on reuse), so concurrent starts with one key
+   * produce exactly one workflow and the losers learn which request created it.
+   */
+  async start(cmd: StartPaymentCommand): Promise<StartOutcome> {
+    const { requestHash, ...rest } = cmd;
+    const workflowId = paymentWorkflowId(cmd.paymentId);
     const totalMinor = cmd.lines.reduce((s, l) => s + l.amountMinor, 0);
-    const handle = await this.client.workflow.start(paymentWorkflow, {
-      taskQueue: this.taskQueue,
-      workflowId: paymentWorkflowId(cmd.paymentId),
-      args: [{ ...cmd, settings: this.settings }],
-      typedSearchAttributes: [
-        { key: PartnerIdKey, value: cmd.partnerId },
-        { key: CurrencyKey, value: cmd.currency },
-        { key: AmountMinorKey, value: totalMinor },
-        { key: PaymentStatusKey, value: 'PENDING' },
-      ],
-    });
-    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+    try {
+      const handle = await this.client.workflow.start(paymentWorkflow, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [{ ...rest, requestHash, settings: this.settings }],
+        memo: { requestHash },
+        typedSearchAttributes: [
+          { key: PartnerIdKey, value: cmd.partnerId },
+          { key: CurrencyKey, value: cmd.currency },
+          { key: AmountMinorKey, value: totalMinor },
+          { key: PaymentStatusKey, value: 'PENDING' },
+        ],
+      });
+      return { workflowId, runId: handle.firstExecutionRunId, created: true, requestHash };
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      return {
+        workflowId,
+        runId: existing.runId,
+        created: false,
+        requestHash: typeof existing.memo?.requestHash === 'string' ? existing.memo.requestHash : undefined,
+      };
+    }
+  }
+
+  async decide(
+    paymentId: string,
+    action: PaymentAction,
+    decision: { actor: string; reason?: string | null },
+  ): Promise<LivePaymentState> {
+    const handle = this.client.workflow.getHandle(paymentWorkflowId(paymentId));
+    try {
+      return await handle.executeUpdate(UPDATES[action], { args: [decision] });
+    } catch (e) {
+      throw await this.translate(e, paymentId, action);
+    }
   }
 
   async liveState(paymentId: string): Promise<LivePaymentState | undefined> {
@@ -48,5 +110,28 @@ export class TemporalPaymentCommands implements PaymentCommands {
       if (e instanceof WorkflowNotFoundError || e instanceof QueryNotRegisteredError) return undefined;
       throw e;
     }
+  }
+
+  /** Turns an update's failure into the domain refusal it carries, so the API maps it once. */
+  private async translate(e: unknown, paymentId: string, action: PaymentAction): Promise<unknown> {
+    if (e instanceof WorkflowUpdateFailedError) {
+      const cause = e.cause instanceof ActivityFailure ? e.cause.cause : e.cause;
+      if (cause instanceof ApplicationFailure && cause.type)
+        return new DomainError(cause.type, cause.message);
+      return e;
+    }
+    if (e instanceof WorkflowNotFoundError) {
+      // Either it never existed, or it has closed (no refund window left): tell which.
+      try {
+        const d = await this.client.workflow.getHandle(paymentWorkflowId(paymentId)).describe();
+        return new DomainError(
+          REFUSAL_WHEN_CLOSED[action],
+          `cannot ${action}: the payment is settled (its workflow is ${d.status.name.toLowerCase()})`,
+        );
+      } catch {
+        return new DomainError('PAYMENT.NOT_FOUND', `no payment with id ${paymentId}`);
+      }
+    }
+    return e;
   }
 }

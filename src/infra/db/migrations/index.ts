@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from './001-payments.migration';
+import * as m002 from './002-partners.migration';
 
 interface Migration {
   name: string;
@@ -8,7 +9,7 @@ interface Migration {
 }
 
 /** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001];
+const migrations: Migration[] = [m001, m002];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

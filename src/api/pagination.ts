@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ProblemError } from './problem';
+
+/** Opaque keyset cursor: the (createdAt, id) of the last item of the previous page. */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+const cursorShape = z.object({ c: z.iso.datetime(), i: z.string().min(1).max(64) });
+
+export const encodeCursor = (c: Cursor): string =>
+  Buffer.from(JSON.stringify({ c: c.createdAt, i: c.id })).toString('base64url');
+
+export function decodeCursor(raw: string | undefined): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = cursorShape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    return { createdAt: parsed.c, id: parsed.i };
+  } catch {
+    throw new ProblemError(400, 'Invalid request', 'cursor: not a cursor returned by this API', {
+      errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
+    });
+  }
+}
+
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+};
+
+/** Fetch one more than asked to know whether a next page exists. */
+export function page<T extends { createdAt: string; id: string }>(rows: T[], limit: number) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}

@@ -1,0 +1,119 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { isDomainError } from '../domain/domain-error';
+import { Money } from '../domain/money.value-object';
+import type { PaymentReads } from './api.ports';
+import { submitPayment, type IntakeDeps } from './payment-intake';
+import { ProblemError } from './problem';
+import { actorOf } from './payment.routes';
+import { idempotencyKeyHeader, paymentIdParam } from './payment.schemas';
+
+/**
+ * The original system's contract (`/pagos`), kept for its clients: decimal amounts in, the same
+ * payment workflow behind. Decimals are converted exactly; anything that cannot be represented in
+ * the currency's minor units is a 400, as the original answered rule violations.
+ */
+const decimal = z.union([z.number(), z.string().max(40)]);
+const moneda = z.string().regex(/^[A-Z]{3}$/, { message: 'debe ser un código ISO-4217 (p. ej. COP)' });
+
+const pagoBody = z.object({
+  id_socio: z.uuid({ message: 'debe ser un UUID' }),
+  monto_total: decimal,
+  moneda,
+  comisiones: z
+    .array(
+      z.object({
+        id_referencia: z.string().trim().min(1).max(100),
+        monto: decimal,
+        moneda: moneda.optional(),
+        descripcion: z.string().max(500).default(''),
+      }),
+    )
+    .min(1, { message: 'un pago debe tener al menos una comisión' })
+    .max(1000),
+});
+
+const ESTADOS: Record<string, string> = {
+  PENDING: 'PENDIENTE',
+  AWAITING_APPROVAL: 'PENDIENTE_APROBACION',
+  PROCESSING: 'EN_PROCESO',
+  COMPLETED: 'PROCESADO',
+  FAILED: 'FALLIDO',
+  REJECTED: 'RECHAZADO',
+  CANCELLED: 'CANCELADO',
+  REFUNDED: 'REEMBOLSADO',
+};
+
+function toMinor(value: string | number, currency: string, field: string): number {
+  try {
+    return Money.fromDecimal(value, currency).amountMinor;
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    throw new ProblemError(400, 'Invalid request', `${field}: ${e.message}`, {
+      code: e.code,
+      errors: [{ field, message: e.message }],
+    });
+  }
+}
+
+export function pagoRoutes(deps: IntakeDeps & { reads: PaymentReads }): Router {
+  const router = Router();
+
+  router.post(['/pagos', '/pagos/'], async (req, res) => {
+    const body = pagoBody.parse(req.body);
+    const lines = body.comisiones.map((c, i) => {
+      if (c.moneda && c.moneda !== body.moneda) {
+        throw new ProblemError(
+          400,
+          'Invalid request',
+          `comisiones.${i}.moneda: debe coincidir con la moneda del pago`,
+          {
+            errors: [{ field: `comisiones.${i}.moneda`, message: 'debe coincidir con la moneda del pago' }],
+          },
+        );
+      }
+      return {
+        reference: c.id_referencia,
+        amountMinor: toMinor(c.monto, body.moneda, `comisiones.${i}.monto`),
+        description: c.descripcion,
+      };
+    });
+    const totalMinor = toMinor(body.monto_total, body.moneda, 'monto_total');
+    const sum = lines.reduce((s, l) => s + l.amountMinor, 0);
+    if (sum !== totalMinor) {
+      throw new ProblemError(400, 'Invalid request', 'monto_total: no es igual a la suma de las comisiones', {
+        errors: [{ field: 'monto_total', message: 'no es igual a la suma de las comisiones' }],
+      });
+    }
+    const { paymentId } = await submitPayment(
+      deps,
+      { partnerId: body.id_socio, currency: body.moneda, lines, declaredTotalMinor: totalMinor },
+      { actor: actorOf(req), idempotencyKey: idempotencyKeyHeader.parse(req.get('idempotency-key')) },
+    );
+    res.status(202).location(`/pagos/${paymentId}`).json({ id: paymentId });
+  });
+
+  router.get('/pagos/:id', async (req, res) => {
+    const { id } = paymentIdParam.parse(req.params);
+    const view = await deps.reads.getById(id);
+    if (!view) throw new ProblemError(404, 'Payment not found', `no payment with id ${id}`);
+    const decimalOf = (minor: number) => Number(Money.of(minor, view.currency).toDecimalString());
+    res.json({
+      id: view.id,
+      id_socio: view.partnerId,
+      monto_total: decimalOf(view.totalMinor),
+      moneda: view.currency,
+      estado: ESTADOS[view.status] ?? view.status,
+      fecha_creacion: view.createdAt,
+      fecha_actualizacion: view.updatedAt,
+      comisiones: view.lines.map((l) => ({
+        id_referencia: l.reference,
+        monto: decimalOf(l.amountMinor),
+        moneda: view.currency,
+        descripcion: l.description,
+      })),
+    });
+  });
+
+  return router;
+}

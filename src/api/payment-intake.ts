@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { Payment } from '../domain/payment.aggregate';
+import type { PartnerRepository } from '../domain/payment.repository.port';
+import { DomainError, ErrorCodes } from '../domain/domain-error';
+import type { PaymentCommands, StartOutcome } from './api.ports';
+import { ProblemError } from './problem';
+
+export interface PaymentRequest {
+  partnerId: string;
+  currency: string;
+  lines: Array<{ reference: string; amountMinor: number; description: string }>;
+  declaredTotalMinor?: number;
+}
+
+export interface IntakeDeps {
+  commands: PaymentCommands;
+  partners: Pick<PartnerRepository, 'findById'>;
+  maxAmountMinor?: number;
+}
+
+export interface IntakeResult {
+  paymentId: string;
+  outcome: StartOutcome;
+  replayed: boolean;
+}
+
+/** RFC 4122 name-based (v5) UUID: the same actor and key always name the same payment. */
+export function nameBasedUuid(name: string): string {
+  const h = createHash('sha1').update('alpes-partners/payments:').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const requestHash = (r: PaymentRequest): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        r.partnerId,
+        r.currency,
+        r.lines.map((l) => [l.reference, l.amountMinor, l.description]),
+        r.declaredTotalMinor ?? null,
+      ]),
+    )
+    .digest('hex');
+
+/**
+ * Accepts a payment request: checks the partner and the domain rules before anything starts (bad
+ * input is refused here, not by a failed workflow), then starts the workflow under an id derived
+ * from the idempotency key, so a retried request finds the payment it already created.
+ */
+export async function submitPayment(
+  deps: IntakeDeps,
+  req: PaymentRequest,
+  ctx: { actor: string; idempotencyKey: string | undefined },
+): Promise<IntakeResult> {
+  const partner = await deps.partners.findById(req.partnerId);
+  if (!partner) throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `no partner with id ${req.partnerId}`);
+  partner.assertCanReceivePayments();
+
+  const paymentId = ctx.idempotencyKey
+    ? nameBasedUuid(`${ctx.actor}\n${ctx.idempotencyKey}`)
+    : globalThis.crypto.randomUUID();
+  // Dry run of the aggregate's rules (currency, lines, totals, maximum); nothing is stored here.
+  Payment.create({
+    id: paymentId,
+    partnerId: req.partnerId,
+    currency: req.currency,
+    lines: req.lines,
+    createdBy: ctx.actor,
+    declaredTotalMinor: req.declaredTotalMinor,
+    maxAmountMinor: deps.maxAmountMinor,
+    now: new Date(),
+  });
+
+  const hash = requestHash(req);
+  const outcome = await deps.commands.start({ ...req, paymentId, createdBy: ctx.actor, requestHash: hash });
+  if (!outcome.created && outcome.requestHash !== hash) {
+    throw new ProblemError(
+      422,
+      'Idempotency key reused',
+      'this Idempotency-Key was already used with a different request body',
+      { code: 'IDEMPOTENCY.KEY_REUSED', paymentId },
+    );
+  }
+  return { paymentId, outcome, replayed: !outcome.created };
+}

@@ -1,0 +1,77 @@
+import type { Knex } from 'knex';
+import { Partner, type PartnerSnapshot, type PartnerStatus } from '../../domain/partner.aggregate';
+import type { PartnerRepository } from '../../domain/payment.repository.port';
+import { iso, OptimisticConcurrencyError } from './payment.repository';
+
+interface PartnerRow {
+  id: string;
+  name: string;
+  email: string;
+  payout_account: string;
+  webhook_url: string | null;
+  status: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  version: number;
+}
+
+const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  payoutAccount: r.payout_account,
+  webhookUrl: r.webhook_url,
+  status: r.status as PartnerStatus,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+  version: r.version,
+});
+
+export class KnexPartnerRepository implements PartnerRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  async findById(id: string): Promise<Partner | undefined> {
+    const row = await this.db<PartnerRow>('partners').where({ id }).first();
+    return row ? Partner.fromSnapshot(toSnapshot(row)) : undefined;
+  }
+
+  async save(partner: Partner): Promise<void> {
+    const s = partner.toSnapshot();
+    const row = {
+      id: s.id,
+      name: s.name,
+      email: s.email,
+      payout_account: s.payoutAccount,
+      webhook_url: s.webhookUrl,
+      status: s.status,
+      created_at: s.createdAt,
+      updated_at: s.updatedAt,
+      version: s.version,
+    };
+    if (s.version === 1) {
+      await this.db('partners').insert(row).onConflict('id').ignore();
+      return;
+    }
+    const updated = await this.db('partners')
+      .where({ id: s.id, version: s.version - 1 })
+      .update(row);
+    if (updated !== 1) throw new OptimisticConcurrencyError(`partner ${s.id} was changed concurrently`);
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(opts: { limit: number; after?: { createdAt: string; id: string } }): Promise<Partner[]> {
+    const q = this.db<PartnerRow>('partners').orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
+    if (opts.after) {
+      const { createdAt, id } = opts.after;
+      q.where((w) =>
+        w
+          .where('created_at', '<', createdAt)
+          .orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)),
+      );
+    }
+    return (await q.limit(opts.limit)).map((r) => Partner.fromSnapshot(toSnapshot(r)));
+  }
+}

@@ -1,0 +1,151 @@
+import { DomainError } from '../../domain/domain-error';
+import {
+  PAYOUT_DECLINED,
+  type PayoutProvider,
+  type PayoutRequest,
+  type ProviderReceipt,
+  type RefundRequest,
+} from '../../domain/payout-provider.port';
+
+export const REFUND_NOT_ALLOWED = 'REFUND_NOT_ALLOWED';
+export const PAYOUT_PROVIDER_REJECTED = 'PAYOUT_PROVIDER_REJECTED';
+
+export interface HttpPayoutProviderOptions {
+  baseUrl: string;
+  /** Whole-call budget (connect, send, read the body) of one attempt. */
+  timeoutMs: number;
+}
+
+interface ProviderAnswer {
+  status: number;
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * The payout port over the sandbox bank's HTTP API (any bank with the same contract would do).
+ * Business refusals become DomainErrors, which the workflow must not retry; everything else
+ * (5xx, timeouts, refused connections, garbled answers) is a plain Error, retried by the caller
+ * with the same idempotency key so money still moves at most once.
+ */
+export class HttpPayoutProvider implements PayoutProvider {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: HttpPayoutProviderOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  async payout(request: PayoutRequest): Promise<ProviderReceipt> {
+    const answer = await this.post('/payouts', request.idempotencyKey, {
+      paymentId: request.paymentId,
+      partnerId: request.partnerId,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      account: request.payoutAccount,
+    });
+    // The account is sensitive: scrub it from anything the provider echoes back into an error.
+    const scrub = (text: string): string => text.split(request.payoutAccount).join('[redacted]');
+    if (answer.status === 402) {
+      throw new DomainError(PAYOUT_DECLINED, scrub(detailOf(answer, 'payout declined by the provider')), {
+        status: 402,
+      });
+    }
+    return this.receipt('/payouts', answer, scrub);
+  }
+
+  async refund(request: RefundRequest): Promise<ProviderReceipt> {
+    const answer = await this.post('/refunds', request.idempotencyKey, {
+      payoutId: request.payoutReference,
+      paymentId: request.paymentId,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+    });
+    if (answer.status === 402) {
+      throw new DomainError(PAYOUT_DECLINED, detailOf(answer, 'refund declined by the provider'), {
+        status: 402,
+      });
+    }
+    // A reused idempotency key is our bug, not a refund rule: keep it distinguishable.
+    if (answer.status === 422 && answer.body?.code !== 'IDEMPOTENCY_KEY_REUSED') {
+      throw new DomainError(REFUND_NOT_ALLOWED, detailOf(answer, 'refund not allowed by the provider'), {
+        status: 422,
+      });
+    }
+    return this.receipt('/refunds', answer, (t) => t);
+  }
+
+  private receipt(path: string, answer: ProviderAnswer, scrub: (text: string) => string): ProviderReceipt {
+    const { status, body } = answer;
+    if (status >= 200 && status < 300) {
+      if (typeof body?.id !== 'string' || body.id === '') {
+        throw new Error(`payout provider: POST ${path} answered ${status} without an id`);
+      }
+      return { reference: body.id };
+    }
+    // Rate limits and request timeouts are the provider asking us to come back later.
+    if (status >= 500 || status === 408 || status === 429) {
+      throw new Error(
+        `payout provider: POST ${path} answered ${status} (transient, retry with the same key)`,
+      );
+    }
+    const providerCode = typeof body?.code === 'string' ? body.code : undefined;
+    throw new DomainError(
+      PAYOUT_PROVIDER_REJECTED,
+      scrub(`POST ${path} rejected with ${status}: ${detailOf(answer, 'no detail')}`),
+      { status, ...(providerCode ? { providerCode } : {}) },
+    );
+  }
+
+  private async post(path: string, idempotencyKey: string, body: object): Promise<ProviderAnswer> {
+    const url = `${this.baseUrl}${path}`;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, application/problem+json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await res.text();
+      return { status: res.status, body: parseObject(text) };
+    } catch (err) {
+      // Messages name the URL and cause only: the request body carries the payout account.
+      if (isAbort(err)) {
+        throw new Error(`payout provider: POST ${url} timed out after ${this.timeoutMs}ms`);
+      }
+      throw new Error(`payout provider: POST ${url} failed (${causeOf(err)})`);
+    }
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function detailOf(answer: ProviderAnswer, fallback: string): string {
+  const detail = answer.body?.detail ?? answer.body?.title;
+  return typeof detail === 'string' && detail !== '' ? detail : fallback;
+}
+
+function isAbort(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

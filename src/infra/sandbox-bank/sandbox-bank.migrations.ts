@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * The sandbox bank keeps its own tables and migration history so it can share a PostgreSQL
+ * database with the payments service without either one's migrations knowing about the other.
+ */
+const MIGRATION_TABLE = 'sandbox_bank_migrations';
+
+const m001: Migration = {
+  name: '001-sandbox-bank',
+  async up(knex) {
+    await knex.schema.createTable('sandbox_bank_ledger', (t) => {
+      t.uuid('id').primary();
+      t.string('kind', 16).notNullable();
+      // For a refund: the payout it gives money back from.
+      t.uuid('payout_id').references('sandbox_bank_ledger.id');
+      t.bigInteger('amount_minor').notNullable();
+      t.string('currency', 3).notNullable();
+      // Masked (`****1234`): the bank never needs the full account again, so it never keeps it.
+      t.string('account', 16).notNullable();
+      t.string('payment_reference', 200).notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.index(['payment_reference', 'created_at']);
+      t.index(['currency', 'created_at']);
+      t.index(['payout_id']);
+    });
+    await knex.raw(
+      "alter table sandbox_bank_ledger add constraint sandbox_bank_ledger_kind check (kind in ('PAYOUT', 'REFUND'))",
+    );
+    await knex.raw(
+      'alter table sandbox_bank_ledger add constraint sandbox_bank_ledger_amount check (amount_minor > 0)',
+    );
+    await knex.schema.createTable('sandbox_bank_idempotency', (t) => {
+      t.string('key', 255).primary();
+      t.string('operation', 32).notNullable();
+      t.string('request_hash', 64).notNullable();
+      t.integer('status_code').notNullable();
+      t.jsonb('response').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable('sandbox_bank_idempotency');
+    await knex.schema.dropTable('sandbox_bank_ledger');
+  },
+};
+
+/** Listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
+const migrations: Migration[] = [m001];
+
+const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};
+
+export async function migrateSandboxBank(db: Knex): Promise<void> {
+  await db.migrate.latest({ migrationSource, tableName: MIGRATION_TABLE });
+}
+
+export async function rollbackSandboxBank(db: Knex): Promise<void> {
+  await db.migrate.rollback({ migrationSource, tableName: MIGRATION_TABLE }, true);
+}

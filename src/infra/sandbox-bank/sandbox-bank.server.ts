@@ -1,0 +1,526 @@
+import express, { type Request, type Response } from 'express';
+import type { Knex } from 'knex';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { errorMiddleware, notFoundHandler } from '../../api/error-middleware';
+import { ProblemError, problemType, type ProblemBody } from '../../api/problem';
+
+/**
+ * The sandbox bank: a small payout provider of our own that behaves like a real one (idempotency
+ * keys, declines, refunds, a ledger) and can be made to misbehave on purpose (latency, 503s, hangs,
+ * declines) so the payment workflow's retry and compensation paths are exercised for real.
+ *
+ * Magic value, like a test card: a payout to an account whose last four digits are `0000` is
+ * always declined.
+ */
+
+export interface BankFaults {
+  /** Added to every /payouts and /refunds request, before any database work. */
+  latencyMs: number;
+  /** 0..1: share of /payouts and /refunds requests answered 503 before touching the database. */
+  failureRate: number;
+  /** 0..1: share of new payouts declined (402). */
+  declineRate: number;
+  /** The next N /payouts or /refunds requests answer 503 without any effect. */
+  failNext: number;
+  /** The next N new payouts are declined (402). */
+  declineNext: number;
+  /** The next N /payouts or /refunds requests sleep 30 s before being handled (client timeouts). */
+  hangNext: number;
+}
+
+export interface BankLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SandboxBankDeps {
+  db: Knex;
+  faults?: Partial<BankFaults>;
+  logger?: BankLogger;
+}
+
+export interface SandboxBank {
+  app: express.Express;
+  /** Resolves with the base URL, `http://127.0.0.1:<port>` (port 0 picks a free one). */
+  start(port: number, host?: string): Promise<string>;
+  /** Stops accepting requests, cuts injected hangs and latency short (503), and waits for in-flight work. */
+  stop(): Promise<void>;
+  setFaults(faults: Partial<BankFaults>): void;
+  getFaults(): BankFaults;
+}
+
+export const HANG_MS = 30_000;
+export const DECLINING_ACCOUNT_SUFFIX = '0000';
+
+const LEDGER = 'sandbox_bank_ledger';
+const IDEMPOTENCY = 'sandbox_bank_idempotency';
+/** First key of the two-key advisory locks: keeps the bank's locks apart from the service's. */
+const IDEMPOTENCY_LOCK_SPACE = 0x53_42_49_44;
+const PAYOUT_LOCK_SPACE = 0x53_42_50_4f;
+
+const NO_FAULTS: BankFaults = {
+  latencyMs: 0,
+  failureRate: 0,
+  declineRate: 0,
+  failNext: 0,
+  declineNext: 0,
+  hangNext: 0,
+};
+
+const faultsPatch = z
+  .strictObject({
+    latencyMs: z.number().int().min(0).max(60_000),
+    failureRate: z.number().min(0).max(1),
+    declineRate: z.number().min(0).max(1),
+    failNext: z.number().int().min(0),
+    declineNext: z.number().int().min(0),
+    hangNext: z.number().int().min(0),
+  })
+  .partial();
+
+const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, { message: 'must be three upper-case letters such as COP or USD' });
+const amountMinor = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+const payoutBody = z.object({
+  paymentId: z.string().trim().min(1).max(200),
+  partnerId: z.string().trim().min(1).max(64),
+  amountMinor,
+  currency: currencyCode,
+  account: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9 -]{4,64}$/, { message: 'must be 4 to 64 letters, digits, spaces or dashes' }),
+});
+type PayoutBody = z.infer<typeof payoutBody>;
+
+const refundBody = z.object({
+  payoutId: z.uuid({ message: 'must be the id of a payout' }),
+  paymentId: z.string().trim().min(1).max(200),
+  amountMinor,
+  currency: currencyCode,
+});
+type RefundBody = z.infer<typeof refundBody>;
+
+const ledgerQuery = z.object({
+  paymentId: z.string().min(1).max(200).optional(),
+  currency: currencyCode.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
+const idempotencyKey = z.string().trim().min(1).max(255);
+
+interface LedgerRow {
+  id: string;
+  kind: 'PAYOUT' | 'REFUND';
+  payout_id: string | null;
+  amount_minor: number | string;
+  currency: string;
+  account: string;
+  payment_reference: string;
+  created_at: Date | string;
+}
+
+interface IdempotencyRow {
+  key: string;
+  operation: string;
+  request_hash: string;
+  status_code: number;
+  response: Record<string, unknown> | string;
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const silentLogger: BankLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
+  const { db } = deps;
+  const logger = deps.logger ?? silentLogger;
+  let faults: BankFaults = { ...NO_FAULTS, ...faultsPatch.parse(deps.faults ?? {}) };
+  let shutdown = new AbortController();
+
+  const setFaults = (patch: Partial<BankFaults>): void => {
+    faults = { ...faults, ...faultsPatch.parse(patch) };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/healthz', async (_req, res) => {
+    await db.raw('select 1');
+    res.json({ status: 'up' });
+  });
+
+  app.get('/admin/faults', (_req, res) => void res.json(faults));
+  app.put('/admin/faults', (req, res) => {
+    setFaults(faultsPatch.parse(req.body ?? {}));
+    logger.warn({ faults }, 'faults changed');
+    res.json(faults);
+  });
+
+  app.post('/payouts', async (req, res) => {
+    const key = requireIdempotencyKey(req);
+    const body = payoutBody.parse(req.body);
+    await injectFaults('/payouts');
+    const answer = await idempotent('PAYOUT', key, body, req.originalUrl, (trx) =>
+      executePayout(trx, body, req.originalUrl),
+    );
+    send(res, answer);
+  });
+
+  app.post('/refunds', async (req, res) => {
+    const key = requireIdempotencyKey(req);
+    const body = refundBody.parse(req.body);
+    await injectFaults('/refunds');
+    const answer = await idempotent('REFUND', key, body, req.originalUrl, (trx) =>
+      executeRefund(trx, body, req.originalUrl),
+    );
+    send(res, answer);
+  });
+
+  app.get('/ledger', async (req, res) => {
+    const q = ledgerQuery.parse(req.query);
+    const query = db<LedgerRow>(LEDGER).orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ]);
+    if (q.paymentId) query.where('payment_reference', q.paymentId);
+    if (q.currency) query.where('currency', q.currency);
+    const rows = await query.limit(q.limit);
+    res.json({ entries: rows.map(toEntry) });
+  });
+
+  app.get('/ledger/summary', async (_req, res) => {
+    const rows = (await db(LEDGER)
+      .select('currency', 'kind')
+      .sum({ total: 'amount_minor' })
+      .count({ n: '*' })
+      .groupBy('currency', 'kind')) as Array<{ currency: string; kind: string; total: unknown; n: unknown }>;
+    const currencies: Record<
+      string,
+      {
+        payoutsMinor: number;
+        refundsMinor: number;
+        netMinor: number;
+        payoutCount: number;
+        refundCount: number;
+      }
+    > = {};
+    for (const r of rows) {
+      const c = (currencies[r.currency] ??= {
+        payoutsMinor: 0,
+        refundsMinor: 0,
+        netMinor: 0,
+        payoutCount: 0,
+        refundCount: 0,
+      });
+      if (r.kind === 'PAYOUT') {
+        c.payoutsMinor = Number(r.total);
+        c.payoutCount = Number(r.n);
+      } else {
+        c.refundsMinor = Number(r.total);
+        c.refundCount = Number(r.n);
+      }
+      c.netMinor = c.payoutsMinor - c.refundsMinor;
+    }
+    res.json({ currencies });
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(logger));
+
+  /** Runs before any database work, so an injected 503 or hang never moves money. */
+  async function injectFaults(route: string): Promise<void> {
+    const signal = shutdown.signal;
+    try {
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal });
+      if (faults.hangNext > 0) {
+        faults.hangNext -= 1;
+        logger.warn({ route, hangMs: HANG_MS }, 'injected fault: hanging');
+        await sleep(HANG_MS, undefined, { signal });
+      }
+    } catch {
+      throw unavailable('the sandbox bank is shutting down');
+    }
+    if (faults.failNext > 0) {
+      faults.failNext -= 1;
+      logger.warn({ route }, 'injected fault: failNext');
+      throw unavailable('injected failure (failNext)');
+    }
+    if (faults.failureRate > 0 && Math.random() < faults.failureRate) {
+      logger.warn({ route }, 'injected fault: failureRate');
+      throw unavailable('injected failure (failureRate)');
+    }
+  }
+
+  /**
+   * The first answer for a key is the answer for ever. The transaction-scoped advisory lock makes
+   * concurrent requests with one key queue behind each other, so "look up, then insert" cannot
+   * race; the primary key on `key` is only the last line of defence.
+   */
+  async function idempotent(
+    operation: 'PAYOUT' | 'REFUND',
+    key: string,
+    body: PayoutBody | RefundBody,
+    instance: string,
+    execute: (trx: Knex.Transaction) => Promise<Answer>,
+  ): Promise<Answer & { replay: boolean }> {
+    const hash = requestHash(operation, key, body);
+    return db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [IDEMPOTENCY_LOCK_SPACE, key]);
+      const stored = await trx<IdempotencyRow>(IDEMPOTENCY).where({ key }).first();
+      if (stored) {
+        if (stored.request_hash !== hash || stored.operation !== operation) {
+          return {
+            status: 422,
+            body: problem(
+              422,
+              'Idempotency key reused',
+              'this Idempotency-Key was already used with a different request',
+              instance,
+              { code: 'IDEMPOTENCY_KEY_REUSED' },
+            ),
+            replay: false,
+          };
+        }
+        const response =
+          typeof stored.response === 'string'
+            ? (JSON.parse(stored.response) as Record<string, unknown>)
+            : stored.response;
+        return { status: stored.status_code, body: response, replay: true };
+      }
+      const answer = await execute(trx);
+      await trx(IDEMPOTENCY).insert({
+        key,
+        operation,
+        request_hash: hash,
+        status_code: answer.status,
+        response: JSON.stringify(answer.body),
+      });
+      return { ...answer, replay: false };
+    });
+  }
+
+  async function executePayout(trx: Knex.Transaction, body: PayoutBody, instance: string): Promise<Answer> {
+    const last4 = body.account.replace(/[\s-]/g, '').slice(-4);
+    const declined = declineReason(last4);
+    if (declined) {
+      logger.info({ paymentId: body.paymentId, reason: declined }, 'payout declined');
+      return {
+        status: 402,
+        body: problem(402, 'Payout declined', declined, instance, { code: 'PAYOUT_DECLINED' }),
+      };
+    }
+    const id = randomUUID();
+    const createdAt = new Date();
+    await trx(LEDGER).insert({
+      id,
+      kind: 'PAYOUT',
+      payout_id: null,
+      amount_minor: body.amountMinor,
+      currency: body.currency,
+      account: `****${last4}`,
+      payment_reference: body.paymentId,
+      created_at: createdAt,
+    });
+    logger.info(
+      { id, paymentId: body.paymentId, amountMinor: body.amountMinor, currency: body.currency },
+      'payout paid',
+    );
+    return {
+      status: 201,
+      body: {
+        id,
+        kind: 'PAYOUT',
+        status: 'PAID',
+        amountMinor: body.amountMinor,
+        currency: body.currency,
+        paymentId: body.paymentId,
+        createdAt: createdAt.toISOString(),
+      },
+    };
+  }
+
+  function declineReason(last4: string): string | undefined {
+    if (last4 === DECLINING_ACCOUNT_SUFFIX) return 'account closed (sandbox account ending in 0000)';
+    if (faults.declineNext > 0) {
+      faults.declineNext -= 1;
+      return 'declined by the bank (injected: declineNext)';
+    }
+    if (faults.declineRate > 0 && Math.random() < faults.declineRate) {
+      return 'declined by the bank (injected: declineRate)';
+    }
+    return undefined;
+  }
+
+  async function executeRefund(trx: Knex.Transaction, body: RefundBody, instance: string): Promise<Answer> {
+    // Refunds of one payout under different keys must not both pass the "remaining" check.
+    await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [PAYOUT_LOCK_SPACE, body.payoutId]);
+    const payout = await trx<LedgerRow>(LEDGER).where({ id: body.payoutId, kind: 'PAYOUT' }).first();
+    if (!payout) {
+      return {
+        status: 404,
+        body: problem(404, 'Payout not found', `no payout with id ${body.payoutId}`, instance, {
+          code: 'PAYOUT_NOT_FOUND',
+        }),
+      };
+    }
+    const refused = (detail: string): Answer => ({
+      status: 422,
+      body: problem(422, 'Refund not allowed', detail, instance, { code: 'REFUND_NOT_ALLOWED' }),
+    });
+    if (payout.payment_reference !== body.paymentId) return refused('the payout belongs to another payment');
+    if (payout.currency !== body.currency) {
+      return refused(`currency ${body.currency} does not match the payout's ${payout.currency}`);
+    }
+    const paid = Number(payout.amount_minor);
+    const { refunded } = (await trx(LEDGER)
+      .where({ payout_id: payout.id, kind: 'REFUND' })
+      .sum({ refunded: 'amount_minor' })
+      .first()) as { refunded: unknown };
+    const remaining = paid - Number(refunded ?? 0);
+    if (remaining <= 0) return refused('the payout is already fully refunded');
+    if (body.amountMinor > remaining) {
+      return refused(`refund of ${body.amountMinor} exceeds the ${remaining} still refundable`);
+    }
+    const id = randomUUID();
+    const createdAt = new Date();
+    await trx(LEDGER).insert({
+      id,
+      kind: 'REFUND',
+      payout_id: payout.id,
+      amount_minor: body.amountMinor,
+      currency: body.currency,
+      account: payout.account,
+      payment_reference: body.paymentId,
+      created_at: createdAt,
+    });
+    logger.info(
+      { id, payoutId: payout.id, paymentId: body.paymentId, amountMinor: body.amountMinor },
+      'refund made',
+    );
+    return {
+      status: 201,
+      body: {
+        id,
+        kind: 'REFUND',
+        status: 'REFUNDED',
+        payoutId: payout.id,
+        amountMinor: body.amountMinor,
+        currency: body.currency,
+        paymentId: body.paymentId,
+        createdAt: createdAt.toISOString(),
+      },
+    };
+  }
+
+  let server: Server | undefined;
+  return {
+    app,
+    setFaults,
+    getFaults: () => ({ ...faults }),
+    start: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        if (shutdown.signal.aborted) shutdown = new AbortController();
+        const s = app.listen(port, host);
+        s.once('listening', () => {
+          server = s;
+          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+        });
+        s.once('error', reject);
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        shutdown.abort();
+        const s = server;
+        server = undefined;
+        if (!s) return resolve();
+        // Keep-alive sockets of requests that finish during the stop would otherwise hold `close`
+        // open until the client's idle timeout.
+        const sweep = setInterval(() => s.closeIdleConnections(), 50);
+        s.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
+        s.closeIdleConnections();
+      }),
+  };
+}
+
+function requireIdempotencyKey(req: Request): string {
+  const parsed = idempotencyKey.safeParse(req.get('idempotency-key') ?? '');
+  if (!parsed.success) {
+    throw new ProblemError(
+      400,
+      'Missing Idempotency-Key',
+      'send a non-empty Idempotency-Key header (max 255)',
+    );
+  }
+  return parsed.data;
+}
+
+function send(res: Response, answer: Answer & { replay: boolean }): void {
+  if (answer.replay) res.set('Idempotent-Replay', 'true');
+  res
+    .status(answer.status)
+    .type(answer.status >= 400 ? 'application/problem+json' : 'application/json')
+    .send(JSON.stringify(answer.body));
+}
+
+function unavailable(detail: string): ProblemError {
+  return new ProblemError(503, 'Service unavailable', detail, {}, { 'Retry-After': '1' });
+}
+
+function problem(
+  status: number,
+  title: string,
+  detail: string,
+  instance: string,
+  extra: Record<string, unknown>,
+): ProblemBody {
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return { type: problemType(slug), title, status, detail, instance, ...extra };
+}
+
+/** Same request ⇔ same hash: keys sorted at every level so field order never matters. */
+function requestHash(operation: string, key: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${operation}\n${key}\n${canonicalJson(body)}`)
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function toEntry(row: LedgerRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    payoutId: row.payout_id,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    account: row.account,
+    paymentId: row.payment_reference,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}

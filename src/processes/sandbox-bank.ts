@@ -1,0 +1,22 @@
+import { loadConfig } from '../infra/config';
+import { createLogger } from '../infra/logger';
+import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
+import { runSandboxBank } from '../infra/sandbox-bank/run-sandbox-bank';
+
+const SANDBOX_BANK_PORT = 5100;
+// Loopback only: the admin endpoints change the bank's behaviour and have no authentication.
+const SANDBOX_BANK_HOST = '127.0.0.1';
+
+/** Wiring point of the sandbox bank, a payout provider of our own for development and tests. */
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger({ ...config.log, name: 'sandbox-bank' });
+  const running = await runSandboxBank({
+    databaseUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
+    dataDir: config.dataDir,
+    port: SANDBOX_BANK_PORT,
+    host: SANDBOX_BANK_HOST,
+    logger,
+  });
+  onShutdownSignal(logger, () => running.stop());
+});

@@ -1,0 +1,287 @@
+import type { HistoryAndWorkflowId } from '@temporalio/client';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { Worker, type ReplayResult } from '@temporalio/worker';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  getStateQuery,
+  type PaymentState,
+  type PaymentWorkflowResult,
+} from '../src/workflows/payment.workflow';
+import { paymentWorkflowId } from '../src/workflows/workflow-ids';
+import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import { describeWithPostgres, testEnvironment } from './support/test-env';
+
+/**
+ * Determinism guard. Histories recorded from an earlier version of the workflow code (committed
+ * under test/fixtures/histories) must replay against today's bundle: a change that would break
+ * payments already in flight fails here instead of in production. Histories finished in this run
+ * are replayed too, so the replay set can never be empty and the fixtures can be re-recorded.
+ *
+ * Re-recording: delete the fixture files (or leave fewer than MIN_FIXTURES) and run this test;
+ * it writes one history per shape and says so loudly. Commit the result.
+ */
+const FIXTURES_DIR = resolve(__dirname, 'fixtures/histories');
+const MIN_FIXTURES = 7;
+
+/** Big enough that decisions reliably land before the timeout, small enough to keep the run short. */
+const APPROVAL_TIMEOUT_MS = 4_000;
+const SYSTEM_ENV = {
+  APPROVAL_THRESHOLDS: '{"USD":100000}',
+  APPROVAL_TIMEOUT: `${APPROVAL_TIMEOUT_MS}ms`,
+  // Every completed payment keeps its workflow open this long: short so the shapes close soon.
+  REFUND_WINDOW: '3s',
+};
+const SMALL_USD = 5_000;
+const LARGE_USD = 150_000;
+const CREATOR = 'alice';
+const APPROVER = 'bob';
+/** The sandbox bank declines every payout to an account ending in 0000. */
+const DECLINING_ACCOUNT = '12345670000';
+
+interface Shape {
+  name: string;
+  amountMinor: number;
+  declining?: boolean;
+  /** What an operator does while the workflow runs (after it was started). */
+  steer?: (sys: TestSystem, paymentId: string) => Promise<void>;
+  expected: { status: string; reason?: string | RegExp };
+}
+
+interface Finished {
+  shape: string;
+  workflowId: string;
+  result: PaymentWorkflowResult;
+  history: History;
+}
+
+/** The workflow's own state (not the read model): updates are validated against it. */
+const waitForState = (sys: TestSystem, paymentId: string, status: string): Promise<PaymentState> =>
+  eventually(
+    () => sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).query(getStateQuery),
+    (s) => s.status === status,
+    { timeoutMs: 20_000, intervalMs: 50 },
+  );
+
+const decide = async (
+  sys: TestSystem,
+  paymentId: string,
+  action: string,
+  actor: string,
+  reason?: string,
+): Promise<void> => {
+  const res = await http(
+    sys.apiUrl,
+    'POST',
+    `/payments/${paymentId}/${action}`,
+    reason ? { reason } : undefined,
+    {
+      'x-actor': actor,
+    },
+  );
+  if (res.status !== 200) throw new Error(`${action} answered ${res.status}: ${JSON.stringify(res.body)}`);
+};
+
+const SHAPES: Shape[] = [
+  { name: 'completed', amountMinor: SMALL_USD, expected: { status: 'COMPLETED' } },
+  {
+    name: 'approved',
+    amountMinor: LARGE_USD,
+    steer: async (sys, id) => {
+      await waitForState(sys, id, 'AWAITING_APPROVAL');
+      await decide(sys, id, 'approve', APPROVER);
+    },
+    expected: { status: 'COMPLETED' },
+  },
+  {
+    name: 'rejected',
+    amountMinor: LARGE_USD,
+    steer: async (sys, id) => {
+      await waitForState(sys, id, 'AWAITING_APPROVAL');
+      await decide(sys, id, 'reject', APPROVER, 'not in the contract');
+    },
+    expected: { status: 'REJECTED', reason: 'not in the contract' },
+  },
+  {
+    name: 'approval-timeout',
+    amountMinor: LARGE_USD,
+    expected: { status: 'REJECTED', reason: 'approval_timeout' },
+  },
+  {
+    name: 'cancelled',
+    amountMinor: LARGE_USD,
+    steer: async (sys, id) => {
+      await waitForState(sys, id, 'AWAITING_APPROVAL');
+      await decide(sys, id, 'cancel', CREATOR, 'sent twice');
+    },
+    expected: { status: 'CANCELLED', reason: 'sent twice' },
+  },
+  {
+    name: 'refunded',
+    amountMinor: SMALL_USD,
+    steer: async (sys, id) => {
+      await waitForState(sys, id, 'COMPLETED');
+      await decide(sys, id, 'refund', APPROVER, 'partner returned the goods');
+    },
+    expected: { status: 'REFUNDED', reason: 'partner returned the goods' },
+  },
+  {
+    name: 'declined',
+    amountMinor: SMALL_USD,
+    declining: true,
+    expected: { status: 'FAILED', reason: /PAYOUT_DECLINED/ },
+  },
+];
+
+const fixtureFiles = (): string[] =>
+  readdirSync(FIXTURES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+
+async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: testEnvironment().workflowBundlePath }, replayName: 'payment-replay' },
+    histories,
+  )) {
+    results.push(result);
+  }
+  return results;
+}
+
+const failures = (results: ReplayResult[]) =>
+  results.filter((r) => r.error).map((r) => ({ workflowId: r.workflowId, error: String(r.error) }));
+
+describeWithPostgres(
+  'workflow determinism: recorded and fresh histories replay against the current code',
+  () => {
+    let sys: TestSystem;
+    const finished: Finished[] = [];
+
+    beforeAll(async () => {
+      sys = await startTestSystem(SYSTEM_ENV);
+    });
+    afterAll(async () => {
+      await sys?.stop();
+    });
+
+    it('runs one payment of every shape to the end of its workflow', async () => {
+      const [payee, declining] = await Promise.all([
+        createPartner(sys.apiUrl),
+        createPartner(sys.apiUrl, { payoutAccount: DECLINING_ACCOUNT }),
+      ]);
+      // In parallel: the shapes wait on timers (approval timeout, refund window), not on each other.
+      const runs = await Promise.all(
+        SHAPES.map(async (shape): Promise<Finished> => {
+          const created = await http(
+            sys.apiUrl,
+            'POST',
+            '/payments',
+            {
+              partnerId: shape.declining ? declining.id : payee.id,
+              currency: 'USD',
+              lines: [
+                {
+                  reference: `replay-${shape.name}`,
+                  amountMinor: shape.amountMinor,
+                  description: shape.name,
+                },
+              ],
+            },
+            { 'x-actor': CREATOR },
+          );
+          if (created.status !== 202) {
+            throw new Error(
+              `${shape.name}: payment not accepted: ${created.status} ${JSON.stringify(created.body)}`,
+            );
+          }
+          const paymentId: string = created.body.id;
+          await shape.steer?.(sys, paymentId);
+          const handle = sys.client.workflow.getHandle<(i: unknown) => Promise<PaymentWorkflowResult>>(
+            paymentWorkflowId(paymentId),
+          );
+          const result = await handle.result();
+          return {
+            shape: shape.name,
+            workflowId: handle.workflowId,
+            result,
+            history: await handle.fetchHistory(),
+          };
+        }),
+      );
+      finished.push(...runs);
+
+      for (const [i, shape] of SHAPES.entries()) {
+        const run = runs[i]!;
+        expect({ shape: run.shape, status: run.result.status }).toEqual({
+          shape: shape.name,
+          status: shape.expected.status,
+        });
+        if (shape.expected.reason !== undefined) expect(run.result.reason).toMatch(shape.expected.reason);
+        expect(lastEventType(run.history)).toBe('WorkflowExecutionCompleted');
+      }
+    });
+
+    it('replays the committed fixture histories without a determinism error', async () => {
+      mkdirSync(FIXTURES_DIR, { recursive: true });
+      if (fixtureFiles().length < MIN_FIXTURES) {
+        if (finished.length < SHAPES.length) throw new Error('no complete set of fresh histories to record');
+        for (const run of finished) {
+          writeFileSync(join(FIXTURES_DIR, `payment-${run.shape}.json`), `${historyToJSON(run.history)}\n`);
+        }
+        console.warn(
+          `\n${'!'.repeat(78)}\n!!! RECORDED ${finished.length} workflow history fixtures into ${FIXTURES_DIR}\n` +
+            `!!! (there were fewer than ${MIN_FIXTURES}). Commit them: they are the determinism baseline.\n` +
+            `${'!'.repeat(78)}\n`,
+        );
+      }
+
+      // Read back from disk even right after recording, so the JSON round trip itself is tested.
+      const files = fixtureFiles();
+      expect(files.length).toBeGreaterThanOrEqual(MIN_FIXTURES);
+      const histories = files.map((file) => {
+        const history: unknown = JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8'));
+        // A truncated or foreign file would replay "successfully" and prove nothing.
+        expect({ file, last: lastJsonEventType(history), type: jsonWorkflowType(history) }).toEqual({
+          file,
+          last: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+          type: 'paymentWorkflow',
+        });
+        return { workflowId: `fixture:${file}`, history };
+      });
+
+      const results = await replay(histories);
+      expect(results).toHaveLength(files.length);
+      expect(failures(results)).toEqual([]);
+    });
+
+    it("replays this run's histories without a determinism error", async () => {
+      expect(finished).toHaveLength(SHAPES.length);
+      const results = await replay(finished.map((f) => ({ workflowId: f.workflowId, history: f.history })));
+      expect(results.map((r) => r.workflowId)).toEqual(finished.map((f) => f.workflowId));
+      expect(failures(results)).toEqual([]);
+    });
+  },
+);
+
+/** Enum name of the history's last event, e.g. `WorkflowExecutionCompleted`. */
+function lastEventType(history: History): string | undefined {
+  const last = history.events?.at(-1);
+  if (!last) return undefined;
+  return last.workflowExecutionCompletedEventAttributes
+    ? 'WorkflowExecutionCompleted'
+    : String(last.eventType);
+}
+
+function lastJsonEventType(history: unknown): unknown {
+  return (history as { events?: Array<{ eventType?: unknown }> }).events?.at(-1)?.eventType;
+}
+
+function jsonWorkflowType(history: unknown): unknown {
+  const first = (
+    history as {
+      events?: Array<{ workflowExecutionStartedEventAttributes?: { workflowType?: { name?: unknown } } }>;
+    }
+  ).events?.[0];
+  return first?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+}
