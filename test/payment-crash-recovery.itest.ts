@@ -66,12 +66,12 @@ describeWithPostgres('crash recovery: a worker process killed in the middle of a
     // No worker in this process: the only workers are the child processes the test kills and starts.
     sys = await startTestSystem(TIMEOUTS, ['bank', 'api']);
     sys.bank!.bank.setFaults({ latencyMs: BANK_LATENCY_MS });
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.kill()));
     await sys?.stop();
-  });
+  }, 30_000);
 
   it('completes the payment on a new worker with exactly one payout in the bank ledger', async () => {
     const first = startWorker();
@@ -115,7 +115,7 @@ describeWithPostgres('crash recovery: a worker process killed in the middle of a
       eventually(
         () => http(sys.apiUrl, 'GET', `/payments/${paymentId}`),
         (r) => r.status === 200 && ['COMPLETED', 'FAILED'].includes(r.body.status),
-        { timeoutMs: 60_000, intervalMs: 250 },
+        { timeoutMs: 45_000, intervalMs: 250 },
       ),
     );
     expect(done.body.status).toBe('COMPLETED');

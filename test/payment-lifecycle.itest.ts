@@ -349,3 +349,38 @@ describeWithPostgres(
     });
   },
 );
+
+describeWithPostgres('payment approval timeout', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ APPROVAL_THRESHOLDS: '{"USD": 100}', APPROVAL_TIMEOUT: '1s' });
+  });
+  afterAll(async () => {
+    await sys?.stop();
+  });
+
+  it('rejects with reason approval_timeout when nobody decides in time, and a currency without a threshold always needs approval', async () => {
+    const partner = await createPartner(sys.apiUrl);
+    const res = await http(sys.apiUrl, 'POST', '/payments', {
+      partnerId: partner.id,
+      currency: 'JPY',
+      lines: [{ reference: 'tiny', amountMinor: 1, description: 'below any sensible threshold' }],
+    });
+    expect(res.status).toBe(202);
+    const done = await eventually(
+      () => http(sys.apiUrl, 'GET', `/payments/${res.body.id}`),
+      (r) => r.body?.status === 'REJECTED',
+    );
+    expect(done.body).toMatchObject({ reason: 'approval_timeout', decidedBy: 'system' });
+    expect(done.body.events.map((e: Json) => e.type)).toEqual([
+      'PaymentCreated',
+      'PaymentAwaitingApproval',
+      'PaymentRejected',
+    ]);
+    const late = await http(sys.apiUrl, 'POST', `/payments/${res.body.id}/approve`, undefined, {
+      'x-actor': 'bob',
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('PAYMENT.NOT_AWAITING_APPROVAL');
+  });
+});

@@ -3,7 +3,6 @@ import { createLogger } from '../infra/logger';
 import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
 import { runSandboxBank } from '../infra/sandbox-bank/run-sandbox-bank';
 
-const SANDBOX_BANK_PORT = 5100;
 // Loopback only: the admin endpoints change the bank's behaviour and have no authentication.
 const SANDBOX_BANK_HOST = '127.0.0.1';
 
@@ -14,7 +13,7 @@ runMain(async () => {
   const running = await runSandboxBank({
     databaseUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
     dataDir: config.dataDir,
-    port: SANDBOX_BANK_PORT,
+    port: config.sandboxBank.port,
     host: SANDBOX_BANK_HOST,
     logger,
   });
