@@ -61,13 +61,16 @@ export function devServerArgs(opts: DevServerOptions): string[] {
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   if (opts.dbFile) mkdirSync(dirname(opts.dbFile), { recursive: true });
   const child = spawn(opts.cliPath, devServerArgs(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stopping = false;
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream! }).on('line', (l) => opts.onLog?.(l));
+    // Once we asked it to stop, its complaints about peers going away are noise.
+    createInterface({ input: stream! }).on('line', (l) => !stopping && opts.onLog?.(l));
   }
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const address = `127.0.0.1:${opts.port}`;
 
   const stop = async (): Promise<void> => {
+    stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
