@@ -1,5 +1,13 @@
 import { describeWithPostgres } from './support/test-env';
-import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import {
+  bearer,
+  createPartner,
+  eventually,
+  http,
+  startTestSystem,
+  TEST_KEYS,
+  type TestSystem,
+} from './support/system';
 
 type Json = any;
 
@@ -31,7 +39,7 @@ describeWithPostgres(
       amountMinor: number,
       opts: { actor?: string; currency?: string; key?: string } = {},
     ) {
-      const headers: Record<string, string> = { 'x-actor': opts.actor ?? 'alice' };
+      const headers: Record<string, string> = bearer(TEST_KEYS[(opts.actor ?? 'alice') as 'alice' | 'bob']);
       if (opts.key) headers['idempotency-key'] = opts.key;
       const res = await post(
         '/payments',
@@ -86,13 +94,13 @@ describeWithPostgres(
       const id = await pay(partner.id, 250_000, { actor: 'alice' });
       await until(id, 'AWAITING_APPROVAL');
 
-      const self = await post(`/payments/${id}/approve`, undefined, { 'x-actor': 'alice' });
+      const self = await post(`/payments/${id}/approve`, undefined, bearer(TEST_KEYS.alice));
       expect(self.status).toBe(409);
       expect(self.headers.get('content-type')).toContain('application/problem+json');
       expect(self.body.code).toBe('PAYMENT.FOUR_EYES_VIOLATION');
       expect(await ledgerFor(id)).toHaveLength(0);
 
-      const approved = await post(`/payments/${id}/approve`, undefined, { 'x-actor': 'bob' });
+      const approved = await post(`/payments/${id}/approve`, undefined, bearer(TEST_KEYS.bob));
       expect(approved.status).toBe(200);
       const done = await until(id, 'COMPLETED');
       expect(done.approvedBy).toBe('bob');
@@ -105,7 +113,7 @@ describeWithPostgres(
       ]);
       expect(await ledgerFor(id)).toHaveLength(1);
 
-      const twice = await post(`/payments/${id}/approve`, undefined, { 'x-actor': 'carol' });
+      const twice = await post(`/payments/${id}/approve`, undefined, bearer(TEST_KEYS.admin));
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('PAYMENT.NOT_AWAITING_APPROVAL');
     });
@@ -114,7 +122,11 @@ describeWithPostgres(
       const partner = await createPartner(sys.apiUrl);
       const id = await pay(partner.id, 300_000);
       await until(id, 'AWAITING_APPROVAL');
-      const res = await post(`/payments/${id}/reject`, { reason: 'duplicate invoice' }, { 'x-actor': 'bob' });
+      const res = await post(
+        `/payments/${id}/reject`,
+        { reason: 'duplicate invoice' },
+        bearer(TEST_KEYS.bob),
+      );
       expect(res.status).toBe(200);
       const done = await until(id, 'REJECTED');
       expect(done.reason).toBe('duplicate invoice');
@@ -128,7 +140,7 @@ describeWithPostgres(
       const cancelled = await post(
         `/payments/${waiting}/cancel`,
         { reason: 'partner asked' },
-        { 'x-actor': 'carol' },
+        bearer(TEST_KEYS.admin),
       );
       expect(cancelled.status).toBe(200);
       expect((await until(waiting, 'CANCELLED')).reason).toBe('partner asked');
@@ -136,7 +148,7 @@ describeWithPostgres(
 
       const paid = await pay(partner.id, 1_000);
       await until(paid, 'COMPLETED');
-      const late = await post(`/payments/${paid}/cancel`, undefined, { 'x-actor': 'carol' });
+      const late = await post(`/payments/${paid}/cancel`, undefined, bearer(TEST_KEYS.admin));
       expect(late.status).toBe(409);
       expect(late.body.code).toBe('PAYMENT.NOT_CANCELLABLE');
     });
@@ -145,14 +157,14 @@ describeWithPostgres(
       const partner = await createPartner(sys.apiUrl);
       const id = await pay(partner.id, 7_700);
       await until(id, 'COMPLETED');
-      const res = await post(`/payments/${id}/refund`, { reason: 'chargeback' }, { 'x-actor': 'bob' });
+      const res = await post(`/payments/${id}/refund`, { reason: 'chargeback' }, bearer(TEST_KEYS.bob));
       expect(res.status).toBe(200);
       const done = await until(id, 'REFUNDED');
       const ledger = await ledgerFor(id);
       expect(ledger.map((e: Json) => e.kind).sort()).toEqual(['PAYOUT', 'REFUND']);
       expect(done.refundReference).toBe(ledger.find((e: Json) => e.kind === 'REFUND').id);
 
-      const again = await post(`/payments/${id}/refund`, undefined, { 'x-actor': 'bob' });
+      const again = await post(`/payments/${id}/refund`, undefined, bearer(TEST_KEYS.bob));
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('PAYMENT.NOT_REFUNDABLE');
     });
@@ -188,7 +200,7 @@ describeWithPostgres(
       };
       const answers = await Promise.all(
         Array.from({ length: 20 }, () =>
-          post('/payments', body, { 'idempotency-key': key, 'x-actor': 'alice' }),
+          post('/payments', body, { 'idempotency-key': key, ...bearer(TEST_KEYS.alice) }),
         ),
       );
       const ids = new Set(answers.map((a) => a.body.id));
@@ -202,14 +214,14 @@ describeWithPostgres(
       await until(id!, 'COMPLETED');
       expect(await ledgerFor(id!)).toHaveLength(1);
 
-      const replay = await post('/payments', body, { 'idempotency-key': key, 'x-actor': 'alice' });
+      const replay = await post('/payments', body, { 'idempotency-key': key, ...bearer(TEST_KEYS.alice) });
       expect(replay.status).toBe(200);
       expect(replay.body).toMatchObject({ id, status: 'COMPLETED' });
 
       const changed = await post(
         '/payments',
         { ...body, currency: 'EUR' },
-        { 'idempotency-key': key, 'x-actor': 'alice' },
+        { 'idempotency-key': key, ...bearer(TEST_KEYS.alice) },
       );
       expect(changed.status).toBe(422);
       expect(changed.body.code).toBe('IDEMPOTENCY.KEY_REUSED');
@@ -377,9 +389,13 @@ describeWithPostgres('payment approval timeout', () => {
       'PaymentAwaitingApproval',
       'PaymentRejected',
     ]);
-    const late = await http(sys.apiUrl, 'POST', `/payments/${res.body.id}/approve`, undefined, {
-      'x-actor': 'bob',
-    });
+    const late = await http(
+      sys.apiUrl,
+      'POST',
+      `/payments/${res.body.id}/approve`,
+      undefined,
+      bearer(TEST_KEYS.bob),
+    );
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('PAYMENT.NOT_AWAITING_APPROVAL');
   });

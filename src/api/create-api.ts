@@ -1,26 +1,52 @@
 import express from 'express';
+import helmet from 'helmet';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import swaggerUi from 'swagger-ui-express';
+import type { ApiKeyRegistry } from '../infra/auth/api-key-registry';
+import type { WsTokens } from '../infra/auth/ws-token';
 import type { Logger } from '../infra/logger';
 import type { PaymentCommands, PaymentReads } from './api.ports';
 import { errorMiddleware, notFoundHandler } from './error-middleware';
+import { openApiDocument } from './openapi';
 import { pagoRoutes } from './pago.routes';
 import { partnerRoutes, type PartnerDirectory } from './partner.routes';
 import { paymentRoutes } from './payment.routes';
+import { RouteTable } from './route-kit';
+import {
+  authenticate,
+  cors,
+  methodNotAllowed,
+  rateLimit,
+  requestId,
+  requireJsonBody,
+} from './security.middleware';
+import { systemRoutes, type ReadinessProbe } from './system.routes';
 
 export interface ApiDeps {
   commands: PaymentCommands;
   reads: PaymentReads;
   partners: PartnerDirectory;
   logger: Logger;
+  apiKeys: ApiKeyRegistry;
+  wsTokens: WsTokens;
+  probes: ReadinessProbe[];
   temporalUiUrl: string;
   namespace: string;
+  publicUrl: string;
+  corsOrigins: readonly string[];
+  rateLimitPerMinute: number;
+  bodyLimit: string;
   maxAmountMinor?: number;
   newId?: () => string;
+  /** Extra route groups (notifications, codec, metrics) declared on the same table. */
+  extraRoutes?: Array<(routes: RouteTable) => void>;
 }
 
 export interface Api {
   app: express.Express;
+  routes: RouteTable;
+  openApi: () => object;
   start(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -29,28 +55,48 @@ export function createApi(deps: ApiDeps): Api {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: '256kb' }));
+  app.set('trust proxy', 'loopback');
 
-  app.get(['/healthz', '/health'], (_req, res) => void res.json({ status: 'up' }));
-  app.use(
-    partnerRoutes({ partners: deps.partners, newId: deps.newId ?? (() => globalThis.crypto.randomUUID()) }),
-  );
-  const intake = { commands: deps.commands, partners: deps.partners, maxAmountMinor: deps.maxAmountMinor };
-  app.use(
-    paymentRoutes({
-      ...intake,
-      reads: deps.reads,
-      temporalUiUrl: deps.temporalUiUrl,
-      namespace: deps.namespace,
-    }),
-  );
-  app.use(pagoRoutes({ ...intake, reads: deps.reads }));
+  const routes = new RouteTable();
+  systemRoutes(routes, { wsTokens: deps.wsTokens, probes: deps.probes });
+  partnerRoutes(routes, {
+    partners: deps.partners,
+    newId: deps.newId ?? (() => globalThis.crypto.randomUUID()),
+  });
+  const paymentDeps = {
+    commands: deps.commands,
+    partners: deps.partners,
+    maxAmountMinor: deps.maxAmountMinor,
+    reads: deps.reads,
+    temporalUiUrl: deps.temporalUiUrl,
+    namespace: deps.namespace,
+  };
+  paymentRoutes(routes, paymentDeps);
+  pagoRoutes(routes, paymentDeps);
+  for (const add of deps.extraRoutes ?? []) add(routes);
+
+  let document: object | undefined;
+  const openApi = (): object => (document ??= openApiDocument(routes, deps.publicUrl));
+
+  app.use(requestId);
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(cors(deps.corsOrigins));
+  app.get('/openapi.json', (_req, res) => void res.json(openApi()));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
+  app.use(authenticate(deps.apiKeys));
+  app.use(rateLimit(deps.rateLimitPerMinute));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use(routes.router);
+  app.use(methodNotAllowed(() => [...routes.routes(), { method: 'get', path: '/openapi.json' }]));
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
 
   let server: Server | undefined;
   return {
     app,
+    routes,
+    openApi,
     start: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         const s = app.listen(port, host);

@@ -64,6 +64,15 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       };
     } else if (isBodyParserError(err)) {
       body = bodyParserProblem(err);
+    } else if (isUnavailable(err)) {
+      logger.error({ err, path: req.path }, 'dependency unavailable');
+      body = {
+        type: problemType('unavailable'),
+        title: 'Service unavailable',
+        status: 503,
+        detail: 'a dependency (Temporal or the database) is unreachable; retry shortly',
+      };
+      headers = { 'Retry-After': '5' };
     } else {
       logger.error({ err, path: req.path }, 'unhandled error');
       body = {
@@ -76,6 +85,28 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     body.instance = req.originalUrl;
     res.status(body.status).set(headers).type('application/problem+json').send(JSON.stringify(body));
   };
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+]);
+/** gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) from Temporal, connection failures from the driver. */
+function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth += 1) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (code === 14 || code === 4 || (typeof code === 'string' && UNAVAILABLE_CODES.has(code))) return true;
+    if (name === 'KnexTimeoutError' || name === 'ConnectionTimeoutError') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function isBodyParserError(err: unknown): err is BodyParserError {

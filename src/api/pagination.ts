@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod-openapi';
 import { ProblemError } from './problem';
 
 /** Opaque keyset cursor: the (createdAt, id) of the last item of the previous page. */

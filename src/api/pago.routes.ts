@@ -1,12 +1,11 @@
-import { Router } from 'express';
-import { z } from 'zod';
+import { z } from './zod-openapi';
 import { isDomainError } from '../domain/domain-error';
 import { Money } from '../domain/money.value-object';
-import type { PaymentReads } from './api.ports';
 import { submitPayment, type IntakeDeps } from './payment-intake';
 import { ProblemError } from './problem';
-import { actorOf } from './payment.routes';
-import { idempotencyKeyHeader, paymentIdParam } from './payment.schemas';
+import { paymentReader, type PaymentRoutesDeps } from './payment.routes';
+import { paymentHeaders, paymentIdParam } from './payment.schemas';
+import type { RouteTable } from './route-kit';
 
 /**
  * The original system's contract (`/pagos`), kept for its clients: decimal amounts in, the same
@@ -16,22 +15,39 @@ import { idempotencyKeyHeader, paymentIdParam } from './payment.schemas';
 const decimal = z.union([z.number(), z.string().max(40)]);
 const moneda = z.string().regex(/^[A-Z]{3}$/, { message: 'debe ser un código ISO-4217 (p. ej. COP)' });
 
-const pagoBody = z.object({
-  id_socio: z.uuid({ message: 'debe ser un UUID' }),
-  monto_total: decimal,
-  moneda,
-  comisiones: z
-    .array(
-      z.object({
-        id_referencia: z.string().trim().min(1).max(100),
-        monto: decimal,
-        moneda: moneda.optional(),
-        descripcion: z.string().max(500).default(''),
-      }),
-    )
-    .min(1, { message: 'un pago debe tener al menos una comisión' })
-    .max(1000),
-});
+const pagoBody = z
+  .object({
+    id_socio: z.uuid({ message: 'debe ser un UUID' }),
+    monto_total: decimal,
+    moneda,
+    comisiones: z
+      .array(
+        z.object({
+          id_referencia: z.string().trim().min(1).max(100),
+          monto: decimal,
+          moneda: moneda.optional(),
+          descripcion: z.string().max(500).default(''),
+        }),
+      )
+      .min(1, { message: 'un pago debe tener al menos una comisión' })
+      .max(1000),
+  })
+  .openapi('Pago');
+
+const pagoResponse = z
+  .object({
+    id: z.uuid(),
+    id_socio: z.string(),
+    monto_total: z.number(),
+    moneda: z.string(),
+    estado: z.string(),
+    fecha_creacion: z.string().nullable(),
+    fecha_actualizacion: z.string().nullable(),
+    comisiones: z.array(
+      z.object({ id_referencia: z.string(), monto: z.number(), moneda: z.string(), descripcion: z.string() }),
+    ),
+  })
+  .openapi('PagoView');
 
 const ESTADOS: Record<string, string> = {
   PENDING: 'PENDIENTE',
@@ -56,64 +72,92 @@ function toMinor(value: string | number, currency: string, field: string): numbe
   }
 }
 
-export function pagoRoutes(deps: IntakeDeps & { reads: PaymentReads }): Router {
-  const router = Router();
+export function pagoRoutes(routes: RouteTable, deps: IntakeDeps & PaymentRoutesDeps): void {
+  const read = paymentReader(deps);
 
-  router.post(['/pagos', '/pagos/'], async (req, res) => {
-    const body = pagoBody.parse(req.body);
-    const lines = body.comisiones.map((c, i) => {
-      if (c.moneda && c.moneda !== body.moneda) {
+  routes.add({
+    method: 'post',
+    path: '/pagos',
+    summary: 'Start a payment (original contract, decimal amounts)',
+    tag: 'Pagos (original contract)',
+    roles: ['operator'],
+    headers: paymentHeaders,
+    body: pagoBody,
+    responses: {
+      202: {
+        description: 'Accepted',
+        schema: z.object({ id: z.uuid() }),
+        headers: { Location: 'the pago’s URL' },
+      },
+    },
+    handler: async ({ body, principal, req, res }) => {
+      const lines = body.comisiones.map((c, i) => {
+        if (c.moneda && c.moneda !== body.moneda) {
+          throw new ProblemError(
+            400,
+            'Invalid request',
+            `comisiones.${i}.moneda: debe coincidir con la moneda del pago`,
+            {
+              errors: [{ field: `comisiones.${i}.moneda`, message: 'debe coincidir con la moneda del pago' }],
+            },
+          );
+        }
+        return {
+          reference: c.id_referencia,
+          amountMinor: toMinor(c.monto, body.moneda, `comisiones.${i}.monto`),
+          description: c.descripcion,
+        };
+      });
+      const totalMinor = toMinor(body.monto_total, body.moneda, 'monto_total');
+      const sum = lines.reduce((s, l) => s + l.amountMinor, 0);
+      if (sum !== totalMinor) {
         throw new ProblemError(
           400,
           'Invalid request',
-          `comisiones.${i}.moneda: debe coincidir con la moneda del pago`,
+          'monto_total: no es igual a la suma de las comisiones',
           {
-            errors: [{ field: `comisiones.${i}.moneda`, message: 'debe coincidir con la moneda del pago' }],
+            errors: [{ field: 'monto_total', message: 'no es igual a la suma de las comisiones' }],
           },
         );
       }
-      return {
-        reference: c.id_referencia,
-        amountMinor: toMinor(c.monto, body.moneda, `comisiones.${i}.monto`),
-        description: c.descripcion,
-      };
-    });
-    const totalMinor = toMinor(body.monto_total, body.moneda, 'monto_total');
-    const sum = lines.reduce((s, l) => s + l.amountMinor, 0);
-    if (sum !== totalMinor) {
-      throw new ProblemError(400, 'Invalid request', 'monto_total: no es igual a la suma de las comisiones', {
-        errors: [{ field: 'monto_total', message: 'no es igual a la suma de las comisiones' }],
-      });
-    }
-    const { paymentId } = await submitPayment(
-      deps,
-      { partnerId: body.id_socio, currency: body.moneda, lines, declaredTotalMinor: totalMinor },
-      { actor: actorOf(req), idempotencyKey: idempotencyKeyHeader.parse(req.get('idempotency-key')) },
-    );
-    res.status(202).location(`/pagos/${paymentId}`).json({ id: paymentId });
+      const { paymentId } = await submitPayment(
+        deps,
+        { partnerId: body.id_socio, currency: body.moneda, lines, declaredTotalMinor: totalMinor },
+        {
+          actor: principal!.name,
+          idempotencyKey: paymentHeaders.shape['idempotency-key'].parse(req.get('idempotency-key')),
+        },
+      );
+      res.status(202).location(`/pagos/${paymentId}`).json({ id: paymentId });
+    },
   });
 
-  router.get('/pagos/:id', async (req, res) => {
-    const { id } = paymentIdParam.parse(req.params);
-    const view = await deps.reads.getById(id);
-    if (!view) throw new ProblemError(404, 'Payment not found', `no payment with id ${id}`);
-    const decimalOf = (minor: number) => Number(Money.of(minor, view.currency).toDecimalString());
-    res.json({
-      id: view.id,
-      id_socio: view.partnerId,
-      monto_total: decimalOf(view.totalMinor),
-      moneda: view.currency,
-      estado: ESTADOS[view.status] ?? view.status,
-      fecha_creacion: view.createdAt,
-      fecha_actualizacion: view.updatedAt,
-      comisiones: view.lines.map((l) => ({
-        id_referencia: l.reference,
-        monto: decimalOf(l.amountMinor),
+  routes.add({
+    method: 'get',
+    path: '/pagos/:id',
+    summary: 'Read a payment in the original shape',
+    tag: 'Pagos (original contract)',
+    roles: ['operator', 'viewer', 'partner'],
+    params: paymentIdParam,
+    responses: { 200: { description: 'The pago', schema: pagoResponse } },
+    handler: async ({ params, principal, res }) => {
+      const view = await read(params.id, principal);
+      const decimalOf = (minor: number) => Number(Money.of(minor, view.currency).toDecimalString());
+      res.json({
+        id: view.id,
+        id_socio: view.partnerId,
+        monto_total: decimalOf(view.totalMinor),
         moneda: view.currency,
-        descripcion: l.description,
-      })),
-    });
+        estado: ESTADOS[view.status] ?? view.status,
+        fecha_creacion: 'createdAt' in view ? view.createdAt : null,
+        fecha_actualizacion: 'updatedAt' in view ? view.updatedAt : null,
+        comisiones: view.lines.map((l) => ({
+          id_referencia: l.reference,
+          monto: decimalOf(l.amountMinor),
+          moneda: view.currency,
+          descripcion: l.description,
+        })),
+      });
+    },
   });
-
-  return router;
 }

@@ -1,9 +1,17 @@
-import { Router } from 'express';
 import { Partner } from '../domain/partner.aggregate';
 import type { PartnerRepository } from '../domain/payment.repository.port';
+import type { Principal } from '../infra/auth/principal';
 import { decodeCursor, page } from './pagination';
 import { ProblemError } from './problem';
-import { createPartnerBody, listPartnersQuery, partnerIdParam, updatePartnerBody } from './partner.schemas';
+import {
+  createPartnerBody,
+  listPartnersQuery,
+  partnerIdParam,
+  partnerPage,
+  partnerResponse,
+  updatePartnerBody,
+} from './partner.schemas';
+import type { RouteTable } from './route-kit';
 
 export interface PartnerDirectory extends PartnerRepository {
   list(opts: { limit: number; after?: { createdAt: string; id: string } }): Promise<Partner[]>;
@@ -15,47 +23,90 @@ export interface PartnerRoutesDeps {
   now?: () => Date;
 }
 
-/** Partners: the payees. Payout accounts only ever leave masked (`toPublic`). */
-export function partnerRoutes(deps: PartnerRoutesDeps): Router {
-  const router = Router();
-  const now = deps.now ?? (() => new Date());
+/** A partner key sees its own partner only; anything else looks like it does not exist. */
+export const assertPartnerScope = (
+  principal: Principal | undefined,
+  partnerId: string,
+  what: string,
+): void => {
+  if (principal?.role === 'partner' && principal.partnerId !== partnerId) {
+    throw new ProblemError(404, `${what} not found`, `no ${what.toLowerCase()} with id ${partnerId}`);
+  }
+};
 
+/** Partners: the payees. Payout accounts only ever leave masked (`toPublic`). */
+export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void {
+  const now = deps.now ?? (() => new Date());
   const load = async (id: string): Promise<Partner> => {
     const partner = await deps.partners.findById(id);
     if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
     return partner;
   };
 
-  router.post('/partners', async (req, res) => {
-    const body = createPartnerBody.parse(req.body);
-    const partner = Partner.create({ ...body, id: deps.newId(), now: now() });
-    await deps.partners.save(partner);
-    res.status(201).location(`/partners/${partner.id}`).json(partner.toPublic());
+  routes.add({
+    method: 'post',
+    path: '/partners',
+    summary: 'Register a partner',
+    tag: 'Partners',
+    roles: ['admin'],
+    body: createPartnerBody,
+    responses: {
+      201: { description: 'Created', schema: partnerResponse, headers: { Location: 'the partner’s URL' } },
+    },
+    handler: async ({ body, res }) => {
+      const partner = Partner.create({ ...body, id: deps.newId(), now: now() });
+      await deps.partners.save(partner);
+      res.status(201).location(`/partners/${partner.id}`).json(partner.toPublic());
+    },
   });
 
-  router.get('/partners', async (req, res) => {
-    const q = listPartnersQuery.parse(req.query);
-    const rows = await deps.partners.list({ limit: q.limit + 1, after: decodeCursor(q.cursor) });
-    const { items, nextCursor } = page(
-      rows.map((p) => p.toPublic()),
-      q.limit,
-    );
-    res.json({ items, nextCursor });
+  routes.add({
+    method: 'get',
+    path: '/partners',
+    summary: 'List partners',
+    tag: 'Partners',
+    roles: ['operator', 'viewer'],
+    query: listPartnersQuery,
+    responses: { 200: { description: 'A page of partners, newest first', schema: partnerPage } },
+    handler: async ({ query, res }) => {
+      const rows = await deps.partners.list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });
+      res.json(
+        page(
+          rows.map((p) => p.toPublic()),
+          query.limit,
+        ),
+      );
+    },
   });
 
-  router.get('/partners/:id', async (req, res) => {
-    const { id } = partnerIdParam.parse(req.params);
-    res.json((await load(id)).toPublic());
+  routes.add({
+    method: 'get',
+    path: '/partners/:id',
+    summary: 'Read a partner',
+    tag: 'Partners',
+    roles: ['operator', 'viewer', 'partner'],
+    params: partnerIdParam,
+    responses: { 200: { description: 'The partner', schema: partnerResponse } },
+    handler: async ({ params, principal, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
+      res.json((await load(params.id)).toPublic());
+    },
   });
 
-  router.patch('/partners/:id', async (req, res) => {
-    const { id } = partnerIdParam.parse(req.params);
-    const changes = updatePartnerBody.parse(req.body);
-    const partner = await load(id);
-    partner.update(changes, now());
-    await deps.partners.save(partner);
-    res.json(partner.toPublic());
+  routes.add({
+    method: 'patch',
+    path: '/partners/:id',
+    summary: 'Change a partner',
+    tag: 'Partners',
+    roles: ['admin'],
+    params: partnerIdParam,
+    body: updatePartnerBody,
+    responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
+    handler: async ({ params, body, res }) => {
+      const partner = await load(params.id);
+      partner.update(body, now());
+      await deps.partners.save(partner);
+      res.json(partner.toPublic());
+    },
   });
-
-  return router;
 }

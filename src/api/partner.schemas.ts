@@ -1,16 +1,22 @@
-import { z } from 'zod';
+import { z } from './zod-openapi';
 import { pageQuery } from './pagination';
 
 export const partnerIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 
 const webhookUrl = z.string().max(2000).nullable().optional();
 
-export const createPartnerBody = z.object({
-  name: z.string().min(1).max(200),
-  email: z.string().min(3).max(320),
-  payoutAccount: z.string().min(1).max(64),
-  webhookUrl,
-});
+export const createPartnerBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    email: z.string().min(3).max(320),
+    payoutAccount: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ description: 'IBAN (checksum-validated) or 6–20 digit account number; write-only' }),
+    webhookUrl,
+  })
+  .openapi('CreatePartner');
 
 export const updatePartnerBody = z
   .object({
@@ -21,6 +27,25 @@ export const updatePartnerBody = z
     status: z.enum(['ACTIVE', 'SUSPENDED']).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: 'at least one field to change' });
+  .refine((b) => Object.keys(b).length > 0, { message: 'at least one field to change' })
+  .openapi('UpdatePartner');
 
 export const listPartnersQuery = z.object(pageQuery);
+
+export const partnerResponse = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    email: z.string(),
+    payoutAccount: z.string().openapi({ example: '****3000', description: 'masked' }),
+    webhookUrl: z.string().nullable(),
+    status: z.enum(['ACTIVE', 'SUSPENDED']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi('Partner');
+
+export const partnerPage = z
+  .object({ items: z.array(partnerResponse), nextCursor: z.string().nullable() })
+  .openapi('PartnerPage');

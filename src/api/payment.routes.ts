@@ -1,17 +1,20 @@
-import { Router, type Request } from 'express';
 import type { PaymentView } from '../infra/db/payment.queries';
 import type { PaymentAction, PaymentReads } from './api.ports';
 import { decodeCursor, page } from './pagination';
 import { submitPayment, type IntakeDeps } from './payment-intake';
 import { ProblemError } from './problem';
 import {
-  actorHeader,
+  acceptedPayment,
   createPaymentBody,
   decisionBody,
-  idempotencyKeyHeader,
   listPaymentsQuery,
+  paymentHeaders,
   paymentIdParam,
+  paymentPage,
+  paymentResponse,
 } from './payment.schemas';
+import type { RouteTable } from './route-kit';
+import type { Principal } from '../infra/auth/principal';
 
 export interface PaymentRoutesDeps extends IntakeDeps {
   reads: PaymentReads;
@@ -27,72 +30,142 @@ export const workflowLinker =
     `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` +
     (runId ? `/${encodeURIComponent(runId)}` : '');
 
-export const actorOf = (req: Request): string => actorHeader.parse(req.get('x-actor'));
-
-export function paymentRoutes(deps: PaymentRoutesDeps): Router {
-  const router = Router();
+/** The payment as stored, or (before the first activity commits) as the running workflow sees it. */
+export function paymentReader(deps: PaymentRoutesDeps) {
   const link = workflowLinker(deps.temporalUiUrl, deps.namespace);
-
-  /** The read model when it has the payment, else the running workflow's own state. */
-  const current = async (id: string) => {
+  return async (id: string, principal: Principal | undefined) => {
     const view = await deps.reads.getById(id);
-    if (view) return present(view, deps.commands.workflowId(id), link);
-    const live = await deps.commands.liveState(id);
-    if (!live) throw new ProblemError(404, 'Payment not found', `no payment with id ${id}`);
-    const workflowId = deps.commands.workflowId(id);
-    return { id, ...live, lines: [], events: [], workflowId, runId: null, temporalUiUrl: link(workflowId) };
+    const found = view ? present(view, deps.commands.workflowId(id), link) : await live(id);
+    if (!found) throw new ProblemError(404, 'Payment not found', `no payment with id ${id}`);
+    if (principal?.role === 'partner' && found.partnerId !== principal.partnerId) {
+      throw new ProblemError(404, 'Payment not found', `no payment with id ${id}`);
+    }
+    return found;
   };
 
-  router.post('/payments', async (req, res) => {
-    const body = createPaymentBody.parse(req.body);
-    const idempotencyKey = idempotencyKeyHeader.parse(req.get('idempotency-key'));
-    const { paymentId, outcome, replayed } = await submitPayment(deps, body, {
-      actor: actorOf(req),
-      idempotencyKey,
-    });
-    res.location(`/payments/${paymentId}`);
-    if (replayed) {
-      res.set('Idempotent-Replay', 'true');
-      return void res.status(200).json(await current(paymentId));
-    }
-    res.status(202).json({
-      id: paymentId,
-      status: 'PENDING',
-      workflowId: outcome.workflowId,
-      runId: outcome.runId,
-      temporalUiUrl: link(outcome.workflowId, outcome.runId),
-    });
+  async function live(id: string) {
+    const state = await deps.commands.liveState(id);
+    if (!state) return undefined;
+    const workflowId = deps.commands.workflowId(id);
+    return { id, ...state, lines: [], events: [], workflowId, runId: null, temporalUiUrl: link(workflowId) };
+  }
+}
+
+export function paymentRoutes(routes: RouteTable, deps: PaymentRoutesDeps): void {
+  const link = workflowLinker(deps.temporalUiUrl, deps.namespace);
+  const current = paymentReader(deps);
+
+  routes.add({
+    method: 'post',
+    path: '/payments',
+    summary: 'Start a payment',
+    tag: 'Payments',
+    roles: ['operator'],
+    headers: paymentHeaders,
+    body: createPaymentBody,
+    responses: {
+      202: {
+        description: 'Accepted: the payment workflow started',
+        schema: acceptedPayment,
+        headers: { Location: 'the payment’s URL' },
+      },
+      200: {
+        description: 'Idempotent replay: the payment this key already created',
+        schema: paymentResponse,
+        headers: { 'Idempotent-Replay': 'true' },
+      },
+    },
+    handler: async ({ body, principal, req, res }) => {
+      const idempotencyKey = paymentHeaders.shape['idempotency-key'].parse(req.get('idempotency-key'));
+      const { paymentId, outcome, replayed } = await submitPayment(deps, body, {
+        actor: principal!.name,
+        idempotencyKey,
+      });
+      res.location(`/payments/${paymentId}`);
+      if (replayed) {
+        res.set('Idempotent-Replay', 'true');
+        return void res.status(200).json(await current(paymentId, principal));
+      }
+      res.status(202).json({
+        id: paymentId,
+        status: 'PENDING',
+        workflowId: outcome.workflowId,
+        runId: outcome.runId,
+        temporalUiUrl: link(outcome.workflowId, outcome.runId),
+      });
+    },
   });
 
-  router.get('/payments', async (req, res) => {
-    const q = listPaymentsQuery.parse(req.query);
-    const rows = await deps.reads.list({ ...q, limit: q.limit + 1, after: decodeCursor(q.cursor) });
-    const { items, nextCursor } = page(rows, q.limit);
-    res.json({
-      items: items.map((p) => {
-        const workflowId = deps.commands.workflowId(p.id);
-        return { ...p, workflowId, temporalUiUrl: link(workflowId) };
-      }),
-      nextCursor,
-    });
+  routes.add({
+    method: 'get',
+    path: '/payments',
+    summary: 'List payments',
+    tag: 'Payments',
+    roles: ['operator', 'viewer', 'partner'],
+    query: listPaymentsQuery,
+    responses: { 200: { description: 'A page of payments, newest first', schema: paymentPage } },
+    handler: async ({ query, principal, res }) => {
+      let partnerId = query.partnerId;
+      if (principal?.role === 'partner') {
+        if (partnerId && partnerId !== principal.partnerId) {
+          throw new ProblemError(403, 'Forbidden', 'a partner key may only list its own payments');
+        }
+        partnerId = principal.partnerId;
+      }
+      const rows = await deps.reads.list({
+        ...query,
+        partnerId,
+        limit: query.limit + 1,
+        after: decodeCursor(query.cursor),
+      });
+      const { items, nextCursor } = page(rows, query.limit);
+      res.json({
+        items: items.map((p) => {
+          const workflowId = deps.commands.workflowId(p.id);
+          return { ...p, workflowId, runId: null, temporalUiUrl: link(workflowId) };
+        }),
+        nextCursor,
+      });
+    },
   });
 
-  router.get('/payments/:id', async (req, res) => {
-    const { id } = paymentIdParam.parse(req.params);
-    res.json(await current(id));
+  routes.add({
+    method: 'get',
+    path: '/payments/:id',
+    summary: 'Read a payment',
+    tag: 'Payments',
+    roles: ['operator', 'viewer', 'partner'],
+    params: paymentIdParam,
+    responses: {
+      200: { description: 'The payment with its lines and event history', schema: paymentResponse },
+    },
+    handler: async ({ params, principal, res }) => {
+      res.json(await current(params.id, principal));
+    },
   });
 
-  const actions: PaymentAction[] = ['approve', 'reject', 'cancel', 'refund'];
-  for (const action of actions) {
-    router.post(`/payments/:id/${action}`, async (req, res) => {
-      const { id } = paymentIdParam.parse(req.params);
-      const { reason } = decisionBody.parse(req.body);
-      await deps.commands.decide(id, action, { actor: actorOf(req), reason });
-      res.json(await current(id));
+  const verbs: Record<PaymentAction, string> = {
+    approve: 'Approve a payment (not by its creator)',
+    reject: 'Reject a payment awaiting approval',
+    cancel: 'Cancel a payment before its payout',
+    refund: 'Refund a completed payment',
+  };
+  for (const action of Object.keys(verbs) as PaymentAction[]) {
+    routes.add({
+      method: 'post',
+      path: `/payments/:id/${action}`,
+      summary: verbs[action],
+      tag: 'Payments',
+      roles: ['operator'],
+      params: paymentIdParam,
+      body: decisionBody,
+      responses: { 200: { description: 'The payment after the decision', schema: paymentResponse } },
+      handler: async ({ params, body, principal, res }) => {
+        await deps.commands.decide(params.id, action, { actor: principal!.name, reason: body?.reason });
+        res.json(await current(params.id, principal));
+      },
     });
   }
-
-  return router;
 }
 
 function present(view: PaymentView, workflowId: string, link: WorkflowLink) {

@@ -47,6 +47,61 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const apiKeyEntry = z
+  .object({
+    key: z.string().min(16).optional(),
+    keySha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i)
+      .optional(),
+    name: z.string().min(1).max(100),
+    role: z.enum(['admin', 'operator', 'viewer', 'partner']),
+    partnerId: z.uuid().optional(),
+  })
+  .refine((k) => Boolean(k.key) !== Boolean(k.keySha256), { message: 'give exactly one of key or keySha256' })
+  .refine((k) => (k.role === 'partner') === Boolean(k.partnerId), {
+    message: 'partnerId is required for (and only for) the partner role',
+  });
+export type ApiKeyEntry = z.infer<typeof apiKeyEntry>;
+
+const codecKeyEntry = z.object({
+  id: z.string().min(1).max(64),
+  key: z
+    .string()
+    .refine((k) => Buffer.from(k, 'base64').length === 32, { message: 'must be 32 bytes, base64' }),
+});
+export type CodecKeyEntry = z.infer<typeof codecKeyEntry>;
+
+const jsonArrayOf = <T extends z.ZodType>(item: T, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): z.infer<T>[] | undefined => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        return z.array(item).min(1).parse(JSON.parse(v));
+      } catch (e) {
+        const detail =
+          e instanceof z.ZodError
+            ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+            : 'not JSON';
+        ctx.addIssue({ code: 'custom', message: `must be a JSON array of ${what} (${detail})` });
+        return z.NEVER;
+      }
+    });
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
+  );
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -76,6 +131,18 @@ const envSchema = z.object({
   SANDBOX_BANK_URL: optionalString,
   SANDBOX_BANK_PORT: port(5100),
   PROVIDER_HTTP_TIMEOUT: duration('10s'),
+  ALPES_API_KEYS: jsonArrayOf(apiKeyEntry, '{ key | keySha256, name, role, partnerId? }'),
+  WS_TOKEN_SECRET: z.string().min(16).optional(),
+  WS_TOKEN_TTL: duration('5m'),
+  CODEC_KEYS: jsonArrayOf(codecKeyEntry, '{ id, key (base64, 32 bytes) } — the last one encrypts'),
+  CORS_ORIGINS: csv,
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/)
+    .default('256kb'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  TEMPORAL_METRICS_PORT: port(9464),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration('30s'),
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
@@ -100,6 +167,17 @@ export interface AppConfig {
   };
   api: { host: string; port: number; publicUrl: string };
   ui: { host: string; port: number };
+  security: {
+    /** Undefined → the embedded default: keys and secrets generated once under `dataDir`. */
+    apiKeys: ApiKeyEntry[] | undefined;
+    wsTokenSecret: string | undefined;
+    wsTokenTtlMs: number;
+    codecKeys: CodecKeyEntry[] | undefined;
+    corsOrigins: string[];
+    rateLimitPerMinute: number;
+    bodyLimit: string;
+  };
+  telemetry: { otlpEndpoint: string | undefined; temporalMetricsPort: number };
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
   sandboxBank: { url: string | undefined; port: number; timeoutMs: number };
   payments: {
@@ -146,6 +224,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
       publicUrl: e.API_PUBLIC_URL ?? `http://localhost:${e.API_PORT}`,
     },
     ui: { host: e.UI_HOST, port: e.UI_PORT },
+    security: {
+      apiKeys: e.ALPES_API_KEYS,
+      wsTokenSecret: e.WS_TOKEN_SECRET,
+      wsTokenTtlMs: e.WS_TOKEN_TTL,
+      codecKeys: e.CODEC_KEYS,
+      // The dashboard's origin and the Temporal Web UI's (for the codec endpoint) by default.
+      corsOrigins: e.CORS_ORIGINS ?? [
+        `http://localhost:${e.UI_PORT}`,
+        `http://127.0.0.1:${e.UI_PORT}`,
+        `http://localhost:${e.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+      ],
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      bodyLimit: e.BODY_LIMIT,
+    },
+    telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, temporalMetricsPort: e.TEMPORAL_METRICS_PORT },
     sandboxBank: { url: e.SANDBOX_BANK_URL, port: e.SANDBOX_BANK_PORT, timeoutMs: e.PROVIDER_HTTP_TIMEOUT },
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,

@@ -6,6 +6,9 @@ import type { PaymentWorkflowSettings } from '../workflows/payment.workflow';
 import type { AppConfig } from './config';
 import { ensurePostgresDatabase, migrateToLatest, openDatabase } from './db/database';
 import { PaymentQueries } from './db/payment.queries';
+import { ApiKeyRegistry } from './auth/api-key-registry';
+import { resolveSecrets, type Secrets } from './auth/local-secrets';
+import { WsTokens } from './auth/ws-token';
 import { KnexPartnerRepository } from './db/partner.repository';
 import { KnexUnitOfWork } from './db/unit-of-work';
 import { HttpPayoutProvider } from './sandbox-bank/sandbox-bank.adapter';
@@ -24,6 +27,7 @@ export interface RunningSystem {
   uiUrl?: string;
   bankUrl?: string;
   bank?: RunningSandboxBank;
+  secrets: Secrets;
   stop(): Promise<void>;
 }
 
@@ -66,8 +70,10 @@ export async function startSystem(
 ): Promise<RunningSystem> {
   const db = opts.db ?? (await openMigratedDatabase(config));
   const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
+  const secrets = resolveSecrets(config);
   const running: RunningSystem = {
     db,
+    secrets,
     stop: async () => {
       for (const stop of stops.reverse()) {
         await stop().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
@@ -129,8 +135,18 @@ export async function startSystem(
         partners: new KnexPartnerRepository(db),
         maxAmountMinor: config.payments.maxAmountMinor,
         logger: logger.child({ component: 'api' }),
+        apiKeys: new ApiKeyRegistry(secrets.apiKeys),
+        wsTokens: new WsTokens(secrets.wsTokenSecret, config.security.wsTokenTtlMs),
+        probes: [
+          { name: 'database', check: async () => void (await db.raw('select 1')) },
+          { name: 'temporal', check: async () => void (await client.workflowService.getSystemInfo({})) },
+        ],
         temporalUiUrl: config.temporal.uiUrl,
         namespace: config.temporal.namespace,
+        publicUrl: config.api.publicUrl,
+        corsOrigins: config.security.corsOrigins,
+        rateLimitPerMinute: config.security.rateLimitPerMinute,
+        bodyLimit: config.security.bodyLimit,
       });
       running.apiUrl = await api.start(config.api.port, config.api.host);
       stops.push(() => api.stop());

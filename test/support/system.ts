@@ -4,6 +4,23 @@ import { createLogger } from '../../src/infra/logger';
 import { startSystem, type Component, type RunningSystem } from '../../src/infra/system';
 import { testEnvironment } from './test-env';
 
+/** API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. */
+export const TEST_KEYS = {
+  admin: 'test-admin-key-0123456789',
+  alice: 'test-alice-operator-key-0123',
+  bob: 'test-bob-operator-key-012345',
+  viewer: 'test-viewer-key-0123456789ab',
+} as const;
+
+export const TEST_API_KEYS = [
+  { key: TEST_KEYS.admin, name: 'admin', role: 'admin' },
+  { key: TEST_KEYS.alice, name: 'alice', role: 'operator' },
+  { key: TEST_KEYS.bob, name: 'bob', role: 'operator' },
+  { key: TEST_KEYS.viewer, name: 'viewer', role: 'viewer' },
+];
+
+export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+
 export interface TestSystem extends RunningSystem {
   config: AppConfig;
   client: Client;
@@ -35,6 +52,10 @@ export async function startTestSystem(
     SANDBOX_BANK_PORT: '0',
     PROVIDER_HTTP_TIMEOUT: '2s',
     REFUND_WINDOW: '20s',
+    ALPES_API_KEYS: JSON.stringify(TEST_API_KEYS),
+    WS_TOKEN_SECRET: 'test-ws-token-secret-0123456789',
+    CODEC_KEYS: JSON.stringify([{ id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') }]),
+    RATE_LIMIT_PER_MINUTE: '100000',
     ACTIVITY_RETRY_INITIAL_INTERVAL: '100ms',
     ACTIVITY_RETRY_MAX_INTERVAL: '500ms',
     ACTIVITY_START_TO_CLOSE_TIMEOUT: '10s',
@@ -102,9 +123,12 @@ export async function http(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
+  // Authenticated as the test admin unless the caller says otherwise (an empty value sends none).
+  const auth = 'authorization' in headers ? headers : { ...bearer(TEST_KEYS.admin), ...headers };
+  if (auth.authorization === '') delete auth.authorization;
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -39,7 +39,11 @@ export class WsTokens {
       };
       if (typeof claims.exp !== 'number' || claims.exp < this.clock()) return undefined;
       if (!(ROLES as readonly string[]).includes(claims.r)) return undefined;
-      return { name: claims.n, role: claims.r as Principal['role'], ...(claims.p ? { partnerId: claims.p } : {}) };
+      return {
+        name: claims.n,
+        role: claims.r as Principal['role'],
+        ...(claims.p ? { partnerId: claims.p } : {}),
+      };
     } catch {
       return undefined;
     }

@@ -1,0 +1,180 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router, type Request, type Response } from 'express';
+import { z } from './zod-openapi';
+import type { Principal, Role } from '../infra/auth/principal';
+import { ProblemError } from './problem';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One declaration per route: its schemas validate the request, shape the OpenAPI document and
+ * decide who may call it. There is no second, hand-kept copy of the contract.
+ */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: Method;
+  /** Express style, e.g. `/payments/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Who may call it; `public` needs no key. */
+  roles: readonly Role[] | 'public';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Headers the route reads, documented in OpenAPI. */
+  headers?: z.ZodObject;
+  responses: Record<number, ResponseSpec>;
+  handler: (ctx: {
+    params: z.output<P>;
+    query: z.output<Q>;
+    body: z.output<B>;
+    principal: Principal | undefined;
+    req: Request;
+    res: Response;
+  }) => Promise<unknown> | unknown;
+}
+
+export const principalOf = (res: Response): Principal | undefined =>
+  res.locals.principal as Principal | undefined;
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (the failing fields are listed in `errors`)',
+  401: 'Missing or invalid API key',
+  403: 'The key’s role may not do this',
+  404: 'Not found',
+  409: 'Refused by a business rule in the current state (`code`)',
+  413: 'Body too large',
+  415: 'Body must be application/json',
+  422: 'Well-formed but refused (`code`)',
+  429: 'Rate limited (see `Retry-After`)',
+  503: 'Temporal or the database is unreachable (see `Retry-After`)',
+};
+
+export class RouteTable {
+  readonly registry = new OpenAPIRegistry();
+  readonly router = Router();
+  private readonly declared: Array<{ method: Method; path: string }> = [];
+
+  constructor() {
+    this.registry.registerComponent('securitySchemes', 'apiKey', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API key from ALPES_API_KEYS (or the local admin key printed by `make start`).',
+    });
+  }
+
+  /** Every declared (method, path) pair, for 405 answers and the route-coverage test. */
+  routes(): ReadonlyArray<{ method: Method; path: string }> {
+    return this.declared;
+  }
+
+  add<
+    P extends z.ZodType = z.ZodUndefined,
+    Q extends z.ZodType = z.ZodUndefined,
+    B extends z.ZodType = z.ZodUndefined,
+  >(spec: RouteSpec<P, Q, B>): void {
+    this.declared.push({ method: spec.method, path: spec.path });
+    this.document(spec);
+    this.router[spec.method](spec.path, async (req, res) => {
+      const principal = principalOf(res);
+      if (spec.roles !== 'public') {
+        if (!principal)
+          throw new ProblemError(
+            401,
+            'Unauthorized',
+            'an API key is required',
+            {},
+            { 'WWW-Authenticate': 'Bearer' },
+          );
+        if (!spec.roles.includes(principal.role) && principal.role !== 'admin') {
+          throw new ProblemError(
+            403,
+            'Forbidden',
+            `the ${principal.role} role may not ${spec.summary.toLowerCase()}`,
+          );
+        }
+      }
+      const ctx = {
+        params: (spec.params ? spec.params.parse(req.params) : undefined) as z.output<P>,
+        query: (spec.query ? spec.query.parse(req.query) : undefined) as z.output<Q>,
+        body: (spec.body ? spec.body.parse(req.body ?? undefined) : undefined) as z.output<B>,
+        principal,
+        req,
+        res,
+      };
+      await spec.handler(ctx);
+    });
+  }
+
+  private document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
+    const responses: Record<string, object> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = {
+        description: r.description,
+        ...(r.headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(r.headers).map(([h, d]) => [
+                  h,
+                  { description: d, schema: { type: 'string' } },
+                ]),
+              ),
+            }
+          : {}),
+        ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+      };
+    }
+    const errorStatuses = [400, 404, 409, 413, 415, 422, 429, 503].filter((s) => !(s in spec.responses));
+    if (spec.roles !== 'public') errorStatuses.push(401, 403);
+    for (const status of errorStatuses) {
+      responses[String(status)] = {
+        description: ERROR_DESCRIPTIONS[status]!,
+        content: { 'application/problem+json': { schema: problemSchema } },
+      };
+    }
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      summary: spec.summary,
+      tags: [spec.tag],
+      ...(spec.roles === 'public'
+        ? { security: [] }
+        : {
+            security: [{ apiKey: [] }],
+            description: `Roles: ${['admin', ...spec.roles.filter((r) => r !== 'admin')].join(', ')}.`,
+          }),
+      request: {
+        ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
+        ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
+        ...(spec.headers ? { headers: spec.headers } : {}),
+        ...(spec.body
+          ? {
+              body: {
+                content: { 'application/json': { schema: spec.body } },
+                required: !spec.body.safeParse(undefined).success,
+              },
+            }
+          : {}),
+      },
+      responses,
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import type { RequestHandler } from 'express';
+import type { Principal } from '../infra/auth/principal';
+import { ProblemError } from './problem';
+import type { Method } from './route-kit';
+
+export interface Authenticator {
+  authenticate(presentedKey: string): Principal | undefined;
+}
+
+/**
+ * Resolves `Authorization: Bearer <key>` into `res.locals.principal`. A wrong key is refused at
+ * once (401) rather than treated as anonymous, so a typo never silently downgrades access.
+ */
+export function authenticate(keys: Authenticator): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    if (!header) return next();
+    const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
+    const principal = match ? keys.authenticate(match[1]!) : undefined;
+    if (!principal) {
+      return next(
+        new ProblemError(
+          401,
+          'Unauthorized',
+          'invalid API key',
+          {},
+          { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        ),
+      );
+    }
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+/** Token bucket per API key (or per client address without one); refill is continuous. */
+export function rateLimit(perMinute: number, clock: () => number = Date.now): RequestHandler {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const ratePerMs = perMinute / 60_000;
+  return (req, res, next) => {
+    const who = (res.locals.principal as Principal | undefined)?.name ?? `ip:${req.ip}`;
+    const now = clock();
+    const b = buckets.get(who) ?? { tokens: perMinute, at: now };
+    b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * ratePerMs);
+    b.at = now;
+    buckets.set(who, b);
+    if (buckets.size > 100_000) buckets.clear();
+    if (b.tokens < 1) {
+      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000));
+      return next(
+        new ProblemError(
+          429,
+          'Too many requests',
+          `rate limit of ${perMinute} requests per minute exceeded`,
+          {},
+          {
+            'Retry-After': String(retryAfter),
+          },
+        ),
+      );
+    }
+    b.tokens -= 1;
+    next();
+  };
+}
+
+/** CORS for an allow-list of origins only (the dashboard, the Temporal Web UI's codec calls). */
+export function cors(allowed: readonly string[]): RequestHandler {
+  const origins = new Set(allowed);
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (origin && origins.has(origin)) {
+      res.set({
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Credentials': 'true',
+        'Access-Control-Expose-Headers': 'Location, Idempotent-Replay, Retry-After, X-Request-Id',
+        Vary: 'Origin',
+      });
+      if (req.method === 'OPTIONS') {
+        res.set({
+          'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+          'Access-Control-Allow-Headers':
+            req.get('access-control-request-headers') ??
+            'Authorization, Content-Type, Idempotency-Key, X-Namespace',
+          'Access-Control-Max-Age': '600',
+        });
+        return void res.status(204).end();
+      }
+    }
+    next();
+  };
+}
+
+/** A body on a write must be JSON: anything else is 415 before a parser guesses. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (
+    hasBody &&
+    ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+    !req.is(['application/json', 'application/*+json'])
+  ) {
+    return next(new ProblemError(415, 'Unsupported media type', 'send the body as application/json'));
+  }
+  next();
+};
+
+/** 405 with `Allow` when the path exists under other methods; otherwise fall through to 404. */
+export function methodNotAllowed(
+  routes: () => ReadonlyArray<{ method: Method; path: string }>,
+): RequestHandler {
+  let compiled: Array<{ re: RegExp; method: string }> | undefined;
+  return (req, _res, next) => {
+    compiled ??= routes().map((r) => ({
+      re: new RegExp(`^${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`),
+      method: r.method.toUpperCase(),
+    }));
+    const allowed = [...new Set(compiled.filter((r) => r.re.test(req.path)).map((r) => r.method))];
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      return next(
+        new ProblemError(
+          405,
+          'Method not allowed',
+          `${req.method} is not supported here`,
+          {},
+          { Allow: allowed.join(', ') },
+        ),
+      );
+    }
+    next();
+  };
+}
+
+/** Correlates logs and answers: honours a sane incoming X-Request-Id, else makes one. */
+export const requestId: RequestHandler = (req, res, next) => {
+  const incoming = req.get('x-request-id');
+  const id = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : globalThis.crypto.randomUUID();
+  res.locals.requestId = id;
+  res.set('X-Request-Id', id);
+  next();
+};

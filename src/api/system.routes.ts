@@ -1,0 +1,94 @@
+import { z } from './zod-openapi';
+import type { WsTokens } from '../infra/auth/ws-token';
+import { ProblemError } from './problem';
+import type { RouteTable } from './route-kit';
+
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface SystemRoutesDeps {
+  wsTokens: WsTokens;
+  probes: ReadinessProbe[];
+}
+
+const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
+  ]);
+
+export function systemRoutes(routes: RouteTable, deps: SystemRoutesDeps): void {
+  routes.add({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness',
+    tag: 'System',
+    roles: 'public',
+    responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('up') }) } },
+    handler: ({ res }) => void res.json({ status: 'up' }),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness (original contract)',
+    tag: 'System',
+    roles: 'public',
+    responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('up') }) } },
+    handler: ({ res }) => void res.json({ status: 'up' }),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Temporal and the database are reachable',
+    tag: 'System',
+    roles: 'public',
+    responses: {
+      200: {
+        description: 'Ready',
+        schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
+      },
+    },
+    handler: async ({ res }) => {
+      const results = await Promise.all(
+        deps.probes.map(async (p) => {
+          try {
+            await within(p.check(), 2_000);
+            return [p.name, 'ok'] as const;
+          } catch {
+            return [p.name, 'unreachable'] as const;
+          }
+        }),
+      );
+      const checks = Object.fromEntries(results);
+      if (results.some(([, r]) => r !== 'ok')) {
+        throw new ProblemError(
+          503,
+          'Not ready',
+          'a dependency is unreachable',
+          { checks },
+          { 'Retry-After': '5' },
+        );
+      }
+      res.json({ status: 'ready', checks });
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/auth/ws-token',
+    summary: 'Issue a short-lived token for the live event stream',
+    tag: 'System',
+    roles: ['operator', 'viewer', 'partner'],
+    responses: {
+      200: {
+        description: 'Pass it as `ws://HOST:5678/ws?token=…`',
+        schema: z.object({ token: z.string(), expiresAt: z.string() }).openapi('WsToken'),
+      },
+    },
+    handler: ({ principal, res }) => void res.json(deps.wsTokens.issue(principal!)),
+  });
+}

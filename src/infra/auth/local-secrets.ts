@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiKeyEntry, AppConfig, CodecKeyEntry } from '../config';
+
+export interface Secrets {
+  apiKeys: ApiKeyEntry[];
+  wsTokenSecret: string;
+  codecKeys: CodecKeyEntry[];
+  /** Set when the embedded default generated (or reused) local keys: the banner prints them. */
+  localKeys?: { admin: string; approver: string };
+}
+
+interface LocalSecretsFile {
+  adminApiKey: string;
+  /** A second operator identity, so four-eyes approval can be tried on one machine. */
+  approverApiKey: string;
+  wsTokenSecret: string;
+  codecKey: string;
+}
+
+/**
+ * Configured secrets win. Whatever is not configured comes from `<dataDir>/secrets.json`, created
+ * once with random values (mode 0600), so the embedded default is never open without a key and
+ * every process sharing the data folder agrees on the same secrets.
+ */
+export function resolveSecrets(config: AppConfig): Secrets {
+  const { security } = config;
+  const needLocal = !security.apiKeys || !security.wsTokenSecret || !security.codecKeys;
+  const local = needLocal ? readOrCreateLocalSecrets(config.dataDir) : undefined;
+  return {
+    apiKeys: security.apiKeys ?? [
+      { key: local!.adminApiKey, name: 'local-admin', role: 'admin' },
+      { key: local!.approverApiKey, name: 'local-approver', role: 'operator' },
+    ],
+    wsTokenSecret: security.wsTokenSecret ?? local!.wsTokenSecret,
+    codecKeys: security.codecKeys ?? [{ id: 'local-1', key: local!.codecKey }],
+    ...(security.apiKeys
+      ? {}
+      : { localKeys: { admin: local!.adminApiKey, approver: local!.approverApiKey } }),
+  };
+}
+
+function readOrCreateLocalSecrets(dataDir: string): LocalSecretsFile {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecretsFile;
+  mkdirSync(dataDir, { recursive: true });
+  const secrets: LocalSecretsFile = {
+    adminApiKey: `alpes_${randomBytes(24).toString('base64url')}`,
+    approverApiKey: `alpes_${randomBytes(24).toString('base64url')}`,
+    wsTokenSecret: randomBytes(32).toString('base64url'),
+    codecKey: randomBytes(32).toString('base64'),
+  };
+  // `wx`: if another process created it meanwhile, keep theirs.
+  try {
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { flag: 'wx', mode: 0o600 });
+  } catch {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalSecretsFile;
+  }
+  chmodSync(file, 0o600);
+  return secrets;
+}
