@@ -1,6 +1,10 @@
 /** Two projects: `unit` needs nothing; `integration` gets a real Temporal dev server and database from globalSetup. */
 const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+  // ignoreDynamic keeps `await import()` for ESM-only packages (jest runs with --experimental-vm-modules).
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs', ignoreDynamic: true } },
+  ],
 };
 
 module.exports = {

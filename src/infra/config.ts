@@ -135,6 +135,7 @@ const envSchema = z.object({
   WS_TOKEN_SECRET: z.string().min(16).optional(),
   WS_TOKEN_TTL: duration('5m'),
   CODEC_KEYS: jsonArrayOf(codecKeyEntry, '{ id, key (base64, 32 bytes) } — the last one encrypts'),
+  CODEC_UI_TOKEN: z.string().min(16).optional(),
   CORS_ORIGINS: csv,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   BODY_LIMIT: z
@@ -173,6 +174,7 @@ export interface AppConfig {
     wsTokenSecret: string | undefined;
     wsTokenTtlMs: number;
     codecKeys: CodecKeyEntry[] | undefined;
+    codecUiToken: string | undefined;
     corsOrigins: string[];
     rateLimitPerMinute: number;
     bodyLimit: string;
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       wsTokenSecret: e.WS_TOKEN_SECRET,
       wsTokenTtlMs: e.WS_TOKEN_TTL,
       codecKeys: e.CODEC_KEYS,
+      codecUiToken: e.CODEC_UI_TOKEN,
       // The dashboard's origin and the Temporal Web UI's (for the codec endpoint) by default.
       corsOrigins: e.CORS_ORIGINS ?? [
         `http://localhost:${e.UI_PORT}`,

@@ -18,6 +18,8 @@ import { createPaymentWorker } from './temporal/payment-worker';
 import { TemporalPaymentCommands } from './temporal/payment-workflow.client';
 import { installTemporalRuntime } from './temporal/runtime';
 import { connectClient } from './temporal/temporal-client';
+import { encryptedDataConverter } from './temporal/encryption-codec';
+import { codecRoutes } from '../api/codec.routes';
 
 export type Component = 'worker' | 'api' | 'ui' | 'bank';
 
@@ -71,6 +73,7 @@ export async function startSystem(
   const db = opts.db ?? (await openMigratedDatabase(config));
   const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
   const secrets = resolveSecrets(config);
+  const dataConverter = encryptedDataConverter(secrets.codecKeys);
   const running: RunningSystem = {
     db,
     secrets,
@@ -113,6 +116,7 @@ export async function startSystem(
         taskQueue: config.temporal.taskQueue,
         activities,
         workflowBundlePath: opts.workflowBundlePath,
+        dataConverter,
       });
       const done = worker.run().catch((err: unknown) => {
         logger.child({ component: 'worker' }).fatal({ err }, 'worker stopped unexpectedly');
@@ -127,7 +131,7 @@ export async function startSystem(
     }
 
     if (opts.components.includes('api')) {
-      const { client, connection } = await connectClient(temporalOpts);
+      const { client, connection } = await connectClient({ ...temporalOpts, dataConverter });
       stops.push(() => connection.close());
       const api = createApi({
         commands: new TemporalPaymentCommands(client, config.temporal.taskQueue, workflowSettings(config)),
@@ -147,6 +151,10 @@ export async function startSystem(
         corsOrigins: config.security.corsOrigins,
         rateLimitPerMinute: config.security.rateLimitPerMinute,
         bodyLimit: config.security.bodyLimit,
+        extraRoutes: [
+          (routes) =>
+            codecRoutes(routes, { codec: dataConverter.payloadCodecs![0]!, uiToken: secrets.codecUiToken }),
+        ],
       });
       running.apiUrl = await api.start(config.api.port, config.api.host);
       stops.push(() => api.stop());

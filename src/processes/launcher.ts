@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { resolveSecrets } from '../infra/auth/local-secrets';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
 import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
@@ -28,6 +29,8 @@ runMain(async () => {
       uiPort: config.temporal.uiPort,
       dbFile: resolve(config.dataDir, 'temporal.db'),
       namespace: config.temporal.namespace,
+      // The Web UI decrypts payloads through our codec endpoint (a decode-only link token, not an API key).
+      codecEndpoint: `${config.api.publicUrl}/codec/ui/${resolveSecrets(config).codecUiToken}`,
       onLog: (line) => log.info(line),
     });
     temporalAddress = devServer.address;
@@ -59,6 +62,15 @@ runMain(async () => {
     `  Temporal         ${temporalAddress} namespace=${config.temporal.namespace} queue=${config.temporal.taskQueue}`,
     `  Database         ${db}`,
     `  Sandbox bank     ${config.sandboxBank.url ?? system.bankUrl} (payout provider; ledger at /ledger)`,
+    ...(system.secrets.localKeys
+      ? [
+          `  API keys         admin     ${system.secrets.localKeys.admin}`,
+          `                   approver  ${system.secrets.localKeys.approver}   (a second operator, for four-eyes)`,
+          `                   (stored in ${config.dataDir}/secrets.json; set ALPES_API_KEYS to use your own)`,
+          `  Dashboard link   http://localhost:${config.ui.port}/#key=${system.secrets.localKeys.admin}`,
+        ]
+      : ['  API keys         from ALPES_API_KEYS']),
+    `  API docs         ${config.api.publicUrl}/docs  (OpenAPI: /openapi.json)`,
     '  Ctrl-C stops everything.',
     '',
   ].join('\n');

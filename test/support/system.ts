@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { encryptedDataConverter } from '../../src/infra/temporal/encryption-codec';
 import { loadConfig, type AppConfig } from '../../src/infra/config';
 import { createLogger } from '../../src/infra/logger';
 import { startSystem, type Component, type RunningSystem } from '../../src/infra/system';
@@ -18,6 +20,10 @@ export const TEST_API_KEYS = [
   { key: TEST_KEYS.bob, name: 'bob', role: 'operator' },
   { key: TEST_KEYS.viewer, name: 'viewer', role: 'viewer' },
 ];
+
+export const TEST_CODEC_KEYS = [{ id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') }];
+/** What the system's clients and workers use: tests need it to read results and replay histories. */
+export const testDataConverter: DataConverter = encryptedDataConverter(TEST_CODEC_KEYS);
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
@@ -54,7 +60,8 @@ export async function startTestSystem(
     REFUND_WINDOW: '20s',
     ALPES_API_KEYS: JSON.stringify(TEST_API_KEYS),
     WS_TOKEN_SECRET: 'test-ws-token-secret-0123456789',
-    CODEC_KEYS: JSON.stringify([{ id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') }]),
+    CODEC_KEYS: JSON.stringify(TEST_CODEC_KEYS),
+    CODEC_UI_TOKEN: 'test-codec-ui-token-0123456789',
     RATE_LIMIT_PER_MINUTE: '100000',
     ACTIVITY_RETRY_INITIAL_INTERVAL: '100ms',
     ACTIVITY_RETRY_MAX_INTERVAL: '500ms',
@@ -68,7 +75,7 @@ export async function startTestSystem(
     workflowBundlePath: te.workflowBundlePath,
   });
   const connection = await Connection.connect({ address: te.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: testDataConverter });
   return {
     ...system,
     config,

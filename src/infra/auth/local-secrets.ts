@@ -7,6 +7,7 @@ export interface Secrets {
   apiKeys: ApiKeyEntry[];
   wsTokenSecret: string;
   codecKeys: CodecKeyEntry[];
+  codecUiToken: string;
   /** Set when the embedded default generated (or reused) local keys: the banner prints them. */
   localKeys?: { admin: string; approver: string };
 }
@@ -17,6 +18,7 @@ interface LocalSecretsFile {
   approverApiKey: string;
   wsTokenSecret: string;
   codecKey: string;
+  codecUiToken: string;
 }
 
 /**
@@ -26,7 +28,8 @@ interface LocalSecretsFile {
  */
 export function resolveSecrets(config: AppConfig): Secrets {
   const { security } = config;
-  const needLocal = !security.apiKeys || !security.wsTokenSecret || !security.codecKeys;
+  const needLocal =
+    !security.apiKeys || !security.wsTokenSecret || !security.codecKeys || !security.codecUiToken;
   const local = needLocal ? readOrCreateLocalSecrets(config.dataDir) : undefined;
   return {
     apiKeys: security.apiKeys ?? [
@@ -35,6 +38,7 @@ export function resolveSecrets(config: AppConfig): Secrets {
     ],
     wsTokenSecret: security.wsTokenSecret ?? local!.wsTokenSecret,
     codecKeys: security.codecKeys ?? [{ id: 'local-1', key: local!.codecKey }],
+    codecUiToken: security.codecUiToken ?? local!.codecUiToken,
     ...(security.apiKeys
       ? {}
       : { localKeys: { admin: local!.adminApiKey, approver: local!.approverApiKey } }),
@@ -43,14 +47,24 @@ export function resolveSecrets(config: AppConfig): Secrets {
 
 function readOrCreateLocalSecrets(dataDir: string): LocalSecretsFile {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecretsFile;
-  mkdirSync(dataDir, { recursive: true });
-  const secrets: LocalSecretsFile = {
+  const fresh: LocalSecretsFile = {
     adminApiKey: `alpes_${randomBytes(24).toString('base64url')}`,
     approverApiKey: `alpes_${randomBytes(24).toString('base64url')}`,
     wsTokenSecret: randomBytes(32).toString('base64url'),
     codecKey: randomBytes(32).toString('base64'),
+    codecUiToken: randomBytes(24).toString('base64url'),
   };
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecretsFile>;
+    const complete = { ...fresh, ...stored };
+    // A file from an older version lacks newer secrets: add them, keep the rest.
+    if (Object.keys(complete).length !== Object.keys(stored).length) {
+      writeFileSync(file, JSON.stringify(complete, null, 2), { mode: 0o600 });
+    }
+    return complete;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = fresh;
   // `wx`: if another process created it meanwhile, keep theirs.
   try {
     writeFileSync(file, JSON.stringify(secrets, null, 2), { flag: 'wx', mode: 0o600 });

@@ -6,6 +6,13 @@ import { iso } from './payment.repository';
 /** Any fixed number: the advisory lock that orders writers of the event log. */
 const EVENT_LOG_LOCK = 0x41_4c_50_45;
 
+/**
+ * The PostgreSQL channel every committed append is announced on (payload: the last position, as
+ * text). Listeners treat it as a wake-up only and read the log itself: payloads can be coalesced,
+ * and a listener that was disconnected misses them altogether.
+ */
+export const EVENTS_CHANNEL = 'alpes_events';
+
 export interface StoredEvent extends DomainEvent {
   position: number;
   workflowId: string | null;
@@ -68,16 +75,38 @@ export class KnexEventLog implements EventLog {
         occurred_at: e.occurredAt,
       })),
     );
+    // Queued by PostgreSQL and delivered only if this transaction commits, so a listener can never
+    // be woken for positions that are not yet visible. PGlite accepts the call and delivers nothing
+    // out of process: the embedded mode wakes readers through KnexUnitOfWork.onCommit instead.
+    await this.trx.raw('select pg_notify(?, ?)', [EVENTS_CHANNEL, String(last + events.length)]);
   }
 }
 
-export async function readEvents(
-  db: Knex,
-  opts: { afterPosition?: number; aggregateId?: string; limit?: number },
-): Promise<StoredEvent[]> {
+export interface ReadEventsOptions {
+  afterPosition?: number;
+  /** Inclusive upper bound: lets a reader stop at a position it knows every event up to is visible. */
+  throughPosition?: number;
+  aggregateType?: string;
+  aggregateId?: string;
+  partnerId?: string;
+  limit?: number;
+}
+
+/** Events in position order; each option narrows the selection. */
+export async function readEvents(db: Knex, opts: ReadEventsOptions): Promise<StoredEvent[]> {
   const q = db<EventRow>('events').orderBy('position', 'asc');
   if (opts.afterPosition !== undefined) q.where('position', '>', opts.afterPosition);
+  if (opts.throughPosition !== undefined) q.where('position', '<=', opts.throughPosition);
+  if (opts.aggregateType) q.where('aggregate_type', opts.aggregateType);
   if (opts.aggregateId) q.where('aggregate_id', opts.aggregateId);
+  if (opts.partnerId) q.where('partner_id', opts.partnerId);
   if (opts.limit) q.limit(opts.limit);
   return (await q).map(toStoredEvent);
+}
+
+/** The highest position in the log (0 when empty): where a reader that wants only new events starts. */
+export async function lastEventPosition(db: Knex): Promise<number> {
+  const row = (await db('events').max({ last: 'position' }).first()) as
+    { last: number | string | null } | undefined;
+  return Number(row?.last ?? 0);
 }

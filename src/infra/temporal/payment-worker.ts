@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { PaymentActivities } from '../../activities/payment.activities';
 
 export interface PaymentWorkerOptions {
@@ -8,6 +9,7 @@ export interface PaymentWorkerOptions {
   activities: PaymentActivities;
   /** A prebuilt bundle (tests, production image); otherwise workflows are bundled from source at start. */
   workflowBundlePath?: string;
+  dataConverter?: DataConverter;
 }
 
 export const workflowsPath = require.resolve('../../workflows');
@@ -24,6 +26,7 @@ export async function createPaymentWorker(
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
+    dataConverter: opts.dataConverter,
     ...workflowSource,
   });
   return { worker, connection };

@@ -1,8 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 
 export interface TemporalClientOptions {
   address: string;
   namespace: string;
+  dataConverter?: DataConverter;
 }
 
 /** Connects, retrying while the server is still starting (the dev server takes a few seconds). */
@@ -14,7 +16,10 @@ export async function connectClient(
   for (;;) {
     try {
       const connection = await Connection.connect({ address: opts.address, connectTimeout: 2_000 });
-      return { client: new Client({ connection, namespace: opts.namespace }), connection };
+      return {
+        client: new Client({ connection, namespace: opts.namespace, dataConverter: opts.dataConverter }),
+        connection,
+      };
     } catch (e) {
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 250));

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001-payments.migration';
 import * as m002 from './002-partners.migration';
+import * as m003 from './003-notifications.migration';
 
 interface Migration {
   name: string;
@@ -9,7 +10,7 @@ interface Migration {
 }
 
 /** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001, m002];
+const migrations: Migration[] = [m001, m002, m003];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

@@ -1,0 +1,93 @@
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { timingSafeEqual } from 'node:crypto';
+import { ProblemError } from './problem';
+import type { RouteTable } from './route-kit';
+import { z } from './zod-openapi';
+
+/** Payloads as the Temporal Web UI and CLI send them to a codec server: proto3 JSON, bytes in base64. */
+const jsonPayloads = z
+  .object({
+    payloads: z
+      .array(
+        z.object({
+          metadata: z.record(z.string(), z.string().max(1_000_000)).optional(),
+          data: z.string().max(10_000_000).optional(),
+        }),
+      )
+      .max(1_000),
+  })
+  .openapi('CodecPayloads');
+
+const fromJson = (p: z.infer<typeof jsonPayloads>['payloads'][number]): Payload => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  ),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+
+const toJson = (p: Payload) => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+  ),
+  data: Buffer.from(p.data ?? []).toString('base64'),
+});
+
+export interface CodecRoutesDeps {
+  codec: PayloadCodec;
+  /** Decode-only link token for the Temporal Web UI, which cannot send our API keys. */
+  uiToken: string;
+}
+
+/**
+ * The codec server: lets operators (and the Temporal Web UI) see payloads that reach the Temporal
+ * server only encrypted. Decoding is an act of reading, so every role that reads may use it; a
+ * partner key may not, since histories hold other partners' data.
+ */
+export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
+  const run = async (op: 'encode' | 'decode', body: z.infer<typeof jsonPayloads>) => {
+    try {
+      const out = await deps.codec[op](body.payloads.map(fromJson));
+      return { payloads: out.map(toJson) };
+    } catch {
+      throw new ProblemError(
+        422,
+        'Payloads could not be processed',
+        `${op} failed: wrong key or corrupted payload`,
+      );
+    }
+  };
+  const expected = Buffer.from(deps.uiToken);
+  const tokenMatches = (given: string): boolean => {
+    const b = Buffer.from(given);
+    return b.length === expected.length && timingSafeEqual(b, expected);
+  };
+
+  for (const op of ['encode', 'decode'] as const) {
+    routes.add({
+      method: 'post',
+      path: `/codec/${op}`,
+      summary: `${op === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads (codec server)`,
+      tag: 'Codec',
+      roles: ['operator', 'viewer'],
+      body: jsonPayloads,
+      responses: { 200: { description: 'The payloads', schema: jsonPayloads } },
+      handler: async ({ body, res }) => void res.json(await run(op, body)),
+    });
+  }
+
+  routes.add({
+    method: 'post',
+    path: '/codec/ui/:token/decode',
+    summary: 'Decrypt payloads for the Temporal Web UI (link token from the launcher)',
+    tag: 'Codec',
+    roles: 'public',
+    params: z.object({ token: z.string().min(1).max(200) }),
+    body: jsonPayloads,
+    responses: { 200: { description: 'The payloads', schema: jsonPayloads } },
+    handler: async ({ params, body, res }) => {
+      if (!tokenMatches(params.token))
+        throw new ProblemError(401, 'Unauthorized', 'invalid codec link token');
+      res.json(await run('decode', body));
+    },
+  });
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import type { PartnerNotificationsSettings } from '../../activities/notification.activities.types';
+
+/**
+ * The notification service's settings: a zod fragment of environment variables meant to be
+ * spread into config.ts's schema (`...notificationEnvSchema.shape`), and the typed result
+ * (`AppConfig.notifications = toNotificationConfig(parsed, dataDir)`). Self-contained, so
+ * config.ts can import it without an import cycle.
+ */
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (use e.g. 500ms, 30s, 10m)` });
+        return z.NEVER;
+      }
+      return Number(match[1]) * UNITS_MS[match[2] ?? 'ms']!;
+    });
+
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+export const notificationEnvSchema = z.object({
+  /** nodemailer's URL form, e.g. `smtp://user:pass@host:587` or `smtps://host:465`; unset → local outbox. */
+  SMTP_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+  SMTP_FROM: z.string().trim().min(3).default('Alpes Partners <notifications@alpes-partners.dev>'),
+  SMTP_TIMEOUT: duration('15s'),
+  /** Lets webhooks reach loopback, private and link-local addresses (tests, local receivers). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: flag,
+  WEBHOOK_TIMEOUT: duration('10s'),
+  NOTIFICATIONS_TASK_QUEUE: z.string().min(1).default('notifications'),
+  /** A partner's workflow continues as new after this many handled events. */
+  NOTIFICATIONS_CONTINUE_AS_NEW_AFTER: count(500, 10_000),
+  NOTIFICATIONS_MAX_CONCURRENT_DELIVERIES: count(100, 1_000),
+  NOTIFICATION_RETRY_INITIAL_INTERVAL: duration('1s'),
+  NOTIFICATION_RETRY_MAX_INTERVAL: duration('5m'),
+  NOTIFICATION_EMAIL_MAX_ATTEMPTS: count(10, 1_000),
+  NOTIFICATION_WEBHOOK_MAX_ATTEMPTS: count(12, 1_000),
+});
+
+export type NotificationEnv = z.output<typeof notificationEnvSchema>;
+
+export interface NotificationConfig {
+  taskQueue: string;
+  email: {
+    smtpUrl: string | undefined;
+    from: string;
+    /** Where messages are written as `.eml` files when no SMTP server is configured. */
+    outboxDir: string;
+    timeoutMs: number;
+  };
+  webhook: { allowPrivateTargets: boolean; timeoutMs: number };
+  /** Handed to every partner's notification workflow as its input. */
+  workflow: PartnerNotificationsSettings;
+}
+
+/** A database write; attempts only run out when the database stays down for minutes. */
+const IN_APP_MAX_ATTEMPTS = 20;
+/** Time for the record activities (database only). */
+const RECORD_START_TO_CLOSE_MS = 30_000;
+
+export function toNotificationConfig(e: NotificationEnv, dataDir: string): NotificationConfig {
+  const backoff = {
+    initialIntervalMs: e.NOTIFICATION_RETRY_INITIAL_INTERVAL,
+    maxIntervalMs: Math.max(e.NOTIFICATION_RETRY_MAX_INTERVAL, e.NOTIFICATION_RETRY_INITIAL_INTERVAL),
+  };
+  // An attempt may take the whole transport timeout, plus time to record its outcome.
+  const attemptMs = (transportMs: number): number => transportMs + 15_000;
+  return {
+    taskQueue: e.NOTIFICATIONS_TASK_QUEUE,
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.SMTP_FROM,
+      outboxDir: `${dataDir}/outbox`,
+      timeoutMs: e.SMTP_TIMEOUT,
+    },
+    webhook: { allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: e.WEBHOOK_TIMEOUT },
+    workflow: {
+      continueAsNewAfterEvents: e.NOTIFICATIONS_CONTINUE_AS_NEW_AFTER,
+      maxConcurrentDeliveries: e.NOTIFICATIONS_MAX_CONCURRENT_DELIVERIES,
+      record: { startToCloseMs: RECORD_START_TO_CLOSE_MS, ...backoff },
+      channels: {
+        EMAIL: {
+          startToCloseMs: attemptMs(e.SMTP_TIMEOUT),
+          maximumAttempts: e.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
+          ...backoff,
+        },
+        WEBHOOK: {
+          startToCloseMs: attemptMs(e.WEBHOOK_TIMEOUT),
+          maximumAttempts: e.NOTIFICATION_WEBHOOK_MAX_ATTEMPTS,
+          ...backoff,
+        },
+        IN_APP: {
+          startToCloseMs: RECORD_START_TO_CLOSE_MS,
+          maximumAttempts: IN_APP_MAX_ATTEMPTS,
+          ...backoff,
+        },
+      },
+    },
+  };
+}
+
+export class NotificationConfigError extends Error {}
+
+/** Parses the notification variables from an explicit environment (tests, and config.ts once merged). */
+export function parseNotificationConfig(
+  env: Record<string, string | undefined>,
+  dataDir: string,
+): NotificationConfig {
+  const parsed = notificationEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new NotificationConfigError(`invalid notification configuration:\n${lines}`);
+  }
+  return toNotificationConfig(parsed.data, dataDir);
+}
+
+/**
+ * The notification settings of a loaded AppConfig. Until config.ts carries `notifications`
+ * (merging `notificationEnvSchema`), the defaults apply.
+ */
+export function notificationConfigOf(config: {
+  dataDir: string;
+  notifications?: NotificationConfig;
+}): NotificationConfig {
+  return config.notifications ?? parseNotificationConfig({}, config.dataDir);
+}

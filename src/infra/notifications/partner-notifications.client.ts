@@ -1,0 +1,54 @@
+import type { Client } from '@temporalio/client';
+import type {
+  NotifyPartnerInput,
+  PartnerNotificationsSettings,
+  ResendNotificationInput,
+} from '../../activities/notification.activities.types';
+import {
+  partnerNotificationsWorkflow,
+  paymentEventSignal,
+  resendNotificationSignal,
+  type PartnerNotificationsInput,
+} from '../../workflows/partner-notifications.workflow';
+import { PartnerIdKey } from '../../workflows/search-attributes';
+import { partnerNotificationsWorkflowId } from '../../workflows/workflow-ids';
+
+/**
+ * Reaches a partner's notification workflow with signal-with-start: the first message for a
+ * partner starts it, later ones join the running one. Used by the payment workflow's
+ * `notifyPartner` activity and by the API's resend.
+ */
+export class PartnerNotificationsClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly settings: PartnerNotificationsSettings,
+  ) {}
+
+  async notify(event: NotifyPartnerInput): Promise<void> {
+    await this.client.workflow.signalWithStart(partnerNotificationsWorkflow, {
+      ...this.startOptions(event.partnerId),
+      signal: paymentEventSignal,
+      signalArgs: [event],
+    });
+  }
+
+  async resend(request: ResendNotificationInput): Promise<void> {
+    await this.client.workflow.signalWithStart(partnerNotificationsWorkflow, {
+      ...this.startOptions(request.partnerId),
+      signal: resendNotificationSignal,
+      signalArgs: [request],
+    });
+  }
+
+  private startOptions(partnerId: string) {
+    const initial: PartnerNotificationsInput = { partnerId, settings: this.settings };
+    return {
+      workflowId: partnerNotificationsWorkflowId(partnerId),
+      taskQueue: this.taskQueue,
+      args: [initial] as [PartnerNotificationsInput],
+      // Lets operators find a partner's notification workflow: PartnerId="…" in the Web UI.
+      typedSearchAttributes: [{ key: PartnerIdKey, value: partnerId }],
+    };
+  }
+}

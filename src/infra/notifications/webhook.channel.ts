@@ -1,0 +1,126 @@
+import http from 'node:http';
+import https from 'node:https';
+import {
+  PermanentDeliveryError,
+  type DeliveryReceipt,
+  type NotificationChannel,
+  type OutboundNotification,
+} from '../../domain/notification-channel.port';
+import { formatAmount } from '../../domain/notification-content';
+import { NotificationErrorCodes } from '../../domain/notification.aggregate';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+import { assertWebhookUrl, guardedLookup, WebhookTargetRefusedError } from './webhook-target';
+
+export interface WebhookChannelOptions {
+  timeoutMs: number;
+  allowPrivateTargets: boolean;
+  clock?: () => Date;
+}
+
+/** The JSON body partners receive. Its `id` is also the `X-Alpes-Event-Id` header. */
+export function webhookPayload(message: OutboundNotification): Record<string, unknown> {
+  const f = message.facts;
+  return {
+    id: message.notificationId,
+    type: message.type,
+    createdAt: message.createdAt,
+    partnerId: message.partnerId,
+    sourceEventId: message.sourceEventId,
+    subject: message.subject,
+    data: {
+      paymentId: f.paymentId,
+      eventType: f.eventType,
+      amountMinor: f.amountMinor,
+      currency: f.currency,
+      amount: formatAmount(f.amountMinor, f.currency),
+      reason: f.reason,
+      occurredAt: f.occurredAt,
+    },
+  };
+}
+
+/** Statuses worth retrying: the receiver is busy, restarting, or asked us to slow down. */
+const RETRYABLE_CLIENT_STATUSES = new Set([408, 409, 425, 429]);
+
+/**
+ * POSTs signed JSON to the partner's webhook URL. No redirects are followed (a redirect could
+ * point anywhere, including inside our network); the connect goes through a lookup that refuses
+ * private addresses unless allowed; each attempt has a hard timeout.
+ */
+export class WebhookChannel implements NotificationChannel {
+  readonly kind = 'WEBHOOK' as const;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: WebhookChannelOptions) {
+    this.now = opts.clock ?? (() => new Date());
+  }
+
+  async send(message: OutboundNotification): Promise<DeliveryReceipt> {
+    const { target } = message;
+    if (target.channel !== 'WEBHOOK') {
+      throw new PermanentDeliveryError(NotificationErrorCodes.DELIVERY_REFUSED, 'not a webhook target');
+    }
+    let url: URL;
+    try {
+      url = assertWebhookUrl(target.url, this.opts.allowPrivateTargets);
+    } catch (e) {
+      throw refused(e);
+    }
+    const body = JSON.stringify(webhookPayload(message));
+    const timestamp = Math.floor(this.now().getTime() / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      'user-agent': 'AlpesPartners-Webhooks/1.0',
+      [EVENT_ID_HEADER]: message.notificationId,
+      [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body),
+    };
+    let status: number;
+    try {
+      status = await this.post(url, headers, body);
+    } catch (e) {
+      if (e instanceof WebhookTargetRefusedError || (e as { name?: string }).name === 'WebhookTargetRefusedError') {
+        throw refused(e);
+      }
+      throw e;
+    }
+    if (status >= 200 && status < 300) return { reference: `HTTP ${status}` };
+    const text = `webhook receiver answered HTTP ${status}`;
+    if (status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) throw new Error(text);
+    // Any other answer (a redirect, 400, 401 for a bad signature, 404, 410) repeats on every retry.
+    throw new PermanentDeliveryError(NotificationErrorCodes.DELIVERY_REFUSED, text);
+  }
+
+  private post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise<number>((resolve, reject) => {
+      const req = transport.request(
+        url,
+        {
+          method: 'POST',
+          headers,
+          lookup: guardedLookup(this.opts.allowPrivateTargets),
+          timeout: this.opts.timeoutMs,
+          // A fresh connection per delivery: a pooled socket would skip the address check.
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        },
+      );
+      const deadline = setTimeout(
+        () => req.destroy(new Error(`webhook receiver did not answer within ${this.opts.timeoutMs}ms`)),
+        this.opts.timeoutMs,
+      );
+      req.on('timeout', () => req.destroy(new Error(`webhook connection idle for ${this.opts.timeoutMs}ms`)));
+      req.on('error', reject);
+      req.on('close', () => clearTimeout(deadline));
+      req.end(body);
+    });
+  }
+}
+
+const refused = (e: unknown): PermanentDeliveryError =>
+  new PermanentDeliveryError(NotificationErrorCodes.DELIVERY_REFUSED, (e as Error).message);
