@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { Partner } from '../src/domain/partner.aggregate';
 import { openDatabase } from '../src/infra/db/database';
 import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
@@ -24,9 +25,6 @@ const OWN_PARTNER = globalThis.crypto.randomUUID();
 const OTHER_PARTNER = globalThis.crypto.randomUUID();
 const PARTNER_KEY = 'test-partner-own-key-0123456789';
 const OTHER_PARTNER_KEY = 'test-partner-other-key-012345678';
-
-const toBase64 = (v: unknown): string =>
-  typeof v === 'string' ? v : Buffer.from(v as Uint8Array).toString('base64');
 
 describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hostile input', (databaseUrl) => {
   let sys: TestSystem;
@@ -55,7 +53,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         { key: PARTNER_KEY, name: 'own-partner', role: 'partner', partnerId: OWN_PARTNER },
         // Stored as a hash only, as an operator would configure it.
         {
-          keySha256: require('node:crypto').createHash('sha256').update(OTHER_PARTNER_KEY).digest('hex'),
+          keySha256: createHash('sha256').update(OTHER_PARTNER_KEY).digest('hex'),
           name: 'other-partner',
           role: 'partner',
           partnerId: OTHER_PARTNER,
