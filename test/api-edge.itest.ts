@@ -347,6 +347,26 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
     });
   });
 
+  describe('observability', () => {
+    it('exposes Prometheus metrics: HTTP histograms by route and status, payments by status', async () => {
+      await http(sys.apiUrl, 'GET', `/payments/${globalThis.crypto.randomUUID()}`);
+      const res = await fetch(`${sys.apiUrl}/metrics`, { headers: bearer(TEST_KEYS.viewer) });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(
+        /alpes_http_request_duration_seconds_count\{[^}]*route="\/payments\/:id"[^}]*status="404"[^}]*\} [1-9]/,
+      );
+      expect(text).toMatch(/alpes_payments\{status="COMPLETED",currency="USD"\} [1-9]/);
+      expect(text).toContain('alpes_notification_deliveries');
+      expect((await fetch(`${sys.apiUrl}/metrics`, { headers: bearer(PARTNER_KEY) })).status).toBe(403);
+    });
+
+    it('echoes a request id for correlation', async () => {
+      const res = await fetch(`${sys.apiUrl}/healthz`, { headers: { 'x-request-id': 'trace-me-123' } });
+      expect(res.headers.get('x-request-id')).toBe('trace-me-123');
+    });
+  });
+
   describe('payload encryption', () => {
     it('keeps payment data out of the Temporal server in plaintext, and the codec endpoint decodes it', async () => {
       const secretDescription = `private-commission-note-${Date.now()}`;

@@ -2,6 +2,7 @@ import express from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { ApiKeyRegistry } from '../infra/auth/api-key-registry';
 import type { WsTokens } from '../infra/auth/ws-token';
@@ -39,8 +40,15 @@ export interface ApiDeps {
   bodyLimit: string;
   maxAmountMinor?: number;
   newId?: () => string;
+  metrics?: ApiMetrics;
   /** Extra route groups (notifications, codec, metrics) declared on the same table. */
   extraRoutes?: Array<(routes: RouteTable) => void>;
+}
+
+/** What the API reports to Prometheus; implemented in infra/observability. */
+export interface ApiMetrics {
+  registry: { contentType: string; metrics(): Promise<string> };
+  observeHttp(labels: { method: string; route: string; status: number }, seconds: number): void;
 }
 
 export interface Api {
@@ -74,11 +82,51 @@ export function createApi(deps: ApiDeps): Api {
   paymentRoutes(routes, paymentDeps);
   pagoRoutes(routes, paymentDeps);
   for (const add of deps.extraRoutes ?? []) add(routes);
+  if (deps.metrics) {
+    const { registry } = deps.metrics;
+    routes.add({
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      tag: 'System',
+      roles: ['operator', 'viewer'],
+      responses: { 200: { description: 'Prometheus text exposition format' } },
+      handler: async ({ res }) => void res.type(registry.contentType).send(await registry.metrics()),
+    });
+  }
 
   let document: object | undefined;
   const openApi = (): object => (document ??= openApiDocument(routes, deps.publicUrl));
 
   app.use(requestId);
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+        metrics.observeHttp(
+          { method: req.method, route, status: res.statusCode },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+      });
+      next();
+    });
+  }
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => (res as express.Response).locals.requestId as string,
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+      },
+      customProps: (_req, res) => ({ principal: (res as express.Response).locals.principal?.name }),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(cors(deps.corsOrigins));
   app.get('/openapi.json', (_req, res) => void res.json(openApi()));

@@ -82,6 +82,7 @@ export function paymentRoutes(routes: RouteTable, deps: PaymentRoutesDeps): void
         idempotencyKey,
       });
       res.location(`/payments/${paymentId}`);
+      req.log?.info({ paymentId, workflowId: outcome.workflowId, replayed }, 'payment accepted');
       if (replayed) {
         res.set('Idempotent-Replay', 'true');
         return void res.status(200).json(await current(paymentId, principal));

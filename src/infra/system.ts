@@ -20,6 +20,7 @@ import { installTemporalRuntime } from './temporal/runtime';
 import { connectClient } from './temporal/temporal-client';
 import { encryptedDataConverter } from './temporal/encryption-codec';
 import { codecRoutes } from '../api/codec.routes';
+import { createMetrics } from './observability/metrics';
 
 export type Component = 'worker' | 'api' | 'ui' | 'bank';
 
@@ -101,7 +102,7 @@ export async function startSystem(
     }
 
     if (opts.components.includes('worker')) {
-      installTemporalRuntime(logger);
+      installTemporalRuntime(logger, config.telemetry.temporalMetricsPort);
       const bankUrl = config.sandboxBank.url ?? running.bankUrl;
       if (!bankUrl)
         throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
@@ -151,6 +152,7 @@ export async function startSystem(
         corsOrigins: config.security.corsOrigins,
         rateLimitPerMinute: config.security.rateLimitPerMinute,
         bodyLimit: config.security.bodyLimit,
+        metrics: createMetrics(db),
         extraRoutes: [
           (routes) =>
             codecRoutes(routes, { codec: dataConverter.payloadCodecs![0]!, uiToken: secrets.codecUiToken }),

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { DeliveryReceipt, NotificationChannel, OutboundNotification } from '../../domain/notification-channel.port';
+import type {
+  DeliveryReceipt,
+  NotificationChannel,
+  OutboundNotification,
+} from '../../domain/notification-channel.port';
 import type { NotificationUnitOfWork } from '../../domain/notification.repository.port';
 
 export const IN_APP_EVENT_TYPE = 'InAppNotificationPosted';

@@ -79,7 +79,10 @@ export class WebhookChannel implements NotificationChannel {
     try {
       status = await this.post(url, headers, body);
     } catch (e) {
-      if (e instanceof WebhookTargetRefusedError || (e as { name?: string }).name === 'WebhookTargetRefusedError') {
+      if (
+        e instanceof WebhookTargetRefusedError ||
+        (e as { name?: string }).name === 'WebhookTargetRefusedError'
+      ) {
         throw refused(e);
       }
       throw e;

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_STATUSES,
+  NOTIFICATION_TYPES,
+} from '../domain/notification.aggregate';
+import { pageQuery } from './pagination';
+
+export const notificationIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+export const partnerIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+
+export const listNotificationsQuery = z.object({
+  partnerId: z.uuid().optional(),
+  status: z.enum(NOTIFICATION_STATUSES).optional(),
+  channel: z.enum(NOTIFICATION_CHANNELS).optional(),
+  type: z.enum(NOTIFICATION_TYPES).optional(),
+  ...pageQuery,
+});
+
+export const notificationStatsQuery = z.object({ partnerId: z.uuid().optional() });
+
+/** Types left out follow the defaults; `[]` mutes a type (refused for the unmutable ones). */
+export const notificationPreferencesBody = z
+  .object({
+    preferences: z.partialRecord(z.enum(NOTIFICATION_TYPES), z.array(z.enum(NOTIFICATION_CHANNELS)).max(3)),
+  })
+  .strict();

@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+import { createNotificationActivities } from '../../activities/notification.activities';
+import { KnexNotificationUnitOfWork } from '../db/notification-unit-of-work';
+import type { Logger } from '../logger';
+import { InAppChannel } from './in-app.channel';
+import type { NotificationConfig } from './notification-config';
+import { createNotificationWorker } from './notification-worker';
+import { describeEmailTransport, SmtpEmailChannel } from './smtp-email.channel';
+import { WebhookChannel } from './webhook.channel';
+
+export interface NotificationServiceOptions {
+  db: Knex;
+  config: NotificationConfig;
+  temporal: { address: string; namespace: string };
+  logger: Logger;
+  workflowBundlePath?: string;
+}
+
+export interface RunningNotificationService {
+  /** The unit of work the activities commit through; `onCommit` wakes the live UI in embedded mode. */
+  uow: KnexNotificationUnitOfWork;
+  emailTransport: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The notification worker with its adapters (SMTP or outbox, signed webhooks, in-app), polling
+ * the notification task queue. Shared by the standalone entry point and the all-in-one launcher.
+ */
+export async function startNotificationService(
+  opts: NotificationServiceOptions,
+): Promise<RunningNotificationService> {
+  const log = opts.logger.child({ component: 'notifications' });
+  const uow = new KnexNotificationUnitOfWork(opts.db);
+  const email = new SmtpEmailChannel(opts.config.email);
+  const activities = createNotificationActivities({
+    uow,
+    channels: {
+      EMAIL: email,
+      WEBHOOK: new WebhookChannel(opts.config.webhook),
+      IN_APP: new InAppChannel(uow),
+    },
+  });
+  const { worker, connection } = await createNotificationWorker({
+    ...opts.temporal,
+    taskQueue: opts.config.taskQueue,
+    activities,
+    workflowBundlePath: opts.workflowBundlePath,
+  }).catch((e: unknown) => {
+    email.close();
+    throw e;
+  });
+  const done = worker.run().catch((err: unknown) => {
+    log.fatal({ err }, 'notification worker stopped unexpectedly');
+    process.exitCode = 1;
+  });
+  const emailTransport = describeEmailTransport(opts.config.email);
+  log.info({ taskQueue: opts.config.taskQueue, email: emailTransport }, 'notification worker polling');
+  return {
+    uow,
+    emailTransport,
+    stop: async () => {
+      worker.shutdown();
+      await done;
+      await connection.close();
+      email.close();
+    },
+  };
+}

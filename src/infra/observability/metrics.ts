@@ -1,0 +1,74 @@
+import type { Knex } from 'knex';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of the API process. Business gauges are read from the read model at scrape
+ * time, so every API instance reports the same truth and no counter drifts after a restart.
+ */
+export function createMetrics(db: Knex) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'alpes_' });
+
+  const httpDuration = new Histogram({
+    name: 'alpes_http_request_duration_seconds',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  const paymentsStarted = new Counter({
+    name: 'alpes_payments_started_total',
+    help: 'Payment workflows started by this API instance',
+    labelNames: ['currency'] as const,
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'alpes_payments',
+    help: 'Payments in the read model by status',
+    labelNames: ['status', 'currency'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = (await db('payments')
+        .select('status', 'currency')
+        .count({ n: '*' })
+        .groupBy('status', 'currency')) as Array<{
+        status: string;
+        currency: string;
+        n: string | number;
+      }>;
+      for (const r of rows) this.set({ status: r.status, currency: r.currency }, Number(r.n));
+    },
+  });
+
+  new Gauge({
+    name: 'alpes_notification_deliveries',
+    help: 'Notification deliveries by channel and outcome',
+    labelNames: ['channel', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!(await db.schema.hasTable('notifications'))) return;
+      const rows = (await db('notifications')
+        .select('channel', 'status')
+        .count({ n: '*' })
+        .groupBy('channel', 'status')) as Array<{
+        channel: string;
+        status: string;
+        n: string | number;
+      }>;
+      for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));
+    },
+  });
+
+  return {
+    registry,
+    observeHttp: (labels: { method: string; route: string; status: number }, seconds: number) =>
+      httpDuration.observe({ ...labels, status: String(labels.status) }, seconds),
+    paymentStarted: (currency: string) => paymentsStarted.inc({ currency }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
