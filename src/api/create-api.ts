@@ -23,6 +23,7 @@ import {
   requireJsonBody,
 } from './security.middleware';
 import { systemRoutes, type ReadinessProbe } from './system.routes';
+import { traceRequests } from './tracing.middleware';
 
 export interface ApiDeps {
   commands: PaymentCommands;
@@ -99,6 +100,7 @@ export function createApi(deps: ApiDeps): Api {
   const openApi = (): object => (document ??= openApiDocument(routes, deps.publicUrl));
 
   app.use(requestId);
+  app.use(traceRequests);
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.use((req, res, next) => {

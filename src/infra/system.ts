@@ -21,6 +21,12 @@ import { connectClient } from './temporal/temporal-client';
 import { encryptedDataConverter } from './temporal/encryption-codec';
 import { codecRoutes } from '../api/codec.routes';
 import { createMetrics } from './observability/metrics';
+import { createTracing } from './observability/tracing';
+import {
+  OpenTelemetryPlugin,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export type Component = 'worker' | 'api' | 'ui' | 'bank';
 
@@ -41,6 +47,8 @@ export interface StartSystemOptions {
   workflowBundlePath?: string;
   /** Reuse an open database handle (PGlite allows only one per process). */
   db?: Knex;
+  /** Tests export spans in memory; otherwise OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on. */
+  spanProcessor?: SpanProcessor;
 }
 
 /** Opens the configured database, creating it (PostgreSQL) and migrating it as needed. */
@@ -75,6 +83,15 @@ export async function startSystem(
   const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
   const secrets = resolveSecrets(config);
   const dataConverter = encryptedDataConverter(secrets.codecKeys);
+  const tracing = createTracing({
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+    spanProcessor: opts.spanProcessor,
+    serviceName: `alpes-${opts.components.join('-')}`,
+  });
+  if (tracing) stops.push(() => tracing.shutdown());
+  const workflowInterceptors = tracing
+    ? [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })]
+    : [];
   const running: RunningSystem = {
     db,
     secrets,
@@ -118,6 +135,9 @@ export async function startSystem(
         activities,
         workflowBundlePath: opts.workflowBundlePath,
         dataConverter,
+        plugins: tracing
+          ? [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })]
+          : undefined,
       });
       const done = worker.run().catch((err: unknown) => {
         logger.child({ component: 'worker' }).fatal({ err }, 'worker stopped unexpectedly');
@@ -132,7 +152,11 @@ export async function startSystem(
     }
 
     if (opts.components.includes('api')) {
-      const { client, connection } = await connectClient({ ...temporalOpts, dataConverter });
+      const { client, connection } = await connectClient({
+        ...temporalOpts,
+        dataConverter,
+        workflowInterceptors,
+      });
       stops.push(() => connection.close());
       const api = createApi({
         commands: new TemporalPaymentCommands(client, config.temporal.taskQueue, workflowSettings(config)),

@@ -3,7 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { encryptedDataConverter } from '../../src/infra/temporal/encryption-codec';
 import { loadConfig, type AppConfig } from '../../src/infra/config';
 import { createLogger } from '../../src/infra/logger';
-import { startSystem, type Component, type RunningSystem } from '../../src/infra/system';
+import { startSystem, type Component, type RunningSystem, type StartSystemOptions } from '../../src/infra/system';
 import { testEnvironment } from './test-env';
 
 /** API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. */
@@ -41,6 +41,7 @@ export interface TestSystem extends RunningSystem {
 export async function startTestSystem(
   env: Record<string, string> = {},
   components: Component[] = ['bank', 'worker', 'api'],
+  extra: Partial<StartSystemOptions> = {},
 ): Promise<TestSystem> {
   const te = testEnvironment();
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
@@ -74,6 +75,7 @@ export async function startTestSystem(
     components,
     temporalAddress: te.temporalAddress,
     workflowBundlePath: te.workflowBundlePath,
+    ...extra,
   });
   const connection = await Connection.connect({ address: te.temporalAddress });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: testDataConverter });

@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DomainError } from '../../domain/domain-error';
 import {
   PAYOUT_DECLINED,
@@ -98,15 +99,35 @@ export class HttpPayoutProvider implements PayoutProvider {
   }
 
   private async post(path: string, idempotencyKey: string, body: object): Promise<ProviderAnswer> {
+    // A client span, child of the activity's, and a `traceparent` for the provider to continue.
+    return trace
+      .getTracer('alpes-partners-provider')
+      .startActiveSpan(`sandbox-bank POST ${path}`, { kind: SpanKind.CLIENT }, async (span) => {
+        try {
+          const answer = await this.send(path, idempotencyKey, body);
+          span.setAttribute('http.status_code', answer.status);
+          return answer;
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw err;
+        } finally {
+          span.end();
+        }
+      });
+  }
+
+  private async send(path: string, idempotencyKey: string, body: object): Promise<ProviderAnswer> {
     const url = `${this.baseUrl}${path}`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, application/problem+json',
+      'idempotency-key': idempotencyKey,
+    };
+    propagation.inject(context.active(), headers);
     try {
       const res = await fetch(url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, application/problem+json',
-          'idempotency-key': idempotencyKey,
-        },
+        headers,
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { PaymentActivities } from '../../activities/payment.activities';
 
@@ -10,6 +10,8 @@ export interface PaymentWorkerOptions {
   /** A prebuilt bundle (tests, production image); otherwise workflows are bundled from source at start. */
   workflowBundlePath?: string;
   dataConverter?: DataConverter;
+  /** e.g. tracing; plugins that add workflow interceptors need the bundle built from source. */
+  plugins?: WorkerPlugin[];
 }
 
 export const workflowsPath = require.resolve('../../workflows');
@@ -18,15 +20,17 @@ export async function createPaymentWorker(
   opts: PaymentWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundlePath
-    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-    : { workflowsPath };
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
+    opts.workflowBundlePath && !opts.plugins?.length
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath };
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     dataConverter: opts.dataConverter,
+    plugins: opts.plugins,
     ...workflowSource,
   });
   return { worker, connection };

@@ -1,10 +1,11 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 
 export interface TemporalClientOptions {
   address: string;
   namespace: string;
   dataConverter?: DataConverter;
+  workflowInterceptors?: WorkflowClientInterceptor[];
 }
 
 /** Connects, retrying while the server is still starting (the dev server takes a few seconds). */
@@ -17,7 +18,12 @@ export async function connectClient(
     try {
       const connection = await Connection.connect({ address: opts.address, connectTimeout: 2_000 });
       return {
-        client: new Client({ connection, namespace: opts.namespace, dataConverter: opts.dataConverter }),
+        client: new Client({
+          connection,
+          namespace: opts.namespace,
+          dataConverter: opts.dataConverter,
+          interceptors: { workflow: opts.workflowInterceptors ?? [] },
+        }),
         connection,
       };
     } catch (e) {
