@@ -32,6 +32,7 @@ describeWithPostgres('crash recovery: a worker process killed in the middle of a
   const workers: WorkerProcess[] = [];
 
   const startWorker = (): WorkerProcess => {
+    const { secrets } = sys;
     const worker = spawnWorkerProcess({
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -40,6 +41,12 @@ describeWithPostgres('crash recovery: a worker process killed in the middle of a
       TEMPORAL_ADDRESS: testEnvironment().temporalAddress,
       TEMPORAL_TASK_QUEUE: sys.taskQueue,
       SANDBOX_BANK_URL: sys.bankUrl!,
+      // The API's secrets, above all its codec keys (the worker must decrypt the workflow input).
+      // All four are given so the worker never falls back to creating ./data/secrets.json.
+      CODEC_KEYS: JSON.stringify(secrets.codecKeys),
+      ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
+      WS_TOKEN_SECRET: secrets.wsTokenSecret,
+      CODEC_UI_TOKEN: secrets.codecUiToken,
       ...TIMEOUTS,
     });
     workers.push(worker);

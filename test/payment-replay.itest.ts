@@ -9,7 +9,16 @@ import {
   type PaymentWorkflowResult,
 } from '../src/workflows/payment.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
-import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import {
+  bearer,
+  createPartner,
+  eventually,
+  http,
+  startTestSystem,
+  TEST_KEYS,
+  testDataConverter,
+  type TestSystem,
+} from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
 /**
@@ -34,8 +43,9 @@ const SYSTEM_ENV = {
 };
 const SMALL_USD = 5_000;
 const LARGE_USD = 150_000;
-const CREATOR = 'alice';
-const APPROVER = 'bob';
+/** Two operators' API keys: the key names the actor, and four-eyes needs two different ones. */
+const CREATOR = TEST_KEYS.alice;
+const APPROVER = TEST_KEYS.bob;
 /** The sandbox bank declines every payout to an account ending in 0000. */
 const DECLINING_ACCOUNT = '12345670000';
 
@@ -67,18 +77,11 @@ const decide = async (
   sys: TestSystem,
   paymentId: string,
   action: string,
-  actor: string,
+  actorKey: string,
   reason?: string,
 ): Promise<void> => {
-  const res = await http(
-    sys.apiUrl,
-    'POST',
-    `/payments/${paymentId}/${action}`,
-    reason ? { reason } : undefined,
-    {
-      'x-actor': actor,
-    },
-  );
+  const body = reason ? { reason } : undefined;
+  const res = await http(sys.apiUrl, 'POST', `/payments/${paymentId}/${action}`, body, bearer(actorKey));
   if (res.status !== 200) throw new Error(`${action} answered ${res.status}: ${JSON.stringify(res.body)}`);
 };
 
@@ -141,7 +144,12 @@ const fixtureFiles = (): string[] =>
 async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: { codePath: testEnvironment().workflowBundlePath }, replayName: 'payment-replay' },
+    {
+      workflowBundle: { codePath: testEnvironment().workflowBundlePath },
+      // The system encrypts payloads; the codec also passes plain (pre-encryption) payloads through.
+      dataConverter: testDataConverter,
+      replayName: 'payment-replay',
+    },
     histories,
   )) {
     results.push(result);
@@ -155,15 +163,16 @@ const failures = (results: ReplayResult[]) =>
 describeWithPostgres(
   'workflow determinism: recorded and fresh histories replay against the current code',
   () => {
+    // Explicit timeouts: jest ignores `testTimeout` inside a project's config, so the default is 5 s.
     let sys: TestSystem;
     const finished: Finished[] = [];
 
     beforeAll(async () => {
       sys = await startTestSystem(SYSTEM_ENV);
-    });
+    }, 30_000);
     afterAll(async () => {
       await sys?.stop();
-    });
+    }, 30_000);
 
     it('runs one payment of every shape to the end of its workflow', async () => {
       const [payee, declining] = await Promise.all([
@@ -188,7 +197,7 @@ describeWithPostgres(
                 },
               ],
             },
-            { 'x-actor': CREATOR },
+            bearer(CREATOR),
           );
           if (created.status !== 202) {
             throw new Error(
@@ -220,7 +229,7 @@ describeWithPostgres(
         if (shape.expected.reason !== undefined) expect(run.result.reason).toMatch(shape.expected.reason);
         expect(lastEventType(run.history)).toBe('WorkflowExecutionCompleted');
       }
-    });
+    }, 60_000);
 
     it('replays the committed fixture histories without a determinism error', async () => {
       mkdirSync(FIXTURES_DIR, { recursive: true });
@@ -253,14 +262,14 @@ describeWithPostgres(
       const results = await replay(histories);
       expect(results).toHaveLength(files.length);
       expect(failures(results)).toEqual([]);
-    });
+    }, 60_000);
 
     it("replays this run's histories without a determinism error", async () => {
       expect(finished).toHaveLength(SHAPES.length);
       const results = await replay(finished.map((f) => ({ workflowId: f.workflowId, history: f.history })));
       expect(results.map((r) => r.workflowId)).toEqual(finished.map((f) => f.workflowId));
       expect(failures(results)).toEqual([]);
-    });
+    }, 60_000);
   },
 );
 

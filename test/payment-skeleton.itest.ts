@@ -52,7 +52,11 @@ describeWithPostgres('walking skeleton: API → Temporal workflow → activities
     expect(done.body.payoutReference).toEqual(expect.any(String));
 
     const handle = sys.client.workflow.getHandle(done.body.workflowId);
-    const description = await handle.describe();
+    // The read model commits inside the activity; the workflow upserts the attribute just after.
+    const description = await eventually(
+      () => handle.describe(),
+      (d) => d.typedSearchAttributes.get(PaymentStatusKey) === 'COMPLETED',
+    );
     expect(description.taskQueue).toBe(sys.taskQueue);
     expect(description.typedSearchAttributes.get(PaymentStatusKey)).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(PartnerIdKey)).toBe(partnerId);

@@ -120,9 +120,15 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   /** Set once the payout is about to start: from then on cancelling is refused. */
   let payoutStarted = false;
   let busy = false;
+  /**
+   * The status a step in flight is committing. Its result can be visible in the read model before
+   * this workflow has seen it, so a client acting on what it just read must not be refused: the
+   * validator accepts the arriving status, and the handler waits for the step to land, then checks.
+   */
+  let arriving: string | null = null;
 
-  const exclusive = async <T>(step: () => Promise<T>): Promise<T> => {
-    await condition(() => !busy);
+  const exclusive = async <T>(step: () => Promise<T>, waitForArrivals = false): Promise<T> => {
+    await condition(() => !busy && (!waitForArrivals || arriving === null));
     busy = true;
     try {
       return await step();
@@ -142,103 +148,81 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   setHandler(getStateQuery, () => state);
 
-  setHandler(
+  interface Rule {
+    code: string;
+    allows(status: string): boolean;
+    refusal(status: string): string;
+  }
+  const awaitingDecision: Rule = {
+    code: 'PAYMENT.NOT_AWAITING_APPROVAL',
+    allows: (s) => s === 'AWAITING_APPROVAL' && !state.approvedBy,
+    refusal: (s) => `a ${s} payment is not awaiting approval`,
+  };
+  const cancellable: Rule = {
+    code: 'PAYMENT.NOT_CANCELLABLE',
+    allows: (s) => !payoutStarted && (s === 'PENDING' || s === 'AWAITING_APPROVAL'),
+    refusal: (s) => `a ${s} payment can no longer be cancelled`,
+  };
+  const refundable: Rule = {
+    code: 'PAYMENT.NOT_REFUNDABLE',
+    allows: (s) => s === 'COMPLETED',
+    refusal: (s) => `a ${s} payment cannot be refunded`,
+  };
+
+  /** An operator decision: validated up front (nothing written if refused), run in turn with the main flow. */
+  const decision = (
+    update: typeof approveUpdate,
+    rule: Rule,
+    run: (d: DecisionInput) => Promise<void>,
+    extraCheck?: (d: DecisionInput) => void,
+  ): void => {
+    setHandler(
+      update,
+      (d) =>
+        exclusive(async () => {
+          if (!rule.allows(state.status)) refuse(rule.code, rule.refusal(state.status));
+          await run(d);
+          return state;
+        }, true),
+      {
+        validator: (d) => {
+          requireActor(d);
+          if (!rule.allows(state.status) && !(arriving !== null && rule.allows(arriving))) {
+            refuse(rule.code, rule.refusal(state.status));
+          }
+          extraCheck?.(d);
+        },
+      },
+    );
+  };
+
+  decision(
     approveUpdate,
-    (decision) =>
-      exclusive(async () => {
-        if (state.status !== 'AWAITING_APPROVAL' || state.approvedBy) {
-          refuse('PAYMENT.NOT_AWAITING_APPROVAL', `a ${state.status} payment is not awaiting approval`);
-        }
-        apply(await acts.approvePayment({ paymentId, actor: decision.actor }));
-        return state;
-      }),
-    {
-      validator: (decision) => {
-        requireActor(decision);
-        if (state.status !== 'AWAITING_APPROVAL' || state.approvedBy) {
-          refuse('PAYMENT.NOT_AWAITING_APPROVAL', `a ${state.status} payment is not awaiting approval`);
-        }
-        if (decision.actor === state.createdBy) {
-          refuse('PAYMENT.FOUR_EYES_VIOLATION', 'the creator of a payment cannot approve it');
-        }
-      },
+    awaitingDecision,
+    async (d) => apply(await acts.approvePayment({ paymentId, actor: d.actor })),
+    (d) => {
+      if (d.actor === state.createdBy)
+        refuse('PAYMENT.FOUR_EYES_VIOLATION', 'the creator of a payment cannot approve it');
     },
   );
-
-  setHandler(
-    rejectUpdate,
-    (decision) =>
-      exclusive(async () => {
-        if (state.status !== 'AWAITING_APPROVAL' || state.approvedBy) {
-          refuse('PAYMENT.NOT_AWAITING_APPROVAL', `a ${state.status} payment is not awaiting approval`);
-        }
-        apply(
-          await acts.rejectPayment({
-            paymentId,
-            actor: decision.actor,
-            reason: decision.reason ?? 'rejected',
-          }),
-        );
-        return state;
-      }),
-    {
-      validator: (decision) => {
-        requireActor(decision);
-        if (state.status !== 'AWAITING_APPROVAL' || state.approvedBy) {
-          refuse('PAYMENT.NOT_AWAITING_APPROVAL', `a ${state.status} payment is not awaiting approval`);
-        }
-      },
-    },
+  decision(rejectUpdate, awaitingDecision, async (d) =>
+    apply(await acts.rejectPayment({ paymentId, actor: d.actor, reason: d.reason ?? 'rejected' })),
   );
-
-  const cancellable = (): boolean =>
-    !payoutStarted && (state.status === 'PENDING' || state.status === 'AWAITING_APPROVAL');
-  setHandler(
-    cancelUpdate,
-    (decision) =>
-      exclusive(async () => {
-        if (!cancellable())
-          refuse('PAYMENT.NOT_CANCELLABLE', `a ${state.status} payment can no longer be cancelled`);
-        apply(
-          await acts.cancelPayment({ paymentId, actor: decision.actor, reason: decision.reason ?? null }),
-        );
-        return state;
-      }),
-    {
-      validator: (decision) => {
-        requireActor(decision);
-        if (!cancellable())
-          refuse('PAYMENT.NOT_CANCELLABLE', `a ${state.status} payment can no longer be cancelled`);
-      },
-    },
+  decision(cancelUpdate, cancellable, async (d) =>
+    apply(await acts.cancelPayment({ paymentId, actor: d.actor, reason: d.reason ?? null })),
   );
-
-  setHandler(
-    refundUpdate,
-    (decision) =>
-      exclusive(async () => {
-        if (state.status !== 'COMPLETED')
-          refuse('PAYMENT.NOT_REFUNDABLE', `a ${state.status} payment cannot be refunded`);
-        const receipt = await provider.refundPayout({ paymentId, payoutReference: state.payoutReference! });
-        apply(
-          await acts.markRefunded({
-            paymentId,
-            actor: decision.actor,
-            reason: decision.reason ?? null,
-            refundReference: receipt.reference,
-          }),
-        );
-        state.refundReference = receipt.reference;
-        return state;
+  decision(refundUpdate, refundable, async (d) => {
+    const receipt = await provider.refundPayout({ paymentId, payoutReference: state.payoutReference! });
+    apply(
+      await acts.markRefunded({
+        paymentId,
+        actor: d.actor,
+        reason: d.reason ?? null,
+        refundReference: receipt.reference,
       }),
-    {
-      validator: (decision) => {
-        requireActor(decision);
-        if (state.status !== 'COMPLETED')
-          refuse('PAYMENT.NOT_REFUNDABLE', `a ${state.status} payment cannot be refunded`);
-      },
-    },
-  );
+    );
+    state.refundReference = receipt.reference;
+  });
 
   const finish = async (): Promise<PaymentWorkflowResult> => {
     await condition(allHandlersFinished);
@@ -259,9 +243,15 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   if (recorded.requiresApproval && state.status === 'PENDING') {
     apply(
-      await exclusive(() =>
-        state.status === 'PENDING' ? acts.requestApproval({ paymentId }) : Promise.resolve(stateAsResult()),
-      ),
+      await exclusive(async () => {
+        if (state.status !== 'PENDING') return stateAsResult();
+        arriving = 'AWAITING_APPROVAL';
+        try {
+          return await acts.requestApproval({ paymentId });
+        } finally {
+          arriving = null;
+        }
+      }),
     );
     const decided = await condition(
       () => !busy && (state.approvedBy !== null || FINAL.includes(state.status)),
@@ -290,6 +280,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   /** Saga: each completed money movement pushes its undo; they run last-in-first-out on failure. */
   const compensations: Array<() => Promise<unknown>> = [];
+  arriving = 'COMPLETED';
   try {
     const receipt = await provider.payOut({ paymentId });
     state.payoutReference = receipt.reference;
@@ -300,6 +291,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     for (const undo of compensations.reverse()) await undo();
     apply(await acts.failPayment({ paymentId, reason: failureReason(err) }));
     return finish();
+  } finally {
+    arriving = null;
   }
 
   // Stay reachable for a refund for a while, then close.
