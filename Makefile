@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help start test deps temporal-cli lint typecheck unit integration clean
+.PHONY: help start test deps temporal-cli dashboard chromium lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
@@ -19,7 +19,11 @@ deps: node_modules/.installed
 temporal-cli:
 	@bash scripts/ensure-temporal.sh >/dev/null
 
-start: deps temporal-cli
+# Always rebuilt (well under a second): it also depends on src/domain and src/ui.
+dashboard: deps
+	@npx tsx scripts/build-dashboard.ts >/dev/null
+
+start: deps temporal-cli dashboard
 	@TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" exec node --import tsx src/processes/launcher.ts
 
 lint: deps
@@ -27,6 +31,7 @@ lint: deps
 
 typecheck: deps
 	npm run --silent typecheck
+	npx tsc --noEmit -p src/ui/dashboard
 
 unit: deps
 	npx jest --selectProjects unit
@@ -34,9 +39,16 @@ unit: deps
 integration: deps temporal-cli
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects integration
 
-test: deps temporal-cli
+# Browser tests need Debian's Chromium: installed here when we can (root + apt), else they skip loudly.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "!!! chromium not installed and cannot install it: browser tests will be SKIPPED"; }
+
+test: deps temporal-cli dashboard chromium
 	npm run --silent lint
 	npm run --silent typecheck
+	npx tsc --noEmit -p src/ui/dashboard
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest
 
 clean:

@@ -79,6 +79,17 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
+    // The dashboard runs in the browser: no Node built-ins may reach its bundle.
+    files: ['src/ui/dashboard/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Browser code may not use Node built-ins.' })) },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed: it must be deterministic, so no I/O, no Node built-ins, no clocks of its own.
     files: ['src/workflows/**/*.ts'],
     rules: {

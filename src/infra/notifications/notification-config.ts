@@ -42,8 +42,11 @@ export const notificationEnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_TARGETS: flag,
   WEBHOOK_TIMEOUT: duration('10s'),
   NOTIFICATIONS_TASK_QUEUE: z.string().min(1).default('notifications'),
-  /** A partner's workflow continues as new after this many handled events. */
-  NOTIFICATIONS_CONTINUE_AS_NEW_AFTER: count(500, 10_000),
+  /**
+   * A partner's workflow continues as new after this many handled messages (about 25 history
+   * events each); the server's own suggestion may come first.
+   */
+  NOTIFICATIONS_CONTINUE_AS_NEW_AFTER: count(200, 10_000),
   NOTIFICATIONS_MAX_CONCURRENT_DELIVERIES: count(100, 1_000),
   NOTIFICATION_RETRY_INITIAL_INTERVAL: duration('1s'),
   NOTIFICATION_RETRY_MAX_INTERVAL: duration('5m'),

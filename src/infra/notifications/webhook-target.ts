@@ -101,8 +101,5 @@ export function assertWebhookUrl(raw: string, allowPrivate: boolean): URL {
   if (!allowPrivate && isIP(host) && !isPublicAddress(host)) {
     throw new WebhookTargetRefusedError(`webhook address ${host} is private, loopback or link-local`);
   }
-  if (!allowPrivate && /^localhost\.?$/i.test(host)) {
-    throw new WebhookTargetRefusedError('webhook host localhost is loopback');
-  }
   return url;
 }

@@ -1,0 +1,279 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, ErrorCodes } from '../domain/domain-error';
+import type { DomainEvent } from '../domain/domain-event';
+import {
+  isPermanentDeliveryError,
+  type DeliveryTarget,
+  type NotificationChannel,
+  type OutboundNotification,
+} from '../domain/notification-channel.port';
+import {
+  notificationTypeOf,
+  renderNotificationContent,
+  requireNotificationType,
+} from '../domain/notification-content';
+import {
+  Notification,
+  NotificationErrorCodes,
+  type NotificationChannelKind,
+} from '../domain/notification.aggregate';
+import type {
+  NotificationTransactionScope,
+  NotificationUnitOfWork,
+  PartnerNotificationSettings,
+} from '../domain/notification.repository.port';
+import type { EventMetadata } from '../domain/payment.repository.port';
+import { PartnerNotificationsClient } from '../infra/notifications/partner-notifications.client';
+import { withDomainFailures } from './activity-failure';
+import type {
+  DeliverNotificationInput,
+  DeliverNotificationResult,
+  MarkNotificationFailedInput,
+  NotificationStepResult,
+  NotifyPartnerInput,
+  PartnerNotificationsSettings,
+  RecordNotificationsInput,
+  RecordNotificationsResult,
+  RequeueNotificationInput,
+} from './notification.activities.types';
+
+export interface NotificationActivityDeps {
+  uow: NotificationUnitOfWork;
+  channels: Record<NotificationChannelKind, NotificationChannel>;
+  clock?: () => Date;
+  newId?: () => string;
+}
+
+function executionMeta(): EventMetadata {
+  try {
+    const execution = Context.current().info.workflowExecution;
+    return { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null };
+  } catch {
+    return { workflowId: null, runId: null };
+  }
+}
+
+const stepResult = (n: Notification): NotificationStepResult => ({
+  notificationId: n.id,
+  channel: n.channel,
+  status: n.status,
+  attempts: n.attempts,
+});
+
+/** Where a notification goes on its channel, or why it cannot go anywhere. */
+function targetFor(
+  channel: NotificationChannelKind,
+  partner: PartnerNotificationSettings | undefined,
+): DeliveryTarget | string {
+  if (!partner) return 'the partner no longer exists';
+  if (channel === 'EMAIL') return { channel, email: partner.email, name: partner.name };
+  if (channel === 'IN_APP') return { channel };
+  if (!partner.webhookUrl) return 'the partner has no webhook URL';
+  if (!partner.webhookSecret) {
+    return 'the partner has no webhook secret yet (POST /partners/:id/webhook-secret sets one)';
+  }
+  return { channel, url: partner.webhookUrl, secret: partner.webhookSecret };
+}
+
+const messageOf = (n: Notification, target: DeliveryTarget): OutboundNotification => ({
+  notificationId: n.id,
+  deliveryKey: n.deliveryKey,
+  partnerId: n.partnerId,
+  type: n.type,
+  subject: n.subject,
+  body: n.body,
+  sourceEventId: n.sourceEventId,
+  facts: n.facts,
+  createdAt: n.createdAt,
+  target,
+});
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
+
+/**
+ * The notification service's steps. Record/mark steps are one transaction each (load → domain
+ * → save → append events) and idempotent, since activities run at least once. A delivery step
+ * sends through its channel and records the outcome: SENT with its event, or one more failed
+ * attempt (then Temporal retries it under the channel's own policy).
+ */
+export function createNotificationActivities(deps: NotificationActivityDeps) {
+  const now = deps.clock ?? (() => new Date());
+  const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
+
+  async function load(tx: NotificationTransactionScope, id: string): Promise<Notification> {
+    const n = await tx.notifications.findById(id);
+    if (!n) throw new DomainError(NotificationErrorCodes.NOT_FOUND, `notification ${id} not found`);
+    return n;
+  }
+
+  async function commit(tx: NotificationTransactionScope, n: Notification): Promise<void> {
+    await tx.notifications.save(n);
+    await tx.events.append(n.pullEvents(), executionMeta());
+  }
+
+  const deliverOn =
+    (kind: NotificationChannelKind) =>
+    (input: DeliverNotificationInput): Promise<DeliverNotificationResult> =>
+      withDomainFailures(async () => {
+        type Claim =
+          { done: Notification } | { busy: true } | { n: Notification; target: DeliveryTarget | string };
+        const claim = await deps.uow.run(async (tx): Promise<Claim> => {
+          const n = await load(tx, input.notificationId);
+          if (n.channel !== kind) {
+            throw new DomainError(
+              NotificationErrorCodes.INVALID_TRANSITION,
+              `notification ${n.id} is for ${n.channel}, not ${kind}`,
+            );
+          }
+          if (n.isSettled()) return { done: n };
+          if (!n.beginAttempt(now(), input.leaseMs)) return { busy: true };
+          const target = targetFor(n.channel, await tx.partnerSettings.find(n.partnerId));
+          await tx.notifications.save(n);
+          return { n, target };
+        });
+        if ('done' in claim) return stepResult(claim.done);
+        if ('busy' in claim) {
+          // Another attempt still holds the delivery; sending now could deliver twice.
+          throw ApplicationFailure.retryable(
+            `notification ${input.notificationId} is being delivered by another attempt`,
+            'NOTIFICATION.DELIVERY_IN_PROGRESS',
+          );
+        }
+        try {
+          if (typeof claim.target === 'string') {
+            throw new DomainError(NotificationErrorCodes.NO_RECIPIENT, `cannot deliver: ${claim.target}`);
+          }
+          await deps.channels[kind].send(messageOf(claim.n, claim.target));
+        } catch (e) {
+          await deps.uow.run(async (tx) => {
+            const n = await load(tx, input.notificationId);
+            if (n.isSettled()) return;
+            n.recordFailedAttempt(errorText(e), now());
+            await tx.notifications.save(n);
+          });
+          if (isPermanentDeliveryError(e)) {
+            throw ApplicationFailure.nonRetryable(e.message, e.code);
+          }
+          if (e instanceof DomainError) throw e;
+          throw ApplicationFailure.retryable(errorText(e), 'NOTIFICATION.DELIVERY_ATTEMPT_FAILED');
+        }
+        return deps.uow.run(async (tx) => {
+          const n = await load(tx, input.notificationId);
+          if (!n.isSettled()) {
+            n.markSent(now());
+            await commit(tx, n);
+          }
+          return stepResult(n);
+        });
+      });
+
+  return {
+    /** Creates this event's notifications on the partner's chosen channels (once: a repeat finds them). */
+    async recordNotifications(input: RecordNotificationsInput): Promise<RecordNotificationsResult> {
+      return withDomainFailures(() =>
+        deps.uow.run(async (tx) => {
+          const type = requireNotificationType(input.eventType);
+          const partner = await tx.partnerSettings.find(input.partnerId);
+          if (!partner) {
+            throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${input.partnerId} not found`);
+          }
+          const facts = {
+            paymentId: input.paymentId,
+            eventType: input.eventType,
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            reason: input.reason ?? null,
+            occurredAt: input.occurredAt,
+          };
+          const channels = partner.preferences
+            .channelsFor(type)
+            // Without a webhook URL there is nowhere to post: not a failure, just not a channel.
+            .filter((c) => c !== 'WEBHOOK' || partner.webhookUrl !== null);
+          const content = renderNotificationContent(type, facts, partner.name);
+          const events: DomainEvent[] = [];
+          const notifications: RecordNotificationsResult['notifications'] = [];
+          for (const channel of channels) {
+            let n = await tx.notifications.findBySource(input.sourceEventId, channel);
+            if (!n) {
+              n = Notification.create({
+                id: newId(),
+                partnerId: input.partnerId,
+                sourceEventId: input.sourceEventId,
+                channel,
+                type,
+                content,
+                facts,
+                now: now(),
+              });
+              await tx.notifications.save(n);
+              events.push(...n.pullEvents());
+            }
+            notifications.push({ notificationId: n.id, channel, status: n.status });
+          }
+          await tx.events.append(events, executionMeta());
+          return { notifications };
+        }),
+      );
+    },
+
+    deliverEmail: deliverOn('EMAIL'),
+    deliverWebhook: deliverOn('WEBHOOK'),
+    deliverInApp: deliverOn('IN_APP'),
+
+    /** Retries are spent: FAILED with the reason (a no-op if it got through meanwhile). */
+    async markNotificationFailed(input: MarkNotificationFailedInput): Promise<NotificationStepResult> {
+      return withDomainFailures(() =>
+        deps.uow.run(async (tx) => {
+          const n = await load(tx, input.notificationId);
+          if (!n.isSettled()) {
+            n.markFailed(input.reason, now());
+            await commit(tx, n);
+          }
+          return stepResult(n);
+        }),
+      );
+    },
+
+    /** An operator's resend: back to PENDING as a new delivery. */
+    async requeueNotification(input: RequeueNotificationInput): Promise<NotificationStepResult> {
+      return withDomainFailures(() =>
+        deps.uow.run(async (tx) => {
+          const n = await load(tx, input.notificationId);
+          n.requestResend(input.requestId, now());
+          await commit(tx, n);
+          return stepResult(n);
+        }),
+      );
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
+
+export interface NotificationSignalDeps {
+  client: Client;
+  /** The notification service's task queue (`NOTIFICATIONS_TASK_QUEUE`, default `notifications`). */
+  taskQueue: string;
+  /** The input a partner's notification workflow starts with. */
+  settings: PartnerNotificationsSettings;
+}
+
+/**
+ * Runs on the payments worker: the payment workflow's way of telling a partner's notification
+ * workflow about a transition without waiting for any delivery (workflow code cannot
+ * signal-with-start itself).
+ */
+export function createNotificationSignalActivities(deps: NotificationSignalDeps) {
+  const partners = new PartnerNotificationsClient(deps.client, deps.taskQueue, deps.settings);
+  return {
+    async notifyPartner(input: NotifyPartnerInput): Promise<void> {
+      // Internal steps (approved, processing) are nobody's news: no signal, no history.
+      if (!notificationTypeOf(input.eventType)) return;
+      await partners.notify(input);
+    },
+  };
+}
+
+export type NotificationSignalActivities = ReturnType<typeof createNotificationSignalActivities>;

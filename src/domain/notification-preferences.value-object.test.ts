@@ -1,0 +1,70 @@
+import { isDomainError } from './domain-error';
+import { NOTIFICATION_TYPES, NotificationErrorCodes } from './notification.aggregate';
+import {
+  DEFAULT_CHANNELS,
+  NotificationPreferences,
+  UNMUTABLE_NOTIFICATION_TYPES,
+} from './notification-preferences.value-object';
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (isDomainError(e)) return e.code;
+    throw e;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('NotificationPreferences', () => {
+  it('defaults: every type has at least one channel, outcomes go everywhere', () => {
+    const p = NotificationPreferences.defaults();
+    for (const type of NOTIFICATION_TYPES) expect(p.channelsFor(type).length).toBeGreaterThan(0);
+    expect(p.channelsFor('PAYMENT_COMPLETED')).toEqual(['EMAIL', 'WEBHOOK', 'IN_APP']);
+    expect(p.effective()).toEqual(DEFAULT_CHANNELS);
+    expect(p.toStored()).toEqual({});
+  });
+
+  it('stores only the types the partner chose, normalised; the rest follow the defaults', () => {
+    const p = NotificationPreferences.create({
+      PAYMENT_COMPLETED: ['IN_APP', 'EMAIL', 'EMAIL'],
+      PAYMENT_CREATED: [],
+    });
+    expect(p.toStored()).toEqual({ PAYMENT_COMPLETED: ['EMAIL', 'IN_APP'], PAYMENT_CREATED: [] });
+    expect(p.channelsFor('PAYMENT_COMPLETED')).toEqual(['EMAIL', 'IN_APP']);
+    expect(p.channelsFor('PAYMENT_CREATED')).toEqual([]);
+    expect(p.channelsFor('PAYMENT_REJECTED')).toEqual(DEFAULT_CHANNELS.PAYMENT_REJECTED);
+  });
+
+  it.each(UNMUTABLE_NOTIFICATION_TYPES)('refuses to mute %s entirely, but allows narrowing it', (type) => {
+    expect(codeOf(() => NotificationPreferences.create({ [type]: [] }))).toBe(
+      NotificationErrorCodes.TYPE_NOT_MUTABLE,
+    );
+    expect(NotificationPreferences.create({ [type]: ['WEBHOOK'] }).channelsFor(type)).toEqual(['WEBHOOK']);
+  });
+
+  it('still emails an unmutable type when stored data mutes it', () => {
+    const p = NotificationPreferences.fromStored({ PAYMENT_FAILED: [], PAYMENT_CREATED: [] });
+    expect(p.channelsFor('PAYMENT_FAILED')).toEqual(['EMAIL']);
+    expect(p.channelsFor('PAYMENT_CREATED')).toEqual([]);
+  });
+
+  it.each([
+    ['not an object', 'EMAIL'],
+    ['an array', []],
+    ['null', null],
+    ['an unknown type', { PAYMENT_LOST: ['EMAIL'] }],
+    ['channels not a list', { PAYMENT_COMPLETED: 'EMAIL' }],
+    ['an unknown channel', { PAYMENT_COMPLETED: ['SMS'] }],
+  ])('refuses %s', (_label, raw) => {
+    expect(codeOf(() => NotificationPreferences.create(raw))).toBe(
+      NotificationErrorCodes.INVALID_PREFERENCES,
+    );
+  });
+
+  it('reads stored data leniently, ignoring what it does not understand', () => {
+    const p = NotificationPreferences.fromStored({ PAYMENT_COMPLETED: ['SMS', 'WEBHOOK'], junk: 1 });
+    expect(p.toStored()).toEqual({ PAYMENT_COMPLETED: ['WEBHOOK'] });
+    expect(NotificationPreferences.fromStored('garbage').toStored()).toEqual({});
+  });
+});

@@ -1,0 +1,147 @@
+import type { ApiPayment, PaymentLine } from './dashboard-state';
+
+/** An RFC 9457 problem+json answer (or a network failure, status 0) in a shape the toasts can show. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly code?: string,
+    readonly fieldErrors: ReadonlyArray<{ field: string; message: string }> = [],
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = 'ApiError';
+  }
+
+  get isAuth(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+export interface Partner {
+  id: string;
+  name: string;
+  status: string;
+}
+
+export type PaymentAction = 'approve' | 'reject' | 'cancel' | 'refund';
+
+export interface CreatePaymentRequest {
+  partnerId: string;
+  currency: string;
+  lines: PaymentLine[];
+}
+
+export interface CreatedPayment {
+  id: string;
+  status: string;
+  workflowId?: string;
+  runId?: string;
+  temporalUiUrl?: string;
+}
+
+interface Problem {
+  title?: unknown;
+  detail?: unknown;
+  code?: unknown;
+  errors?: unknown;
+}
+
+/** The REST API, cross-origin, with the operator's key on every call. */
+export class ApiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey: () => string,
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  async listPayments(limit = 100): Promise<ApiPayment[]> {
+    return (await this.request<{ items: ApiPayment[] }>('GET', `/payments?limit=${limit}`)).items;
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    return (await this.request<{ items: Partner[] }>('GET', '/partners?limit=200')).items;
+  }
+
+  /** The idempotency key makes a double submit or a retried request name the same payment. */
+  createPayment(body: CreatePaymentRequest, idempotencyKey: string): Promise<CreatedPayment> {
+    return this.request('POST', '/payments', body, { 'idempotency-key': idempotencyKey });
+  }
+
+  decide(paymentId: string, action: PaymentAction, reason?: string): Promise<ApiPayment> {
+    return this.request(
+      'POST',
+      `/payments/${encodeURIComponent(paymentId)}/${action}`,
+      reason ? { reason } : {},
+    );
+  }
+
+  /** A short-lived websocket token; `undefined` from an API without the auth endpoint (404). */
+  async wsToken(): Promise<string | undefined> {
+    try {
+      return (await this.request<{ token: string }>('POST', '/auth/ws-token', {})).token;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const apiKey = this.apiKey();
+    const all: Record<string, string> = { accept: 'application/json, application/problem+json', ...headers };
+    if (body !== undefined) all['content-type'] = 'application/json';
+    if (apiKey) all.authorization = `Bearer ${apiKey}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: all,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        mode: 'cors',
+        credentials: 'omit',
+      });
+    } catch {
+      // The browser hides why (refused, DNS, CORS); say where to look.
+      throw new ApiError(
+        0,
+        'API unreachable',
+        `no answer from ${this.baseUrl} (is it running, and does it allow this origin?)`,
+      );
+    }
+    const text = await res.text();
+    const parsed = parseJson(text);
+    if (!res.ok) throw toApiError(res.status, parsed, res.statusText);
+    return parsed as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function toApiError(status: number, body: unknown, statusText: string): ApiError {
+  const p: Problem = typeof body === 'object' && body !== null ? (body as Problem) : {};
+  const fieldErrors = Array.isArray(p.errors)
+    ? p.errors.filter(
+        (e): e is { field: string; message: string } =>
+          typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string',
+      )
+    : [];
+  return new ApiError(
+    status,
+    typeof p.title === 'string' ? p.title : statusText || `HTTP ${status}`,
+    typeof p.detail === 'string' ? p.detail : undefined,
+    typeof p.code === 'string' ? p.code : undefined,
+    fieldErrors,
+  );
+}

@@ -1,0 +1,43 @@
+/** Display helpers shared by the views; the locale is the browser's, so operators read their own formats. */
+
+export const shortId = (id: string): string => id.slice(0, 8);
+
+// A 24-hour clock everywhere: an operations log reads unambiguously without AM/PM.
+const timeOnly = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+export function formatWhen(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toDateString() === now.toDateString() ? timeOnly.format(d) : dateTime.format(d);
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  PENDING: 'Pending',
+  AWAITING_APPROVAL: 'Awaiting approval',
+  PROCESSING: 'Processing',
+  COMPLETED: 'Completed',
+  FAILED: 'Failed',
+  REJECTED: 'Rejected',
+  CANCELLED: 'Cancelled',
+  REFUNDED: 'Refunded',
+};
+
+export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;
+
+/** `PaymentAwaitingApproval` → `Payment awaiting approval`. */
+export function eventLabel(type: string): string {
+  const spaced = type.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+  return spaced.charAt(0) + spaced.slice(1).toLowerCase();
+}

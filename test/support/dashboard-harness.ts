@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDashboard } from '../../scripts/build-dashboard';
+import { WsTokens } from '../../src/infra/auth/ws-token';
+import { PgListenNotifier } from '../../src/infra/db/event-notifier';
+import { createUiServer, type UiServer } from '../../src/ui/create-ui-server';
+import { createEventStream } from '../../src/ui/stream/event-stream.server';
+import { startTestSystem, type TestSystem } from './system';
+
+/**
+ * The operator dashboard against the real system: worker, API and sandbox bank from
+ * `startTestSystem`, the dashboard built into a temp folder, and a UI server (static files,
+ * `/config.json`, `/ws` stream) on a port fixed up front — the API's CORS allow-list must name the
+ * page's origin before the API starts, and a restarted UI server must come back on the same origin.
+ */
+export interface DashboardHarness {
+  sys: TestSystem;
+  /** `http://127.0.0.1:<port>`: the page's origin. */
+  uiUrl: string;
+  staticDir: string;
+  /** Stops the UI server: the stream says goodbye (1001) and the page is left without a socket. */
+  stopUi(): Promise<void>;
+  /** Starts a fresh UI server (and stream) on the same port. */
+  startUi(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDashboardHarness(env: Record<string, string> = {}): Promise<DashboardHarness> {
+  const port = await freePort();
+  const uiUrl = `http://127.0.0.1:${port}`;
+  const sys = await startTestSystem({ CORS_ORIGINS: `${uiUrl},http://localhost:${port}`, ...env }, [
+    'bank',
+    'worker',
+    'api',
+  ]);
+  const cleanups: Array<() => Promise<unknown>> = [() => sys.stop()];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const staticDir = await buildDashboard(await mkdtemp(join(tmpdir(), 'alpes-dashboard-')));
+    cleanups.push(() => rm(staticDir, { recursive: true, force: true }));
+
+    if (sys.config.database.kind !== 'postgres') throw new Error('the dashboard harness needs PostgreSQL');
+    const notifier = new PgListenNotifier({ connection: sys.config.database.url });
+    await notifier.start();
+    cleanups.push(() => notifier.stop());
+    // The same secret as the API's `/auth/ws-token`, so the tokens it issues open the stream.
+    const tokens = new WsTokens(sys.secrets.wsTokenSecret);
+    const publicConfig = { apiUrl: sys.apiUrl, temporalUiUrl: 'http://localhost:8233', namespace: 'default' };
+
+    let ui: UiServer | undefined;
+    const stopUi = async () => {
+      const current = ui;
+      ui = undefined;
+      await current?.stop();
+    };
+    const startUi = async () => {
+      if (ui) return;
+      // A closed stream cannot be re-attached, so every start gets a new one.
+      const stream = createEventStream({
+        db: sys.db,
+        notifier,
+        authenticate: (token) => tokens.verify(token),
+        pollIntervalMs: 500,
+      });
+      const server = createUiServer({ staticDir, publicConfig, stream });
+      await server.start(port, '127.0.0.1');
+      ui = server;
+    };
+    cleanups.push(stopUi);
+    await startUi();
+    return { sys, uiUrl, staticDir, stopUi, startUi, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}

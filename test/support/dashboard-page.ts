@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium; the browser tests skip loudly without it (`apt-get install -y chromium`). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const chromiumAvailable = (): boolean => existsSync(CHROMIUM_PATH);
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}
+
+export const byTestId = (id: string): string => `[data-testid="${id}"]`;
+
+/** Waits until `[data-testid=id]` has `attr` = `expected`; the failure names the last value seen. */
+export async function waitForAttribute(
+  page: Page,
+  testId: string,
+  attr: string,
+  expected: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, a, v]) => document.querySelector(sel!)?.getAttribute(a!) === v,
+      [byTestId(testId), attr, expected],
+      { timeout: timeoutMs, polling: 50 },
+    );
+  } catch {
+    const last = await page
+      .locator(byTestId(testId))
+      .first()
+      .getAttribute(attr, { timeout: 1_000 })
+      .catch(() => '(element missing)');
+    throw new Error(
+      `${testId} [${attr}] did not become "${expected}" within ${timeoutMs} ms; last: "${last}"`,
+    );
+  }
+}
+
+/** Installs (once per page) a recorder of every `data-state` the connection badge takes. */
+export async function recordConnectionStates(page: Page): Promise<void> {
+  await page.evaluate((sel) => {
+    const w = window as unknown as { __connStates?: string[]; __connObserver?: MutationObserver };
+    w.__connObserver?.disconnect();
+    const badge = document.querySelector(sel)!;
+    w.__connStates = [badge.getAttribute('data-state') ?? ''];
+    w.__connObserver = new MutationObserver(() => {
+      const state = badge.getAttribute('data-state') ?? '';
+      if (w.__connStates!.at(-1) !== state) w.__connStates!.push(state);
+    });
+    w.__connObserver.observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+  }, byTestId('conn-state'));
+}
+
+export const recordedConnectionStates = (page: Page): Promise<string[]> =>
+  page.evaluate(() => (window as unknown as { __connStates?: string[] }).__connStates ?? []);
+
+/**
+ * Test-only instrumentation, as an init script: remembers every WebSocket the page opens, so a test
+ * can cut it. A string, not a function, so no compiler helper can leak into the page.
+ */
+export const TRACK_WEBSOCKETS = `(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      window.__sockets.push(this);
+    }
+  };
+})();`;
+
+/** Closes every open socket of the page, as a network blip would (from the page's side). */
+export const cutWebSockets = (page: Page): Promise<number> =>
+  page.evaluate(() => {
+    const sockets = (window as unknown as { __sockets: WebSocket[] }).__sockets;
+    const open = sockets.filter((s) => s.readyState === WebSocket.OPEN);
+    for (const s of open) s.close(4001, 'test cut');
+    return open.length;
+  });
+
+/** `data-position` of every item of a list, in document order. */
+export const positionsIn = (page: Page, selector: string): Promise<number[]> =>
+  page.$$eval(selector, (els) => els.map((e) => Number(e.getAttribute('data-position'))));

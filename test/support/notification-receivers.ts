@@ -1,0 +1,149 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedEmail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  raw: string;
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?B?…?=`, `=?UTF-8?Q?…?=`), as nodemailer writes non-ASCII subjects. */
+function decodeWords(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, data: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : Buffer.from(
+            data
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8'),
+    );
+}
+
+function decodeBody(headers: string, body: string): string {
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(headers)) {
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  if (/content-transfer-encoding:\s*base64/i.test(headers))
+    return Buffer.from(body, 'base64').toString('utf8');
+  return body;
+}
+
+function parseEmail(raw: string, from: string, to: string[]): ReceivedEmail {
+  const split = raw.indexOf('\r\n\r\n') >= 0 ? raw.indexOf('\r\n\r\n') : raw.indexOf('\n\n');
+  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
+  const body = raw.slice(split).trim();
+  const subject = /^subject:\s*(.*)$/im.exec(head)?.[1] ?? '';
+  return { from, to, subject: decodeWords(subject.trim()), text: decodeBody(head, body), raw };
+}
+
+/** A real SMTP server on a free port that keeps every message it accepts. */
+export async function startSmtpReceiver(): Promise<{
+  url: string;
+  messages: ReceivedEmail[];
+  stop(): Promise<void>;
+}> {
+  const messages: ReceivedEmail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        messages.push(parseEmail(Buffer.concat(chunks).toString('utf8'), from, to));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface ReceivedWebhook {
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  body: any;
+}
+
+/**
+ * A real HTTP webhook receiver. It can be down (nothing listening on its port: connection
+ * refused) and brought up later on the same port.
+ */
+export class WebhookReceiver {
+  readonly requests: ReceivedWebhook[] = [];
+  private server: Server | undefined;
+  status = 204;
+
+  private constructor(readonly port: number) {}
+
+  static async reservePort(): Promise<WebhookReceiver> {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return new WebhookReceiver(port);
+  }
+
+  static async start(): Promise<WebhookReceiver> {
+    const receiver = await WebhookReceiver.reservePort();
+    await receiver.up();
+    return receiver;
+  }
+
+  url(path = '/hooks/alpes'): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  async up(): Promise<void> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const rawBody = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = undefined;
+        try {
+          body = JSON.parse(rawBody);
+        } catch {
+          /* kept raw */
+        }
+        this.requests.push({ path: req.url ?? '', headers: req.headers, rawBody, body });
+        res.statusCode = this.status;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
