@@ -18,6 +18,7 @@ import type {
 } from '../src/activities/notification.activities.types';
 import { errorMiddleware, notFoundHandler } from '../src/api/error-middleware';
 import { notificationRoutes } from '../src/api/notification.routes';
+import { RouteTable } from '../src/api/route-kit';
 import { isPermanentDeliveryError } from '../src/domain/notification-channel.port';
 import { formatAmount } from '../src/domain/notification-content';
 import { Partner } from '../src/domain/partner.aggregate';
@@ -130,16 +131,21 @@ describeWithPostgres(
       notify = signaller().notifyPartner;
       service = await startService();
 
+      // The routes on their own, behind the same route table as the API, called as an admin.
       const app = express();
       app.use(express.json());
-      app.use(
-        notificationRoutes({
-          notifications: new NotificationQueries(db),
-          settings: new KnexPartnerNotificationSettings(db),
-          commands: new PartnerNotificationsClient(client, taskQueue, config.workflow),
-          newSecret: newWebhookSecret,
-        }),
-      );
+      app.use((_req, res, next) => {
+        res.locals.principal = { name: 'test-admin', role: 'admin' };
+        next();
+      });
+      const routes = new RouteTable();
+      notificationRoutes(routes, {
+        notifications: new NotificationQueries(db),
+        settings: new KnexPartnerNotificationSettings(db),
+        commands: new PartnerNotificationsClient(client, taskQueue, config.workflow),
+        newSecret: newWebhookSecret,
+      });
+      app.use(routes.router);
       app.use(notFoundHandler);
       app.use(errorMiddleware(logger));
       const server = app.listen(0, '127.0.0.1');

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { isDomainError } from '../domain/domain-error';
 import { assertNotificationResendable } from '../domain/notification.aggregate';
 import type { PartnerNotificationSettings } from '../domain/notification.repository.port';
@@ -12,7 +11,10 @@ import type {
   NotificationStats,
   NotificationView,
 } from '../infra/db/notification.queries';
+import type { Principal } from '../infra/auth/principal';
 import { decodeCursor, page } from './pagination';
+import { assertPartnerScope } from './partner.routes';
+import type { RouteTable } from './route-kit';
 import { ProblemError } from './problem';
 import {
   listNotificationsQuery,
@@ -59,92 +61,172 @@ const preferencesView = (partnerId: string, preferences: NotificationPreferences
   unmutableTypes: UNMUTABLE_NOTIFICATION_TYPES,
 });
 
-/** Notification records, operator resend, partner preferences and webhook secrets. No auth here: the API adds it. */
-export function notificationRoutes(deps: NotificationRoutesDeps): Router {
-  const router = Router();
+/** A refusal names the type it concerns, so the client can point at the field. */
+function validPreferences(
+  raw: Parameters<typeof NotificationPreferences.create>[0],
+): NotificationPreferences {
+  try {
+    return NotificationPreferences.create(raw);
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    const field = typeof e.details?.type === 'string' ? `preferences.${e.details.type}` : 'preferences';
+    throw new ProblemError(422, 'Invalid notification preferences', `${field}: ${e.message}`, {
+      code: e.code,
+      errors: [{ field, message: e.message }],
+    });
+  }
+}
+
+/** A partner key sees its own notifications only; others look like they do not exist. */
+const scopeOf = (principal: Principal | undefined, requested: string | undefined): string | undefined => {
+  if (principal?.role !== 'partner') return requested;
+  if (requested && requested !== principal.partnerId) {
+    throw new ProblemError(403, 'Forbidden', 'a partner key may only list its own notifications');
+  }
+  return principal.partnerId;
+};
+
+/** Notification records, operator resend, partner preferences and webhook secrets. */
+export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesDeps): void {
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
 
-  const load = async (id: string): Promise<NotificationView> => {
+  const load = async (id: string, principal: Principal | undefined): Promise<NotificationView> => {
     const view = await deps.notifications.getById(id);
-    if (!view) throw new ProblemError(404, 'Notification not found', `no notification with id ${id}`);
+    if (!view || (principal?.role === 'partner' && view.partnerId !== principal.partnerId)) {
+      throw new ProblemError(404, 'Notification not found', `no notification with id ${id}`);
+    }
     return view;
   };
 
-  router.get('/notifications', async (req, res) => {
-    const q = listNotificationsQuery.parse(req.query);
-    const rows = await deps.notifications.list({ ...q, limit: q.limit + 1, after: decodeCursor(q.cursor) });
-    res.json(page(rows, q.limit));
-  });
-
-  router.get('/notifications/:id', async (req, res) => {
-    const { id } = notificationIdParam.parse(req.params);
-    const { events, ...record } = await load(id);
-    res.json({
-      ...record,
-      events: events.map((e) => ({
-        position: e.position,
-        id: e.id,
-        type: e.type,
-        occurredAt: e.occurredAt,
-        data: e.data,
-      })),
-    });
-  });
-
-  router.post('/notifications/:id/resend', async (req, res) => {
-    const { id } = notificationIdParam.parse(req.params);
-    const { events: _events, ...record } = await load(id);
-    assertNotificationResendable(record.id, record.status);
-    await deps.commands.resend({
-      notificationId: record.id,
-      partnerId: record.partnerId,
-      requestId: newId(),
-    });
-    // Accepted: the partner's workflow requeues and delivers it; GET shows the outcome.
-    res
-      .status(202)
-      .location(`/notifications/${record.id}`)
-      .json({ ...record, resendRequested: true });
-  });
-
-  router.get('/partners/:id/notification-preferences', async (req, res) => {
-    const { id } = partnerIdParam.parse(req.params);
-    const settings = await deps.settings.find(id);
-    if (!settings) throw partnerNotFound(id);
-    res.json(preferencesView(id, settings.preferences));
-  });
-
-  router.put('/partners/:id/notification-preferences', async (req, res) => {
-    const { id } = partnerIdParam.parse(req.params);
-    const body = notificationPreferencesBody.parse(req.body);
-    let preferences: NotificationPreferences;
-    try {
-      preferences = NotificationPreferences.create(body.preferences);
-    } catch (e) {
-      // The request can never succeed as sent: a 422 naming the field, not a state conflict.
-      if (!isDomainError(e)) throw e;
-      const field = typeof e.details?.type === 'string' ? `preferences.${e.details.type}` : 'preferences';
-      throw new ProblemError(422, 'Invalid notification preferences', `${field}: ${e.message}`, {
-        code: e.code,
-        errors: [{ field, message: e.message }],
+  routes.add({
+    method: 'get',
+    path: '/notifications',
+    summary: 'List notifications',
+    tag: 'Notifications',
+    roles: ['operator', 'viewer', 'partner'],
+    query: listNotificationsQuery,
+    responses: { 200: { description: 'A page of notifications, newest first' } },
+    handler: async ({ query, principal, res }) => {
+      const partnerId = scopeOf(principal, query.partnerId);
+      const rows = await deps.notifications.list({
+        ...query,
+        partnerId,
+        limit: query.limit + 1,
+        after: decodeCursor(query.cursor),
       });
-    }
-    if (!(await deps.settings.savePreferences(id, preferences))) throw partnerNotFound(id);
-    res.json(preferencesView(id, preferences));
+      res.json(page(rows, query.limit));
+    },
   });
 
-  router.post('/partners/:id/webhook-secret', async (req, res) => {
-    const { id } = partnerIdParam.parse(req.params);
-    const secret = deps.newSecret();
-    if (!(await deps.settings.rotateWebhookSecret(id, secret))) throw partnerNotFound(id);
-    // Shown once: it is never returned again, so nothing may cache this answer.
-    res.set('Cache-Control', 'no-store').json({ secret });
+  routes.add({
+    method: 'get',
+    path: '/notifications/:id',
+    summary: 'Read a notification with its delivery history',
+    tag: 'Notifications',
+    roles: ['operator', 'viewer', 'partner'],
+    params: notificationIdParam,
+    responses: { 200: { description: 'The notification' } },
+    handler: async ({ params, principal, res }) => {
+      const { events, ...record } = await load(params.id, principal);
+      res.json({
+        ...record,
+        events: events.map((e) => ({
+          position: e.position,
+          id: e.id,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          data: e.data,
+        })),
+      });
+    },
   });
 
-  router.get('/notificaciones/stats', async (req, res) => {
-    const q = notificationStatsQuery.parse(req.query);
-    res.json(await deps.notifications.stats(q));
+  routes.add({
+    method: 'post',
+    path: '/notifications/:id/resend',
+    summary: 'Resend a notification',
+    tag: 'Notifications',
+    roles: ['operator'],
+    params: notificationIdParam,
+    responses: {
+      202: {
+        description: 'Requeued: the partner’s workflow delivers it again',
+        headers: { Location: 'the notification' },
+      },
+    },
+    handler: async ({ params, principal, res }) => {
+      const { events: _events, ...record } = await load(params.id, principal);
+      assertNotificationResendable(record.id, record.status);
+      await deps.commands.resend({
+        notificationId: record.id,
+        partnerId: record.partnerId,
+        requestId: newId(),
+      });
+      res
+        .status(202)
+        .location(`/notifications/${record.id}`)
+        .json({ ...record, resendRequested: true });
+    },
   });
 
-  return router;
+  routes.add({
+    method: 'get',
+    path: '/partners/:id/notification-preferences',
+    summary: 'Read a partner’s notification preferences',
+    tag: 'Notifications',
+    roles: ['operator', 'viewer', 'partner'],
+    params: partnerIdParam,
+    responses: {
+      200: { description: 'Effective preferences per type, the overrides, and the unmutable types' },
+    },
+    handler: async ({ params, principal, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
+      const settings = await deps.settings.find(params.id);
+      if (!settings) throw partnerNotFound(params.id);
+      res.json(preferencesView(params.id, settings.preferences));
+    },
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/partners/:id/notification-preferences',
+    summary: 'Change a partner’s notification preferences',
+    tag: 'Notifications',
+    roles: ['admin'],
+    params: partnerIdParam,
+    body: notificationPreferencesBody,
+    responses: { 200: { description: 'The preferences now in force' } },
+    handler: async ({ params, body, res }) => {
+      const preferences = validPreferences(body.preferences);
+      if (!(await deps.settings.savePreferences(params.id, preferences))) throw partnerNotFound(params.id);
+      res.json(preferencesView(params.id, preferences));
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/partners/:id/webhook-secret',
+    summary: 'Rotate a partner’s webhook signing secret (shown once)',
+    tag: 'Notifications',
+    roles: ['admin'],
+    params: partnerIdParam,
+    responses: { 200: { description: '`{ secret }`, never shown again' } },
+    handler: async ({ params, res }) => {
+      const secret = deps.newSecret();
+      if (!(await deps.settings.rotateWebhookSecret(params.id, secret))) throw partnerNotFound(params.id);
+      // Shown once: it is never returned again, so nothing may cache this answer.
+      res.set('Cache-Control', 'no-store').json({ secret });
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/notificaciones/stats',
+    summary: 'Notification counts by status and channel (original contract)',
+    tag: 'Notifications',
+    roles: ['operator', 'viewer'],
+    query: notificationStatsQuery,
+    responses: { 200: { description: 'Counts by status and by channel' } },
+    handler: async ({ query, res }) => void res.json(await deps.notifications.stats(query)),
+  });
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod-openapi';
 import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_STATUSES,

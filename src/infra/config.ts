@@ -1,31 +1,17 @@
 import { z } from 'zod';
+import { duration, optionalString } from './env-parsers';
+import {
+  notificationEnvSchema,
+  toNotificationConfig,
+  type NotificationConfig,
+} from './notifications/notification-config';
+
+export { parseDurationMs } from './env-parsers';
 
 /**
  * The only place that reads `process.env`. Every process parses it once at start and passes the
  * typed result down, so a bad setting fails fast with a message naming the variable.
  */
-
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses `250ms`, `5s`, `10m`, `72h`, `2d` (or a bare number of milliseconds) into milliseconds. */
-export function parseDurationMs(value: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!match) throw new Error(`invalid duration "${value}" (use e.g. 500ms, 30s, 10m, 72h, 2d)`);
-  return Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 'ms']!;
-}
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v, ctx) => {
-      try {
-        return parseDurationMs(v);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-    });
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -41,11 +27,6 @@ const jsonRecordOfInts = (fallback: string) =>
         return z.NEVER;
       }
     });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const apiKeyEntry = z
   .object({
@@ -145,6 +126,7 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
   TEMPORAL_METRICS_PORT: port(9464),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration('30s'),
+  ...notificationEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -180,6 +162,7 @@ export interface AppConfig {
     bodyLimit: string;
   };
   telemetry: { otlpEndpoint: string | undefined; temporalMetricsPort: number };
+  notifications: NotificationConfig;
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
   sandboxBank: { url: string | undefined; port: number; timeoutMs: number };
   payments: {
@@ -243,6 +226,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       bodyLimit: e.BODY_LIMIT,
     },
     telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, temporalMetricsPort: e.TEMPORAL_METRICS_PORT },
+    notifications: toNotificationConfig(e, dataDir),
     sandboxBank: { url: e.SANDBOX_BANK_URL, port: e.SANDBOX_BANK_PORT, timeoutMs: e.PROVIDER_HTTP_TIMEOUT },
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,

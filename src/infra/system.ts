@@ -21,6 +21,20 @@ import { connectClient } from './temporal/temporal-client';
 import { encryptedDataConverter } from './temporal/encryption-codec';
 import { codecRoutes } from '../api/codec.routes';
 import { createMetrics } from './observability/metrics';
+import type { Client } from '@temporalio/client';
+import { resolve } from 'node:path';
+import { createNotificationSignalActivities } from '../activities/notification.activities';
+import { notificationRoutes } from '../api/notification.routes';
+import { createEventStream } from '../ui/stream/event-stream.server';
+import { InProcessNotifier, PgListenNotifier, type CommitSource } from './db/event-notifier';
+import { NotificationQueries } from './db/notification.queries';
+import { KnexPartnerNotificationSettings } from './db/notification.repository';
+import { startNotificationService } from './notifications/notification-service';
+import { PartnerNotificationsClient } from './notifications/partner-notifications.client';
+import { newWebhookSecret } from './notifications/webhook-signature';
+
+/** Built by `make start` / `make test` (scripts/build-dashboard.ts). */
+const DASHBOARD_DIR = resolve(__dirname, '../../dist/dashboard');
 import { createTracing } from './observability/tracing';
 import {
   OpenTelemetryPlugin,
@@ -28,7 +42,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
-export type Component = 'worker' | 'api' | 'ui' | 'bank';
+export type Component = 'worker' | 'api' | 'ui' | 'bank' | 'notifications';
 
 export interface RunningSystem {
   db: Knex;
@@ -36,6 +50,8 @@ export interface RunningSystem {
   uiUrl?: string;
   bankUrl?: string;
   bank?: RunningSandboxBank;
+  /** How the notification service sends email (outbox or SMTP), when it runs in this process. */
+  emailTransport?: string;
   secrets: Secrets;
   stop(): Promise<void>;
 }
@@ -104,6 +120,24 @@ export async function startSystem(
   try {
     const uow = new KnexUnitOfWork(db);
     const temporalOpts = { address: opts.temporalAddress, namespace: config.temporal.namespace };
+    /** Every unit of work that writes the event log here: the embedded live UI wakes on their commits. */
+    const commitSources: CommitSource[] = [uow];
+    let shared: Client | undefined;
+    const temporalClient = async (): Promise<Client> => {
+      if (!shared) {
+        const { client, connection } = await connectClient({
+          ...temporalOpts,
+          dataConverter,
+          workflowInterceptors,
+        });
+        stops.push(() => connection.close());
+        shared = client;
+      }
+      return shared;
+    };
+    if (opts.components.some((c) => c === 'worker' || c === 'notifications')) {
+      installTemporalRuntime(logger, config.telemetry.temporalMetricsPort);
+    }
 
     if (opts.components.includes('bank')) {
       const bankLog = logger.child({ component: 'bank' });
@@ -118,17 +152,36 @@ export async function startSystem(
       stops.push(() => running.bank!.stop());
     }
 
+    if (opts.components.includes('notifications')) {
+      const service = await startNotificationService({
+        db,
+        config: config.notifications,
+        temporal: temporalOpts,
+        logger,
+        dataConverter,
+      });
+      commitSources.push(service.uow);
+      running.emailTransport = service.emailTransport;
+      stops.push(() => service.stop());
+    }
+
     if (opts.components.includes('worker')) {
-      installTemporalRuntime(logger, config.telemetry.temporalMetricsPort);
       const bankUrl = config.sandboxBank.url ?? running.bankUrl;
       if (!bankUrl)
         throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
-      const activities = createPaymentActivities({
-        uow,
-        provider: new HttpPayoutProvider({ baseUrl: bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
-        approvalThresholds: config.payments.approvalThresholds,
-        maxAmountMinor: config.payments.maxAmountMinor,
-      });
+      const activities = {
+        ...createPaymentActivities({
+          uow,
+          provider: new HttpPayoutProvider({ baseUrl: bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
+          approvalThresholds: config.payments.approvalThresholds,
+          maxAmountMinor: config.payments.maxAmountMinor,
+        }),
+        ...createNotificationSignalActivities({
+          client: await temporalClient(),
+          taskQueue: config.notifications.taskQueue,
+          settings: config.notifications.workflow,
+        }),
+      };
       const { worker, connection } = await createPaymentWorker({
         ...temporalOpts,
         taskQueue: config.temporal.taskQueue,
@@ -152,12 +205,7 @@ export async function startSystem(
     }
 
     if (opts.components.includes('api')) {
-      const { client, connection } = await connectClient({
-        ...temporalOpts,
-        dataConverter,
-        workflowInterceptors,
-      });
-      stops.push(() => connection.close());
+      const client = await temporalClient();
       const api = createApi({
         commands: new TemporalPaymentCommands(client, config.temporal.taskQueue, workflowSettings(config)),
         reads: new PaymentQueries(db),
@@ -180,6 +228,17 @@ export async function startSystem(
         extraRoutes: [
           (routes) =>
             codecRoutes(routes, { codec: dataConverter.payloadCodecs![0]!, uiToken: secrets.codecUiToken }),
+          (routes) =>
+            notificationRoutes(routes, {
+              notifications: new NotificationQueries(db),
+              settings: new KnexPartnerNotificationSettings(db),
+              commands: new PartnerNotificationsClient(
+                client,
+                config.notifications.taskQueue,
+                config.notifications.workflow,
+              ),
+              newSecret: newWebhookSecret,
+            }),
         ],
       });
       running.apiUrl = await api.start(config.api.port, config.api.host);
@@ -188,7 +247,24 @@ export async function startSystem(
     }
 
     if (opts.components.includes('ui')) {
-      const ui = createUiServer();
+      const log = logger.child({ component: 'ui' });
+      // PostgreSQL: any number of UI servers wake on LISTEN/NOTIFY. PGlite: this process's commits.
+      const notifier =
+        config.database.kind === 'postgres'
+          ? new PgListenNotifier({ connection: config.database.url, logger: log })
+          : new InProcessNotifier(commitSources, log);
+      await notifier.start();
+      stops.push(() => notifier.stop());
+      const wsTokens = new WsTokens(secrets.wsTokenSecret, config.security.wsTokenTtlMs);
+      const ui = createUiServer({
+        staticDir: DASHBOARD_DIR,
+        publicConfig: {
+          apiUrl: config.api.publicUrl,
+          temporalUiUrl: config.temporal.uiUrl,
+          namespace: config.temporal.namespace,
+        },
+        stream: createEventStream({ db, notifier, authenticate: (t) => wsTokens.verify(t), logger: log }),
+      });
       running.uiUrl = await ui.start(config.ui.port, config.ui.host);
       stops.push(() => ui.stop());
       logger.child({ component: 'ui' }).info({ url: running.uiUrl }, 'live UI listening');

@@ -43,9 +43,10 @@ runMain(async () => {
     await devServer?.stop();
   };
   onShutdownSignal(logger, stopAll);
+  // The sandbox bank runs in-process unless SANDBOX_BANK_URL points at one.
   const components: Component[] = config.sandboxBank.url
-    ? ['worker', 'api', 'ui']
-    : ['bank', 'worker', 'api', 'ui'];
+    ? ['notifications', 'worker', 'api', 'ui']
+    : ['bank', 'notifications', 'worker', 'api', 'ui'];
   system = await startSystem(config, logger, { components, temporalAddress }).catch(async (e: unknown) => {
     await stopAll();
     throw e;
@@ -57,11 +58,12 @@ runMain(async () => {
     '',
     '  Alpes Partners payments is up',
     `  API              ${config.api.publicUrl}   (/partners, /payments, /pagos, /healthz)`,
-    `  Live dashboard   http://localhost:${config.ui.port}`,
+    `  Live dashboard   http://localhost:${config.ui.port}   (stream: ws://localhost:${config.ui.port}/ws)`,
     `  Temporal Web UI  ${devServer ? config.temporal.uiUrl : `(external server ${temporalAddress})`}`,
     `  Temporal         ${temporalAddress} namespace=${config.temporal.namespace} queue=${config.temporal.taskQueue}`,
     `  Database         ${db}`,
     `  Sandbox bank     ${config.sandboxBank.url ?? system.bankUrl} (payout provider; ledger at /ledger)`,
+    `  Email            ${system.emailTransport ?? '(notifications run elsewhere)'}`,
     ...(system.secrets.localKeys
       ? [
           `  API keys         admin     ${system.secrets.localKeys.admin}`,

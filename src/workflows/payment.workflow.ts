@@ -6,10 +6,14 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { NotificationSignalActivities } from '../activities/notification.activities';
+import type { NotifiablePaymentEventType } from '../activities/notification.activities.types';
 import type { PaymentActivities } from '../activities/payment.activities';
 import type { CommissionLineInput, PaymentStepResult } from '../activities/payment.activities.types';
 import { PaymentStatusKey } from './search-attributes';
@@ -70,6 +74,17 @@ export const refundUpdate = defineUpdate<PaymentState, [DecisionInput]>('refund'
 
 const FINAL = ['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
 
+/** The payment event a partner hears about when the payment reaches a status. */
+const NEWS: Partial<Record<string, NotifiablePaymentEventType>> = {
+  PENDING: 'PaymentCreated',
+  AWAITING_APPROVAL: 'PaymentAwaitingApproval',
+  COMPLETED: 'PaymentCompleted',
+  REJECTED: 'PaymentRejected',
+  FAILED: 'PaymentFailed',
+  CANCELLED: 'PaymentCancelled',
+  REFUNDED: 'PaymentRefunded',
+};
+
 /** Refusals raised by update validators: rejected before anything reaches history. */
 const refuse = (code: string, message: string): never => {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
@@ -104,6 +119,37 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     heartbeatTimeout: Math.min(settings.activityStartToCloseMs, 10_000),
     retry,
   });
+
+  const notices = proxyActivities<NotificationSignalActivities>({
+    startToCloseTimeout: settings.activityStartToCloseMs,
+    retry: { ...retry, maximumAttempts: 20 },
+  });
+  // Histories recorded before partners were notified replay without the notices.
+  const notifyPartners = patched('notify-partners');
+  /**
+   * Notices go out one after another (partners hear of a payment's steps in order) on a chain the
+   * payout never waits for: the activity only signals the partner's notification workflow.
+   */
+  let noticeChain: Promise<void> = Promise.resolve();
+  const announce = (status: string): void => {
+    const eventType = NEWS[status];
+    if (!notifyPartners || !eventType) return;
+    const notice = {
+      partnerId: input.partnerId,
+      sourceEventId: `${paymentId}:${eventType}`,
+      eventType,
+      paymentId,
+      amountMinor: state.totalMinor,
+      currency: state.currency,
+      reason: state.reason,
+      occurredAt: new Date().toISOString(),
+    };
+    noticeChain = noticeChain.then(() =>
+      notices.notifyPartner(notice).catch((err: unknown) => {
+        log.warn('partner notice not sent', { paymentId, eventType, error: String(err) });
+      }),
+    );
+  };
 
   const state: PaymentState = {
     paymentId,
@@ -143,7 +189,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     state.totalMinor = result.totalMinor;
     state.approvedBy = result.approvedBy;
     state.reason = result.reason;
-    if (changed) upsertSearchAttributes([{ key: PaymentStatusKey, value: result.status }]);
+    if (changed) {
+      upsertSearchAttributes([{ key: PaymentStatusKey, value: result.status }]);
+      announce(result.status);
+    }
   };
 
   setHandler(getStateQuery, () => state);
@@ -226,6 +275,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   const finish = async (): Promise<PaymentWorkflowResult> => {
     await condition(allHandlersFinished);
+    await noticeChain;
     return { paymentId, status: state.status, reason: state.reason };
   };
 

@@ -177,18 +177,18 @@ export interface CommitSource {
 }
 
 /**
- * Embedded mode (PGlite, one process): every writer goes through the one `KnexUnitOfWork`, whose
- * commit listeners are the wake-up; nothing can be missed because nothing crosses a process.
+ * Embedded mode (PGlite, one process): every writer of the log commits through a unit of work in
+ * this process (`KnexUnitOfWork`, `KnexNotificationUnitOfWork`, …), whose commit listeners are the
+ * wake-up; pass every one of them, or the events it writes only arrive with the reader's poll.
  * Listeners run synchronously right after the commit, so a listener must only schedule work.
  */
 export class InProcessNotifier implements EventNotifier {
   private readonly listeners: Listeners;
-  private unsubscribe: (() => void) | undefined;
+  private readonly sources: CommitSource[];
+  private unsubscribes: Array<() => void> | undefined;
 
-  constructor(
-    private readonly source: CommitSource,
-    logger?: NotifierLogger,
-  ) {
+  constructor(sources: CommitSource | CommitSource[], logger?: NotifierLogger) {
+    this.sources = Array.isArray(sources) ? sources : [sources];
     this.listeners = new Listeners(logger ?? silent);
   }
 
@@ -197,13 +197,13 @@ export class InProcessNotifier implements EventNotifier {
   }
 
   start(): Promise<void> {
-    this.unsubscribe ??= this.source.onCommit(() => this.listeners.emit());
+    this.unsubscribes ??= this.sources.map((source) => source.onCommit(() => this.listeners.emit()));
     return Promise.resolve();
   }
 
   stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    for (const unsubscribe of this.unsubscribes ?? []) unsubscribe();
+    this.unsubscribes = undefined;
     return Promise.resolve();
   }
 }

@@ -1,27 +1,11 @@
 import { z } from 'zod';
+import { duration, optionalString } from '../env-parsers';
 import type { PartnerNotificationsSettings } from '../../activities/notification.activities.types';
 
 /**
  * The notification service's settings: a zod fragment of environment variables meant to be
- * spread into config.ts's schema (`...notificationEnvSchema.shape`), and the typed result
- * (`AppConfig.notifications = toNotificationConfig(parsed, dataDir)`). Self-contained, so
- * config.ts can import it without an import cycle.
+ * spread into config.ts's schema, and the typed result (`AppConfig.notifications`).
  */
-
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v, ctx) => {
-      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
-      if (!match) {
-        ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (use e.g. 500ms, 30s, 10m)` });
-        return z.NEVER;
-      }
-      return Number(match[1]) * UNITS_MS[match[2] ?? 'ms']!;
-    });
 
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -32,10 +16,7 @@ const count = (fallback: number, max: number) => z.coerce.number().int().min(1).
 
 export const notificationEnvSchema = z.object({
   /** nodemailer's URL form, e.g. `smtp://user:pass@host:587` or `smtps://host:465`; unset → local outbox. */
-  SMTP_URL: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+  SMTP_URL: optionalString,
   SMTP_FROM: z.string().trim().min(3).default('Alpes Partners <notifications@alpes-partners.dev>'),
   SMTP_TIMEOUT: duration('15s'),
   /** Lets webhooks reach loopback, private and link-local addresses (tests, local receivers). */
@@ -129,15 +110,4 @@ export function parseNotificationConfig(
     throw new NotificationConfigError(`invalid notification configuration:\n${lines}`);
   }
   return toNotificationConfig(parsed.data, dataDir);
-}
-
-/**
- * The notification settings of a loaded AppConfig. Until config.ts carries `notifications`
- * (merging `notificationEnvSchema`), the defaults apply.
- */
-export function notificationConfigOf(config: {
-  dataDir: string;
-  notifications?: NotificationConfig;
-}): NotificationConfig {
-  return config.notifications ?? parseNotificationConfig({}, config.dataDir);
 }

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { createNotificationActivities } from '../../activities/notification.activities';
 import { KnexNotificationUnitOfWork } from '../db/notification-unit-of-work';
@@ -14,6 +15,7 @@ export interface NotificationServiceOptions {
   temporal: { address: string; namespace: string };
   logger: Logger;
   workflowBundlePath?: string;
+  dataConverter?: DataConverter;
 }
 
 export interface RunningNotificationService {
@@ -46,6 +48,7 @@ export async function startNotificationService(
     taskQueue: opts.config.taskQueue,
     activities,
     workflowBundlePath: opts.workflowBundlePath,
+    dataConverter: opts.dataConverter,
   }).catch((e: unknown) => {
     email.close();
     throw e;

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { NotificationActivities } from '../../activities/notification.activities';
 
 export interface NotificationWorkerOptions {
@@ -9,6 +10,7 @@ export interface NotificationWorkerOptions {
   activities: NotificationActivities;
   /** A prebuilt bundle of `src/workflows/notifications.index.ts`; otherwise bundled from source at start. */
   workflowBundlePath?: string;
+  dataConverter?: DataConverter;
 }
 
 /** Only the notification workflows: this worker deploys and scales apart from the payments worker. */
@@ -27,6 +29,7 @@ export async function createNotificationWorker(
       namespace: opts.namespace,
       taskQueue: opts.taskQueue,
       activities: opts.activities,
+      dataConverter: opts.dataConverter,
       ...workflowSource,
     });
     return { worker, connection };

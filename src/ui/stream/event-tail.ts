@@ -1,0 +1,171 @@
+import type { Knex } from 'knex';
+import { lastEventPosition, readEvents, type StoredEvent } from '../../infra/db/event-log';
+import type { Logger } from '../../infra/logger';
+import { eventFrame } from './stream-frames';
+import { matchesFilter, type EffectiveFilter } from './stream-filter';
+
+/** Someone following the live end of the log through the shared tail. */
+export interface TailSubscriber {
+  readonly filter: EffectiveFilter;
+  /**
+   * Every matching event up to this position has been handed to the subscriber. The tail skips
+   * positions at or below it and advances it before each delivery.
+   */
+  cursor: number;
+  /** One matching event, in position order; `frame` is its serialised message, shared by all. */
+  deliver(event: StoredEvent, frame: string): void;
+}
+
+export type TailLogger = Pick<Logger, 'debug' | 'warn' | 'error'>;
+
+/**
+ * The one reader of the live end of the log per server instance. Invariant: every event with a
+ * position ≤ `position` has been offered to every subscriber that was joined when it was read.
+ * Reading, dispatching and advancing `position` happen in one synchronous step after each query,
+ * and `tryJoin` checks and joins synchronously too, so a subscriber that has itself covered
+ * everything up to `position` and joins gets every later event exactly once.
+ */
+export class EventTail {
+  private position: number | undefined;
+  private init: Promise<number> | undefined;
+  private readonly everything = new Set<TailSubscriber>();
+  private readonly byPartner = new Map<string, Set<TailSubscriber>>();
+  private joined = 0;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly batchSize: number,
+    private readonly logger: TailLogger,
+  ) {}
+
+  /** The position scanned so far, once known (the log's end when the tail started, then onwards). */
+  scanned(): Promise<number> {
+    if (this.position !== undefined) return Promise.resolve(this.position);
+    this.init ??= lastEventPosition(this.db).then(
+      (last) => (this.position ??= last),
+      (err: unknown) => {
+        this.init = undefined;
+        throw err;
+      },
+    );
+    return this.init;
+  }
+
+  /** The position scanned so far, or undefined before `scanned()` first resolved. */
+  scannedPosition(): number | undefined {
+    return this.position;
+  }
+
+  /** Joins `sub` if it has covered everything the tail has scanned; otherwise it must read on. */
+  tryJoin(sub: TailSubscriber): boolean {
+    if (this.stopped || this.position === undefined || sub.cursor < this.position) return false;
+    if (sub.filter.partnerId === undefined) this.everything.add(sub);
+    else {
+      let subs = this.byPartner.get(sub.filter.partnerId);
+      if (!subs) this.byPartner.set(sub.filter.partnerId, (subs = new Set()));
+      subs.add(sub);
+    }
+    this.joined += 1;
+    return true;
+  }
+
+  leave(sub: TailSubscriber): void {
+    let removed = this.everything.delete(sub);
+    const key = sub.filter.partnerId;
+    const subs = key === undefined ? undefined : this.byPartner.get(key);
+    if (subs?.delete(sub)) {
+      removed = true;
+      if (subs.size === 0) this.byPartner.delete(key!);
+    }
+    if (removed) this.joined -= 1;
+  }
+
+  /** Something may have been appended: read on. Wake-ups during a read coalesce into one more pass. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.running;
+    this.everything.clear();
+    this.byPartner.clear();
+    this.joined = 0;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.catchUp();
+      } while (this.again && !this.stopped);
+      this.failures = 0;
+    } catch (err) {
+      if (this.stopped) return;
+      // The position did not move, so retrying later loses nothing; meanwhile subscribers just wait.
+      this.failures += 1;
+      const delay = Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6));
+      this.logger.error({ err, retryInMs: delay }, 'event stream tail could not read the log');
+      this.retryTimer = setTimeout(() => this.wake(), delay);
+      this.retryTimer.unref();
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    await this.scanned();
+    while (!this.stopped) {
+      if (this.joined === 0) {
+        // Nobody to dispatch to: jump to the end instead of reading rows nobody wants. Only valid
+        // if still nobody has joined once the answer is in (joins happen while we await).
+        const last = await lastEventPosition(this.db);
+        if (this.joined === 0) {
+          this.position = Math.max(this.position!, last);
+          return;
+        }
+        continue;
+      }
+      const rows = await readEvents(this.db, { afterPosition: this.position!, limit: this.batchSize });
+      if (this.stopped) return;
+      for (const event of rows) this.dispatch(event);
+      const last = rows.at(-1);
+      if (last) this.position = last.position;
+      if (rows.length < this.batchSize) return;
+      await yieldToIo();
+    }
+  }
+
+  private dispatch(event: StoredEvent): void {
+    let shared: string | undefined;
+    const offer = (sub: TailSubscriber): void => {
+      if (event.position <= sub.cursor || !matchesFilter(sub.filter, event)) return;
+      sub.cursor = event.position;
+      shared ??= eventFrame(event);
+      sub.deliver(event, shared);
+    };
+    for (const sub of this.everything) offer(sub);
+    const partnerSubs = event.partnerId === null ? undefined : this.byPartner.get(event.partnerId);
+    if (partnerSubs) for (const sub of partnerSubs) offer(sub);
+  }
+}
+
+/**
+ * Lets sockets flush and read between batches. PGlite answers within the same macrotask (its queries
+ * resolve as microtasks), so without this a long catch-up would pile every batch into the clients'
+ * user-space buffers before any byte leaves, and healthy clients would look slow.
+ */
+export function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
