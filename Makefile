@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help start test deps temporal-cli dashboard chromium lint typecheck unit integration clean
+.PHONY: help start test deps temporal-cli dashboard chromium docker-compose lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
@@ -45,7 +45,13 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "!!! chromium not installed and cannot install it: browser tests will be SKIPPED"; }
 
-test: deps temporal-cli dashboard chromium
+# The compose file is validated with Debian's docker-compose (no Docker engine needed).
+docker-compose:
+	@command -v docker-compose >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null); } || \
+	  { echo "docker-compose is needed by the deployment test: apt-get install docker-compose"; exit 1; }
+
+test: deps temporal-cli dashboard chromium docker-compose
 	npm run --silent lint
 	npm run --silent typecheck
 	npx tsc --noEmit -p src/ui/dashboard

@@ -41,6 +41,7 @@ export default tseslint.config(
       'data',
       'artifacts',
       'coverage',
+      'scratch',
       'src/ui/public',
       '**/*.js',
       '**/*.cjs',
@@ -85,7 +86,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Browser code may not use Node built-ins.' })) },
+        {
+          paths: NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]).map((name) => ({
+            name,
+            message: 'Browser code may not use Node built-ins.',
+          })),
+        },
       ],
     },
   },

@@ -3,7 +3,10 @@ const transform = {
   // ignoreDynamic keeps `await import()` for ESM-only packages (jest runs with --experimental-vm-modules).
   '^.+\\.ts$': [
     '@swc/jest',
-    { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs', ignoreDynamic: true } },
+    {
+      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+      module: { type: 'commonjs', ignoreDynamic: true },
+    },
   ],
 };
 

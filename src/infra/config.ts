@@ -111,6 +111,9 @@ const envSchema = z.object({
   PAYOUT_TIMEOUT: duration('24h'),
   SANDBOX_BANK_URL: optionalString,
   SANDBOX_BANK_PORT: port(5100),
+  SANDBOX_BANK_HOST: z.string().default('127.0.0.1'),
+  WORKFLOW_BUNDLE_PATH: optionalString,
+  NOTIFICATIONS_WORKFLOW_BUNDLE_PATH: optionalString,
   PROVIDER_HTTP_TIMEOUT: duration('10s'),
   ALPES_API_KEYS: jsonArrayOf(apiKeyEntry, '{ key | keySha256, name, role, partnerId? }'),
   WS_TOKEN_SECRET: z.string().min(16).optional(),
@@ -147,6 +150,8 @@ export interface AppConfig {
     uiPort: number;
     uiUrl: string;
     cli: string | undefined;
+    /** A prebuilt payments workflow bundle (images); unset → bundled from source at start. */
+    workflowBundlePath: string | undefined;
   };
   api: { host: string; port: number; publicUrl: string };
   ui: { host: string; port: number };
@@ -164,7 +169,7 @@ export interface AppConfig {
   telemetry: { otlpEndpoint: string | undefined; temporalMetricsPort: number };
   notifications: NotificationConfig;
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
-  sandboxBank: { url: string | undefined; port: number; timeoutMs: number };
+  sandboxBank: { url: string | undefined; port: number; host: string; timeoutMs: number };
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
@@ -202,6 +207,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
       cli: e.TEMPORAL_CLI,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     api: {
       host: e.API_HOST,
@@ -226,8 +232,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       bodyLimit: e.BODY_LIMIT,
     },
     telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, temporalMetricsPort: e.TEMPORAL_METRICS_PORT },
-    notifications: toNotificationConfig(e, dataDir),
-    sandboxBank: { url: e.SANDBOX_BANK_URL, port: e.SANDBOX_BANK_PORT, timeoutMs: e.PROVIDER_HTTP_TIMEOUT },
+    notifications: {
+      ...toNotificationConfig(e, dataDir),
+      workflowBundlePath: e.NOTIFICATIONS_WORKFLOW_BUNDLE_PATH,
+    },
+    sandboxBank: {
+      url: e.SANDBOX_BANK_URL,
+      port: e.SANDBOX_BANK_PORT,
+      host: e.SANDBOX_BANK_HOST,
+      timeoutMs: e.PROVIDER_HTTP_TIMEOUT,
+    },
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,

@@ -145,7 +145,7 @@ export async function startSystem(
         databaseUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
         dataDir: config.dataDir,
         port: config.sandboxBank.port,
-        host: '127.0.0.1',
+        host: config.sandboxBank.host,
         logger: bankLog,
       });
       running.bankUrl = running.bank.url;
@@ -159,6 +159,7 @@ export async function startSystem(
         temporal: temporalOpts,
         logger,
         dataConverter,
+        workflowBundlePath: config.notifications.workflowBundlePath,
       });
       commitSources.push(service.uow);
       running.emailTransport = service.emailTransport;
@@ -186,7 +187,7 @@ export async function startSystem(
         ...temporalOpts,
         taskQueue: config.temporal.taskQueue,
         activities,
-        workflowBundlePath: opts.workflowBundlePath,
+        workflowBundlePath: opts.workflowBundlePath ?? config.temporal.workflowBundlePath,
         dataConverter,
         plugins: tracing
           ? [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })]

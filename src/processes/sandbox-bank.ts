@@ -3,9 +3,6 @@ import { createLogger } from '../infra/logger';
 import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
 import { runSandboxBank } from '../infra/sandbox-bank/run-sandbox-bank';
 
-// Loopback only: the admin endpoints change the bank's behaviour and have no authentication.
-const SANDBOX_BANK_HOST = '127.0.0.1';
-
 /** Wiring point of the sandbox bank, a payout provider of our own for development and tests. */
 runMain(async () => {
   const config = loadConfig();
@@ -14,7 +11,8 @@ runMain(async () => {
     databaseUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
     dataDir: config.dataDir,
     port: config.sandboxBank.port,
-    host: SANDBOX_BANK_HOST,
+    // Loopback by default: the admin endpoints change the bank's behaviour and have no authentication.
+    host: config.sandboxBank.host,
     logger,
   });
   onShutdownSignal(logger, () => running.stop());

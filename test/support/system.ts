@@ -3,7 +3,12 @@ import type { DataConverter } from '@temporalio/common';
 import { encryptedDataConverter } from '../../src/infra/temporal/encryption-codec';
 import { loadConfig, type AppConfig } from '../../src/infra/config';
 import { createLogger } from '../../src/infra/logger';
-import { startSystem, type Component, type RunningSystem, type StartSystemOptions } from '../../src/infra/system';
+import {
+  startSystem,
+  type Component,
+  type RunningSystem,
+  type StartSystemOptions,
+} from '../../src/infra/system';
 import { testEnvironment } from './test-env';
 
 /** API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. */
@@ -78,7 +83,11 @@ export async function startTestSystem(
     ...extra,
   });
   const connection = await Connection.connect({ address: te.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: testDataConverter });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: testDataConverter,
+  });
   return {
     ...system,
     config,

@@ -49,6 +49,8 @@ export interface NotificationConfig {
   webhook: { allowPrivateTargets: boolean; timeoutMs: number };
   /** Handed to every partner's notification workflow as its input. */
   workflow: PartnerNotificationsSettings;
+  /** A prebuilt bundle of the notification workflows (images); unset → bundled from source. */
+  workflowBundlePath?: string;
 }
 
 /** A database write; attempts only run out when the database stays down for minutes. */

@@ -1,0 +1,1146 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { bundleWorkflows, WORKFLOW_BUNDLES } from '../scripts/bundle-workflows';
+import { loadConfig, type AppConfig, type Env } from '../src/infra/config';
+import { parseNotificationConfig } from '../src/infra/notifications/notification-config';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/workflows/search-attributes';
+import { inheritedChildEnv } from './support/child-env';
+
+/**
+ * The deployment (docker-compose.yml, Dockerfile, .env.example), checked without a Docker engine:
+ * Debian's docker-compose validates the file; the rest is derived from the code — what config.ts
+ * parses, what each entry point refuses to start without, which ports are defaults — so a setting
+ * added to the code and forgotten in the compose file fails here.
+ */
+
+const ROOT = resolve(__dirname, '..');
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const COMPOSE_TEXT = read('docker-compose.yml');
+const ENV_EXAMPLE_TEXT = read('.env.example');
+const DOCKERFILE_TEXT = read('Dockerfile');
+const DEFAULTS = loadConfig({});
+
+/** Settings our compose file sets before config.ts reads them (see docs/deployment.md, "Wiring"). */
+const PENDING_SETTINGS: Record<string, string> = {};
+
+// ------------------------------------------------------------------------------------------------
+// A small model of what Compose does: .env parsing, ${…} interpolation, env_file + environment.
+
+/** Parses an env file the way Compose's dotenv does for the forms we use (quotes, comments, export). */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) throw new Error(`not a KEY=VALUE line: ${line}`);
+    const [, key, rest] = m as unknown as [string, string, string];
+    if (key in out) throw new Error(`${key} is set twice`);
+    let value: string;
+    if (rest.startsWith("'")) {
+      const end = rest.indexOf("'", 1);
+      if (end < 0) throw new Error(`${key}: unterminated single quote`);
+      value = rest.slice(1, end);
+    } else if (rest.startsWith('"')) {
+      const m2 = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+      if (!m2) throw new Error(`${key}: unterminated double quote`);
+      value = m2[1]!.replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1');
+    } else {
+      value = rest.replace(/\s+#.*$/, '').trim();
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Compose variable interpolation: $$, $VAR, ${VAR}, ${VAR:-d}, ${VAR-d}, ${VAR:?e}, ${VAR?e}, ${VAR:+a}, ${VAR+a}. */
+export function interpolate(value: string, vars: Record<string, string>): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c !== '$') {
+      out += c;
+      continue;
+    }
+    const next = value[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+    } else if (next === '{') {
+      const end = value.indexOf('}', i);
+      if (end < 0) throw new Error(`unterminated \${ in ${value}`);
+      const expr = value.slice(i + 2, end);
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])(.*))?$/s.exec(expr);
+      if (!m) throw new Error(`invalid interpolation \${${expr}}`);
+      const [, name, op, arg = ''] = m as unknown as [string, string, string | undefined, string | undefined];
+      const v = vars[name!];
+      const set = v !== undefined;
+      const nonEmpty = set && v !== '';
+      switch (op) {
+        case undefined:
+          out += v ?? '';
+          break;
+        case ':-':
+          out += nonEmpty ? v : interpolate(arg, vars);
+          break;
+        case '-':
+          out += set ? v : interpolate(arg, vars);
+          break;
+        case ':?':
+        case '?':
+          if (op === ':?' ? !nonEmpty : !set) throw new Error(`required variable ${name} is missing: ${arg}`);
+          out += v;
+          break;
+        case ':+':
+          out += nonEmpty ? interpolate(arg, vars) : '';
+          break;
+        case '+':
+          out += set ? interpolate(arg, vars) : '';
+          break;
+      }
+      i = end;
+    } else {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1));
+      if (!m) {
+        out += c;
+        continue;
+      }
+      out += vars[m[0]] ?? '';
+      i += m[0].length;
+    }
+  }
+  return out;
+}
+
+function interpolateAll(node: unknown, vars: Record<string, string>): unknown {
+  if (typeof node === 'string') return interpolate(node, vars);
+  if (Array.isArray(node)) return node.map((n) => interpolateAll(n, vars));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolateAll(v, vars)]));
+  }
+  return node;
+}
+
+interface Healthcheck {
+  test?: string[] | string;
+  disable?: boolean;
+}
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  entrypoint?: string[] | string;
+  environment?: Record<string, string | number | null> | string[];
+  env_file?: string | string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: Healthcheck;
+  profiles?: string[];
+  restart?: string;
+  deploy?: { replicas?: number };
+  container_name?: string;
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+}
+
+/** The compose file as Compose sees it once .env holds `envFile` (merge keys resolved, interpolated). */
+function loadCompose(envFile: Record<string, string>): ComposeFile {
+  const raw = parseYaml(COMPOSE_TEXT, { merge: true }) as ComposeFile;
+  return interpolateAll(raw, envFile) as ComposeFile;
+}
+
+function envOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(
+      env.map((e) => {
+        const i = e.indexOf('=');
+        return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)];
+      }),
+    );
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+function envFilesOf(service: Service): string[] {
+  const f = service.env_file;
+  return f === undefined ? [] : Array.isArray(f) ? f : [f];
+}
+
+function argv(command: string[] | string | undefined): string[] {
+  return command === undefined ? [] : Array.isArray(command) ? command : command.split(/\s+/);
+}
+
+/** Published ports: `[ip:]host:container` → { host, container }. */
+function publishedPorts(service: Service): Array<{ host: number; container: number }> {
+  return (service.ports ?? []).map((p) => {
+    const parts = String(p).split(':');
+    return { host: Number(parts[parts.length - 2]), container: Number(parts[parts.length - 1]) };
+  });
+}
+
+function dependsOn(service: Service): Record<string, { condition?: string }> {
+  const d = service.depends_on ?? {};
+  return Array.isArray(d) ? Object.fromEntries(d.map((n) => [n, {}])) : d;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The Dockerfile, parsed into stages of instructions.
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+interface Stage {
+  from: string;
+  name: string | undefined;
+  instructions: Instruction[];
+}
+
+export function parseDockerfile(text: string): Stage[] {
+  const logical: string[] = [];
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!current && (line === '' || line.startsWith('#'))) continue;
+    if (line.startsWith('#')) continue;
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1)} `;
+      continue;
+    }
+    logical.push(current + line);
+    current = '';
+  }
+  if (current) logical.push(current);
+  const stages: Stage[] = [];
+  for (const l of logical) {
+    const m = /^(\S+)\s*(.*)$/.exec(l)!;
+    const keyword = m[1]!.toUpperCase();
+    const args = m[2]!.trim();
+    if (keyword === 'FROM') {
+      const fm = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
+      stages.push({ from: fm?.[1] ?? args, name: fm?.[2], instructions: [] });
+    } else if (stages.length) {
+      stages[stages.length - 1]!.instructions.push({ keyword, args });
+    } else if (keyword !== 'ARG') {
+      throw new Error(`${keyword} before the first FROM`);
+    }
+  }
+  return stages;
+}
+
+/** `ENV A=1 B="2"` or `ENV A 1` → { A: '1', B: '2' }. */
+function envInstruction(args: string): Record<string, string> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(args)) {
+    const [k, ...v] = args.split(/\s+/);
+    return { [k!]: v.join(' ') };
+  }
+  const out: Record<string, string> = {};
+  for (const m of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) {
+    out[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
+  }
+  return out;
+}
+
+function execArgs(args: string): string[] {
+  const trimmed = args.replace(/^(--\S+\s+)*/, '');
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as string[];
+  return trimmed.split(/\s+/);
+}
+
+const SECRET_NAME = /KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL/i;
+
+/** Structural lint of our Dockerfile; returns the problems (empty = fine). */
+export function lintDockerfile(text: string): string[] {
+  const problems: string[] = [];
+  let stages: Stage[];
+  try {
+    stages = parseDockerfile(text);
+  } catch (e) {
+    return [(e as Error).message];
+  }
+  const named = stages.filter((s) => s.name);
+  if (stages.length < 2 || named.length < 2)
+    problems.push('not multi-stage: need at least two `FROM … AS name` stages');
+  const runtime = stages[stages.length - 1];
+  if (!runtime) return ['no FROM'];
+  const of = (k: string) => runtime.instructions.filter((i) => i.keyword === k);
+
+  for (const s of stages) {
+    if (!/:[^/]+$/.test(s.from) && !stages.some((o) => o.name === s.from)) {
+      problems.push(`stage ${s.name ?? s.from}: base image ${s.from} has no tag`);
+    }
+    if (/:latest$/.test(s.from)) problems.push(`stage ${s.name ?? s.from}: base image uses :latest`);
+    for (const i of s.instructions) {
+      if (i.keyword === 'ADD' && /(^|\s)(https?|git|ftp):\/\//i.test(i.args)) {
+        problems.push(`ADD of a remote URL: ${i.args}`);
+      }
+      if (i.keyword === 'ENV' || i.keyword === 'ARG') {
+        const pairs =
+          i.keyword === 'ENV' ? envInstruction(i.args) : Object.fromEntries([i.args.split('=', 2)]);
+        for (const [k, v] of Object.entries(pairs)) {
+          if (SECRET_NAME.test(k) && v) problems.push(`${i.keyword} bakes a secret into the image: ${k}`);
+        }
+      }
+      if (i.keyword === 'COPY') {
+        const from = /--from=(\S+)/.exec(i.args)?.[1];
+        if (from && !stages.some((o) => o.name === from) && !/[:/]/.test(from)) {
+          problems.push(`COPY --from=${from}: no such stage`);
+        }
+      }
+    }
+  }
+
+  const runs = of('RUN').map((i) => i.args);
+  if (!runs.some((r) => /\bnpm ci\b[^&|;]*--omit=dev/.test(r)))
+    problems.push('runtime stage: no `npm ci --omit=dev`');
+  if (runs.some((r) => /\bnpm (install|i)\b/.test(r)))
+    problems.push('runtime stage: npm install (use npm ci)');
+  const users = of('USER');
+  const lastUser = users[users.length - 1]?.args.split(':')[0];
+  if (!lastUser || lastUser === 'root' || lastUser === '0')
+    problems.push('runtime stage: runs as root (add USER node)');
+  const cmdIndex = runtime.instructions.findIndex((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  const userIndex = runtime.instructions.findIndex((i) => i.keyword === 'USER');
+  if (userIndex < 0 || (cmdIndex >= 0 && userIndex > cmdIndex))
+    problems.push('runtime stage: USER must come before CMD');
+  const env = Object.assign({}, ...of('ENV').map((i) => envInstruction(i.args))) as Record<string, string>;
+  if (env.NODE_ENV !== 'production') problems.push('runtime stage: NODE_ENV is not production');
+  const health = of('HEALTHCHECK');
+  if (
+    !health.length ||
+    health.some((h) => /^NONE\b/i.test(h.args)) ||
+    !health.some((h) => /\bCMD\b/.test(h.args))
+  ) {
+    problems.push('runtime stage: no HEALTHCHECK … CMD');
+  }
+  if (of('COPY').some((i) => !/--from=/.test(i.args) && /^(?:--\S+\s+)*\.\s/.test(i.args))) {
+    problems.push('runtime stage: copies the whole build context (COPY . …)');
+  }
+  if (!of('CMD').length && !of('ENTRYPOINT').length) problems.push('runtime stage: no CMD');
+  return problems;
+}
+
+/** Docker's .dockerignore semantics for our patterns: the last matching line wins; `!` re-includes. */
+function dockerignoreExcludes(patterns: string[], path: string): boolean {
+  const toRegex = (p: string) =>
+    new RegExp(
+      `^${p
+        .replace(/^\/+|\/+$/g, '')
+        .split('/')
+        .map((seg) =>
+          seg === '**'
+            ? '.*'
+            : seg
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
+        )
+        .join('/')
+        .replace(/\.\*\//g, '(?:.*/)?')}$`,
+    );
+  const prefixes = path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  let excluded = false;
+  for (const line of patterns) {
+    const negate = line.startsWith('!');
+    const re = toRegex(negate ? line.slice(1) : line);
+    if (prefixes.some((p) => re.test(p))) excluded = !negate;
+  }
+  return excluded;
+}
+
+// ------------------------------------------------------------------------------------------------
+// What each process needs, read from its entry point.
+
+interface ProcessNeeds {
+  postgres: boolean;
+  temporal: boolean;
+  /** startSystem resolves secrets: unset ones would be generated per container (replicas disagree). */
+  sharedSecrets: boolean;
+}
+
+function entryOf(service: Service): { role: string; source: string } | undefined {
+  for (const arg of argv(service.command)) {
+    const dist = /^dist\/processes\/([a-z-]+)\.js$/.exec(arg);
+    if (dist) return { role: dist[1]!, source: `src/processes/${dist[1]}.ts` };
+    const script = /^scripts\/([a-z-]+)\.js$/.exec(arg);
+    if (script) return { role: script[1]!, source: arg };
+  }
+  return undefined;
+}
+
+function needsOf(source: string): ProcessNeeds {
+  let code = read(source);
+  const standalone = /\brunStandalone\(/.test(code);
+  if (standalone) code += read('src/infra/standalone.ts');
+  return {
+    postgres: /database\.kind !== 'postgres'/.test(code),
+    temporal: /!config\.temporal\.address/.test(code),
+    sharedSecrets: standalone,
+  };
+}
+
+/** Setting names config.ts (and the schema fragments it merges) reads. */
+function knownSettings(): Set<string> {
+  const names = new Set<string>();
+  for (const file of ['src/infra/config.ts', 'src/infra/notifications/notification-config.ts']) {
+    for (const m of read(file).matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)) names.add(m[1]!);
+  }
+  return names;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+const ENV_EXAMPLE = parseDotenv(ENV_EXAMPLE_TEXT);
+const COMPOSE = loadCompose(ENV_EXAMPLE);
+const SERVICES = Object.entries(COMPOSE.services);
+const RUNTIME_STAGE = parseDockerfile(DOCKERFILE_TEXT).at(-1)!;
+const IMAGE_ENV: Record<string, string> = Object.assign(
+  {},
+  ...RUNTIME_STAGE.instructions.filter((i) => i.keyword === 'ENV').map((i) => envInstruction(i.args)),
+);
+
+/** Our processes: the services running our image. */
+const OURS = SERVICES.filter(([, s]) => s.build !== undefined || s.image?.startsWith('alpes-payments'));
+
+/** What a process in that service sees: image ENV, then env_file(s), then environment. */
+function effectiveEnv(service: Service): Env {
+  const fromFiles = Object.assign(
+    {},
+    ...envFilesOf(service).map((f) => {
+      if (f !== '.env') throw new Error(`unexpected env_file ${f}`);
+      return ENV_EXAMPLE;
+    }),
+  ) as Record<string, string>;
+  const ours = service.build !== undefined || service.image?.startsWith('alpes-payments');
+  return { ...(ours ? IMAGE_ENV : {}), ...fromFiles, ...envOf(service) };
+}
+
+const CONFIGS = new Map<string, AppConfig>();
+function configOf(name: string): AppConfig {
+  let c = CONFIGS.get(name);
+  if (!c) {
+    c = loadConfig(effectiveEnv(COMPOSE.services[name]!));
+    CONFIGS.set(name, c);
+  }
+  return c;
+}
+
+const byRole = (role: string) => OURS.filter(([, s]) => entryOf(s)?.role === role);
+const byImage = (prefix: string) => SERVICES.filter(([, s]) => s.image?.startsWith(prefix));
+const isJob = (name: string) =>
+  SERVICES.some(([, s]) => dependsOn(s)[name]?.condition === 'service_completed_successfully');
+
+/** The host a setting points at: a URL's, a `host:port`'s, or a bare name in a *HOST/*SEEDS/*ADDRESS setting. */
+function hostOf(key: string, value: string): string | undefined {
+  const hp = /^([a-z0-9-]+):\d+$/.exec(value);
+  if (hp) return hp[1];
+  try {
+    const u = new URL(value);
+    if (u.hostname) return u.hostname;
+  } catch {
+    /* not a URL */
+  }
+  return /HOST|SEEDS|ADDRESS/.test(key) && /^[a-z0-9-]+$/.test(value) ? value : undefined;
+}
+
+function dependencyClosure(name: string, seen = new Set<string>()): Set<string> {
+  for (const dep of Object.keys(dependsOn(COMPOSE.services[name]!))) {
+    if (!seen.has(dep)) {
+      seen.add(dep);
+      dependencyClosure(dep, seen);
+    }
+  }
+  return seen;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+describe('docker-compose.yml passes docker-compose config', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'alpes-compose-'));
+    for (const f of ['docker-compose.yml', 'Dockerfile', '.dockerignore'])
+      writeFileSync(join(dir, f), read(f));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs Debian's docker-compose (v1) with only PATH/HOME from our environment: no stray settings. */
+  function compose(args: string[], dotenv: string): { status: number; stdout: string; stderr: string } {
+    writeFileSync(join(dir, '.env'), dotenv);
+    const res = spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args], {
+      cwd: dir,
+      env: inheritedChildEnv(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'docker-compose is not installed: install it with `apt-get install -y docker-compose` ' +
+          "(Debian's package; `make test` and CI install it) — this check must not be skipped",
+      );
+    }
+    if (res.error) throw res.error;
+    return { status: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+  }
+
+  it('is valid with .env.example as .env (`docker-compose config -q` exits 0)', () => {
+    const res = compose(['config', '-q'], ENV_EXAMPLE_TEXT);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+  });
+
+  it('refuses to start without the secrets (required ${VAR:?} interpolation)', () => {
+    const res = compose(['config', '-q'], '');
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(
+      /POSTGRES_PASSWORD|TEMPORAL_DB_PASSWORD|ALPES_API_KEYS|WS_TOKEN_SECRET|CODEC_/,
+    );
+  });
+
+  it("gives our processes the environment this test derives (our interpolation = Compose's)", () => {
+    const res = compose(['config'], ENV_EXAMPLE_TEXT);
+    expect(res.status).toBe(0);
+    const resolved = parseYaml(res.stdout) as ComposeFile;
+    expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(COMPOSE.services).sort());
+    for (const [name, service] of SERVICES) {
+      // Compose merges env_file into environment and keeps $$ escaped in its output.
+      const theirs = Object.fromEntries(
+        Object.entries(envOf(resolved.services[name]!)).map(([k, v]) => [k, v.replace(/\$\$/g, '$')]),
+      );
+      const ours = { ...Object.assign({}, ...envFilesOf(service).map(() => ENV_EXAMPLE)), ...envOf(service) };
+      expect({ name, env: theirs }).toEqual({ name, env: ours });
+    }
+  });
+});
+
+describe('docker-compose.yml structure', () => {
+  it('has the profiles infra (infrastructure only) and all (everything)', () => {
+    for (const [name, s] of SERVICES) {
+      expect({ name, all: s.profiles?.includes('all') }).toEqual({ name, all: true });
+    }
+    const infra = SERVICES.filter(([, s]) => s.profiles?.includes('infra')).map(([n]) => n);
+    for (const image of ['postgres', 'temporalio/server', 'temporalio/ui', 'axllent/mailpit']) {
+      expect(byImage(image).some(([n]) => infra.includes(n))).toBe(true);
+    }
+    expect(OURS.filter(([n]) => infra.includes(n))).toEqual([]);
+  });
+
+  it('gives every long-running service a healthcheck; one-shot jobs run once', () => {
+    for (const [name, s] of SERVICES) {
+      if (isJob(name)) {
+        expect({ name, restart: s.restart, ports: s.ports }).toEqual({
+          name,
+          restart: 'no',
+          ports: undefined,
+        });
+        continue;
+      }
+      const test = argv(s.healthcheck?.test);
+      expect({ name, disabled: s.healthcheck?.disable ?? false }).toEqual({ name, disabled: false });
+      expect({ name, kind: test[0] }).toEqual({ name, kind: expect.stringMatching(/^CMD(-SHELL)?$/) });
+      expect(test.length).toBeGreaterThan(1);
+    }
+  });
+
+  it('orders start-up with depends_on conditions only, on services in the same profiles', () => {
+    const allowed = ['service_healthy', 'service_completed_successfully'];
+    for (const [name, s] of SERVICES) {
+      if (s.depends_on) expect({ name, list: Array.isArray(s.depends_on) }).toEqual({ name, list: false });
+      for (const [dep, { condition }] of Object.entries(dependsOn(s))) {
+        const target = COMPOSE.services[dep];
+        expect({ name, dep, exists: Boolean(target) }).toEqual({ name, dep, exists: true });
+        expect({ name, dep, condition: allowed.includes(condition ?? '') }).toEqual({
+          name,
+          dep,
+          condition: true,
+        });
+        if (condition === 'service_healthy')
+          expect({ dep, healthcheck: Boolean(target!.healthcheck) }).toEqual({ dep, healthcheck: true });
+        if (condition === 'service_completed_successfully')
+          expect({ dep, job: isJob(dep), restart: target!.restart }).toEqual({
+            dep,
+            job: true,
+            restart: 'no',
+          });
+        for (const p of s.profiles ?? [])
+          expect({ name, dep, profile: p, in: target!.profiles?.includes(p) }).toEqual({
+            name,
+            dep,
+            profile: p,
+            in: true,
+          });
+      }
+      expect({ name, cycle: dependencyClosure(name).has(name) }).toEqual({ name, cycle: false });
+    }
+  });
+
+  it('makes every service wait for the services its settings point at', () => {
+    const names = new Set(Object.keys(COMPOSE.services));
+    let edges = 0;
+    for (const [name, s] of SERVICES) {
+      const closure = dependencyClosure(name);
+      for (const [key, value] of Object.entries(effectiveEnv(s))) {
+        const host = value === undefined ? undefined : hostOf(key, value);
+        if (!host || !names.has(host) || host === name) continue;
+        edges++;
+        expect({ name, key, waitsFor: host, ok: closure.has(host) }).toEqual({
+          name,
+          key,
+          waitsFor: host,
+          ok: true,
+        });
+      }
+    }
+    expect(edges).toBeGreaterThan(5);
+  });
+
+  it('runs the payments worker with 2 or more replicas, without fixed names or host ports', () => {
+    const workers = byRole('worker');
+    expect(workers.length).toBeGreaterThan(0);
+    for (const [name, s] of workers) {
+      expect({ name, replicas: s.deploy?.replicas ?? 1 }).toEqual({ name, replicas: expect.any(Number) });
+      expect(s.deploy?.replicas ?? 1).toBeGreaterThanOrEqual(2);
+    }
+    for (const [name, s] of SERVICES.filter(([, s]) => (s.deploy?.replicas ?? 1) > 1)) {
+      expect({ name, ports: s.ports, container_name: s.container_name }).toEqual({
+        name,
+        ports: undefined,
+        container_name: undefined,
+      });
+    }
+  });
+
+  it('runs the notifications worker as its own service', () => {
+    expect(byRole('notifications-worker')).toHaveLength(1);
+    expect(byRole('sandbox-bank')).toHaveLength(1);
+    expect(byRole('api').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs two UI servers from the one image, each on its own host port', () => {
+    const uis = byRole('ui');
+    expect(uis.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(uis.map(([, s]) => s.image)).size).toBe(1);
+    const hostPorts = uis.flatMap(([, s]) => publishedPorts(s).map((p) => p.host));
+    expect(new Set(hostPorts).size).toBe(uis.length);
+    expect(hostPorts).toContain(DEFAULTS.ui.port);
+  });
+
+  it('publishes the config defaults: API 5000, UI 5678, Temporal 7233, Web UI 8233, bank 5100', () => {
+    const published = (services: Array<[string, Service]>) => services.flatMap(([, s]) => publishedPorts(s));
+    const one = (role: string) => {
+      const [[name, s]] = byRole(role) as [[string, Service]];
+      return { name, ports: publishedPorts(s) };
+    };
+    const api = one('api');
+    expect(api.ports).toEqual([{ host: DEFAULTS.api.port, container: configOf(api.name).api.port }]);
+    expect(DEFAULTS.api.port).toBe(5000);
+    const bank = one('sandbox-bank');
+    expect(bank.ports).toEqual([
+      { host: DEFAULTS.sandboxBank.port, container: configOf(bank.name).sandboxBank.port },
+    ]);
+    expect(DEFAULTS.sandboxBank.port).toBe(5100);
+    for (const [name, s] of byRole('ui')) {
+      for (const p of publishedPorts(s))
+        expect({ name, container: p.container }).toEqual({ name, container: configOf(name).ui.port });
+    }
+    expect(DEFAULTS.ui.port).toBe(5678);
+    expect(published(byImage('temporalio/server')).map((p) => p.host)).toEqual([DEFAULTS.temporal.port]);
+    expect(DEFAULTS.temporal.port).toBe(7233);
+    expect(published(byImage('temporalio/ui')).map((p) => p.host)).toEqual([DEFAULTS.temporal.uiPort]);
+    expect(DEFAULTS.temporal.uiPort).toBe(8233);
+  });
+
+  it('keeps every published port on 127.0.0.1', () => {
+    for (const [name, s] of SERVICES) {
+      for (const p of s.ports ?? [])
+        expect({ name, port: p }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
+    }
+  });
+
+  it('registers exactly the search attributes the workflows use, in the namespace the processes use', () => {
+    const [[, init]] = SERVICES.filter(([, s]) =>
+      /search-attribute create/.test(argv(s.command).join(' ')),
+    ) as [[string, Service]];
+    const env = envOf(init);
+    const declared = Object.fromEntries(
+      env.SEARCH_ATTRIBUTES!.split(/\s+/).map((d) => d.split('=') as [string, string]),
+    );
+    expect(declared).toEqual(SEARCH_ATTRIBUTE_DEFINITIONS);
+    for (const [name] of OURS.filter(([, s]) => effectiveEnv(s).TEMPORAL_ADDRESS)) {
+      expect({ name, namespace: configOf(name).temporal.namespace }).toEqual({
+        name,
+        namespace: env.NAMESPACE,
+      });
+    }
+  });
+});
+
+describe('every process of ours gets what the code requires', () => {
+  it('loads its configuration with config.ts', () => {
+    expect(OURS.length).toBeGreaterThanOrEqual(6);
+    for (const [name] of OURS) expect(() => configOf(name)).not.toThrow();
+  });
+
+  it('runs entry points that exist in the source and the image', () => {
+    for (const [name, s] of OURS) {
+      const entry = entryOf(s);
+      expect({ name, entry: Boolean(entry) }).toEqual({ name, entry: true });
+      expect({ name, source: entry!.source, exists: existsSync(join(ROOT, entry!.source)) }).toEqual({
+        name,
+        source: entry!.source,
+        exists: true,
+      });
+    }
+    // dist/processes/x.js comes from src/processes/x.ts because the build maps src → dist.
+    const build = JSON.parse(read('tsconfig.build.json')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+  });
+
+  it('gives split-mode processes DATABASE_URL and TEMPORAL_ADDRESS (what standalone.ts refuses to start without)', () => {
+    let guarded = 0;
+    for (const [name, s] of OURS) {
+      const needs = needsOf(entryOf(s)!.source);
+      const config = configOf(name);
+      if (needs.postgres) {
+        guarded++;
+        expect({ name, database: config.database.kind }).toEqual({ name, database: 'postgres' });
+      }
+      if (needs.temporal)
+        expect({ name, temporal: config.temporal.address }).toEqual({ name, temporal: expect.any(String) });
+    }
+    expect(guarded).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shares one set of keys and secrets across every process that uses them', () => {
+    const secrets = (c: AppConfig) => ({
+      apiKeys: c.security.apiKeys,
+      wsTokenSecret: c.security.wsTokenSecret,
+      codecKeys: c.security.codecKeys,
+      codecUiToken: c.security.codecUiToken,
+    });
+    const shared = OURS.filter(([, s]) => needsOf(entryOf(s)!.source).sharedSecrets);
+    expect(shared.length).toBeGreaterThanOrEqual(4);
+    const first = secrets(configOf(shared[0]![0]));
+    for (const value of Object.values(first)) expect(value).toBeDefined();
+    for (const [name] of shared) expect({ name, ...secrets(configOf(name)) }).toEqual({ name, ...first });
+  });
+
+  it('points every process at the same Temporal, namespace and task queues', () => {
+    const [[temporal]] = byImage('temporalio/server') as [[string, Service]];
+    const withTemporal = OURS.filter(([name]) => configOf(name).temporal.address);
+    const notif = (name: string) =>
+      parseNotificationConfig(effectiveEnv(COMPOSE.services[name]!), configOf(name).dataDir);
+    for (const [name] of withTemporal) {
+      const c = configOf(name);
+      expect({ name, address: c.temporal.address }).toEqual({
+        name,
+        address: `${temporal}:${DEFAULTS.temporal.port}`,
+      });
+      expect({ name, queue: c.temporal.taskQueue, notifications: notif(name).taskQueue }).toEqual({
+        name,
+        queue: configOf(withTemporal[0]![0]).temporal.taskQueue,
+        notifications: notif(withTemporal[0]![0]).taskQueue,
+      });
+    }
+  });
+
+  it('connects to a PostgreSQL service of the compose file, with its credentials', () => {
+    let checked = 0;
+    for (const [name] of OURS) {
+      const c = configOf(name);
+      if (c.database.kind !== 'postgres') continue;
+      const url = new URL(c.database.url);
+      const pg = COMPOSE.services[url.hostname];
+      expect({ name, host: url.hostname, image: pg?.image }).toEqual({
+        name,
+        host: url.hostname,
+        image: expect.stringMatching(/^postgres:/),
+      });
+      const pgEnv = envOf(pg!);
+      expect({
+        name,
+        user: url.username,
+        password: decodeURIComponent(url.password),
+        port: url.port,
+      }).toEqual({
+        name,
+        user: pgEnv.POSTGRES_USER,
+        password: pgEnv.POSTGRES_PASSWORD,
+        port: '5432',
+      });
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(6);
+  });
+
+  it('gives the payments worker the sandbox bank (SANDBOX_BANK_URL) on the port the bank listens on', () => {
+    const [[bankName]] = byRole('sandbox-bank') as [[string, Service]];
+    for (const [name] of byRole('worker')) {
+      const url = configOf(name).sandboxBank.url;
+      expect({ name, url }).toEqual({ name, url: expect.any(String) });
+      const u = new URL(url!);
+      expect({ host: u.hostname, port: Number(u.port) }).toEqual({
+        host: bankName,
+        port: configOf(bankName).sandboxBank.port,
+      });
+    }
+  });
+
+  it('gives the notifications worker an SMTP server (the catcher) on its SMTP port', () => {
+    const [[mailName, mail]] = byImage('axllent/mailpit') as [[string, Service]];
+    for (const [name] of byRole('notifications-worker')) {
+      const smtp = parseNotificationConfig(effectiveEnv(COMPOSE.services[name]!), configOf(name).dataDir)
+        .email.smtpUrl;
+      expect({ name, smtp }).toEqual({ name, smtp: expect.any(String) });
+      const u = new URL(smtp!);
+      expect(u.hostname).toBe(mailName);
+      expect(publishedPorts(mail).map((p) => p.container)).toContain(Number(u.port));
+    }
+  });
+
+  it('lets the browser reach the API from both dashboards and from the Temporal Web UI (CORS, codec link)', () => {
+    const [[apiName]] = byRole('api') as [[string, Service]];
+    const api = configOf(apiName);
+    const origins = [...byRole('ui'), ...byImage('temporalio/ui')].flatMap(([, s]) =>
+      publishedPorts(s).map((p) => `http://localhost:${p.host}`),
+    );
+    expect(origins.length).toBeGreaterThanOrEqual(3);
+    for (const o of origins) expect(api.security.corsOrigins).toContain(o);
+
+    const [[, temporalUi]] = byImage('temporalio/ui') as [[string, Service]];
+    expect(read('src/api/codec.routes.ts')).toContain("path: '/codec/ui/:token/decode'");
+    expect(envOf(temporalUi).TEMPORAL_CODEC_ENDPOINT).toBe(
+      `${api.api.publicUrl}/codec/ui/${api.security.codecUiToken}`,
+    );
+    const apiHostPort = publishedPorts(COMPOSE.services[apiName]!)[0]!.host;
+    expect(new URL(api.api.publicUrl).port).toBe(String(apiHostPort));
+    const uiHostPort = publishedPorts(byImage('temporalio/ui')[0]![1])[0]!.host;
+    for (const [name] of OURS.filter(([n]) => configOf(n).temporal.address)) {
+      expect({ name, uiUrl: configOf(name).temporal.uiUrl }).toEqual({
+        name,
+        uiUrl: `http://localhost:${uiHostPort}`,
+      });
+    }
+  });
+
+  it('health-checks each process on the port its config listens on', () => {
+    const portsByRole: Record<string, (c: AppConfig) => number> = {
+      api: (c) => c.api.port,
+      ui: (c) => c.ui.port,
+      'sandbox-bank': (c) => c.sandboxBank.port,
+      worker: (c) => c.telemetry.temporalMetricsPort,
+      'notifications-worker': (c) => c.telemetry.temporalMetricsPort,
+    };
+    for (const [name, s] of OURS.filter(([n]) => !isJob(n))) {
+      const test = argv(s.healthcheck?.test);
+      expect({ name, script: test.slice(1, 3) }).toEqual({
+        name,
+        script: ['node', 'scripts/healthcheck.js'],
+      });
+      const probes = test.slice(3);
+      expect(probes.length).toBeGreaterThan(0);
+      const role = entryOf(s)!.role;
+      for (const probe of probes) {
+        if (probe === 'temporal') {
+          expect({ name, temporal: configOf(name).temporal.address }).toEqual({
+            name,
+            temporal: expect.any(String),
+          });
+          continue;
+        }
+        const u = new URL(probe);
+        expect({ name, host: u.hostname, port: Number(u.port) }).toEqual({
+          name,
+          host: '127.0.0.1',
+          port: portsByRole[role]!(configOf(name)),
+        });
+      }
+    }
+  });
+
+  it('sets only settings config.ts reads (no typos), apart from the listed pending ones', () => {
+    const known = knownSettings();
+    expect(known.has('DATABASE_URL')).toBe(true);
+    expect(known.has('SMTP_URL')).toBe(true);
+    for (const [name, s] of OURS) {
+      for (const key of Object.keys({ ...IMAGE_ENV, ...envOf(s) })) {
+        expect({ name, key, known: known.has(key) || key in PENDING_SETTINGS }).toEqual({
+          name,
+          key,
+          known: true,
+        });
+      }
+    }
+  });
+});
+
+describe('.env.example', () => {
+  it('defines every variable the compose file requires', () => {
+    const required = [...COMPOSE_TEXT.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g)].map((m) => m[1]!);
+    expect(required.length).toBeGreaterThanOrEqual(6);
+    for (const name of new Set(required))
+      expect({ name, set: Boolean(ENV_EXAMPLE[name]) }).toEqual({ name, set: true });
+  });
+
+  it('is the only source of every secret: without any one of them Compose refuses to start', () => {
+    const secrets = Object.keys(ENV_EXAMPLE).filter((k) => SECRET_NAME.test(k));
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    for (const key of secrets) {
+      const { [key]: _dropped, ...without } = ENV_EXAMPLE;
+      expect(() => loadCompose(without)).toThrow(new RegExp(`required variable ${key} is missing`));
+    }
+  });
+
+  it('holds placeholders only, never real secrets', () => {
+    const looksPlaceholder = (v: string) =>
+      /change-me/i.test(v) || /CHANGE-ME/.test(Buffer.from(v, 'base64').toString('latin1'));
+    for (const [key, value] of Object.entries(ENV_EXAMPLE)) {
+      if (!SECRET_NAME.test(key)) continue;
+      let leaves: string[] = [value];
+      if (value.startsWith('[')) {
+        leaves = (JSON.parse(value) as Array<Record<string, string>>).flatMap((e) =>
+          Object.entries(e)
+            .filter(([k]) => SECRET_NAME.test(k))
+            .map(([, v]) => v),
+        );
+      }
+      for (const leaf of leaves)
+        expect({ key, placeholder: looksPlaceholder(leaf) }).toEqual({ key, placeholder: true });
+    }
+  });
+
+  it('stays out of git and of the image build context as .env', () => {
+    expect(read('.gitignore').split('\n')).toContain('.env');
+    const ignore = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const p of [
+      '.env',
+      'data/secrets.json',
+      'node_modules/x',
+      '.git/config',
+      'dist/x.js',
+      'test/x.itest.ts',
+    ]) {
+      expect({ p, excluded: dockerignoreExcludes(ignore, p) }).toEqual({ p, excluded: true });
+    }
+    // Whatever the Dockerfile copies from the context is in it.
+    for (const stage of parseDockerfile(DOCKERFILE_TEXT)) {
+      for (const copy of stage.instructions.filter((i) => i.keyword === 'COPY' && !/--from=/.test(i.args))) {
+        const parts = copy.args.replace(/^(--\S+\s+)*/, '').split(/\s+/);
+        for (const src of parts.slice(0, -1)) {
+          expect({ src, excluded: dockerignoreExcludes(ignore, src.replace(/^\.\//, '')) }).toEqual({
+            src,
+            excluded: false,
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  it('passes the structural lint (multi-stage, npm ci --omit=dev, non-root, production, HEALTHCHECK, no secrets)', () => {
+    expect(lintDockerfile(DOCKERFILE_TEXT)).toEqual([]);
+  });
+
+  it('the lint catches what it is meant to catch', () => {
+    const mutate = (from: RegExp, to: string) => {
+      const out = DOCKERFILE_TEXT.replace(from, to);
+      expect(out).not.toBe(DOCKERFILE_TEXT);
+      return lintDockerfile(out).join('\n');
+    };
+    expect(mutate(/^USER node$/m, '')).toMatch(/root/);
+    expect(mutate(/^USER node$/m, 'USER root')).toMatch(/root/);
+    expect(mutate(/--omit=dev/, '')).toMatch(/npm ci --omit=dev/);
+    expect(mutate(/NODE_ENV=production/, 'NODE_ENV=development')).toMatch(/NODE_ENV/);
+    expect(mutate(/^HEALTHCHECK[\s\S]*?CMD \[.*\]$/m, '')).toMatch(/HEALTHCHECK/);
+    expect(mutate(/^USER node$/m, 'USER node\nENV API_KEY=abc123')).toMatch(/secret/);
+    expect(mutate(/^USER node$/m, 'USER node\nARG DB_PASSWORD=hunter2')).toMatch(/secret/);
+    expect(mutate(/^USER node$/m, 'USER node\nADD https://example.com/x.tgz /x.tgz')).toMatch(/remote URL/);
+    expect(mutate(/^USER node$/m, 'USER node\nCOPY . .')).toMatch(/whole build context/);
+    expect(
+      lintDockerfile('FROM node:20-bookworm-slim\nUSER node\nENV NODE_ENV=production\nCMD ["node"]'),
+    ).toEqual(
+      expect.arrayContaining([expect.stringMatching(/multi-stage/), expect.stringMatching(/HEALTHCHECK/)]),
+    );
+  });
+
+  it('builds on the Node major the project runs on, slim', () => {
+    const major = /(\d+)/.exec(
+      (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node,
+    )![1];
+    for (const stage of parseDockerfile(DOCKERFILE_TEXT).filter((s) => s.from.startsWith('node:'))) {
+      expect(stage.from).toMatch(new RegExp(`^node:${major}-[a-z]+-slim$`));
+    }
+  });
+
+  it('builds the code, the workflow bundles and the dashboard, and ships what the processes run', () => {
+    const stages = parseDockerfile(DOCKERFILE_TEXT);
+    const runs = stages
+      .flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args))
+      .join('\n');
+    expect(runs).toMatch(/npm run build/);
+    expect(runs).toMatch(/scripts\/bundle-workflows\.ts/);
+    if (existsSync(join(ROOT, 'scripts/build-dashboard.ts')))
+      expect(runs).toMatch(/scripts\/build-dashboard\.ts/);
+    // The image tells the workers where their bundles are.
+    const [payments, notifications] = WORKFLOW_BUNDLES;
+    expect(IMAGE_ENV.WORKFLOW_BUNDLE_PATH).toBe(`/app/dist/${payments!.file}`);
+    expect(IMAGE_ENV.NOTIFICATIONS_WORKFLOW_BUNDLE_PATH).toBe(`/app/dist/${notifications!.file}`);
+    // Default command and every compose command are present in the runtime stage.
+    const copies = RUNTIME_STAGE.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    const cmd = execArgs(RUNTIME_STAGE.instructions.find((i) => i.keyword === 'CMD')!.args);
+    expect(cmd).toEqual(['node', 'dist/processes/api.js']);
+    const health = execArgs(
+      RUNTIME_STAGE.instructions.find((i) => i.keyword === 'HEALTHCHECK')!.args.replace(/^.*?CMD\s+/, ''),
+    );
+    for (const path of [cmd[1]!, health[1]!, ...OURS.map(([, s]) => argv(s.command)[1]!)]) {
+      const shipped = path.startsWith('dist/')
+        ? copies.some((c) => /--from=build\s+\/app\/dist\s/.test(c))
+        : copies.some((c) => !/--from=/.test(c) && c.split(/\s+/).includes(path));
+      expect({ path, shipped }).toEqual({ path, shipped: true });
+      if (path.startsWith('scripts/')) expect(existsSync(join(ROOT, path))).toBe(true);
+    }
+  });
+
+  it('scripts/bundle-workflows.ts writes loadable bundles', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'alpes-bundles-'));
+    try {
+      const files = await bundleWorkflows(out);
+      expect(files.map((f) => f.slice(out.length + 1))).toEqual(
+        WORKFLOW_BUNDLES.filter((b) => b.required || existsSync(join(ROOT, b.entry))).map((b) => b.file),
+      );
+      expect(readFileSync(files[0]!, 'utf8')).toContain('paymentWorkflow');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('the one-shot Temporal jobs (their shell scripts, against stub CLIs)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'alpes-jobs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function job(predicate: (s: Service) => boolean): { script: string; env: Record<string, string> } {
+    const [[, s]] = SERVICES.filter(([, s]) => predicate(s)) as [[string, Service]];
+    expect(argv(s.entrypoint)).toEqual(['/bin/sh', '-ec']);
+    return { script: argv(s.command)[0]!, env: envOf(s) };
+  }
+
+  function stub(name: string, body: string): void {
+    const file = join(dir, 'bin', name);
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(file, `#!/bin/sh\necho "$*" >> "${dir}/calls"\n${body}\n`);
+    chmodSync(file, 0o755);
+  }
+
+  function run(script: string, env: Record<string, string>) {
+    const res = spawnSync('/bin/sh', ['-ec', script], {
+      env: { ...env, PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const calls = existsSync(join(dir, 'calls'))
+      ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')
+      : [];
+    rmSync(join(dir, 'calls'), { force: true });
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr, calls };
+  }
+
+  it('temporal-init creates the namespace and each search attribute once, and is idempotent', () => {
+    const { script, env } = job((s) => /search-attribute create/.test(argv(s.command).join(' ')));
+    stub(
+      'temporal',
+      `state="${dir}/state"; mkdir -p "$state"
+case "$1 $2 $3" in
+  "operator cluster health") echo SERVING ;;
+  "operator namespace describe") [ -f "$state/ns" ] ;;
+  "operator namespace create") touch "$state/ns" ;;
+  "operator search-attribute list") [ -f "$state/ns" ] || exit 1; echo "  Name  Type"; echo "  WorkflowId  Keyword"; cat "$state/sa" 2>/dev/null || true ;;
+  "operator search-attribute create")
+    while [ $# -gt 0 ]; do case "$1" in --name) n="$2"; shift ;; --type) t="$2"; shift ;; esac; shift; done
+    echo "  $n  $t" >> "$state/sa" ;;
+  *) echo "unexpected: $*" >&2; exit 2 ;;
+esac`,
+    );
+    const first = run(script, env);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const created = first.calls.filter((c) => c.startsWith('operator search-attribute create'));
+    const pairs = created.map((c) => {
+      const m = /--name (\S+) --type (\S+)/.exec(c)!;
+      return [m[1], m[2]];
+    });
+    expect(Object.fromEntries(pairs)).toEqual(SEARCH_ATTRIBUTE_DEFINITIONS);
+    expect(first.calls.filter((c) => c.startsWith('operator namespace create'))).toEqual([
+      expect.stringContaining(`--namespace ${env.NAMESPACE}`),
+    ]);
+    expect(
+      created.every(
+        (c) => c.includes(`--namespace ${env.NAMESPACE}`) && c.includes(`--address ${env.TEMPORAL_ADDRESS}`),
+      ),
+    ).toBe(true);
+
+    const second = run(script, env);
+    expect(second.status).toBe(0);
+    expect(second.calls.filter((c) => /create/.test(c))).toEqual([]);
+  });
+
+  it('temporal-init fails (instead of hanging) when Temporal never becomes SERVING', () => {
+    const { script, env } = job((s) => /search-attribute create/.test(argv(s.command).join(' ')));
+    stub('temporal', 'echo NOT_SERVING');
+    stub('sleep', 'true');
+    const res = run(script, env);
+    expect(res.status).not.toBe(0);
+    expect(res.calls.filter((c) => c.startsWith('operator cluster health')).length).toBeGreaterThan(1);
+  });
+
+  it('temporal-schema sets up and updates both databases, tolerating existing ones, and fails on a real error', () => {
+    const { script, env } = job((s) => /temporal-sql-tool/.test(argv(s.command).join(' ')));
+    stub(
+      'temporal-sql-tool',
+      'case "$*" in *" create") exit 1 ;; *"update-schema"*) [ -z "$FAIL_UPDATE" ] ;; esac',
+    );
+    const ok = run(script, env);
+    expect(ok.status).toBe(0);
+    for (const [db, dir] of [
+      ['temporal', 'temporal'],
+      ['temporal_visibility', 'visibility'],
+    ]) {
+      const mine = ok.calls.filter((c) => c.includes(`--db ${db} `));
+      expect(mine.map((c) => c.replace(/^.*--db \S+ /, ''))).toEqual([
+        'create',
+        'setup-schema -v 0.0',
+        `update-schema -d /etc/temporal/schema/postgresql/v12/${dir}/versioned`,
+      ]);
+      expect(
+        mine.every((c) =>
+          c.includes(`--plugin postgres12 --ep ${env.SQL_HOST} -p ${env.SQL_PORT} -u ${env.SQL_USER}`),
+        ),
+      ).toBe(true);
+    }
+    expect(run(script, { ...env, FAIL_UPDATE: '1' }).status).not.toBe(0);
+  });
+});
+
+describe('docs/deployment.md', () => {
+  it('describes every service of the compose file', () => {
+    const doc = read('docs/deployment.md');
+    for (const [name] of SERVICES)
+      expect({ name, described: doc.includes(`\`${name}\``) }).toEqual({ name, described: true });
+    expect(doc).toMatch(/## Run with Docker/);
+    expect(doc).toMatch(/## Scaling out/);
+  });
+});
