@@ -290,6 +290,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }),
   );
   apply(recorded);
+  // The first status is not a change of `state`, but it is news: the payment was created.
+  announce('PENDING');
 
   if (recorded.requiresApproval && state.status === 'PENDING') {
     apply(

@@ -1,0 +1,91 @@
+import { createHmac } from 'node:crypto';
+import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
+import { PartnerIdKey } from '../src/workflows/search-attributes';
+import { startSmtpReceiver, WebhookReceiver } from './support/notification-receivers';
+import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import { describeWithPostgres } from './support/test-env';
+
+type Json = any;
+
+/** The whole path: a payment through the API tells its partner by email, signed webhook and in-app. */
+describeWithPostgres('payments notify their partner (payments worker → notifications worker)', () => {
+  let sys: TestSystem;
+  let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    receiver = await WebhookReceiver.start();
+    sys = await startTestSystem(
+      {
+        SMTP_URL: smtp.url,
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        NOTIFICATIONS_TASK_QUEUE: `test-notify-${Math.random().toString(36).slice(2, 8)}`,
+        NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
+        NOTIFICATION_RETRY_MAX_INTERVAL: '300ms',
+        REFUND_WINDOW: '1s',
+      },
+      ['bank', 'notifications', 'worker', 'api'],
+    );
+  });
+  afterAll(async () => {
+    await sys?.stop();
+    await smtp?.stop();
+    await receiver?.down();
+  });
+
+  it('a completed payment reaches the partner once per channel, with the amount formatted and a valid signature', async () => {
+    const partner = await createPartner(sys.apiUrl, {
+      email: 'ana.notify@example.com',
+      webhookUrl: receiver.url(),
+    });
+    const { body: rotated } = await http(sys.apiUrl, 'POST', `/partners/${partner.id}/webhook-secret`);
+    const created = await http(sys.apiUrl, 'POST', '/payments', {
+      partnerId: partner.id,
+      currency: 'USD',
+      lines: [{ reference: 'n-1', amountMinor: 123_456, description: 'March' }],
+    });
+    expect(created.status).toBe(202);
+    const paymentId = created.body.id;
+
+    const forPayment = () =>
+      receiver.requests.filter((r) => r.body?.data?.paymentId === paymentId || r.rawBody.includes(paymentId));
+    await eventually(
+      async () => ({
+        hooks: forPayment().length,
+        mails: smtp.messages.filter((m) => m.to.includes('ana.notify@example.com')).length,
+      }),
+      (c) => c.hooks >= 2 && c.mails >= 1,
+      { timeoutMs: 30_000 },
+    );
+    // Let duplicates, if any, arrive before counting.
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    const mails = smtp.messages.filter((m) => m.to.includes('ana.notify@example.com'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toMatch(/completed/i);
+    expect(mails[0]!.text).toContain('1,234.56');
+
+    const hooks = forPayment();
+    expect(hooks.map((h) => h.body.type).sort()).toEqual(['PAYMENT_COMPLETED', 'PAYMENT_CREATED']);
+    for (const hook of hooks) {
+      const header = String(hook.headers['x-alpes-signature']);
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header) ?? [];
+      expect(createHmac('sha256', rotated.secret).update(`${t}.${hook.rawBody}`).digest('hex')).toBe(v1);
+      expect(hook.headers['x-alpes-event-id']).toEqual(expect.any(String));
+    }
+
+    const list = await http(sys.apiUrl, 'GET', `/notifications?partnerId=${partner.id}&limit=50`);
+    const rows = list.body.items.map((n: Json) => `${n.type}/${n.channel}/${n.status}`).sort();
+    expect(rows).toEqual([
+      'PAYMENT_COMPLETED/EMAIL/SENT',
+      'PAYMENT_COMPLETED/IN_APP/SENT',
+      'PAYMENT_COMPLETED/WEBHOOK/SENT',
+      'PAYMENT_CREATED/IN_APP/SENT',
+      'PAYMENT_CREATED/WEBHOOK/SENT',
+    ]);
+
+    const wf = await sys.client.workflow.getHandle(partnerNotificationsWorkflowId(partner.id)).describe();
+    expect(wf.typedSearchAttributes.get(PartnerIdKey)).toBe(partner.id);
+  });
+});
