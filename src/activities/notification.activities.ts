@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
@@ -24,9 +23,9 @@ import type {
   NotificationUnitOfWork,
   PartnerNotificationSettings,
 } from '../domain/notification.repository.port';
-import type { EventMetadata } from '../domain/payment.repository.port';
 import { PartnerNotificationsClient } from '../infra/notifications/partner-notifications.client';
 import { withDomainFailures } from './activity-failure';
+import { executionMeta } from './execution-meta';
 import type {
   DeliverNotificationInput,
   DeliverNotificationResult,
@@ -44,15 +43,6 @@ export interface NotificationActivityDeps {
   channels: Record<NotificationChannelKind, NotificationChannel>;
   clock?: () => Date;
   newId?: () => string;
-}
-
-function executionMeta(): EventMetadata {
-  try {
-    const execution = Context.current().info.workflowExecution;
-    return { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null };
-  } catch {
-    return { workflowId: null, runId: null };
-  }
 }
 
 const stepResult = (n: Notification): NotificationStepResult => ({

@@ -2,9 +2,10 @@ import { Context } from '@temporalio/activity';
 import { requiresApproval, type ApprovalThresholds } from '../domain/approval-policy';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import { Payment } from '../domain/payment.aggregate';
-import type { EventMetadata, TransactionScope, UnitOfWork } from '../domain/payment.repository.port';
+import type { TransactionScope, UnitOfWork } from '../domain/payment.repository.port';
 import type { PayoutProvider } from '../domain/payout-provider.port';
 import { withDomainFailures } from './activity-failure';
+import { executionMeta } from './execution-meta';
 import type {
   ActorStepInput,
   CompletePaymentInput,
@@ -31,15 +32,6 @@ export const providerKeys = {
   refund: (paymentId: string) => `refund:${paymentId}`,
   compensation: (paymentId: string) => `compensation:${paymentId}`,
 };
-
-function executionMeta(): EventMetadata {
-  try {
-    const execution = Context.current().info.workflowExecution;
-    return { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null };
-  } catch {
-    return { workflowId: null, runId: null };
-  }
-}
 
 /** Keeps a long provider call visibly alive, so a lost worker is noticed by heartbeat timeout. */
 async function withHeartbeat<T>(work: Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import type {
   NotificationView,
 } from '../infra/db/notification.queries';
 import type { Principal } from '../infra/auth/principal';
+import { presentEvent } from './event-view';
 import { decodeCursor, page } from './pagination';
 import { assertPartnerScope } from './partner.routes';
 import type { RouteTable } from './route-kit';
@@ -130,13 +131,7 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
       const { events, ...record } = await load(params.id, principal);
       res.json({
         ...record,
-        events: events.map((e) => ({
-          position: e.position,
-          id: e.id,
-          type: e.type,
-          occurredAt: e.occurredAt,
-          data: e.data,
-        })),
+        events: events.map(presentEvent),
       });
     },
   });

@@ -3,6 +3,7 @@ import { Payment } from '../domain/payment.aggregate';
 import type { PartnerRepository } from '../domain/payment.repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { PaymentCommands, StartOutcome } from './api.ports';
+import { nameBasedUuid } from '../infra/name-based-uuid';
 import { ProblemError } from './problem';
 
 export interface PaymentRequest {
@@ -22,15 +23,6 @@ export interface IntakeResult {
   paymentId: string;
   outcome: StartOutcome;
   replayed: boolean;
-}
-
-/** RFC 4122 name-based (v5) UUID: the same actor and key always name the same payment. */
-export function nameBasedUuid(name: string): string {
-  const h = createHash('sha1').update('alpes-partners/payments:').update(name).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const requestHash = (r: PaymentRequest): string =>
@@ -60,7 +52,7 @@ export async function submitPayment(
   partner.assertCanReceivePayments();
 
   const paymentId = ctx.idempotencyKey
-    ? nameBasedUuid(`${ctx.actor}\n${ctx.idempotencyKey}`)
+    ? nameBasedUuid('payments', `${ctx.actor}\n${ctx.idempotencyKey}`)
     : globalThis.crypto.randomUUID();
   // Dry run of the aggregate's rules (currency, lines, totals, maximum); nothing is stored here.
   Payment.create({

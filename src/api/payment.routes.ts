@@ -1,5 +1,6 @@
 import type { PaymentView } from '../infra/db/payment.queries';
 import type { PaymentAction, PaymentReads } from './api.ports';
+import { presentEvent } from './event-view';
 import { decodeCursor, page } from './pagination';
 import { submitPayment, type IntakeDeps } from './payment-intake';
 import { ProblemError } from './problem';
@@ -177,12 +178,6 @@ function present(view: PaymentView, workflowId: string, link: WorkflowLink) {
     workflowId,
     runId,
     temporalUiUrl: link(workflowId, runId),
-    events: events.map((e) => ({
-      position: e.position,
-      id: e.id,
-      type: e.type,
-      occurredAt: e.occurredAt,
-      data: e.data,
-    })),
+    events: events.map(presentEvent),
   };
 }

@@ -20,25 +20,21 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   ]);
 
 export function systemRoutes(routes: RouteTable, deps: SystemRoutesDeps): void {
-  routes.add({
-    method: 'get',
-    path: '/healthz',
-    summary: 'Liveness',
-    tag: 'System',
-    roles: 'public',
-    responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('up') }) } },
-    handler: ({ res }) => void res.json({ status: 'up' }),
-  });
-
-  routes.add({
-    method: 'get',
-    path: '/health',
-    summary: 'Liveness (original contract)',
-    tag: 'System',
-    roles: 'public',
-    responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('up') }) } },
-    handler: ({ res }) => void res.json({ status: 'up' }),
-  });
+  // `/health` is the original system's path; `/healthz` the usual one.
+  for (const [path, summary] of [
+    ['/healthz', 'Liveness'],
+    ['/health', 'Liveness (original contract)'],
+  ] as const) {
+    routes.add({
+      method: 'get',
+      path,
+      summary,
+      tag: 'System',
+      roles: 'public',
+      responses: { 200: { description: 'The process is up', schema: z.object({ status: z.literal('up') }) } },
+      handler: ({ res }) => void res.json({ status: 'up' }),
+    });
+  }
 
   routes.add({
     method: 'get',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nameBasedUuid } from '../name-based-uuid';
 import type {
   DeliveryReceipt,
   NotificationChannel,
@@ -7,15 +7,6 @@ import type {
 import type { NotificationUnitOfWork } from '../../domain/notification.repository.port';
 
 export const IN_APP_EVENT_TYPE = 'InAppNotificationPosted';
-
-/** Name-based (v5-style) UUID: one delivery key always names the same log entry. */
-function eventIdFor(deliveryKey: string): string {
-  const h = createHash('sha1').update('alpes-partners/in-app:').update(deliveryKey).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 const isUniqueViolation = (e: unknown): boolean => (e as { code?: unknown }).code === '23505';
 
@@ -33,7 +24,7 @@ export class InAppChannel implements NotificationChannel {
   ) {}
 
   async send(message: OutboundNotification): Promise<DeliveryReceipt> {
-    const id = eventIdFor(message.deliveryKey);
+    const id = nameBasedUuid('in-app', message.deliveryKey);
     try {
       await this.uow.run((tx) =>
         tx.events.append(

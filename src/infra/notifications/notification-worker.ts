@@ -1,6 +1,6 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { NotificationActivities } from '../../activities/notification.activities';
+import { createTemporalWorker } from '../temporal/temporal-worker';
 
 export interface NotificationWorkerOptions {
   address: string;
@@ -16,25 +16,5 @@ export interface NotificationWorkerOptions {
 /** Only the notification workflows: this worker deploys and scales apart from the payments worker. */
 export const notificationWorkflowsPath = require.resolve('../../workflows/notifications.index');
 
-export async function createNotificationWorker(
-  opts: NotificationWorkerOptions,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = opts.workflowBundlePath
-    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-    : { workflowsPath: notificationWorkflowsPath };
-  try {
-    const worker = await Worker.create({
-      connection,
-      namespace: opts.namespace,
-      taskQueue: opts.taskQueue,
-      activities: opts.activities,
-      dataConverter: opts.dataConverter,
-      ...workflowSource,
-    });
-    return { worker, connection };
-  } catch (e) {
-    await connection.close();
-    throw e;
-  }
-}
+export const createNotificationWorker = (opts: NotificationWorkerOptions) =>
+  createTemporalWorker({ ...opts, workflowsPath: notificationWorkflowsPath });

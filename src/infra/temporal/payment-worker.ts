@@ -1,12 +1,14 @@
-import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
+import type { WorkerPlugin } from '@temporalio/worker';
+import type { NotificationSignalActivities } from '../../activities/notification.activities';
 import type { PaymentActivities } from '../../activities/payment.activities';
+import { createTemporalWorker } from './temporal-worker';
 
 export interface PaymentWorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  activities: PaymentActivities;
+  activities: PaymentActivities & NotificationSignalActivities;
   /** A prebuilt bundle (tests, production image); otherwise workflows are bundled from source at start. */
   workflowBundlePath?: string;
   dataConverter?: DataConverter;
@@ -16,22 +18,5 @@ export interface PaymentWorkerOptions {
 
 export const workflowsPath = require.resolve('../../workflows');
 
-export async function createPaymentWorker(
-  opts: PaymentWorkerOptions,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
-    opts.workflowBundlePath && !opts.plugins?.length
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath };
-  const worker = await Worker.create({
-    connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    activities: opts.activities,
-    dataConverter: opts.dataConverter,
-    plugins: opts.plugins,
-    ...workflowSource,
-  });
-  return { worker, connection };
-}
+export const createPaymentWorker = (opts: PaymentWorkerOptions) =>
+  createTemporalWorker({ ...opts, workflowsPath });

@@ -1,0 +1,40 @@
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection, Worker, type WorkerPlugin } from '@temporalio/worker';
+
+export interface TemporalWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  activities: object;
+  /** The bundle entry (a workflows index) to bundle from source when no prebuilt bundle is given. */
+  workflowsPath: string;
+  /** A prebuilt bundle (tests, images); ignored when plugins add workflow interceptors. */
+  workflowBundlePath?: string;
+  dataConverter?: DataConverter;
+  plugins?: WorkerPlugin[];
+}
+
+/** One worker on its own connection: the payments and notifications workers differ only in what they serve. */
+export async function createTemporalWorker(
+  opts: TemporalWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const usePrebuilt = opts.workflowBundlePath && !opts.plugins?.length;
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: opts.namespace,
+      taskQueue: opts.taskQueue,
+      activities: opts.activities,
+      dataConverter: opts.dataConverter,
+      plugins: opts.plugins,
+      ...(usePrebuilt
+        ? { workflowBundle: { codePath: opts.workflowBundlePath! } }
+        : { workflowsPath: opts.workflowsPath }),
+    });
+    return { worker, connection };
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
+}
