@@ -3,11 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help start test deps temporal-cli dashboard chromium docker-compose lint typecheck unit integration clean
+.PHONY: help start test bench deps temporal-cli dashboard chromium docker-compose lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
 	@echo "make test    lint, typecheck, unit and integration tests (real Temporal dev server, PostgreSQL, PGlite)"
+	@echo "make bench   throughput and latency of the payment path against a bare-Temporal baseline (ARGS=--quick)"
 
 # npm ci only when package-lock.json changed since the last install.
 node_modules/.installed: package-lock.json package.json
@@ -56,6 +57,10 @@ test: deps temporal-cli dashboard chromium docker-compose
 	npm run --silent typecheck
 	npx tsc --noEmit -p src/ui/dashboard
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest
+
+# The benchmark (payment path vs a bare-Temporal baseline); figures in docs/performance.md.
+bench: deps temporal-cli
+	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" npm run --silent bench -- $(ARGS)
 
 clean:
 	rm -rf data artifacts dist

@@ -1,0 +1,194 @@
+import type { BenchResult, Goal, LoopSection } from './result';
+import type { Summary } from './stats';
+
+const f = (v: number | null | undefined, digits = 1): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+
+const lat = (s: Summary | undefined): string =>
+  s && s.n > 0 ? `${f(s.p50, 0)} / ${f(s.p95, 0)} / ${f(s.p99, 0)} ms` : '—';
+
+const cpuLine = (s: LoopSection, unit: string): string => {
+  const parts = Object.entries(s.cpuMsPerUnit)
+    .filter(([, v]) => v >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${f(v)}`);
+  const total = Object.values(s.cpuMsPerUnit).reduce((a, b) => a + b, 0);
+  return `${f(total)} ms/${unit}: ${parts.join(', ')}`;
+};
+
+function goalMark(goals: Goal[], name: string): string {
+  const g = goals.find((x) => x.name === name);
+  if (!g) return '';
+  return `goal ${g.target}: ${g.met === null ? 'n/a' : g.met ? 'MET' : 'MISSED'}`;
+}
+
+/** The stdout table: one row per figure; the ratios come last. */
+export function renderTable(r: BenchResult): string {
+  const rows: Array<[string, string, string, string]> = [];
+  const add = (section: string, figure: string, value: string, note = ''): void =>
+    void rows.push([section, figure, value, note]);
+
+  const m = r.machine;
+  const split = (h: BenchResult['profile']['baselineHistory']): string => {
+    if (!h || h.workflows === 0) return '—';
+    const s = h.medianSplitMs;
+    return `span ${f(h.spanMs.p50, 0)} ms = activities ${f(s.activityRun, 0)} run + ${f(s.activityQueue, 0)} queued, workflow tasks ${f(s.workflowTaskRun, 0)} run + ${f(s.workflowTaskQueue, 0)} queued`;
+  };
+  if (r.baseline) {
+    const b = r.baseline;
+    const s = `1 baseline (bare, ${r.activityCount.baselineActivities} activities)`;
+    add(
+      s,
+      'throughput',
+      `${f(b.throughputPerSec)} workflows/s`,
+      `${b.completed}/${b.count} done, concurrency ${b.concurrency}`,
+    );
+    add('', 'start→completion p50/p95/p99', lat(b.latencyMs));
+    add(
+      '',
+      'history split (median)',
+      split(r.profile.baselineHistory),
+      `${r.profile.baselineHistory?.eventsPerWorkflow ?? '—'} events, ${r.profile.baselineHistory?.workflowTasksPerWorkflow ?? '—'} workflow tasks`,
+    );
+    add(
+      '',
+      'CPU per workflow',
+      cpuLine(b, 'wf'),
+      `machine busy ${f(b.machineBusyPct, 0)}% (not ours ${f(b.foreignBusyPct, 0)}%)`,
+    );
+  }
+  if (r.payments) {
+    const p = r.payments;
+    add(
+      '2 payment path (POST → stream)',
+      'throughput',
+      `${f(p.throughputPerSec)} payments/s`,
+      `${p.completed}/${p.count} done, concurrency ${p.concurrency}`,
+    );
+    add('', 'POST→COMPLETED p50/p95/p99', lat(p.latencyMs));
+    add('', 'of which POST round trip', lat(p.parts.post));
+    if (p.commitToObserverMs) add('', 'COMPLETED commit→observer', lat(p.commitToObserverMs));
+    add(
+      '',
+      'history split (median)',
+      split(r.profile.paymentHistory),
+      `${r.profile.paymentHistory?.eventsPerWorkflow ?? '—'} events, ${r.profile.paymentHistory?.workflowTasksPerWorkflow ?? '—'} workflow tasks; start → completePayment, notices aside`,
+    );
+    add(
+      '',
+      'CPU per payment',
+      cpuLine(p, 'payment'),
+      `machine busy ${f(p.machineBusyPct, 0)}% (not ours ${f(p.foreignBusyPct, 0)}%)`,
+    );
+    if (p.db) {
+      add(
+        '',
+        'DB transactions per payment',
+        `${f(p.db.perPayment.xactCommit)} (app db)` +
+          (p.db.bankPerPayment ? `, ${f(p.db.bankPerPayment.xactCommit)} (bank db)` : ''),
+      );
+    }
+  }
+  if (r.rate) {
+    const a = r.rate.autocannon;
+    const pc = r.rate.paced;
+    const note = r.rate.queue === 'parked' ? 'workflows parked on an unpolled queue' : 'live queue';
+    add(
+      `4 API start latency (${a.targetRate} req/s × ${a.seconds} s)`,
+      'autocannon POST p50/p99',
+      `${f(a.latencyMs.p50)} / ${f(a.latencyMs.p99)} ms`,
+      `${a.ok2xx}/${a.requests} 2xx, ${note}; ${goalMark(r.goals, 'POST p99 at rate')}`,
+    );
+    add(
+      '',
+      'paced (even arrivals) p50/p99',
+      `${f(pc.latencyMs.p50)} / ${f(pc.latencyMs.p99)} ms`,
+      `${pc.ok2xx}/${pc.requests} 2xx; ${goalMark(r.goals, 'POST p99 at rate (even arrivals)')}`,
+    );
+  }
+  if (r.fanout) {
+    const fo = r.fanout;
+    add(
+      `5 fan-out (${fo.clients} ws clients, ${fo.payments.completed} payments)`,
+      'commit→client p50/p99',
+      `${f(fo.commitToClientMs.p50, 0)} / ${f(fo.commitToClientMs.p99, 0)} ms`,
+      goalMark(r.goals, 'fan-out p99'),
+    );
+    add(
+      '',
+      'occurredAt→client p50/p99',
+      `${f(fo.occurredToClientMs.p50, 0)} / ${f(fo.occurredToClientMs.p99, 0)} ms`,
+    );
+    add(
+      '',
+      'every client got every event',
+      `${fo.complete}/${fo.clients} complete`,
+      `${fo.expectedPerClient} events each; missing ${fo.missing}, duplicates ${fo.duplicates}`,
+    );
+  }
+  const mem = r.memory.peakRssMb;
+  const memOrder = Object.keys(mem);
+  memOrder.forEach((k, i) =>
+    add(i === 0 ? '6 memory (peak RSS)' : '', k, `${mem[k]} MB`, memNote(r.goals, k)),
+  );
+  if (r.embedded) {
+    const e = r.embedded;
+    add(
+      '6 all-in-one (launcher, PGlite)',
+      'peak RSS',
+      `${e.peakRssMb} MB`,
+      `${goalMark(r.goals, 'all-in-one RSS')}; started over existing PGlite data`,
+    );
+    const fs = e.pgliteFirstStart;
+    add(
+      '',
+      'PGlite first start (initdb)',
+      `app +${fs.appPgliteMb} MB, bank +${fs.bankPgliteMb} MB`,
+      `RSS a fresh DATA_DIR's first start adds, kept for the process lifetime`,
+    );
+    add('', 'throughput', `${f(e.throughputPerSec)} payments/s`, `${e.completed}/${e.count} done`);
+    add('', 'POST→COMPLETED p50/p95/p99', lat(e.latencyMs));
+  }
+  if (r.ratios) {
+    add(
+      '3 ratios (payment / baseline)',
+      'throughput',
+      f(r.ratios.throughput, 2),
+      goalMark(r.goals, 'throughput ratio'),
+    );
+    add('', 'p99 latency', f(r.ratios.p99, 2), goalMark(r.goals, 'p99 ratio'));
+    add(
+      '',
+      'capacity from CPU per unit',
+      f(r.ratios.cpuCapacity, 2),
+      'baseline CPU/wf ÷ payment CPU/payment (all processes): robust to other load',
+    );
+  }
+
+  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((row) => row[i]!.length)));
+  const header =
+    `Alpes Partners payments benchmark — ${r.mode} run ${r.runId} (${f(r.durationSec, 0)} s)\n` +
+    `machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalGb} GB RAM, load avg ${m.loadAvg.join(' ')} → ${m.loadAvgEnd.join(' ')}; node ${m.node}\n` +
+    `params: ${Object.entries(r.params)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' ')}\n`;
+  const body = rows
+    .map((row) =>
+      `${row[0].padEnd(widths[0]!)}  ${row[1].padEnd(widths[1]!)}  ${row[2].padEnd(widths[2]!)}  ${row[3]}`.trimEnd(),
+    )
+    .join('\n');
+  const failures = r.failures.length
+    ? `\nFAILED SECTIONS:\n${r.failures.map((x) => `  ${x.section}: ${x.error}`).join('\n')}`
+    : '';
+  const checks = r.checks.filter((c) => !c.ok);
+  const checkText = checks.length
+    ? `\nCHECKS FAILED:\n${checks.map((c) => `  ${c.name}: ${c.detail}`).join('\n')}`
+    : `\nall ${r.checks.length} harness checks passed`;
+  return `${header}\n${body}\n${failures}${checkText}\n`;
+}
+
+function memNote(goals: Goal[], process: string): string {
+  if (process === 'worker') return goalMark(goals, 'worker RSS');
+  if (process === 'api') return goalMark(goals, 'API RSS');
+  return '';
+}

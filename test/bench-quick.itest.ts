@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { BenchResult, LoopSection } from '../bench/lib/result';
+import { inheritedChildEnv } from './support/child-env';
+import { describeWithPostgres, testEnvironment } from './support/test-env';
+
+/**
+ * `npm run bench -- --quick` as CI runs it: a real child process that starts its own dev server,
+ * scratch databases and the system's processes, runs every section with a handful of units and
+ * writes its JSON. Asserts the harness WORKS (every section produced numbers, every fan-out client
+ * got every event, nothing is left behind) — never how fast anything was.
+ */
+
+const ROOT = resolve(__dirname, '..');
+
+function runQuickBench(
+  adminUrl: string,
+  outDir: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/run-bench.ts',
+        '--quick',
+        '--out',
+        outDir,
+        '--pg-admin-url',
+        adminUrl,
+        '--temporal-cli',
+        testEnvironment().temporalCli,
+      ],
+      // Only PATH/HOME: no DATABASE_URL or NODE_OPTIONS leaks in from the test runner.
+      { cwd: ROOT, env: inheritedChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', rej);
+    child.on('exit', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function expectLoop(section: LoopSection | undefined): void {
+  expect(section).toBeDefined();
+  const s = section!;
+  expect(s.errors).toBe(0);
+  expect(s.completed).toBe(s.count);
+  expect(s.count).toBeGreaterThan(0);
+  expect(s.throughputPerSec).toBeGreaterThan(0);
+  for (const v of [s.latencyMs.p50, s.latencyMs.p95, s.latencyMs.p99]) {
+    expect(Number.isFinite(v)).toBe(true);
+    expect(v).toBeGreaterThan(0);
+  }
+}
+
+describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
+  let outDir: string;
+  let run: { code: number | null; stdout: string; stderr: string };
+  let result: BenchResult;
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'alpes-bench-test-'));
+    run = await runQuickBench(admin.toString(), outDir);
+    const file = join(outDir, 'latest-quick.json');
+    if (!existsSync(file))
+      throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
+    result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+  }, 150_000);
+
+  afterAll(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('exits 0, with no failed section and every harness check passed', () => {
+    const detail = `${run.stderr}\n${run.stdout}`;
+    expect({ code: run.code, failures: result.failures }).toEqual({ code: 0, failures: [] });
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.mode).toBe('quick');
+    expect(existsSync(join(outDir, `bench-${result.runId}.json`))).toBe(true);
+    expect(detail).toContain('JSON: ');
+  });
+
+  it('measured the baseline and the payment path side by side, with the ratios printed last', () => {
+    expect(result.activityCount.baselineActivities).toBeGreaterThanOrEqual(4);
+    expect(result.activityCount.counted).toMatchObject({
+      recordPayment: 1,
+      startProcessing: 1,
+      payOut: 1,
+      completePayment: 1,
+    });
+    expectLoop(result.baseline);
+    expectLoop(result.payments);
+    expect(result.baseline!.count).toBe(result.payments!.count);
+    expect(result.baseline!.concurrency).toBe(result.payments!.concurrency);
+    expect(Number.isFinite(result.ratios!.throughput)).toBe(true);
+    expect(Number.isFinite(result.ratios!.p99)).toBe(true);
+    // The table ends with the ratios (then the checks line and the JSON path).
+    const table = run.stdout.slice(0, run.stdout.indexOf('all '));
+    const lastSection = table
+      .split('\n')
+      .filter((l) => /^\d /.test(l))
+      .pop();
+    expect(lastSection).toMatch(/^3 ratios/);
+    expect(result.profile.paymentHistory?.workflows).toBeGreaterThan(0);
+    expect(result.profile.codec?.codecEncodeUs).toBeGreaterThan(0);
+  });
+
+  it('measured POST /payments at a fixed rate', () => {
+    const { autocannon, paced } = result.rate!;
+    expect(autocannon.requests).toBeGreaterThan(0);
+    expect(autocannon.non2xx + autocannon.errors).toBe(0);
+    expect(Number.isFinite(autocannon.latencyMs.p99)).toBe(true);
+    expect(paced.ok2xx).toBe(paced.requests);
+    expect(Number.isFinite(paced.latencyMs.p99)).toBe(true);
+  });
+
+  it('delivered every event to every fan-out client', () => {
+    const f = result.fanout!;
+    expect(f.connected).toBe(f.clients);
+    expect(f.expectedPerClient).toBeGreaterThan(0);
+    expect({ complete: f.complete, missing: f.missing, duplicates: f.duplicates }).toEqual({
+      complete: f.clients,
+      missing: 0,
+      duplicates: 0,
+    });
+    expect(Number.isFinite(f.commitToClientMs.p99)).toBe(true);
+    expectLoop(f.payments);
+  });
+
+  it('sampled the resident memory of every process, and of the all-in-one under load', () => {
+    const mem = result.memory.peakRssMb;
+    for (const name of [
+      'temporal dev server',
+      'worker',
+      'api',
+      'ui',
+      'sandbox bank',
+      'all-in-one (launcher)',
+    ]) {
+      expect(mem[name]).toBeGreaterThan(0);
+    }
+    expectLoop(result.embedded);
+    expect(result.embedded!.peakRssMb).toBeGreaterThan(0);
+  });
+
+  it('left nothing behind: every child stopped, the scratch databases dropped', async () => {
+    const pids = result.setup.processes.map((p) => Number(/pid (\d+)/.exec(p)?.[1]));
+    expect(pids.length).toBeGreaterThan(0);
+    expect(pids.filter(alive)).toEqual([]);
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ datname: string }>(
+        'select datname from pg_database where datname like $1',
+        [`alpes_bench_${result.runId.toLowerCase()}%`],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+});
