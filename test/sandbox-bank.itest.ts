@@ -6,6 +6,7 @@ import { HttpPayoutProvider } from '../src/infra/sandbox-bank/sandbox-bank.adapt
 import { migrateSandboxBank, rollbackSandboxBank } from '../src/infra/sandbox-bank/sandbox-bank.migrations';
 import { createSandboxBank, type SandboxBank } from '../src/infra/sandbox-bank/sandbox-bank.server';
 import { testEnvironment } from './support/test-env';
+import { http } from './support/system';
 
 const databaseUrl = testEnvironment().databaseUrl;
 if (!databaseUrl)
@@ -38,27 +39,14 @@ interface HttpAnswer {
   body: any;
 }
 
-async function call(
+/** The bank takes no API keys: the suite's HTTP helper, without its default Authorization header. */
+const call = (
   base: string,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<HttpAnswer> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}
+) => http(base, method, path, body, { authorization: '', ...headers });
 
 const payoutBody = (over: Record<string, unknown> = {}) => ({
   paymentId: `pay-${uid()}`,
