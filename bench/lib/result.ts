@@ -5,20 +5,13 @@ import type { HistoryProfile } from './history';
 import type { DbStats } from './postgres';
 import type { MachineInfo } from './proc';
 import type { RateResult } from './rate';
+import type { LoopResult } from './closed-loop';
 import type { Summary } from './stats';
 
 /** The JSON file a run writes (artifacts/bench/bench-<runId>.json and latest.json). */
 
-export interface LoopSection {
-  count: number;
-  concurrency: number;
-  completed: number;
-  errors: number;
-  errorSamples: string[];
-  windowMs: number;
-  throughputPerSec: number;
-  latencyMs: Summary;
-  parts: Record<string, Summary>;
+/** A closed-loop section as written to the file: the loop's figures without its raw samples, plus CPU. */
+export interface LoopSection extends Omit<LoopResult, 'samples'> {
   /** CPU time per process during the section (ms), and per completed unit. */
   cpuMs: Record<string, number>;
   cpuMsPerUnit: Record<string, number>;

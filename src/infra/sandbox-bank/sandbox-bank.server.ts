@@ -168,25 +168,26 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     res.json(faults);
   });
 
-  app.post('/payouts', async (req, res) => {
-    const key = requireIdempotencyKey(req);
-    const body = payoutBody.parse(req.body);
-    await injectFaults('/payouts');
-    const answer = await idempotent('PAYOUT', key, body, req.originalUrl, (trx) =>
-      executePayout(trx, body, req.originalUrl),
-    );
-    send(res, answer);
-  });
-
-  app.post('/refunds', async (req, res) => {
-    const key = requireIdempotencyKey(req);
-    const body = refundBody.parse(req.body);
-    await injectFaults('/refunds');
-    const answer = await idempotent('REFUND', key, body, req.originalUrl, (trx) =>
-      executeRefund(trx, body, req.originalUrl),
-    );
-    send(res, answer);
-  });
+  // Payouts and refunds share one path: key required, body checked, faults injected before any
+  // effect, then the operation runs once per idempotency key.
+  const moneyRoute = <T extends PayoutBody | RefundBody>(
+    path: '/payouts' | '/refunds',
+    operation: 'PAYOUT' | 'REFUND',
+    schema: { parse(input: unknown): T },
+    execute: (trx: Knex.Transaction, body: T, url: string) => Promise<Answer>,
+  ): void => {
+    app.post(path, async (req, res) => {
+      const key = requireIdempotencyKey(req);
+      const body = schema.parse(req.body);
+      await injectFaults(path);
+      send(
+        res,
+        await idempotent(operation, key, body, req.originalUrl, (trx) => execute(trx, body, req.originalUrl)),
+      );
+    });
+  };
+  moneyRoute('/payouts', 'PAYOUT', payoutBody, executePayout);
+  moneyRoute('/refunds', 'REFUND', refundBody, executeRefund);
 
   app.get('/ledger', async (req, res) => {
     const q = ledgerQuery.parse(req.query);
