@@ -1,4 +1,14 @@
-/** Layer rules, checked in CI (`npm run lint`). */
+/**
+ * Layer rules, checked in CI (`npm run lint`). The house, bottom up:
+ *   shared/  neutral helpers (problem+json, logger, process lifecycle, database connection, env parsers)
+ *   domain/  pure business rules
+ *   ports/   application ports: what api, ui and activities need, declared once, implemented by infra
+ *   activities/, workflows/  use cases on Temporal
+ *   infra/   adapters implementing domain and application ports
+ *   api/, ui/  the HTTP edge and the live screen
+ *   processes/  composition: the only code that imports from every layer
+ *   sandbox-bank/  another system (a stand-in payout provider): ours only through HTTP
+ */
 module.exports = {
   forbidden: [
     {
@@ -9,6 +19,20 @@ module.exports = {
       to: { pathNot: '^src/domain' },
     },
     {
+      name: 'shared-is-neutral',
+      comment: 'src/shared is used by our layers and by the sandbox bank alike, so it knows neither.',
+      severity: 'error',
+      from: { path: '^src/shared' },
+      to: { path: '^src/', pathNot: '^src/shared' },
+    },
+    {
+      name: 'ports-are-declarations',
+      comment: 'Application ports speak in domain terms only; adapters implement them, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/ports' },
+      to: { path: '^src/', pathNot: '^src/(ports|domain)' },
+    },
+    {
       name: 'workflows-import-activities-as-types-only',
       comment: 'Workflow bundles must not contain activity code: import activities with `import type`.',
       severity: 'error',
@@ -17,34 +41,59 @@ module.exports = {
     },
     {
       name: 'workflows-are-deterministic',
-      comment: 'Workflows may not reach adapters, servers, or Node built-ins.',
+      comment: 'Workflows may not reach adapters, servers, neutral runtime helpers or Node built-ins.',
       severity: 'error',
       from: { path: '^src/workflows' },
-      to: { path: '^src/(infra|api|ui|processes)' },
+      to: { path: '^src/(infra|api|ui|processes|shared|sandbox-bank)' },
     },
     {
       name: 'pure-layers-use-no-node-builtins',
       severity: 'error',
-      from: { path: '^src/(workflows|domain)' },
+      from: { path: '^src/(workflows|domain|ports)' },
       to: { dependencyTypes: ['core'] },
     },
     {
-      name: 'activities-do-not-reach-servers',
+      name: 'activities-take-ports-not-adapters',
+      comment: 'Activities are factories over ports: no adapter, server or workflow code inside them.',
       severity: 'error',
       from: { path: '^src/activities' },
-      to: { path: '^src/(api|ui|processes|workflows)' },
+      to: { path: '^src/(infra|api|ui|processes|workflows|sandbox-bank)' },
     },
     {
-      name: 'api-does-not-run-activities',
+      name: 'infra-knows-nothing-above-it',
+      comment:
+        'Adapters implement ports. Typed Temporal clients may import workflow definitions (signals, updates), nothing else above.',
+      severity: 'error',
+      from: { path: '^src/infra' },
+      to: { path: '^src/(api|ui|activities|processes|sandbox-bank)' },
+    },
+    {
+      name: 'edge-does-not-run-use-cases',
       severity: 'error',
       from: { path: '^src/(api|ui)' },
-      to: { path: '^src/(activities|processes)' },
+      to: { path: '^src/(activities|processes|sandbox-bank)' },
+    },
+    {
+      name: 'sandbox-bank-is-another-system',
+      comment:
+        'The stand-in bank shares only the neutral helpers with us; our payout adapter knows its HTTP contract.',
+      severity: 'error',
+      from: { path: '^src/sandbox-bank' },
+      to: { path: '^src/', pathNot: '^src/(sandbox-bank|shared)' },
+    },
+    {
+      name: 'only-processes-compose',
+      comment: 'Nothing imports the composition root.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/processes' },
+      to: { path: '^src/processes' },
     },
     {
       name: 'no-circular',
+      comment: 'No import cycles, type-only ones included.',
       severity: 'error',
       from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
     },
   ],
   options: {

@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every process of Alpes Partners payments; the command picks the entry point:
-#   node dist/processes/api.js (default) | worker.js | notifications-worker.js | ui.js | sandbox-bank.js
+#   node dist/processes/api.js (default) | worker.js | notifications-worker.js | ui.js;
+#   node dist/sandbox-bank/sandbox-bank.main.js (the stand-in bank)
 #   node scripts/migrate.js (one-shot: create + migrate the database)
 # docker-compose.yml runs each as its own service; docs/deployment.md explains them.
 

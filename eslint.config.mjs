@@ -70,8 +70,14 @@ export default tseslint.config(
     },
   },
   {
-    // The one file allowed to read the environment, and the test bootstrap that hands it to workers.
-    files: ['src/infra/config.ts', 'test/support/test-env.ts', 'test/support/global-setup.ts'],
+    // The files allowed to read the environment: the service's config, the sandbox bank's (another
+    // system), and the test bootstrap that hands it to workers.
+    files: [
+      'src/infra/config.ts',
+      'src/sandbox-bank/sandbox-bank.config.ts',
+      'test/support/test-env.ts',
+      'test/support/global-setup.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrateToLatest, openDatabase } from '../src/infra/db/database';
-import { migrateSandboxBank } from '../src/infra/sandbox-bank/sandbox-bank.migrations';
+import { migrateToLatest } from '../src/infra/db/database';
+import { openDatabase } from '../src/shared/db/knex-database';
+import { migrateSandboxBank } from '../src/sandbox-bank/sandbox-bank.migrations';
 
 /**
  * What the all-in-one's embedded databases cost in resident memory: RSS of this process before and

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
-import { migrateToLatest, openDatabase } from '../src/infra/db/database';
+import { migrateToLatest } from '../src/infra/db/database';
+import { openDatabase } from '../src/shared/db/knex-database';
 import { encryptedDataConverter } from '../src/infra/temporal/encryption-codec';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../src/infra/temporal/dev-server';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
@@ -53,7 +54,13 @@ const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n
 
 /** A system process's entry point: the TypeScript source through tsx, or compiled JavaScript. */
 const processScript = (opts: BenchOptions, name: string): string =>
-  opts.compiled ? join(resolve(ROOT, opts.compiled), 'processes', `${name}.js`) : `src/processes/${name}.ts`;
+  name === 'sandbox-bank'
+    ? opts.compiled
+      ? join(resolve(ROOT, opts.compiled), 'sandbox-bank', 'sandbox-bank.main.js')
+      : 'src/sandbox-bank/sandbox-bank.main.ts'
+    : opts.compiled
+      ? join(resolve(ROOT, opts.compiled), 'processes', `${name}.js`)
+      : `src/processes/${name}.ts`;
 
 const HUGE_THRESHOLDS = JSON.stringify({ USD: 1e12, EUR: 1e12, COP: 1e15 });
 const WORKFLOW_SETTINGS = {

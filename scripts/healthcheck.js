@@ -11,7 +11,7 @@
  *                           TEMPORAL_ADDRESS (a worker that lost Temporal, or never reached it, fails)
  *
  * Without probes (the image's HEALTHCHECK), they are derived from the entry point the container
- * runs (`node dist/processes/<name>.js`) and the ports of the config it loads, so one HEALTHCHECK is
+ * runs (`node dist/processes/<name>.js`, or the bank's `dist/sandbox-bank/sandbox-bank.main.js`) and the ports of the config it loads, so one HEALTHCHECK is
  * right for every process. docker-compose.yml names its probes explicitly.
  */
 const { readFileSync, readdirSync } = require('node:fs');
@@ -36,8 +36,8 @@ function runningEntryPoint() {
       continue;
     }
     for (const arg of args) {
-      const match = /dist\/processes\/([a-z-]+)\.js$/.exec(arg);
-      if (match) return match[1];
+      const match = /dist\/(?:processes\/([a-z-]+)|sandbox-bank\/(sandbox-bank)\.main)\.js$/.exec(arg);
+      if (match) return match[1] ?? match[2];
     }
   }
   return undefined;

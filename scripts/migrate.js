@@ -7,7 +7,7 @@
  * to create knex's migration tables. Plain JavaScript over the compiled code in dist/.
  */
 const { loadConfig } = require('../dist/infra/config');
-const { openMigratedDatabase } = require('../dist/infra/system');
+const { openMigratedDatabase } = require('../dist/infra/db/database');
 
 async function main() {
   const config = loadConfig();
@@ -16,7 +16,7 @@ async function main() {
       'set DATABASE_URL: the split-mode processes share one PostgreSQL (PGlite serves one process only)',
     );
   }
-  const db = await openMigratedDatabase(config);
+  const db = await openMigratedDatabase(config.database);
   try {
     const rows = await db('knex_migrations').select('name').orderBy('id');
     const target = new URL(config.database.url);

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { Partner } from '../src/domain/partner.aggregate';
-import { openDatabase } from '../src/infra/db/database';
+import { openDatabase } from '../src/shared/db/knex-database';
 import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { createApi } from '../src/api/create-api';
 import { ApiKeyRegistry } from '../src/infra/auth/api-key-registry';
 import { WsTokens } from '../src/infra/auth/ws-token';
-import { createLogger } from '../src/infra/logger';
+import { createLogger } from '../src/shared/logger';
 import { describeWithPostgres } from './support/test-env';
 import {
   bearer,

@@ -367,6 +367,8 @@ function entryOf(service: Service): { role: string; source: string } | undefined
   for (const arg of argv(service.command)) {
     const dist = /^dist\/processes\/([a-z-]+)\.js$/.exec(arg);
     if (dist) return { role: dist[1]!, source: `src/processes/${dist[1]}.ts` };
+    const service = /^dist\/([a-z-]+)\/([a-z-]+)\.main\.js$/.exec(arg);
+    if (service) return { role: service[2]!, source: `src/${service[1]}/${service[2]}.main.ts` };
     const script = /^scripts\/([a-z-]+)\.js$/.exec(arg);
     if (script) return { role: script[1]!, source: arg };
   }
@@ -376,7 +378,7 @@ function entryOf(service: Service): { role: string; source: string } | undefined
 function needsOf(source: string): ProcessNeeds {
   let code = read(source);
   const standalone = /\brunStandalone\(/.test(code);
-  if (standalone) code += read('src/infra/standalone.ts');
+  if (standalone) code += read('src/processes/wiring/standalone.ts');
   return {
     postgres: /database\.kind !== 'postgres'/.test(code),
     temporal: /!config\.temporal\.address/.test(code),
@@ -387,7 +389,11 @@ function needsOf(source: string): ProcessNeeds {
 /** Setting names config.ts (and the schema fragments it merges) reads. */
 function knownSettings(): Set<string> {
   const names = new Set<string>();
-  for (const file of ['src/infra/config.ts', 'src/infra/notifications/notification-config.ts']) {
+  for (const file of [
+    'src/infra/config.ts',
+    'src/infra/notifications/notification-config.ts',
+    'src/sandbox-bank/sandbox-bank.config.ts',
+  ]) {
     for (const m of read(file).matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)) names.add(m[1]!);
   }
   return names;
@@ -696,7 +702,7 @@ describe('every process of ours gets what the code requires', () => {
         exists: true,
       });
     }
-    // dist/processes/x.js comes from src/processes/x.ts because the build maps src → dist.
+    // dist/x/y.js comes from src/x/y.ts because the build maps src → dist.
     const build = JSON.parse(read('tsconfig.build.json')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };

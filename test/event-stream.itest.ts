@@ -7,11 +7,13 @@ import pg from 'pg';
 import pino from 'pino';
 import { WebSocket } from 'ws';
 import type { DomainEvent } from '../src/domain/domain-event';
-import type { Principal } from '../src/infra/auth/principal';
+import type { Principal } from '../src/ports/principal';
 import { WsTokens } from '../src/infra/auth/ws-token';
-import { migrateToLatest, openDatabase } from '../src/infra/db/database';
-import { lastEventPosition } from '../src/infra/db/event-log';
-import { InProcessNotifier, PgListenNotifier, type EventNotifier } from '../src/infra/db/event-notifier';
+import { migrateToLatest } from '../src/infra/db/database';
+import { openDatabase } from '../src/shared/db/knex-database';
+import { KnexEventLogReader, lastEventPosition } from '../src/infra/db/event-log';
+import { InProcessNotifier, PgListenNotifier } from '../src/infra/db/event-notifier';
+import type { EventNotifier } from '../src/ports/event-log.port';
 import { KnexUnitOfWork } from '../src/infra/db/unit-of-work';
 import { createUiServer, type UiServer } from '../src/ui/create-ui-server';
 import {
@@ -237,7 +239,7 @@ async function startStream(
   await notifier.start();
   // A long poll: deliveries in these tests must come from the notifier's wake-ups.
   const stream = createEventStream({
-    db,
+    events: new KnexEventLogReader(db),
     notifier,
     authenticate: (t) => tokens.verify(t),
     pollIntervalMs: 60_000,

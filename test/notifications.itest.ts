@@ -15,18 +15,19 @@ import type {
   NotifiablePaymentEventType,
   NotifyPartnerInput,
   PartnerNotificationsSettings,
-} from '../src/activities/notification.activities.types';
-import { errorMiddleware, notFoundHandler } from '../src/api/error-middleware';
+} from '../src/ports/notification.port';
+import { errorMiddleware } from '../src/api/error-middleware';
+import { notFoundHandler } from '../src/shared/http/problem.middleware';
 import { notificationRoutes } from '../src/api/notification.routes';
 import { RouteTable } from '../src/api/route-kit';
 import { isPermanentDeliveryError } from '../src/domain/notification-channel.port';
 import { formatAmount } from '../src/domain/notification-content';
 import { Partner } from '../src/domain/partner.aggregate';
-import { openDatabase } from '../src/infra/db/database';
+import { openDatabase } from '../src/shared/db/knex-database';
 import { NotificationQueries } from '../src/infra/db/notification.queries';
 import { KnexPartnerNotificationSettings } from '../src/infra/db/notification.repository';
 import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
-import { createLogger } from '../src/infra/logger';
+import { createLogger } from '../src/shared/logger';
 import {
   parseNotificationConfig,
   type NotificationConfig,
@@ -34,7 +35,7 @@ import {
 import {
   startNotificationService,
   type RunningNotificationService,
-} from '../src/infra/notifications/notification-service';
+} from '../src/processes/wiring/notifications.component';
 import { PartnerNotificationsClient } from '../src/infra/notifications/partner-notifications.client';
 import { describeEmailTransport, SmtpEmailChannel } from '../src/infra/notifications/smtp-email.channel';
 import { WebhookChannel } from '../src/infra/notifications/webhook.channel';
@@ -94,9 +95,7 @@ describeWithPostgres(
     /** The payment workflow's activity, called directly, with the given workflow settings. */
     const signaller = (settings: Partial<PartnerNotificationsSettings> = {}): NotificationSignalActivities =>
       createNotificationSignalActivities({
-        client,
-        taskQueue,
-        settings: { ...config.workflow, ...settings },
+        notifier: new PartnerNotificationsClient(client, taskQueue, { ...config.workflow, ...settings }),
       });
     let notify: NotificationSignalActivities['notifyPartner'];
 

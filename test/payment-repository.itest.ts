@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import { Payment } from '../src/domain/payment.aggregate';
-import { migrateToLatest, openDatabase, rollbackAll } from '../src/infra/db/database';
+import { migrateToLatest, rollbackAll } from '../src/infra/db/database';
+import { openDatabase } from '../src/shared/db/knex-database';
 import { readEvents } from '../src/infra/db/event-log';
 import { OptimisticConcurrencyError } from '../src/infra/db/payment.repository';
 import { PaymentQueries } from '../src/infra/db/payment.queries';

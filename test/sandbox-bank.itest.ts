@@ -1,10 +1,10 @@
 import knex, { type Knex } from 'knex';
 import { createServer } from 'node:net';
 import { DomainError, isDomainError } from '../src/domain/domain-error';
-import { openDatabase } from '../src/infra/db/database';
-import { HttpPayoutProvider } from '../src/infra/sandbox-bank/sandbox-bank.adapter';
-import { migrateSandboxBank, rollbackSandboxBank } from '../src/infra/sandbox-bank/sandbox-bank.migrations';
-import { createSandboxBank, type SandboxBank } from '../src/infra/sandbox-bank/sandbox-bank.server';
+import { openDatabase } from '../src/shared/db/knex-database';
+import { HttpPayoutProvider } from '../src/infra/payout/http-payout.provider';
+import { migrateSandboxBank, rollbackSandboxBank } from '../src/sandbox-bank/sandbox-bank.migrations';
+import { createSandboxBank, type SandboxBank } from '../src/sandbox-bank/sandbox-bank.server';
 import { testEnvironment } from './support/test-env';
 import { http } from './support/system';
 

@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { DomainEvent } from '../domain/domain-event';
@@ -23,7 +22,7 @@ import type {
   NotificationUnitOfWork,
   PartnerNotificationSettings,
 } from '../domain/notification.repository.port';
-import { PartnerNotificationsClient } from '../infra/notifications/partner-notifications.client';
+import type { NotifyPartnerInput, PartnerNotifier } from '../ports/notification.port';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
 import type {
@@ -31,8 +30,6 @@ import type {
   DeliverNotificationResult,
   MarkNotificationFailedInput,
   NotificationStepResult,
-  NotifyPartnerInput,
-  PartnerNotificationsSettings,
   RecordNotificationsInput,
   RecordNotificationsResult,
   RequeueNotificationInput,
@@ -243,11 +240,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
 export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
 
 export interface NotificationSignalDeps {
-  client: Client;
-  /** The notification service's task queue (`NOTIFICATIONS_TASK_QUEUE`, default `notifications`). */
-  taskQueue: string;
-  /** The input a partner's notification workflow starts with. */
-  settings: PartnerNotificationsSettings;
+  notifier: PartnerNotifier;
 }
 
 /**
@@ -256,12 +249,11 @@ export interface NotificationSignalDeps {
  * signal-with-start itself).
  */
 export function createNotificationSignalActivities(deps: NotificationSignalDeps) {
-  const partners = new PartnerNotificationsClient(deps.client, deps.taskQueue, deps.settings);
   return {
     async notifyPartner(input: NotifyPartnerInput): Promise<void> {
       // Internal steps (approved, processing) are nobody's news: no signal, no history.
       if (!notificationTypeOf(input.eventType)) return;
-      await partners.notify(input);
+      await deps.notifier.notify(input);
     },
   };
 }

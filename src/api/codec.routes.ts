@@ -1,6 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { timingSafeEqual } from 'node:crypto';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 import type { RouteTable } from './route-kit';
 import { z } from './zod-openapi';
 

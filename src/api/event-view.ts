@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../infra/db/event-log';
+import type { StoredEvent } from '../ports/event-log.port';
 
 /** An event of the log as the API shows it inside a resource's history. */
 export const presentEvent = (e: StoredEvent) => ({

@@ -1,22 +1,21 @@
 import { isDomainError } from '../domain/domain-error';
 import { assertNotificationResendable } from '../domain/notification.aggregate';
-import type { PartnerNotificationSettings } from '../domain/notification.repository.port';
 import {
   NotificationPreferences,
   UNMUTABLE_NOTIFICATION_TYPES,
 } from '../domain/notification-preferences.value-object';
 import type {
-  NotificationListFilter,
-  NotificationRecord,
-  NotificationStats,
+  NotificationReads,
   NotificationView,
-} from '../infra/db/notification.queries';
-import type { Principal } from '../infra/auth/principal';
+  PartnerNotificationSettingsStore,
+  PartnerNotifier,
+} from '../ports/notification.port';
+import type { Principal } from '../ports/principal';
 import { presentEvent } from './event-view';
 import { decodeCursor, page } from './pagination';
 import { assertPartnerScope } from './partner.routes';
 import type { RouteTable } from './route-kit';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 import {
   listNotificationsQuery,
   notificationIdParam,
@@ -25,27 +24,10 @@ import {
   partnerIdParam,
 } from './notification.schemas';
 
-export interface NotificationReads {
-  getById(id: string): Promise<NotificationView | undefined>;
-  list(filter: NotificationListFilter): Promise<NotificationRecord[]>;
-  stats(filter: { partnerId?: string }): Promise<NotificationStats>;
-}
-
-export interface PartnerNotificationSettingsStore {
-  find(partnerId: string): Promise<PartnerNotificationSettings | undefined>;
-  savePreferences(partnerId: string, preferences: NotificationPreferences): Promise<boolean>;
-  rotateWebhookSecret(partnerId: string, secret: string): Promise<boolean>;
-}
-
-/** Reaches the partner's notification workflow; implemented over Temporal in infra. */
-export interface NotificationCommands {
-  resend(request: { notificationId: string; partnerId: string; requestId: string }): Promise<void>;
-}
-
 export interface NotificationRoutesDeps {
   notifications: NotificationReads;
   settings: PartnerNotificationSettingsStore;
-  commands: NotificationCommands;
+  commands: Pick<PartnerNotifier, 'resend'>;
   newSecret: () => string;
   newId?: () => string;
 }

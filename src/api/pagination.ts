@@ -1,5 +1,5 @@
 import { z } from './zod-openapi';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 
 /** Opaque keyset cursor: the (createdAt, id) of the last item of the previous page. */
 export interface Cursor {

@@ -2,7 +2,7 @@ import { z } from './zod-openapi';
 import { isDomainError } from '../domain/domain-error';
 import { Money } from '../domain/money.value-object';
 import { submitPayment, type IntakeDeps } from './payment-intake';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 import { paymentReader, type PaymentRoutesDeps } from './payment.routes';
 import { paymentHeaders, paymentIdParam } from './payment.schemas';
 import type { RouteTable } from './route-kit';

@@ -1,8 +1,8 @@
 import { Partner } from '../domain/partner.aggregate';
 import type { PartnerRepository } from '../domain/payment.repository.port';
-import type { Principal } from '../infra/auth/principal';
+import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 import {
   createPartnerBody,
   listPartnersQuery,

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Payment } from '../domain/payment.aggregate';
 import type { PartnerRepository } from '../domain/payment.repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
-import type { PaymentCommands, StartOutcome } from './api.ports';
+import type { PaymentCommands, StartOutcome } from '../ports/payment.port';
 import { nameBasedUuid } from '../infra/name-based-uuid';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 
 export interface PaymentRequest {
   partnerId: string;

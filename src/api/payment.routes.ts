@@ -1,9 +1,8 @@
-import type { PaymentView } from '../infra/db/payment.queries';
-import type { PaymentAction, PaymentReads } from './api.ports';
+import type { PaymentAction, PaymentReads, PaymentView } from '../ports/payment.port';
 import { presentEvent } from './event-view';
 import { decodeCursor, page } from './pagination';
 import { submitPayment, type IntakeDeps } from './payment-intake';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 import {
   acceptedPayment,
   createPaymentBody,
@@ -15,7 +14,7 @@ import {
   paymentResponse,
 } from './payment.schemas';
 import type { RouteTable } from './route-kit';
-import type { Principal } from '../infra/auth/principal';
+import type { Principal } from '../ports/principal';
 
 export interface PaymentRoutesDeps extends IntakeDeps {
   reads: PaymentReads;

@@ -1,5 +1,5 @@
 import { z } from './zod-openapi';
-import { PAYMENT_STATUSES } from '../domain/payment.aggregate';
+import { PAYMENT_STATUSES } from '../domain/payment-status';
 import { pageQuery } from './pagination';
 
 export const paymentIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });

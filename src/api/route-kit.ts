@@ -1,8 +1,8 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import { z } from './zod-openapi';
-import type { Principal, Role } from '../infra/auth/principal';
-import { ProblemError } from './problem';
+import type { Principal, Role } from '../ports/principal';
+import { ProblemError } from '../shared/http/problem';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

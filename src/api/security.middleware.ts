@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Principal } from '../infra/auth/principal';
-import { ProblemError } from './problem';
+import type { Principal } from '../ports/principal';
+import { ProblemError } from '../shared/http/problem';
 import type { Method } from './route-kit';
 
 export interface Authenticator {

@@ -1,6 +1,6 @@
 import { z } from './zod-openapi';
 import type { WsTokens } from '../infra/auth/ws-token';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/http/problem';
 import type { RouteTable } from './route-kit';
 
 export interface ReadinessProbe {

@@ -4,6 +4,7 @@ export * from './money.value-object';
 export * from './commission-line.value-object';
 export * from './domain-event';
 export * from './payment-events';
+export * from './payment-status';
 export * from './payment.aggregate';
 export * from './approval-policy';
 export * from './partner.aggregate';

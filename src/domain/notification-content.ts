@@ -2,15 +2,11 @@ import { DomainError } from './domain-error';
 import { Money } from './money.value-object';
 import {
   NotificationErrorCodes,
+  type NotificationContent,
   type NotificationFacts,
   type NotificationType,
 } from './notification.aggregate';
 import type { PaymentEventType } from './payment-events';
-
-export interface NotificationContent {
-  subject: string;
-  body: string;
-}
 
 /** The payment events a partner hears about, and what each is called as a notification type. */
 const TYPE_BY_EVENT: Partial<Record<PaymentEventType, NotificationType>> = {

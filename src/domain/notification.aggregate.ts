@@ -1,6 +1,11 @@
 import { newEventId, type DomainEvent } from './domain-event';
 import { DomainError } from './domain-error';
-import type { NotificationContent } from './notification-content';
+
+/** What a partner reads: rendered once, when the notification is recorded (notification-content.ts). */
+export interface NotificationContent {
+  subject: string;
+  body: string;
+}
 
 export const NOTIFICATION_CHANNELS = ['EMAIL', 'WEBHOOK', 'IN_APP'] as const;
 export type NotificationChannelKind = (typeof NOTIFICATION_CHANNELS)[number];

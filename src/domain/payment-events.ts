@@ -1,6 +1,6 @@
 import type { CommissionLineProps } from './commission-line.value-object';
 import type { DomainEvent } from './domain-event';
-import type { PaymentStatus } from './payment.aggregate';
+import type { PaymentStatus } from './payment-status';
 
 export const PAYMENT_EVENT_TYPES = [
   'PaymentCreated',

@@ -1,13 +1,8 @@
 import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
 import type { DomainEvent } from './domain-event';
 import { PAYMENT_EVENT_TYPES, type PaymentDomainEvent, type PaymentEventType } from './payment-events';
-import {
-  type CreatePaymentProps,
-  Payment,
-  type PaymentSnapshot,
-  PAYMENT_STATUSES,
-  type PaymentStatus,
-} from './payment.aggregate';
+import { type CreatePaymentProps, Payment, type PaymentSnapshot } from './payment.aggregate';
+import { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
 
 /** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
 function expectDomainError(fn: () => unknown, code: string): DomainError {

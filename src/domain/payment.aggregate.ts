@@ -4,29 +4,7 @@ import { newEventId } from './domain-event';
 import { DomainError, ErrorCodes, isDomainError } from './domain-error';
 import { Money } from './money.value-object';
 import type { PaymentDomainEvent, PaymentEventData, PaymentEventType } from './payment-events';
-
-export const PAYMENT_STATUSES = [
-  'PENDING',
-  'AWAITING_APPROVAL',
-  'PROCESSING',
-  'COMPLETED',
-  'FAILED',
-  'REJECTED',
-  'CANCELLED',
-  'REFUNDED',
-] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-
-/** Terminal statuses: nothing can happen to the payment any more. COMPLETED is settled but still refundable. */
-export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = [
-  'FAILED',
-  'REJECTED',
-  'CANCELLED',
-  'REFUNDED',
-];
-
-export const isPaymentStatus = (value: unknown): value is PaymentStatus =>
-  typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);
+import { FINAL_PAYMENT_STATUSES, isPaymentStatus, type PaymentStatus } from './payment-status';
 
 export interface PaymentSnapshot {
   id: string;

@@ -1,19 +1,17 @@
 import { z } from 'zod';
-import { duration, optionalString } from './env-parsers';
+import { duration, optionalString, port } from '../shared/env-parsers';
 import {
   notificationEnvSchema,
   toNotificationConfig,
   type NotificationConfig,
 } from './notifications/notification-config';
 
-export { parseDurationMs } from './env-parsers';
+export { parseDurationMs } from '../shared/env-parsers';
 
 /**
  * The only place that reads `process.env`. Every process parses it once at start and passes the
  * typed result down, so a bad setting fails fast with a message naming the variable.
  */
-
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 const jsonRecordOfInts = (fallback: string) =>
   z

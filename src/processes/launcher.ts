@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveSecrets } from '../infra/auth/local-secrets';
 import { loadConfig } from '../infra/config';
-import { createLogger } from '../infra/logger';
-import { onShutdownSignal, runMain } from '../infra/process-lifecycle';
-import { startSystem, type Component, type RunningSystem } from '../infra/system';
+import { createLogger } from '../shared/logger';
+import { onShutdownSignal, runMain } from '../shared/process-lifecycle';
+import { startSystem, type Component, type RunningSystem } from './wiring/system';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../infra/temporal/dev-server';
 
 /**

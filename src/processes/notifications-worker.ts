@@ -1,4 +1,4 @@
-import { runStandalone } from '../infra/standalone';
+import { runStandalone } from './wiring/standalone';
 
 /** Wiring point of the standalone notification service: deploys and scales apart from the payments worker. */
 runStandalone('notifications');

@@ -1,4 +1,4 @@
-import { runStandalone } from '../infra/standalone';
+import { runStandalone } from './wiring/standalone';
 
 /** Wiring point of a standalone ui process. */
 runStandalone('ui');

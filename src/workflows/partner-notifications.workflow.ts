@@ -15,15 +15,17 @@ import {
 } from '@temporalio/workflow';
 import type { NotificationActivities } from '../activities/notification.activities';
 import type {
-  ChannelDeliverySettings,
   DeliverNotificationInput,
   DeliverNotificationResult,
+} from '../activities/notification.activities.types';
+import type {
+  ChannelDeliverySettings,
   NotificationChannelName,
   NotifyPartnerInput,
   PartnerNotificationsSettings,
   ResendNotificationInput,
   RetrySettings,
-} from '../activities/notification.activities.types';
+} from '../ports/notification.port';
 
 /** How many handled source-event ids a partner's workflow remembers (and carries across continue-as-new). */
 export const DEDUPE_MEMORY = 5_000;

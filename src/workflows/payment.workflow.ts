@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { NotificationSignalActivities } from '../activities/notification.activities';
-import type { NotifiablePaymentEventType } from '../activities/notification.activities.types';
+import type { NotifiablePaymentEventType } from '../ports/notification.port';
 import type { PaymentActivities } from '../activities/payment.activities';
 import type { CommissionLineInput, PaymentStepResult } from '../activities/payment.activities.types';
 import { PaymentStatusKey } from './search-attributes';

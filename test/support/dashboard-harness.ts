@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDashboard } from '../../scripts/build-dashboard';
 import { WsTokens } from '../../src/infra/auth/ws-token';
+import { KnexEventLogReader } from '../../src/infra/db/event-log';
 import { PgListenNotifier } from '../../src/infra/db/event-notifier';
 import { createUiServer, type UiServer } from '../../src/ui/create-ui-server';
 import { createEventStream } from '../../src/ui/stream/event-stream.server';
@@ -61,7 +62,7 @@ export async function startDashboardHarness(env: Record<string, string> = {}): P
       if (ui) return;
       // A closed stream cannot be re-attached, so every start gets a new one.
       const stream = createEventStream({
-        db: sys.db,
+        events: new KnexEventLogReader(sys.db),
         notifier,
         authenticate: (token) => tokens.verify(token),
         pollIntervalMs: 500,

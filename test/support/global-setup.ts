@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../../src/infra/temporal/dev-server';
-import { migrateToLatest, openDatabase } from '../../src/infra/db/database';
+import { migrateToLatest } from '../../src/infra/db/database';
+import { openDatabase } from '../../src/shared/db/knex-database';
 import { TEST_ENV_KEYS } from './test-env';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';

@@ -2,13 +2,13 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { encryptedDataConverter } from '../../src/infra/temporal/encryption-codec';
 import { loadConfig, type AppConfig } from '../../src/infra/config';
-import { createLogger } from '../../src/infra/logger';
+import { createLogger } from '../../src/shared/logger';
 import {
   startSystem,
   type Component,
   type RunningSystem,
   type StartSystemOptions,
-} from '../../src/infra/system';
+} from '../../src/processes/wiring/system';
 import { testEnvironment } from './test-env';
 
 /** API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ROLES, type Principal } from './principal';
+import { ROLES, type Principal } from '../../ports/principal';
 
 /**
  * Short-lived websocket tokens: `base64url(payload).base64url(HMAC-SHA256)`. The API issues them

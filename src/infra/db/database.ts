@@ -1,23 +1,6 @@
-import knex, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
-import { mkdirSync } from 'node:fs';
-import pg from 'pg';
+import type { Knex } from 'knex';
+import { ensurePostgresDatabase, openDatabase, type DatabaseConfig } from '../../shared/db/knex-database';
 import { migrationSource } from './migrations';
-
-export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string | null };
-
-// bigint columns hold minor units and positions, all within Number.MAX_SAFE_INTEGER by domain rules.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-
-/** Opens the database: PostgreSQL over the network, or PGlite (embedded, one connection) on disk or in memory. */
-export function openDatabase(config: DatabaseConfig): Knex {
-  if (config.kind === 'postgres') {
-    return knex({ client: 'pg', connection: config.url, pool: { min: 0, max: 10 } });
-  }
-  if (config.dir) mkdirSync(config.dir, { recursive: true });
-  // No `dialect: 'postgres'` here: knex would silently switch back to the network driver.
-  return knex({ client: ClientPgLite, connection: config.dir ? { filename: config.dir } : {} });
-}
 
 export async function migrateToLatest(db: Knex): Promise<void> {
   await db.migrate.latest({ migrationSource });
@@ -27,24 +10,10 @@ export async function rollbackAll(db: Knex): Promise<void> {
   await db.migrate.rollback({ migrationSource }, true);
 }
 
-/** Creates the database named in a PostgreSQL URL when it does not exist yet (connecting to `postgres`). */
-export async function ensurePostgresDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!name || name === 'postgres') return;
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) {
-      await client.query(`create database "${name.replace(/"/g, '""')}"`).catch((e: { code?: string }) => {
-        // 42P04: created concurrently by another process, which is what we wanted anyway.
-        if (e.code !== '42P04') throw e;
-      });
-    }
-  } finally {
-    await client.end();
-  }
+/** Opens the service's database, creating it (PostgreSQL) and migrating it as needed. */
+export async function openMigratedDatabase(config: DatabaseConfig): Promise<Knex> {
+  if (config.kind === 'postgres') await ensurePostgresDatabase(config.url);
+  const db = openDatabase(config);
+  await migrateToLatest(db);
+  return db;
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../../domain/domain-event';
 import type { EventLog, EventMetadata } from '../../domain/payment.repository.port';
+import type { EventLogReader, ReadEventsOptions, StoredEvent } from '../../ports/event-log.port';
 import { iso } from './payment.repository';
 
 /** Any fixed number: the advisory lock that orders writers of the event log. */
@@ -12,12 +13,6 @@ const EVENT_LOG_LOCK = 0x41_4c_50_45;
  * and a listener that was disconnected misses them altogether.
  */
 export const EVENTS_CHANNEL = 'alpes_events';
-
-export interface StoredEvent extends DomainEvent {
-  position: number;
-  workflowId: string | null;
-  runId: string | null;
-}
 
 interface EventRow {
   position: number | string;
@@ -82,16 +77,6 @@ export class KnexEventLog implements EventLog {
   }
 }
 
-export interface ReadEventsOptions {
-  afterPosition?: number;
-  /** Inclusive upper bound: lets a reader stop at a position it knows every event up to is visible. */
-  throughPosition?: number;
-  aggregateType?: string;
-  aggregateId?: string;
-  partnerId?: string;
-  limit?: number;
-}
-
 /** Events in position order; each option narrows the selection. */
 export async function readEvents(db: Knex, opts: ReadEventsOptions): Promise<StoredEvent[]> {
   const q = db<EventRow>('events').orderBy('position', 'asc');
@@ -109,4 +94,17 @@ export async function lastEventPosition(db: Knex): Promise<number> {
   const row = (await db('events').max({ last: 'position' }).first()) as
     { last: number | string | null } | undefined;
   return Number(row?.last ?? 0);
+}
+
+/** The event log as readers (the live stream) see it. */
+export class KnexEventLogReader implements EventLogReader {
+  constructor(private readonly db: Knex) {}
+
+  read(opts: ReadEventsOptions): Promise<StoredEvent[]> {
+    return readEvents(this.db, opts);
+  }
+
+  lastPosition(): Promise<number> {
+    return lastEventPosition(this.db);
+  }
 }

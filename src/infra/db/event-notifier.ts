@@ -1,18 +1,7 @@
 import pg from 'pg';
-import type { Logger } from '../logger';
+import type { Logger } from '../../shared/logger';
+import type { EventNotifier } from '../../ports/event-log.port';
 import { EVENTS_CHANNEL } from './event-log';
-
-/**
- * Wakes readers of the event log when something may have been appended. A wake-up carries no data:
- * readers always go back to the log ("position > last seen"), so a spurious, coalesced or duplicated
- * wake-up costs one query and a missed one is repaired by the next (or by the reader's own poll).
- */
-export interface EventNotifier {
-  /** Registers a listener; the returned function removes it. Listeners must be cheap and not throw. */
-  subscribe(listener: () => void): () => void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 type NotifierLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 

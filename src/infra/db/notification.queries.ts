@@ -3,34 +3,17 @@ import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_STATUSES,
   type NotificationChannelKind,
-  type NotificationSnapshot,
   type NotificationStatus,
-  type NotificationType,
 } from '../../domain/notification.aggregate';
-import { readEvents, type StoredEvent } from './event-log';
+import type {
+  NotificationListFilter,
+  NotificationReads,
+  NotificationRecord,
+  NotificationStats,
+  NotificationView,
+} from '../../ports/notification.port';
+import { readEvents } from './event-log';
 import { toNotificationSnapshot, type NotificationRow } from './notification.repository';
-
-export interface NotificationListFilter {
-  partnerId?: string;
-  status?: NotificationStatus;
-  channel?: NotificationChannelKind;
-  type?: NotificationType;
-  limit: number;
-  after?: { createdAt: string; id: string };
-}
-
-/** What operators see: the record without the delivery bookkeeping. */
-export type NotificationRecord = Omit<NotificationSnapshot, 'lastResendRequestId' | 'deliveringUntil'>;
-
-export interface NotificationView extends NotificationRecord {
-  events: StoredEvent[];
-}
-
-export interface NotificationStats {
-  total: number;
-  byStatus: Record<NotificationStatus, number>;
-  byChannel: Record<NotificationChannelKind, { total: number } & Record<NotificationStatus, number>>;
-}
 
 const toRecord = (row: NotificationRow): NotificationRecord => {
   const { lastResendRequestId: _r, deliveringUntil: _d, ...record } = toNotificationSnapshot(row);
@@ -38,7 +21,7 @@ const toRecord = (row: NotificationRow): NotificationRecord => {
 };
 
 /** Read side of notifications: plain queries, no aggregate rules. */
-export class NotificationQueries {
+export class NotificationQueries implements NotificationReads {
   constructor(private readonly db: Knex) {}
 
   async getById(id: string): Promise<NotificationView | undefined> {

@@ -1,15 +1,11 @@
 import type { Knex } from 'knex';
 import type { PaymentSnapshot } from '../../domain/payment.aggregate';
-import type { PaymentListFilter } from '../../api/api.ports';
-import { readEvents, type StoredEvent } from './event-log';
+import type { PaymentListFilter, PaymentReads, PaymentView } from '../../ports/payment.port';
+import { readEvents } from './event-log';
 import { toSnapshot, type LineRow, type PaymentRow } from './payment.repository';
 
-export interface PaymentView extends PaymentSnapshot {
-  events: StoredEvent[];
-}
-
 /** Read side of payments: plain queries over the read model, no aggregate rules involved. */
-export class PaymentQueries {
+export class PaymentQueries implements PaymentReads {
   constructor(private readonly db: Knex) {}
 
   async getById(id: string): Promise<PaymentView | undefined> {

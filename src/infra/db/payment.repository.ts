@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { Payment, type PaymentSnapshot, type PaymentStatus } from '../../domain/payment.aggregate';
+import { Payment, type PaymentSnapshot } from '../../domain/payment.aggregate';
+import type { PaymentStatus } from '../../domain/payment-status';
 import type { PaymentRepository } from '../../domain/payment.repository.port';
 
 export class OptimisticConcurrencyError extends Error {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration, optionalString } from '../env-parsers';
-import type { PartnerNotificationsSettings } from '../../activities/notification.activities.types';
+import { duration, optionalString } from '../../shared/env-parsers';
+import type { PartnerNotificationsSettings } from '../../ports/notification.port';
 
 /**
  * The notification service's settings: a zod fragment of environment variables meant to be

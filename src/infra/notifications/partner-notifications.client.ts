@@ -2,8 +2,9 @@ import type { Client } from '@temporalio/client';
 import type {
   NotifyPartnerInput,
   PartnerNotificationsSettings,
+  PartnerNotifier,
   ResendNotificationInput,
-} from '../../activities/notification.activities.types';
+} from '../../ports/notification.port';
 import {
   partnerNotificationsWorkflow,
   paymentEventSignal,
@@ -18,7 +19,7 @@ import { partnerNotificationsWorkflowId } from '../../workflows/workflow-ids';
  * partner starts it, later ones join the running one. Used by the payment workflow's
  * `notifyPartner` activity and by the API's resend.
  */
-export class PartnerNotificationsClient {
+export class PartnerNotificationsClient implements PartnerNotifier {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,

@@ -12,7 +12,7 @@ import type {
   PaymentCommands,
   StartOutcome,
   StartPaymentCommand,
-} from '../../api/api.ports';
+} from '../../ports/payment.port';
 import { DomainError } from '../../domain/domain-error';
 import {
   approveUpdate,

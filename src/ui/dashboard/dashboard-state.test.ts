@@ -1,4 +1,4 @@
-import { PAYMENT_STATUSES as DOMAIN_STATUSES } from '../../domain/payment.aggregate';
+import { PAYMENT_STATUSES as DOMAIN_STATUSES } from '../../domain/payment-status';
 import type { EventMessage, StreamEvent } from '../stream-protocol';
 import {
   availableActions,

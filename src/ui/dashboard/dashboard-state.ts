@@ -1,4 +1,4 @@
-import type { PaymentStatus } from '../../domain/payment.aggregate';
+import type { PaymentStatus } from '../../domain/payment-status';
 import type { EventMessage, StreamEvent } from '../stream-protocol';
 
 /**

@@ -1,11 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Knex } from 'knex';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Principal } from '../../infra/auth/principal';
-import { lastEventPosition, readEvents, type StoredEvent } from '../../infra/db/event-log';
-import type { EventNotifier } from '../../infra/db/event-notifier';
-import type { Logger } from '../../infra/logger';
+import type { Principal } from '../../ports/principal';
+import type { EventLogReader, EventNotifier, StoredEvent } from '../../ports/event-log.port';
+import type { Logger } from '../../shared/logger';
 import { STREAM_ERROR_CODES, type ErrorMessage, type SubscribeMessage } from '../stream-protocol';
 import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage } from './client-message.schema';
 import { EventTail, yieldToIo, type TailSubscriber } from './event-tail';
@@ -55,7 +53,7 @@ import { PAYMENT_AGGREGATE_TYPE, authorizeFilter, type EffectiveFilter } from '.
 export type StreamLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 export interface EventStreamDeps {
-  db: Knex;
+  events: EventLogReader;
   notifier: EventNotifier;
   authenticate: (token: string | null) => Principal | undefined;
   heartbeatMs?: number;
@@ -109,7 +107,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   const maxBufferedBytes = deps.maxBufferedBytes ?? 1024 * 1024;
   const batchSize = deps.batchSize ?? 500;
   const logger = deps.logger ?? silent;
-  const tail = new EventTail(deps.db, batchSize, logger);
+  const tail = new EventTail(deps.events, batchSize, logger);
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_FRAME_BYTES });
   const clients = new Set<Client>();
   const replays = new Set<Promise<void>>();
@@ -200,7 +198,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   async function replay(client: Client, sub: Subscription): Promise<void> {
     const current = (): boolean => !closed && !client.closed && client.subscription === sub;
     try {
-      const end = await lastEventPosition(deps.db);
+      const end = await deps.events.lastPosition();
       await tail.scanned();
       while (current()) {
         // Both bounds are positions someone saw committed: everything below them is visible too.
@@ -232,7 +230,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   }
 
   function readFiltered(filter: EffectiveFilter, after: number, through: number): Promise<StoredEvent[]> {
-    return readEvents(deps.db, {
+    return deps.events.read({
       afterPosition: after,
       throughPosition: through,
       partnerId: filter.partnerId,

@@ -1,6 +1,5 @@
-import type { Knex } from 'knex';
-import { lastEventPosition, readEvents, type StoredEvent } from '../../infra/db/event-log';
-import type { Logger } from '../../infra/logger';
+import type { EventLogReader, StoredEvent } from '../../ports/event-log.port';
+import type { Logger } from '../../shared/logger';
 import { eventFrame } from './stream-frames';
 import { matchesFilter, type EffectiveFilter } from './stream-filter';
 
@@ -38,7 +37,7 @@ export class EventTail {
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly db: Knex,
+    private readonly log: EventLogReader,
     private readonly batchSize: number,
     private readonly logger: TailLogger,
   ) {}
@@ -46,7 +45,7 @@ export class EventTail {
   /** The position scanned so far, once known (the log's end when the tail started, then onwards). */
   scanned(): Promise<number> {
     if (this.position !== undefined) return Promise.resolve(this.position);
-    this.init ??= lastEventPosition(this.db).then(
+    this.init ??= this.log.lastPosition().then(
       (last) => (this.position ??= last),
       (err: unknown) => {
         this.init = undefined;
@@ -130,14 +129,14 @@ export class EventTail {
       if (this.joined === 0) {
         // Nobody to dispatch to: jump to the end instead of reading rows nobody wants. Only valid
         // if still nobody has joined once the answer is in (joins happen while we await).
-        const last = await lastEventPosition(this.db);
+        const last = await this.log.lastPosition();
         if (this.joined === 0) {
           this.position = Math.max(this.position!, last);
           return;
         }
         continue;
       }
-      const rows = await readEvents(this.db, { afterPosition: this.position!, limit: this.batchSize });
+      const rows = await this.log.read({ afterPosition: this.position!, limit: this.batchSize });
       if (this.stopped) return;
       for (const event of rows) this.dispatch(event);
       const last = rows.at(-1);

@@ -1,5 +1,5 @@
-import type { Principal } from '../../infra/auth/principal';
-import type { StoredEvent } from '../../infra/db/event-log';
+import type { Principal } from '../../ports/principal';
+import type { StoredEvent } from '../../ports/event-log.port';
 import type { StreamFilter } from '../stream-protocol';
 
 /** The aggregate type a `paymentId` filter selects (see `Payment`'s events). */

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../infra/db/event-log';
+import type { StoredEvent } from '../../ports/event-log.port';
 import type { ServerMessage, StreamEvent } from '../stream-protocol';
 
 /** The wire form of a stored event: everything but its position, which the envelope carries. */

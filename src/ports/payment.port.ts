@@ -1,5 +1,11 @@
-import type { PaymentView } from '../infra/db/payment.queries';
-import type { PaymentStatus } from '../domain/payment.aggregate';
+import type { PaymentSnapshot } from '../domain/payment.aggregate';
+import type { PaymentStatus } from '../domain/payment-status';
+import type { StoredEvent } from './event-log.port';
+
+/** A payment as the read model holds it, with its events. */
+export interface PaymentView extends PaymentSnapshot {
+  events: StoredEvent[];
+}
 
 export interface StartPaymentCommand {
   paymentId: string;

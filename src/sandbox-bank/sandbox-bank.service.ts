@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ensurePostgresDatabase, openDatabase } from '../db/database';
+import { ensurePostgresDatabase, openDatabase } from '../shared/db/knex-database';
 import { migrateSandboxBank } from './sandbox-bank.migrations';
 import { createSandboxBank, type BankLogger, type SandboxBank } from './sandbox-bank.server';
 

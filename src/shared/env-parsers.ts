@@ -28,3 +28,5 @@ export const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

@@ -1,6 +1,6 @@
-import { loadConfig } from './config';
-import { createLogger } from './logger';
-import { onShutdownSignal, runMain } from './process-lifecycle';
+import { loadConfig } from '../../infra/config';
+import { createLogger } from '../../shared/logger';
+import { onShutdownSignal, runMain } from '../../shared/process-lifecycle';
 import { startSystem, type Component } from './system';
 
 /** Runs one component as its own process (split mode: scale each on its own; needs a shared PostgreSQL). */

@@ -5,8 +5,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { errorMiddleware, notFoundHandler } from '../../api/error-middleware';
-import { ProblemError, problemType, type ProblemBody } from '../../api/problem';
+import { notFoundHandler, problemMiddleware } from '../shared/http/problem.middleware';
+import { ProblemError, problemType, type ProblemBody } from '../shared/http/problem';
+import { SandboxBankStore, type Answer } from './sandbox-bank.store';
 
 /**
  * The sandbox bank: a small payout provider of our own that behaves like a real one (idempotency
@@ -56,12 +57,6 @@ export interface SandboxBank {
 
 export const HANG_MS = 30_000;
 export const DECLINING_ACCOUNT_SUFFIX = '0000';
-
-const LEDGER = 'sandbox_bank_ledger';
-const IDEMPOTENCY = 'sandbox_bank_idempotency';
-/** First key of the two-key advisory locks: keeps the bank's locks apart from the service's. */
-const IDEMPOTENCY_LOCK_SPACE = 0x53_42_49_44;
-const PAYOUT_LOCK_SPACE = 0x53_42_50_4f;
 
 const NO_FAULTS: BankFaults = {
   latencyMs: 0,
@@ -116,34 +111,10 @@ const ledgerQuery = z.object({
 
 const idempotencyKey = z.string().trim().min(1).max(255);
 
-interface LedgerRow {
-  id: string;
-  kind: 'PAYOUT' | 'REFUND';
-  payout_id: string | null;
-  amount_minor: number | string;
-  currency: string;
-  account: string;
-  payment_reference: string;
-  created_at: Date | string;
-}
-
-interface IdempotencyRow {
-  key: string;
-  operation: string;
-  request_hash: string;
-  status_code: number;
-  response: Record<string, unknown> | string;
-}
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 const silentLogger: BankLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
-  const { db } = deps;
+  const store = new SandboxBankStore(deps.db);
   const logger = deps.logger ?? silentLogger;
   let faults: BankFaults = { ...NO_FAULTS, ...faultsPatch.parse(deps.faults ?? {}) };
   let shutdown = new AbortController();
@@ -157,7 +128,7 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   app.use(express.json({ limit: '64kb' }));
 
   app.get('/healthz', async (_req, res) => {
-    await db.raw('select 1');
+    await store.ping();
     res.json({ status: 'up' });
   });
 
@@ -190,55 +161,15 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   moneyRoute('/refunds', 'REFUND', refundBody, executeRefund);
 
   app.get('/ledger', async (req, res) => {
-    const q = ledgerQuery.parse(req.query);
-    const query = db<LedgerRow>(LEDGER).orderBy([
-      { column: 'created_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ]);
-    if (q.paymentId) query.where('payment_reference', q.paymentId);
-    if (q.currency) query.where('currency', q.currency);
-    const rows = await query.limit(q.limit);
-    res.json({ entries: rows.map(toEntry) });
+    res.json({ entries: await store.ledger(ledgerQuery.parse(req.query)) });
   });
 
   app.get('/ledger/summary', async (_req, res) => {
-    const rows = (await db(LEDGER)
-      .select('currency', 'kind')
-      .sum({ total: 'amount_minor' })
-      .count({ n: '*' })
-      .groupBy('currency', 'kind')) as Array<{ currency: string; kind: string; total: unknown; n: unknown }>;
-    const currencies: Record<
-      string,
-      {
-        payoutsMinor: number;
-        refundsMinor: number;
-        netMinor: number;
-        payoutCount: number;
-        refundCount: number;
-      }
-    > = {};
-    for (const r of rows) {
-      const c = (currencies[r.currency] ??= {
-        payoutsMinor: 0,
-        refundsMinor: 0,
-        netMinor: 0,
-        payoutCount: 0,
-        refundCount: 0,
-      });
-      if (r.kind === 'PAYOUT') {
-        c.payoutsMinor = Number(r.total);
-        c.payoutCount = Number(r.n);
-      } else {
-        c.refundsMinor = Number(r.total);
-        c.refundCount = Number(r.n);
-      }
-      c.netMinor = c.payoutsMinor - c.refundsMinor;
-    }
-    res.json({ currencies });
+    res.json({ currencies: await store.summary() });
   });
 
   app.use(notFoundHandler);
-  app.use(errorMiddleware(logger));
+  app.use(problemMiddleware(logger));
 
   /** Runs before any database work, so an injected 503 or hang never moves money. */
   async function injectFaults(route: string): Promise<void> {
@@ -264,11 +195,6 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     }
   }
 
-  /**
-   * The first answer for a key is the answer for ever. The transaction-scoped advisory lock makes
-   * concurrent requests with one key queue behind each other, so "look up, then insert" cannot
-   * race; the primary key on `key` is only the last line of defence.
-   */
   async function idempotent(
     operation: 'PAYOUT' | 'REFUND',
     key: string,
@@ -276,40 +202,21 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     instance: string,
     execute: (trx: Knex.Transaction) => Promise<Answer>,
   ): Promise<Answer & { replay: boolean }> {
-    const hash = requestHash(operation, key, body);
-    return db.transaction(async (trx) => {
-      await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [IDEMPOTENCY_LOCK_SPACE, key]);
-      const stored = await trx<IdempotencyRow>(IDEMPOTENCY).where({ key }).first();
-      if (stored) {
-        if (stored.request_hash !== hash || stored.operation !== operation) {
-          return {
-            status: 422,
-            body: problem(
-              422,
-              'Idempotency key reused',
-              'this Idempotency-Key was already used with a different request',
-              instance,
-              { code: 'IDEMPOTENCY_KEY_REUSED' },
-            ),
-            replay: false,
-          };
-        }
-        const response =
-          typeof stored.response === 'string'
-            ? (JSON.parse(stored.response) as Record<string, unknown>)
-            : stored.response;
-        return { status: stored.status_code, body: response, replay: true };
-      }
-      const answer = await execute(trx);
-      await trx(IDEMPOTENCY).insert({
-        key,
-        operation,
-        request_hash: hash,
-        status_code: answer.status,
-        response: JSON.stringify(answer.body),
-      });
-      return { ...answer, replay: false };
-    });
+    const outcome = await store.once(operation, key, requestHash(operation, key, body), execute);
+    if (outcome.kind === 'conflict') {
+      return {
+        status: 422,
+        body: problem(
+          422,
+          'Idempotency key reused',
+          'this Idempotency-Key was already used with a different request',
+          instance,
+          { code: 'IDEMPOTENCY_KEY_REUSED' },
+        ),
+        replay: false,
+      };
+    }
+    return { ...outcome.answer, replay: outcome.kind === 'replay' };
   }
 
   async function executePayout(trx: Knex.Transaction, body: PayoutBody, instance: string): Promise<Answer> {
@@ -324,15 +231,15 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     }
     const id = randomUUID();
     const createdAt = new Date();
-    await trx(LEDGER).insert({
+    await store.record(trx, {
       id,
       kind: 'PAYOUT',
-      payout_id: null,
-      amount_minor: body.amountMinor,
+      payoutId: null,
+      amountMinor: body.amountMinor,
       currency: body.currency,
       account: `****${last4}`,
-      payment_reference: body.paymentId,
-      created_at: createdAt,
+      paymentId: body.paymentId,
+      createdAt: createdAt.toISOString(),
     });
     logger.info(
       { id, paymentId: body.paymentId, amountMinor: body.amountMinor, currency: body.currency },
@@ -365,10 +272,8 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   }
 
   async function executeRefund(trx: Knex.Transaction, body: RefundBody, instance: string): Promise<Answer> {
-    // Refunds of one payout under different keys must not both pass the "remaining" check.
-    await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [PAYOUT_LOCK_SPACE, body.payoutId]);
-    const payout = await trx<LedgerRow>(LEDGER).where({ id: body.payoutId, kind: 'PAYOUT' }).first();
-    if (!payout) {
+    const found = await store.lockPayout(trx, body.payoutId);
+    if (!found) {
       return {
         status: 404,
         body: problem(404, 'Payout not found', `no payout with id ${body.payoutId}`, instance, {
@@ -380,31 +285,27 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
       status: 422,
       body: problem(422, 'Refund not allowed', detail, instance, { code: 'REFUND_NOT_ALLOWED' }),
     });
-    if (payout.payment_reference !== body.paymentId) return refused('the payout belongs to another payment');
+    const { payout, refundedMinor } = found;
+    if (payout.paymentId !== body.paymentId) return refused('the payout belongs to another payment');
     if (payout.currency !== body.currency) {
       return refused(`currency ${body.currency} does not match the payout's ${payout.currency}`);
     }
-    const paid = Number(payout.amount_minor);
-    const { refunded } = (await trx(LEDGER)
-      .where({ payout_id: payout.id, kind: 'REFUND' })
-      .sum({ refunded: 'amount_minor' })
-      .first()) as { refunded: unknown };
-    const remaining = paid - Number(refunded ?? 0);
+    const remaining = payout.amountMinor - refundedMinor;
     if (remaining <= 0) return refused('the payout is already fully refunded');
     if (body.amountMinor > remaining) {
       return refused(`refund of ${body.amountMinor} exceeds the ${remaining} still refundable`);
     }
     const id = randomUUID();
     const createdAt = new Date();
-    await trx(LEDGER).insert({
+    await store.record(trx, {
       id,
       kind: 'REFUND',
-      payout_id: payout.id,
-      amount_minor: body.amountMinor,
+      payoutId: payout.id,
+      amountMinor: body.amountMinor,
       currency: body.currency,
       account: payout.account,
-      payment_reference: body.paymentId,
-      created_at: createdAt,
+      paymentId: body.paymentId,
+      createdAt: createdAt.toISOString(),
     });
     logger.info(
       { id, payoutId: payout.id, paymentId: body.paymentId, amountMinor: body.amountMinor },
@@ -511,17 +412,4 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-function toEntry(row: LedgerRow) {
-  return {
-    id: row.id,
-    kind: row.kind,
-    payoutId: row.payout_id,
-    amountMinor: Number(row.amount_minor),
-    currency: row.currency,
-    account: row.account,
-    paymentId: row.payment_reference,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
 }

@@ -1,13 +1,13 @@
 import type { DataConverter } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { createNotificationActivities } from '../../activities/notification.activities';
-import { KnexNotificationUnitOfWork } from '../db/notification-unit-of-work';
-import type { Logger } from '../logger';
-import { InAppChannel } from './in-app.channel';
-import type { NotificationConfig } from './notification-config';
-import { createNotificationWorker } from './notification-worker';
-import { describeEmailTransport, SmtpEmailChannel } from './smtp-email.channel';
-import { WebhookChannel } from './webhook.channel';
+import { KnexNotificationUnitOfWork } from '../../infra/db/notification-unit-of-work';
+import type { Logger } from '../../shared/logger';
+import { InAppChannel } from '../../infra/notifications/in-app.channel';
+import type { NotificationConfig } from '../../infra/notifications/notification-config';
+import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
+import { describeEmailTransport, SmtpEmailChannel } from '../../infra/notifications/smtp-email.channel';
+import { WebhookChannel } from '../../infra/notifications/webhook.channel';
 
 export interface NotificationServiceOptions {
   db: Knex;
@@ -24,6 +24,9 @@ export interface RunningNotificationService {
   emailTransport: string;
   stop(): Promise<void>;
 }
+
+/** Only the notification workflows: this worker deploys and scales apart from the payments worker. */
+export const notificationWorkflowsPath = require.resolve('../../workflows/notifications.index');
 
 /**
  * The notification worker with its adapters (SMTP or outbox, signed webhooks, in-app), polling
@@ -43,10 +46,11 @@ export async function startNotificationService(
       IN_APP: new InAppChannel(uow),
     },
   });
-  const { worker, connection } = await createNotificationWorker({
+  const { worker, connection } = await createTemporalWorker({
     ...opts.temporal,
     taskQueue: opts.config.taskQueue,
     activities,
+    workflowsPath: notificationWorkflowsPath,
     workflowBundlePath: opts.workflowBundlePath,
     dataConverter: opts.dataConverter,
   }).catch((e: unknown) => {

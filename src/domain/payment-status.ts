@@ -1,0 +1,23 @@
+/** A payment's lifecycle states; shared by the aggregate and its events. */
+export const PAYMENT_STATUSES = [
+  'PENDING',
+  'AWAITING_APPROVAL',
+  'PROCESSING',
+  'COMPLETED',
+  'FAILED',
+  'REJECTED',
+  'CANCELLED',
+  'REFUNDED',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Terminal statuses: nothing can happen to the payment any more. COMPLETED is settled but still refundable. */
+export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'FAILED',
+  'REJECTED',
+  'CANCELLED',
+  'REFUNDED',
+];
+
+export const isPaymentStatus = (value: unknown): value is PaymentStatus =>
+  typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);

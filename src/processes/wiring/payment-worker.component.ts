@@ -1,0 +1,61 @@
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { createNotificationSignalActivities } from '../../activities/notification.activities';
+import { createPaymentActivities } from '../../activities/payment.activities';
+import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
+import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
+import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
+import type { SystemContext } from './system-context';
+
+/** Every workflow the payments worker serves (the bundle entry). */
+export const paymentWorkflowsPath = require.resolve('../../workflows');
+
+export interface PaymentWorkerOptions {
+  /** Where the payout provider answers: SANDBOX_BANK_URL, or the bank started in this process. */
+  bankUrl: string | undefined;
+  /** Prebuilt workflow bundle (tests, images); without it the worker bundles from source. */
+  workflowBundlePath: string | undefined;
+}
+
+/** The payments worker: payment activities over the database and the payout provider, and the payment workflows. */
+export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorkerOptions): Promise<void> {
+  const { config, tracing } = ctx;
+  const log = ctx.logger.child({ component: 'worker' });
+  if (!opts.bankUrl)
+    throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
+  const activities = {
+    ...createPaymentActivities({
+      uow: ctx.uow,
+      provider: new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
+      approvalThresholds: config.payments.approvalThresholds,
+      maxAmountMinor: config.payments.maxAmountMinor,
+    }),
+    ...createNotificationSignalActivities({
+      notifier: new PartnerNotificationsClient(
+        await ctx.temporalClient(),
+        config.notifications.taskQueue,
+        config.notifications.workflow,
+      ),
+    }),
+  };
+  const { worker, connection } = await createTemporalWorker({
+    ...ctx.temporal,
+    taskQueue: config.temporal.taskQueue,
+    activities,
+    workflowsPath: paymentWorkflowsPath,
+    workflowBundlePath: opts.workflowBundlePath,
+    dataConverter: ctx.dataConverter,
+    plugins: tracing
+      ? [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })]
+      : undefined,
+  });
+  const done = worker.run().catch((err: unknown) => {
+    log.fatal({ err }, 'worker stopped unexpectedly');
+    process.exitCode = 1;
+  });
+  ctx.onStop(async () => {
+    worker.shutdown();
+    await done;
+    await connection.close();
+  });
+  log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+}

@@ -1,0 +1,97 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type { Knex } from 'knex';
+import { resolveSecrets, type Secrets } from '../../infra/auth/local-secrets';
+import type { AppConfig } from '../../infra/config';
+import { openMigratedDatabase } from '../../infra/db/database';
+import type { CommitSource } from '../../infra/db/event-notifier';
+import { KnexUnitOfWork } from '../../infra/db/unit-of-work';
+import { createTracing, type Tracing } from '../../infra/observability/tracing';
+import { encryptedDataConverter } from '../../infra/temporal/encryption-codec';
+import { connectClient } from '../../infra/temporal/temporal-client';
+import type { Logger } from '../../shared/logger';
+
+/**
+ * What every component of one process shares: the database handle, secrets, the payload codec,
+ * tracing, one Temporal client (opened on first use), and the list of things to stop — in
+ * reverse order of start.
+ */
+export interface SystemContext {
+  config: AppConfig;
+  logger: Logger;
+  db: Knex;
+  secrets: Secrets;
+  dataConverter: DataConverter;
+  tracing: Tracing | undefined;
+  temporal: { address: string; namespace: string };
+  /** The payments unit of work; it writes the event log, so the embedded live UI wakes on its commits. */
+  uow: KnexUnitOfWork;
+  /** Every unit of work that writes the event log in this process. */
+  commitSources: CommitSource[];
+  temporalClient(): Promise<Client>;
+  onStop(stop: () => Promise<unknown>): void;
+  stopAll(): Promise<void>;
+}
+
+export interface SystemContextOptions {
+  temporalAddress: string;
+  /** Reuse an open database handle (PGlite allows only one per process). */
+  db?: Knex;
+  /** Tests export spans in memory; otherwise OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on. */
+  spanProcessor?: SpanProcessor;
+  serviceName: string;
+}
+
+export async function createSystemContext(
+  config: AppConfig,
+  logger: Logger,
+  opts: SystemContextOptions,
+): Promise<SystemContext> {
+  const db = opts.db ?? (await openMigratedDatabase(config.database));
+  const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
+  const secrets = resolveSecrets(config);
+  const dataConverter = encryptedDataConverter(secrets.codecKeys);
+  const tracing = createTracing({
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+    spanProcessor: opts.spanProcessor,
+    serviceName: opts.serviceName,
+  });
+  if (tracing) stops.push(() => tracing.shutdown());
+  const temporal = { address: opts.temporalAddress, namespace: config.temporal.namespace };
+  const uow = new KnexUnitOfWork(db);
+
+  let shared: Client | undefined;
+  return {
+    config,
+    logger,
+    db,
+    secrets,
+    dataConverter,
+    tracing,
+    temporal,
+    uow,
+    commitSources: [uow],
+    temporalClient: async () => {
+      if (!shared) {
+        const { client, connection } = await connectClient({
+          ...temporal,
+          dataConverter,
+          workflowInterceptors: tracing
+            ? [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })]
+            : [],
+        });
+        stops.push(() => connection.close());
+        shared = client;
+      }
+      return shared;
+    },
+    onStop: (stop) => void stops.push(stop),
+    stopAll: async () => {
+      for (const stop of stops.reverse()) {
+        await stop().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
+      }
+    },
+  };
+}
