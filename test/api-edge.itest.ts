@@ -87,6 +87,8 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         commands: {} as never,
         reads: {} as never,
         partners: {} as never,
+        uow: {} as never,
+        commissions: {} as never,
         logger: createLogger({ level: 'silent', pretty: false }),
         apiKeys: new ApiKeyRegistry([]),
         wsTokens: new WsTokens('x'.repeat(32)),
@@ -187,8 +189,23 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
     } as const;
     type Who = keyof typeof ROLES;
     let paymentId: string;
+    const commissionRef = `matrix-${globalThis.crypto.randomUUID()}`;
 
     beforeAll(async () => {
+      const accrued = await http(
+        sys.apiUrl,
+        'POST',
+        '/commissions',
+        {
+          externalRef: commissionRef,
+          partnerId: OWN_PARTNER,
+          currency: 'USD',
+          amountMinor: 100,
+          occurredAt: '2024-01-01T00:00:00Z',
+        },
+        as(TEST_KEYS.alice),
+      );
+      expect(accrued.status).toBe(201);
       const res = await http(
         sys.apiUrl,
         'POST',
@@ -309,6 +326,68 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         () => '/codec/decode',
         { payloads: [] },
         { none: 401, wrong: 401, admin: 200, operator: 200, viewer: 200, partner: 403, otherPartner: 403 },
+      ],
+      [
+        'GET',
+        '/commissions',
+        () => '/commissions',
+        undefined,
+        { none: 401, wrong: 401, admin: 200, operator: 200, viewer: 200, partner: 200, otherPartner: 200 },
+      ],
+      [
+        'GET',
+        '/commissions/:ref',
+        () => `/commissions/${commissionRef}`,
+        undefined,
+        { none: 401, wrong: 401, admin: 200, operator: 200, viewer: 200, partner: 200, otherPartner: 404 },
+      ],
+      [
+        'POST',
+        '/commissions',
+        () => '/commissions',
+        {
+          externalRef: 'matrix-unknown-partner',
+          partnerId: globalThis.crypto.randomUUID(),
+          currency: 'USD',
+          amountMinor: 1,
+          occurredAt: '2024-01-01T00:00:00Z',
+        },
+        { none: 401, wrong: 401, admin: 422, operator: 422, viewer: 403, partner: 403, otherPartner: 403 },
+      ],
+      [
+        'POST',
+        '/commissions/import',
+        () => '/commissions/import',
+        undefined,
+        { none: 401, wrong: 401, admin: 415, operator: 415, viewer: 403, partner: 403, otherPartner: 403 },
+      ],
+      [
+        'POST',
+        '/commissions/:ref/reverse',
+        () => `/commissions/${commissionRef}/reverse`,
+        {},
+        { none: 401, wrong: 401, admin: 400, operator: 400, viewer: 403, partner: 403, otherPartner: 403 },
+      ],
+      [
+        'GET',
+        '/partners/:own/balance',
+        () => `/partners/${OWN_PARTNER}/balance`,
+        undefined,
+        { none: 401, wrong: 401, admin: 200, operator: 200, viewer: 200, partner: 200, otherPartner: 404 },
+      ],
+      [
+        'POST',
+        '/partners/:own/payout-hold',
+        () => `/partners/${OWN_PARTNER}/payout-hold`,
+        { reason: '' },
+        { none: 401, wrong: 401, admin: 400, operator: 400, viewer: 403, partner: 403, otherPartner: 403 },
+      ],
+      [
+        'DELETE',
+        '/partners/:own/payout-hold',
+        () => `/partners/${OWN_PARTNER}/payout-hold`,
+        undefined,
+        { none: 401, wrong: 401, admin: 409, operator: 409, viewer: 403, partner: 403, otherPartner: 403 },
       ],
       [
         'GET',
@@ -443,6 +522,12 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
       '/payments/:id/refund',
       '/pagos',
       '/pagos/:id',
+      '/commissions',
+      '/commissions/:id',
+      '/commissions/:id/reverse',
+      '/commissions/import',
+      '/partners/:id/balance',
+      '/partners/:id/payout-hold',
       '/auth/ws-token',
       '/codec/decode',
       '/readyz',
@@ -491,6 +576,8 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
             'text/plain',
             'application/x-www-form-urlencoded',
             'application/json; charset=latin1',
+            'text/csv',
+            'application/x-ndjson',
           ),
           fc.string({ maxLength: 40 }),
           async (method, template, idPart, body, key, contentType, query) => {

@@ -393,6 +393,7 @@ function knownSettings(): Set<string> {
     'src/infra/config.ts',
     'src/infra/notifications/notification-config.ts',
     'src/sandbox-bank/sandbox-bank.config.ts',
+    'src/infra/settlements/settlement-config.ts',
   ]) {
     for (const m of read(file).matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)) names.add(m[1]!);
   }

@@ -4,6 +4,7 @@ import type { DomainEvent } from '../domain/domain-event';
 import {
   isPermanentDeliveryError,
   type DeliveryTarget,
+  type NotificationAttachment,
   type NotificationChannel,
   type OutboundNotification,
 } from '../domain/notification-channel.port';
@@ -23,6 +24,7 @@ import type {
   PartnerNotificationSettings,
 } from '../domain/notification.repository.port';
 import type { NotifyPartnerInput, PartnerNotifier } from '../ports/notification.port';
+import { statementCsv, statementHtml, type RemittanceStatement } from '../domain/remittance-statement';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
 import type {
@@ -37,6 +39,8 @@ import type {
 
 export interface NotificationActivityDeps {
   uow: NotificationUnitOfWork;
+  /** The remittance advice a completed payout's email carries (statement HTML and CSV). */
+  statements?: { statement(paymentId: string): Promise<RemittanceStatement | undefined> };
   channels: Record<NotificationChannelKind, NotificationChannel>;
   clock?: () => Date;
   newId?: () => string;
@@ -95,6 +99,25 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
     return n;
   }
 
+  /** A completed payout's email carries its remittance advice; other messages carry nothing. */
+  async function attachmentsFor(n: Notification): Promise<NotificationAttachment[] | undefined> {
+    if (n.channel !== 'EMAIL' || n.type !== 'PAYMENT_COMPLETED' || !deps.statements) return undefined;
+    const statement = await deps.statements.statement(n.facts.paymentId);
+    if (!statement) return undefined;
+    return [
+      {
+        filename: `remittance-${statement.paymentId}.html`,
+        contentType: 'text/html',
+        content: statementHtml(statement),
+      },
+      {
+        filename: `remittance-${statement.paymentId}.csv`,
+        contentType: 'text/csv',
+        content: statementCsv(statement),
+      },
+    ];
+  }
+
   async function commit(tx: NotificationTransactionScope, n: Notification): Promise<void> {
     await tx.notifications.save(n);
     await tx.events.append(n.pullEvents(), executionMeta());
@@ -132,7 +155,10 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
           if (typeof claim.target === 'string') {
             throw new DomainError(NotificationErrorCodes.NO_RECIPIENT, `cannot deliver: ${claim.target}`);
           }
-          await deps.channels[kind].send(messageOf(claim.n, claim.target));
+          await deps.channels[kind].send({
+            ...messageOf(claim.n, claim.target),
+            attachments: await attachmentsFor(claim.n),
+          });
         } catch (e) {
           await deps.uow.run(async (tx) => {
             const n = await load(tx, input.notificationId);

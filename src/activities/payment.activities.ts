@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { requiresApproval, type ApprovalThresholds } from '../domain/approval-policy';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
+import type { Commission } from '../domain/commission.aggregate';
+import type { DomainEvent } from '../domain/domain-event';
 import { Payment } from '../domain/payment.aggregate';
 import type { TransactionScope, UnitOfWork } from '../domain/payment.repository.port';
 import type { PayoutProvider } from '../domain/payout-provider.port';
@@ -77,10 +79,15 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     return payment;
   }
 
+  /**
+   * The payment's transition and what it means for the commissions it carries (a settlement
+   * payout's), in one transaction: a payout is never marked paid while its commissions are not.
+   */
   function transition(
     paymentId: string,
     alreadyDone: (p: Payment) => boolean,
     change: (p: Payment) => void,
+    commissions?: (c: Commission, at: Date) => Commission | undefined,
   ): Promise<PaymentStepResult> {
     return withDomainFailures(() =>
       deps.uow.run(async (tx) => {
@@ -88,11 +95,34 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         if (alreadyDone(payment)) return stepResult(payment);
         change(payment);
         await tx.payments.save(payment);
-        await tx.events.append(payment.pullEvents(), executionMeta());
+        const events: DomainEvent[] = payment.pullEvents();
+        if (commissions) events.push(...(await applyToCommissions(tx, paymentId, commissions)));
+        await tx.events.append(events, executionMeta());
         return stepResult(payment);
       }),
     );
   }
+
+  /** Moves every commission the payment carries; a clawback the move produces is stored too. */
+  async function applyToCommissions(
+    tx: TransactionScope,
+    paymentId: string,
+    move: (c: Commission, at: Date) => Commission | undefined,
+  ): Promise<DomainEvent[]> {
+    const at = now();
+    const events: DomainEvent[] = [];
+    for (const commission of await tx.commissions.findByPayment(paymentId)) {
+      if (commission.status !== 'SETTLING') continue;
+      const clawback = move(commission, at);
+      await tx.commissions.save(commission);
+      if (clawback) await tx.commissions.save(clawback);
+      events.push(...commission.pullEvents());
+    }
+    return events;
+  }
+
+  const settle = (c: Commission, at: Date) => c.settle(at).clawback;
+  const release = (c: Commission, at: Date) => void c.release(at);
 
   const is =
     (...statuses: string[]) =>
@@ -109,7 +139,8 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
               id: input.paymentId,
               partnerId: input.partnerId,
               currency: input.currency,
-              lines: input.lines,
+              lines: input.settlementId ? await claimedLines(tx, input) : input.lines,
+              allowClawbacks: input.settlementId !== undefined,
               createdBy: input.createdBy,
               declaredTotalMinor: input.declaredTotalMinor,
               maxAmountMinor: deps.maxAmountMinor,
@@ -144,10 +175,10 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       ),
 
     rejectPayment: ({ paymentId, actor, reason }: ActorStepInput) =>
-      transition(paymentId, is('REJECTED'), (p) => p.reject(actor, reason ?? 'rejected', now())),
+      transition(paymentId, is('REJECTED'), (p) => p.reject(actor, reason ?? 'rejected', now()), release),
 
     cancelPayment: ({ paymentId, actor, reason }: ActorStepInput) =>
-      transition(paymentId, is('CANCELLED'), (p) => p.cancel(actor, reason ?? null, now())),
+      transition(paymentId, is('CANCELLED'), (p) => p.cancel(actor, reason ?? null, now()), release),
 
     startProcessing: ({ paymentId }: PaymentStepInput) =>
       transition(paymentId, is('PROCESSING', 'COMPLETED', 'FAILED', 'REFUNDED'), (p) =>
@@ -155,13 +186,36 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       ),
 
     completePayment: ({ paymentId, payoutReference }: CompletePaymentInput) =>
-      transition(paymentId, is('COMPLETED', 'REFUNDED'), (p) => p.complete(payoutReference, now())),
+      transition(paymentId, is('COMPLETED', 'REFUNDED'), (p) => p.complete(payoutReference, now()), settle),
 
     failPayment: ({ paymentId, reason }: FailPaymentInput) =>
-      transition(paymentId, is('FAILED'), (p) => p.fail(reason, now())),
+      transition(paymentId, is('FAILED'), (p) => p.fail(reason, now()), release),
 
-    markRefunded: ({ paymentId, actor, refundReference, reason }: MarkRefundedInput) =>
-      transition(paymentId, is('REFUNDED'), (p) => p.refund(actor, refundReference, reason ?? null, now())),
+    /** The money came back: its commissions are owed again, unless the refund says they must not be paid. */
+    markRefunded: ({ paymentId, actor, refundReference, reason, reverseCommissions }: MarkRefundedInput) =>
+      withDomainFailures(() =>
+        deps.uow.run(async (tx) => {
+          const payment = await load(tx, paymentId);
+          if (payment.status === 'REFUNDED') return stepResult(payment);
+          payment.refund(actor, refundReference, reason ?? null, now());
+          await tx.payments.save(payment);
+          const events: DomainEvent[] = payment.pullEvents();
+          const at = now();
+          for (const c of await tx.commissions.findByPayment(paymentId)) {
+            if (c.status !== 'SETTLED') continue;
+            c.returnAfterRefund({
+              reverse: reverseCommissions === true,
+              actor,
+              reason: reason ?? 'payment refunded',
+              now: at,
+            });
+            await tx.commissions.save(c);
+            events.push(...c.pullEvents());
+          }
+          await tx.events.append(events, executionMeta());
+          return stepResult(payment);
+        }),
+      ),
 
     /** Moves the money. The payout account is read here, never carried through workflow history. */
     async payOut({ paymentId }: PaymentStepInput): Promise<ProviderStepResult> {
@@ -171,6 +225,8 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
           const partner = await tx.partners.findById(p.partnerId);
           if (!partner)
             throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${p.partnerId} not found`);
+          // A hold placed after approval still stops the money: the payment fails, its commissions return.
+          if (partner.payoutHold) partner.assertCanReceivePayments();
           return { payment: p, account: partner.payoutAccount.value };
         });
         return withHeartbeat(
@@ -193,6 +249,24 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     compensatePayout: (input: PaymentStepInput & { payoutReference: string }) =>
       providerRefund(input, 'compensation'),
   };
+
+  /** A settlement payout's lines: the entries its run claimed for it, clawbacks as negative lines. */
+  async function claimedLines(tx: TransactionScope, input: RecordPaymentInput) {
+    const claimed = await tx.commissions.findByPayment(input.paymentId);
+    const lines = claimed
+      .filter((c) => c.status === 'SETTLING' && c.settlementId === input.settlementId)
+      .map((c) => {
+        const s = c.toSnapshot();
+        return { reference: s.externalRef, amountMinor: s.amountMinor, description: s.description };
+      });
+    if (lines.length === 0) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_NO_LINES,
+        `settlement ${input.settlementId} claimed no commissions for payment ${input.paymentId}`,
+      );
+    }
+    return lines;
+  }
 
   async function providerRefund(
     { paymentId, payoutReference }: PaymentStepInput & { payoutReference: string },

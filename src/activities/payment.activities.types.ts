@@ -9,9 +9,12 @@ export interface RecordPaymentInput {
   paymentId: string;
   partnerId: string;
   currency: string;
+  /** Empty for a settlement payout: its lines are the commissions the run claimed for it. */
   lines: CommissionLineInput[];
   createdBy: string;
   declaredTotalMinor?: number;
+  /** Set when a settlement run started this payment. */
+  settlementId?: string;
 }
 
 export interface PaymentStepInput {
@@ -33,6 +36,8 @@ export interface FailPaymentInput extends PaymentStepInput {
 
 export interface MarkRefundedInput extends ActorStepInput {
   refundReference: string;
+  /** The refunded commissions must not be paid again (REVERSED) rather than return to PAYABLE. */
+  reverseCommissions?: boolean;
 }
 
 export interface ProviderStepResult {

@@ -7,8 +7,10 @@ import swaggerUi from 'swagger-ui-express';
 import type { ApiKeyRegistry } from '../infra/auth/api-key-registry';
 import type { WsTokens } from '../infra/auth/ws-token';
 import type { Logger } from '../shared/logger';
+import type { UnitOfWork } from '../domain/payment.repository.port';
 import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
 import { notFoundHandler } from '../shared/http/problem.middleware';
+import { commissionRoutes, type CommissionRoutesDeps } from './commission.routes';
 import { errorMiddleware } from './error-middleware';
 import { openApiDocument } from './openapi';
 import { pagoRoutes } from './pago.routes';
@@ -21,7 +23,7 @@ import {
   methodNotAllowed,
   rateLimit,
   requestId,
-  requireJsonBody,
+  requireSupportedBody,
 } from './security.middleware';
 import { systemRoutes, type ReadinessProbe } from './system.routes';
 import { traceRequests } from './tracing.middleware';
@@ -30,6 +32,10 @@ export interface ApiDeps {
   commands: PaymentCommands;
   reads: PaymentReads;
   partners: PartnerDirectory;
+  /** Transactions over the aggregates the API changes itself (commissions, payout holds). */
+  uow: UnitOfWork;
+  /** The commission ledger's reads and settings; `uow`, `partners` and `newId` are shared. */
+  commissions: Omit<CommissionRoutesDeps, 'uow' | 'partners' | 'newId'>;
   logger: Logger;
   apiKeys: ApiKeyRegistry;
   wsTokens: WsTokens;
@@ -69,10 +75,8 @@ export function createApi(deps: ApiDeps): Api {
 
   const routes = new RouteTable();
   systemRoutes(routes, { wsTokens: deps.wsTokens, probes: deps.probes });
-  partnerRoutes(routes, {
-    partners: deps.partners,
-    newId: deps.newId ?? (() => globalThis.crypto.randomUUID()),
-  });
+  const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
+  partnerRoutes(routes, { partners: deps.partners, uow: deps.uow, newId });
   const paymentDeps = {
     commands: deps.commands,
     partners: deps.partners,
@@ -83,6 +87,7 @@ export function createApi(deps: ApiDeps): Api {
   };
   paymentRoutes(routes, paymentDeps);
   pagoRoutes(routes, paymentDeps);
+  commissionRoutes(routes, { ...deps.commissions, uow: deps.uow, partners: deps.partners, newId });
   for (const add of deps.extraRoutes ?? []) add(routes);
   if (deps.metrics) {
     const { registry } = deps.metrics;
@@ -136,8 +141,8 @@ export function createApi(deps: ApiDeps): Api {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
   app.use(authenticate(deps.apiKeys));
   app.use(rateLimit(deps.rateLimitPerMinute));
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use(requireSupportedBody((method, path) => routes.bodyRule(method, path)?.rawMediaTypes));
+  app.use(jsonBodies(routes, deps.bodyLimit));
   app.use(routes.router);
   app.use(methodNotAllowed(() => [...routes.routes(), { method: 'get', path: '/openapi.json' }]));
   app.use(notFoundHandler);
@@ -163,5 +168,19 @@ export function createApi(deps: ApiDeps): Api {
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
+  };
+}
+
+/** express.json with the API-wide limit, or the route's own where it declares one (batches). */
+function jsonBodies(routes: RouteTable, defaultLimit: string): express.RequestHandler {
+  const parsers = new Map<string, express.RequestHandler>();
+  return (req, res, next) => {
+    const limit = routes.bodyRule(req.method, req.path)?.bodyLimit ?? defaultLimit;
+    let parser = parsers.get(limit);
+    if (!parser) {
+      parser = express.json({ limit, strict: true });
+      parsers.set(limit, parser);
+    }
+    parser(req, res, next);
   };
 }

@@ -8,7 +8,7 @@ interface Logger {
 }
 
 /** Domain codes that mean "your request can never succeed as sent" rather than "not in this state". */
-const UNPROCESSABLE_PREFIXES = ['MONEY.', 'LINE.', 'PARTNER.INVALID_'];
+const UNPROCESSABLE_PREFIXES = ['MONEY.', 'LINE.', 'PARTNER.INVALID_', 'COMMISSION.INVALID_'];
 const UNPROCESSABLE_CODES = new Set([
   'PAYMENT.NO_LINES',
   'PAYMENT.LINE_CURRENCY_MISMATCH',
@@ -17,9 +17,14 @@ const UNPROCESSABLE_CODES = new Set([
   'PAYMENT.ABOVE_MAXIMUM',
   'PARTNER.NOT_FOUND',
   'PARTNER.SUSPENDED',
+  'PARTNER.PAYOUT_HOLD',
+  'COMMISSION.NON_POSITIVE_AMOUNT',
+  'COMMISSION.EXTERNAL_REF_CONFLICT',
+  'PAYMENT.NON_POSITIVE_TOTAL',
 ]);
 
 function domainStatus(code: string): number {
+  if (code.endsWith('.INVALID_TRANSITION')) return 409;
   if (code.endsWith('.NOT_FOUND') && !code.startsWith('PARTNER.')) return 404;
   if (UNPROCESSABLE_CODES.has(code) || UNPROCESSABLE_PREFIXES.some((p) => code.startsWith(p))) return 422;
   return 409;

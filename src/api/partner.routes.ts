@@ -1,5 +1,5 @@
 import { Partner } from '../domain/partner.aggregate';
-import type { PartnerRepository } from '../domain/payment.repository.port';
+import type { PartnerRepository, UnitOfWork } from '../domain/payment.repository.port';
 import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
 import { ProblemError } from '../shared/http/problem';
@@ -9,9 +9,11 @@ import {
   partnerIdParam,
   partnerPage,
   partnerResponse,
+  payoutHoldBody,
   updatePartnerBody,
 } from './partner.schemas';
 import type { RouteTable } from './route-kit';
+import { retryOnConflict } from './transaction-retry';
 
 export interface PartnerDirectory extends PartnerRepository {
   list(opts: { limit: number; after?: { createdAt: string; id: string } }): Promise<Partner[]>;
@@ -19,6 +21,8 @@ export interface PartnerDirectory extends PartnerRepository {
 
 export interface PartnerRoutesDeps {
   partners: PartnerDirectory;
+  /** Payout holds change the partner and append its events in one transaction. */
+  uow: UnitOfWork;
   newId: () => string;
   now?: () => Date;
 }
@@ -106,6 +110,61 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       const partner = await load(params.id);
       partner.update(body, now());
       await deps.partners.save(partner);
+      res.json(partner.toPublic());
+    },
+  });
+
+  /** Loads, changes and saves the partner and appends its events, all in one transaction. */
+  const changeHold = (id: string, change: (partner: Partner) => void): Promise<Partner> =>
+    retryOnConflict(() =>
+      deps.uow.run(async (tx) => {
+        const partner = await tx.partners.findById(id);
+        if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
+        change(partner);
+        await tx.partners.save(partner);
+        await tx.events.append(partner.pullEvents(), { workflowId: null, runId: null });
+        return partner;
+      }),
+    );
+
+  routes.add({
+    method: 'post',
+    path: '/partners/:id/payout-hold',
+    summary: 'Stop a partner’s payouts',
+    tag: 'Partners',
+    roles: ['operator'],
+    params: partnerIdParam,
+    body: payoutHoldBody,
+    responses: {
+      200: {
+        description: 'The partner, on hold: settlements skip it and new payments are refused (422)',
+        schema: partnerResponse,
+      },
+      409: { description: 'Already on hold (PARTNER.ALREADY_ON_HOLD)' },
+    },
+    handler: async ({ params, body, principal, res }) => {
+      const partner = await changeHold(params.id, (p) =>
+        p.placePayoutHold({ reason: body.reason, actor: principal!.name, now: now() }),
+      );
+      res.json(partner.toPublic());
+    },
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/partners/:id/payout-hold',
+    summary: 'Release a partner’s payout hold',
+    tag: 'Partners',
+    roles: ['operator'],
+    params: partnerIdParam,
+    responses: {
+      200: { description: 'The partner, payable again', schema: partnerResponse },
+      409: { description: 'Not on hold (PARTNER.NOT_ON_HOLD)' },
+    },
+    handler: async ({ params, principal, res }) => {
+      const partner = await changeHold(params.id, (p) =>
+        p.releasePayoutHold({ actor: principal!.name, now: now() }),
+      );
       res.json(partner.toPublic());
     },
   });

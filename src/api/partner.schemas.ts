@@ -1,4 +1,5 @@
 import { z } from './zod-openapi';
+import { PAYOUT_HOLD_REASON_MAX_LENGTH } from '../domain/partner.aggregate';
 import { pageQuery } from './pagination';
 
 export const partnerIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
@@ -40,6 +41,10 @@ export const partnerResponse = z
     payoutAccount: z.string().openapi({ example: '****3000', description: 'masked' }),
     webhookUrl: z.string().nullable(),
     status: z.enum(['ACTIVE', 'SUSPENDED']),
+    payoutHold: z
+      .object({ reason: z.string(), by: z.string(), at: z.string() })
+      .nullable()
+      .openapi({ description: 'set while payouts are stopped (settlement runs skip the partner)' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),
@@ -49,3 +54,7 @@ export const partnerResponse = z
 export const partnerPage = z
   .object({ items: z.array(partnerResponse), nextCursor: z.string().nullable() })
   .openapi('PartnerPage');
+
+export const payoutHoldBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(PAYOUT_HOLD_REASON_MAX_LENGTH) })
+  .openapi('PlacePayoutHold');

@@ -1,4 +1,5 @@
 import type { PaymentAction, PaymentReads, PaymentView } from '../ports/payment.port';
+import { statementCsv, statementHtml } from '../domain/remittance-statement';
 import { presentEvent } from './event-view';
 import { decodeCursor, page } from './pagination';
 import { submitPayment, type IntakeDeps } from './payment-intake';
@@ -7,6 +8,7 @@ import {
   acceptedPayment,
   createPaymentBody,
   decisionBody,
+  statementQuery,
   listPaymentsQuery,
   paymentHeaders,
   paymentIdParam,
@@ -145,6 +147,35 @@ export function paymentRoutes(routes: RouteTable, deps: PaymentRoutesDeps): void
     },
   });
 
+  routes.add({
+    method: 'get',
+    path: '/payments/:id/statement',
+    summary: 'A payout’s remittance advice: every commission and clawback behind it',
+    tag: 'Payments',
+    roles: ['operator', 'viewer', 'partner'],
+    params: paymentIdParam,
+    query: statementQuery,
+    responses: {
+      200: { description: 'JSON (default), CSV (`format=csv`) or a printable HTML page (`format=html`)' },
+    },
+    handler: async ({ params, query, principal, res }) => {
+      const statement = await deps.reads.statement(params.id);
+      if (!statement || (principal?.role === 'partner' && statement.partner.id !== principal.partnerId)) {
+        throw new ProblemError(404, 'Payment not found', `no payment with id ${params.id}`);
+      }
+      if (query.format === 'csv') {
+        res
+          .type('text/csv; charset=utf-8')
+          .set('Content-Disposition', `attachment; filename="statement-${params.id}.csv"`)
+          .send(statementCsv(statement));
+      } else if (query.format === 'html') {
+        res.type('text/html; charset=utf-8').send(statementHtml(statement));
+      } else {
+        res.json(statement);
+      }
+    },
+  });
+
   const verbs: Record<PaymentAction, string> = {
     approve: 'Approve a payment (not by its creator)',
     reject: 'Reject a payment awaiting approval',
@@ -162,7 +193,11 @@ export function paymentRoutes(routes: RouteTable, deps: PaymentRoutesDeps): void
       body: decisionBody,
       responses: { 200: { description: 'The payment after the decision', schema: paymentResponse } },
       handler: async ({ params, body, principal, res }) => {
-        await deps.commands.decide(params.id, action, { actor: principal!.name, reason: body?.reason });
+        await deps.commands.decide(params.id, action, {
+          actor: principal!.name,
+          reason: body?.reason,
+          ...(action === 'refund' && body?.reverseCommissions ? { reverseCommissions: true } : {}),
+        });
         res.json(await current(params.id, principal));
       },
     });

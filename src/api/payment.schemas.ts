@@ -22,7 +22,13 @@ export const createPaymentBody = z
 export type CreatePaymentBody = z.infer<typeof createPaymentBody>;
 
 export const decisionBody = z
-  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .object({
+    reason: z.string().trim().min(1).max(500).optional(),
+    reverseCommissions: z.boolean().optional().openapi({
+      description:
+        'Refund only: the settled commissions behind the payment must not be paid again (REVERSED). By default they return to PAYABLE for the next settlement run.',
+    }),
+  })
   .optional()
   .openapi('Decision');
 
@@ -99,3 +105,7 @@ export const acceptedPayment = z
 export const paymentPage = z
   .object({ items: z.array(paymentResponse), nextCursor: z.string().nullable() })
   .openapi('PaymentPage');
+
+export const statementQuery = z.object({
+  format: z.enum(['json', 'csv', 'html']).default('json'),
+});

@@ -12,6 +12,15 @@ export interface ResponseSpec {
   headers?: Record<string, string>;
 }
 
+/** A body the handler reads from the request stream itself (no JSON parsing), e.g. a CSV upload. */
+export interface RawBodySpec {
+  /** Accepted media types (parameters aside); any other content type is 415 before the handler. */
+  mediaTypes: readonly string[];
+  description: string;
+  /** An example per media type, for the OpenAPI document. */
+  examples?: Readonly<Record<string, string>>;
+}
+
 /**
  * One declaration per route: its schemas validate the request, shape the OpenAPI document and
  * decide who may call it. There is no second, hand-kept copy of the contract.
@@ -27,6 +36,15 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * A JSON body documented like `body` but validated by the handler (from `req.body`): a batch
+   * answers every failing item at once rather than the first schema error. Not with `body`.
+   */
+  handlerValidatedBody?: z.ZodType;
+  /** JSON body limit for this route when the API-wide BODY_LIMIT is too small (e.g. batches). */
+  bodyLimit?: string;
+  /** The handler streams the body itself in one of these media types; not with `body`. */
+  rawBody?: RawBodySpec;
   /** Headers the route reads, documented in OpenAPI. */
   headers?: z.ZodObject;
   responses: Record<number, ResponseSpec>;
@@ -68,10 +86,23 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'Temporal or the database is unreachable (see `Retry-After`)',
 };
 
+/** How body handling before the router treats one route (see `RouteTable.bodyRule`). */
+export interface BodyRule {
+  /** JSON limit; undefined means the API-wide one. */
+  bodyLimit?: string;
+  /** Set for routes that stream their body: only these media types are accepted, none is parsed. */
+  rawMediaTypes?: readonly string[];
+}
+
+/** Matches request paths as the router does: `:param` is one segment, a trailing slash is optional, any case. */
+export const routePattern = (path: string): RegExp =>
+  new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`, 'i');
+
 export class RouteTable {
   readonly registry = new OpenAPIRegistry();
   readonly router = Router();
   private readonly declared: Array<{ method: Method; path: string }> = [];
+  private readonly bodyRules: Array<{ method: string; pattern: RegExp; rule: BodyRule }> = [];
 
   constructor() {
     this.registry.registerComponent('securitySchemes', 'apiKey', {
@@ -86,12 +117,26 @@ export class RouteTable {
     return this.declared;
   }
 
+  /**
+   * The body rule of the route a request will reach (the first declared match, as the router
+   * picks it), so body checks and parsers that run before the router can honour it.
+   */
+  bodyRule(method: string, path: string): BodyRule | undefined {
+    const upper = method.toUpperCase();
+    return this.bodyRules.find((r) => r.method === upper && r.pattern.test(path))?.rule;
+  }
+
   add<
     P extends z.ZodType = z.ZodUndefined,
     Q extends z.ZodType = z.ZodUndefined,
     B extends z.ZodType = z.ZodUndefined,
   >(spec: RouteSpec<P, Q, B>): void {
     this.declared.push({ method: spec.method, path: spec.path });
+    this.bodyRules.push({
+      method: spec.method.toUpperCase(),
+      pattern: routePattern(spec.path),
+      rule: { bodyLimit: spec.bodyLimit, rawMediaTypes: spec.rawBody?.mediaTypes },
+    });
     this.document(spec);
     this.router[spec.method](spec.path, async (req, res) => {
       const principal = principalOf(res);
@@ -146,10 +191,14 @@ export class RouteTable {
     if (spec.roles !== 'public') errorStatuses.push(401, 403);
     for (const status of errorStatuses) {
       responses[String(status)] = {
-        description: ERROR_DESCRIPTIONS[status]!,
+        description:
+          status === 415 && spec.rawBody
+            ? `Body must be ${spec.rawBody.mediaTypes.join(' or ')}`
+            : ERROR_DESCRIPTIONS[status]!,
         content: { 'application/problem+json': { schema: problemSchema } },
       };
     }
+    const jsonBody = spec.body ?? spec.handlerValidatedBody;
     this.registry.registerPath({
       method: spec.method,
       path: spec.path.replace(/:(\w+)/g, '{$1}'),
@@ -165,11 +214,28 @@ export class RouteTable {
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
         ...(spec.headers ? { headers: spec.headers } : {}),
-        ...(spec.body
+        ...(jsonBody
           ? {
               body: {
-                content: { 'application/json': { schema: spec.body } },
-                required: !spec.body.safeParse(undefined).success,
+                content: { 'application/json': { schema: jsonBody } },
+                required: !jsonBody.safeParse(undefined).success,
+              },
+            }
+          : {}),
+        ...(spec.rawBody
+          ? {
+              body: {
+                description: spec.rawBody.description,
+                required: true,
+                content: Object.fromEntries(
+                  spec.rawBody.mediaTypes.map((type) => [
+                    type,
+                    {
+                      schema: { type: 'string' as const },
+                      ...(spec.rawBody?.examples?.[type] ? { example: spec.rawBody.examples[type] } : {}),
+                    },
+                  ]),
+                ),
               },
             }
           : {}),

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Principal } from '../ports/principal';
 import { ProblemError } from '../shared/http/problem';
-import type { Method } from './route-kit';
+import { routePattern, type Method } from './route-kit';
 
 export interface Authenticator {
   authenticate(presentedKey: string): Principal | undefined;
@@ -91,18 +91,27 @@ export function cors(allowed: readonly string[]): RequestHandler {
   };
 }
 
-/** A body on a write must be JSON: anything else is 415 before a parser guesses. */
-export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (
-    hasBody &&
-    ['POST', 'PUT', 'PATCH'].includes(req.method) &&
-    !req.is(['application/json', 'application/*+json'])
-  ) {
-    return next(new ProblemError(415, 'Unsupported media type', 'send the body as application/json'));
-  }
-  next();
-};
+/**
+ * A body on a write must be JSON, or — for a route that streams its body (a CSV import) — one of
+ * that route's media types: anything else is 415 before a parser guesses.
+ */
+export function requireSupportedBody(
+  rawMediaTypesFor: (method: string, path: string) => readonly string[] | undefined,
+): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return next();
+    const raw = rawMediaTypesFor(req.method, req.path);
+    if (raw) {
+      if (req.is([...raw])) return next();
+      return next(new ProblemError(415, 'Unsupported media type', `send the body as ${raw.join(' or ')}`));
+    }
+    if (!req.is(['application/json', 'application/*+json'])) {
+      return next(new ProblemError(415, 'Unsupported media type', 'send the body as application/json'));
+    }
+    next();
+  };
+}
 
 /** 405 with `Allow` when the path exists under other methods; otherwise fall through to 404. */
 export function methodNotAllowed(
@@ -110,10 +119,7 @@ export function methodNotAllowed(
 ): RequestHandler {
   let compiled: Array<{ re: RegExp; method: string }> | undefined;
   return (req, _res, next) => {
-    compiled ??= routes().map((r) => ({
-      re: new RegExp(`^${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`),
-      method: r.method.toUpperCase(),
-    }));
+    compiled ??= routes().map((r) => ({ re: routePattern(r.path), method: r.method.toUpperCase() }));
     const allowed = [...new Set(compiled.filter((r) => r.re.test(req.path)).map((r) => r.method))];
     if (allowed.length > 0 && !allowed.includes(req.method)) {
       if (allowed.includes('GET')) allowed.push('HEAD');

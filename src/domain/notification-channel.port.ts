@@ -6,6 +6,13 @@ export type DeliveryTarget =
   | { channel: 'WEBHOOK'; url: string; secret: string }
   | { channel: 'IN_APP' };
 
+/** A document sent along (email only), e.g. the remittance advice of a completed payout. */
+export interface NotificationAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
 /** One rendered message on its way out. Everything a channel adapter needs, nothing it must look up. */
 export interface OutboundNotification {
   notificationId: string;
@@ -19,6 +26,7 @@ export interface OutboundNotification {
   facts: NotificationFacts;
   createdAt: string;
   target: DeliveryTarget;
+  attachments?: NotificationAttachment[];
 }
 
 export interface DeliveryReceipt {

@@ -125,6 +125,7 @@ describe('Partner.create', () => {
       payoutAccount: 'GB82WEST12345698765432',
       webhookUrl: 'https://hooks.acme.example.com/payments',
       status: 'ACTIVE',
+      payoutHold: null,
       createdAt: T0.toISOString(),
       updatedAt: T0.toISOString(),
       version: 1,
@@ -229,6 +230,7 @@ describe('Partner behaviour', () => {
       payoutAccount: '123456789',
       webhookUrl: null,
       status: 'ACTIVE',
+      payoutHold: null,
       createdAt: T0.toISOString(),
       updatedAt: T1.toISOString(),
       version: 2,
@@ -286,6 +288,7 @@ describe('Partner behaviour', () => {
       payoutAccount: '0012345678',
       webhookUrl: null,
       status: 'SUSPENDED',
+      payoutHold: { reason: 'tax form missing', by: 'alice', at: T1.toISOString() },
       createdAt: T0.toISOString(),
       updatedAt: T1.toISOString(),
       version: 5,
@@ -303,5 +306,62 @@ describe('Partner behaviour', () => {
     const { payoutAccount: _a, ...rest } = pub;
     const { payoutAccount: _b, ...snapshotRest } = partner.toSnapshot();
     expect(rest).toEqual(snapshotRest);
+  });
+});
+
+describe('payout holds', () => {
+  const fresh = (): Partner =>
+    Partner.create({
+      id: 'p-h',
+      name: 'Held',
+      email: 'h@held.example',
+      payoutAccount: '0012345678',
+      now: T0,
+    });
+
+  it('stops payouts until released, recording who and why as events', () => {
+    const partner = fresh();
+    partner.placePayoutHold({ reason: '  fraud review  ', actor: 'alice', now: T1 });
+    expect(partner.payoutHold).toEqual({ reason: 'fraud review', by: 'alice', at: T1.toISOString() });
+    expect(partner.version).toBe(2);
+    const err = (() => {
+      try {
+        partner.assertCanReceivePayments();
+      } catch (e) {
+        return e as DomainError;
+      }
+      return undefined;
+    })();
+    expect(err?.code).toBe(ErrorCodes.PARTNER_PAYOUT_HOLD);
+    expect(err?.message).toContain('fraud review');
+
+    partner.releasePayoutHold({ actor: 'bob', now: T1 });
+    expect(partner.payoutHold).toBeNull();
+    expect(() => partner.assertCanReceivePayments()).not.toThrow();
+    const events = partner.pullEvents();
+    expect(events.map((e) => [e.type, e.data.actor, e.data.reason])).toEqual([
+      ['PartnerPayoutHoldPlaced', 'alice', 'fraud review'],
+      ['PartnerPayoutHoldReleased', 'bob', null],
+    ]);
+    expect(events.every((e) => e.aggregate.type === 'Partner' && e.partnerId === 'p-h')).toBe(true);
+    expect(partner.pullEvents()).toEqual([]);
+  });
+
+  it('refuses a second hold, a release without a hold, and a hold without a reason', () => {
+    const partner = fresh();
+    expect(() => partner.releasePayoutHold({ actor: 'bob', now: T1 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_NOT_ON_HOLD }),
+    );
+    expect(() => partner.placePayoutHold({ reason: '   ', actor: 'alice', now: T1 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_INVALID_HOLD_REASON }),
+    );
+    expect(() => partner.placePayoutHold({ reason: 'x'.repeat(501), actor: 'alice', now: T1 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_INVALID_HOLD_REASON }),
+    );
+    partner.placePayoutHold({ reason: 'first', actor: 'alice', now: T1 });
+    expect(() => partner.placePayoutHold({ reason: 'second', actor: 'bob', now: T1 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_ALREADY_ON_HOLD }),
+    );
+    expect(partner.payoutHold?.reason).toBe('first');
   });
 });

@@ -1,8 +1,27 @@
+import { newEventId, type DomainEvent } from './domain-event';
 import { DomainError, ErrorCodes } from './domain-error';
 import { codePointLength } from './text-length.util';
 
 export type PartnerStatus = 'ACTIVE' | 'SUSPENDED';
 export const PARTNER_STATUSES: readonly PartnerStatus[] = ['ACTIVE', 'SUSPENDED'];
+
+/** Why and since when a partner's payouts are stopped; settlement runs skip the partner meanwhile. */
+export interface PayoutHold {
+  reason: string;
+  by: string;
+  at: string;
+}
+
+export const PAYOUT_HOLD_REASON_MAX_LENGTH = 500;
+
+export type PartnerEventType = 'PartnerPayoutHoldPlaced' | 'PartnerPayoutHoldReleased';
+export type PartnerEventData = {
+  partnerId: string;
+  actor: string;
+  reason: string | null;
+  version: number;
+};
+export type PartnerDomainEvent = DomainEvent<PartnerEventType, PartnerEventData>;
 
 export interface PartnerSnapshot {
   id: string;
@@ -11,6 +30,7 @@ export interface PartnerSnapshot {
   payoutAccount: string;
   webhookUrl: string | null;
   status: PartnerStatus;
+  payoutHold: PayoutHold | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -140,6 +160,7 @@ interface PartnerState {
   payoutAccount: PayoutAccount;
   webhookUrl: string | null;
   status: PartnerStatus;
+  payoutHold: PayoutHold | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -164,6 +185,8 @@ export interface PartnerChanges {
 
 /** An affiliate who earns commissions and is paid out to their payout account. */
 export class Partner {
+  private pending: PartnerDomainEvent[] = [];
+
   private constructor(private state: PartnerState) {}
 
   static create(props: CreatePartnerProps): Partner {
@@ -175,6 +198,7 @@ export class Partner {
       payoutAccount: PayoutAccount.create(props.payoutAccount),
       webhookUrl: validWebhookUrl(props.webhookUrl),
       status: 'ACTIVE',
+      payoutHold: null,
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -189,6 +213,7 @@ export class Partner {
       payoutAccount: PayoutAccount.create(s.payoutAccount),
       webhookUrl: s.webhookUrl,
       status: s.status,
+      payoutHold: s.payoutHold ?? null,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       version: s.version,
@@ -215,6 +240,9 @@ export class Partner {
   }
   get version(): number {
     return this.state.version;
+  }
+  get payoutHold(): PayoutHold | null {
+    return this.state.payoutHold;
   }
 
   /**
@@ -256,6 +284,75 @@ export class Partner {
         partnerId: this.state.id,
       });
     }
+    const hold = this.state.payoutHold;
+    if (hold) {
+      throw new DomainError(
+        ErrorCodes.PARTNER_PAYOUT_HOLD,
+        `Payouts to partner ${this.state.id} are on hold since ${hold.at}: ${hold.reason}`,
+        { partnerId: this.state.id, holdReason: hold.reason, holdSince: hold.at },
+      );
+    }
+  }
+
+  /**
+   * Stops payouts (fraud review, missing tax form…) until released. Placing a hold that is already
+   * in place is refused rather than silently replacing who placed it and why.
+   */
+  placePayoutHold(props: { reason: string; actor: string; now: Date }): void {
+    if (this.state.payoutHold) {
+      throw new DomainError(
+        ErrorCodes.PARTNER_ALREADY_ON_HOLD,
+        `Partner ${this.state.id} is already on hold`,
+        {
+          partnerId: this.state.id,
+          holdSince: this.state.payoutHold.at,
+        },
+      );
+    }
+    const reason = typeof props.reason === 'string' ? props.reason.trim() : '';
+    if (codePointLength(reason) < 1 || codePointLength(reason) > PAYOUT_HOLD_REASON_MAX_LENGTH) {
+      throw new DomainError(
+        ErrorCodes.PARTNER_INVALID_HOLD_REASON,
+        `A payout hold needs a reason of 1..${PAYOUT_HOLD_REASON_MAX_LENGTH} characters`,
+      );
+    }
+    const at = props.now.toISOString();
+    this.state = {
+      ...this.state,
+      payoutHold: { reason, by: props.actor, at },
+      updatedAt: at,
+      version: this.state.version + 1,
+    };
+    this.record('PartnerPayoutHoldPlaced', props.actor, reason, at);
+  }
+
+  releasePayoutHold(props: { actor: string; now: Date }): void {
+    if (!this.state.payoutHold) {
+      throw new DomainError(ErrorCodes.PARTNER_NOT_ON_HOLD, `Partner ${this.state.id} is not on hold`, {
+        partnerId: this.state.id,
+      });
+    }
+    const at = props.now.toISOString();
+    this.state = { ...this.state, payoutHold: null, updatedAt: at, version: this.state.version + 1 };
+    this.record('PartnerPayoutHoldReleased', props.actor, null, at);
+  }
+
+  /** Returns the events recorded since the last call, oldest first, and forgets them. */
+  pullEvents(): PartnerDomainEvent[] {
+    const events = this.pending;
+    this.pending = [];
+    return events;
+  }
+
+  private record(type: PartnerEventType, actor: string, reason: string | null, at: string): void {
+    this.pending.push({
+      id: newEventId(),
+      type,
+      occurredAt: at,
+      aggregate: { type: 'Partner', id: this.state.id },
+      partnerId: this.state.id,
+      data: { partnerId: this.state.id, actor, reason, version: this.state.version },
+    });
   }
 
   toSnapshot(): PartnerSnapshot {
@@ -267,6 +364,7 @@ export class Partner {
       payoutAccount: s.payoutAccount.value,
       webhookUrl: s.webhookUrl,
       status: s.status,
+      payoutHold: s.payoutHold,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       version: s.version,

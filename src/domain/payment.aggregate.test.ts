@@ -668,3 +668,41 @@ describe('Payment lifecycles', () => {
     );
   });
 });
+
+describe('settlement payouts with clawbacks', () => {
+  const settlementLines = [
+    { reference: 'ORD-1', amountMinor: 5000, description: 'order 1' },
+    { reference: 'ORD-0:clawback', amountMinor: -1200, description: 'clawback of order 0' },
+  ];
+
+  it('nets clawback lines against the commissions and keeps their sign through a snapshot', () => {
+    const payment = Payment.create({ ...baseProps(), lines: settlementLines, allowClawbacks: true });
+    expect(payment.total.amountMinor).toBe(3800);
+    expect(payment.lines.map((l) => [l.isClawback, l.signedAmountMinor])).toEqual([
+      [false, 5000],
+      [true, -1200],
+    ]);
+    const again = Payment.fromSnapshot(payment.toSnapshot());
+    expect(again.toSnapshot().lines).toEqual(settlementLines);
+    expect(again.total.amountMinor).toBe(3800);
+  });
+
+  it('refuses a negative line on a payment typed in by hand', () => {
+    expectDomainError(
+      () => Payment.create({ ...baseProps(), lines: settlementLines }),
+      ErrorCodes.LINE_NON_POSITIVE_AMOUNT,
+    );
+  });
+
+  it('refuses a payout whose clawbacks eat the whole amount', () => {
+    expectDomainError(
+      () =>
+        Payment.create({
+          ...baseProps(),
+          allowClawbacks: true,
+          lines: [settlementLines[0]!, { reference: 'ORD-9:clawback', amountMinor: -5000, description: '' }],
+        }),
+      ErrorCodes.PAYMENT_NON_POSITIVE_TOTAL,
+    );
+  });
+});

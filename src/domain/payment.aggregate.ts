@@ -36,6 +36,8 @@ export interface CreatePaymentProps {
   createdBy: string;
   /** If given, must equal the sum of the lines (guards against client-side arithmetic errors). */
   declaredTotalMinor?: number;
+  /** A settlement payout: clawbacks come as negative lines, and only the net must be positive. */
+  allowClawbacks?: boolean;
   /** If given, a total above it is refused. */
   maxAmountMinor?: number;
   now: Date;
@@ -93,7 +95,7 @@ export class Payment {
           { lineIndex, expected: currency, actual: raw.currency },
         );
       }
-      const line = Payment.createLine(raw, currency, lineIndex);
+      const line = Payment.createLine(raw, currency, lineIndex, props.allowClawbacks === true);
       const firstIndex = seen.get(line.reference);
       if (firstIndex !== undefined) {
         // Duplicate references would pay the same commission twice.
@@ -107,10 +109,7 @@ export class Payment {
       return line;
     });
 
-    const total = Money.sum(
-      lines.map((line) => line.amount),
-      currency,
-    );
+    const total = Payment.netOf(lines, currency);
     if (props.declaredTotalMinor != null && props.declaredTotalMinor !== total.amountMinor) {
       throw new DomainError(
         ErrorCodes.PAYMENT_TOTAL_MISMATCH,
@@ -155,7 +154,7 @@ export class Payment {
     if (!isPaymentStatus(s.status)) {
       throw new Error(`Corrupt payment snapshot ${s.id}: unknown status ${String(s.status)}`);
     }
-    const lines = s.lines.map((line) => CommissionLine.create(line, s.currency));
+    const lines = s.lines.map((line) => CommissionLine.create(line, s.currency, { allowClawback: true }));
     return new Payment({
       id: s.id,
       partnerId: s.partnerId,
@@ -316,9 +315,40 @@ export class Payment {
     };
   }
 
-  private static createLine(raw: CommissionLineProps, currency: string, lineIndex: number): CommissionLine {
+  /** Commissions minus clawbacks; a payout must move money to the partner, never from them. */
+  private static netOf(lines: readonly CommissionLine[], currency: string): Money {
+    const plain = lines.filter((l) => !l.isClawback);
+    if (plain.length === lines.length)
+      return Money.sum(
+        plain.map((l) => l.amount),
+        currency,
+      );
+    const gross = Money.sum(
+      plain.map((l) => l.amount),
+      currency,
+    ).amountMinor;
+    const clawedBack = Money.sum(
+      lines.filter((l) => l.isClawback).map((l) => l.amount),
+      currency,
+    ).amountMinor;
+    if (gross - clawedBack <= 0) {
+      throw new DomainError(
+        ErrorCodes.PAYMENT_NON_POSITIVE_TOTAL,
+        `The lines net to ${gross - clawedBack}: a payout must be positive`,
+        { grossMinor: gross, clawbacksMinor: -clawedBack, currency },
+      );
+    }
+    return Money.of(gross - clawedBack, currency);
+  }
+
+  private static createLine(
+    raw: CommissionLineProps,
+    currency: string,
+    lineIndex: number,
+    allowClawback: boolean,
+  ): CommissionLine {
     try {
-      return CommissionLine.create(raw, currency);
+      return CommissionLine.create(raw, currency, { allowClawback });
     } catch (e) {
       // Keep the line's own code but say which line failed, so the API can point at it.
       if (isDomainError(e)) {

@@ -1,6 +1,8 @@
 import type { Payment } from './payment.aggregate';
 import type { DomainEvent } from './domain-event';
 import type { Partner } from './partner.aggregate';
+import type { CommissionRepository } from './commission.repository.port';
+import type { SettlementRepository } from './settlement.repository.port';
 
 export interface PaymentRepository {
   findById(id: string): Promise<Payment | undefined>;
@@ -25,6 +27,8 @@ export interface EventLog {
 export interface TransactionScope {
   payments: PaymentRepository;
   partners: PartnerRepository;
+  commissions: CommissionRepository;
+  settlements: SettlementRepository;
   events: EventLog;
 }
 

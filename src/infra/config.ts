@@ -5,6 +5,11 @@ import {
   toNotificationConfig,
   type NotificationConfig,
 } from './notifications/notification-config';
+import {
+  settlementEnvSchema,
+  toSettlementConfig,
+  type SettlementConfig,
+} from './settlements/settlement-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -128,6 +133,7 @@ const envSchema = z.object({
   TEMPORAL_METRICS_PORT: port(9464),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration('30s'),
   ...notificationEnvSchema.shape,
+  ...settlementEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -166,6 +172,7 @@ export interface AppConfig {
   };
   telemetry: { otlpEndpoint: string | undefined; temporalMetricsPort: number };
   notifications: NotificationConfig;
+  settlements: SettlementConfig;
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
   sandboxBank: { url: string | undefined; port: number; host: string; timeoutMs: number };
   payments: {
@@ -234,6 +241,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ...toNotificationConfig(e, dataDir),
       workflowBundlePath: e.NOTIFICATIONS_WORKFLOW_BUNDLE_PATH,
     },
+    settlements: toSettlementConfig(e),
     sandboxBank: {
       url: e.SANDBOX_BANK_URL,
       port: e.SANDBOX_BANK_PORT,

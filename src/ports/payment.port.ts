@@ -1,5 +1,6 @@
 import type { PaymentSnapshot } from '../domain/payment.aggregate';
 import type { PaymentStatus } from '../domain/payment-status';
+import type { RemittanceStatement } from '../domain/remittance-statement';
 import type { StoredEvent } from './event-log.port';
 
 /** A payment as the read model holds it, with its events. */
@@ -46,7 +47,7 @@ export interface PaymentCommands {
   decide(
     paymentId: string,
     action: PaymentAction,
-    decision: { actor: string; reason?: string | null },
+    decision: { actor: string; reason?: string | null; reverseCommissions?: boolean },
   ): Promise<LivePaymentState>;
   /** The running workflow's own view, for the moment before the read model has the payment. */
   liveState(paymentId: string): Promise<LivePaymentState | undefined>;
@@ -65,5 +66,7 @@ export interface PaymentListFilter {
 
 export interface PaymentReads {
   getById(id: string): Promise<PaymentView | undefined>;
+  /** The remittance advice: the payout's lines with what each commission or clawback was. */
+  statement(id: string): Promise<RemittanceStatement | undefined>;
   list(filter: PaymentListFilter): Promise<Omit<PaymentView, 'events'>[]>;
 }

@@ -1,2 +1,3 @@
 /** Entry point of the workflow bundle: every workflow the payments worker serves. */
 export { paymentWorkflow } from './payment.workflow';
+export { scheduledSettlementWorkflow, settlementWorkflow } from './settlement.workflow';

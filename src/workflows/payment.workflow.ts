@@ -39,6 +39,8 @@ export interface PaymentWorkflowInput {
   declaredTotalMinor?: number;
   /** Hash of the request that created it: a retry with the same idempotency key must match it. */
   requestHash?: string;
+  /** Set by a settlement run: the lines are the commissions it claimed for this payment (`lines` is empty). */
+  settlementId?: string;
   settings: PaymentWorkflowSettings;
 }
 
@@ -64,6 +66,8 @@ export interface PaymentState {
 export interface DecisionInput {
   actor: string;
   reason?: string | null;
+  /** Refund only: the refunded commissions must not be paid again (else they return to PAYABLE). */
+  reverseCommissions?: boolean;
 }
 
 export const getStateQuery = defineQuery<PaymentState>('getState');
@@ -268,6 +272,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         actor: d.actor,
         reason: d.reason ?? null,
         refundReference: receipt.reference,
+        reverseCommissions: d.reverseCommissions === true,
       }),
     );
     state.refundReference = receipt.reference;
@@ -287,6 +292,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       lines: input.lines,
       createdBy: input.createdBy,
       declaredTotalMinor: input.declaredTotalMinor,
+      ...(input.settlementId ? { settlementId: input.settlementId } : {}),
     }),
   );
   apply(recorded);

@@ -12,3 +12,9 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, string> = {
   AmountMinor: 'Int',
   Currency: 'Keyword',
 };
+
+/** Set by the server on every workflow a Schedule starts: when that action was due. */
+export const TemporalScheduledStartTimeKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);

@@ -6,3 +6,11 @@ export const partnerNotificationsWorkflowId = (partnerId: string): string =>
 
 export const paymentIdFromWorkflowId = (workflowId: string): string | undefined =>
   workflowId.startsWith('payment:') ? workflowId.slice('payment:'.length) : undefined;
+
+/** One run per period (and currency, when a run is limited to one): the same period is never settled twice. */
+export const settlementWorkflowId = (periodEnd: string, currency: string | null = null): string =>
+  currency ? `settlement:${periodEnd}:${currency}` : `settlement:${periodEnd}`;
+
+/** The Schedule's own runs are named after it; each starts the period's settlement as a child. */
+export const scheduledSettlementWorkflowId = (scheduleId: string): string =>
+  `settlement-schedule:${scheduleId}`;

@@ -73,6 +73,8 @@ export async function startTestSystem(
     ACTIVITY_RETRY_INITIAL_INTERVAL: '100ms',
     ACTIVITY_RETRY_MAX_INTERVAL: '500ms',
     ACTIVITY_START_TO_CLOSE_TIMEOUT: '10s',
+    // One shared dev server: a test that needs the Schedule names its own.
+    SETTLEMENT_SCHEDULE: 'off',
     ...env,
   });
   const logger = createLogger({ level: 'warn', pretty: false });

@@ -10,6 +10,9 @@ interface PartnerRow {
   payout_account: string;
   webhook_url: string | null;
   status: string;
+  payout_hold_reason: string | null;
+  payout_hold_by: string | null;
+  payout_hold_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
   version: number;
@@ -22,6 +25,10 @@ const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
   payoutAccount: r.payout_account,
   webhookUrl: r.webhook_url,
   status: r.status as PartnerStatus,
+  payoutHold:
+    r.payout_hold_at === null
+      ? null
+      : { reason: r.payout_hold_reason ?? '', by: r.payout_hold_by ?? '', at: iso(r.payout_hold_at) },
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
   version: r.version,
@@ -44,6 +51,9 @@ export class KnexPartnerRepository implements PartnerRepository {
       payout_account: s.payoutAccount,
       webhook_url: s.webhookUrl,
       status: s.status,
+      payout_hold_reason: s.payoutHold?.reason ?? null,
+      payout_hold_by: s.payoutHold?.by ?? null,
+      payout_hold_at: s.payoutHold?.at ?? null,
       created_at: s.createdAt,
       updated_at: s.updatedAt,
       version: s.version,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { PaymentSnapshot } from '../../domain/payment.aggregate';
 import type { PaymentListFilter, PaymentReads, PaymentView } from '../../ports/payment.port';
+import { completeStatement, type RemittanceStatement } from '../../domain/remittance-statement';
 import { readEvents } from './event-log';
 import { toSnapshot, type LineRow, type PaymentRow } from './payment.repository';
 
@@ -16,6 +17,49 @@ export class PaymentQueries implements PaymentReads {
       readEvents(this.db, { aggregateId: id }),
     ]);
     return { ...toSnapshot(row, lines), events };
+  }
+
+  async statement(id: string): Promise<RemittanceStatement | undefined> {
+    const row = await this.db<PaymentRow>('payments').where({ id }).first();
+    if (!row) return undefined;
+    const [lines, partner, run, entries] = await Promise.all([
+      this.db<LineRow>('payment_lines').where({ payment_id: id }).orderBy('position'),
+      this.db('partners').where({ id: row.partner_id }).first('name') as Promise<
+        { name: string } | undefined
+      >,
+      this.db('settlement_items as i')
+        .join('settlements as s', 's.id', 'i.settlement_id')
+        .where('i.payment_id', id)
+        .first('s.id', 's.period_end') as Promise<{ id: string; period_end: string } | undefined>,
+      this.db('commissions')
+        .where({ payment_id: id })
+        .orWhereIn(
+          'external_ref',
+          this.db('payment_lines').where({ payment_id: id }).select('reference'),
+        ) as Promise<Array<{ external_ref: string; kind: string; occurred_at: Date | string }>>,
+    ]);
+    const byRef = new Map(entries.map((c) => [c.external_ref, c]));
+    return completeStatement({
+      paymentId: row.id,
+      partner: { id: row.partner_id, name: partner?.name ?? '(unknown partner)' },
+      currency: row.currency,
+      status: row.status,
+      settlementId: run?.id ?? null,
+      periodEnd: run?.period_end ?? null,
+      createdAt: new Date(row.created_at).toISOString(),
+      payoutReference: row.payout_reference,
+      lines: lines.map((l) => {
+        const entry = run ? byRef.get(l.reference) : undefined;
+        const amountMinor = Number(l.amount_minor);
+        return {
+          reference: l.reference,
+          kind: amountMinor < 0 ? 'CLAWBACK' : 'COMMISSION',
+          description: l.description,
+          occurredAt: entry ? new Date(entry.occurred_at).toISOString() : null,
+          amountMinor,
+        };
+      }),
+    });
   }
 
   /** Newest first, keyset-paginated on (created_at, id), with the lines of each payment. */

@@ -3,6 +3,8 @@ import type { TransactionScope, UnitOfWork } from '../../domain/payment.reposito
 import { KnexPartnerRepository } from './partner.repository';
 import { KnexEventLog } from './event-log';
 import { KnexPaymentRepository } from './payment.repository';
+import { KnexCommissionRepository } from './commission.repository';
+import { KnexSettlementRepository } from './settlement.repository';
 
 export type CommitListener = () => void;
 
@@ -25,6 +27,8 @@ export class KnexUnitOfWork implements UnitOfWork {
       work({
         payments: new KnexPaymentRepository(trx),
         partners: new KnexPartnerRepository(trx),
+        commissions: new KnexCommissionRepository(trx),
+        settlements: new KnexSettlementRepository(trx),
         events: new KnexEventLog(trx),
       }),
     );

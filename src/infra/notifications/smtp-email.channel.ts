@@ -67,6 +67,11 @@ export class SmtpEmailChannel implements NotificationChannel {
       messageId: `<${token(message.deliveryKey)}@notifications.alpes-partners.dev>`,
       date: new Date(message.createdAt),
       headers: { 'X-Alpes-Notification-Id': message.notificationId },
+      attachments: message.attachments?.map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        content: a.content,
+      })),
     };
     try {
       const info = (await this.transporter.sendMail(mail)) as { messageId: string; message?: Buffer };

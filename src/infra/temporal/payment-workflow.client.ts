@@ -93,7 +93,7 @@ export class TemporalPaymentCommands implements PaymentCommands {
   async decide(
     paymentId: string,
     action: PaymentAction,
-    decision: { actor: string; reason?: string | null },
+    decision: { actor: string; reason?: string | null; reverseCommissions?: boolean },
   ): Promise<LivePaymentState> {
     const handle = this.client.workflow.getHandle(paymentWorkflowId(paymentId));
     try {

@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { createNotificationActivities } from '../../activities/notification.activities';
 import { KnexNotificationUnitOfWork } from '../../infra/db/notification-unit-of-work';
+import { PaymentQueries } from '../../infra/db/payment.queries';
 import type { Logger } from '../../shared/logger';
 import { InAppChannel } from '../../infra/notifications/in-app.channel';
 import type { NotificationConfig } from '../../infra/notifications/notification-config';
@@ -40,6 +41,7 @@ export async function startNotificationService(
   const email = new SmtpEmailChannel(opts.config.email);
   const activities = createNotificationActivities({
     uow,
+    statements: new PaymentQueries(opts.db),
     channels: {
       EMAIL: email,
       WEBHOOK: new WebhookChannel(opts.config.webhook),

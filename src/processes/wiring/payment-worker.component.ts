@@ -1,9 +1,13 @@
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { createNotificationSignalActivities } from '../../activities/notification.activities';
 import { createPaymentActivities } from '../../activities/payment.activities';
+import { createSettlementActivities } from '../../activities/settlement.activities';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
+import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
+import { nameBasedUuid } from '../../infra/name-based-uuid';
+import { settlementSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 
 /** Every workflow the payments worker serves (the bundle entry). */
@@ -28,6 +32,13 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       provider: new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
       approvalThresholds: config.payments.approvalThresholds,
       maxAmountMinor: config.payments.maxAmountMinor,
+    }),
+    ...createSettlementActivities({
+      uow: ctx.uow,
+      minimums: config.settlements.minimums,
+      maxPaymentMinor: config.payments.maxAmountMinor ?? Number.MAX_SAFE_INTEGER,
+      paymentIdFor: (settlementId, partnerId, currency) =>
+        nameBasedUuid('settlement-payment', `${settlementId}:${partnerId}:${currency}`),
     }),
     ...createNotificationSignalActivities({
       notifier: new PartnerNotificationsClient(
@@ -58,4 +69,10 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
     await connection.close();
   });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+  await ensureSettlementSchedule(await ctx.temporalClient(), {
+    scheduleId: config.settlements.scheduleId,
+    spec: config.settlements.schedule,
+    taskQueue: config.temporal.taskQueue,
+    input: { currency: null, settings: settlementSettings(config) },
+  });
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001-payments.migration';
 import * as m002 from './002-partners.migration';
 import * as m003 from './003-notifications.migration';
+import * as m004 from './004-commissions.migration';
 
 interface Migration {
   name: string;
@@ -10,7 +11,7 @@ interface Migration {
 }
 
 /** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001, m002, m003];
+const migrations: Migration[] = [m001, m002, m003, m004];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

@@ -1,0 +1,156 @@
+import { Commission, type CommissionRequest } from '../domain/commission.aggregate';
+import { ErrorCodes, isDomainError } from '../domain/domain-error';
+import type { UnitOfWork } from '../domain/payment.repository.port';
+import type { CommissionReads, CommissionView } from '../ports/commission.port';
+import { ConcurrentChange, retryOnConflict } from './transaction-retry';
+import type { z } from './zod-openapi';
+
+export interface AccrualDeps {
+  uow: UnitOfWork;
+  reads: Pick<CommissionReads, 'existingPartnerIds'>;
+  /** How long a commission stays PENDING after its conversion (COMMISSION_HOLD). */
+  holdMs: number;
+  newId: () => string;
+  now: () => Date;
+}
+
+/** An item as submitted: a request that passed the schema, or the schema's refusal. */
+export type AccrualItem =
+  { request: CommissionRequest } | { invalid: { externalRef?: string; code: string; message: string } };
+
+export type AccrualOutcome =
+  | { outcome: 'created' | 'existing'; commission: Commission }
+  | { outcome: 'refused'; externalRef?: string; code: string; message: string };
+
+/** Code of an item the schema refused (the field is named in the message). */
+export const INVALID_INPUT = 'COMMISSION.INVALID_INPUT';
+
+/** The first schema issue of an item, as a refusal naming the field. */
+export function schemaRefusal(error: z.ZodError, raw: unknown): AccrualItem {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') || '(item)';
+  const ref = (raw as { externalRef?: unknown } | null)?.externalRef;
+  return {
+    invalid: {
+      ...(typeof ref === 'string' ? { externalRef: ref } : {}),
+      code: INVALID_INPUT,
+      message: `${field}: ${issue?.message ?? 'invalid'}`,
+    },
+  };
+}
+
+export const presentCommission = (c: Commission, now: Date): CommissionView => ({
+  ...c.toSnapshot(),
+  status: c.effectiveStatus(now),
+});
+
+class RollBack extends Error {}
+
+/**
+ * Accrues commissions idempotently by externalRef: a ref already holding the same commission is
+ * `existing`, one holding another is refused (EXTERNAL_REF_CONFLICT). With `allOrNothing`, any
+ * refusal rolls the whole call back and every refusal is reported; otherwise the good items are
+ * written and the bad ones refused. One transaction per call; outcomes are in input order.
+ */
+export async function accrueCommissions(
+  deps: AccrualDeps,
+  items: readonly AccrualItem[],
+  opts: { allOrNothing: boolean },
+): Promise<AccrualOutcome[]> {
+  const now = deps.now();
+  const outcomes: Array<AccrualOutcome | undefined> = new Array<AccrualOutcome | undefined>(items.length);
+  const refuse = (i: number, externalRef: string | undefined, code: string, message: string): void => {
+    outcomes[i] = {
+      outcome: 'refused',
+      ...(externalRef === undefined ? {} : { externalRef }),
+      code,
+      message,
+    };
+  };
+
+  // 1. The domain's rules, item by item.
+  const candidates: Array<{ i: number; request: CommissionRequest; commission: Commission }> = [];
+  items.forEach((item, i) => {
+    if ('invalid' in item) {
+      outcomes[i] = { outcome: 'refused', ...item.invalid };
+      return;
+    }
+    try {
+      const commission = Commission.create({ ...item.request, id: deps.newId(), holdMs: deps.holdMs, now });
+      candidates.push({ i, request: item.request, commission });
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      refuse(i, item.request.externalRef, e.code, e.message);
+    }
+  });
+
+  // 2. Partners must exist (suspended or held ones may still accrue: only payouts stop).
+  const known = await deps.reads.existingPartnerIds([
+    ...new Set(candidates.map((c) => c.commission.partnerId)),
+  ]);
+  const valid = candidates.filter((c) => {
+    if (known.has(c.commission.partnerId)) return true;
+    refuse(
+      c.i,
+      c.commission.externalRef,
+      ErrorCodes.PARTNER_NOT_FOUND,
+      `no partner with id ${c.commission.partnerId}`,
+    );
+    return false;
+  });
+
+  if (valid.length === 0) return outcomes.map((o) => o!);
+
+  // 3. The first item with a ref creates it; any other item with that ref must carry the same body.
+  const firsts = new Map<string, (typeof valid)[number]>();
+  for (const c of valid) if (!firsts.has(c.commission.externalRef)) firsts.set(c.commission.externalRef, c);
+  // Sorted: concurrent calls then take the unique index's entries in one order (no deadlock).
+  const refs = [...firsts.keys()].sort();
+
+  /** Outcomes of the valid items, given the commissions that already hold some of their refs. */
+  const resolve = (holders: ReadonlyMap<string, Commission>): void => {
+    for (const c of valid) {
+      const ref = c.commission.externalRef;
+      const first = firsts.get(ref)!;
+      const holder = holders.get(ref) ?? (c === first ? undefined : first.commission);
+      if (!holder) outcomes[c.i] = { outcome: 'created', commission: c.commission };
+      else if (holder.matchesRequest(c.request)) outcomes[c.i] = { outcome: 'existing', commission: holder };
+      else {
+        refuse(
+          c.i,
+          ref,
+          ErrorCodes.COMMISSION_EXTERNAL_REF_CONFLICT,
+          `externalRef ${ref} already holds a different commission`,
+        );
+      }
+    }
+  };
+  const refusedAny = (): boolean => outcomes.some((o) => o?.outcome === 'refused');
+
+  const write = () =>
+    deps.uow.run(async (tx) => {
+      const holders = new Map((await tx.commissions.findByExternalRefs(refs)).map((c) => [c.externalRef, c]));
+      resolve(holders);
+      // All-or-nothing: refused with every failing item listed, conflicts included, before any write.
+      if (opts.allOrNothing && refusedAny()) throw new RollBack();
+
+      const fresh = refs.filter((ref) => !holders.has(ref)).map((ref) => firsts.get(ref)!.commission);
+      const inserted = await tx.commissions.insertNew(fresh);
+      // A concurrent call inserted these refs between our read and our insert: its rows decide.
+      const raced = fresh.filter((c) => !inserted.has(c.externalRef)).map((c) => c.externalRef);
+      if (raced.length > 0) {
+        const winners = await tx.commissions.findByExternalRefs(raced);
+        // Inserted and gone again: nothing deletes commissions, so start over rather than guess.
+        if (winners.length !== raced.length) throw new ConcurrentChange('a raced commission vanished');
+        for (const c of winners) holders.set(c.externalRef, c);
+        resolve(holders);
+        if (opts.allOrNothing && refusedAny()) throw new RollBack();
+      }
+    });
+  try {
+    await retryOnConflict(write);
+  } catch (e) {
+    if (!(e instanceof RollBack)) throw e;
+  }
+  return outcomes.map((o) => o!);
+}

@@ -1,0 +1,255 @@
+import type { Response } from 'express';
+import { csvField } from '../domain/csv.util';
+import { DomainError, ErrorCodes } from '../domain/domain-error';
+import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
+import { planSettlement } from '../domain/settlement-plan';
+import type { SettlementCommands, SettlementReads, SettlementScheduleInfo } from '../ports/settlement.port';
+import { ProblemError } from '../shared/http/problem';
+import { decodeCursor, page } from './pagination';
+import type { RouteTable } from './route-kit';
+import {
+  listSettlementsQuery,
+  settlementIdParam,
+  settlementItemResponse,
+  settlementItemsQuery,
+  settlementResponse,
+  startSettlementBody,
+} from './settlement.schemas';
+import { z } from './zod-openapi';
+
+export interface SettlementRoutesDeps {
+  commands: SettlementCommands;
+  reads: SettlementReads;
+  schedule: SettlementScheduleInfo;
+  minimums: PayoutMinimums;
+  maxPaymentMinor: number;
+  temporalUiUrl: string;
+  namespace: string;
+  now?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+const utcDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
+/** How many payouts and skips a dry run lists; the totals always cover all of them. */
+const PREVIEW_LIMIT = 1_000;
+/** How many of each a run's summary embeds; the items endpoint pages through the rest. */
+const EMBEDDED_ITEMS = 100;
+
+const notFound = (id: string): ProblemError =>
+  new ProblemError(404, 'Settlement not found', `no settlement run with id ${id}`);
+
+/** Settlement runs: start one by hand (or dry-run it), follow it, and export it for accounting. */
+export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps): void {
+  const now = deps.now ?? (() => new Date());
+  const workflowLink = (id: string): string =>
+    `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(id)}`;
+
+  routes.add({
+    method: 'post',
+    path: '/settlements',
+    summary: 'Start a settlement run (or dry-run one)',
+    tag: 'Settlements',
+    roles: ['operator'],
+    body: startSettlementBody,
+    responses: {
+      200: { description: 'Dry run: what would be paid (nothing is written)' },
+      202: { description: 'Started; follow it at Location', headers: { Location: 'the run’s URL' } },
+    },
+    handler: async ({ body, principal, res }) => {
+      const today = utcDay(now().getTime());
+      const periodEnd = body.periodEnd ?? utcDay(now().getTime() - DAY_MS);
+      if (
+        Number.isNaN(Date.parse(`${periodEnd}T00:00:00Z`)) ||
+        utcDay(Date.parse(`${periodEnd}T00:00:00Z`)) !== periodEnd
+      ) {
+        throw new DomainError(
+          ErrorCodes.SETTLEMENT_INVALID_PERIOD,
+          `periodEnd ${periodEnd} is not a calendar date`,
+        );
+      }
+      // A period still under way would be settled early and its id taken: later commissions of that
+      // day would wait for the next period's run.
+      if (periodEnd >= today) {
+        throw new DomainError(
+          ErrorCodes.SETTLEMENT_INVALID_PERIOD,
+          `the period ending ${periodEnd} has not ended yet (today is ${today} UTC); settle up to ${utcDay(now().getTime() - DAY_MS)} at the latest`,
+        );
+      }
+      const currency = body.currency ?? null;
+      if (body.dryRun) {
+        const cutoff = new Date(Date.parse(`${periodEnd}T00:00:00Z`) + DAY_MS).toISOString();
+        const balances = await deps.reads.payableBalances({ cutoff, currency, now: now().toISOString() });
+        const plan = planSettlement(balances, {
+          minimums: deps.minimums,
+          maxPaymentMinor: deps.maxPaymentMinor,
+        });
+        res.json({
+          dryRun: true,
+          periodEnd,
+          currency,
+          payoutCount: plan.payouts.length,
+          skippedCount: plan.skipped.length,
+          totals: plan.totals,
+          payouts: plan.payouts.slice(0, PREVIEW_LIMIT),
+          skipped: plan.skipped.slice(0, PREVIEW_LIMIT),
+          truncated: plan.payouts.length > PREVIEW_LIMIT || plan.skipped.length > PREVIEW_LIMIT,
+        });
+        return;
+      }
+      const { settlementId } = await deps.commands.start({ periodEnd, currency, startedBy: principal!.name });
+      res
+        .status(202)
+        .location(`/settlements/${settlementId}`)
+        .json({
+          settlementId,
+          periodEnd,
+          currency,
+          links: { self: `/settlements/${settlementId}`, workflow: workflowLink(settlementId) },
+        });
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/settlements',
+    summary: 'List settlement runs and the schedule',
+    tag: 'Settlements',
+    roles: ['operator', 'viewer'],
+    query: listSettlementsQuery,
+    responses: { 200: { description: 'Runs, newest first, and the Schedule that starts them' } },
+    handler: async ({ query, res }) => {
+      const [rows, schedule] = await Promise.all([
+        deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor) }),
+        deps.schedule.describe(),
+      ]);
+      res.json({ ...page(rows, query.limit), schedule: schedule ?? null });
+    },
+  });
+
+  const load = async (id: string) => {
+    const run = await deps.reads.get(id);
+    if (!run) throw notFound(id);
+    return run;
+  };
+
+  routes.add({
+    method: 'get',
+    path: '/settlements/:id',
+    summary: 'Read a settlement run: progress, totals, skipped partners, payouts',
+    tag: 'Settlements',
+    roles: ['operator', 'viewer'],
+    params: settlementIdParam,
+    responses: { 200: { description: 'The run', schema: settlementResponse } },
+    handler: async ({ params, res }) => {
+      const run = await load(params.id);
+      const [live, skipped, items] = await Promise.all([
+        run.status === 'RUNNING' ? deps.commands.liveProgress(run.id) : Promise.resolve(undefined),
+        deps.reads.items(run.id, { afterSeq: 0, limit: EMBEDDED_ITEMS, skipped: true }),
+        deps.reads.items(run.id, { afterSeq: 0, limit: EMBEDDED_ITEMS, skipped: false }),
+      ]);
+      res.json({
+        ...run,
+        live: live
+          ? {
+              phase: live.phase,
+              started: live.started,
+              finished: live.finished,
+              awaitingApproval: live.awaitingApproval,
+            }
+          : null,
+        skipped,
+        items,
+        links: {
+          items: `/settlements/${run.id}/items`,
+          report: `/settlements/${run.id}/report.csv`,
+          workflow: workflowLink(run.id),
+        },
+      });
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/settlements/:id/items',
+    summary: 'Page through a run’s payouts and skipped balances',
+    tag: 'Settlements',
+    roles: ['operator', 'viewer'],
+    params: settlementIdParam,
+    query: settlementItemsQuery,
+    responses: {
+      200: {
+        description: 'Items in seq order; pass `after` = nextAfter for the next page',
+        schema: z.object({ items: z.array(settlementItemResponse), nextAfter: z.number().int().nullable() }),
+      },
+    },
+    handler: async ({ params, query, res }) => {
+      await load(params.id);
+      const rows = await deps.reads.items(params.id, {
+        afterSeq: query.after,
+        limit: query.limit + 1,
+        skipped: query.kind === 'all' ? undefined : query.kind === 'skipped',
+      });
+      const items = rows.slice(0, query.limit);
+      res.json({ items, nextAfter: rows.length > query.limit ? items.at(-1)!.seq : null });
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/settlements/:id/report.csv',
+    summary: 'A run for accounting, one CSV line per partner and currency',
+    tag: 'Settlements',
+    roles: ['operator', 'viewer'],
+    params: settlementIdParam,
+    responses: { 200: { description: 'text/csv, streamed' } },
+    handler: async ({ params, res }) => {
+      const run = await load(params.id);
+      await streamReport(res, run.id, deps.reads);
+    },
+  });
+}
+
+const REPORT_COLUMNS = [
+  'settlement_id',
+  'seq',
+  'partner_id',
+  'currency',
+  'net_minor',
+  'commission_count',
+  'clawback_count',
+  'payment_id',
+  'payment_status',
+  'skip_reason',
+  'skip_detail',
+];
+
+async function streamReport(res: Response, settlementId: string, reads: SettlementReads): Promise<void> {
+  res.status(200).type('text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${settlementId.replace(/:/g, '_')}.csv"`);
+  res.write(`${REPORT_COLUMNS.join(',')}\r\n`);
+  for (let after = 0; ;) {
+    const items = await reads.items(settlementId, { afterSeq: after, limit: 1_000 });
+    if (items.length === 0) break;
+    const lines = items.map((i) =>
+      [
+        settlementId,
+        i.seq,
+        i.partnerId,
+        i.currency,
+        i.netMinor,
+        i.commissionCount,
+        i.clawbackCount,
+        i.paymentId,
+        i.paymentStatus,
+        i.skipReason,
+        i.skipDetail,
+      ]
+        .map(csvField)
+        .join(','),
+    );
+    // Respect backpressure: a slow client must not make the whole report sit in memory.
+    if (!res.write(`${lines.join('\r\n')}\r\n`)) await new Promise((r) => res.once('drain', r));
+    after = items.at(-1)!.seq;
+  }
+  res.end();
+}

@@ -1,0 +1,114 @@
+import type { Knex } from 'knex';
+import type { PartnerBalance } from '../../domain/settlement-plan';
+import type { SettlementRun } from '../../domain/settlement.repository.port';
+import type {
+  SettlementItemView,
+  SettlementReads,
+  SettlementTotals,
+  SettlementView,
+} from '../../ports/settlement.port';
+import {
+  BALANCE_SELECT,
+  PAYABLE_SQL,
+  toBalance,
+  toSettlementItem,
+  toSettlementRun,
+  type BalanceRow,
+  type SettlementItemRow,
+  type SettlementRow,
+} from './settlement.repository';
+
+const FINISHED = ['COMPLETED', 'FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
+
+/** Read side of settlement runs: their items joined with the payments' live statuses. */
+export class SettlementQueries implements SettlementReads {
+  constructor(private readonly db: Knex) {}
+
+  async get(id: string): Promise<SettlementView | undefined> {
+    const row = await this.db<SettlementRow>('settlements').where({ id }).first();
+    if (!row) return undefined;
+    const { rows } = (await this.db.raw(
+      `select i.currency,
+              case when i.payment_id is null then 'SKIPPED' else coalesce(p.status, 'NOT_RECORDED') end as status,
+              count(*)::int as n,
+              sum(i.net_minor)::text as amount
+         from settlement_items i left join payments p on p.id = i.payment_id
+        where i.settlement_id = ?
+        group by 1, 2`,
+      [id],
+    )) as { rows: Array<{ currency: string; status: string; n: number; amount: string }> };
+    const totals: SettlementTotals = {};
+    let finishedCount = 0;
+    for (const r of rows) {
+      const t = (totals[r.currency] ??= {
+        planned: { count: 0, amountMinor: '0' },
+        skipped: { count: 0, amountMinor: '0' },
+        byStatus: {},
+      });
+      if (r.status === 'SKIPPED') {
+        t.skipped = { count: r.n, amountMinor: r.amount };
+        continue;
+      }
+      t.byStatus[r.status] = { count: r.n, amountMinor: r.amount };
+      t.planned = {
+        count: t.planned.count + r.n,
+        amountMinor: (BigInt(t.planned.amountMinor) + BigInt(r.amount)).toString(),
+      };
+      if (FINISHED.includes(r.status)) finishedCount += r.n;
+    }
+    return { ...toSettlementRun(row), totals, finishedCount };
+  }
+
+  async list(filter: { limit: number; after?: { createdAt: string; id: string } }): Promise<SettlementRun[]> {
+    const q = this.db<SettlementRow>('settlements').orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
+    if (filter.after) {
+      const { createdAt, id } = filter.after;
+      q.where((w) =>
+        w
+          .where('created_at', '<', createdAt)
+          .orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)),
+      );
+    }
+    return (await q.limit(filter.limit)).map(toSettlementRun);
+  }
+
+  async items(
+    id: string,
+    filter: { afterSeq: number; limit: number; skipped?: boolean },
+  ): Promise<SettlementItemView[]> {
+    const q = this.db<SettlementItemRow & { payment_status: string | null }>('settlement_items as i')
+      .leftJoin('payments as p', 'p.id', 'i.payment_id')
+      .select(
+        'i.*',
+        this.db.raw(
+          `case when i.payment_id is null then null else coalesce(p.status, 'NOT_RECORDED') end as payment_status`,
+        ),
+      )
+      .where('i.settlement_id', id)
+      .andWhere('i.seq', '>', filter.afterSeq)
+      .orderBy('i.seq')
+      .limit(filter.limit);
+    if (filter.skipped === true) q.whereNull('i.payment_id');
+    if (filter.skipped === false) q.whereNotNull('i.payment_id');
+    const rows = (await q) as Array<SettlementItemRow & { payment_status: string | null }>;
+    return rows.map((r) => ({ ...toSettlementItem(r), paymentStatus: r.payment_status }));
+  }
+
+  async payableBalances(q: {
+    cutoff: string;
+    currency: string | null;
+    now: string;
+  }): Promise<PartnerBalance[]> {
+    const { rows } = (await this.db.raw(
+      `${BALANCE_SELECT}
+        where ${PAYABLE_SQL} and c.settlement_id is null and (c.kind = 'CLAWBACK' or c.occurred_at < ?)
+          and (?::text is null or c.currency = ?)
+        group by c.partner_id, c.currency, p.status, p.payout_hold_at`,
+      [q.now, q.cutoff, q.currency, q.currency],
+    )) as { rows: BalanceRow[] };
+    return rows.map(toBalance);
+  }
+}

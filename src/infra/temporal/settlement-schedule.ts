@@ -1,0 +1,102 @@
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleSpec,
+} from '@temporalio/client';
+import type { ScheduleView, SettlementScheduleInfo } from '../../ports/settlement.port';
+import {
+  scheduledSettlementWorkflow,
+  type ScheduledSettlementInput,
+} from '../../workflows/settlement.workflow';
+import { scheduledSettlementWorkflowId } from '../../workflows/workflow-ids';
+import type { SettlementScheduleSpec } from '../settlements/settlement-config';
+
+export interface SettlementScheduleOptions {
+  scheduleId: string;
+  spec: SettlementScheduleSpec;
+  taskQueue: string;
+  input: ScheduledSettlementInput;
+}
+
+const toSpec = (spec: Exclude<SettlementScheduleSpec, { kind: 'off' }>): ScheduleSpec =>
+  spec.kind === 'cron'
+    ? { cronExpressions: [spec.expression] }
+    : { calendars: [spec.calendar as NonNullable<ScheduleSpec['calendars']>[number]] };
+
+const describeSpec = (spec: SettlementScheduleSpec): string =>
+  spec.kind === 'cron'
+    ? `cron ${spec.expression} (UTC)`
+    : spec.kind === 'calendar'
+      ? JSON.stringify(spec.calendar)
+      : 'off';
+
+/**
+ * Creates the settlement Schedule from config, or brings an existing one in line with it (spec,
+ * action, overlap SKIP), so every start applies the current configuration. Workers call it at
+ * start; several at once is harmless. `off` deletes nothing an operator made by hand elsewhere:
+ * it removes only this schedule id.
+ */
+export async function ensureSettlementSchedule(
+  client: Client,
+  opts: SettlementScheduleOptions,
+): Promise<void> {
+  const handle = client.schedule.getHandle(opts.scheduleId);
+  if (opts.spec.kind === 'off') {
+    await handle.delete().catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+    return;
+  }
+  const spec = toSpec(opts.spec);
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: scheduledSettlementWorkflow,
+    workflowId: scheduledSettlementWorkflowId(opts.scheduleId),
+    taskQueue: opts.taskQueue,
+    args: [opts.input] as [ScheduledSettlementInput],
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
+  try {
+    await client.schedule.create({
+      scheduleId: opts.scheduleId,
+      spec,
+      action,
+      policies,
+      memo: { description: 'Alpes Partners settlement runs (SETTLEMENT_SCHEDULE)' },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
+  }
+}
+
+/** Reads the settlement Schedule for the API: next run, paused, recent actions. */
+export class TemporalSettlementSchedule implements SettlementScheduleInfo {
+  constructor(
+    private readonly client: Client,
+    private readonly scheduleId: string,
+    private readonly spec: SettlementScheduleSpec,
+  ) {}
+
+  async describe(): Promise<ScheduleView | undefined> {
+    if (this.spec.kind === 'off') return undefined;
+    try {
+      const d = await this.client.schedule.getHandle(this.scheduleId).describe();
+      return {
+        scheduleId: this.scheduleId,
+        spec: describeSpec(this.spec),
+        paused: d.state.paused,
+        nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null,
+        recentRuns: d.info.recentActions.map((a) => ({
+          scheduledAt: a.scheduledAt.toISOString(),
+          workflowId: a.action.workflow.workflowId,
+        })),
+      };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import type { SettlementItem, SettlementRun } from '../domain/settlement.repository.port';
+import type { PartnerBalance } from '../domain/settlement-plan';
+
+/** Starts and watches settlement runs; implemented over the Temporal client in infra. */
+export interface SettlementCommands {
+  /**
+   * Starts the run for a period (and currency). A period already started or settled is refused
+   * with `SETTLEMENT.ALREADY_EXISTS`: the same commissions are never paid twice.
+   */
+  start(cmd: {
+    periodEnd: string;
+    currency: string | null;
+    startedBy: string;
+  }): Promise<{ settlementId: string }>;
+  /** The running workflow's own progress (payouts started, finished, awaiting approval), if it runs. */
+  liveProgress(settlementId: string): Promise<LiveSettlementProgress | undefined>;
+  workflowId(settlementId: string): string;
+}
+
+export interface LiveSettlementProgress {
+  phase: string;
+  itemCount: number;
+  started: number;
+  finished: number;
+  awaitingApproval: number;
+}
+
+/** The configured Temporal Schedule that starts runs. */
+export interface SettlementScheduleInfo {
+  /** Undefined when the schedule is off. */
+  describe(): Promise<ScheduleView | undefined>;
+}
+
+export interface ScheduleView {
+  scheduleId: string;
+  spec: string;
+  paused: boolean;
+  nextRunAt: string | null;
+  recentRuns: Array<{ scheduledAt: string; workflowId: string }>;
+}
+
+/** Per currency and payment status: how many payouts and how much, as decimal strings. */
+export interface SettlementTotals {
+  [currency: string]: {
+    planned: { count: number; amountMinor: string };
+    skipped: { count: number; amountMinor: string };
+    byStatus: Record<string, { count: number; amountMinor: string }>;
+  };
+}
+
+export interface SettlementView extends SettlementRun {
+  totals: SettlementTotals;
+  /** Payouts that reached an outcome, over all currencies. */
+  finishedCount: number;
+}
+
+export interface SettlementItemView extends SettlementItem {
+  /** The payment's status, `NOT_RECORDED` before the payment exists, null for a skipped balance. */
+  paymentStatus: string | null;
+}
+
+export interface SettlementReads {
+  get(id: string): Promise<SettlementView | undefined>;
+  /** Newest first, keyset-paginated on (created_at, id). */
+  list(filter: { limit: number; after?: { createdAt: string; id: string } }): Promise<SettlementRun[]>;
+  /** In seq order: payouts first, then skipped balances; `skipped` narrows to one or the other. */
+  items(
+    id: string,
+    filter: { afterSeq: number; limit: number; skipped?: boolean },
+  ): Promise<SettlementItemView[]>;
+  /** What a run would claim now: payable balances up to the cutoff (exclusive), nothing written. */
+  payableBalances(q: { cutoff: string; currency: string | null; now: string }): Promise<PartnerBalance[]>;
+}

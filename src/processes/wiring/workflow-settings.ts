@@ -1,0 +1,34 @@
+import type { AppConfig } from '../../infra/config';
+import type { PaymentWorkflowSettings } from '../../workflows/payment.workflow';
+import type { SettlementSettings } from '../../workflows/settlement.workflow';
+
+/** The payment workflow's timeouts and retries, carried in its input so every run keeps the ones it started with. */
+export function workflowSettings(config: AppConfig): PaymentWorkflowSettings {
+  return {
+    activityStartToCloseMs: config.payments.activityStartToCloseMs,
+    retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
+    approvalTimeoutMs: config.payments.approvalTimeoutMs,
+    refundWindowMs: config.payments.refundWindowMs,
+    payoutScheduleToCloseMs: config.payments.payoutScheduleToCloseMs,
+  };
+}
+
+/** A settlement run's knobs, carried in its input (and the Schedule's) like the payment's. */
+export function settlementSettings(config: AppConfig): SettlementSettings {
+  const s = config.settlements;
+  return {
+    concurrency: s.concurrency,
+    pageSize: s.pageSize,
+    pollIntervalMs: s.pollIntervalMs,
+    // Only approvals outstanding: look far less often (they take hours), but not so rarely that a
+    // decided payment waits long to be counted.
+    idlePollIntervalMs: Math.max(s.pollIntervalMs, Math.min(30_000, s.pollIntervalMs * 10)),
+    maxHistoryEvents: 2_000,
+    activityStartToCloseMs: Math.max(config.payments.activityStartToCloseMs, 120_000),
+    retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
+    paymentTaskQueue: config.temporal.taskQueue,
+    payment: workflowSettings(config),
+  };
+}

@@ -1,0 +1,613 @@
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openDatabase, ensurePostgresDatabase } from '../src/shared/db/knex-database';
+import {
+  bearer,
+  createPartner,
+  eventually,
+  http,
+  startTestSystem,
+  TEST_KEYS,
+  testDataConverter,
+  type TestSystem,
+} from './support/system';
+import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
+
+/**
+ * Settlement runs end to end: commissions through the API, a run over 300+ partners in three
+ * currencies on the real Temporal dev server, payouts through the sandbox bank over HTTP, the
+ * Schedule, and a worker killed mid-run. The suite has a database of its own: a run claims every
+ * payable commission of its period, and other test files' commissions are not this one's to pay.
+ */
+
+const DAY = 86_400_000;
+const today = Date.now();
+const dayOf = (offset: number): string => new Date(today + offset * DAY).toISOString().slice(0, 10);
+const noonOf = (offset: number): string => `${dayOf(offset)}T12:00:00.000Z`;
+
+/** Paid in the first run (period ends 5 days ago), well past the 7-day hold. */
+const PAYABLE_AT = noonOf(-20);
+const FIRST_PERIOD = dayOf(-5);
+const SECOND_PERIOD = dayOf(-4);
+const KILL_PERIOD = dayOf(-3);
+const SCHEDULE_PERIOD = dayOf(-1);
+
+const MINIMUMS = { USD: 5_000, EUR: 5_000, COP: 2_000_000 };
+const THRESHOLDS = { USD: 1_000_000, EUR: 1_000_000, COP: 5_000_000_000 };
+const CURRENCIES = ['USD', 'EUR', 'COP'] as const;
+type Currency = (typeof CURRENCIES)[number];
+/** A normal partner's two commissions per currency: both above the minimum, below the threshold. */
+const NORMAL: Record<Currency, [number, number]> = {
+  USD: [3_000, 4_500],
+  EUR: [2_500, 3_700],
+  COP: [1_500_000, 1_200_000],
+};
+
+const ENV = {
+  COMMISSION_HOLD: '7d',
+  PAYOUT_MINIMUMS: JSON.stringify(MINIMUMS),
+  APPROVAL_THRESHOLDS: JSON.stringify(THRESHOLDS),
+  SETTLEMENT_CONCURRENCY: '25',
+  // 300 payouts in pages of 40: the run continues as new seven times.
+  SETTLEMENT_PAGE_SIZE: '40',
+  SETTLEMENT_POLL_INTERVAL: '200ms',
+  ACTIVITY_START_TO_CLOSE_TIMEOUT: '5s',
+  REFUND_WINDOW: '10m',
+};
+
+/** Recorded settlement histories: today's code must replay them (runs in flight survive a deploy). */
+const FIXTURES_DIR = resolve(__dirname, 'fixtures/histories/settlement');
+
+async function replayAll(histories: Array<{ workflowId: string; history: unknown }>): Promise<string[]> {
+  const errors: string[] = [];
+  for await (const r of Worker.runReplayHistories(
+    {
+      workflowBundle: { codePath: testEnvironment().workflowBundlePath },
+      dataConverter: testDataConverter,
+      replayName: 'settlement-replay',
+    },
+    histories as never,
+  )) {
+    if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
+  }
+  return errors;
+}
+
+interface Commission {
+  externalRef: string;
+  partnerId: string;
+  currency: string;
+  amountMinor: number;
+  description: string;
+  occurredAt: string;
+}
+
+describeWithPostgres('settlement runs', (sharedUrl) => {
+  let sys: TestSystem;
+  let db: Knex;
+  let databaseUrl: string;
+  let seq = 0;
+  const ref = (tag: string): string => `${tag}-${(seq += 1)}-${randomUUID().slice(0, 8)}`;
+  const commission = (
+    partnerId: string,
+    currency: string,
+    amountMinor: number,
+    occurredAt = PAYABLE_AT,
+    tag = 'c',
+  ): Commission => ({
+    externalRef: ref(tag),
+    partnerId,
+    currency,
+    amountMinor,
+    description: `${tag} commission`,
+    occurredAt,
+  });
+
+  const accrue = async (items: Commission[]): Promise<void> => {
+    for (let i = 0; i < items.length; i += 1_000) {
+      const res = await http(sys.apiUrl, 'POST', '/commissions', items.slice(i, i + 1_000));
+      if (res.status !== 201)
+        throw new Error(`commissions refused: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
+    }
+  };
+
+  const settle = (body: Record<string, unknown>, key: string = TEST_KEYS.admin) =>
+    http(sys.apiUrl, 'POST', '/settlements', body, bearer(key));
+
+  const runOf = (id: string) => http(sys.apiUrl, 'GET', `/settlements/${encodeURIComponent(id)}`);
+
+  const untilCompleted = (id: string, timeoutMs = 150_000) =>
+    eventually(
+      () => runOf(id),
+      (r) => r.status === 200 && r.body.status === 'COMPLETED',
+      { timeoutMs, intervalMs: 500 },
+    );
+
+  const ledgerSummary = async (): Promise<Record<string, { netMinor: number; payoutCount: number }>> =>
+    (await http(sys.bankUrl!, 'GET', '/ledger/summary')).body.currencies;
+
+  const payoutsPerPayment = async (): Promise<Map<string, number>> => {
+    const entries: Array<{ kind: string; paymentId: string }> = (
+      await http(sys.bankUrl!, 'GET', '/ledger?limit=1000')
+    ).body.entries;
+    const counts = new Map<string, number>();
+    for (const e of entries.filter((x) => x.kind === 'PAYOUT'))
+      counts.set(e.paymentId, (counts.get(e.paymentId) ?? 0) + 1);
+    return counts;
+  };
+
+  beforeAll(async () => {
+    const url = new URL(sharedUrl);
+    url.pathname = `/alpes_settle_${Date.now()}_${process.pid}`;
+    databaseUrl = url.toString();
+    await ensurePostgresDatabase(databaseUrl);
+    sys = await startTestSystem({ ...ENV, DATABASE_URL: databaseUrl }, ['bank', 'worker', 'api']);
+    db = openDatabase({ kind: 'postgres', url: databaseUrl });
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.destroy();
+    await sys?.stop();
+    const admin = new URL(sharedUrl);
+    admin.pathname = '/postgres';
+    const adminDb = openDatabase({ kind: 'postgres', url: admin.toString() });
+    await adminDb
+      .raw(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`)
+      .catch(() => undefined);
+    await adminDb.destroy();
+  }, 60_000);
+
+  describe('a run over 300+ partners in three currencies', () => {
+    const normal: Array<{ id: string; currency: Currency }> = [];
+    const below: string[] = [];
+    const held: string[] = [];
+    const suspended: string[] = [];
+    const declined: string[] = [];
+    const large: string[] = [];
+    let twoCurrencies: string;
+    let inHold: Commission;
+    let afterPeriod: Commission;
+    let settlementId: string;
+
+    beforeAll(async () => {
+      const all: Commission[] = [];
+      for (let i = 0; i < 240; i += 1) {
+        const currency = CURRENCIES[i % 3]!;
+        const { id } = await createPartner(sys.apiUrl);
+        normal.push({ id, currency });
+        all.push(
+          commission(id, currency, NORMAL[currency][0]),
+          commission(id, currency, NORMAL[currency][1]),
+        );
+      }
+      twoCurrencies = normal[0]!.id; // USD, and EUR too
+      all.push(commission(twoCurrencies, 'EUR', 9_000));
+      inHold = commission(normal[1]!.id, normal[1]!.currency, 1_234, `${FIRST_PERIOD}T10:00:00.000Z`, 'hold');
+      afterPeriod = commission(normal[1]!.id, normal[1]!.currency, 4_321, noonOf(-2), 'late');
+      all.push(inHold, afterPeriod);
+      for (let i = 0; i < 20; i += 1) {
+        const { id } = await createPartner(sys.apiUrl);
+        below.push(id);
+        all.push(commission(id, 'USD', 1_000 + i));
+      }
+      for (let i = 0; i < 10; i += 1) {
+        const { id } = await createPartner(sys.apiUrl);
+        held.push(id);
+        all.push(commission(id, 'EUR', 8_000));
+      }
+      for (let i = 0; i < 5; i += 1) {
+        const { id } = await createPartner(sys.apiUrl);
+        suspended.push(id);
+        all.push(commission(id, 'USD', 8_000));
+      }
+      for (let i = 0; i < 15; i += 1) {
+        // Account ending 0000: the sandbox bank declines the payout.
+        const { id } = await createPartner(sys.apiUrl, { payoutAccount: '4000000000' });
+        declined.push(id);
+        all.push(commission(id, 'USD', 6_000));
+      }
+      for (let i = 0; i < 15; i += 1) {
+        const { id } = await createPartner(sys.apiUrl);
+        large.push(id);
+        all.push(commission(id, 'USD', 700_000), commission(id, 'USD', 600_000));
+      }
+      await accrue(all);
+      for (const id of held) {
+        const res = await http(sys.apiUrl, 'POST', `/partners/${id}/payout-hold`, {
+          reason: 'tax form missing',
+        });
+        expect(res.status).toBe(200);
+      }
+      for (const id of suspended) {
+        expect((await http(sys.apiUrl, 'PATCH', `/partners/${id}`, { status: 'SUSPENDED' })).status).toBe(
+          200,
+        );
+      }
+    }, 120_000);
+
+    it('dry-runs without writing anything', async () => {
+      const res = await settle({ periodEnd: FIRST_PERIOD, dryRun: true });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ dryRun: true, payoutCount: 241 + 15 + 15, skippedCount: 35 });
+      expect(res.body.totals.USD.payoutCount).toBe(80 + 15 + 15);
+      const claimed = await db('commissions').whereNot({ status: 'PENDING' }).count({ n: '*' }).first();
+      expect(Number(claimed!.n)).toBe(0);
+      expect(Number((await db('settlements').count({ n: '*' }).first())!.n)).toBe(0);
+    });
+
+    it('pays exactly one payment per eligible partner and currency, and the ledger reconciles', async () => {
+      const started = await settle({ periodEnd: FIRST_PERIOD });
+      expect(started.status).toBe(202);
+      settlementId = started.body.settlementId;
+      expect(settlementId).toBe(`settlement:${FIRST_PERIOD}`);
+      expect(started.headers.get('location')).toBe(`/settlements/${settlementId}`);
+
+      // A second start of the same period is refused while it runs.
+      const again = await settle({ periodEnd: FIRST_PERIOD }, TEST_KEYS.alice);
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('SETTLEMENT.ALREADY_EXISTS');
+
+      // The large ones wait for a second person: the run's creator (admin) may not approve them.
+      const largePayments = await eventually(
+        async () =>
+          (await db('payments')
+            .whereIn('partner_id', large)
+            .andWhere({ status: 'AWAITING_APPROVAL' })) as Array<{ id: string }>,
+        (rows) => rows.length === large.length,
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
+      const byCreator = await http(sys.apiUrl, 'POST', `/payments/${largePayments[0]!.id}/approve`, {});
+      expect(byCreator.status).toBe(409);
+      expect(byCreator.body.code).toBe('PAYMENT.FOUR_EYES_VIOLATION');
+      for (const p of largePayments) {
+        const ok = await http(sys.apiUrl, 'POST', `/payments/${p.id}/approve`, {}, bearer(TEST_KEYS.alice));
+        expect(ok.status).toBe(200);
+      }
+
+      const done = await untilCompleted(settlementId);
+      const run = done.body;
+      expect(run).toMatchObject({
+        itemCount: 271,
+        skippedCount: 35,
+        finishedCount: 271,
+        trigger: 'manual',
+        startedBy: 'admin',
+      });
+      expect(run.totals.USD.byStatus.COMPLETED.count).toBe(80 + 15);
+      expect(run.totals.USD.byStatus.FAILED.count).toBe(15);
+      expect(run.totals.EUR.byStatus.COMPLETED.count).toBe(81);
+      expect(run.totals.COP.byStatus.COMPLETED.count).toBe(80);
+      const reasons = await db('settlement_items')
+        .where({ settlement_id: settlementId })
+        .whereNotNull('skip_reason')
+        .select('partner_id', 'skip_reason');
+      const reasonOf = new Map(reasons.map((r) => [r.partner_id as string, r.skip_reason as string]));
+      expect(below.map((id) => reasonOf.get(id))).toEqual(below.map(() => 'BELOW_MINIMUM'));
+      expect(held.map((id) => reasonOf.get(id))).toEqual(held.map(() => 'PAYOUT_HOLD'));
+      expect(suspended.map((id) => reasonOf.get(id))).toEqual(suspended.map(() => 'PARTNER_SUSPENDED'));
+
+      // Exactly one payment per eligible partner + currency, and one bank payout per completed payment.
+      const payments = (await db('payments')) as Array<{
+        id: string;
+        partner_id: string;
+        currency: string;
+        status: string;
+        total_minor: number;
+      }>;
+      const keys = payments.map((p) => `${p.partner_id}:${p.currency}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(payments).toHaveLength(271);
+      const payouts = await payoutsPerPayment();
+      const completed = payments.filter((p) => p.status === 'COMPLETED');
+      expect(completed).toHaveLength(271 - 15);
+      for (const p of completed) expect(payouts.get(p.id)).toBe(1);
+      expect([...payouts.values()].every((n) => n === 1)).toBe(true);
+      expect(payouts.size).toBe(completed.length);
+
+      // Σ completed payments == Σ settled commissions, per currency, and == the bank's net.
+      const settled = (await db('commissions')
+        .where({ status: 'SETTLED' })
+        .select('currency')
+        .sum({ total: 'amount_minor' })
+        .groupBy('currency')) as Array<{ currency: string; total: string }>;
+      const summary = await ledgerSummary();
+      for (const c of CURRENCIES) {
+        const paid = completed.filter((p) => p.currency === c).reduce((s, p) => s + Number(p.total_minor), 0);
+        expect(Number(settled.find((r) => r.currency === c)!.total)).toBe(paid);
+        expect(summary[c]!.netMinor).toBe(paid);
+      }
+      // Every commission is carried by at most one completed payment.
+      const carried = (await db.raw(
+        `select l.reference, count(*)::int as n from payment_lines l join payments p on p.id = l.payment_id
+          where p.status = 'COMPLETED' group by l.reference having count(*) > 1`,
+      )) as { rows: unknown[] };
+      expect(carried.rows).toEqual([]);
+
+      // Declined payouts give their commissions back; skipped ones never took them.
+      const back = await db('commissions').whereIn('partner_id', [
+        ...declined,
+        ...below,
+        ...held,
+        ...suspended,
+      ]);
+      expect(back.every((c) => c.status === 'PAYABLE' || c.status === 'PENDING')).toBe(true);
+      expect(back.every((c) => c.settlement_id === null && c.payment_id === null)).toBe(true);
+      // Still in hold, or after the period: not this run's.
+      const untouched = await db('commissions').whereIn('external_ref', [
+        inHold.externalRef,
+        afterPeriod.externalRef,
+      ]);
+      expect(untouched.map((c) => c.status).sort()).toEqual(['PENDING', 'PENDING']);
+    }, 240_000);
+
+    it('continued as new between pages and told the event log', async () => {
+      const runs = await eventually(
+        async () => {
+          const seen: string[] = [];
+          for await (const w of sys.client.workflow.list({ query: `WorkflowId = '${settlementId}'` }))
+            seen.push(w.runId);
+          return seen;
+        },
+        (seen) => seen.length >= 7,
+        { timeoutMs: 20_000, intervalMs: 500 },
+      );
+      expect(runs.length).toBeGreaterThanOrEqual(7);
+      const types = (
+        await db('events').where({ aggregate_type: 'Settlement', aggregate_id: settlementId })
+      ).map((e) => e.type);
+      expect(types[0]).toBe('SettlementStarted');
+      expect(types.at(-1)).toBe('SettlementCompleted');
+      expect(types.filter((t) => t === 'SettlementProgress').length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('replays its recorded histories, committed and fresh, without a determinism error', async () => {
+      const runIds: string[] = [];
+      for await (const w of sys.client.workflow.list({ query: `WorkflowId = '${settlementId}'` }))
+        runIds.push(w.runId);
+      const fresh = await Promise.all(
+        runIds.map(async (runId) => ({
+          workflowId: `${settlementId}/${runId}`,
+          history: await sys.client.workflow.getHandle(settlementId, runId).fetchHistory(),
+        })),
+      );
+      const ends = fresh.map((f) =>
+        f.history.events?.at(-1)?.workflowExecutionCompletedEventAttributes ? 'completed' : 'continued',
+      );
+      expect(ends.filter((e) => e === 'completed')).toHaveLength(1);
+      expect(await replayAll(fresh)).toEqual([]);
+
+      mkdirSync(FIXTURES_DIR, { recursive: true });
+      const wanted = {
+        'settlement-continued.json': fresh[ends.indexOf('continued')]!.history,
+        'settlement-completed.json': fresh[ends.indexOf('completed')]!.history,
+      };
+      for (const [file, history] of Object.entries(wanted)) {
+        if (existsSync(join(FIXTURES_DIR, file))) continue;
+        writeFileSync(join(FIXTURES_DIR, file), `${historyToJSON(history)}\n`);
+        console.warn(`!!! RECORDED ${file} into ${FIXTURES_DIR}: commit it, it is the determinism baseline`);
+      }
+      const committed = readdirSync(FIXTURES_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => ({
+          workflowId: `fixture:${f}`,
+          history: JSON.parse(readFileSync(join(FIXTURES_DIR, f), 'utf8')) as unknown,
+        }));
+      expect(committed.length).toBeGreaterThanOrEqual(2);
+      expect(await replayAll(committed)).toEqual([]);
+    }, 60_000);
+
+    it('exports the run for accounting as CSV', async () => {
+      const res = await fetch(`${sys.apiUrl}/settlements/${encodeURIComponent(settlementId)}/report.csv`, {
+        headers: bearer(TEST_KEYS.viewer),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+      const lines = (await res.text()).trim().split('\r\n');
+      expect(lines[0]).toBe(
+        'settlement_id,seq,partner_id,currency,net_minor,commission_count,clawback_count,payment_id,payment_status,skip_reason,skip_detail',
+      );
+      expect(lines).toHaveLength(1 + 271 + 35);
+      expect(lines.filter((l) => l.includes(',COMPLETED,'))).toHaveLength(256);
+      expect(lines.filter((l) => l.includes(',BELOW_MINIMUM,'))).toHaveLength(20);
+    });
+
+    it('nets a clawback in the next run, carries a negative balance forward, and never pays a reversal', async () => {
+      // Partner A: a settled commission reversed (clawback) and new work → the next payout is net.
+      const a = normal.find((p) => p.currency === 'USD' && p.id !== twoCurrencies)!;
+      // Partner B: a settled commission reversed, nothing new → negative balance, no payout.
+      const b = normal.find((p) => p.currency === 'EUR' && p.id !== twoCurrencies)!;
+      const settledOf = async (partnerId: string) =>
+        (
+          await db('commissions').where({ partner_id: partnerId, status: 'SETTLED' }).orderBy('external_ref')
+        )[0]!;
+      const aSettled = await settledOf(a.id);
+      const bSettled = await settledOf(b.id);
+      for (const c of [aSettled, bSettled]) {
+        const res = await http(
+          sys.apiUrl,
+          'POST',
+          `/commissions/${encodeURIComponent(c.external_ref)}/reverse`,
+          { reason: 'chargeback' },
+        );
+        expect(res.status).toBe(200);
+      }
+      const fresh = commission(a.id, 'USD', 20_000);
+      const reversedEarly = commission(a.id, 'USD', 50_000, PAYABLE_AT, 'rev');
+      await accrue([fresh, reversedEarly]);
+      expect(
+        (
+          await http(
+            sys.apiUrl,
+            'POST',
+            `/commissions/${encodeURIComponent(reversedEarly.externalRef)}/reverse`,
+            { reason: 'order cancelled' },
+          )
+        ).status,
+      ).toBe(200);
+
+      const started = await settle({ periodEnd: SECOND_PERIOD });
+      expect(started.status).toBe(202);
+      const done = await untilCompleted(started.body.settlementId);
+      expect(done.body.skipped.find((s: { partnerId: string }) => s.partnerId === b.id)).toMatchObject({
+        skipReason: 'NEGATIVE_BALANCE',
+        netMinor: String(-Number(bSettled.amount_minor)),
+      });
+
+      const [aPayment] = await db('payments').where({ partner_id: a.id }).orderBy('created_at', 'desc');
+      expect(aPayment.status).toBe('COMPLETED');
+      // The declined partners' commissions were paid in this run too (still declined: FAILED again).
+      expect(Number(aPayment.total_minor)).toBe(20_000 - Number(aSettled.amount_minor));
+      const lines = await db('payment_lines').where({ payment_id: aPayment.id }).orderBy('position');
+      expect(lines.map((l) => [l.reference, Number(l.amount_minor)]).sort()).toEqual(
+        [
+          [fresh.externalRef, 20_000],
+          [`${aSettled.external_ref}:clawback`, -Number(aSettled.amount_minor)],
+        ].sort(),
+      );
+      const reversed = await db('commissions').where({ external_ref: reversedEarly.externalRef }).first();
+      expect(reversed).toMatchObject({ status: 'REVERSED', payment_id: null });
+      const bClawback = await db('commissions')
+        .where({ external_ref: `${bSettled.external_ref}:clawback` })
+        .first();
+      expect(bClawback).toMatchObject({ status: 'PAYABLE', settlement_id: null });
+      // Still one payout per payment in the bank.
+      expect([...(await payoutsPerPayment()).values()].every((n) => n === 1)).toBe(true);
+    }, 120_000);
+
+    it('returns refunded commissions to PAYABLE, or reverses them when the refund says so', async () => {
+      const [p1, p2] = (await db('payments')
+        .where({ status: 'COMPLETED' })
+        .whereIn(
+          'partner_id',
+          normal.slice(10, 20).map((p) => p.id),
+        )
+        .limit(2)) as Array<{ id: string }>;
+      expect(
+        (await http(sys.apiUrl, 'POST', `/payments/${p1!.id}/refund`, { reason: 'duplicate' })).status,
+      ).toBe(200);
+      expect(
+        (
+          await http(sys.apiUrl, 'POST', `/payments/${p2!.id}/refund`, {
+            reason: 'fraud',
+            reverseCommissions: true,
+          })
+        ).status,
+      ).toBe(200);
+      const statusOf = async (paymentId: string) => {
+        const refs = (await db('payment_lines').where({ payment_id: paymentId })).map((l) => l.reference);
+        return (await db('commissions').whereIn('external_ref', refs)).map((c) => c.status);
+      };
+      expect(await statusOf(p1!.id)).toEqual(['PAYABLE', 'PAYABLE']);
+      expect(await statusOf(p2!.id)).toEqual(['REVERSED', 'REVERSED']);
+    }, 60_000);
+  });
+
+  describe('the Schedule', () => {
+    it('exists with the configured spec, and its trigger starts the period’s run once', async () => {
+      const scheduleId = `test-settlements-${randomUUID().slice(0, 8)}`;
+      // A second worker process configures its own schedule: yearly, so it never fires by itself here.
+      const worker = startWorker({ SETTLEMENT_SCHEDULE: '0 6 1 1 *', SETTLEMENT_SCHEDULE_ID: scheduleId });
+      const handle = sys.client.schedule.getHandle(scheduleId);
+      const described = await eventually(
+        () => handle.describe().catch(() => undefined),
+        (d) => d !== undefined,
+        { timeoutMs: 60_000, intervalMs: 500 },
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${worker.output()}`);
+      });
+      expect(described!.policies.overlap).toBe('SKIP');
+      const next = described!.info.nextActionTimes[0]!;
+      expect(next.toISOString()).toMatch(/^\d{4}-01-01T06:00:00\.000Z$/);
+      expect(next.getTime()).toBeGreaterThan(Date.now());
+
+      await handle.trigger();
+      const action = await eventually(
+        async () => (await handle.describe()).info.recentActions,
+        (a) => a.length === 1,
+        { timeoutMs: 20_000 },
+      );
+      const result = await sys.client.workflow.getHandle(action[0]!.action.workflow.workflowId).result();
+      expect(result).toMatchObject({ settlementId: `settlement:${SCHEDULE_PERIOD}`, skipped: false });
+      // By hand, the same period: refused — one run.
+      const byHand = await settle({ periodEnd: SCHEDULE_PERIOD });
+      expect(byHand.status).toBe(409);
+      const runs = await db('settlements').where({ period_end: SCHEDULE_PERIOD });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'COMPLETED' });
+      // The API shows the schedule the system configured (SETTLEMENT_SCHEDULE_ID of this process: off).
+      await handle.delete();
+    }, 120_000);
+  });
+
+  const workers: WorkerProcess[] = [];
+  const startWorker = (extra: Record<string, string> = {}): WorkerProcess => {
+    const { secrets } = sys;
+    const worker = spawnWorkerProcess({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: testEnvironment().temporalAddress,
+      TEMPORAL_TASK_QUEUE: sys.taskQueue,
+      SANDBOX_BANK_URL: sys.bankUrl!,
+      CODEC_KEYS: JSON.stringify(secrets.codecKeys),
+      ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
+      WS_TOKEN_SECRET: secrets.wsTokenSecret,
+      CODEC_UI_TOKEN: secrets.codecUiToken,
+      TEMPORAL_METRICS_PORT: '0',
+      SETTLEMENT_SCHEDULE: 'off',
+      ...ENV,
+      ...extra,
+    });
+    workers.push(worker);
+    return worker;
+  };
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill()));
+  });
+
+  describe('a worker killed in the middle of a run', () => {
+    it('completes the run on the other worker and pays no partner twice', async () => {
+      const partners: string[] = [];
+      const items: Commission[] = [];
+      for (let i = 0; i < 40; i += 1) {
+        const { id } = await createPartner(sys.apiUrl);
+        partners.push(id);
+        items.push(commission(id, 'EUR', 10_000 + i));
+      }
+      await accrue(items);
+      // A slow bank keeps payouts in flight when the worker dies; the in-process worker is the survivor.
+      sys.bank!.bank.setFaults({ latencyMs: 400 });
+      const victim = startWorker();
+      await sleep(8_000); // let it bundle and poll, so it takes its share of the run
+      const started = await settle({ periodEnd: KILL_PERIOD, currency: 'EUR' });
+      expect(started.status).toBe(202);
+      const settlementId: string = started.body.settlementId;
+      expect(settlementId).toBe(`settlement:${KILL_PERIOD}:EUR`);
+      await eventually(
+        () => runOf(settlementId),
+        (r) => r.status === 200 && r.body.finishedCount >= 3,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      await victim.kill();
+      expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+      const done = await untilCompleted(settlementId, 120_000);
+      sys.bank!.bank.setFaults({ latencyMs: 0 });
+      // Ours, plus whatever EUR was still payable from the runs before (e.g. refunded commissions).
+      expect(done.body.itemCount).toBeGreaterThanOrEqual(40);
+      expect(done.body.finishedCount).toBe(done.body.itemCount);
+      const payments = await db('payments').whereIn('partner_id', partners);
+      expect(payments).toHaveLength(40);
+      expect(payments.every((p) => p.status === 'COMPLETED')).toBe(true);
+      const payouts = await payoutsPerPayment();
+      for (const p of payments) expect(payouts.get(p.id)).toBe(1);
+    }, 240_000);
+  });
+});
