@@ -129,6 +129,17 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
       expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+|node_modules|stack/);
     };
 
+    it('400 for a well-formed cursor this API never issued (an id that is no UUID)', async () => {
+      const forged = Buffer.from(JSON.stringify({ c: new Date().toISOString(), i: "x' or 1=1" })).toString(
+        'base64url',
+      );
+      for (const path of ['/payments', '/partners', '/notifications', '/commissions']) {
+        const res = await http(sys.apiUrl, 'GET', `${path}?cursor=${forged}`);
+        expectProblem(res, 400);
+        expect(res.body.errors).toEqual([{ field: 'cursor', message: 'not a cursor returned by this API' }]);
+      }
+    });
+
     it('401 without a key and with a wrong key', async () => {
       const none = await http(sys.apiUrl, 'GET', '/payments', undefined, as(null));
       expectProblem(none, 401);

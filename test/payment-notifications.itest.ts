@@ -1,8 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
 import { PartnerIdKey } from '../src/workflows/search-attributes';
-import { startSmtpReceiver, WebhookReceiver } from './support/notification-receivers';
-import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import { attachmentsOf, startSmtpReceiver, WebhookReceiver } from './support/notification-receivers';
+import {
+  bearer,
+  createPartner,
+  eventually,
+  http,
+  startTestSystem,
+  TEST_KEYS,
+  type TestSystem,
+} from './support/system';
 import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
@@ -65,6 +73,21 @@ describeWithPostgres('payments notify their partner (payments worker → notific
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toMatch(/completed/i);
     expect(mails[0]!.text).toContain('1,234.56');
+    // The completed payout's email carries its remittance advice, as the API serves it.
+    const attached = attachmentsOf(mails[0]!.raw);
+    expect(attached.map((a) => [a.filename, a.contentType])).toEqual([
+      [`remittance-${paymentId}.html`, 'text/html'],
+      [`remittance-${paymentId}.csv`, 'text/csv'],
+    ]);
+    const csv = await fetch(`${sys.apiUrl}/payments/${paymentId}/statement?format=csv`, {
+      headers: bearer(TEST_KEYS.admin),
+    });
+    expect(attached[1]!.content.trim()).toBe((await csv.text()).trim());
+    expect(attached[1]!.content).toContain(
+      `${paymentId},${partner.id},n-1,COMMISSION,,March,USD,123456,1234.56`,
+    );
+    expect(attached[0]!.content).toContain('Remittance advice');
+    expect(attached[0]!.content).toContain('$1,234.56');
 
     const hooks = forPayment();
     expect(hooks.map((h) => h.body.type).sort()).toEqual(['PAYMENT_COMPLETED', 'PAYMENT_CREATED']);

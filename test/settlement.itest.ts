@@ -470,6 +470,29 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
           [`${aSettled.external_ref}:clawback`, -Number(aSettled.amount_minor)],
         ].sort(),
       );
+      // Its remittance advice lists the commission and the clawback behind the payout.
+      const statement = await http(sys.apiUrl, 'GET', `/payments/${aPayment.id}/statement`);
+      expect(statement.status).toBe(200);
+      expect(statement.body).toMatchObject({
+        paymentId: aPayment.id,
+        settlementId: started.body.settlementId,
+        periodEnd: SECOND_PERIOD,
+        commissionsMinor: 20_000,
+        clawbacksMinor: -Number(aSettled.amount_minor),
+        netMinor: Number(aPayment.total_minor),
+      });
+      expect(statement.body.lines.map((l: { kind: string }) => l.kind).sort()).toEqual([
+        'CLAWBACK',
+        'COMMISSION',
+      ]);
+      expect(statement.body.lines.every((l: { occurredAt: string | null }) => l.occurredAt !== null)).toBe(
+        true,
+      );
+      const html = await fetch(`${sys.apiUrl}/payments/${aPayment.id}/statement?format=html`, {
+        headers: bearer(TEST_KEYS.viewer),
+      });
+      expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await html.text()).toContain('Clawback');
       const reversed = await db('commissions').where({ external_ref: reversedEarly.externalRef }).first();
       expect(reversed).toMatchObject({ status: 'REVERSED', payment_id: null });
       const bClawback = await db('commissions')

@@ -7,15 +7,22 @@ export interface Cursor {
   id: string;
 }
 
-const cursorShape = z.object({ c: z.iso.datetime(), i: z.string().min(1).max(64) });
+const cursorShapes = {
+  /** Rows keyed by a UUID: anything else would reach PostgreSQL as a malformed uuid (a 500). */
+  uuid: z.object({ c: z.iso.datetime(), i: z.uuid() }),
+  text: z.object({ c: z.iso.datetime(), i: z.string().min(1).max(100) }),
+};
 
 export const encodeCursor = (c: Cursor): string =>
   Buffer.from(JSON.stringify({ c: c.createdAt, i: c.id })).toString('base64url');
 
-export function decodeCursor(raw: string | undefined): Cursor | undefined {
+export function decodeCursor(
+  raw: string | undefined,
+  key: keyof typeof cursorShapes = 'uuid',
+): Cursor | undefined {
   if (raw === undefined) return undefined;
   try {
-    const parsed = cursorShape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    const parsed = cursorShapes[key].parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
     return { createdAt: parsed.c, id: parsed.i };
   } catch {
     throw new ProblemError(400, 'Invalid request', 'cursor: not a cursor returned by this API', {

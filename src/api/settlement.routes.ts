@@ -119,7 +119,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     responses: { 200: { description: 'Runs, newest first, and the Schedule that starts them' } },
     handler: async ({ query, res }) => {
       const [rows, schedule] = await Promise.all([
-        deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor) }),
+        deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor, 'text') }),
         deps.schedule.describe(),
       ]);
       res.json({ ...page(rows, query.limit), schedule: schedule ?? null });

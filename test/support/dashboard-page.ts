@@ -95,3 +95,30 @@ export const cutWebSockets = (page: Page): Promise<number> =>
 /** `data-position` of every item of a list, in document order. */
 export const positionsIn = (page: Page, selector: string): Promise<number[]> =>
   page.$$eval(selector, (els) => els.map((e) => Number(e.getAttribute('data-position'))));
+
+/**
+ * Installs (once per page) a recorder of every value `attr` takes on `[data-testid=testId]`, also
+ * on an element that appears later or is replaced: a watcher of the whole document, so a value
+ * held for a few milliseconds between two polls is still seen.
+ */
+export async function recordAttribute(page: Page, testId: string, attr: string): Promise<void> {
+  await page.evaluate(
+    ([sel, a]) => {
+      const w = window as unknown as { __recorded?: string[]; __recorder?: MutationObserver };
+      w.__recorder?.disconnect();
+      const seen: string[] = [];
+      w.__recorded = seen;
+      const read = () => {
+        const v = document.querySelector(sel!)?.getAttribute(a!);
+        if (v !== null && v !== undefined && seen.at(-1) !== v) seen.push(v);
+      };
+      read();
+      w.__recorder = new MutationObserver(read);
+      w.__recorder.observe(document.body, { subtree: true, childList: true, attributes: true });
+    },
+    [byTestId(testId), attr],
+  );
+}
+
+export const recordedAttribute = (page: Page): Promise<string[]> =>
+  page.evaluate(() => (window as unknown as { __recorded?: string[] }).__recorded ?? []);

@@ -46,6 +46,28 @@ function parseEmail(raw: string, from: string, to: string[]): ReceivedEmail {
   return { from, to, subject: decodeWords(subject.trim()), text: decodeBody(head, body), raw };
 }
 
+/** The attachments of a multipart message, decoded: what a mail client would offer to save. */
+export function attachmentsOf(
+  raw: string,
+): Array<{ filename: string; contentType: string; content: string }> {
+  const unfolded = raw.replace(/\r?\n[ \t]+/g, ' ');
+  const boundary = /content-type:\s*multipart\/[a-z]+;.*?boundary="?([^";\r\n]+)"?/i.exec(unfolded)?.[1];
+  if (!boundary) return [];
+  return raw
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((part) => {
+      const split = part.indexOf('\r\n\r\n') >= 0 ? part.indexOf('\r\n\r\n') : part.indexOf('\n\n');
+      const head = part.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
+      const filename = /filename="?([^";\r\n]+)"?/i.exec(head)?.[1];
+      const contentType = /content-type:\s*([^;\r\n]+)/i.exec(head)?.[1] ?? '';
+      return filename
+        ? { filename, contentType, content: decodeBody(head, part.slice(split).trim()) }
+        : undefined;
+    })
+    .filter((a): a is { filename: string; contentType: string; content: string } => a !== undefined);
+}
+
 /** A real SMTP server on a free port that keeps every message it accepts. */
 export async function startSmtpReceiver(): Promise<{
   url: string;

@@ -1,4 +1,5 @@
 import type { ApiPayment, PaymentLine } from './dashboard-state';
+import type { ApiSettlement, DryRunResult, SettlementList, StartedSettlement } from './settlement-state';
 
 /** An RFC 9457 problem+json answer (or a network failure, status 0) in a shape the toasts can show. */
 export class ApiError extends Error {
@@ -40,6 +41,35 @@ export interface CreatedPayment {
   temporalUiUrl?: string;
 }
 
+export interface StartSettlementRequest {
+  /** YYYY-MM-DD, the period's last day (UTC); the API defaults to yesterday. */
+  periodEnd?: string;
+  currency?: string;
+}
+
+/** One currency of `GET /partners/:id/balance`; amounts are decimal strings of minor units. */
+export interface CurrencyBalance {
+  currency: string;
+  pendingMinor: string;
+  pendingCount: number;
+  payableMinor: string;
+  payableCount: number;
+  clawbacksOutstandingMinor: string;
+  clawbackCount: number;
+  netPayableMinor: string;
+  settlingMinor: string;
+  settlingCount: number;
+  minimumMinor: string;
+}
+
+export interface PartnerBalance {
+  partnerId: string;
+  asOf: string;
+  nextSettlementAt: string | null;
+  payoutHold: { reason: string; by: string; at: string } | null;
+  currencies: CurrencyBalance[];
+}
+
 interface Problem {
   title?: unknown;
   detail?: unknown;
@@ -74,6 +104,27 @@ export class ApiClient {
       `/payments/${encodeURIComponent(paymentId)}/${action}`,
       reason ? { reason } : {},
     );
+  }
+
+  listSettlements(limit = 50): Promise<SettlementList> {
+    return this.request('GET', `/settlements?limit=${limit}`);
+  }
+
+  getSettlement(id: string): Promise<ApiSettlement> {
+    return this.request('GET', `/settlements/${encodeURIComponent(id)}`);
+  }
+
+  /** No idempotency key needed: the run's id is its period, and the API refuses a period twice (409). */
+  startSettlement(body: StartSettlementRequest): Promise<StartedSettlement> {
+    return this.request('POST', '/settlements', { ...body, dryRun: false });
+  }
+
+  dryRunSettlement(body: StartSettlementRequest): Promise<DryRunResult> {
+    return this.request('POST', '/settlements', { ...body, dryRun: true });
+  }
+
+  partnerBalance(partnerId: string): Promise<PartnerBalance> {
+    return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/balance`);
   }
 
   /** A short-lived websocket token; `undefined` from an API without the auth endpoint (404). */

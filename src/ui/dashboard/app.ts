@@ -13,12 +13,17 @@ import {
 } from './dashboard-state';
 import { EventFeed } from './event-feed';
 import { shortId } from './format';
+import { hashOf, viewFromHash, type View } from './navigation';
+import { PartnerBalancePanel } from './partner-balance';
 import { PaymentForm } from './payment-form';
 import { PaymentFilters, PaymentsTable } from './payments-table';
 import { workflowLink, type PublicConfig } from './public-config';
+import { SettlementForm } from './settlement-form';
+import { initialSettlementsState, settlementsReducer } from './settlement-state';
+import { SettlementsView } from './settlements-view';
 import { StreamClient, type ConnectionState } from './stream-client';
 import { errorToast, Toasts, useToasts } from './toasts';
-import { ConnectionBadge, SignInBox } from './top-bar';
+import { ConnectionBadge, SignInBox, ViewTabs } from './top-bar';
 
 const LOCALE: string | undefined = typeof navigator === 'undefined' ? undefined : navigator.language;
 
@@ -38,6 +43,11 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
   const [identity, setIdentity] = useState<Identity | undefined>(undefined);
 
   const [state, dispatch] = useReducer(dashboardReducer, initialDashboardState);
+  // Its own reducer and de-duplication over the same stream: the payments state stays as it was.
+  const [settlements, dispatchSettlements] = useReducer(settlementsReducer, initialSettlementsState);
+  const [view, setView] = useState<View>(() => viewFromHash(location.hash) ?? 'payments');
+  /** The partner whose balance the Settlements view shows (picked from a payout or a skip). */
+  const [balancePartnerId, setBalancePartnerId] = useState('');
   const positionRef = useRef(0);
   positionRef.current = state.lastPosition;
   const [conn, setConn] = useState<{ state: ConnectionState; retryInMs?: number }>({ state: 'connecting' });
@@ -89,7 +99,10 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
         return token;
       },
       isFatal: (e) => e instanceof ApiError && e.status === 401,
-      onEvents: (messages) => dispatch({ type: 'events', messages }),
+      onEvents: (messages) => {
+        dispatch({ type: 'events', messages });
+        dispatchSettlements({ type: 'events', messages });
+      },
       onState: (s, detail) => {
         setConn({ state: s, retryInMs: detail?.retryInMs });
         if (s === 'live') setAuthProblem(null);
@@ -110,6 +123,22 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
       stream.stop();
     };
   }, [api, apiKey, reportError]);
+
+  // Back and forward between `#/payments` and `#/settlements`.
+  useEffect(() => {
+    const onHash = () => {
+      const next = viewFromHash(location.hash);
+      if (next) setView(next);
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+
+  const navigate = (next: View) => {
+    setView(next);
+    // pushState fires no hashchange: the view is already set, and history gets an entry for Back.
+    if (location.hash !== hashOf(next)) history.pushState(null, '', hashOf(next));
+  };
 
   const changeKey = (next: string) => {
     saveApiKey(next);
@@ -150,6 +179,7 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
   };
 
   const selectPayment = (id: string) => {
+    if (view !== 'payments') navigate('payments');
     if (filter.partnerId || filter.status) setFilter({ partnerId: '', status: '' });
     // After the render that un-filters the row: bring it into view and put focus on it.
     requestAnimationFrame(() => {
@@ -159,10 +189,155 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
     });
   };
 
+  const selectSettlement = (id: string) => {
+    navigate('settlements');
+    dispatchSettlements({ type: 'select', id });
+  };
+
+  // A run's start or end moves balances: the balance panels re-read on it.
+  const balanceRefresh = `${apiKey}:${settlements.listTouched}`;
+
+  const feedPanel = h(
+    'section',
+    { class: 'panel panel-feed', 'aria-labelledby': 'feed-heading' },
+    h(
+      'div',
+      { class: 'panel-head' },
+      h('h2', { id: 'feed-heading', class: 'panel-title' }, 'Live events'),
+      h('span', { class: 'muted small' }, state.lastPosition ? `up to #${state.lastPosition}` : ''),
+    ),
+    h(EventFeed, { feed: state.feed, onSelectPayment: selectPayment, onSelectSettlement: selectSettlement }),
+  );
+
+  const paymentsMain = [
+    h(
+      'section',
+      { key: 'payments', class: 'panel panel-payments', 'aria-labelledby': 'payments-heading' },
+      h(
+        'div',
+        { class: 'panel-head' },
+        h(
+          'h2',
+          { id: 'payments-heading', class: 'panel-title', tabIndex: -1 },
+          'Payments ',
+          h('span', { class: 'count', 'data-testid': 'payments-count' }, rows.length),
+        ),
+        h(PaymentFilters, { filter, partners: partnerMap, counts, onChange: setFilter }),
+      ),
+      h(PaymentsTable, {
+        rows,
+        totalCount,
+        partners: partnerMap,
+        notifications: state.notifications,
+        history: state.history,
+        busy,
+        canAct,
+        locale: LOCALE,
+        workflowUrl: (row) => row.temporalUiUrl ?? workflowLink(config, row.id, row.workflowId),
+        onAction,
+      }),
+    ),
+    h(
+      'aside',
+      { key: 'side', class: 'side' },
+      // Filtering by a partner is looking at that partner: show what it is owed next to its payments.
+      filter.partnerId
+        ? h(PartnerBalancePanel, {
+            api,
+            partnerId: filter.partnerId,
+            partner: partnerMap.get(filter.partnerId),
+            locale: LOCALE,
+            refreshKey: balanceRefresh,
+            onError: reportError,
+          })
+        : null,
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'create-heading' },
+        h(
+          'div',
+          { class: 'panel-head' },
+          h('h2', { id: 'create-heading', class: 'panel-title' }, 'New payment'),
+        ),
+        h(PaymentForm, {
+          api,
+          canAct,
+          role: identity?.role,
+          partners,
+          locale: LOCALE,
+          push,
+          onCreated: (payment: ApiPayment) => dispatch({ type: 'payment-updated', payment }),
+        }),
+      ),
+      feedPanel,
+    ),
+  ];
+
+  const settlementsMain = [
+    h(SettlementsView, {
+      key: 'settlements',
+      api,
+      apiKey,
+      config,
+      state: settlements,
+      dispatch: dispatchSettlements,
+      partners: partnerMap,
+      locale: LOCALE,
+      onError: reportError,
+      onSelectPayment: selectPayment,
+      onSelectPartner: setBalancePartnerId,
+    }),
+    h(
+      'aside',
+      { key: 'side', class: 'side' },
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'run-heading' },
+        h(
+          'div',
+          { class: 'panel-head' },
+          h('h2', { id: 'run-heading', class: 'panel-title' }, 'Run settlement'),
+        ),
+        h(SettlementForm, {
+          api,
+          canAct,
+          role: identity?.role,
+          partners: partnerMap,
+          locale: LOCALE,
+          push,
+          onSelectPartner: setBalancePartnerId,
+          onStarted: (started) =>
+            dispatchSettlements({
+              type: 'started',
+              started,
+              startedBy: identity?.name ?? '',
+              at: new Date().toISOString(),
+            }),
+        }),
+      ),
+      balancePartnerId
+        ? h(PartnerBalancePanel, {
+            api,
+            partnerId: balancePartnerId,
+            partner: partnerMap.get(balancePartnerId),
+            locale: LOCALE,
+            refreshKey: balanceRefresh,
+            onError: reportError,
+            onClose: () => setBalancePartnerId(''),
+          })
+        : null,
+      feedPanel,
+    ),
+  ];
+
   return h(
     'div',
     { class: 'app' },
-    h('a', { class: 'skip-link', href: '#payments-heading' }, 'Skip to payments'),
+    h(
+      'a',
+      { class: 'skip-link', href: view === 'payments' ? '#payments-heading' : '#schedule-heading' },
+      view === 'payments' ? 'Skip to payments' : 'Skip to settlements',
+    ),
     h(
       'header',
       { class: 'topbar' },
@@ -177,6 +352,7 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
           h('p', { class: 'brand-sub' }, 'Payments operations'),
         ),
       ),
+      h(ViewTabs, { view, onNavigate: navigate }),
       h(
         'div',
         { class: 'topbar-right' },
@@ -190,70 +366,7 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
         }),
       ),
     ),
-    h(
-      'main',
-      { class: 'layout' },
-      h(
-        'section',
-        { class: 'panel panel-payments', 'aria-labelledby': 'payments-heading' },
-        h(
-          'div',
-          { class: 'panel-head' },
-          h(
-            'h2',
-            { id: 'payments-heading', class: 'panel-title', tabIndex: -1 },
-            'Payments ',
-            h('span', { class: 'count', 'data-testid': 'payments-count' }, rows.length),
-          ),
-          h(PaymentFilters, { filter, partners: partnerMap, counts, onChange: setFilter }),
-        ),
-        h(PaymentsTable, {
-          rows,
-          totalCount,
-          partners: partnerMap,
-          notifications: state.notifications,
-          history: state.history,
-          busy,
-          canAct,
-          locale: LOCALE,
-          workflowUrl: (row) => row.temporalUiUrl ?? workflowLink(config, row.id, row.workflowId),
-          onAction,
-        }),
-      ),
-      h(
-        'aside',
-        { class: 'side' },
-        h(
-          'section',
-          { class: 'panel', 'aria-labelledby': 'create-heading' },
-          h(
-            'div',
-            { class: 'panel-head' },
-            h('h2', { id: 'create-heading', class: 'panel-title' }, 'New payment'),
-          ),
-          h(PaymentForm, {
-            api,
-            canAct,
-            role: identity?.role,
-            partners,
-            locale: LOCALE,
-            push,
-            onCreated: (payment: ApiPayment) => dispatch({ type: 'payment-updated', payment }),
-          }),
-        ),
-        h(
-          'section',
-          { class: 'panel panel-feed', 'aria-labelledby': 'feed-heading' },
-          h(
-            'div',
-            { class: 'panel-head' },
-            h('h2', { id: 'feed-heading', class: 'panel-title' }, 'Live events'),
-            h('span', { class: 'muted small' }, state.lastPosition ? `up to #${state.lastPosition}` : ''),
-          ),
-          h(EventFeed, { feed: state.feed, onSelectPayment: selectPayment }),
-        ),
-      ),
-    ),
+    h('main', { class: 'layout', 'data-view': view }, view === 'payments' ? paymentsMain : settlementsMain),
     h(Toasts, { toasts, dismiss }),
   );
 }

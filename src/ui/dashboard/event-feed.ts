@@ -7,6 +7,8 @@ import { StatusChip } from './status-chip';
 export function EventFeed(props: {
   feed: readonly FeedEntry[];
   onSelectPayment: (id: string) => void;
+  /** Opens a settlement run in the Settlements view. */
+  onSelectSettlement?: (id: string) => void;
 }): ComponentChild {
   if (props.feed.length === 0) {
     return h('p', { class: 'muted feed-empty', 'data-testid': 'event-feed' }, 'Waiting for events…');
@@ -17,6 +19,8 @@ export function EventFeed(props: {
     props.feed.map(({ position, event }) => {
       const paymentId = typeof event.data.paymentId === 'string' ? event.data.paymentId : undefined;
       const status = typeof event.data.status === 'string' ? event.data.status : undefined;
+      const settlementId = event.aggregate.type === 'Settlement' ? event.aggregate.id : undefined;
+      const { onSelectSettlement } = props;
       return h(
         'li',
         {
@@ -48,10 +52,30 @@ export function EventFeed(props: {
                 )
               : null,
             status && event.aggregate.type === 'Payment' ? h(StatusChip, { status, small: true }) : null,
+            settlementId && onSelectSettlement
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'link-button mono',
+                    'aria-label': `Show settlement run ${settlementId}`,
+                    onClick: () => onSelectSettlement(settlementId),
+                  },
+                  settlementId.replace(/^settlement:/, ''),
+                )
+              : null,
+            settlementId ? settlementCounts(event.data) : null,
           ),
         ),
         h('time', { class: 'feed-time muted', dateTime: event.occurredAt }, formatWhen(event.occurredAt)),
       );
     }),
   );
+}
+
+/** `12/30` for a run's progress and completion events: how far it was at that moment. */
+function settlementCounts(d: Record<string, unknown>): ComponentChild {
+  if (typeof d.itemCount !== 'number') return null;
+  const finished = typeof d.finishedCount === 'number' ? d.finishedCount : 0;
+  return h('span', { class: 'muted' }, `${finished}/${d.itemCount}`);
 }

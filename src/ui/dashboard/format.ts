@@ -32,6 +32,9 @@ const STATUS_LABELS: Record<string, string> = {
   REJECTED: 'Rejected',
   CANCELLED: 'Cancelled',
   REFUNDED: 'Refunded',
+  // Settlement runs, and a payout whose payment is not in the read model yet.
+  RUNNING: 'Running',
+  NOT_RECORDED: 'Not recorded',
 };
 
 export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;

@@ -1,4 +1,4 @@
-import { isKnownCurrency, knownCurrencyCodes } from '../../domain/currency.value-object';
+import { Currency, isKnownCurrency, knownCurrencyCodes } from '../../domain/currency.value-object';
 import { isDomainError } from '../../domain/domain-error';
 import { Money } from '../../domain/money.value-object';
 
@@ -49,4 +49,43 @@ const COMMON_CURRENCIES = ['COP', 'USD', 'EUR', 'MXN', 'BRL', 'CLP', 'PEN', 'GBP
 /** The partner programmes' usual currencies first, then every other ISO-4217 code. */
 export function currencyChoices(): string[] {
   return [...COMMON_CURRENCIES, ...knownCurrencyCodes().filter((c) => !COMMON_CURRENCIES.includes(c))];
+}
+
+const INTEGER_TEXT = /^(-?)0*(\d+)$/;
+
+/**
+ * A decimal string of minor units — what the API sends for totals and balances, which may pass
+ * 2^53 — as money text, e.g. `'-123456789012345678901', 'USD'` → `-$1,234,567,890,123,456,789.01`.
+ * The decimal point is placed by string arithmetic and `Intl.NumberFormat` is given the decimal
+ * string (ES2023: formatted exactly), so no digit ever goes through a float.
+ */
+export function formatMinorString(amountMinor: string, currency: string, locale?: string): string {
+  const m = INTEGER_TEXT.exec(amountMinor.trim());
+  if (!m || !isKnownCurrency(currency)) return `${amountMinor} ${currency} (minor units)`;
+  const digits = Currency.of(currency).minorDigits;
+  const magnitude = m[2]!;
+  const padded = magnitude.padStart(digits + 1, '0');
+  const decimal = digits === 0 ? padded : `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
+  const negative = m[1] === '-' && /[1-9]/.test(magnitude);
+  const formatter = new Intl.NumberFormat(locale ?? 'en-US', {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  // Our TS lib (ES2022) lacks the string overload that browsers and Node 20 implement.
+  return (formatter as unknown as { format(value: string): string }).format(
+    `${negative ? '-' : ''}${decimal}`,
+  );
+}
+
+/** Sign of a − b for decimal strings of minor units, compared as BigInt; malformed text sorts as 0. */
+export function compareMinor(a: string, b: string): number {
+  const x = toBigInt(a);
+  const y = toBigInt(b);
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+function toBigInt(text: string): bigint {
+  return INTEGER_TEXT.test(text.trim()) ? BigInt(text.trim()) : BigInt(0);
 }

@@ -24,3 +24,13 @@ export function workflowLink(config: PublicConfig, paymentId: string, workflowId
   const wf = workflowId ?? `payment:${paymentId}`;
   return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(wf)}`;
 }
+
+/** Any workflow (e.g. a settlement run, `settlement:<periodEnd>`) in the Temporal Web UI. */
+export function temporalWorkflowLink(config: PublicConfig, workflowId: string): string {
+  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The namespace's Schedules page, where the settlement schedule can be paused or triggered. */
+export function schedulesLink(config: PublicConfig): string {
+  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.namespace)}/schedules`;
+}

@@ -1,6 +1,7 @@
 import { h, type ComponentChild } from 'preact';
 import { useId, useState } from 'preact/hooks';
 import type { Identity } from './credentials';
+import { hashOf, VIEW_LABELS, VIEWS, type View } from './navigation';
 import type { ConnectionState } from './stream-client';
 
 const CONN_LABELS: Record<ConnectionState, string> = {
@@ -119,5 +120,32 @@ export function SignInBox(props: {
     props.authProblem
       ? h('p', { class: 'signin-message', role: 'alert', 'data-testid': 'auth-problem' }, props.authProblem)
       : null,
+  );
+}
+
+/** The two views as links (`#/payments`, `#/settlements`): a real address each, `aria-current` on the one shown. */
+export function ViewTabs(props: { view: View; onNavigate: (view: View) => void }): ComponentChild {
+  return h(
+    'nav',
+    { class: 'views', 'aria-label': 'Views' },
+    VIEWS.map((v) =>
+      h(
+        'a',
+        {
+          key: v,
+          href: hashOf(v),
+          class: `view-tab${props.view === v ? ' view-tab-current' : ''}`,
+          'aria-current': props.view === v ? 'page' : undefined,
+          'data-testid': `nav-${v}`,
+          onClick: (e: MouseEvent) => {
+            // A plain click switches in place; modified clicks (new tab) keep the browser's default.
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            props.onNavigate(v);
+          },
+        },
+        VIEW_LABELS[v],
+      ),
+    ),
   );
 }
