@@ -838,6 +838,64 @@ describeWithPostgres(
         expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
         expect((await eventsOf(partner.id)).map((e) => e.type)).toEqual(['PartnerPayoutHoldPlaced']);
       });
+
+      it('a hold placed after approval still stops the money: the payment fails with PARTNER.PAYOUT_HOLD', async () => {
+        const partner = await createPartner(sys.apiUrl);
+        // Above the USD approval threshold: it waits for a second person.
+        const created = await post('/payments', {
+          partnerId: partner.id,
+          currency: 'USD',
+          lines: [{ reference: `held-${newRef()}`, amountMinor: 2_000_000, description: 'Q1 bonus' }],
+        });
+        expect(created.status).toBe(202);
+        const paymentId: string = created.body.id;
+        await eventually(
+          () => get(`/payments/${paymentId}`),
+          (r) => r.body?.status === 'AWAITING_APPROVAL',
+          { timeoutMs: 20_000 },
+        );
+        expect((await post(`/partners/${partner.id}/payout-hold`, { reason: 'fraud review' })).status).toBe(
+          200,
+        );
+        expect((await post(`/payments/${paymentId}/approve`, {}, TEST_KEYS.bob)).status).toBe(200);
+        const done = await eventually(
+          () => get(`/payments/${paymentId}`),
+          (r) => ['COMPLETED', 'FAILED'].includes(r.body?.status),
+          { timeoutMs: 30_000 },
+        );
+        expect(done.body.status).toBe('FAILED');
+        expect(done.body.reason).toMatch(/^PARTNER\.PAYOUT_HOLD: .*fraud review/);
+        const ledger = await http(sys.bankUrl!, 'GET', `/ledger?paymentId=${paymentId}`);
+        expect(ledger.body.entries).toEqual([]);
+      });
+    });
+
+    describe('remittance statements', () => {
+      it('a partner key reads its own payout’s statement only', async () => {
+        const created = await post('/payments', {
+          partnerId: OWN_PARTNER,
+          currency: 'EUR',
+          lines: [{ reference: `st-${newRef()}`, amountMinor: 4_200, description: 'April' }],
+        });
+        expect(created.status).toBe(202);
+        const paymentId: string = created.body.id;
+        await eventually(
+          () => get(`/payments/${paymentId}`),
+          (r) => r.body?.status === 'COMPLETED',
+          { timeoutMs: 20_000 },
+        );
+        const own = await get(`/payments/${paymentId}/statement`, OWN_KEY);
+        expect(own.status).toBe(200);
+        expect(own.body).toMatchObject({
+          paymentId,
+          netMinor: 4_200,
+          commissionsMinor: 4_200,
+          clawbacksMinor: 0,
+        });
+        expectProblem(await get(`/payments/${paymentId}/statement`, OTHER_KEY), 404);
+        expectProblem(await get(`/payments/${globalThis.crypto.randomUUID()}/statement`), 404);
+        expectProblem(await get(`/payments/${paymentId}/statement?format=pdf`), 400);
+      });
     });
   },
 );
