@@ -731,6 +731,8 @@ describe('every process of ours gets what the code requires', () => {
       wsTokenSecret: c.security.wsTokenSecret,
       codecKeys: c.security.codecKeys,
       codecUiToken: c.security.codecUiToken,
+      actorSigningKey: c.security.actorSigningKey,
+      webhookSecretKeys: c.security.webhookSecretKeys,
     });
     const shared = OURS.filter(([, s]) => needsOf(entryOf(s)!.source).sharedSecrets);
     expect(shared.length).toBeGreaterThanOrEqual(4);

@@ -47,6 +47,8 @@ describeWithPostgres('crash recovery: a worker process killed in the middle of a
       ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
       WS_TOKEN_SECRET: secrets.wsTokenSecret,
       CODEC_UI_TOKEN: secrets.codecUiToken,
+      ACTOR_VERIFY_KEY: secrets.actorVerifyKey,
+      WEBHOOK_SECRET_KEYS: JSON.stringify(secrets.webhookSecretKeys),
       ...TIMEOUTS,
     });
     workers.push(worker);

@@ -583,6 +583,8 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
       WS_TOKEN_SECRET: secrets.wsTokenSecret,
       CODEC_UI_TOKEN: secrets.codecUiToken,
+      ACTOR_VERIFY_KEY: secrets.actorVerifyKey,
+      WEBHOOK_SECRET_KEYS: JSON.stringify(secrets.webhookSecretKeys),
       TEMPORAL_METRICS_PORT: '0',
       SETTLEMENT_SCHEDULE: 'off',
       ...ENV,

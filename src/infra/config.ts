@@ -48,12 +48,11 @@ const apiKeyEntry = z
   });
 export type ApiKeyEntry = z.infer<typeof apiKeyEntry>;
 
-const codecKeyEntry = z.object({
-  id: z.string().min(1).max(64),
-  key: z
-    .string()
-    .refine((k) => Buffer.from(k, 'base64').length === 32, { message: 'must be 32 bytes, base64' }),
-});
+const base64Key32 = z
+  .string()
+  .refine((k) => Buffer.from(k, 'base64').length === 32, { message: 'must be 32 bytes, base64' });
+
+const codecKeyEntry = z.object({ id: z.string().min(1).max(64), key: base64Key32 });
 export type CodecKeyEntry = z.infer<typeof codecKeyEntry>;
 
 const jsonArrayOf = <T extends z.ZodType>(item: T, what: string) =>
@@ -125,6 +124,26 @@ const envSchema = z.object({
   CODEC_UI_TOKEN: z.string().min(16).optional(),
   CORS_ORIGINS: csv,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Failed authentications per client IP per minute before 429 (before any 401). */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /**
+   * Ed25519 private key (32-byte seed, base64) the API signs operator decisions with; workers check
+   * the signature with its public half (ACTOR_VERIFY_KEY, derived from this when unset).
+   */
+  ACTOR_SIGNING_KEY: base64Key32.optional(),
+  ACTOR_VERIFY_KEY: base64Key32.optional(),
+  ACTOR_ASSERTION_TTL: duration('2m'),
+  /** Encrypts partners' webhook secrets at rest: like CODEC_KEYS, the last one encrypts. */
+  WEBHOOK_SECRET_KEYS: jsonArrayOf(codecKeyEntry, '{ id, key (base64, 32 bytes) } — the last one encrypts'),
+  IDEMPOTENCY_KEY_REQUIRED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /** A requested payout-account change takes effect this long after its approval. */
+  PAYOUT_ACCOUNT_COOLOFF: duration('24h'),
+  WS_MAX_CONNECTIONS_PER_PRINCIPAL: z.coerce.number().int().positive().default(20),
+  WS_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(50),
+  WS_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
   BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/)
@@ -158,7 +177,12 @@ export interface AppConfig {
     workflowBundlePath: string | undefined;
   };
   api: { host: string; port: number; publicUrl: string };
-  ui: { host: string; port: number };
+  ui: {
+    host: string;
+    port: number;
+    /** Bounds on the event stream: sockets per principal and per IP, client messages per minute. */
+    ws: { maxConnectionsPerPrincipal: number; maxConnectionsPerIp: number; messagesPerMinute: number };
+  };
   security: {
     /** Undefined → the embedded default: keys and secrets generated once under `dataDir`. */
     apiKeys: ApiKeyEntry[] | undefined;
@@ -168,7 +192,13 @@ export interface AppConfig {
     codecUiToken: string | undefined;
     corsOrigins: string[];
     rateLimitPerMinute: number;
+    authFailuresPerMinute: number;
     bodyLimit: string;
+    /** Undefined → the embedded default (generated under `dataDir`). */
+    actorSigningKey: string | undefined;
+    actorVerifyKey: string | undefined;
+    actorAssertionTtlMs: number;
+    webhookSecretKeys: CodecKeyEntry[] | undefined;
   };
   telemetry: { otlpEndpoint: string | undefined; temporalMetricsPort: number };
   notifications: NotificationConfig;
@@ -184,6 +214,9 @@ export interface AppConfig {
     activityStartToCloseMs: number;
     retryInitialIntervalMs: number;
     retryMaxIntervalMs: number;
+    /** `POST /payments` without an Idempotency-Key is refused (400) unless false. */
+    idempotencyKeyRequired: boolean;
+    payoutAccountCooloffMs: number;
   };
 }
 
@@ -219,7 +252,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: e.API_PORT,
       publicUrl: e.API_PUBLIC_URL ?? `http://localhost:${e.API_PORT}`,
     },
-    ui: { host: e.UI_HOST, port: e.UI_PORT },
+    ui: {
+      host: e.UI_HOST,
+      port: e.UI_PORT,
+      ws: {
+        maxConnectionsPerPrincipal: e.WS_MAX_CONNECTIONS_PER_PRINCIPAL,
+        maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+        messagesPerMinute: e.WS_MESSAGES_PER_MINUTE,
+      },
+    },
     security: {
       apiKeys: e.ALPES_API_KEYS,
       wsTokenSecret: e.WS_TOKEN_SECRET,
@@ -234,6 +275,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
         `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
       ],
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      actorSigningKey: e.ACTOR_SIGNING_KEY,
+      actorVerifyKey: e.ACTOR_VERIFY_KEY,
+      actorAssertionTtlMs: e.ACTOR_ASSERTION_TTL,
+      webhookSecretKeys: e.WEBHOOK_SECRET_KEYS,
       bodyLimit: e.BODY_LIMIT,
     },
     telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, temporalMetricsPort: e.TEMPORAL_METRICS_PORT },
@@ -257,6 +303,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       activityStartToCloseMs: e.ACTIVITY_START_TO_CLOSE_TIMEOUT,
       retryInitialIntervalMs: e.ACTIVITY_RETRY_INITIAL_INTERVAL,
       retryMaxIntervalMs: e.ACTIVITY_RETRY_MAX_INTERVAL,
+      idempotencyKeyRequired: e.IDEMPOTENCY_KEY_REQUIRED,
+      payoutAccountCooloffMs: e.PAYOUT_ACCOUNT_COOLOFF,
     },
   };
 }

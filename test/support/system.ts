@@ -68,6 +68,8 @@ export async function startTestSystem(
     WS_TOKEN_SECRET: 'test-ws-token-secret-0123456789',
     CODEC_KEYS: JSON.stringify(TEST_CODEC_KEYS),
     CODEC_UI_TOKEN: 'test-codec-ui-token-0123456789',
+    ACTOR_SIGNING_KEY: Buffer.alloc(32, 5).toString('base64'),
+    WEBHOOK_SECRET_KEYS: JSON.stringify([{ id: 'test-webhook-1', key: Buffer.alloc(32, 9).toString('base64') }]),
     RATE_LIMIT_PER_MINUTE: '100000',
     TEMPORAL_METRICS_PORT: '0',
     ACTIVITY_RETRY_INITIAL_INTERVAL: '100ms',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ed25519PublicKey } from './actor-assertion';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiKeyEntry, AppConfig, CodecKeyEntry } from '../config';
@@ -8,6 +9,11 @@ export interface Secrets {
   wsTokenSecret: string;
   codecKeys: CodecKeyEntry[];
   codecUiToken: string;
+  /** Ed25519 seed (base64); undefined in a process given only the verify key (a worker). */
+  actorSigningKey: string | undefined;
+  /** Ed25519 public key (base64) the workers check decisions with. */
+  actorVerifyKey: string;
+  webhookSecretKeys: CodecKeyEntry[];
   /** Set when the embedded default generated (or reused) local keys: the banner prints them. */
   localKeys?: { admin: string; approver: string };
 }
@@ -19,6 +25,8 @@ interface LocalSecretsFile {
   wsTokenSecret: string;
   codecKey: string;
   codecUiToken: string;
+  actorSigningKey: string;
+  webhookSecretKey: string;
 }
 
 /**
@@ -29,7 +37,12 @@ interface LocalSecretsFile {
 export function resolveSecrets(config: AppConfig): Secrets {
   const { security } = config;
   const needLocal =
-    !security.apiKeys || !security.wsTokenSecret || !security.codecKeys || !security.codecUiToken;
+    !security.apiKeys ||
+    !security.wsTokenSecret ||
+    !security.codecKeys ||
+    !security.codecUiToken ||
+    (!security.actorSigningKey && !security.actorVerifyKey) ||
+    !security.webhookSecretKeys;
   const local = needLocal ? readOrCreateLocalSecrets(config.dataDir) : undefined;
   return {
     apiKeys: security.apiKeys ?? [
@@ -39,10 +52,27 @@ export function resolveSecrets(config: AppConfig): Secrets {
     wsTokenSecret: security.wsTokenSecret ?? local!.wsTokenSecret,
     codecKeys: security.codecKeys ?? [{ id: 'local-1', key: local!.codecKey }],
     codecUiToken: security.codecUiToken ?? local!.codecUiToken,
+    ...actorKeys(
+      security.actorSigningKey ?? (security.actorVerifyKey ? undefined : local!.actorSigningKey),
+      security.actorVerifyKey,
+    ),
+    webhookSecretKeys: security.webhookSecretKeys ?? [{ id: 'local-1', key: local!.webhookSecretKey }],
     ...(security.apiKeys
       ? {}
       : { localKeys: { admin: local!.adminApiKey, approver: local!.approverApiKey } }),
   };
+}
+
+/** The verify key is the signing key's public half unless given on its own. */
+function actorKeys(
+  signingKey: string | undefined,
+  verifyKey: string | undefined,
+): { actorSigningKey: string | undefined; actorVerifyKey: string } {
+  const derived = signingKey ? ed25519PublicKey(signingKey) : undefined;
+  if (derived && verifyKey && derived !== verifyKey) {
+    throw new Error('ACTOR_VERIFY_KEY is not the public key of ACTOR_SIGNING_KEY');
+  }
+  return { actorSigningKey: signingKey, actorVerifyKey: verifyKey ?? derived! };
 }
 
 function readOrCreateLocalSecrets(dataDir: string): LocalSecretsFile {
@@ -53,6 +83,8 @@ function readOrCreateLocalSecrets(dataDir: string): LocalSecretsFile {
     wsTokenSecret: randomBytes(32).toString('base64url'),
     codecKey: randomBytes(32).toString('base64'),
     codecUiToken: randomBytes(24).toString('base64url'),
+    actorSigningKey: randomBytes(32).toString('base64'),
+    webhookSecretKey: randomBytes(32).toString('base64'),
   };
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecretsFile>;
