@@ -37,6 +37,12 @@ import {
 import { cpuDelta, machineCpuMs, machineInfo, ProcessSampler } from './lib/proc';
 import { autocannonPayments, pacedPayments } from './lib/rate';
 import { renderTable } from './lib/report';
+import {
+  runSettlementSection,
+  SETTLEMENT_COMMISSION_HOLD,
+  SETTLEMENT_MINIMUMS,
+  systemCpu,
+} from './lib/settlement';
 import type { BenchResult, Check, Goal, LoopSection } from './lib/result';
 import { round, summarize } from './lib/stats';
 import { StreamObserver } from './lib/stream-observer';
@@ -119,6 +125,7 @@ async function main(): Promise<number> {
       ...(opts.workerNodeArgs.length ? { workerNodeArgs: opts.workerNodeArgs } : {}),
       ...(opts.skip.size ? { skip: [...opts.skip] } : {}),
       ...(opts.profile ? { profile: true } : {}),
+      ...(opts.settlement.partners > 0 ? { settlement: opts.settlement } : {}),
       runtime: opts.compiled
         ? `node ${opts.compiled}/processes/*.js`
         : 'node --import tsx src/processes/*.ts',
@@ -237,8 +244,8 @@ async function run(
   const bundles = await ensureBundles(join(ROOT, 'artifacts/bench/cache'), log);
   result.setup.bundlesCached = bundles.cached;
   const keys: BenchKeys = {
-    admin: `bench-admin-${randomBytes(16).toString('hex')}`,
-    operator: `bench-operator-${randomBytes(16).toString('hex')}`,
+    admin: `bench-admin-${randomBytes(32).toString('hex')}`,
+    operator: `bench-operator-${randomBytes(32).toString('hex')}`,
   };
   const codecKeys = [{ id: `bench-${id}`, key: randomBytes(32).toString('base64') }];
   const secretsEnv = {
@@ -246,10 +253,15 @@ async function run(
       { key: keys.admin, name: 'bench-admin', role: 'admin' },
       { key: keys.operator, name: 'bench-operator', role: 'operator' },
     ]),
-    WS_TOKEN_SECRET: randomBytes(24).toString('hex'),
+    WS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     WS_TOKEN_TTL: '2h',
     CODEC_KEYS: JSON.stringify(codecKeys),
-    CODEC_UI_TOKEN: randomBytes(24).toString('hex'),
+    CODEC_UI_TOKEN: randomBytes(32).toString('hex'),
+    // Every process of a split deployment shares these (the verify key is derived from the signing key).
+    ACTOR_SIGNING_KEY: randomBytes(32).toString('base64'),
+    WEBHOOK_SECRET_KEYS: JSON.stringify([
+      { id: `bench-webhook-${id}`, key: randomBytes(32).toString('base64') },
+    ]),
   };
   const connection = await Connection.connect({ address: temporalAddress });
   cleanup.add('temporal client connection', () => connection.close());
@@ -278,6 +290,17 @@ async function run(
     REFUND_WINDOW: '1s',
     TEMPORAL_METRICS_PORT: '0',
     RATE_LIMIT_PER_MINUTE: '100000000',
+    // The fan-out section opens --clients sockets for one principal from one address (+ the observer).
+    WS_MAX_CONNECTIONS_PER_PRINCIPAL: String(opts.clients + 10),
+    WS_MAX_CONNECTIONS_PER_IP: String(opts.clients + 10),
+    // Commissions and settlement runs (the settlement section). The API carries the SETTLEMENT_*
+    // knobs in the run's input, so they must reach the API, not just the worker.
+    COMMISSION_HOLD: SETTLEMENT_COMMISSION_HOLD,
+    PAYOUT_MINIMUMS: JSON.stringify(SETTLEMENT_MINIMUMS),
+    SETTLEMENT_SCHEDULE: 'off',
+    SETTLEMENT_CONCURRENCY: String(opts.settlement.concurrency),
+    SETTLEMENT_PAGE_SIZE: String(opts.settlement.pageSize),
+    SETTLEMENT_POLL_INTERVAL: opts.settlement.pollInterval,
     WORKFLOW_BUNDLE_PATH: bundles.payments,
     NOTIFICATIONS_WORKFLOW_BUNDLE_PATH: bundles.notifications,
     ...secretsEnv,
@@ -536,6 +559,33 @@ async function run(
       result.fanout = { ...res.result, payments: s, connectMs: ready.connectMs, since, finalPosition };
       await stopClients();
       sampler.untrack('fan-out clients (bench)');
+    });
+  }
+
+  // ---- 7. a settlement run: N partners' commissions imported, then paid in one run
+  if (opts.settlement.partners > 0) {
+    await section(result, 'settlement', async () => {
+      const s = await runSettlementSection({
+        id,
+        opts: opts.settlement,
+        quick: opts.quick,
+        apiUrl: system.apiUrl,
+        keys,
+        mainUrl,
+        bankUrl,
+        bare,
+        sampler,
+        workers: system.workers.map((w) => w.name),
+      });
+      if (result.payments) {
+        s.paymentsPerSec = result.payments.throughputPerSec;
+        s.ratioToPayments = round(s.payoutsPerSec / result.payments.throughputPerSec, 3);
+        s.cpuRatioToPayments = round(
+          systemCpu(result.payments.cpuMsPerUnit) / systemCpu(s.cpuMsPerPayout),
+          3,
+        );
+      }
+      result.settlement = s;
     });
   }
 
@@ -945,6 +995,7 @@ function goals(r: BenchResult): Goal[] {
     g('worker RSS', '< 300 MB', Number.isFinite(workerPeak) ? workerPeak : null, 'MB', (v) => v < 300),
     g('API RSS', '< 300 MB', mem.api, 'MB', (v) => v < 300),
     g('all-in-one RSS', '< 600 MB', r.embedded?.peakRssMb, 'MB', (v) => v < 600),
+    g('settlement payouts/s ÷ payments/s', '≥ 0.8', r.settlement?.ratioToPayments, '', (v) => v >= 0.8),
   ];
 }
 
@@ -1002,6 +1053,30 @@ function checks(r: BenchResult, opts: BenchOptions): Check[] {
     if (f) loop('fan-out payments', f.payments);
   }
   if (!opts.skip.has('embedded')) loop('all-in-one', r.embedded);
+  if (opts.settlement.partners > 0) {
+    const st = r.settlement;
+    c(
+      'settlement',
+      !!st &&
+        st.import.accepted === st.partners * st.commissionsPerPartner &&
+        st.itemCount === st.partners &&
+        st.skippedCount === 0 &&
+        st.finishedCount === st.itemCount &&
+        st.byStatus.COMPLETED === st.itemCount &&
+        st.totals.match &&
+        st.payoutsPerSec > 0 &&
+        st.import.commissionsPerSec > 0 &&
+        st.temporal.runs >= 1 &&
+        st.temporal.maxHistoryEvents > 0 &&
+        st.workerRssMb.peak > 0,
+      st
+        ? `${st.itemCount} payouts for ${st.partners} partners (${st.skippedCount} skipped, ${JSON.stringify(st.byStatus)}), ` +
+            `totals ${st.totals.match ? 'match' : `differ: expected ${JSON.stringify(st.totals.expected)}, paid ${JSON.stringify(st.totals.paid)}`}, ` +
+            `${st.import.accepted}/${st.partners * st.commissionsPerPartner} imported, ${st.payoutsPerSec} payouts/s, ` +
+            `${st.temporal.runs} runs, max history ${st.temporal.maxHistoryEvents}, worker peak ${st.workerRssMb.peak} MB`
+        : 'no result',
+    );
+  }
   const mem = r.memory.peakRssMb;
   const expected = [
     'temporal dev server',

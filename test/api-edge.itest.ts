@@ -15,6 +15,7 @@ import {
   startTestSystem,
   TEST_API_KEYS,
   TEST_KEYS,
+  TEST_SECRETS,
   type TestSystem,
 } from './support/system';
 
@@ -23,8 +24,8 @@ type Json = any;
 /** Two partners with their own keys, created before the system starts so their keys can name them. */
 const OWN_PARTNER = globalThis.crypto.randomUUID();
 const OTHER_PARTNER = globalThis.crypto.randomUUID();
-const PARTNER_KEY = 'test-partner-own-key-0123456789';
-const OTHER_PARTNER_KEY = 'test-partner-other-key-012345678';
+const PARTNER_KEY = 'test-own-partner-xJqzl8umVnJNaqSuAamiF-tClDEcyjqxMwzL89OoJTw';
+const OTHER_PARTNER_KEY = 'test-other-partner-PcRNj0KZAEJzRSom5sZ1dKCMWodIZD6eQW4m5iVFyaY';
 
 describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hostile input', (databaseUrl) => {
   let sys: TestSystem;
@@ -511,7 +512,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
       const viaUi = await http(
         sys.apiUrl,
         'POST',
-        '/codec/ui/test-codec-ui-token-0123456789/decode',
+        `/codec/ui/${TEST_SECRETS.codecUiToken}/decode`,
         { payloads },
         as(null),
       );

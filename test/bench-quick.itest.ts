@@ -83,7 +83,7 @@ describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
     if (!existsSync(file))
       throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
     result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  }, 150_000);
+  }, 180_000);
 
   afterAll(() => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
@@ -159,6 +159,36 @@ describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
     }
     expectLoop(result.embedded);
     expect(result.embedded!.peakRssMb).toBeGreaterThan(0);
+  });
+
+  it('imported commissions and paid every partner in one settlement run, followed to COMPLETED', () => {
+    const st = result.settlement!;
+    expect(st).toBeDefined();
+    expect(st.partners).toBeGreaterThan(0);
+    expect(st.import.accepted).toBe(st.partners * st.commissionsPerPartner);
+    expect(st.import.commissionsPerSec).toBeGreaterThan(0);
+    expect({ items: st.itemCount, skipped: st.skippedCount, finished: st.finishedCount }).toEqual({
+      items: st.partners,
+      skipped: 0,
+      finished: st.partners,
+    });
+    expect(st.byStatus).toEqual({ COMPLETED: st.partners });
+    expect(st.totals.match).toBe(true);
+    expect(st.durationMs).toBeGreaterThan(0);
+    expect(st.payoutsPerSec).toBeGreaterThan(0);
+    expect(st.ratioToPayments).toBeGreaterThan(0);
+    expect(st.quarters.map((q) => q.quarter)).toEqual([1, 2, 3, 4]);
+    expect(st.workerRssMb.peak).toBeGreaterThan(0);
+    // Quick mode pages by 10: the run continues as new, and the harness counts its executions.
+    expect(st.temporal.runs).toBeGreaterThanOrEqual(2);
+    expect(st.temporal.continuedAsNew).toBe(st.temporal.runs - 1);
+    expect(st.temporal.maxHistoryEvents).toBeGreaterThan(0);
+    expect(st.temporal.refills.batches).toBeGreaterThan(0);
+    expect(st.payoutHistory.workflows).toBeGreaterThan(0);
+    expect(result.goals.find((g) => g.name === 'settlement payouts/s ÷ payments/s')?.actual).toBe(
+      st.ratioToPayments,
+    );
+    expect(run.stdout).toMatch(/^7 settlement run/m);
   });
 
   it('left nothing behind: every child stopped, the scratch databases dropped', async () => {

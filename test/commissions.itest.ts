@@ -21,8 +21,8 @@ type Json = any;
 /** Partners with keys of their own: created before the system starts so the keys can name them. */
 const OWN_PARTNER = globalThis.crypto.randomUUID();
 const OTHER_PARTNER = globalThis.crypto.randomUUID();
-const OWN_KEY = 'test-commissions-own-partner-key-01';
-const OTHER_KEY = 'test-commissions-other-partner-key-1';
+const OWN_KEY = 'test-cown-partner-3gPAJqGhR-o__Oo36RWJk_P0iG46f0K0wk4pjWTK3lI';
+const OTHER_KEY = 'test-cother-partner-mMXgSGHped9awJ9pV92atJxpa16A1VUOyS5z3-0r7b0';
 
 const CSV_HEADER = 'externalRef,partnerId,currency,amountMinor,description,occurredAt\n';
 /** Long past: with the 1 s test hold such a commission is PAYABLE at once. */

@@ -7,9 +7,11 @@ import {
   byTestId,
   CHROMIUM_PATH,
   chromiumAvailable,
+  collectCspViolations,
   launchChromium,
   recordAttribute,
   recordedAttribute,
+  REPORT_CSP_VIOLATIONS,
   waitForAttribute,
 } from './support/dashboard-page';
 import { bearer, createPartner, http, TEST_KEYS } from './support/system';
@@ -91,6 +93,7 @@ if (!chromiumAvailable()) {
     /** Sum of the payouts per currency, as the API's decimal strings. */
     const planned: Record<string, bigint> = {};
     const pageErrors: string[] = [];
+    let cspViolations: string[] = [];
 
     const api = (method: string, path: string, body?: unknown) =>
       http(h.sys.apiUrl, method, path, body, bearer(TEST_KEYS.admin));
@@ -149,8 +152,10 @@ if (!chromiumAvailable()) {
         locale: 'en-US',
         timezoneId: 'UTC',
       });
+      await context.addInitScript(REPORT_CSP_VIOLATIONS);
       page = await context.newPage();
       page.on('pageerror', (e) => pageErrors.push(e.message));
+      cspViolations = collectCspViolations(page);
     }, 90_000);
 
     afterAll(async () => {
@@ -168,6 +173,8 @@ if (!chromiumAvailable()) {
 
     afterEach(() => {
       expect(pageErrors).toEqual([]);
+      // The Settlements view (its progress bar included) runs under the strict policy too.
+      expect(cspViolations).toEqual([]);
     });
 
     it('dry-runs, starts a run from the form and follows its progress bar live to 100 %', async () => {

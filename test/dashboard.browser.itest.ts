@@ -8,9 +8,11 @@ import {
   chromiumAvailable,
   cutWebSockets,
   launchChromium,
+  collectCspViolations,
   positionsIn,
   recordConnectionStates,
   recordedConnectionStates,
+  REPORT_CSP_VIOLATIONS,
   TRACK_WEBSOCKETS,
   waitForAttribute,
 } from './support/dashboard-page';
@@ -24,6 +26,8 @@ jest.setTimeout(120_000);
 
 const SCREENSHOT = resolve(__dirname, '..', 'artifacts', 'dashboard.png');
 const TITLE = 'operator dashboard in Chromium (real Temporal, PostgreSQL, sandbox bank, UI server)';
+/** Stream tokens live this long here; the page renews its socket's session before each expiry. */
+const TOKEN_TTL_MS = 8_000;
 const ref = (prefix: string): string => `${prefix}-${globalThis.crypto.randomUUID().slice(0, 6)}`;
 
 if (!chromiumAvailable()) {
@@ -42,6 +46,7 @@ if (!chromiumAvailable()) {
     let partner: Json;
     let decliningPartner: Json;
     const pageErrors: string[] = [];
+    let cspViolations: string[] = [];
     const ours: string[] = [];
 
     const api = (method: string, path: string, body?: unknown, key: string = TEST_KEYS.alice) =>
@@ -106,6 +111,8 @@ if (!chromiumAvailable()) {
         APPROVAL_THRESHOLDS: '{"USD": 100000, "COP": 5000000000, "JPY": 10000000}',
         APPROVAL_TIMEOUT: '10m',
         REFUND_WINDOW: '10m',
+        // Short-lived stream tokens: the page re-authenticates its socket every few seconds throughout.
+        WS_TOKEN_TTL: `${TOKEN_TTL_MS}ms`,
       });
       partner = await createPartner(h.sys.apiUrl, { name: 'Lumen Media Group' });
       decliningPartner = await createPartner(h.sys.apiUrl, {
@@ -119,8 +126,10 @@ if (!chromiumAvailable()) {
         timezoneId: 'UTC',
       });
       await context.addInitScript(TRACK_WEBSOCKETS);
+      await context.addInitScript(REPORT_CSP_VIOLATIONS);
       page = await context.newPage();
       page.on('pageerror', (e) => pageErrors.push(e.message));
+      cspViolations = collectCspViolations(page);
     });
 
     afterAll(async () => {
@@ -130,10 +139,25 @@ if (!chromiumAvailable()) {
 
     afterEach(() => {
       expect(pageErrors).toEqual([]);
+      // The whole dashboard runs under its strict policy: nothing it does is refused.
+      expect(cspViolations).toEqual([]);
     });
 
     it('signs in from the #key= link, creates a payment in the form and watches it complete without reload', async () => {
-      await page.goto(`${h.uiUrl}/#key=${TEST_KEYS.alice}`);
+      const response = await page.goto(`${h.uiUrl}/#key=${TEST_KEYS.alice}`);
+      // The page arrives with its policy: scripts from itself only, no framing, no referrer, not stored.
+      const headers = response!.headers();
+      expect(headers['content-security-policy']).toContain("script-src 'self'");
+      expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(headers['content-security-policy']).toMatch(
+        new RegExp(`connect-src [^;]*${h.sys.apiUrl.replace(/[.]/g, '\\.')}`),
+      );
+      expect(headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(headers).toMatchObject({
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      });
       await waitForAttribute(page, 'conn-state', 'data-state', 'live');
       expect(new URL(page.url()).hash).toBe('');
       expect(await page.evaluate(() => sessionStorage.getItem('alpes.dashboard.apiKey'))).toBe(
@@ -253,6 +277,31 @@ if (!chromiumAvailable()) {
       expect(feed.length).toBeGreaterThan(5);
       expect(new Set(feed).size).toBe(feed.length);
       expect(feed.slice(1).every((p, i) => p === feed[i]! - 1)).toBe(true);
+    });
+
+    it('keeps its socket past the tokens it opened with: re-authenticates on it before each expiry', async () => {
+      await waitForAttribute(page, 'conn-state', 'data-state', 'live');
+      await recordConnectionStates(page);
+      const sockets = await page.evaluate(() => (window as any).__sockets.length as number);
+      // Three token lifetimes: without renewals the server would have closed the socket (4401) thrice.
+      await page.waitForTimeout(3 * TOKEN_TTL_MS);
+      const late = await payViaApi(partner.id, 'USD', 3100, TEST_KEYS.alice);
+      await waitForAttribute(page, `status-${late}`, 'data-status', 'COMPLETED');
+      expect(await recordedConnectionStates(page)).toEqual(['live']);
+      expect(await page.evaluate(() => (window as any).__sockets.length as number)).toBe(sockets);
+    });
+
+    it('enforces its CSP: an injected inline script does not run and is reported', async () => {
+      await page.evaluate(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.__injected = true';
+        document.body.append(script);
+      });
+      for (let i = 0; i < 100 && cspViolations.length === 0; i++) await page.waitForTimeout(20);
+      expect(await page.evaluate(() => (window as any).__injected)).toBeUndefined();
+      expect(cspViolations.join('\n')).toMatch(/script-src/);
+      // Expected here: cleared so the afterEach check stays about the dashboard itself.
+      cspViolations.length = 0;
     });
 
     it('rejects, cancels and refunds from the row buttons, formats each currency, and looks right at 1280px', async () => {

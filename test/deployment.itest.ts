@@ -1,13 +1,29 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import pg from 'pg';
 import { bundleWorkflows, WORKFLOW_BUNDLES } from '../scripts/bundle-workflows';
-import { loadConfig, type AppConfig, type Env } from '../src/infra/config';
+import { generateEnv } from '../scripts/generate-env';
+import { ed25519PublicKey } from '../src/infra/auth/actor-assertion';
+import { placeholderReason } from '../src/infra/auth/secret-strength';
+import { ConfigError, loadConfig, type AppConfig, type Env } from '../src/infra/config';
+import { COMPONENT_SECRETS, missingSecrets } from '../src/processes/wiring/component-secrets';
+import type { Component } from '../src/processes/wiring/system';
 import { parseNotificationConfig } from '../src/infra/notifications/notification-config';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/workflows/search-attributes';
 import { inheritedChildEnv } from './support/child-env';
+import { describeWithPostgres } from './support/test-env';
 
 /**
  * The deployment (docker-compose.yml, Dockerfile, .env.example), checked without a Docker engine:
@@ -18,9 +34,14 @@ import { inheritedChildEnv } from './support/child-env';
 
 const ROOT = resolve(__dirname, '..');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const readdirSyncSorted = (path: string): string[] => readdirSync(join(ROOT, path)).sort();
 const COMPOSE_TEXT = read('docker-compose.yml');
 const ENV_EXAMPLE_TEXT = read('.env.example');
 const DOCKERFILE_TEXT = read('Dockerfile');
+/** The non-secret settings file every service of ours loads (env_file). */
+const APP_ENV_FILE = 'docker/app.env';
+/** The application PostgreSQL's init scripts (database users), mounted into the postgres service. */
+const POSTGRES_INIT_DIR = 'docker/postgres-init';
 const DEFAULTS = loadConfig({});
 
 /** Settings our compose file sets before config.ts reads them (see docs/deployment.md, "Wiring"). */
@@ -130,6 +151,8 @@ interface Healthcheck {
 }
 interface Service {
   image?: string;
+  networks?: string[] | Record<string, unknown>;
+  volumes?: string[];
   build?: unknown;
   command?: string[] | string;
   entrypoint?: string[] | string;
@@ -145,6 +168,7 @@ interface Service {
 }
 interface ComposeFile {
   services: Record<string, Service>;
+  networks?: Record<string, unknown>;
 }
 
 /** The compose file as Compose sees it once .env holds `envFile` (merge keys resolved, interpolated). */
@@ -359,8 +383,6 @@ function dockerignoreExcludes(patterns: string[], path: string): boolean {
 interface ProcessNeeds {
   postgres: boolean;
   temporal: boolean;
-  /** startSystem resolves secrets: unset ones would be generated per container (replicas disagree). */
-  sharedSecrets: boolean;
 }
 
 function entryOf(service: Service): { role: string; source: string } | undefined {
@@ -382,7 +404,6 @@ function needsOf(source: string): ProcessNeeds {
   return {
     postgres: /database\.kind !== 'postgres'/.test(code),
     temporal: /!config\.temporal\.address/.test(code),
-    sharedSecrets: standalone,
   };
 }
 
@@ -403,7 +424,14 @@ function knownSettings(): Set<string> {
 // ------------------------------------------------------------------------------------------------
 
 const ENV_EXAMPLE = parseDotenv(ENV_EXAMPLE_TEXT);
-const COMPOSE = loadCompose(ENV_EXAMPLE);
+/**
+ * What `npm run env:generate` writes: the .env the checks below run with. The example's
+ * placeholders are refused by every process (tested below), so they cannot stand in for it.
+ */
+const GENERATED = generateEnv();
+const ENV = parseDotenv(GENERATED.text);
+const APP_ENV = parseDotenv(read(APP_ENV_FILE));
+const COMPOSE = loadCompose(ENV);
 const SERVICES = Object.entries(COMPOSE.services);
 const RUNTIME_STAGE = parseDockerfile(DOCKERFILE_TEXT).at(-1)!;
 const IMAGE_ENV: Record<string, string> = Object.assign(
@@ -419,8 +447,8 @@ function effectiveEnv(service: Service): Env {
   const fromFiles = Object.assign(
     {},
     ...envFilesOf(service).map((f) => {
-      if (f !== '.env') throw new Error(`unexpected env_file ${f}`);
-      return ENV_EXAMPLE;
+      if (f !== APP_ENV_FILE) throw new Error(`unexpected env_file ${f}`);
+      return APP_ENV;
     }),
   ) as Record<string, string>;
   const ours = service.build !== undefined || service.image?.startsWith('alpes-payments');
@@ -471,8 +499,10 @@ describe('docker-compose.yml passes docker-compose config', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'alpes-compose-'));
-    for (const f of ['docker-compose.yml', 'Dockerfile', '.dockerignore'])
+    for (const f of ['docker-compose.yml', 'Dockerfile', '.dockerignore', APP_ENV_FILE]) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
       writeFileSync(join(dir, f), read(f));
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -501,6 +531,12 @@ describe('docker-compose.yml passes docker-compose config', () => {
     expect(res.status).toBe(0);
   });
 
+  it('is valid with what `npm run env:generate` writes', () => {
+    const res = compose(['config', '-q'], GENERATED.text);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+  });
+
   it('refuses to start without the secrets (required ${VAR:?} interpolation)', () => {
     const res = compose(['config', '-q'], '');
     expect(res.status).not.toBe(0);
@@ -510,7 +546,7 @@ describe('docker-compose.yml passes docker-compose config', () => {
   });
 
   it("gives our processes the environment this test derives (our interpolation = Compose's)", () => {
-    const res = compose(['config'], ENV_EXAMPLE_TEXT);
+    const res = compose(['config'], GENERATED.text);
     expect(res.status).toBe(0);
     const resolved = parseYaml(res.stdout) as ComposeFile;
     expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(COMPOSE.services).sort());
@@ -519,7 +555,7 @@ describe('docker-compose.yml passes docker-compose config', () => {
       const theirs = Object.fromEntries(
         Object.entries(envOf(resolved.services[name]!)).map(([k, v]) => [k, v.replace(/\$\$/g, '$')]),
       );
-      const ours = { ...Object.assign({}, ...envFilesOf(service).map(() => ENV_EXAMPLE)), ...envOf(service) };
+      const ours = { ...Object.assign({}, ...envFilesOf(service).map(() => APP_ENV)), ...envOf(service) };
       expect({ name, env: theirs }).toEqual({ name, env: ours });
     }
   });
@@ -725,22 +761,6 @@ describe('every process of ours gets what the code requires', () => {
     expect(guarded).toBeGreaterThanOrEqual(5);
   });
 
-  it('shares one set of keys and secrets across every process that uses them', () => {
-    const secrets = (c: AppConfig) => ({
-      apiKeys: c.security.apiKeys,
-      wsTokenSecret: c.security.wsTokenSecret,
-      codecKeys: c.security.codecKeys,
-      codecUiToken: c.security.codecUiToken,
-      actorSigningKey: c.security.actorSigningKey,
-      webhookSecretKeys: c.security.webhookSecretKeys,
-    });
-    const shared = OURS.filter(([, s]) => needsOf(entryOf(s)!.source).sharedSecrets);
-    expect(shared.length).toBeGreaterThanOrEqual(4);
-    const first = secrets(configOf(shared[0]![0]));
-    for (const value of Object.values(first)) expect(value).toBeDefined();
-    for (const [name] of shared) expect({ name, ...secrets(configOf(name)) }).toEqual({ name, ...first });
-  });
-
   it('points every process at the same Temporal, namespace and task queues', () => {
     const [[temporal]] = byImage('temporalio/server') as [[string, Service]];
     const withTemporal = OURS.filter(([name]) => configOf(name).temporal.address);
@@ -760,9 +780,9 @@ describe('every process of ours gets what the code requires', () => {
     }
   });
 
-  it('connects to a PostgreSQL service of the compose file, with its credentials', () => {
+  it('connects to a PostgreSQL service of the compose file as its own user, never the superuser', () => {
     let checked = 0;
-    for (const [name] of OURS) {
+    for (const [name, service] of OURS) {
       const c = configOf(name);
       if (c.database.kind !== 'postgres') continue;
       const url = new URL(c.database.url);
@@ -773,20 +793,31 @@ describe('every process of ours gets what the code requires', () => {
         image: expect.stringMatching(/^postgres:/),
       });
       const pgEnv = envOf(pg!);
+      // The sandbox bank has its own user and database; everything else of ours shares the app's.
+      const bank = entryOf(service)?.role === 'sandbox-bank';
       expect({
         name,
         user: url.username,
         password: decodeURIComponent(url.password),
+        database: url.pathname.slice(1),
         port: url.port,
       }).toEqual({
         name,
-        user: pgEnv.POSTGRES_USER,
-        password: pgEnv.POSTGRES_PASSWORD,
+        user: bank ? pgEnv.SANDBOX_BANK_DB_USER : pgEnv.ALPES_DB_USER,
+        password: bank ? pgEnv.SANDBOX_BANK_DB_PASSWORD : pgEnv.ALPES_DB_PASSWORD,
+        database: bank ? pgEnv.SANDBOX_BANK_DB : pgEnv.ALPES_DB_NAME,
         port: '5432',
       });
+      expect({ name, superuser: url.username === pgEnv.POSTGRES_USER }).toEqual({ name, superuser: false });
+      expect({ name, superuserPassword: url.password === pgEnv.POSTGRES_PASSWORD }).toEqual({
+        name,
+        superuserPassword: false,
+      });
+      // The users come from the init script the database runs on its first start.
+      expect(pg!.volumes).toContain(`./${POSTGRES_INIT_DIR}:/docker-entrypoint-initdb.d:ro`);
       checked++;
     }
-    expect(checked).toBeGreaterThanOrEqual(6);
+    expect(checked).toBeGreaterThanOrEqual(7);
   });
 
   it('gives the payments worker the sandbox bank (SANDBOX_BANK_URL) on the port the bank listens on', () => {
@@ -878,6 +909,13 @@ describe('every process of ours gets what the code requires', () => {
     const known = knownSettings();
     expect(known.has('DATABASE_URL')).toBe(true);
     expect(known.has('SMTP_URL')).toBe(true);
+    // docker/app.env's commented-out suggestions too.
+    for (const [, key] of read(APP_ENV_FILE).matchAll(/^#\s*([A-Z][A-Z0-9_]*)=/gm))
+      expect({ file: APP_ENV_FILE, key, known: known.has(key!) }).toEqual({
+        file: APP_ENV_FILE,
+        key,
+        known: true,
+      });
     for (const [name, s] of OURS) {
       for (const key of Object.keys({ ...IMAGE_ENV, ...envOf(s) })) {
         expect({ name, key, known: known.has(key) || key in PENDING_SETTINGS }).toEqual({
@@ -887,6 +925,259 @@ describe('every process of ours gets what the code requires', () => {
         });
       }
     }
+  });
+});
+
+/** Which component a service of ours runs (undefined: a one-shot job such as `migrate`). */
+const COMPONENT_OF_ROLE: Record<string, Component | undefined> = {
+  api: 'api',
+  worker: 'worker',
+  'notifications-worker': 'notifications',
+  ui: 'ui',
+  'sandbox-bank': 'bank',
+};
+/** Every secret variable of ours (COMPONENT_SECRETS names them all). */
+const OUR_SECRETS = new Set(Object.values(COMPONENT_SECRETS).flatMap((needs) => needs.flat()));
+
+function networksOf(service: Service): string[] {
+  const n = service.networks;
+  return n === undefined ? ['default'] : Array.isArray(n) ? n : Object.keys(n);
+}
+
+describe('docker-compose.yml: each service gets only the secrets it needs', () => {
+  it('lets no service of ours load .env as a whole; the settings file it loads holds no secret', () => {
+    for (const [name, s] of SERVICES) {
+      expect({ name, envFiles: envFilesOf(s).filter((f) => f !== APP_ENV_FILE) }).toEqual({
+        name,
+        envFiles: [],
+      });
+    }
+    expect(OURS.filter(([, s]) => envFilesOf(s).includes(APP_ENV_FILE)).length).toBeGreaterThanOrEqual(6);
+    expect(Object.keys(APP_ENV).filter((k) => SECRET_NAME.test(k) || OUR_SECRETS.has(k))).toEqual([]);
+    // Nor do its commented-out suggestions name one.
+    const suggested = [...read(APP_ENV_FILE).matchAll(/^#\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!);
+    expect(suggested.length).toBeGreaterThan(3);
+    expect(suggested.filter((k) => OUR_SECRETS.has(k) || /PASSWORD|SECRET|TOKEN|_KEYS?$/.test(k))).toEqual(
+      [],
+    );
+  });
+
+  it('gives each process exactly the secrets its component uses (src/processes/wiring/component-secrets.ts)', () => {
+    expect(OUR_SECRETS.size).toBeGreaterThanOrEqual(7);
+    for (const [name, s] of OURS) {
+      const component = COMPONENT_OF_ROLE[entryOf(s)!.role];
+      const given = Object.keys(effectiveEnv(s))
+        .filter((k) => OUR_SECRETS.has(k))
+        .sort();
+      // One variable per need: for "either of", the first listed (a worker gets the PUBLIC key only).
+      const needed = (component ? COMPONENT_SECRETS[component] : [])
+        .map((need) => (typeof need === 'string' ? need : need[0]!))
+        .sort();
+      expect({ name, component, given }).toEqual({ name, component, given: needed });
+    }
+  });
+
+  it('keeps the private decision key and the API keys in the API alone', () => {
+    const holders = (variable: string) =>
+      SERVICES.filter(([, s]) => variable in effectiveEnv(s)).map(([, s]) => entryOf(s)?.role);
+    for (const variable of ['ACTOR_SIGNING_KEY', 'ALPES_API_KEYS', 'CODEC_UI_TOKEN']) {
+      expect({ variable, holders: [...new Set(holders(variable))] }).toEqual({ variable, holders: ['api'] });
+    }
+  });
+
+  it('gives the sandbox bank none of our secrets or settings', () => {
+    const [[name, bank]] = byRole('sandbox-bank') as [[string, Service]];
+    const env = effectiveEnv(bank);
+    expect({ name, ours: Object.keys(env).filter((k) => OUR_SECRETS.has(k) || SECRET_NAME.test(k)) }).toEqual(
+      {
+        name,
+        ours: [],
+      },
+    );
+    expect(envFilesOf(bank)).toEqual([]);
+  });
+
+  it('gives every process all it needs to start (no secret generated into a container)', () => {
+    for (const [name, s] of OURS) {
+      const component = COMPONENT_OF_ROLE[entryOf(s)!.role];
+      if (!component) continue;
+      expect({ name, missing: missingSecrets(configOf(name), [component]) }).toEqual({ name, missing: [] });
+    }
+  });
+
+  it('pairs the workers’ ACTOR_VERIFY_KEY with the API’s ACTOR_SIGNING_KEY', () => {
+    const [[apiName]] = byRole('api') as [[string, Service]];
+    const signing = configOf(apiName).security.actorSigningKey!;
+    for (const [name] of byRole('worker')) {
+      expect({ name, verify: configOf(name).security.actorVerifyKey }).toEqual({
+        name,
+        verify: ed25519PublicKey(signing),
+      });
+    }
+  });
+
+  it('refuses to start any process of ours with the placeholders of .env.example, naming each variable', () => {
+    const example = loadCompose(ENV_EXAMPLE);
+    let refused = 0;
+    for (const [name] of OURS) {
+      const service = example.services[name]!;
+      if (entryOf(service)?.role === 'sandbox-bank') continue; // another system: none of our secrets
+      const env = effectiveEnv(service);
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (e) {
+        error = e;
+      }
+      expect({ name, refused: error instanceof ConfigError }).toEqual({ name, refused: true });
+      const message = (error as Error).message;
+      for (const variable of Object.keys(env).filter((k) => OUR_SECRETS.has(k))) {
+        expect({ name, variable, named: message.includes(variable) }).toEqual({
+          name,
+          variable,
+          named: true,
+        });
+      }
+      expect({ name, database: message.includes('DATABASE_URL (its password)') }).toEqual({
+        name,
+        database: true,
+      });
+      refused++;
+    }
+    expect(refused).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('docker-compose.yml: networks and listening addresses', () => {
+  it('puts the sandbox bank on its private network only, shared with the payments workers and its database', () => {
+    expect(Object.keys(COMPOSE.networks ?? {})).toEqual(expect.arrayContaining(['default', 'bank']));
+    const [[bankName, bank]] = byRole('sandbox-bank') as [[string, Service]];
+    expect(networksOf(bank)).toEqual(['bank']);
+    const bankDbHost = new URL(effectiveEnv(bank).DATABASE_URL!).hostname;
+    const callers = SERVICES.filter(([, s]) => {
+      const url = effectiveEnv(s).SANDBOX_BANK_URL;
+      return url !== undefined && new URL(url).hostname === bankName;
+    }).map(([n]) => n);
+    expect(callers).toEqual(byRole('worker').map(([n]) => n));
+    const onBankNetwork = SERVICES.filter(([, s]) => networksOf(s).includes('bank')).map(([n]) => n);
+    expect(onBankNetwork.sort()).toEqual([bankName, bankDbHost, ...callers].sort());
+  });
+
+  it('puts the Temporal frontend on a network only the workers, the API and the Web UI reach', () => {
+    const [[temporalName, temporal]] = byImage('temporalio/server') as [[string, Service]];
+    const onTemporalNetwork = SERVICES.filter(([, s]) => networksOf(s).includes('temporal')).map(([n]) => n);
+    const temporalTools = SERVICES.filter(
+      ([, s]) =>
+        /^temporalio\/(ui|admin-tools)/.test(s.image ?? '') && envOf(s).TEMPORAL_ADDRESS !== undefined,
+    ).map(([n]) => n);
+    const clients = OURS.filter(([, s]) =>
+      ['api', 'worker', 'notifications-worker'].includes(entryOf(s)?.role ?? ''),
+    ).map(([n]) => n);
+    expect(onTemporalNetwork.sort()).toEqual([temporalName, ...temporalTools, ...clients].sort());
+    // The UI servers, the bank and the databases are not on it; the server is not on the default network.
+    for (const [name] of [...byRole('ui'), ...byRole('sandbox-bank')])
+      expect(onTemporalNetwork).not.toContain(name);
+    expect(networksOf(temporal)).not.toContain('default');
+  });
+
+  it('binds the API and the UI servers to 0.0.0.0 explicitly in containers (loopback is the default)', () => {
+    expect(DEFAULTS.api.host).toBe('127.0.0.1');
+    expect(DEFAULTS.ui.host).toBe('127.0.0.1');
+    for (const [name] of byRole('api')) {
+      expect({ name, host: envOf(COMPOSE.services[name]!).API_HOST }).toEqual({ name, host: '0.0.0.0' });
+    }
+    for (const [name] of byRole('ui')) {
+      expect({ name, host: envOf(COMPOSE.services[name]!).UI_HOST }).toEqual({ name, host: '0.0.0.0' });
+    }
+  });
+});
+
+describeWithPostgres('docker/postgres-init: the database users', (databaseUrl) => {
+  // Run for real against the suite's PostgreSQL (as its superuser), under names of this run only.
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const users = {
+    ALPES_DB_USER: `alpes_${suffix}`,
+    ALPES_DB_PASSWORD: GENERATED.values.ALPES_DB_PASSWORD!,
+    ALPES_DB_NAME: `alpes_${suffix}`,
+    SANDBOX_BANK_DB_USER: `bank_${suffix}`,
+    SANDBOX_BANK_DB_PASSWORD: GENERATED.values.SANDBOX_BANK_DB_PASSWORD!,
+    SANDBOX_BANK_DB: `bank_${suffix}`,
+  };
+  const admin = new URL(databaseUrl);
+  const as = (user: string, password: string, database: string) => {
+    const u = new URL(databaseUrl);
+    u.username = user;
+    u.password = password;
+    u.pathname = `/${database}`;
+    return u.toString();
+  };
+  const query = async (url: string, sql: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  let ran: ReturnType<typeof spawnSync>;
+
+  beforeAll(() => {
+    const [script] = readdirSyncSorted(POSTGRES_INIT_DIR);
+    ran = spawnSync('/bin/sh', [join(ROOT, POSTGRES_INIT_DIR, script!)], {
+      env: {
+        ...inheritedChildEnv(),
+        ...users,
+        POSTGRES_USER: decodeURIComponent(admin.username),
+        PGHOST: admin.hostname,
+        PGPORT: admin.port || '5432',
+        PGPASSWORD: decodeURIComponent(admin.password),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  });
+  afterAll(async () => {
+    const root = as(decodeURIComponent(admin.username), decodeURIComponent(admin.password), 'postgres');
+    for (const db of [users.ALPES_DB_NAME, users.SANDBOX_BANK_DB])
+      await query(root, `drop database if exists "${db}" with (force)`).catch(() => undefined);
+    for (const role of [users.ALPES_DB_USER, users.SANDBOX_BANK_DB_USER])
+      await query(root, `drop role if exists "${role}"`).catch(() => undefined);
+  });
+
+  it('runs once without errors', () => {
+    expect({ status: ran.status, stderr: String(ran.stderr).trim() }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('creates two users that are not superusers and cannot create databases or roles', async () => {
+    const root = as(decodeURIComponent(admin.username), decodeURIComponent(admin.password), 'postgres');
+    const rows = await query(
+      root,
+      `select rolname, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls from pg_roles
+        where rolname in ('${users.ALPES_DB_USER}', '${users.SANDBOX_BANK_DB_USER}') order by rolname`,
+    );
+    expect(rows).toHaveLength(2);
+    for (const r of rows)
+      expect(r).toMatchObject({
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolreplication: false,
+        rolbypassrls: false,
+      });
+  });
+
+  it('lets each user into its own database (and create its tables there), not into the other’s', async () => {
+    const app = as(users.ALPES_DB_USER, users.ALPES_DB_PASSWORD, users.ALPES_DB_NAME);
+    const bank = as(users.SANDBOX_BANK_DB_USER, users.SANDBOX_BANK_DB_PASSWORD, users.SANDBOX_BANK_DB);
+    await query(app, 'create table migrations_work (id int)');
+    await query(bank, 'create table migrations_work (id int)');
+    await expect(
+      query(as(users.ALPES_DB_USER, users.ALPES_DB_PASSWORD, users.SANDBOX_BANK_DB), 'select 1'),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      query(as(users.SANDBOX_BANK_DB_USER, users.SANDBOX_BANK_DB_PASSWORD, users.ALPES_DB_NAME), 'select 1'),
+    ).rejects.toThrow(/permission denied/);
   });
 });
 
@@ -908,8 +1199,10 @@ describe('.env.example', () => {
   });
 
   it('holds placeholders only, never real secrets', () => {
+    // The rule config.ts applies: each of these is refused at start (tested above).
     const looksPlaceholder = (v: string) =>
-      /change-me/i.test(v) || /CHANGE-ME/.test(Buffer.from(v, 'base64').toString('latin1'));
+      placeholderReason(v) !== undefined &&
+      (/change-me/i.test(v) || /CHANGE-ME/.test(Buffer.from(v, 'base64').toString('latin1')));
     for (const [key, value] of Object.entries(ENV_EXAMPLE)) {
       if (!SECRET_NAME.test(key)) continue;
       let leaves: string[] = [value];

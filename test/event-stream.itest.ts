@@ -21,13 +21,9 @@ import {
   type EventStream,
   type EventStreamDeps,
 } from '../src/ui/stream/event-stream.server';
-import type {
-  ClientMessage,
-  ErrorMessage,
-  EventMessage,
-  ReadyMessage,
-  ServerMessage,
-} from '../src/ui/stream-protocol';
+import type { EventMessage } from '../src/ui/stream-protocol';
+import { streamAuthenticator } from '../src/processes/wiring/ui.component';
+import { StreamTestClient, until } from './support/stream-test-client';
 import { describeWithPostgres } from './support/test-env';
 
 // Concurrent writers, megabytes of padding, reconnect backoffs: well above jest's default 5 s.
@@ -122,88 +118,6 @@ async function writeConcurrently(
   return written;
 }
 
-// ---------------------------------------------------------------------------------------------
-// A real websocket client that records everything it receives.
-
-class StreamTestClient {
-  readonly received: ServerMessage[] = [];
-  private closeInfo: { code: number; reason: string } | undefined;
-  private readonly closedPromise: Promise<{ code: number; reason: string }>;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => this.received.push(JSON.parse(String(data)) as ServerMessage));
-    this.closedPromise = new Promise((resolve) =>
-      socket.on('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString() };
-        resolve(this.closeInfo);
-      }),
-    );
-  }
-
-  /** Opens `/ws`; rejects with the HTTP status when the upgrade is refused. */
-  static open(base: string, tokenValue?: string): Promise<StreamTestClient> {
-    const url =
-      tokenValue === undefined ? `${base}/ws` : `${base}/ws?token=${encodeURIComponent(tokenValue)}`;
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      const client = new StreamTestClient(socket);
-      socket.once('open', () => resolve(client));
-      socket.on('error', (err) => reject(err));
-    });
-  }
-
-  send(message: ClientMessage | string | Buffer): void {
-    this.socket.send(
-      typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message),
-    );
-  }
-
-  events(): EventMessage[] {
-    return this.received.filter((m): m is EventMessage => m.type === 'event');
-  }
-
-  errors(): ErrorMessage[] {
-    return this.received.filter((m): m is ErrorMessage => m.type === 'error');
-  }
-
-  readies(): ReadyMessage[] {
-    return this.received.filter((m): m is ReadyMessage => m.type === 'ready');
-  }
-
-  hasEvent(id: string): boolean {
-    return this.received.some((m) => m.type === 'event' && m.event.id === id);
-  }
-
-  isOpen(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
-  }
-
-  closed(): Promise<{ code: number; reason: string }> {
-    return this.closedPromise;
-  }
-
-  async close(): Promise<void> {
-    if (!this.closeInfo) this.socket.close(1000);
-    await this.closedPromise;
-  }
-
-  pause(): void {
-    (this.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-  }
-
-  resume(): void {
-    (this.socket as unknown as { _socket: { resume(): void } })._socket.resume();
-  }
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Strictly increasing positions (so no duplicates) and exactly the expected events, as a set. */
 function expectExactly(events: EventMessage[], expected: DomainEvent[]): void {
   const positions = events.map((e) => e.position);
@@ -241,7 +155,7 @@ async function startStream(
   const stream = createEventStream({
     events: new KnexEventLogReader(db),
     notifier,
-    authenticate: (t) => tokens.verify(t),
+    authenticate: streamAuthenticator(tokens),
     pollIntervalMs: 60_000,
     ...opts,
   });
@@ -691,15 +605,24 @@ describe('UI server HTTP', () => {
   });
 
   /** A raw request, so paths like `/../x` reach the server unnormalised. */
-  const get = (path: string, method = 'GET'): Promise<{ status: number; type?: string; body: string }> =>
+  const get = (
+    path: string,
+    method = 'GET',
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; type?: string; body: string; headers: Record<string, unknown> }> =>
     new Promise((resolve, reject) => {
       const { hostname, port } = new URL(base);
-      const req = request({ host: hostname, port, path, method }, (res) => {
+      const req = request({ host: hostname, port, path, method, headers }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body }),
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'],
+            body,
+            headers: res.headers,
+          }),
         );
       });
       req.on('error', reject);
@@ -723,6 +646,48 @@ describe('UI server HTTP', () => {
     expect(JSON.parse(config.body)).toEqual({ apiUrl: 'http://api.example', namespace: 'default' });
     expect(JSON.parse((await get('/healthz')).body)).toEqual({ status: 'up' });
     expect(await get('/app.js', 'HEAD')).toMatchObject({ status: 200, body: '' });
+  });
+
+  it('sends a strict CSP, no referrer, nosniff and no framing with every answer, and never lets the page be stored', async () => {
+    const page = await get('/');
+    const csp = String(page.headers['content-security-policy']);
+    const directives = new Map(
+      csp.split(';').map((d) => {
+        const [name, ...values] = d.trim().split(/\s+/);
+        return [name!, values] as const;
+      }),
+    );
+    const { host } = new URL(base);
+    expect(Object.fromEntries(directives)).toEqual({
+      'default-src': ["'none'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'"],
+      'img-src': ["'self'", 'data:'],
+      'font-src': ["'self'"],
+      'connect-src': ["'self'", `ws://${host}`, `wss://${host}`, 'http://api.example'],
+      'manifest-src': ["'self'"],
+      'base-uri': ["'none'"],
+      'form-action': ["'none'"],
+      'frame-ancestors': ["'none'"],
+    });
+    expect(page.headers).toMatchObject({
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'cross-origin-opener-policy': 'same-origin',
+      'cache-control': 'no-store',
+    });
+    expect((await get('/index.html')).headers['cache-control']).toBe('no-store');
+    expect((await get('/app.js')).headers['cache-control']).toBe('no-cache');
+    // Every answer, errors and JSON included.
+    for (const path of ['/app.js', '/config.json', '/nope', '/healthz']) {
+      const res = await get(path);
+      expect([path, res.headers['content-security-policy']]).toEqual([path, csp]);
+      expect([path, res.headers['x-content-type-options']]).toEqual([path, 'nosniff']);
+    }
+    // A Host header that is not a plain host[:port] never makes it into the policy.
+    const forged = await get('/', 'GET', { host: "evil.example; script-src 'unsafe-inline'" });
+    expect(forged.headers['content-security-policy']).not.toMatch(/evil|unsafe/);
   });
 
   it('answers problem+json 404 for anything else, traversal attempts included', async () => {

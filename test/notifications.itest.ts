@@ -40,6 +40,7 @@ import { PartnerNotificationsClient } from '../src/infra/notifications/partner-n
 import { describeEmailTransport, SmtpEmailChannel } from '../src/infra/notifications/smtp-email.channel';
 import { WebhookChannel } from '../src/infra/notifications/webhook.channel';
 import { guardedLookup } from '../src/infra/notifications/webhook-target';
+import { WebhookSecretBox } from '../src/infra/notifications/webhook-secret-box';
 import { newWebhookSecret } from '../src/infra/notifications/webhook-signature';
 import { installTemporalRuntime } from '../src/infra/temporal/runtime';
 import {
@@ -47,7 +48,13 @@ import {
   type PartnerNotificationsState,
 } from '../src/workflows/partner-notifications.workflow';
 import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
-import { startSmtpReceiver, WebhookReceiver, type ReceivedEmail } from './support/notification-receivers';
+import {
+  signaturesOf,
+  startSmtpReceiver,
+  TEST_WEBHOOK_SECRET_KEYS,
+  WebhookReceiver,
+  type ReceivedEmail,
+} from './support/notification-receivers';
 import { eventually, http } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
@@ -89,6 +96,7 @@ describeWithPostgres(
         config,
         temporal: { address: testEnvironment().temporalAddress, namespace: 'default' },
         logger,
+        webhookSecretKeys: TEST_WEBHOOK_SECRET_KEYS,
         workflowBundlePath: bundlePath,
       });
 
@@ -117,6 +125,7 @@ describeWithPostgres(
           SMTP_URL: smtp.url,
           SMTP_TIMEOUT: '3s',
           WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+          WEBHOOK_ALLOW_HTTP: 'true',
           WEBHOOK_TIMEOUT: '2s',
           NOTIFICATIONS_TASK_QUEUE: taskQueue,
           NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
@@ -140,7 +149,10 @@ describeWithPostgres(
       const routes = new RouteTable();
       notificationRoutes(routes, {
         notifications: new NotificationQueries(db),
-        settings: new KnexPartnerNotificationSettings(db),
+        settings: new KnexPartnerNotificationSettings(db, {
+          box: new WebhookSecretBox(TEST_WEBHOOK_SECRET_KEYS),
+          overlapMs: config.webhook.secretOverlapMs,
+        }),
         commands: new PartnerNotificationsClient(client, taskQueue, config.workflow),
         newSecret: newWebhookSecret,
       });
@@ -229,14 +241,19 @@ describeWithPostgres(
     const webhooksOf = (r: WebhookReceiver, partnerId: string) =>
       r.requests.filter((w) => w.body?.partnerId === partnerId);
 
-    /** The contract, checked independently of the signer: t=<unix s>,v1=hex(HMAC-SHA256(secret, "<t>.<raw body>")). */
-    function expectSigned(w: { headers: Json; rawBody: string; body: Json }, secret: string): void {
-      const header = String(w.headers['x-alpes-signature']);
-      const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
-      expect(match).not.toBeNull();
-      const [, t, v1] = match!;
-      expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(120);
-      expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${w.rawBody}`).digest('hex'));
+    /**
+     * The contract, checked independently of the signer: t=<unix s>,v1=hex(HMAC-SHA256(secret, "<t>.<raw body>")),
+     * one v1 per valid secret (the current one first, then those still inside a rotation's overlap).
+     */
+    function expectSigned(
+      w: { headers: Json; rawBody: string; body: Json },
+      secret: string,
+      previous: string[] = [],
+    ): void {
+      const { t, v1 } = signaturesOf(String(w.headers['x-alpes-signature']));
+      expect(Math.abs(t - Date.now() / 1000)).toBeLessThan(120);
+      const hmac = (s: string) => createHmac('sha256', s).update(`${t}.${w.rawBody}`).digest('hex');
+      expect(v1).toEqual([secret, ...previous].map(hmac));
       expect(w.headers['x-alpes-event-id']).toBe(w.body.id);
       expect(w.headers['content-type']).toBe('application/json');
     }
@@ -463,6 +480,8 @@ describeWithPostgres(
       for (const h of hooks) {
         expect(h.attempts).toBe(3);
         expect(h.reason).toMatch(/ECONNREFUSED/);
+        // The transport's own message names the address it connected to; the partner's reason does not.
+        expect(h.reason).not.toMatch(/127\.0\.0\.1/);
       }
       expect(rows.filter((r) => r.channel !== 'WEBHOOK').every((r) => r.status === 'SENT')).toBe(true);
       expect(emailsTo(p.email)).toHaveLength(2);
@@ -629,20 +648,34 @@ describeWithPostgres(
       expect(deliveries).toHaveLength(2);
       expect(deliveries[0]!.rawBody).toBe(deliveries[1]!.rawBody);
 
-      // Rotating replaces the secret; later deliveries are signed with the new one.
+      // Rotating shows the new secret once; during the overlap (24h here) later deliveries carry
+      // the new signature first and the old one after it.
       const rotated = await api('POST', `/partners/${p.id}/webhook-secret`);
       expect(rotated.body.secret).not.toBe(p.secret);
       expect(rotated.headers.get('cache-control')).toBe('no-store');
       await notify(paymentEvent(p.id, 'PaymentCompleted'));
       await settled(p.id, 12);
       const newest = picky.requests.at(-1)!;
-      expectSigned(newest, rotated.body.secret);
+      expectSigned(newest, rotated.body.secret, [p.secret]);
+      // Neither secret is stored in plaintext.
+      const stored = await db('partners')
+        .where({ id: p.id })
+        .first('webhook_secret', 'webhook_previous_secrets');
+      const column = JSON.stringify(stored);
+      expect(stored.webhook_secret).toMatch(/^whenc:v1:test-webhook-1:[A-Za-z0-9_-]+$/);
+      expect(stored.webhook_previous_secrets).toEqual([
+        { secret: expect.stringMatching(/^whenc:v1:test-webhook-1:/), validUntil: expect.any(String) },
+      ]);
+      for (const secret of [p.secret, rotated.body.secret]) {
+        expect(column).not.toContain(secret);
+        expect(column).not.toContain(secret.slice('whsec_'.length));
+      }
       expect((await api('POST', `/partners/${randomUUID()}/webhook-secret`)).status).toBe(404);
       expect((await api('GET', `/partners/${randomUUID()}/notification-preferences`)).status).toBe(404);
     });
 
     it('refuses loopback and private webhook targets unless allowed, checking the resolved address', async () => {
-      const strict = new WebhookChannel({ timeoutMs: 2_000, allowPrivateTargets: false });
+      const strict = new WebhookChannel({ timeoutMs: 2_000, allowPrivateTargets: false, allowHttp: true });
       const message = {
         notificationId: randomUUID(),
         deliveryKey: 'k:0',
@@ -665,6 +698,9 @@ describeWithPostgres(
         receiver.url(),
         'http://10.1.2.3/h',
         'http://[::1]:9/h',
+        'http://[::ffff:7f00:1]:9/h',
+        'http://[::7f00:1]:9/h',
+        'http://[64:ff9b::7f00:1]:9/h',
         'http://169.254.169.254/latest',
         'http://localhost:9/h',
       ]) {
@@ -672,13 +708,15 @@ describeWithPostgres(
           .send({ ...message, target: { channel: 'WEBHOOK', url, secret: 's' } })
           .catch((e: unknown) => e);
         expect(isPermanentDeliveryError(err)).toBe(true);
+        expect((err as Error).message).not.toMatch(/127\.0\.0\.1|::1\b/);
       }
       const before = receiver.requests.length;
       // A name that resolves to loopback is refused after resolution.
       const refused = await new Promise<Error | null>((resolve) =>
         guardedLookup(false)('localhost', {}, (err) => resolve(err)),
       );
-      expect(refused?.message).toMatch(/private, loopback or link-local/);
+      expect(refused?.message).toMatch(/does not resolve to a public internet address/);
+      expect(refused?.message).not.toMatch(/127\.0\.0\.1|::1/);
       const allowed = await new Promise<Error | null>((resolve) =>
         guardedLookup(true)('localhost', {}, (err) => resolve(err)),
       );

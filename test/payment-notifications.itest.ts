@@ -28,6 +28,7 @@ describeWithPostgres('payments notify their partner (payments worker → notific
       {
         SMTP_URL: smtp.url,
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_ALLOW_HTTP: 'true',
         NOTIFICATIONS_TASK_QUEUE: `test-notify-${Math.random().toString(36).slice(2, 8)}`,
         NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
         NOTIFICATION_RETRY_MAX_INTERVAL: '300ms',
@@ -48,6 +49,10 @@ describeWithPostgres('payments notify their partner (payments worker → notific
       webhookUrl: receiver.url(),
     });
     const { body: rotated } = await http(sys.apiUrl, 'POST', `/partners/${partner.id}/webhook-secret`);
+    // The API stored it sealed with WEBHOOK_SECRET_KEYS, and the notifications worker opens it to sign.
+    const stored = await sys.db('partners').where({ id: partner.id }).first('webhook_secret');
+    expect(stored.webhook_secret).toMatch(/^whenc:v1:test-webhook-1:/);
+    expect(stored.webhook_secret).not.toContain(rotated.secret);
     const created = await http(sys.apiUrl, 'POST', '/payments', {
       partnerId: partner.id,
       currency: 'USD',

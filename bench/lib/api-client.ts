@@ -7,7 +7,7 @@ export interface BenchKeys {
   operator: string;
 }
 
-async function call(
+export async function call(
   base: string,
   method: string,
   path: string,

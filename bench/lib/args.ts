@@ -45,6 +45,23 @@ export interface BenchOptions {
   /** Write V8 CPU profiles of the worker and API processes (perturbs the figures: not for the table). */
   profile: boolean;
   verbose: boolean;
+  /** Settlement section (see bench/lib/settlement.ts); `partners` 0 = off. */
+  settlement: SettlementOptions;
+}
+
+export interface SettlementOptions {
+  /** Partners paid by the run, one payout each (0: the section does not run). */
+  partners: number;
+  /** Commissions imported per partner (all in the partner's one currency). */
+  commissionsPerPartner: number;
+  /** How the partners are registered (setup, not measured): POST /partners or one bulk INSERT. */
+  partnerSetup: 'api' | 'sql';
+  /** Import body format, generated on the fly. */
+  importFormat: 'ndjson' | 'csv';
+  /** SETTLEMENT_CONCURRENCY, SETTLEMENT_PAGE_SIZE, SETTLEMENT_POLL_INTERVAL for every process (the API carries them in the run's input). */
+  concurrency: number;
+  pageSize: number;
+  pollInterval: string;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -64,7 +81,19 @@ const USAGE = `usage: npm run bench -- [options]
   --worker-node-arg A    extra node flag for the payment worker(s) (repeatable)
   --notifications        also run the notifications worker process (its backlog spills into later sections)
   --partners N           spread the payments over N partners (default 1)
-  --skip a,b             skip sections: baseline, payments, rate, fanout, embedded
+  --skip a,b             skip sections: baseline, payments, rate, fanout, embedded, settlement
+  --only a,b             run only these sections (e.g. --only payments,settlement: the settlement ratio
+                         needs the payment path of the same run)
+  --settlement N         settlement section: N partners, their commissions imported through
+                         POST /commissions/import, then one run (POST /settlements) paying each (default off;
+                         10000 with --only settlement; quick 20)
+  --settlement-commissions K  commissions per partner (default 5; quick 2)
+  --settlement-partners api|sql  register the partners through POST /partners, 8 at a time, or with bulk
+                         INSERTs into the partners table (default: api up to 1000 partners, sql above)
+  --settlement-format ndjson|csv  the import's body (default ndjson)
+  --settlement-concurrency N  SETTLEMENT_CONCURRENCY for the run (default 40)
+  --settlement-page-size N    SETTLEMENT_PAGE_SIZE (default 500; quick 10, so the quick run continues as new)
+  --settlement-poll-interval D  SETTLEMENT_POLL_INTERVAL (default 1s)
   --baseline-activities N  activities in the bare workflow (default: counted from a payment's history)
   --warmup N             warm-up units before measuring (default 5; quick 2)
   --payment-timeout MS   give up on one payment after this long (default 60000)
@@ -78,10 +107,10 @@ const USAGE = `usage: npm run bench -- [options]
                          npm run build) instead of node --import tsx src/processes/<name>.ts
   --quick                seconds-long smoke run: asserts the harness works, not speed
   --verbose              echo the children's output
-Environment: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_CLIENTS, BENCH_RATE, BENCH_WORKERS, BENCH_WORKER_ENV
+Environment: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_CLIENTS, BENCH_RATE, BENCH_WORKERS, BENCH_SETTLEMENT, BENCH_WORKER_ENV
 (space-separated K=V), DATABASE_URL, TEMPORAL_CLI. Flags win over the environment.`;
 
-const SECTIONS = ['baseline', 'payments', 'rate', 'fanout', 'embedded'];
+const SECTIONS = ['baseline', 'payments', 'rate', 'fanout', 'embedded', 'settlement'];
 
 export function parseBenchArgs(argv: string[], env: Record<string, string | undefined>): BenchOptions {
   const { values } = parseArgs({
@@ -103,6 +132,14 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       notifications: { type: 'boolean', default: false },
       partners: { type: 'string' },
       skip: { type: 'string' },
+      only: { type: 'string' },
+      settlement: { type: 'string' },
+      'settlement-commissions': { type: 'string' },
+      'settlement-partners': { type: 'string' },
+      'settlement-format': { type: 'string' },
+      'settlement-concurrency': { type: 'string' },
+      'settlement-page-size': { type: 'string' },
+      'settlement-poll-interval': { type: 'string' },
       'baseline-activities': { type: 'string' },
       warmup: { type: 'string' },
       'payment-timeout': { type: 'string' },
@@ -136,13 +173,26 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
         return [item.slice(0, i), item.slice(i + 1)];
       }),
     );
-  const skip = new Set(
-    (values.skip ?? '')
+  const list = (v: string | undefined): string[] =>
+    (v ?? '')
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  for (const s of skip) if (!SECTIONS.includes(s)) throw new Error(`unknown section to skip: ${s}`);
+      .filter(Boolean);
+  const skip = new Set(list(values.skip));
+  const only = list(values.only);
+  for (const s of [...skip, ...only]) if (!SECTIONS.includes(s)) throw new Error(`unknown section: ${s}`);
+  if (only.length) for (const s of SECTIONS) if (!only.includes(s)) skip.add(s);
+  const settlementPartners = skip.has('settlement')
+    ? 0
+    : int(values.settlement, env.BENCH_SETTLEMENT, only.includes('settlement') ? 10_000 : 0, 20);
+  const choice = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T => {
+    const value = (v ?? allowed[0]) as T;
+    if (!allowed.includes(value)) throw new Error(`--${flag} is ${allowed.join(' or ')}`);
+    return value;
+  };
+  const pollInterval = values['settlement-poll-interval'] ?? '1s';
+  if (!/^\d+(ms|s|m)$/.test(pollInterval))
+    throw new Error('--settlement-poll-interval wants e.g. 500ms or 1s');
   const rateQueue = values['rate-queue'] ?? 'parked';
   if (rateQueue !== 'parked' && rateQueue !== 'live') throw new Error('--rate-queue is parked or live');
   const count = int(values.count, env.BENCH_COUNT, 300, 10);
@@ -180,5 +230,17 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     profile: values.profile ?? false,
     compiled: values.compiled,
     verbose: values.verbose ?? false,
+    settlement: {
+      partners: settlementPartners,
+      commissionsPerPartner: Math.max(1, int(values['settlement-commissions'], undefined, 5, 2)),
+      partnerSetup: choice('settlement-partners', values['settlement-partners'], [
+        settlementPartners <= 1_000 ? 'api' : 'sql',
+        settlementPartners <= 1_000 ? 'sql' : 'api',
+      ] as const),
+      importFormat: choice('settlement-format', values['settlement-format'], ['ndjson', 'csv'] as const),
+      concurrency: Math.max(1, int(values['settlement-concurrency'], undefined, 40, 40)),
+      pageSize: Math.max(1, int(values['settlement-page-size'], undefined, 500, 10)),
+      pollInterval,
+    },
   };
 }

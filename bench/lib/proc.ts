@@ -66,6 +66,8 @@ interface Group {
   pids: Set<number>;
   peakRssKb: number;
   lastRssKb: number;
+  /** Peak since the last `windowPeaks()` call. */
+  windowPeakKb: number;
   /** Last seen CPU per pid (ms). */
   cpu: Map<number, number>;
   stoppedAt?: number;
@@ -92,6 +94,7 @@ export class ProcessSampler {
       pids: new Set([root]),
       peakRssKb: 0,
       lastRssKb: 0,
+      windowPeakKb: 0,
       cpu: new Map(),
     });
     this.lastTreeRefresh = 0;
@@ -100,7 +103,15 @@ export class ProcessSampler {
 
   /** Tracks a changing set of pids (e.g. PostgreSQL backends), CPU only makes sense for these. */
   trackDynamic(name: string, members: () => number[]): void {
-    this.groups.set(name, { name, members, pids: new Set(), peakRssKb: 0, lastRssKb: 0, cpu: new Map() });
+    this.groups.set(name, {
+      name,
+      members,
+      pids: new Set(),
+      peakRssKb: 0,
+      lastRssKb: 0,
+      windowPeakKb: 0,
+      cpu: new Map(),
+    });
   }
 
   start(): void {
@@ -173,6 +184,7 @@ export class ProcessSampler {
     }
     g.lastRssKb = rss;
     if (rss > g.peakRssKb) g.peakRssKb = rss;
+    if (rss > g.windowPeakKb) g.windowPeakKb = rss;
   }
 
   cpuMs(name: string): number {
@@ -189,6 +201,21 @@ export class ProcessSampler {
     const out: Record<string, number> = {};
     for (const name of this.groups.keys()) out[name] = this.cpuMs(name);
     out['bench driver'] = (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+    return out;
+  }
+
+  /**
+   * Peak RSS (MB) of each live process tree since the previous call (after a fresh sample), then a
+   * new window starts: the peaks of a phase's parts (e.g. each quarter of a settlement run).
+   */
+  windowPeaks(): Record<string, number> {
+    this.sample();
+    const out: Record<string, number> = {};
+    for (const g of this.groups.values()) {
+      if (g.members || g.stoppedAt !== undefined) continue;
+      out[g.name] = Math.round(g.windowPeakKb / 1024);
+      g.windowPeakKb = g.lastRssKb;
+    }
     return out;
   }
 

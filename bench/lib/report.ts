@@ -7,7 +7,7 @@ const f = (v: number | null | undefined, digits = 1): string =>
 const lat = (s: Summary | undefined): string =>
   s && s.n > 0 ? `${f(s.p50, 0)} / ${f(s.p95, 0)} / ${f(s.p99, 0)} ms` : '—';
 
-const cpuLine = (s: LoopSection, unit: string): string => {
+const cpuLine = (s: Pick<LoopSection, 'cpuMsPerUnit'>, unit: string): string => {
   const parts = Object.entries(s.cpuMsPerUnit)
     .filter(([, v]) => v >= 0.05)
     .sort((a, b) => b[1] - a[1])
@@ -148,6 +148,91 @@ export function renderTable(r: BenchResult): string {
     );
     add('', 'throughput', `${f(e.throughputPerSec)} payments/s`, `${e.completed}/${e.count} done`);
     add('', 'POST→COMPLETED p50/p95/p99', lat(e.latencyMs));
+  }
+  if (r.settlement) {
+    const st = r.settlement;
+    const k = st.commissionsPerPartner;
+    add(
+      `7 settlement run (${st.partners} partners × ${k} commissions)`,
+      'partners registered (setup)',
+      `${st.partners} in ${f(st.partnerSetup.ms / 1000)} s`,
+      `${st.partnerSetup.how}; not measured`,
+    );
+    add(
+      '',
+      'commissions imported',
+      `${f(st.import.commissionsPerSec, 0)} commissions/s`,
+      `${st.import.accepted}/${st.import.rows} rows in ${f(st.import.ms / 1000)} s, ${st.import.requests} streamed ${st.import.format} POST /commissions/import; API peak RSS ${st.import.apiPeakRssMb} MB`,
+    );
+    add(
+      '',
+      'run POST → COMPLETED',
+      `${f(st.durationMs / 1000)} s`,
+      `${st.itemCount} payouts, ${st.skippedCount} skipped, ${JSON.stringify(st.byStatus)}; totals ${st.totals.match ? 'match the import' : 'DIFFER from the import'}; plan ${f(st.planMs, 0)} ms`,
+    );
+    add(
+      '',
+      'payouts per second',
+      `${f(st.payoutsPerSec, 2)} payouts/s`,
+      `SETTLEMENT_CONCURRENCY ${st.settings.concurrency}, page ${st.settings.pageSize}, poll ${st.settings.pollInterval}`,
+    );
+    add(
+      '',
+      'by quarter of the run',
+      `${st.quarters.map((q) => f(q.payoutsPerSec, 1)).join(' / ')} payouts/s`,
+      `CPU ms/payout ${st.quarters.map((q) => f(q.cpuMsPerPayout, 0)).join(' / ')} (PostgreSQL ${st.quarters.map((q) => f(q.postgresMsPerPayout, 1)).join(' / ')}); not ours ${st.quarters.map((q) => `${f(q.foreignBusyPct, 0)}%`).join(' / ')}`,
+    );
+    add(
+      '',
+      'ratio to the payment path',
+      f(st.ratioToPayments, 2),
+      `${f(st.payoutsPerSec, 2)} ÷ ${f(st.paymentsPerSec, 2)} payments/s (same run); ${goalMark(r.goals, 'settlement payouts/s ÷ payments/s')}`,
+    );
+    add(
+      '',
+      'capacity ratio from CPU per unit',
+      f(st.cpuRatioToPayments, 2),
+      'CPU per payment ÷ CPU per payout (every process but the load generator): robust to other load',
+    );
+    const w = st.workerRssMb;
+    add(
+      '',
+      'worker RSS by quarter of the run',
+      `${w.byQuarter.map((v) => `${v}`).join(' / ')} MB`,
+      `before the run ${Object.values(w.beforeRun).join(', ')} MB; Q4 − Q1 ${w.growthQ1toQ4 === null ? '—' : `${w.growthQ1toQ4 >= 0 ? '+' : ''}${w.growthQ1toQ4} MB`}; dev server ${st.quarters.map((q) => q.peakRssMb['temporal dev server'] ?? 0).join(' / ')} MB`,
+    );
+    add(
+      '',
+      'Temporal: executions, history',
+      `${st.temporal.runs} runs (${st.temporal.continuedAsNew} continued as new), max ${st.temporal.maxHistoryEvents} events`,
+      `events per run ${st.temporal.historyEvents.length > 8 ? `${st.temporal.historyEvents.slice(0, 4).join(', ')} … ${st.temporal.historyEvents.slice(-2).join(', ')}` : st.temporal.historyEvents.join(', ')}; ` +
+        `workflow tasks timed out ${st.temporal.eventTypes.WORKFLOW_TASK_TIMED_OUT ?? 0}, failed ${st.temporal.eventTypes.WORKFLOW_TASK_FAILED ?? 0}`,
+    );
+    const rf = st.temporal.refills;
+    add(
+      '',
+      "the run's loop",
+      `${rf.batches} refills of ${f(rf.meanBatch)} payouts, every ${f(rf.intervalMs.p50 / 1000, 2)} s (p50)`,
+      `avg in flight ${f(st.avgInFlight)} of ${st.settings.concurrency}; batch → its children started p50 ${f(rf.childrenStartedMs.p50, 0)} ms; ${st.temporal.workflowTasks} workflow tasks, ${f(st.temporal.workflowTaskRunMs / Math.max(1, st.temporal.workflowTasks), 0)} ms each (local activities inside)`,
+    );
+    add(
+      '',
+      'payout history split (median)',
+      split(st.payoutHistory),
+      `${st.payoutHistory.eventsPerWorkflow} events, ${st.payoutHistory.workflowTasksPerWorkflow} workflow tasks; start → completePayment`,
+    );
+    add(
+      '',
+      'CPU per payout',
+      cpuLine({ cpuMsPerUnit: st.cpuMsPerPayout }, 'payout'),
+      `machine busy ${f(st.machineBusyPct, 0)}% (not ours ${f(st.foreignBusyPct, 0)}%)`,
+    );
+    add(
+      '',
+      'DB transactions per payout',
+      `${f(st.db.perPayout.xactCommit)} (app db)` +
+        (st.db.bankPerPayout ? `, ${f(st.db.bankPerPayout.xactCommit)} (bank db)` : ''),
+    );
   }
   if (r.ratios) {
     add(

@@ -62,10 +62,15 @@ function targetFor(
   if (channel === 'EMAIL') return { channel, email: partner.email, name: partner.name };
   if (channel === 'IN_APP') return { channel };
   if (!partner.webhookUrl) return 'the partner has no webhook URL';
+  if (partner.webhookSecretProblem) {
+    return `the partner's webhook secret cannot be read: ${partner.webhookSecretProblem}`;
+  }
   if (!partner.webhookSecret) {
     return 'the partner has no webhook secret yet (POST /partners/:id/webhook-secret sets one)';
   }
-  return { channel, url: partner.webhookUrl, secret: partner.webhookSecret };
+  // A rotated-out secret signs too until its overlap ends, so the partner can switch without a gap.
+  const previousSecrets = partner.previousWebhookSecrets.map((p) => p.secret);
+  return { channel, url: partner.webhookUrl, secret: partner.webhookSecret, previousSecrets };
 }
 
 const messageOf = (n: Notification, target: DeliveryTarget): OutboundNotification => ({

@@ -25,6 +25,8 @@ export interface PaymentActivityDeps {
   provider: PayoutProvider;
   approvalThresholds: ApprovalThresholds;
   maxAmountMinor?: number;
+  /** Ed25519 public key (hex) of the API's decision signer; the workflow learns it from recordPayment. */
+  decisionVerifyKey?: string;
   clock?: () => Date;
 }
 
@@ -87,7 +89,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     paymentId: string,
     alreadyDone: (p: Payment) => boolean,
     change: (p: Payment) => void,
-    commissions?: (c: Commission, at: Date) => Commission | undefined,
+    after?: (tx: TransactionScope, p: Payment) => Promise<DomainEvent[]>,
   ): Promise<PaymentStepResult> {
     return withDomainFailures(() =>
       deps.uow.run(async (tx) => {
@@ -96,7 +98,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         change(payment);
         await tx.payments.save(payment);
         const events: DomainEvent[] = payment.pullEvents();
-        if (commissions) events.push(...(await applyToCommissions(tx, paymentId, commissions)));
+        if (after) events.push(...(await after(tx, payment)));
         await tx.events.append(events, executionMeta());
         return stepResult(payment);
       }),
@@ -121,8 +123,21 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     return events;
   }
 
-  const settle = (c: Commission, at: Date) => c.settle(at).clawback;
-  const release = (c: Commission, at: Date) => void c.release(at);
+  const settle = (tx: TransactionScope, p: Payment) =>
+    applyToCommissions(tx, p.id, (c, at) => c.settle(at).clawback);
+  const release = (tx: TransactionScope, p: Payment) =>
+    applyToCommissions(tx, p.id, (c, at) => void c.release(at));
+
+  /**
+   * Fixes the account the payment will pay: the one in force when it was approved (or created, when
+   * no approval is needed). A later account change never silently redirects approved money.
+   */
+  async function fixPayoutAccount(tx: TransactionScope, p: Payment): Promise<DomainEvent[]> {
+    const partner = await tx.partners.findById(p.partnerId);
+    if (!partner) throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${p.partnerId} not found`);
+    await tx.payments.fixPayoutAccount(p.id, partner.payoutAccountAt(now()).value, now());
+    return [];
+  }
 
   const is =
     (...statuses: string[]) =>
@@ -147,14 +162,17 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
               now: now(),
             });
           const fresh = payment.pullEvents();
+          const needsApproval = requiresApproval(payment.total, deps.approvalThresholds);
           if (fresh.length > 0) {
             await tx.payments.save(payment);
+            if (!needsApproval) await fixPayoutAccount(tx, payment);
             await tx.events.append(fresh, executionMeta());
           }
           return {
             ...stepResult(payment),
             createdBy: payment.createdBy,
-            requiresApproval: requiresApproval(payment.total, deps.approvalThresholds),
+            requiresApproval: needsApproval,
+            ...(deps.decisionVerifyKey ? { decisionKey: deps.decisionVerifyKey } : {}),
           };
         }),
       );
@@ -172,6 +190,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         paymentId,
         (p) => p.isApproved(),
         (p) => p.approve(actor, now()),
+        fixPayoutAccount,
       ),
 
     rejectPayment: ({ paymentId, actor, reason }: ActorStepInput) =>
@@ -227,7 +246,10 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${p.partnerId} not found`);
           // A hold placed after approval still stops the money: the payment fails, its commissions return.
           if (partner.payoutHold) partner.assertCanReceivePayments();
-          return { payment: p, account: partner.payoutAccount.value };
+          // Payments recorded before accounts were fixed pay the account in force now.
+          const account =
+            (await tx.payments.fixedPayoutAccount(paymentId)) ?? partner.payoutAccountAt(now()).value;
+          return { payment: p, account };
         });
         return withHeartbeat(
           deps.provider.payout({

@@ -57,4 +57,6 @@ export interface PaymentStepResult {
 export interface RecordPaymentResult extends PaymentStepResult {
   createdBy: string;
   requiresApproval: boolean;
+  /** The public key (hex) operator decisions must be signed with: the workflow checks them against it. */
+  decisionKey?: string;
 }

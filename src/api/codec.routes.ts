@@ -1,6 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { timingSafeEqual } from 'node:crypto';
 import { ProblemError } from '../shared/http/problem';
+import { clientKey, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
 import type { RouteTable } from './route-kit';
 import { z } from './zod-openapi';
 
@@ -36,12 +37,16 @@ export interface CodecRoutesDeps {
   codec: PayloadCodec;
   /** Decode-only link token for the Temporal Web UI, which cannot send our API keys. */
   uiToken: string;
+  /** Wrong link tokens count as failed authentications of the client address, like wrong keys. */
+  failures: AuthFailureThrottle;
 }
 
 /**
  * The codec server: lets operators (and the Temporal Web UI) see payloads that reach the Temporal
  * server only encrypted. Decoding is an act of reading, so every role that reads may use it; a
- * partner key may not, since histories hold other partners' data.
+ * partner key may not, since histories hold other partners' data. Encoding is writing: it turns any
+ * plaintext into a payload the workers accept as ours, so only operators (and admins) may — a
+ * viewer key is no encryption oracle.
  */
 export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
   const run = async (op: 'encode' | 'decode', body: z.infer<typeof jsonPayloads>) => {
@@ -62,13 +67,14 @@ export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
     return b.length === expected.length && timingSafeEqual(b, expected);
   };
 
+  const rolesFor = { encode: ['operator'], decode: ['operator', 'viewer'] } as const;
   for (const op of ['encode', 'decode'] as const) {
     routes.add({
       method: 'post',
       path: `/codec/${op}`,
       summary: `${op === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads (codec server)`,
       tag: 'Codec',
-      roles: ['operator', 'viewer'],
+      roles: rolesFor[op],
       body: jsonPayloads,
       responses: { 200: { description: 'The payloads', schema: jsonPayloads } },
       handler: async ({ body, res }) => void res.json(await run(op, body)),
@@ -84,9 +90,16 @@ export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
     params: z.object({ token: z.string().min(1).max(200) }),
     body: jsonPayloads,
     responses: { 200: { description: 'The payloads', schema: jsonPayloads } },
-    handler: async ({ params, body, res }) => {
-      if (!tokenMatches(params.token))
-        throw new ProblemError(401, 'Unauthorized', 'invalid codec link token');
+    handler: async ({ params, body, req, res }) => {
+      const client = clientKey(req.ip);
+      const wait = await deps.failures.retryAfterMs(client);
+      if (wait > 0) throw tooManyFailures(wait);
+      if (!tokenMatches(params.token)) {
+        const over = await deps.failures.recordFailure(client);
+        throw over > 0
+          ? tooManyFailures(over)
+          : new ProblemError(401, 'Unauthorized', 'invalid codec link token');
+      }
       res.json(await run('decode', body));
     },
   });

@@ -9,7 +9,8 @@ import type { WsTokens } from '../infra/auth/ws-token';
 import type { Logger } from '../shared/logger';
 import type { UnitOfWork } from '../domain/payment.repository.port';
 import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
-import { notFoundHandler } from '../shared/http/problem.middleware';
+import { ProblemError } from '../shared/http/problem';
+import { inMemoryAuthFailureThrottle, requestLimiter, type AuthFailureThrottle } from './auth-throttle';
 import { commissionRoutes, type CommissionRoutesDeps } from './commission.routes';
 import { errorMiddleware } from './error-middleware';
 import { openApiDocument } from './openapi';
@@ -27,8 +28,14 @@ import {
 } from './security.middleware';
 import { systemRoutes, type ReadinessProbe } from './system.routes';
 import { traceRequests } from './tracing.middleware';
+import { redactUrl } from './url-redaction';
+
+/** PAYOUT_ACCOUNT_COOLOFF's default, for callers (tests) that build an API without config. */
+const DEFAULT_ACCOUNT_COOLOFF_MS = 24 * 3_600_000;
 
 export interface ApiDeps {
+  /** How long an approved payout-account change waits before it takes effect. */
+  accountCooloffMs?: number;
   commands: PaymentCommands;
   reads: PaymentReads;
   partners: PartnerDirectory;
@@ -45,8 +52,15 @@ export interface ApiDeps {
   publicUrl: string;
   corsOrigins: readonly string[];
   rateLimitPerMinute: number;
+  /**
+   * Counts failed authentications per client address (shared across replicas on PostgreSQL: see
+   * AuthFailureThrottle); by default this process's memory, 20 per minute.
+   */
+  authFailures?: AuthFailureThrottle;
   bodyLimit: string;
   maxAmountMinor?: number;
+  /** `POST /payments` without an Idempotency-Key is refused (400) unless false; default true. */
+  idempotencyKeyRequired?: boolean;
   newId?: () => string;
   metrics?: ApiMetrics;
   /** Extra route groups (notifications, codec, metrics) declared on the same table. */
@@ -74,9 +88,15 @@ export function createApi(deps: ApiDeps): Api {
   app.set('trust proxy', 'loopback');
 
   const routes = new RouteTable();
+  const authFailures = deps.authFailures ?? inMemoryAuthFailureThrottle(20);
   systemRoutes(routes, { wsTokens: deps.wsTokens, probes: deps.probes });
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
-  partnerRoutes(routes, { partners: deps.partners, uow: deps.uow, newId });
+  partnerRoutes(routes, {
+    partners: deps.partners,
+    uow: deps.uow,
+    newId,
+    accountCooloffMs: deps.accountCooloffMs ?? DEFAULT_ACCOUNT_COOLOFF_MS,
+  });
   const paymentDeps = {
     commands: deps.commands,
     partners: deps.partners,
@@ -84,6 +104,7 @@ export function createApi(deps: ApiDeps): Api {
     reads: deps.reads,
     temporalUiUrl: deps.temporalUiUrl,
     namespace: deps.namespace,
+    idempotencyKeyRequired: deps.idempotencyKeyRequired ?? true,
   };
   paymentRoutes(routes, paymentDeps);
   pagoRoutes(routes, paymentDeps);
@@ -130,7 +151,7 @@ export function createApi(deps: ApiDeps): Api {
       },
       customProps: (_req, res) => ({ principal: (res as express.Response).locals.principal?.name }),
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -139,13 +160,15 @@ export function createApi(deps: ApiDeps): Api {
   app.use(cors(deps.corsOrigins));
   app.get('/openapi.json', (_req, res) => void res.json(openApi()));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
-  app.use(authenticate(deps.apiKeys));
-  app.use(rateLimit(deps.rateLimitPerMinute));
+  app.use(authenticate(deps.apiKeys, authFailures));
+  app.use(rateLimit(requestLimiter(deps.rateLimitPerMinute)));
   app.use(requireSupportedBody((method, path) => routes.bodyRule(method, path)?.rawMediaTypes));
   app.use(jsonBodies(routes, deps.bodyLimit));
   app.use(routes.router);
   app.use(methodNotAllowed(() => [...routes.routes(), { method: 'get', path: '/openapi.json' }]));
-  app.use(notFoundHandler);
+  app.use((req, _res, next) =>
+    next(new ProblemError(404, 'Not found', `no route for ${req.method} ${redactUrl(req.path)}`)),
+  );
   app.use(errorMiddleware(deps.logger));
 
   let server: Server | undefined;
@@ -153,7 +176,7 @@ export function createApi(deps: ApiDeps): Api {
     app,
     routes,
     openApi,
-    start: (port, host = '0.0.0.0') =>
+    start: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
         const s = app.listen(port, host);
         s.once('listening', () => {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { isDomainError } from '../domain/domain-error';
 import { problemType } from '../shared/http/problem';
 import { problemMiddleware, type ProblemClassifier } from '../shared/http/problem.middleware';
+import { redactUrl } from './url-redaction';
 
 interface Logger {
   error(obj: object, msg: string): void;
@@ -72,7 +73,7 @@ function isUnavailable(err: unknown): boolean {
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   const unavailable: ProblemClassifier = (err, req) => {
     if (!isUnavailable(err)) return undefined;
-    logger.error({ err, path: req.path }, 'dependency unavailable');
+    logger.error({ err, path: redactUrl(req.path) }, 'dependency unavailable');
     return {
       body: {
         type: problemType('unavailable'),
@@ -83,5 +84,5 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       headers: { 'Retry-After': '5' },
     };
   };
-  return problemMiddleware(logger, [domainRefusal, unavailable]);
+  return problemMiddleware(logger, [domainRefusal, unavailable], { redactUrl });
 }

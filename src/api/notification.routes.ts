@@ -187,8 +187,14 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     tag: 'Notifications',
     roles: ['admin'],
     params: partnerIdParam,
-    responses: { 200: { description: '`{ secret }`, never shown again' } },
+    responses: {
+      200: {
+        description:
+          '`{ secret }`, never shown again. Stored encrypted; the previous secret keeps signing (a second `v1=`) for WEBHOOK_SECRET_OVERLAP',
+      },
+    },
     handler: async ({ params, res }) => {
+      // The new secret: it signs first from now on; the one it replaces signs too until the overlap ends.
       const secret = deps.newSecret();
       if (!(await deps.settings.rotateWebhookSecret(params.id, secret))) throw partnerNotFound(params.id);
       // Shown once: it is never returned again, so nothing may cache this answer.

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { z } from './zod-openapi';
 import { isDomainError } from '../domain/domain-error';
 import { Money } from '../domain/money.value-object';
-import { submitPayment, type IntakeDeps } from './payment-intake';
+import { submitPayment, type IntakeDeps, type PaymentRequest } from './payment-intake';
 import { ProblemError } from '../shared/http/problem';
 import { paymentReader, type PaymentRoutesDeps } from './payment.routes';
-import { paymentHeaders, paymentIdParam } from './payment.schemas';
+import { idempotencyKeyHeader, paymentIdParam } from './payment.schemas';
 import type { RouteTable } from './route-kit';
 
 /**
@@ -33,6 +34,33 @@ const pagoBody = z
       .max(1000),
   })
   .openapi('Pago');
+
+const pagoHeaders = z.object({
+  'idempotency-key': idempotencyKeyHeader.openapi({
+    description:
+      'Optional (the original contract has none): without it the key is derived from the caller and the pago, ' +
+      'so the same pago posted again answers with the payment it already created',
+  }),
+});
+
+/**
+ * The Idempotency-Key of a pago sent without one (the original clients never send it): derived
+ * from the request as converted — partner, currency, declared total and every line's reference,
+ * amount in minor units and description — so a client that retries after a lost answer gets the
+ * payment it already created instead of a second payout. submitPayment mixes the caller (the key's
+ * name) in, so two callers never share one. The cost: the same caller cannot make two identical
+ * pagos; the original system's line references identify commissions, so an identical second pago
+ * was a duplicate there too. A retry of a pago that failed needs a new reference (or a key).
+ */
+export function derivedPagoKey(request: PaymentRequest): string {
+  const canonical = JSON.stringify([
+    request.partnerId.toLowerCase(),
+    request.currency,
+    request.declaredTotalMinor ?? null,
+    request.lines.map((l) => [l.reference, l.amountMinor, l.description]),
+  ]);
+  return `pago-sha256:${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
+}
 
 const pagoResponse = z
   .object({
@@ -81,7 +109,7 @@ export function pagoRoutes(routes: RouteTable, deps: IntakeDeps & PaymentRoutesD
     summary: 'Start a payment (original contract, decimal amounts)',
     tag: 'Pagos (original contract)',
     roles: ['operator'],
-    headers: paymentHeaders,
+    headers: pagoHeaders,
     body: pagoBody,
     responses: {
       202: {
@@ -120,14 +148,19 @@ export function pagoRoutes(routes: RouteTable, deps: IntakeDeps & PaymentRoutesD
           },
         );
       }
-      const { paymentId } = await submitPayment(
-        deps,
-        { partnerId: body.id_socio, currency: body.moneda, lines, declaredTotalMinor: totalMinor },
-        {
-          actor: principal!.name,
-          idempotencyKey: paymentHeaders.shape['idempotency-key'].parse(req.get('idempotency-key')),
-        },
-      );
+      const request = {
+        partnerId: body.id_socio,
+        currency: body.moneda,
+        lines,
+        declaredTotalMinor: totalMinor,
+      };
+      const given = pagoHeaders.shape['idempotency-key'].parse(req.get('idempotency-key'));
+      const { paymentId, replayed } = await submitPayment(deps, request, {
+        actor: principal!.name,
+        idempotencyKey: given ?? derivedPagoKey(request),
+      });
+      // 202 either way: the original clients know no other success status.
+      if (replayed) res.set('Idempotent-Replay', 'true');
       res.status(202).location(`/pagos/${paymentId}`).json({ id: paymentId });
     },
   });

@@ -10,6 +10,7 @@ import {
   partnerPage,
   partnerResponse,
   payoutHoldBody,
+  accountChangeBody,
   updatePartnerBody,
 } from './partner.schemas';
 import type { RouteTable } from './route-kit';
@@ -24,6 +25,8 @@ export interface PartnerRoutesDeps {
   /** Payout holds change the partner and append its events in one transaction. */
   uow: UnitOfWork;
   newId: () => string;
+  /** PAYOUT_ACCOUNT_COOLOFF: how long an approved account change waits before it takes effect. */
+  accountCooloffMs: number;
   now?: () => Date;
 }
 
@@ -41,9 +44,12 @@ export const assertPartnerScope = (
 /** Partners: the payees. Payout accounts only ever leave masked (`toPublic`). */
 export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void {
   const now = deps.now ?? (() => new Date());
+  /** As it stands now: an account change past its cool-off shows as done (written down on the next change). */
   const load = async (id: string): Promise<Partner> => {
     const partner = await deps.partners.findById(id);
     if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
+    partner.applyDueAccountChange(now());
+    partner.pullEvents();
     return partner;
   };
 
@@ -120,6 +126,8 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       deps.uow.run(async (tx) => {
         const partner = await tx.partners.findById(id);
         if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
+        // A change whose cool-off has passed is written down (with its event) before anything else.
+        partner.applyDueAccountChange(now());
         change(partner);
         await tx.partners.save(partner);
         await tx.events.append(partner.pullEvents(), { workflowId: null, runId: null });
@@ -164,6 +172,77 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     handler: async ({ params, principal, res }) => {
       const partner = await changeHold(params.id, (p) =>
         p.releasePayoutHold({ actor: principal!.name, now: now() }),
+      );
+      res.json(partner.toPublic());
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/partners/:id/payout-account-change',
+    summary: 'Request a new payout account (a second person approves it; it takes effect after a cool-off)',
+    tag: 'Partners',
+    roles: ['operator'],
+    params: partnerIdParam,
+    body: accountChangeBody,
+    responses: {
+      202: {
+        description: 'Requested: the partner with its pending change (accounts masked)',
+        schema: partnerResponse,
+      },
+      409: { description: 'A change is already pending (PARTNER.ACCOUNT_CHANGE_PENDING) or nothing changes' },
+    },
+    handler: async ({ params, body, principal, res }) => {
+      const partner = await changeHold(params.id, (p) =>
+        p.requestPayoutAccountChange({ account: body.payoutAccount, actor: principal!.name, now: now() }),
+      );
+      res.status(202).json(partner.toPublic());
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/partners/:id/payout-account-change/approve',
+    summary: 'Approve a requested payout account (not by its requester)',
+    tag: 'Partners',
+    roles: ['operator'],
+    params: partnerIdParam,
+    responses: {
+      200: {
+        description: 'Approved: `pendingAccountChange.effectiveAt` says when it takes effect',
+        schema: partnerResponse,
+      },
+      409: {
+        description:
+          'Nothing to approve, already approved, or the requester approving (PARTNER.FOUR_EYES_VIOLATION)',
+      },
+    },
+    handler: async ({ params, principal, res }) => {
+      const partner = await changeHold(params.id, (p) =>
+        p.approvePayoutAccountChange({
+          actor: principal!.name,
+          now: now(),
+          cooloffMs: deps.accountCooloffMs,
+        }),
+      );
+      res.json(partner.toPublic());
+    },
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/partners/:id/payout-account-change',
+    summary: 'Withdraw a payout-account change that has not taken effect',
+    tag: 'Partners',
+    roles: ['operator'],
+    params: partnerIdParam,
+    responses: {
+      200: { description: 'The partner, its account unchanged', schema: partnerResponse },
+      409: { description: 'No change pending (PARTNER.NO_ACCOUNT_CHANGE)' },
+    },
+    handler: async ({ params, principal, res }) => {
+      const partner = await changeHold(params.id, (p) =>
+        p.cancelPayoutAccountChange({ actor: principal!.name, now: now() }),
       );
       res.json(partner.toPublic());
     },

@@ -45,6 +45,17 @@ export const partnerResponse = z
       .object({ reason: z.string(), by: z.string(), at: z.string() })
       .nullable()
       .openapi({ description: 'set while payouts are stopped (settlement runs skip the partner)' }),
+    pendingAccountChange: z
+      .object({
+        account: z.string().openapi({ description: 'masked' }),
+        requestedBy: z.string(),
+        requestedAt: z.string(),
+        approvedBy: z.string().nullable(),
+        approvedAt: z.string().nullable(),
+        effectiveAt: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: 'a requested payout account; it takes effect at effectiveAt once approved' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),
@@ -58,3 +69,13 @@ export const partnerPage = z
 export const payoutHoldBody = z
   .strictObject({ reason: z.string().trim().min(1).max(PAYOUT_HOLD_REASON_MAX_LENGTH) })
   .openapi('PlacePayoutHold');
+
+export const accountChangeBody = z
+  .strictObject({
+    payoutAccount: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ description: 'IBAN (checksum-validated) or 6–20 digit account' }),
+  })
+  .openapi('RequestPayoutAccountChange');

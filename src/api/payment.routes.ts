@@ -22,6 +22,26 @@ export interface PaymentRoutesDeps extends IntakeDeps {
   reads: PaymentReads;
   temporalUiUrl: string;
   namespace: string;
+  /** `POST /payments` without an Idempotency-Key is a 400 (IDEMPOTENCY_KEY_REQUIRED, default true). */
+  idempotencyKeyRequired?: boolean;
+}
+
+/**
+ * The 400 the IETF Idempotency-Key draft (draft-ietf-httpapi-idempotency-key-header) prescribes
+ * for a request that omits the header where the operation requires it: a client that retries after
+ * a lost response must send the same key, or it would pay twice.
+ */
+export function missingIdempotencyKey(): ProblemError {
+  return new ProblemError(
+    400,
+    'Idempotency-Key is missing',
+    'this operation is idempotent and requires an Idempotency-Key header: a unique value per payment ' +
+      '(e.g. a UUID), sent again unchanged when the request is retried',
+    {
+      code: 'IDEMPOTENCY.KEY_REQUIRED',
+      errors: [{ field: 'Idempotency-Key', message: 'required header is missing' }],
+    },
+  );
 }
 
 export type WorkflowLink = (workflowId: string, runId?: string | null) => string;
@@ -79,6 +99,8 @@ export function paymentRoutes(routes: RouteTable, deps: PaymentRoutesDeps): void
     },
     handler: async ({ body, principal, req, res }) => {
       const idempotencyKey = paymentHeaders.shape['idempotency-key'].parse(req.get('idempotency-key'));
+      if (idempotencyKey === undefined && deps.idempotencyKeyRequired !== false)
+        throw missingIdempotencyKey();
       const { paymentId, outcome, replayed } = await submitPayment(deps, body, {
         actor: principal!.name,
         idempotencyKey,

@@ -51,6 +51,7 @@ export const idempotencyKeyHeader = z
 export const paymentHeaders = z.object({
   'idempotency-key': idempotencyKeyHeader.openapi({
     description:
+      'Required: without it 400 (unless the deployment sets IDEMPOTENCY_KEY_REQUIRED=false). ' +
       'Same key and body → the same payment (200, Idempotent-Replay: true); same key, other body → 422',
   }),
 });

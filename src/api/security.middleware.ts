@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
+import { RateLimiterRes, type RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Principal } from '../ports/principal';
 import { ProblemError } from '../shared/http/problem';
+import { clientKey, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
 import { routePattern, type Method } from './route-kit';
 
 export interface Authenticator {
@@ -9,15 +11,22 @@ export interface Authenticator {
 
 /**
  * Resolves `Authorization: Bearer <key>` into `res.locals.principal`. A wrong key is refused at
- * once (401) rather than treated as anonymous, so a typo never silently downgrades access.
+ * once (401) rather than treated as anonymous, so a typo never silently downgrades access. Wrong
+ * keys are counted per client address: past the limit the answer is 429 with Retry-After, and
+ * while the address is blocked no key it presents is even looked at (see AuthFailureThrottle).
  */
-export function authenticate(keys: Authenticator): RequestHandler {
-  return (req, res, next) => {
+export function authenticate(keys: Authenticator, failures: AuthFailureThrottle): RequestHandler {
+  return async (req, res, next) => {
     const header = req.get('authorization');
     if (!header) return next();
+    const client = clientKey(req.ip);
+    const wait = await failures.retryAfterMs(client);
+    if (wait > 0) return next(tooManyFailures(wait));
     const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
     const principal = match ? keys.authenticate(match[1]!) : undefined;
     if (!principal) {
+      const over = await failures.recordFailure(client);
+      if (over > 0) return next(tooManyFailures(over));
       return next(
         new ProblemError(
           401,
@@ -33,33 +42,31 @@ export function authenticate(keys: Authenticator): RequestHandler {
   };
 }
 
-/** Token bucket per API key (or per client address without one); refill is continuous. */
-export function rateLimit(perMinute: number, clock: () => number = Date.now): RequestHandler {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const ratePerMs = perMinute / 60_000;
-  return (req, res, next) => {
-    const who = (res.locals.principal as Principal | undefined)?.name ?? `ip:${req.ip}`;
-    const now = clock();
-    const b = buckets.get(who) ?? { tokens: perMinute, at: now };
-    b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * ratePerMs);
-    b.at = now;
-    buckets.set(who, b);
-    if (buckets.size > 100_000) buckets.clear();
-    if (b.tokens < 1) {
-      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000));
+/**
+ * Requests per minute per API key (or per client address without one), in fixed one-minute
+ * windows kept per key by rate-limiter-flexible: each key's window expires on its own, nothing is
+ * ever cleared for everyone at once. Per replica (memory): behind N API replicas a key may make N
+ * times the limit; the limit protects each replica, the failed-authentication throttle is the one
+ * shared across replicas.
+ */
+export function rateLimit(limiter: RateLimiterMemory): RequestHandler {
+  return async (req, res, next) => {
+    const who = (res.locals.principal as Principal | undefined)?.name ?? `ip:${clientKey(req.ip)}`;
+    try {
+      await limiter.consume(who);
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
       return next(
         new ProblemError(
           429,
           'Too many requests',
-          `rate limit of ${perMinute} requests per minute exceeded`,
+          `rate limit of ${limiter.points} requests per minute exceeded`,
           {},
-          {
-            'Retry-After': String(retryAfter),
-          },
+          { 'Retry-After': String(retryAfter) },
         ),
       );
     }
-    b.tokens -= 1;
     next();
   };
 }

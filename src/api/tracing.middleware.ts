@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
+import { redactUrl } from './url-redaction';
 
 /**
  * A server span per request, continuing an incoming `traceparent`. Everything the handler starts
@@ -11,7 +12,10 @@ export const traceRequests: RequestHandler = (req, res, next) => {
   const parent = propagation.extract(context.active(), req.headers);
   const span = tracer.startSpan(
     `HTTP ${req.method}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.method': req.method, 'http.target': req.originalUrl } },
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.method': req.method, 'http.target': redactUrl(req.originalUrl) },
+    },
     parent,
   );
   res.on('finish', () => {

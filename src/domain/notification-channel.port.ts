@@ -3,7 +3,14 @@ import type { NotificationChannelKind, NotificationFacts, NotificationType } fro
 /** Where one delivery goes: the channel's own address for the partner. */
 export type DeliveryTarget =
   | { channel: 'EMAIL'; email: string; name: string }
-  | { channel: 'WEBHOOK'; url: string; secret: string }
+  | {
+      channel: 'WEBHOOK';
+      url: string;
+      /** The current signing secret: its signature comes first. */
+      secret: string;
+      /** Rotated-out secrets still inside their overlap: each signs too, so both old and new verify. */
+      previousSecrets?: readonly string[];
+    }
   | { channel: 'IN_APP' };
 
 /** A document sent along (email only), e.g. the remittance advice of a completed payout. */

@@ -18,6 +18,13 @@ export interface PartnerNotificationSettings {
   webhookUrl: string | null;
   /** Signs webhook bodies; null until the partner rotates one (`POST /partners/:id/webhook-secret`). */
   webhookSecret: string | null;
+  /**
+   * Secrets replaced by a rotation whose overlap has not ended yet (as of the read), newest first:
+   * deliveries are signed with these too.
+   */
+  previousWebhookSecrets: ReadonlyArray<{ secret: string; validUntil: string }>;
+  /** Set when the stored secret cannot be read (e.g. encrypted with a key not configured): deliveries fail with it. */
+  webhookSecretProblem?: string;
   preferences: NotificationPreferences;
 }
 

@@ -126,6 +126,7 @@ describe('Partner.create', () => {
       webhookUrl: 'https://hooks.acme.example.com/payments',
       status: 'ACTIVE',
       payoutHold: null,
+      pendingAccountChange: null,
       createdAt: T0.toISOString(),
       updatedAt: T0.toISOString(),
       version: 1,
@@ -219,18 +220,16 @@ describe('Partner.create', () => {
 describe('Partner behaviour', () => {
   it('updates fields, bumps version and updatedAt', () => {
     const partner = Partner.create(createProps());
-    partner.update(
-      { name: 'Acme 2', email: 'new@acme.example.com', payoutAccount: '123-456-789', webhookUrl: null },
-      T1,
-    );
+    partner.update({ name: 'Acme 2', email: 'new@acme.example.com', webhookUrl: null }, T1);
     expect(partner.toSnapshot()).toEqual({
       id: 'partner-1',
       name: 'Acme 2',
       email: 'new@acme.example.com',
-      payoutAccount: '123456789',
+      payoutAccount: 'GB82WEST12345698765432',
       webhookUrl: null,
       status: 'ACTIVE',
       payoutHold: null,
+      pendingAccountChange: null,
       createdAt: T0.toISOString(),
       updatedAt: T1.toISOString(),
       version: 2,
@@ -289,6 +288,14 @@ describe('Partner behaviour', () => {
       webhookUrl: null,
       status: 'SUSPENDED',
       payoutHold: { reason: 'tax form missing', by: 'alice', at: T1.toISOString() },
+      pendingAccountChange: {
+        account: '0099887766',
+        requestedBy: 'alice',
+        requestedAt: T1.toISOString(),
+        approvedBy: null,
+        approvedAt: null,
+        effectiveAt: null,
+      },
       createdAt: T0.toISOString(),
       updatedAt: T1.toISOString(),
       version: 5,
@@ -363,5 +370,76 @@ describe('payout holds', () => {
       expect.objectContaining({ code: ErrorCodes.PARTNER_ALREADY_ON_HOLD }),
     );
     expect(partner.payoutHold?.reason).toBe('first');
+  });
+});
+
+describe('payout-account changes', () => {
+  const HOUR = 3_600_000;
+  const fresh = (): Partner =>
+    Partner.create({ id: 'p-a', name: 'Acc', email: 'a@acc.example', payoutAccount: '0012345678', now: T0 });
+  const at = (ms: number) => new Date(T0.getTime() + ms);
+
+  it('is never a plain edit: PATCHing another account is refused', () => {
+    const partner = fresh();
+    expect(() => partner.update({ payoutAccount: '0099887766' }, T1)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_ACCOUNT_CHANGE_NEEDS_APPROVAL }),
+    );
+    // The same account (any spelling) is no change at all.
+    partner.update({ payoutAccount: '001-234-5678' }, T1);
+    expect(partner.payoutAccount.value).toBe('0012345678');
+  });
+
+  it('needs a second person, then waits the cool-off before money goes to the new account', () => {
+    const partner = fresh();
+    partner.requestPayoutAccountChange({ account: '0099887766', actor: 'alice', now: at(0) });
+    expect(partner.payoutAccountAt(at(HOUR)).value).toBe('0012345678');
+    expect(() =>
+      partner.approvePayoutAccountChange({ actor: 'alice', now: at(HOUR), cooloffMs: 24 * HOUR }),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.PARTNER_FOUR_EYES_VIOLATION }));
+    partner.approvePayoutAccountChange({ actor: 'bob', now: at(HOUR), cooloffMs: 24 * HOUR });
+    expect(partner.pendingAccountChange).toMatchObject({
+      approvedBy: 'bob',
+      effectiveAt: at(25 * HOUR).toISOString(),
+    });
+    expect(partner.payoutAccountAt(at(25 * HOUR - 1)).value).toBe('0012345678');
+    expect(partner.payoutAccountAt(at(25 * HOUR)).value).toBe('0099887766');
+
+    expect(partner.applyDueAccountChange(at(2 * HOUR))).toBe(false);
+    expect(partner.applyDueAccountChange(at(26 * HOUR))).toBe(true);
+    expect(partner.payoutAccount.value).toBe('0099887766');
+    expect(partner.pendingAccountChange).toBeNull();
+    const events = partner.pullEvents();
+    expect(events.map((e) => e.type)).toEqual([
+      'PartnerPayoutAccountChangeRequested',
+      'PartnerPayoutAccountChangeApproved',
+      'PartnerPayoutAccountChanged',
+    ]);
+    // Events carry masked accounts only.
+    expect(JSON.stringify(events)).not.toMatch(/0099887766|0012345678/);
+    expect(events[0]!.data).toMatchObject({ actor: 'alice', fromAccount: '****5678', toAccount: '****7766' });
+  });
+
+  it('one change at a time; it can be withdrawn before it takes effect; nothing to approve twice', () => {
+    const partner = fresh();
+    expect(() => partner.approvePayoutAccountChange({ actor: 'bob', now: T1, cooloffMs: 0 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_NO_ACCOUNT_CHANGE }),
+    );
+    expect(() =>
+      partner.requestPayoutAccountChange({ account: '0012345678', actor: 'alice', now: T1 }),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.PARTNER_ACCOUNT_UNCHANGED }));
+    partner.requestPayoutAccountChange({ account: '0099887766', actor: 'alice', now: T1 });
+    expect(() =>
+      partner.requestPayoutAccountChange({ account: '0055555555', actor: 'carol', now: T1 }),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.PARTNER_ACCOUNT_CHANGE_PENDING }));
+    partner.approvePayoutAccountChange({ actor: 'bob', now: T1, cooloffMs: HOUR });
+    expect(() => partner.approvePayoutAccountChange({ actor: 'carol', now: T1, cooloffMs: HOUR })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.PARTNER_ACCOUNT_CHANGE_APPROVED }),
+    );
+    partner.cancelPayoutAccountChange({ actor: 'carol', now: T1 });
+    expect(partner.pendingAccountChange).toBeNull();
+    expect(partner.payoutAccountAt(new Date(T1.getTime() + 2 * HOUR)).value).toBe('0012345678');
+    // The public view masks the requested account too.
+    partner.requestPayoutAccountChange({ account: 'DE89 3704 0044 0532 0130 00', actor: 'alice', now: T1 });
+    expect(partner.toPublic().pendingAccountChange?.account).toBe('****3000');
   });
 });

@@ -14,12 +14,36 @@ export interface PayoutHold {
 
 export const PAYOUT_HOLD_REASON_MAX_LENGTH = 500;
 
-export type PartnerEventType = 'PartnerPayoutHoldPlaced' | 'PartnerPayoutHoldReleased';
+/**
+ * A new payout account, requested by one person and approved by another; it takes effect a
+ * cool-off period after the approval, so the partner (who is told at each step) can object before
+ * any money goes to it. Only one change is pending at a time.
+ */
+export interface PayoutAccountChange {
+  account: string;
+  requestedBy: string;
+  requestedAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  effectiveAt: string | null;
+}
+
+export type PartnerEventType =
+  | 'PartnerPayoutHoldPlaced'
+  | 'PartnerPayoutHoldReleased'
+  | 'PartnerPayoutAccountChangeRequested'
+  | 'PartnerPayoutAccountChangeApproved'
+  | 'PartnerPayoutAccountChangeCancelled'
+  | 'PartnerPayoutAccountChanged';
 export type PartnerEventData = {
   partnerId: string;
   actor: string;
   reason: string | null;
   version: number;
+  /** Account changes: masked accounts only (events are streamed and logged). */
+  fromAccount?: string;
+  toAccount?: string;
+  effectiveAt?: string | null;
 };
 export type PartnerDomainEvent = DomainEvent<PartnerEventType, PartnerEventData>;
 
@@ -31,6 +55,7 @@ export interface PartnerSnapshot {
   webhookUrl: string | null;
   status: PartnerStatus;
   payoutHold: PayoutHold | null;
+  pendingAccountChange: PayoutAccountChange | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -161,6 +186,7 @@ interface PartnerState {
   webhookUrl: string | null;
   status: PartnerStatus;
   payoutHold: PayoutHold | null;
+  pendingAccountChange: PayoutAccountChange | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -199,6 +225,7 @@ export class Partner {
       webhookUrl: validWebhookUrl(props.webhookUrl),
       status: 'ACTIVE',
       payoutHold: null,
+      pendingAccountChange: null,
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -214,6 +241,7 @@ export class Partner {
       webhookUrl: s.webhookUrl,
       status: s.status,
       payoutHold: s.payoutHold ?? null,
+      pendingAccountChange: s.pendingAccountChange ?? null,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       version: s.version,
@@ -254,7 +282,17 @@ export class Partner {
     const next: PartnerState = { ...this.state };
     if (changes.name !== undefined) next.name = validName(changes.name);
     if (changes.email !== undefined) next.email = validEmail(changes.email);
-    if (changes.payoutAccount !== undefined) next.payoutAccount = PayoutAccount.create(changes.payoutAccount);
+    if (changes.payoutAccount !== undefined) {
+      const account = PayoutAccount.create(changes.payoutAccount);
+      // Redirecting money is never a plain edit: it needs a second person and a cool-off.
+      if (!account.equals(this.state.payoutAccount)) {
+        throw new DomainError(
+          ErrorCodes.PARTNER_ACCOUNT_CHANGE_NEEDS_APPROVAL,
+          'A payout account is changed by request and approval (POST /partners/:id/payout-account-change)',
+          { partnerId: this.state.id },
+        );
+      }
+    }
     if (changes.webhookUrl !== undefined) next.webhookUrl = validWebhookUrl(changes.webhookUrl);
     if (changes.status !== undefined) next.status = validStatus(changes.status);
 
@@ -337,6 +375,136 @@ export class Partner {
     this.record('PartnerPayoutHoldReleased', props.actor, null, at);
   }
 
+  get pendingAccountChange(): PayoutAccountChange | null {
+    return this.state.pendingAccountChange;
+  }
+
+  /** The account money goes to at `now`: an approved change counts from its effective time. */
+  payoutAccountAt(now: Date): PayoutAccount {
+    const change = this.state.pendingAccountChange;
+    if (change?.effectiveAt && Date.parse(change.effectiveAt) <= now.getTime())
+      return PayoutAccount.create(change.account);
+    return this.state.payoutAccount;
+  }
+
+  requestPayoutAccountChange(props: { account: string; actor: string; now: Date }): void {
+    const account = PayoutAccount.create(props.account);
+    this.applyDueAccountChange(props.now);
+    if (this.state.pendingAccountChange) {
+      throw new DomainError(
+        ErrorCodes.PARTNER_ACCOUNT_CHANGE_PENDING,
+        `Partner ${this.state.id} already has a payout-account change pending; cancel it first`,
+        { partnerId: this.state.id },
+      );
+    }
+    if (account.equals(this.state.payoutAccount)) {
+      throw new DomainError(ErrorCodes.PARTNER_ACCOUNT_UNCHANGED, 'That is already the payout account', {
+        partnerId: this.state.id,
+      });
+    }
+    const at = props.now.toISOString();
+    this.state = {
+      ...this.state,
+      pendingAccountChange: {
+        account: account.value,
+        requestedBy: props.actor,
+        requestedAt: at,
+        approvedBy: null,
+        approvedAt: null,
+        effectiveAt: null,
+      },
+      updatedAt: at,
+      version: this.state.version + 1,
+    };
+    this.record('PartnerPayoutAccountChangeRequested', props.actor, null, at, {
+      fromAccount: this.state.payoutAccount.masked(),
+      toAccount: account.masked(),
+    });
+  }
+
+  /** Four-eyes: the requester cannot approve; the change takes effect `cooloffMs` later. */
+  approvePayoutAccountChange(props: { actor: string; now: Date; cooloffMs: number }): void {
+    const change = this.requirePendingChange();
+    if (change.approvedBy) {
+      throw new DomainError(ErrorCodes.PARTNER_ACCOUNT_CHANGE_APPROVED, 'The change is already approved', {
+        partnerId: this.state.id,
+        effectiveAt: change.effectiveAt,
+      });
+    }
+    if (props.actor === change.requestedBy) {
+      throw new DomainError(
+        ErrorCodes.PARTNER_FOUR_EYES_VIOLATION,
+        'The person who requested a payout-account change cannot approve it',
+        { partnerId: this.state.id },
+      );
+    }
+    const at = props.now.toISOString();
+    const effectiveAt = new Date(props.now.getTime() + Math.max(0, props.cooloffMs)).toISOString();
+    this.state = {
+      ...this.state,
+      pendingAccountChange: { ...change, approvedBy: props.actor, approvedAt: at, effectiveAt },
+      updatedAt: at,
+      version: this.state.version + 1,
+    };
+    this.record('PartnerPayoutAccountChangeApproved', props.actor, null, at, {
+      fromAccount: this.state.payoutAccount.masked(),
+      toAccount: PayoutAccount.create(change.account).masked(),
+      effectiveAt,
+    });
+  }
+
+  /** Withdraws a change that has not taken effect yet (by anyone allowed to request one). */
+  cancelPayoutAccountChange(props: { actor: string; now: Date; reason?: string | null }): void {
+    this.applyDueAccountChange(props.now);
+    const change = this.requirePendingChange();
+    const at = props.now.toISOString();
+    this.state = {
+      ...this.state,
+      pendingAccountChange: null,
+      updatedAt: at,
+      version: this.state.version + 1,
+    };
+    this.record('PartnerPayoutAccountChangeCancelled', props.actor, props.reason ?? null, at, {
+      fromAccount: this.state.payoutAccount.masked(),
+      toAccount: PayoutAccount.create(change.account).masked(),
+    });
+  }
+
+  /** Writes down a change whose cool-off has passed; true when something changed. */
+  applyDueAccountChange(now: Date): boolean {
+    const change = this.state.pendingAccountChange;
+    if (!change?.effectiveAt || Date.parse(change.effectiveAt) > now.getTime()) return false;
+    const from = this.state.payoutAccount.masked();
+    const at = now.toISOString();
+    this.state = {
+      ...this.state,
+      payoutAccount: PayoutAccount.create(change.account),
+      pendingAccountChange: null,
+      updatedAt: at,
+      version: this.state.version + 1,
+    };
+    this.record('PartnerPayoutAccountChanged', change.approvedBy ?? 'system', null, change.effectiveAt, {
+      fromAccount: from,
+      toAccount: this.state.payoutAccount.masked(),
+      effectiveAt: change.effectiveAt,
+    });
+    return true;
+  }
+
+  private requirePendingChange(): PayoutAccountChange {
+    const change = this.state.pendingAccountChange;
+    if (!change) {
+      throw new DomainError(
+        ErrorCodes.PARTNER_NO_ACCOUNT_CHANGE,
+        `Partner ${this.state.id} has no payout-account change pending`,
+        {
+          partnerId: this.state.id,
+        },
+      );
+    }
+    return change;
+  }
+
   /** Returns the events recorded since the last call, oldest first, and forgets them. */
   pullEvents(): PartnerDomainEvent[] {
     const events = this.pending;
@@ -344,14 +512,20 @@ export class Partner {
     return events;
   }
 
-  private record(type: PartnerEventType, actor: string, reason: string | null, at: string): void {
+  private record(
+    type: PartnerEventType,
+    actor: string,
+    reason: string | null,
+    at: string,
+    extra: Pick<PartnerEventData, 'fromAccount' | 'toAccount' | 'effectiveAt'> = {},
+  ): void {
     this.pending.push({
       id: newEventId(),
       type,
       occurredAt: at,
       aggregate: { type: 'Partner', id: this.state.id },
       partnerId: this.state.id,
-      data: { partnerId: this.state.id, actor, reason, version: this.state.version },
+      data: { partnerId: this.state.id, actor, reason, version: this.state.version, ...extra },
     });
   }
 
@@ -365,6 +539,7 @@ export class Partner {
       webhookUrl: s.webhookUrl,
       status: s.status,
       payoutHold: s.payoutHold,
+      pendingAccountChange: s.pendingAccountChange,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       version: s.version,
@@ -373,6 +548,13 @@ export class Partner {
 
   /** For API responses and UIs: the payout account is masked. */
   toPublic(): Omit<PartnerSnapshot, 'payoutAccount'> & { payoutAccount: string } {
-    return { ...this.toSnapshot(), payoutAccount: this.state.payoutAccount.masked() };
+    const change = this.state.pendingAccountChange;
+    return {
+      ...this.toSnapshot(),
+      payoutAccount: this.state.payoutAccount.masked(),
+      pendingAccountChange: change
+        ? { ...change, account: PayoutAccount.create(change.account).masked() }
+        : null,
+    };
   }
 }

@@ -7,6 +7,12 @@ import type { SettlementRepository } from './settlement.repository.port';
 export interface PaymentRepository {
   findById(id: string): Promise<Payment | undefined>;
   save(payment: Payment): Promise<void>;
+  /**
+   * The account a payment was approved to pay (its own record, apart from the aggregate: it is
+   * sensitive and never part of the payment's views or events). Fixing it again is a no-op.
+   */
+  fixPayoutAccount(paymentId: string, account: string, at: Date): Promise<void>;
+  fixedPayoutAccount(paymentId: string): Promise<string | undefined>;
 }
 
 export interface PartnerRepository {

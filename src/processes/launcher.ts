@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { resolveSecrets } from '../infra/auth/local-secrets';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../shared/logger';
 import { onShutdownSignal, runMain } from '../shared/process-lifecycle';
+import { devServerOptions } from './wiring/dev-server-launch';
 import { startSystem, type Component, type RunningSystem } from './wiring/system';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../infra/temporal/dev-server';
 
@@ -23,16 +23,15 @@ runMain(async () => {
     const cli = ensureTemporalCli(config.temporal.cli);
     const log = logger.child({ component: 'temporal' });
     log.info({ cli }, 'starting the Temporal dev server');
-    devServer = await startDevServer({
-      cliPath: cli,
-      port: config.temporal.port,
-      uiPort: config.temporal.uiPort,
-      dbFile: resolve(config.dataDir, 'temporal.db'),
-      namespace: config.temporal.namespace,
-      // The Web UI decrypts payloads through our codec endpoint (a decode-only link token, not an API key).
-      codecEndpoint: `${config.api.publicUrl}/codec/ui/${resolveSecrets(config).codecUiToken}`,
-      onLog: (line) => log.info(line),
-    });
+    // The Web UI decrypts payloads through our codec endpoint (a decode-only link token, not an API
+    // key), handed over in a 0600 file rather than on the command line.
+    devServer = await startDevServer(
+      devServerOptions(config, {
+        cliPath: cli,
+        codecUiToken: resolveSecrets(config).codecUiToken,
+        onLog: (line) => log.info(line),
+      }),
+    );
     temporalAddress = devServer.address;
   }
 

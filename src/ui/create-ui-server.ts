@@ -16,6 +16,11 @@ export interface UiServerDeps {
   staticDir?: string;
   /** Served as `/config.json`: only what a browser may see (API URL, Temporal UI URL, namespace). */
   publicConfig?: Record<string, unknown>;
+  /**
+   * More origins the page may `fetch` or open sockets to (CSP `connect-src`), beyond its own origin
+   * (http and ws) and `publicConfig.apiUrl`'s.
+   */
+  connectSrc?: string[];
 }
 
 const PLACEHOLDER_PAGE = join(__dirname, 'public', 'index.html');
@@ -41,10 +46,24 @@ const CONTENT_TYPES: Record<string, string> = {
  * The live-UI server: the dashboard's static files, `/config.json` for it, `/healthz`, and the
  * websocket stream at `/ws`. Static files are revalidated on every load (`no-cache`): their names
  * carry no content hash, and an operator must never run yesterday's dashboard against today's API.
+ * The page itself is `no-store`: it is where the security headers below arrive, so no cache may
+ * serve an old copy of them.
+ *
+ * The dashboard keeps an API key in sessionStorage, so every answer carries a strict policy
+ * (`securityHeaders`): scripts and styles only from this origin (no inline code, no eval), network
+ * access only to this origin (http and ws) and the API, no framing, no referrer, no sniffing.
  */
 export function createUiServer(deps: UiServerDeps = {}): UiServer {
   const root = deps.staticDir === undefined ? undefined : resolve(deps.staticDir);
   const configBody = JSON.stringify(deps.publicConfig ?? {});
+  const apiUrl = deps.publicConfig?.apiUrl;
+  const connectSources = [
+    ...(typeof apiUrl === 'string' ? [apiUrl] : []),
+    ...(deps.connectSrc ?? []),
+  ].flatMap((url) => {
+    const origin = originOf(url);
+    return origin ? [origin] : [];
+  });
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -54,6 +73,8 @@ export function createUiServer(deps: UiServerDeps = {}): UiServer {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(securityHeaders(req.headers.host, connectSources)))
+      res.setHeader(name, value);
     let pathname: string;
     try {
       pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -70,7 +91,7 @@ export function createUiServer(deps: UiServerDeps = {}): UiServer {
       return send(req, res, 200, 'application/json; charset=utf-8', configBody, 'no-store');
     if (pathname === '/' || pathname === '/index.html') {
       const page = (root && (await readStatic(root, 'index.html'))) ?? (await readFile(PLACEHOLDER_PAGE));
-      return send(req, res, 200, CONTENT_TYPES['.html']!, page, 'no-cache');
+      return send(req, res, 200, CONTENT_TYPES['.html']!, page, 'no-store');
     }
     const file = root ? await readStatic(root, pathname) : undefined;
     if (!file) return problem(res, 404, 'Not Found', `nothing at ${pathname}`);
@@ -143,7 +164,6 @@ function send(
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
     'cache-control': cache,
-    'x-content-type-options': 'nosniff',
   });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
@@ -154,7 +174,51 @@ function problem(res: ServerResponse, status: number, title: string, detail?: st
     .writeHead(status, {
       'content-type': 'application/problem+json',
       'content-length': Buffer.byteLength(body),
-      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
     })
     .end(body);
+}
+
+/** A `Host` header fit to go into a policy: a DNS name or IP literal and an optional port, nothing else. */
+const SAFE_HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sent with every answer. The page's own websocket (`ws[s]://<the host it was loaded from>/ws`) is
+ * named explicitly in `connect-src`: `'self'` covers it only in CSP level 3 browsers.
+ * `form-action 'none'`: the dashboard's forms are handled in script; a form that submitted anyway
+ * (say, the sign-in box before the script ran) must not put a key into a URL.
+ */
+export function securityHeaders(host: string | undefined, connectSources: string[]): Record<string, string> {
+  const self = host && SAFE_HOST.test(host) ? [`ws://${host}`, `wss://${host}`] : [];
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src ${["'self'", ...self, ...connectSources].join(' ')}`,
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    // For browsers without frame-ancestors.
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+  };
 }

@@ -16,6 +16,7 @@ import type { NotificationSignalActivities } from '../activities/notification.ac
 import type { NotifiablePaymentEventType } from '../ports/notification.port';
 import type { PaymentActivities } from '../activities/payment.activities';
 import type { CommissionLineInput, PaymentStepResult } from '../activities/payment.activities.types';
+import { checkDecision, type DecisionAssertion } from './decision-assertion';
 import { PaymentStatusKey } from './search-attributes';
 
 export interface PaymentWorkflowSettings {
@@ -66,6 +67,8 @@ export interface PaymentState {
 export interface DecisionInput {
   actor: string;
   reason?: string | null;
+  /** The API's signature over (payment, action, actor): without a valid one the decision is refused. */
+  assertion?: DecisionAssertion;
   /** Refund only: the refunded commissions must not be paid again (else they return to PAYABLE). */
   reverseCommissions?: boolean;
 }
@@ -130,6 +133,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   });
   // Histories recorded before partners were notified replay without the notices.
   const notifyPartners = patched('notify-partners');
+  // Payments started before decisions were signed keep accepting their unsigned decisions.
+  const signedDecisions = patched('signed-decisions');
+  /** The API's public key, as the worker that recorded the payment knows it (never from the input). */
+  let decisionKey: string | undefined = undefined;
   /**
    * Notices go out one after another (partners hear of a payment's steps in order) on a chain the
    * payout never waits for: the activity only signals the partner's notification workflow.
@@ -222,8 +229,22 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     refusal: (s) => `a ${s} payment cannot be refunded`,
   };
 
+  /** Only decisions the API signed for this payment, action and actor are let through. */
+  const requireAuthentic = (action: 'approve' | 'reject' | 'cancel' | 'refund', d: DecisionInput): void => {
+    if (!signedDecisions) return;
+    if (!decisionKey) refuse('PAYMENT.NOT_READY', 'the payment is still being recorded; retry in a moment');
+    const check = checkDecision(decisionKey!, { paymentId, action, actor: d.actor }, d.assertion, Date.now());
+    if (check !== 'ok') {
+      refuse(
+        'PAYMENT.DECISION_NOT_AUTHENTIC',
+        `the decision's signature is ${check}: decisions go through the API`,
+      );
+    }
+  };
+
   /** An operator decision: validated up front (nothing written if refused), run in turn with the main flow. */
   const decision = (
+    action: 'approve' | 'reject' | 'cancel' | 'refund',
     update: typeof approveUpdate,
     rule: Rule,
     run: (d: DecisionInput) => Promise<void>,
@@ -240,6 +261,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       {
         validator: (d) => {
           requireActor(d);
+          requireAuthentic(action, d);
           if (!rule.allows(state.status) && !(arriving !== null && rule.allows(arriving))) {
             refuse(rule.code, rule.refusal(state.status));
           }
@@ -250,6 +272,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   };
 
   decision(
+    'approve',
     approveUpdate,
     awaitingDecision,
     async (d) => apply(await acts.approvePayment({ paymentId, actor: d.actor })),
@@ -258,13 +281,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         refuse('PAYMENT.FOUR_EYES_VIOLATION', 'the creator of a payment cannot approve it');
     },
   );
-  decision(rejectUpdate, awaitingDecision, async (d) =>
+  decision('reject', rejectUpdate, awaitingDecision, async (d) =>
     apply(await acts.rejectPayment({ paymentId, actor: d.actor, reason: d.reason ?? 'rejected' })),
   );
-  decision(cancelUpdate, cancellable, async (d) =>
+  decision('cancel', cancelUpdate, cancellable, async (d) =>
     apply(await acts.cancelPayment({ paymentId, actor: d.actor, reason: d.reason ?? null })),
   );
-  decision(refundUpdate, refundable, async (d) => {
+  decision('refund', refundUpdate, refundable, async (d) => {
     const receipt = await provider.refundPayout({ paymentId, payoutReference: state.payoutReference! });
     apply(
       await acts.markRefunded({
@@ -295,6 +318,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       ...(input.settlementId ? { settlementId: input.settlementId } : {}),
     }),
   );
+  decisionKey = recorded.decisionKey;
   apply(recorded);
   // The first status is not a change of `state`, but it is news: the payment was created.
   announce('PENDING');

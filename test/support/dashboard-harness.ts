@@ -8,6 +8,7 @@ import { KnexEventLogReader } from '../../src/infra/db/event-log';
 import { PgListenNotifier } from '../../src/infra/db/event-notifier';
 import { createUiServer, type UiServer } from '../../src/ui/create-ui-server';
 import { createEventStream } from '../../src/ui/stream/event-stream.server';
+import { streamAuthenticator } from '../../src/processes/wiring/ui.component';
 import { startTestSystem, type TestSystem } from './system';
 
 /**
@@ -64,7 +65,12 @@ export async function startDashboardHarness(env: Record<string, string> = {}): P
       const stream = createEventStream({
         events: new KnexEventLogReader(sys.db),
         notifier,
-        authenticate: (token) => tokens.verify(token),
+        authenticate: streamAuthenticator(tokens),
+        // As in production: the pages the API admits (CORS_ORIGINS) may open the stream.
+        allowedOrigins: sys.config.security.corsOrigins,
+        maxConnectionsPerPrincipal: sys.config.ui.ws.maxConnectionsPerPrincipal,
+        maxConnectionsPerIp: sys.config.ui.ws.maxConnectionsPerIp,
+        messagesPerMinute: sys.config.ui.ws.messagesPerMinute,
         pollIntervalMs: 500,
       });
       const server = createUiServer({ staticDir, publicConfig, stream });

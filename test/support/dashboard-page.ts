@@ -122,3 +122,23 @@ export async function recordAttribute(page: Page, testId: string, attr: string):
 
 export const recordedAttribute = (page: Page): Promise<string[]> =>
   page.evaluate(() => (window as unknown as { __recorded?: string[] }).__recorded ?? []);
+
+/**
+ * Test-only instrumentation, as an init script: every Content-Security-Policy violation the page
+ * meets is also written to the console (Chromium's own "Refused to …" report may not reach it).
+ */
+export const REPORT_CSP_VIOLATIONS = `(() => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('CSP violation: ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+  });
+})();`;
+
+/** Collects the console's CSP violation reports (see `REPORT_CSP_VIOLATIONS`) into the array it returns. */
+export function collectCspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|CSP violation/i.test(text)) violations.push(text);
+  });
+  return violations;
+}

@@ -1,6 +1,20 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { TEST_SECRETS } from './system';
+
+/**
+ * WEBHOOK_SECRET_KEYS of the test systems (`startTestSystem` lists the same): every notification
+ * worker on the shared database must be able to open what the others sealed, or it refuses to start.
+ */
+export const TEST_WEBHOOK_SECRET_KEYS = [{ id: 'test-webhook-1', key: TEST_SECRETS.webhookSecretKey }];
+
+/** `X-Alpes-Signature: t=<unix s>,v1=<hex>[,v1=<hex>…]`, parsed strictly: the timestamp and every v1 in order. */
+export function signaturesOf(header: string): { t: number; v1: string[] } {
+  const match = /^t=(\d+)((?:,v1=[0-9a-f]{64})+)$/.exec(header);
+  if (!match) throw new Error(`malformed X-Alpes-Signature: ${header}`);
+  return { t: Number(match[1]), v1: match[2]!.split(',v1=').slice(1) };
+}
 
 export interface ReceivedEmail {
   from: string;

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { encryptedDataConverter } from '../../src/infra/temporal/encryption-codec';
 import { loadConfig, type AppConfig } from '../../src/infra/config';
-import { createLogger } from '../../src/shared/logger';
+import { createLogger, type Logger } from '../../src/shared/logger';
 import {
   startSystem,
   type Component,
@@ -11,12 +11,24 @@ import {
 } from '../../src/processes/wiring/system';
 import { testEnvironment } from './test-env';
 
-/** API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. */
+/**
+ * API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. Like every
+ * secret below they are 32 random bytes (drawn once, kept constant): config.ts refuses weak or
+ * placeholder secrets in tests too, so the suite runs with what production accepts.
+ */
 export const TEST_KEYS = {
-  admin: 'test-admin-key-0123456789',
-  alice: 'test-alice-operator-key-0123',
-  bob: 'test-bob-operator-key-012345',
-  viewer: 'test-viewer-key-0123456789ab',
+  admin: 'test-admin-9cmUGE1r6GJUxv9dNBficOceKhQ8Mq2j_jWw2rIhG8E',
+  alice: 'test-alice-8MVKAAFypswnwy7nuLdXFhzXXJFewSwbVl2gSte869g',
+  bob: 'test-bob-SMfbb8GmUoJn0-k2va5aw7qSFe7OGG-OY94-mVeWXAM',
+  viewer: 'test-viewer-KiO528hjl7LIH_aMecF_Z1UStlqk35GtKmU9JMNicLU',
+} as const;
+
+/** The other secrets of the test systems (strong, constant). */
+export const TEST_SECRETS = {
+  wsTokenSecret: 'XNRJGhVyxDcOzjXhomw3wX81coc6nWJdXTDCirtqLVI',
+  codecUiToken: 'K8ZV0P4YN1VL9fgz6yNCUAZP4UZJGBJ2xu87qAIpvhU',
+  actorSigningKey: 'n0Gz/DwpPeGkLyLugblyhOtTYQyY2pCTp7us0cbGkI4=',
+  webhookSecretKey: 'a5/TH4QOAVDtXDDOyfYzGW88rX+0KP2JzQcIGr+rA4c=',
 } as const;
 
 export const TEST_API_KEYS = [
@@ -26,9 +38,17 @@ export const TEST_API_KEYS = [
   { key: TEST_KEYS.viewer, name: 'viewer', role: 'viewer' },
 ];
 
-export const TEST_CODEC_KEYS = [{ id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') }];
+export const TEST_CODEC_KEYS = [{ id: 'test-2', key: 'bdlqO5nS1beX7WSWWj25O4IFxZIem+CwC8nBWPEaFpQ=' }];
+/**
+ * The key the recorded histories (test/fixtures/histories) were encrypted with, before config.ts
+ * refused low-entropy keys: the test client still reads them; no system is configured with it.
+ */
+const RECORDED_HISTORIES_CODEC_KEY = { id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') };
 /** What the system's clients and workers use: tests need it to read results and replay histories. */
-export const testDataConverter: DataConverter = encryptedDataConverter(TEST_CODEC_KEYS);
+export const testDataConverter: DataConverter = encryptedDataConverter([
+  RECORDED_HISTORIES_CODEC_KEY,
+  ...TEST_CODEC_KEYS,
+]);
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
@@ -46,7 +66,7 @@ export interface TestSystem extends RunningSystem {
 export async function startTestSystem(
   env: Record<string, string> = {},
   components: Component[] = ['bank', 'worker', 'api'],
-  extra: Partial<StartSystemOptions> = {},
+  extra: Partial<StartSystemOptions> & { logger?: Logger } = {},
 ): Promise<TestSystem> {
   const te = testEnvironment();
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
@@ -65,12 +85,14 @@ export async function startTestSystem(
     PROVIDER_HTTP_TIMEOUT: '2s',
     REFUND_WINDOW: '20s',
     ALPES_API_KEYS: JSON.stringify(TEST_API_KEYS),
-    WS_TOKEN_SECRET: 'test-ws-token-secret-0123456789',
+    WS_TOKEN_SECRET: TEST_SECRETS.wsTokenSecret,
     CODEC_KEYS: JSON.stringify(TEST_CODEC_KEYS),
-    CODEC_UI_TOKEN: 'test-codec-ui-token-0123456789',
-    ACTOR_SIGNING_KEY: Buffer.alloc(32, 5).toString('base64'),
-    WEBHOOK_SECRET_KEYS: JSON.stringify([{ id: 'test-webhook-1', key: Buffer.alloc(32, 9).toString('base64') }]),
+    CODEC_UI_TOKEN: TEST_SECRETS.codecUiToken,
+    ACTOR_SIGNING_KEY: TEST_SECRETS.actorSigningKey,
+    WEBHOOK_SECRET_KEYS: JSON.stringify([{ id: 'test-webhook-1', key: TEST_SECRETS.webhookSecretKey }]),
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Test files deliberately send wrong keys; the failed-authentication limit has its own tests.
+    AUTH_FAILURES_PER_MINUTE: '100000',
     TEMPORAL_METRICS_PORT: '0',
     ACTIVITY_RETRY_INITIAL_INTERVAL: '100ms',
     ACTIVITY_RETRY_MAX_INTERVAL: '500ms',
@@ -79,12 +101,12 @@ export async function startTestSystem(
     SETTLEMENT_SCHEDULE: 'off',
     ...env,
   });
-  const logger = createLogger({ level: 'warn', pretty: false });
+  const { logger = createLogger({ level: 'warn', pretty: false }), ...options } = extra;
   const system = await startSystem(config, logger, {
     components,
     temporalAddress: te.temporalAddress,
     workflowBundlePath: te.workflowBundlePath,
-    ...extra,
+    ...options,
   });
   const connection = await Connection.connect({ address: te.temporalAddress });
   const client = new Client({
@@ -147,8 +169,14 @@ export async function http(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
   // Authenticated as the test admin unless the caller says otherwise (an empty value sends none).
-  const auth = 'authorization' in headers ? headers : { ...bearer(TEST_KEYS.admin), ...headers };
+  const auth = 'authorization' in headers ? { ...headers } : { ...bearer(TEST_KEYS.admin), ...headers };
   if (auth.authorization === '') delete auth.authorization;
+  // POST /payments requires an Idempotency-Key: like our other clients, send a fresh one unless the
+  // caller gave one (an empty value sends none, for the tests of the 400).
+  const idempotencyKey = Object.keys(auth).find((h) => h.toLowerCase() === 'idempotency-key');
+  if (idempotencyKey === undefined && method === 'POST' && /^\/payments\/?(\?|$)/i.test(path)) {
+    auth['idempotency-key'] = globalThis.crypto.randomUUID();
+  } else if (idempotencyKey !== undefined && auth[idempotencyKey] === '') delete auth[idempotencyKey];
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth },

@@ -1,11 +1,14 @@
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
+import {
+  decisionMessage,
+  type DecisionAssertion,
+  type DecisionClaim,
+} from '../../workflows/decision-assertion';
 
 /**
- * Operator decisions reach the payment workflow as Updates; whoever can reach the Temporal
- * frontend could send one in any actor's name. The API therefore signs each decision (Ed25519):
- * bound to the payment, the action and the actor, with a short expiry. The workflow verifies it
- * with the public key its worker reported, so the verification key — never a secret — is all
- * that workflow code and history ever hold.
+ * Signs operator decisions for the payment workflow (see src/workflows/decision-assertion.ts for
+ * why and how they are checked). Keys: the 32-byte Ed25519 seed as base64 (ACTOR_SIGNING_KEY);
+ * the workers only need the public half.
  */
 
 /** PKCS#8 DER prefix of an Ed25519 private key: the 32-byte seed follows it. */
@@ -24,19 +27,11 @@ export function ed25519PublicKey(seedBase64: string): string {
   return spki.subarray(spki.length - 32).toString('base64');
 }
 
-export interface ActorClaim {
-  paymentId: string;
-  action: string;
-  actor: string;
-  /** Epoch milliseconds after which the assertion is refused. */
-  expiresAt: number;
-}
+/** The form the workflow checks against (hex, what its pure verifier reads). */
+export const verifyKeyHex = (publicKeyBase64: string): string =>
+  Buffer.from(publicKeyBase64, 'base64').toString('hex');
 
-/** The exact bytes signed: one line per field, so no field can bleed into another. */
-export const assertionMessage = (c: ActorClaim): string =>
-  ['alpes-decision-v1', c.paymentId, c.action, c.actor, String(c.expiresAt)].join('\n');
-
-export class ActorAssertionSigner {
+export class DecisionSigner {
   private readonly key;
 
   constructor(
@@ -47,11 +42,9 @@ export class ActorAssertionSigner {
     this.key = privateKeyOf(seedBase64);
   }
 
-  sign(claim: Omit<ActorClaim, 'expiresAt'>): { expiresAt: number; signature: string } {
+  sign(claim: Omit<DecisionClaim, 'expiresAt'>): DecisionAssertion {
     const expiresAt = this.clock() + this.ttlMs;
-    const signature = sign(null, Buffer.from(assertionMessage({ ...claim, expiresAt })), this.key).toString(
-      'base64',
-    );
-    return { expiresAt, signature };
+    const message = Buffer.from(decisionMessage({ ...claim, expiresAt }));
+    return { expiresAt, signature: sign(null, message, this.key).toString('hex') };
   }
 }

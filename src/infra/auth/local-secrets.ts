@@ -78,11 +78,12 @@ function actorKeys(
 function readOrCreateLocalSecrets(dataDir: string): LocalSecretsFile {
   const file = join(dataDir, 'secrets.json');
   const fresh: LocalSecretsFile = {
-    adminApiKey: `alpes_${randomBytes(24).toString('base64url')}`,
-    approverApiKey: `alpes_${randomBytes(24).toString('base64url')}`,
+    // 32 random bytes each, what config.ts demands of configured secrets.
+    adminApiKey: `alpes_${randomBytes(32).toString('base64url')}`,
+    approverApiKey: `alpes_${randomBytes(32).toString('base64url')}`,
     wsTokenSecret: randomBytes(32).toString('base64url'),
     codecKey: randomBytes(32).toString('base64'),
-    codecUiToken: randomBytes(24).toString('base64url'),
+    codecUiToken: randomBytes(32).toString('base64url'),
     actorSigningKey: randomBytes(32).toString('base64'),
     webhookSecretKey: randomBytes(32).toString('base64'),
   };

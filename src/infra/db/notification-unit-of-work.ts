@@ -4,7 +4,11 @@ import type {
   NotificationUnitOfWork,
 } from '../../domain/notification.repository.port';
 import { KnexEventLog } from './event-log';
-import { KnexNotificationRepository, KnexPartnerNotificationSettings } from './notification.repository';
+import {
+  KnexNotificationRepository,
+  KnexPartnerNotificationSettings,
+  type WebhookSecretStorage,
+} from './notification.repository';
 import type { CommitListener } from './unit-of-work';
 
 /**
@@ -14,7 +18,10 @@ import type { CommitListener } from './unit-of-work';
 export class KnexNotificationUnitOfWork implements NotificationUnitOfWork {
   private readonly listeners = new Set<CommitListener>();
 
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly webhookSecrets: WebhookSecretStorage,
+  ) {}
 
   onCommit(listener: CommitListener): () => void {
     this.listeners.add(listener);
@@ -25,7 +32,7 @@ export class KnexNotificationUnitOfWork implements NotificationUnitOfWork {
     const result = await this.db.transaction((trx) =>
       work({
         notifications: new KnexNotificationRepository(trx),
-        partnerSettings: new KnexPartnerNotificationSettings(trx),
+        partnerSettings: new KnexPartnerNotificationSettings(trx, this.webhookSecrets),
         events: new KnexEventLog(trx),
       }),
     );

@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
-import { Partner, type PartnerSnapshot, type PartnerStatus } from '../../domain/partner.aggregate';
+import {
+  Partner,
+  type PartnerSnapshot,
+  type PartnerStatus,
+  type PayoutAccountChange,
+} from '../../domain/partner.aggregate';
 import type { PartnerRepository } from '../../domain/payment.repository.port';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 
@@ -13,6 +18,7 @@ interface PartnerRow {
   payout_hold_reason: string | null;
   payout_hold_by: string | null;
   payout_hold_at: Date | string | null;
+  pending_account_change: PayoutAccountChange | string | null;
   created_at: Date | string;
   updated_at: Date | string;
   version: number;
@@ -29,6 +35,10 @@ const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
     r.payout_hold_at === null
       ? null
       : { reason: r.payout_hold_reason ?? '', by: r.payout_hold_by ?? '', at: iso(r.payout_hold_at) },
+  pendingAccountChange:
+    typeof r.pending_account_change === 'string'
+      ? (JSON.parse(r.pending_account_change) as PayoutAccountChange)
+      : (r.pending_account_change ?? null),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
   version: r.version,
@@ -37,9 +47,15 @@ const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
 export class KnexPartnerRepository implements PartnerRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
+  /** The version each partner was loaded at: one unit of work may change it more than once. */
+  private readonly loaded = new WeakMap<Partner, number>();
+
   async findById(id: string): Promise<Partner | undefined> {
     const row = await this.db<PartnerRow>('partners').where({ id }).first();
-    return row ? Partner.fromSnapshot(toSnapshot(row)) : undefined;
+    if (!row) return undefined;
+    const partner = Partner.fromSnapshot(toSnapshot(row));
+    this.loaded.set(partner, row.version);
+    return partner;
   }
 
   async save(partner: Partner): Promise<void> {
@@ -54,6 +70,7 @@ export class KnexPartnerRepository implements PartnerRepository {
       payout_hold_reason: s.payoutHold?.reason ?? null,
       payout_hold_by: s.payoutHold?.by ?? null,
       payout_hold_at: s.payoutHold?.at ?? null,
+      pending_account_change: s.pendingAccountChange ? JSON.stringify(s.pendingAccountChange) : null,
       created_at: s.createdAt,
       updated_at: s.updatedAt,
       version: s.version,
@@ -63,8 +80,9 @@ export class KnexPartnerRepository implements PartnerRepository {
       return;
     }
     const updated = await this.db('partners')
-      .where({ id: s.id, version: s.version - 1 })
+      .where({ id: s.id, version: this.loaded.get(partner) ?? s.version - 1 })
       .update(row);
+    this.loaded.set(partner, s.version);
     if (updated !== 1) throw new OptimisticConcurrencyError(`partner ${s.id} was changed concurrently`);
   }
 

@@ -71,6 +71,19 @@ export class KnexPaymentRepository implements PaymentRepository {
     return Payment.fromSnapshot(toSnapshot(row, lines));
   }
 
+  async fixPayoutAccount(paymentId: string, account: string, at: Date): Promise<void> {
+    await this.db('payment_payout_accounts')
+      .insert({ payment_id: paymentId, payout_account: account, fixed_at: at })
+      .onConflict('payment_id')
+      .ignore();
+  }
+
+  async fixedPayoutAccount(paymentId: string): Promise<string | undefined> {
+    const row = (await this.db('payment_payout_accounts').where({ payment_id: paymentId }).first()) as
+      { payout_account: string } | undefined;
+    return row?.payout_account;
+  }
+
   async save(payment: Payment): Promise<void> {
     const s = payment.toSnapshot();
     const row = {

@@ -21,6 +21,13 @@ export const notificationEnvSchema = z.object({
   SMTP_TIMEOUT: duration('15s'),
   /** Lets webhooks reach loopback, private and link-local addresses (tests, local receivers). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: flag,
+  /** Lets webhooks go to plain `http://` URLs; otherwise `https://` only (tests, local receivers). */
+  WEBHOOK_ALLOW_HTTP: flag,
+  /**
+   * After `POST /partners/:id/webhook-secret`, the previous secret still signs deliveries (a second
+   * `v1=` in the signature header) for this long, so the partner can switch without losing any.
+   */
+  WEBHOOK_SECRET_OVERLAP: duration('24h'),
   WEBHOOK_TIMEOUT: duration('10s'),
   NOTIFICATIONS_TASK_QUEUE: z.string().min(1).default('notifications'),
   /**
@@ -46,7 +53,13 @@ export interface NotificationConfig {
     outboxDir: string;
     timeoutMs: number;
   };
-  webhook: { allowPrivateTargets: boolean; timeoutMs: number };
+  webhook: {
+    allowPrivateTargets: boolean;
+    allowHttp: boolean;
+    timeoutMs: number;
+    /** How long a rotated-out secret keeps signing deliveries (0: not at all). */
+    secretOverlapMs: number;
+  };
   /** Handed to every partner's notification workflow as its input. */
   workflow: PartnerNotificationsSettings;
   /** A prebuilt bundle of the notification workflows (images); unset → bundled from source. */
@@ -73,7 +86,12 @@ export function toNotificationConfig(e: NotificationEnv, dataDir: string): Notif
       outboxDir: `${dataDir}/outbox`,
       timeoutMs: e.SMTP_TIMEOUT,
     },
-    webhook: { allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: e.WEBHOOK_TIMEOUT },
+    webhook: {
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      allowHttp: e.WEBHOOK_ALLOW_HTTP,
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
+    },
     workflow: {
       continueAsNewAfterEvents: e.NOTIFICATIONS_CONTINUE_AS_NEW_AFTER,
       maxConcurrentDeliveries: e.NOTIFICATIONS_MAX_CONCURRENT_DELIVERIES,

@@ -3,18 +3,33 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * The `X-Alpes-Signature` contract: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
  * Signing the timestamp with the body lets receivers refuse replays of old requests.
+ *
+ * While a rotated secret is inside its overlap the header carries one `v1=` per valid secret,
+ * the current secret's first: `t=…,v1=<current>,v1=<previous>` (as Stripe does). A receiver
+ * accepts the request when any `v1` matches the secret it holds; one that only reads the first
+ * `v1` works as soon as it holds the current secret.
  */
 export const SIGNATURE_HEADER = 'X-Alpes-Signature';
 export const EVENT_ID_HEADER = 'X-Alpes-Event-Id';
 
+/** More would only be a sign of a forged or broken header. */
+const MAX_SIGNATURES = 8;
+
 const hmac = (secret: string, timestamp: number, rawBody: string): string =>
   createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex');
 
-export function signWebhook(secret: string, timestamp: number, rawBody: string): string {
-  return `t=${timestamp},v1=${hmac(secret, timestamp, rawBody)}`;
+/** The header value: the first secret's signature first, then one per further (previous) secret. */
+export function signWebhook(
+  secret: string,
+  timestamp: number,
+  rawBody: string,
+  previousSecrets: readonly string[] = [],
+): string {
+  const secrets = [...new Set([secret, ...previousSecrets])].slice(0, MAX_SIGNATURES);
+  return [`t=${timestamp}`, ...secrets.map((s) => `v1=${hmac(s, timestamp, rawBody)}`)].join(',');
 }
 
-/** What a receiver does: recompute over the raw bytes, compare in constant time, bound the age. */
+/** What a receiver does: recompute over the raw bytes, compare each `v1` in constant time, bound the age. */
 export function verifyWebhookSignature(
   secret: string,
   header: string | undefined,
@@ -22,18 +37,22 @@ export function verifyWebhookSignature(
   opts: { nowSeconds?: number; toleranceSeconds?: number } = {},
 ): boolean {
   if (!header) return false;
-  const parts = new Map(
-    header.split(',').map((p) => {
-      const i = p.indexOf('=');
-      return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
-    }),
-  );
-  const t = Number(parts.get('t'));
-  const v1 = parts.get('v1') ?? '';
-  if (!Number.isSafeInteger(t) || !/^[0-9a-f]{64}$/.test(v1)) return false;
+  const parts = header.split(',').map((p) => {
+    const i = p.indexOf('=');
+    return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
+  });
+  const ts = parts.filter(([k]) => k === 't').map(([, v]) => v);
+  const signatures = parts.filter(([k, v]) => k === 'v1' && /^[0-9a-f]{64}$/.test(v)).map(([, v]) => v);
+  if (ts.length !== 1 || signatures.length === 0 || signatures.length > MAX_SIGNATURES) return false;
+  const t = Number(ts[0]);
+  if (!/^\d+$/.test(ts[0]!) || !Number.isSafeInteger(t)) return false;
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - t) > (opts.toleranceSeconds ?? 300)) return false;
-  return timingSafeEqual(Buffer.from(v1, 'hex'), Buffer.from(hmac(secret, t, rawBody), 'hex'));
+  const expected = Buffer.from(hmac(secret, t, rawBody), 'hex');
+  // Every entry is compared, so the time taken does not say which one matched.
+  let ok = false;
+  for (const v1 of signatures) ok = timingSafeEqual(Buffer.from(v1, 'hex'), expected) || ok;
+  return ok;
 }
 
 /** A fresh secret for `POST /partners/:id/webhook-secret`: 32 random bytes. */

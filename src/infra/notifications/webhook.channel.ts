@@ -14,6 +14,8 @@ import { assertWebhookUrl, guardedLookup, WebhookTargetRefusedError } from './we
 export interface WebhookChannelOptions {
   timeoutMs: number;
   allowPrivateTargets: boolean;
+  /** Plain `http://` targets allowed; otherwise `https://` only. */
+  allowHttp: boolean;
   clock?: () => Date;
 }
 
@@ -62,7 +64,10 @@ export class WebhookChannel implements NotificationChannel {
     }
     let url: URL;
     try {
-      url = assertWebhookUrl(target.url, this.opts.allowPrivateTargets);
+      url = assertWebhookUrl(target.url, {
+        allowPrivate: this.opts.allowPrivateTargets,
+        allowHttp: this.opts.allowHttp,
+      });
     } catch (e) {
       throw refused(e);
     }
@@ -73,7 +78,8 @@ export class WebhookChannel implements NotificationChannel {
       'content-length': String(Buffer.byteLength(body)),
       'user-agent': 'AlpesPartners-Webhooks/1.0',
       [EVENT_ID_HEADER]: message.notificationId,
-      [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body),
+      // During a rotation's overlap: one signature per valid secret, the current one first.
+      [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body, target.previousSecrets ?? []),
     };
     let status: number;
     try {
@@ -85,7 +91,7 @@ export class WebhookChannel implements NotificationChannel {
       ) {
         throw refused(e);
       }
-      throw e;
+      throw partnerSafe(e);
     }
     if (status >= 200 && status < 300) return { reference: `HTTP ${status}` };
     const text = `webhook receiver answered HTTP ${status}`;
@@ -127,3 +133,25 @@ export class WebhookChannel implements NotificationChannel {
 
 const refused = (e: unknown): PermanentDeliveryError =>
   new PermanentDeliveryError(NotificationErrorCodes.DELIVERY_REFUSED, (e as Error).message);
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'webhook receiver refused the connection',
+  ECONNRESET: 'webhook receiver reset the connection',
+  EHOSTUNREACH: 'webhook host is unreachable',
+  ENETUNREACH: 'webhook host is unreachable',
+  ETIMEDOUT: 'webhook connection timed out',
+  EPIPE: 'webhook receiver closed the connection',
+  ENOTFOUND: 'webhook host name does not resolve',
+  EAI_AGAIN: 'webhook host name could not be resolved (temporary DNS failure)',
+};
+
+/**
+ * A transport failure, told without the address it happened at: Node's own messages
+ * (`connect ECONNREFUSED 10.0.0.7:443`) name the resolved address, and this text becomes the
+ * notification's `last_error`/`reason`, which the partner reads.
+ */
+function partnerSafe(e: unknown): Error {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^E[A-Z_]+$/.test(code)) return e as Error;
+  return new Error(`${SYSTEM_ERRORS[code] ?? 'webhook connection failed'} (${code})`);
+}

@@ -21,11 +21,30 @@ const text = (b: Uint8Array | null | undefined): string => (b ? new TextDecoder(
  * id travels in the payload's metadata: the newest key encrypts, any configured key decrypts, so
  * keys rotate by appending a new one and retiring the old once no open workflow still needs it.
  */
+export interface CodecOptions {
+  /**
+   * Production: a payload that is not encrypted with one of our keys did not come from our clients
+   * or workers (someone reached the Temporal frontend directly), so it is refused, not read.
+   * Replaying recorded histories from before encryption takes the permissive codec, explicitly.
+   */
+  refuseUnencrypted?: boolean;
+}
+
+export class UnencryptedPayloadError extends Error {
+  constructor() {
+    super("refusing an unencrypted payload: only this system's clients and workers may send payloads");
+    this.name = 'UnencryptedPayloadError';
+  }
+}
+
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
   private readonly current: { id: string; key: Buffer };
 
-  constructor(keys: CodecKey[]) {
+  constructor(
+    keys: CodecKey[],
+    private readonly options: CodecOptions = {},
+  ) {
     if (keys.length === 0) throw new Error('at least one codec key is required');
     this.keys = new Map(
       keys.map((k) => {
@@ -53,7 +72,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) {
+        if (this.options.refuseUnencrypted) throw new UnencryptedPayloadError();
+        return payload;
+      }
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]);
       const key = this.keys.get(keyId);
       if (!key) throw new Error(`no codec key with id "${keyId}" is configured`);
@@ -70,6 +92,6 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 }
 
 /** The data converter every client and worker of this system uses. */
-export const encryptedDataConverter = (keys: CodecKey[]): DataConverter => ({
-  payloadCodecs: [new AesGcmPayloadCodec(keys)],
+export const encryptedDataConverter = (keys: CodecKey[], options: CodecOptions = {}): DataConverter => ({
+  payloadCodecs: [new AesGcmPayloadCodec(keys, options)],
 });

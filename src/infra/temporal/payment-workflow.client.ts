@@ -14,6 +14,7 @@ import type {
   StartPaymentCommand,
 } from '../../ports/payment.port';
 import { DomainError } from '../../domain/domain-error';
+import type { DecisionSigner } from '../auth/actor-assertion';
 import {
   approveUpdate,
   cancelUpdate,
@@ -47,6 +48,8 @@ export class TemporalPaymentCommands implements PaymentCommands {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly settings: PaymentWorkflowSettings,
+    /** Signs each decision for the workflow to check; the API holds the only key. */
+    private readonly signer: DecisionSigner,
   ) {}
 
   workflowId(paymentId: string): string {
@@ -97,7 +100,8 @@ export class TemporalPaymentCommands implements PaymentCommands {
   ): Promise<LivePaymentState> {
     const handle = this.client.workflow.getHandle(paymentWorkflowId(paymentId));
     try {
-      return await handle.executeUpdate(UPDATES[action], { args: [decision] });
+      const assertion = this.signer.sign({ paymentId, action, actor: decision.actor });
+      return await handle.executeUpdate(UPDATES[action], { args: [{ ...decision, assertion }] });
     } catch (e) {
       throw await this.translate(e, paymentId, action);
     }

@@ -1,3 +1,4 @@
+import { AuthFailureThrottle } from '../../api/auth-throttle';
 import { codecRoutes } from '../../api/codec.routes';
 import { createApi } from '../../api/create-api';
 import { notificationRoutes } from '../../api/notification.routes';
@@ -5,8 +6,10 @@ import { settlementRoutes } from '../../api/settlement.routes';
 import { SettlementQueries } from '../../infra/db/settlement.queries';
 import { TemporalSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { TemporalSettlementCommands } from '../../infra/temporal/settlement-workflow.client';
+import { DecisionSigner } from '../../infra/auth/actor-assertion';
 import { ApiKeyRegistry } from '../../infra/auth/api-key-registry';
 import { WsTokens } from '../../infra/auth/ws-token';
+import { openAuthFailureStore } from '../../infra/db/auth-failure-store';
 import { CommissionQueries } from '../../infra/db/commission.queries';
 import { NotificationQueries } from '../../infra/db/notification.queries';
 import { KnexPartnerNotificationSettings } from '../../infra/db/notification.repository';
@@ -15,14 +18,24 @@ import { PaymentQueries } from '../../infra/db/payment.queries';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { nameBasedUuid } from '../../infra/name-based-uuid';
 import { newWebhookSecret } from '../../infra/notifications/webhook-signature';
+import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
 import { createMetrics } from '../../infra/observability/metrics';
+import { AesGcmPayloadCodec } from '../../infra/temporal/encryption-codec';
 import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.client';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 
+const requireSigningKey = (key: string | undefined): string => {
+  if (!key)
+    throw new Error(
+      'the API signs operator decisions: set ACTOR_SIGNING_KEY (ACTOR_VERIFY_KEY alone is for workers)',
+    );
+  return key;
+};
+
 /** The HTTP API over the read models and the Temporal client; resolves with the URL it listens on. */
 export async function startApiComponent(ctx: SystemContext): Promise<string> {
-  const { config, db, secrets, dataConverter } = ctx;
+  const { config, db, secrets } = ctx;
   const log = ctx.logger.child({ component: 'api' });
   const client = await ctx.temporalClient();
   const schedule = new TemporalSettlementSchedule(
@@ -30,8 +43,22 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     config.settlements.scheduleId,
     config.settlements.schedule,
   );
+  // Failed authentications are counted in PostgreSQL, shared by every API replica (memory with
+  // PGlite); the scope names this deployment (its task queue) within the table.
+  const authFailures = new AuthFailureThrottle(
+    await openAuthFailureStore(db, {
+      kind: config.database.kind,
+      perMinute: config.security.authFailuresPerMinute,
+      scope: `${config.temporal.namespace}/${config.temporal.taskQueue}`,
+    }),
+  );
   const api = createApi({
-    commands: new TemporalPaymentCommands(client, config.temporal.taskQueue, workflowSettings(config)),
+    commands: new TemporalPaymentCommands(
+      client,
+      config.temporal.taskQueue,
+      workflowSettings(config),
+      new DecisionSigner(requireSigningKey(secrets.actorSigningKey), config.security.actorAssertionTtlMs),
+    ),
     reads: new PaymentQueries(db),
     partners: new KnexPartnerRepository(db),
     uow: ctx.uow,
@@ -43,6 +70,8 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       clawbackId: (externalRef) => nameBasedUuid('commission-clawback', externalRef),
     },
     maxAmountMinor: config.payments.maxAmountMinor,
+    idempotencyKeyRequired: config.payments.idempotencyKeyRequired,
+    accountCooloffMs: config.payments.payoutAccountCooloffMs,
     logger: log,
     apiKeys: new ApiKeyRegistry(secrets.apiKeys),
     wsTokens: new WsTokens(secrets.wsTokenSecret, config.security.wsTokenTtlMs),
@@ -55,11 +84,17 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     publicUrl: config.api.publicUrl,
     corsOrigins: config.security.corsOrigins,
     rateLimitPerMinute: config.security.rateLimitPerMinute,
+    authFailures,
     bodyLimit: config.security.bodyLimit,
     metrics: createMetrics(db),
     extraRoutes: [
       (routes) =>
-        codecRoutes(routes, { codec: dataConverter.payloadCodecs![0]!, uiToken: secrets.codecUiToken }),
+        // Permissive on purpose: the Web UI must still display plain payloads of old histories.
+        codecRoutes(routes, {
+          codec: new AesGcmPayloadCodec(secrets.codecKeys),
+          uiToken: secrets.codecUiToken,
+          failures: authFailures,
+        }),
       (routes) =>
         settlementRoutes(routes, {
           commands: new TemporalSettlementCommands(
@@ -77,7 +112,10 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       (routes) =>
         notificationRoutes(routes, {
           notifications: new NotificationQueries(db),
-          settings: new KnexPartnerNotificationSettings(db),
+          settings: new KnexPartnerNotificationSettings(db, {
+            box: new WebhookSecretBox(secrets.webhookSecretKeys),
+            overlapMs: config.notifications.webhook.secretOverlapMs,
+          }),
           commands: new PartnerNotificationsClient(
             client,
             config.notifications.taskQueue,

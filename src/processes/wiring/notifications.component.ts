@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { createNotificationActivities } from '../../activities/notification.activities';
 import { KnexNotificationUnitOfWork } from '../../infra/db/notification-unit-of-work';
+import { sealStoredWebhookSecrets } from '../../infra/db/notification.repository';
 import { PaymentQueries } from '../../infra/db/payment.queries';
 import type { Logger } from '../../shared/logger';
 import { InAppChannel } from '../../infra/notifications/in-app.channel';
@@ -9,12 +10,15 @@ import type { NotificationConfig } from '../../infra/notifications/notification-
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { describeEmailTransport, SmtpEmailChannel } from '../../infra/notifications/smtp-email.channel';
 import { WebhookChannel } from '../../infra/notifications/webhook.channel';
+import { WebhookSecretBox, type WebhookSecretKey } from '../../infra/notifications/webhook-secret-box';
 
 export interface NotificationServiceOptions {
   db: Knex;
   config: NotificationConfig;
   temporal: { address: string; namespace: string };
   logger: Logger;
+  /** WEBHOOK_SECRET_KEYS (or the embedded default's): open the partners' webhook secrets; the last one seals. */
+  webhookSecretKeys: readonly WebhookSecretKey[];
   workflowBundlePath?: string;
   dataConverter?: DataConverter;
 }
@@ -37,7 +41,17 @@ export async function startNotificationService(
   opts: NotificationServiceOptions,
 ): Promise<RunningNotificationService> {
   const log = opts.logger.child({ component: 'notifications' });
-  const uow = new KnexNotificationUnitOfWork(opts.db);
+  const box = new WebhookSecretBox(opts.webhookSecretKeys);
+  // Before anything is delivered: plaintext secrets get sealed, old keys' values resealed, and a
+  // key list that cannot open what is stored stops the start here, naming the key ids.
+  const sealing = await sealStoredWebhookSecrets(opts.db, box);
+  if (sealing.sealed + sealing.resealed > 0) {
+    log.info({ ...sealing, keyId: box.currentKeyId }, 'webhook secrets sealed with the current key');
+  }
+  const uow = new KnexNotificationUnitOfWork(opts.db, {
+    box,
+    overlapMs: opts.config.webhook.secretOverlapMs,
+  });
   const email = new SmtpEmailChannel(opts.config.email);
   const activities = createNotificationActivities({
     uow,

@@ -3,6 +3,7 @@ import { createNotificationSignalActivities } from '../../activities/notificatio
 import { createPaymentActivities } from '../../activities/payment.activities';
 import { createSettlementActivities } from '../../activities/settlement.activities';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
+import { verifyKeyHex } from '../../infra/auth/actor-assertion';
 import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
@@ -32,6 +33,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       provider: new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
       approvalThresholds: config.payments.approvalThresholds,
       maxAmountMinor: config.payments.maxAmountMinor,
+      decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
     }),
     ...createSettlementActivities({
       uow: ctx.uow,

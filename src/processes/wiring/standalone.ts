@@ -1,6 +1,7 @@
 import { loadConfig } from '../../infra/config';
 import { createLogger } from '../../shared/logger';
 import { onShutdownSignal, runMain } from '../../shared/process-lifecycle';
+import { assertSecretsGiven } from './component-secrets';
 import { startSystem, type Component } from './system';
 
 /** Runs one component as its own process (split mode: scale each on its own; needs a shared PostgreSQL). */
@@ -14,6 +15,7 @@ export function runStandalone(component: Component): void {
           'to run everything in one process use `make start`',
       );
     }
+    assertSecretsGiven(config, [component]);
     const system = await startSystem(config, logger, {
       components: [component],
       temporalAddress: config.temporal.address,

@@ -52,7 +52,10 @@ export async function createSystemContext(
   const db = opts.db ?? (await openMigratedDatabase(config.database));
   const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
   const secrets = resolveSecrets(config);
-  const dataConverter = encryptedDataConverter(secrets.codecKeys);
+  // Production refuses payloads nobody of ours encrypted (see CodecOptions); elsewhere old plain ones still read.
+  const dataConverter = encryptedDataConverter(secrets.codecKeys, {
+    refuseUnencrypted: config.nodeEnv === 'production',
+  });
   const tracing = createTracing({
     otlpEndpoint: config.telemetry.otlpEndpoint,
     spanProcessor: opts.spanProcessor,

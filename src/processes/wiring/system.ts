@@ -69,6 +69,7 @@ export async function startSystem(
         temporal: ctx.temporal,
         logger,
         dataConverter: ctx.dataConverter,
+        webhookSecretKeys: ctx.secrets.webhookSecretKeys,
         workflowBundlePath: config.notifications.workflowBundlePath,
       });
       ctx.commitSources.push(service.uow);

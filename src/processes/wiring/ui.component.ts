@@ -3,11 +3,30 @@ import { WsTokens } from '../../infra/auth/ws-token';
 import { KnexEventLogReader } from '../../infra/db/event-log';
 import { InProcessNotifier, PgListenNotifier } from '../../infra/db/event-notifier';
 import { createUiServer } from '../../ui/create-ui-server';
-import { createEventStream } from '../../ui/stream/event-stream.server';
+import { createEventStream, type StreamSession } from '../../ui/stream/event-stream.server';
 import type { SystemContext } from './system-context';
 
 /** Built by `make start` / `make test` (scripts/build-dashboard.ts). */
 const DASHBOARD_DIR = resolve(__dirname, '../../../dist/dashboard');
+
+/**
+ * The stream's `authenticate`: a valid websocket token's principal and its expiry. `WsTokens.verify`
+ * checks the signature and the expiry; the expiry itself is read from the (then trusted) payload.
+ */
+export function streamAuthenticator(tokens: WsTokens): (token: string | null) => StreamSession | undefined {
+  return (token) => {
+    const principal = tokens.verify(token);
+    if (!principal || !token) return undefined;
+    try {
+      const { exp } = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as {
+        exp?: unknown;
+      };
+      return typeof exp === 'number' && Number.isFinite(exp) ? { principal, expiresAt: exp } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
 
 /** The live dashboard and its event stream; resolves with the URL it listens on. */
 export async function startUiComponent(ctx: SystemContext): Promise<string> {
@@ -31,7 +50,12 @@ export async function startUiComponent(ctx: SystemContext): Promise<string> {
     stream: createEventStream({
       events: new KnexEventLogReader(ctx.db),
       notifier,
-      authenticate: (t) => wsTokens.verify(t),
+      authenticate: streamAuthenticator(wsTokens),
+      // The pages allowed to call the API are the ones allowed to open the stream.
+      allowedOrigins: config.security.corsOrigins,
+      maxConnectionsPerPrincipal: config.ui.ws.maxConnectionsPerPrincipal,
+      maxConnectionsPerIp: config.ui.ws.maxConnectionsPerIp,
+      messagesPerMinute: config.ui.ws.messagesPerMinute,
       logger: log,
     }),
   });

@@ -29,7 +29,12 @@ interface BodyParserError {
 export function problemMiddleware(
   logger: Logger,
   classifiers: ProblemClassifier[] = [],
+  opts: {
+    /** Masks credentials a URL may carry before it is echoed (`instance`) or logged. */
+    redactUrl?: (url: string) => string;
+  } = {},
 ): ErrorRequestHandler {
+  const redact = opts.redactUrl ?? ((url: string) => url);
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     let body: ProblemBody;
@@ -58,7 +63,7 @@ export function problemMiddleware(
     } else if (isBodyParserError(err)) {
       body = bodyParserProblem(err);
     } else {
-      logger.error({ err, path: req.path }, 'unhandled error');
+      logger.error({ err, path: redact(req.path) }, 'unhandled error');
       body = {
         type: problemType('internal'),
         title: 'Internal error',
@@ -66,7 +71,7 @@ export function problemMiddleware(
         detail: 'An unexpected error occurred',
       };
     }
-    body.instance = req.originalUrl;
+    body.instance = redact(req.originalUrl);
     res.status(body.status).set(headers).type('application/problem+json').send(JSON.stringify(body));
   };
 }

@@ -127,10 +127,18 @@ export class ApiClient {
     return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/balance`);
   }
 
-  /** A short-lived websocket token; `undefined` from an API without the auth endpoint (404). */
-  async wsToken(): Promise<string | undefined> {
+  /**
+   * A short-lived websocket token and when it expires; `undefined` from an API without the auth
+   * endpoint (404).
+   */
+  async wsToken(): Promise<{ token: string; expiresAt?: string } | undefined> {
     try {
-      return (await this.request<{ token: string }>('POST', '/auth/ws-token', {})).token;
+      const { token, expiresAt } = await this.request<{ token: string; expiresAt?: unknown }>(
+        'POST',
+        '/auth/ws-token',
+        {},
+      );
+      return typeof expiresAt === 'string' ? { token, expiresAt } : { token };
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return undefined;
       throw e;

@@ -94,9 +94,9 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
       url: streamUrl(),
       since: positionRef.current,
       token: async () => {
-        const token = await api.wsToken();
-        if (!cancelled) setIdentity(token ? identityFromToken(token) : undefined);
-        return token;
+        const issued = await api.wsToken();
+        if (!cancelled) setIdentity(issued ? identityFromToken(issued.token) : undefined);
+        return issued;
       },
       isFatal: (e) => e instanceof ApiError && e.status === 401,
       onEvents: (messages) => {

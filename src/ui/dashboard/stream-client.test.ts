@@ -1,5 +1,5 @@
 import type { ClientMessage, EventMessage, ServerMessage } from '../stream-protocol';
-import { StreamClient, type ConnectionState, type SocketLike } from './stream-client';
+import { StreamClient, type ConnectionState, type SocketLike, type StreamToken } from './stream-client';
 
 class FakeSocket implements SocketLike {
   onopen: SocketLike['onopen'] = null;
@@ -41,7 +41,7 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setup(token: () => Promise<string | undefined> = async () => 'tok') {
+function setup(token: () => Promise<StreamToken | undefined> = async () => ({ token: 'tok' })) {
   const sockets: FakeSocket[] = [];
   const delivered: number[] = [];
   const states: ConnectionState[] = [];
@@ -156,5 +156,105 @@ describe('StreamClient', () => {
     await jest.advanceTimersByTimeAsync(30_000);
     expect(sockets).toHaveLength(1);
     expect(states).toEqual(['connecting']);
+  });
+
+  describe('re-authentication on the open socket', () => {
+    const TTL = 300_000;
+    /** Hands out tok1, tok2, … each expiring TTL after it is issued (by the faked clock). */
+    function issuing(fail?: (n: number) => Error | undefined) {
+      let n = 0;
+      return jest.fn(async (): Promise<StreamToken> => {
+        n += 1;
+        const error = fail?.(n);
+        if (error) throw error;
+        return { token: `tok${n}`, expiresAt: new Date(Date.now() + TTL).toISOString() };
+      });
+    }
+
+    it('sends a fresh token a minute before each expiry, on the same socket', async () => {
+      const token = issuing();
+      const { client, sockets, states } = setup(token);
+      client.start();
+      await jest.advanceTimersByTimeAsync(0);
+      sockets[0]!.open();
+      sockets[0]!.receive({ type: 'ready', position: 0 });
+      expect(token).toHaveBeenCalledTimes(1);
+
+      await jest.advanceTimersByTimeAsync(TTL - 60_000 - 1);
+      expect(sockets[0]!.sent).toEqual([{ type: 'subscribe', since: 0 }]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(sockets[0]!.sent.at(-1)).toEqual({ type: 'authenticate', token: 'tok2' });
+      // And again before tok2 expires (issued at TTL - 60 s).
+      await jest.advanceTimersByTimeAsync(TTL - 60_000);
+      expect(sockets[0]!.sent.at(-1)).toEqual({ type: 'authenticate', token: 'tok3' });
+      expect(sockets).toHaveLength(1);
+      expect(states).toEqual(['connecting', 'live']);
+      client.stop();
+      await jest.advanceTimersByTimeAsync(TTL * 3);
+      expect(token).toHaveBeenCalledTimes(3);
+    });
+
+    it('goes offline and closes the socket when the key is refused at refresh time', async () => {
+      const token = issuing((n) => (n === 2 ? new Error('unauthorized') : undefined));
+      const { client, sockets, states } = setup(token);
+      client.start();
+      await jest.advanceTimersByTimeAsync(0);
+      sockets[0]!.open();
+      sockets[0]!.receive({ type: 'ready', position: 0 });
+      await jest.advanceTimersByTimeAsync(TTL);
+      expect(sockets[0]!.closed).toBe(true);
+      expect(states.at(-1)).toBe('offline');
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(sockets).toHaveLength(1);
+      expect(token).toHaveBeenCalledTimes(2);
+    });
+
+    it('retries a failed refresh while the socket lives, and reconnects if the server closes it at expiry', async () => {
+      const token = issuing((n) => (n >= 2 && n <= 4 ? new Error('API unreachable') : undefined));
+      const { client, sockets } = setup(token);
+      client.start();
+      await jest.advanceTimersByTimeAsync(0);
+      sockets[0]!.open();
+      sockets[0]!.event(1);
+      sockets[0]!.receive({ type: 'ready', position: 1 });
+      await jest.advanceTimersByTimeAsync(TTL - 60_000);
+      expect(token).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(token).toHaveBeenCalledTimes(3);
+      // The server gives up first: TOKEN_EXPIRED, then close 4401; the client resumes on a new socket.
+      sockets[0]!.receive({ type: 'error', code: 'TOKEN_EXPIRED', message: 'expired', resumeFrom: 1 });
+      expect(sockets[0]!.closed).toBe(true);
+      await jest.advanceTimersByTimeAsync(10_000);
+      // The pending retry died with the socket: no authenticate was sent on a dead one.
+      expect(sockets[0]!.sent.filter((m) => m.type === 'authenticate')).toEqual([]);
+      const second = sockets[1]!;
+      expect(second.url).toBe('ws://ui.test/ws?token=tok5');
+      second.open();
+      expect(second.sent).toEqual([{ type: 'subscribe', since: 1 }]);
+      client.stop();
+    });
+
+    it('does not refresh a token without an expiry, and never more often than every 5 s', async () => {
+      const plain = setup(async () => ({ token: 'forever' }));
+      plain.client.start();
+      await jest.advanceTimersByTimeAsync(0);
+      plain.sockets[0]!.open();
+      await jest.advanceTimersByTimeAsync(24 * 3_600_000);
+      expect(plain.sockets[0]!.sent).toEqual([{ type: 'subscribe', since: 0 }]);
+      plain.client.stop();
+
+      // A clock far ahead of the API's: every token looks expired already.
+      const past = jest.fn(async () => ({
+        token: 't',
+        expiresAt: new Date(Date.now() - 3_600_000).toISOString(),
+      }));
+      const skewed = setup(past);
+      skewed.client.start();
+      await jest.advanceTimersByTimeAsync(0);
+      skewed.sockets[0]!.open();
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(past.mock.calls.length).toBeLessThanOrEqual(1 + 60_000 / 5_000);
+      skewed.client.stop();
+    });
   });
 });

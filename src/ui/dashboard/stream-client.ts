@@ -1,5 +1,6 @@
 import {
   STREAM_ERROR_CODES,
+  type AuthenticateMessage,
   type ErrorMessage,
   type EventMessage,
   type ServerMessage,
@@ -19,11 +20,21 @@ export interface SocketLike {
   close(code?: number, reason?: string): void;
 }
 
+/** A stream token as `POST /auth/ws-token` issues it. */
+export interface StreamToken {
+  token: string;
+  /** ISO instant; the server closes the socket then unless it was re-authenticated before. */
+  expiresAt?: string;
+}
+
 export interface StreamClientOptions {
   /** `ws://host/ws`, without the token. */
   url: string;
-  /** A fresh token per connection attempt (they are short-lived); `undefined` = connect without. */
-  token: () => Promise<string | undefined>;
+  /**
+   * A fresh token per connection attempt and before each expiry (they are short-lived);
+   * `undefined` = connect without.
+   */
+  token: () => Promise<StreamToken | undefined>;
   onEvents: (events: EventMessage[]) => void;
   onState: (state: ConnectionState, detail?: { retryInMs?: number; error?: string }) => void;
   onServerError?: (error: ErrorMessage) => void;
@@ -35,14 +46,30 @@ export interface StreamClientOptions {
   maxBackoffMs?: number;
   /** Events are handed over in batches at most this often, so a replay of thousands renders once. */
   flushMs?: number;
+  /**
+   * Re-authenticate on the open socket this long before the token expires. Default: a fifth of
+   * the time left, at most a minute.
+   */
+  refreshMarginMs?: number;
   createSocket?: (url: string) => SocketLike;
   random?: () => number;
 }
+
+/** Never re-authenticate more often than this, whatever a (skewed) clock says about the expiry. */
+const MIN_REFRESH_DELAY_MS = 5_000;
+/** After a failed token refresh (API unreachable), try again this much later while the socket lives. */
+const REFRESH_RETRY_MS = 5_000;
 
 /**
  * The live event stream with automatic reconnect. It remembers the last position it delivered and
  * resubscribes with `since` = that position, and drops anything at or below it, so a reconnect
  * neither loses nor repeats an event.
+ *
+ * Before its token expires it fetches a fresh one and sends `{type:'authenticate', token}` on the
+ * open socket, so the stream outlives its tokens without a reconnect. A key refused meanwhile
+ * (revoked) ends the stream: `offline`. If the refresh cannot happen in time (API unreachable, a
+ * clock far off), the server closes the socket at expiry and the client reconnects as after any
+ * other cut.
  */
 export class StreamClient {
   private socket: SocketLike | undefined;
@@ -51,6 +78,7 @@ export class StreamClient {
   private wasLive = false;
   private stopped = true;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private pending: EventMessage[] = [];
   private generation = 0;
@@ -73,6 +101,7 @@ export class StreamClient {
     this.stopped = true;
     this.generation += 1;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.refreshTimer);
     this.flush();
     const s = this.socket;
     this.socket = undefined;
@@ -82,9 +111,9 @@ export class StreamClient {
   private async connect(): Promise<void> {
     const generation = ++this.generation;
     this.opts.onState(this.wasLive || this.failures > 0 ? 'reconnecting' : 'connecting');
-    let token: string | undefined;
+    let issued: StreamToken | undefined;
     try {
-      token = await this.opts.token();
+      issued = await this.opts.token();
     } catch (e) {
       if (generation !== this.generation || this.stopped) return;
       const message = e instanceof Error ? e.message : String(e);
@@ -98,7 +127,7 @@ export class StreamClient {
     }
     if (generation !== this.generation || this.stopped) return;
 
-    const url = token ? `${this.opts.url}?token=${encodeURIComponent(token)}` : this.opts.url;
+    const url = issued ? `${this.opts.url}?token=${encodeURIComponent(issued.token)}` : this.opts.url;
     let socket: SocketLike;
     try {
       socket = (this.opts.createSocket ?? ((u) => new WebSocket(u) as unknown as SocketLike))(url);
@@ -110,6 +139,7 @@ export class StreamClient {
     socket.onopen = () => {
       const subscribe: SubscribeMessage = { type: 'subscribe', since: this.lastPosition };
       socket.send(JSON.stringify(subscribe));
+      if (this.socket === socket) this.scheduleRefresh(socket, issued);
     };
     socket.onmessage = (m) => {
       if (this.socket === socket) this.handle(socket, m.data);
@@ -119,6 +149,7 @@ export class StreamClient {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
+      clearTimeout(this.refreshTimer);
       if (!this.stopped) this.retry();
     };
   }
@@ -154,6 +185,47 @@ export class StreamClient {
         if (msg.code !== STREAM_ERROR_CODES.MALFORMED) socket.close(4000, msg.code);
         return;
     }
+  }
+
+  /** Arms the re-authentication of `socket` ahead of `issued`'s expiry (none without one). */
+  private scheduleRefresh(socket: SocketLike, issued: StreamToken | undefined): void {
+    clearTimeout(this.refreshTimer);
+    const expiresAt = issued?.expiresAt === undefined ? NaN : Date.parse(issued.expiresAt);
+    if (Number.isNaN(expiresAt)) return;
+    const left = expiresAt - Date.now();
+    const margin = this.opts.refreshMarginMs ?? Math.min(60_000, Math.max(0, left) / 5);
+    const delay = Math.max(MIN_REFRESH_DELAY_MS, left - margin);
+    this.refreshTimer = setTimeout(() => void this.reauthenticate(socket), delay);
+  }
+
+  private async reauthenticate(socket: SocketLike): Promise<void> {
+    const current = () => this.socket === socket && !this.stopped;
+    if (!current()) return;
+    let issued: StreamToken | undefined;
+    try {
+      issued = await this.opts.token();
+    } catch (e) {
+      if (!current()) return;
+      if (this.opts.isFatal?.(e)) {
+        // The key was refused (revoked, signed out elsewhere): the stream must not outlive it.
+        this.stopped = true;
+        this.socket = undefined;
+        this.flush();
+        socket.close(1000, 'key refused');
+        this.opts.onState('offline', { error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      this.refreshTimer = setTimeout(() => void this.reauthenticate(socket), REFRESH_RETRY_MS);
+      return;
+    }
+    if (!current() || !issued) return;
+    const message: AuthenticateMessage = { type: 'authenticate', token: issued.token };
+    try {
+      socket.send(JSON.stringify(message));
+    } catch {
+      return; // closing: onclose reconnects
+    }
+    this.scheduleRefresh(socket, issued);
   }
 
   private flush(): void {

@@ -4,6 +4,8 @@ import type { ClientMessage } from '../stream-protocol';
 
 /** A subscribe message is a few dozen bytes; anything this large is a mistake or an attack. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+/** Reasons are echoed in error frames: printable ASCII, this long at most, whatever the client sent. */
+export const MAX_REASON_CHARS = 300;
 
 const id = z.string().min(1).max(64);
 
@@ -13,6 +15,13 @@ const subscribeSchema = z.object({
   since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   filter: z.strictObject({ partnerId: id.optional(), paymentId: id.optional() }).optional(),
 });
+
+const authenticateSchema = z.object({
+  type: z.literal('authenticate'),
+  token: z.string().min(1).max(4_096),
+});
+
+const clientMessageSchema = z.discriminatedUnion('type', [subscribeSchema, authenticateSchema]);
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; reason: string };
 
@@ -28,13 +37,24 @@ export function parseClientMessage(data: RawData, isBinary: boolean): ParsedClie
   } catch {
     return { ok: false, reason: 'not valid JSON' };
   }
-  const parsed = subscribeSchema.safeParse(json);
+  const parsed = clientMessageSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
       .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`)
       .join('; ');
-    return { ok: false, reason: `expected {type:'subscribe', since?, filter?}: ${issues}` };
+    return {
+      ok: false,
+      reason: boundedReason(
+        `expected {type:'subscribe', since?, filter?} or {type:'authenticate', token}: ${issues}`,
+      ),
+    };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** Client-controlled text (unknown keys are named in zod's issues) made safe and small for an error frame. */
+export function boundedReason(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length <= MAX_REASON_CHARS ? printable : `${printable.slice(0, MAX_REASON_CHARS - 1)}…`;
 }

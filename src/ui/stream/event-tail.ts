@@ -8,7 +8,8 @@ export interface TailSubscriber {
   readonly filter: EffectiveFilter;
   /**
    * Every matching event up to this position has been handed to the subscriber. The tail skips
-   * positions at or below it and advances it before each delivery.
+   * positions at or below it and advances it after each delivery (so during `deliver` it is still
+   * the position before this event: the one to resume from if the event cannot be sent).
    */
   cursor: number;
   /** One matching event, in position order; `frame` is its serialised message, shared by all. */
@@ -150,9 +151,9 @@ export class EventTail {
     let shared: string | undefined;
     const offer = (sub: TailSubscriber): void => {
       if (event.position <= sub.cursor || !matchesFilter(sub.filter, event)) return;
-      sub.cursor = event.position;
       shared ??= eventFrame(event);
       sub.deliver(event, shared);
+      sub.cursor = event.position;
     };
     for (const sub of this.everything) offer(sub);
     const partnerSubs = event.partnerId === null ? undefined : this.byPartner.get(event.partnerId);

@@ -3,6 +3,8 @@ import * as m001 from './001-payments.migration';
 import * as m002 from './002-partners.migration';
 import * as m003 from './003-notifications.migration';
 import * as m004 from './004-commissions.migration';
+import * as m005 from './005-webhook-secrets.migration';
+import * as m006 from './006-payout-account-changes.migration';
 
 interface Migration {
   name: string;
@@ -11,7 +13,7 @@ interface Migration {
 }
 
 /** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001, m002, m003, m004];
+const migrations: Migration[] = [m001, m002, m003, m004, m005, m006];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

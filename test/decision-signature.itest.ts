@@ -1,0 +1,201 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DecisionSigner } from '../src/infra/auth/actor-assertion';
+import { AesGcmPayloadCodec, encryptedDataConverter } from '../src/infra/temporal/encryption-codec';
+import { approveUpdate, getStateQuery, type DecisionInput } from '../src/workflows/payment.workflow';
+import { paymentWorkflowId } from '../src/workflows/workflow-ids';
+import {
+  bearer,
+  createPartner,
+  eventually,
+  http,
+  startTestSystem,
+  TEST_CODEC_KEYS,
+  TEST_KEYS,
+  TEST_SECRETS,
+  testDataConverter,
+  type TestSystem,
+} from './support/system';
+import { describeWithPostgres, testEnvironment } from './support/test-env';
+
+/**
+ * Four-eyes below the API: someone who reaches the Temporal frontend directly must not be able to
+ * approve a payment in anybody's name. Decisions carry the API's Ed25519 signature, which the
+ * payment workflow checks against the key its worker reported; the workers' codec refuses
+ * payloads nobody of ours encrypted (production), and replaying old plain histories is an
+ * explicit, separate path.
+ */
+const SIGNING_KEY = TEST_SECRETS.actorSigningKey;
+
+describeWithPostgres('operator decisions the engine itself cannot forge', () => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await startTestSystem({ APPROVAL_THRESHOLDS: '{"USD":100000}' });
+  }, 30_000);
+  afterAll(async () => {
+    await sys?.stop();
+  });
+
+  const awaitingApproval = async (): Promise<string> => {
+    const partner = await createPartner(sys.apiUrl);
+    const created = await http(
+      sys.apiUrl,
+      'POST',
+      '/payments',
+      {
+        partnerId: partner.id,
+        currency: 'USD',
+        lines: [
+          { reference: `big-${randomBytes(4).toString('hex')}`, amountMinor: 250_000, description: 'bonus' },
+        ],
+      },
+      bearer(TEST_KEYS.alice),
+    );
+    expect(created.status).toBe(202);
+    const paymentId: string = created.body.id;
+    await eventually(
+      () => sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).query(getStateQuery),
+      (s) => s.status === 'AWAITING_APPROVAL',
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+    return paymentId;
+  };
+
+  /** An approve Update sent straight to Temporal, as an intruder on the frontend would. */
+  const directApprove = async (paymentId: string, decision: DecisionInput): Promise<string> => {
+    try {
+      await sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).executeUpdate(approveUpdate, {
+        args: [decision],
+      });
+      return 'accepted';
+    } catch (e) {
+      if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure) {
+        return `${e.cause.type}: ${e.cause.message}`;
+      }
+      throw e;
+    }
+  };
+
+  it('refuses unsigned, forged, foreign-key, expired and misbound decisions; the API’s own go through', async () => {
+    const paymentId = await awaitingApproval();
+    const signer = new DecisionSigner(SIGNING_KEY, 60_000);
+    const foreign = new DecisionSigner(randomBytes(32).toString('base64'), 60_000);
+    const expired = new DecisionSigner(SIGNING_KEY, -1_000);
+    const valid = signer.sign({ paymentId, action: 'approve', actor: 'bob' });
+
+    const refusals = {
+      unsigned: await directApprove(paymentId, { actor: 'bob' }),
+      garbage: await directApprove(paymentId, {
+        actor: 'bob',
+        assertion: { expiresAt: valid.expiresAt, signature: 'zz' },
+      }),
+      foreignKey: await directApprove(paymentId, {
+        actor: 'bob',
+        assertion: foreign.sign({ paymentId, action: 'approve', actor: 'bob' }),
+      }),
+      expired: await directApprove(paymentId, {
+        actor: 'bob',
+        assertion: expired.sign({ paymentId, action: 'approve', actor: 'bob' }),
+      }),
+      // A genuine signature, replayed for another actor, action or payment.
+      otherActor: await directApprove(paymentId, { actor: 'mallory', assertion: valid }),
+      otherAction: await directApprove(paymentId, {
+        actor: 'bob',
+        assertion: signer.sign({ paymentId, action: 'reject', actor: 'bob' }),
+      }),
+      otherPayment: await directApprove(paymentId, {
+        actor: 'bob',
+        assertion: signer.sign({
+          paymentId: globalThis.crypto.randomUUID(),
+          action: 'approve',
+          actor: 'bob',
+        }),
+      }),
+      pushedExpiry: await directApprove(paymentId, {
+        actor: 'bob',
+        assertion: {
+          ...expired.sign({ paymentId, action: 'approve', actor: 'bob' }),
+          expiresAt: Date.now() + 60_000,
+        },
+      }),
+    };
+    expect(refusals).toEqual({
+      unsigned: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*missing/),
+      garbage: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*forged/),
+      foreignKey: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*forged/),
+      expired: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*expired/),
+      otherActor: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*forged/),
+      otherAction: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*forged/),
+      otherPayment: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*forged/),
+      pushedExpiry: expect.stringMatching(/^PAYMENT\.DECISION_NOT_AUTHENTIC: .*forged/),
+    });
+    // Nothing of that reached the payment.
+    const state = await sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).query(getStateQuery);
+    expect(state).toMatchObject({ status: 'AWAITING_APPROVAL', approvedBy: null });
+
+    // A correctly signed decision still obeys four-eyes (the signature proves origin, not rights).
+    expect(
+      await directApprove(paymentId, {
+        actor: 'alice',
+        assertion: signer.sign({ paymentId, action: 'approve', actor: 'alice' }),
+      }),
+    ).toMatch(/^PAYMENT\.FOUR_EYES_VIOLATION/);
+    // Through the API, the signature is made for the caller: approved and paid.
+    const approved = await http(
+      sys.apiUrl,
+      'POST',
+      `/payments/${paymentId}/approve`,
+      {},
+      bearer(TEST_KEYS.bob),
+    );
+    expect(approved.status).toBe(200);
+    expect(approved.body.approvedBy).toBe('bob');
+  });
+
+  it('in production the codec refuses a plain payload sent past the API', async () => {
+    const strict = new AesGcmPayloadCodec(TEST_CODEC_KEYS, { refuseUnencrypted: true });
+    const permissive = new AesGcmPayloadCodec(TEST_CODEC_KEYS);
+    const plain = {
+      metadata: { encoding: new TextEncoder().encode('json/plain') },
+      data: new TextEncoder().encode('{}'),
+    };
+    await expect(strict.decode([plain])).rejects.toThrow(/refusing an unencrypted payload/);
+    await expect(permissive.decode([plain])).resolves.toEqual([plain]);
+    // Our own encrypted payloads pass the strict codec.
+    const [encrypted] = await strict.encode([plain]);
+    await expect(strict.decode([encrypted!])).resolves.toEqual([
+      expect.objectContaining({ data: plain.data }),
+    ]);
+  });
+
+  it('replays recorded plain histories only through the explicit permissive path', async () => {
+    const dir = resolve(__dirname, 'fixtures/histories');
+    const histories = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => ({ workflowId: f, history: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }));
+    const plainOnes = histories.filter((h) => !JSON.stringify(h.history).includes('YmluYXJ5L2VuY3J5cHRlZA'));
+    expect(plainOnes.length).toBeGreaterThan(0);
+    const replay = async (dataConverter: ReturnType<typeof encryptedDataConverter>) => {
+      const errors: string[] = [];
+      for await (const r of Worker.runReplayHistories(
+        {
+          workflowBundle: { codePath: testEnvironment().workflowBundlePath },
+          dataConverter,
+          replayName: 'strict',
+        },
+        plainOnes as never,
+      )) {
+        if (r.error) errors.push(String(r.error));
+      }
+      return errors;
+    };
+    expect(await replay(testDataConverter)).toEqual([]);
+    const strictErrors = await replay(encryptedDataConverter(TEST_CODEC_KEYS, { refuseUnencrypted: true }));
+    expect(strictErrors.length).toBe(plainOnes.length);
+  }, 60_000);
+});
