@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { describeWithPostgres } from './support/test-env';
+import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
 
 /**
  * Short enough that the lost attempt is noticed quickly (heartbeat timeout = min(startToClose, 10s)),
@@ -32,25 +32,7 @@ describeWithPostgres('crash recovery: a worker process killed in the middle of a
   const workers: WorkerProcess[] = [];
 
   const startWorker = (): WorkerProcess => {
-    const { secrets } = sys;
-    const worker = spawnWorkerProcess({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: testEnvironment().temporalAddress,
-      TEMPORAL_TASK_QUEUE: sys.taskQueue,
-      SANDBOX_BANK_URL: sys.bankUrl!,
-      // The API's secrets, above all its codec keys (the worker must decrypt the workflow input).
-      // All four are given so the worker never falls back to creating ./data/secrets.json.
-      CODEC_KEYS: JSON.stringify(secrets.codecKeys),
-      ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
-      WS_TOKEN_SECRET: secrets.wsTokenSecret,
-      CODEC_UI_TOKEN: secrets.codecUiToken,
-      ACTOR_VERIFY_KEY: secrets.actorVerifyKey,
-      WEBHOOK_SECRET_KEYS: JSON.stringify(secrets.webhookSecretKeys),
-      ...TIMEOUTS,
-    });
+    const worker = spawnWorkerProcess({ ...workerProcessEnv(sys, databaseUrl), ...TIMEOUTS });
     workers.push(worker);
     return worker;
   };

@@ -17,7 +17,7 @@ import {
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { spawnWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
 
 /**
  * Settlement runs end to end: commissions through the API, a run over 300+ partners in three
@@ -570,22 +570,8 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
 
   const workers: WorkerProcess[] = [];
   const startWorker = (extra: Record<string, string> = {}): WorkerProcess => {
-    const { secrets } = sys;
     const worker = spawnWorkerProcess({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: testEnvironment().temporalAddress,
-      TEMPORAL_TASK_QUEUE: sys.taskQueue,
-      SANDBOX_BANK_URL: sys.bankUrl!,
-      CODEC_KEYS: JSON.stringify(secrets.codecKeys),
-      ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
-      WS_TOKEN_SECRET: secrets.wsTokenSecret,
-      CODEC_UI_TOKEN: secrets.codecUiToken,
-      ACTOR_VERIFY_KEY: secrets.actorVerifyKey,
-      WEBHOOK_SECRET_KEYS: JSON.stringify(secrets.webhookSecretKeys),
-      TEMPORAL_METRICS_PORT: '0',
+      ...workerProcessEnv(sys, databaseUrl),
       SETTLEMENT_SCHEDULE: 'off',
       ...ENV,
       ...extra,

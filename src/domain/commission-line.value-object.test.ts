@@ -1,17 +1,6 @@
 import { CommissionLine, type CommissionLineProps } from './commission-line.value-object';
-import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
-function expectDomainError(fn: () => unknown, code: string): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (!isDomainError(e)) throw e;
-    expect(e.code).toBe(code);
-    return e;
-  }
-  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
-}
+import { ErrorCodes } from './domain-error';
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const valid: CommissionLineProps = {
   reference: 'ORD-1',

@@ -11,19 +11,8 @@ import {
   isCommissionKind,
   isCommissionStatus,
 } from './commission.aggregate';
-import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
-function expectDomainError(fn: () => unknown, code: string): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (!isDomainError(e)) throw e;
-    expect(e.code).toBe(code);
-    return e;
-  }
-  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
-}
+import { ErrorCodes } from './domain-error';
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;

@@ -1,17 +1,6 @@
-import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
+import { type DomainError, ErrorCodes } from './domain-error';
 import { Partner, type PartnerSnapshot, PayoutAccount } from './partner.aggregate';
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
-function expectDomainError(fn: () => unknown, code: string): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (!isDomainError(e)) throw e;
-    expect(e.code).toBe(code);
-    return e;
-  }
-  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
-}
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const T1 = new Date('2024-02-01T00:00:00.000Z');

@@ -1,20 +1,9 @@
-import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
+import { ErrorCodes } from './domain-error';
 import type { DomainEvent } from './domain-event';
 import { PAYMENT_EVENT_TYPES, type PaymentDomainEvent, type PaymentEventType } from './payment-events';
 import { type CreatePaymentProps, Payment, type PaymentSnapshot } from './payment.aggregate';
 import { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
-function expectDomainError(fn: () => unknown, code: string): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (!isDomainError(e)) throw e;
-    expect(e.code).toBe(code);
-    return e;
-  }
-  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
-}
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const T1 = new Date('2024-01-02T03:04:05.678Z');

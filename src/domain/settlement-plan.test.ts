@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type DomainError, ErrorCodes, isDomainError } from './domain-error';
+import { ErrorCodes } from './domain-error';
 import { PayoutMinimums } from './payout-minimums.value-object';
 import {
   formatMinor,
@@ -9,18 +9,7 @@ import {
   type SettlementPolicy,
   type SkipReason,
 } from './settlement-plan';
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing or something else. */
-function expectDomainError(fn: () => unknown, code: string): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (!isDomainError(e)) throw e;
-    expect(e.code).toBe(code);
-    return e;
-  }
-  throw new Error(`Expected DomainError ${code}, but nothing was thrown`);
-}
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const policy: SettlementPolicy = {
   minimums: PayoutMinimums.create({ USD: 5000, JPY: 1000 }),

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { inheritedChildEnv } from './child-env';
+import type { TestSystem } from './system';
+import { testEnvironment } from './test-env';
 
 /** The project root: the standalone worker resolves `src/` and `tsx` from here. */
 const ROOT = resolve(__dirname, '../..');
@@ -60,5 +62,32 @@ export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
       }
       await exited;
     },
+  };
+}
+
+/**
+ * What a standalone worker process needs to join a test system: its database, Temporal and task
+ * queue, the bank, and the system's secrets — above all its codec keys (it must decrypt workflow
+ * inputs) and the decision verify key; all of them, so it never falls back to creating
+ * ./data/secrets.json.
+ */
+export function workerProcessEnv(sys: TestSystem, databaseUrl: string): Record<string, string> {
+  const { secrets } = sys;
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: 'false',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: testEnvironment().temporalAddress,
+    TEMPORAL_TASK_QUEUE: sys.taskQueue,
+    SANDBOX_BANK_URL: sys.bankUrl!,
+    // Its own metrics port, so a worker already on the default one (make start, a cluster) never collides.
+    TEMPORAL_METRICS_PORT: '0',
+    CODEC_KEYS: JSON.stringify(secrets.codecKeys),
+    ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
+    WS_TOKEN_SECRET: secrets.wsTokenSecret,
+    CODEC_UI_TOKEN: secrets.codecUiToken,
+    ACTOR_VERIFY_KEY: secrets.actorVerifyKey,
+    WEBHOOK_SECRET_KEYS: JSON.stringify(secrets.webhookSecretKeys),
   };
 }
