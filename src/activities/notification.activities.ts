@@ -17,13 +17,18 @@ import {
   Notification,
   NotificationErrorCodes,
   type NotificationChannelKind,
+  type NotificationFacts,
 } from '../domain/notification.aggregate';
 import type {
   NotificationTransactionScope,
   NotificationUnitOfWork,
   PartnerNotificationSettings,
 } from '../domain/notification.repository.port';
-import type { NotifyPartnerInput, PartnerNotifier } from '../ports/notification.port';
+import {
+  isPayoutAccountNotice,
+  type NotifyPartnerInput,
+  type PartnerNotifier,
+} from '../ports/notification.port';
 import { statementCsv, statementHtml, type RemittanceStatement } from '../domain/remittance-statement';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
@@ -86,6 +91,32 @@ const messageOf = (n: Notification, target: DeliveryTarget): OutboundNotificatio
   target,
 });
 
+/**
+ * The facts kept with the notification: a payment's exactly as they always were, a payout-account
+ * change's with masked accounts (Notification.create refuses anything else).
+ */
+function factsOf(input: NotifyPartnerInput): NotificationFacts {
+  if (isPayoutAccountNotice(input)) {
+    return {
+      eventType: input.eventType,
+      fromAccount: input.fromAccount,
+      toAccount: input.toAccount,
+      effectiveAt: input.effectiveAt ?? null,
+      earliestEffectiveAt: input.earliestEffectiveAt ?? null,
+      reason: input.reason ?? null,
+      occurredAt: input.occurredAt,
+    };
+  }
+  return {
+    paymentId: input.paymentId,
+    eventType: input.eventType,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    reason: input.reason ?? null,
+    occurredAt: input.occurredAt,
+  };
+}
+
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
 
 /**
@@ -106,8 +137,9 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
 
   /** A completed payout's email carries its remittance advice; other messages carry nothing. */
   async function attachmentsFor(n: Notification): Promise<NotificationAttachment[] | undefined> {
-    if (n.channel !== 'EMAIL' || n.type !== 'PAYMENT_COMPLETED' || !deps.statements) return undefined;
-    const statement = await deps.statements.statement(n.facts.paymentId);
+    if (n.channel !== 'EMAIL' || n.type !== 'PAYMENT_COMPLETED' || !deps.statements || !n.paymentId)
+      return undefined;
+    const statement = await deps.statements.statement(n.paymentId);
     if (!statement) return undefined;
     return [
       {
@@ -197,14 +229,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
           if (!partner) {
             throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${input.partnerId} not found`);
           }
-          const facts = {
-            paymentId: input.paymentId,
-            eventType: input.eventType,
-            amountMinor: input.amountMinor,
-            currency: input.currency,
-            reason: input.reason ?? null,
-            occurredAt: input.occurredAt,
-          };
+          const facts = factsOf(input);
           const channels = partner.preferences
             .channelsFor(type)
             // Without a webhook URL there is nowhere to post: not a failure, just not a channel.

@@ -36,6 +36,8 @@ const DEFAULT_ACCOUNT_COOLOFF_MS = 24 * 3_600_000;
 export interface ApiDeps {
   /** How long an approved payout-account change waits before it takes effect. */
   accountCooloffMs?: number;
+  /** Told after a partner change put notices in the outbox (PartnerNoticeRelay). */
+  partnerNotices?: { kick(): void };
   commands: PaymentCommands;
   reads: PaymentReads;
   partners: PartnerDirectory;
@@ -96,6 +98,7 @@ export function createApi(deps: ApiDeps): Api {
     uow: deps.uow,
     newId,
     accountCooloffMs: deps.accountCooloffMs ?? DEFAULT_ACCOUNT_COOLOFF_MS,
+    notices: deps.partnerNotices,
   });
   const paymentDeps = {
     commands: deps.commands,

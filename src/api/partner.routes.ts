@@ -1,4 +1,5 @@
 import { Partner } from '../domain/partner.aggregate';
+import { callsForPartnerNotice } from '../domain/partner-notice';
 import type { PartnerRepository, UnitOfWork } from '../domain/payment.repository.port';
 import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
@@ -27,6 +28,11 @@ export interface PartnerRoutesDeps {
   newId: () => string;
   /** PAYOUT_ACCOUNT_COOLOFF: how long an approved account change waits before it takes effect. */
   accountCooloffMs: number;
+  /**
+   * Sends the partner notices a change put in the outbox (PartnerNoticeRelay): told after each
+   * commit that added one. Without it they wait for whoever sweeps the outbox.
+   */
+  notices?: { kick(): void };
   now?: () => Date;
 }
 
@@ -120,9 +126,15 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     },
   });
 
-  /** Loads, changes and saves the partner and appends its events, all in one transaction. */
-  const changeHold = (id: string, change: (partner: Partner) => void): Promise<Partner> =>
-    retryOnConflict(() =>
+  /**
+   * Loads, changes and saves the partner, appends its events and puts the notices they call for
+   * (payout-account changes) in the outbox, all in one transaction: a notice exists exactly when
+   * its change committed. After the commit the relay is told to send it; if that fails (Temporal
+   * unreachable, this process dies), the notice stays in the outbox and the relay's sweep sends it
+   * later. The answer never waits for the partner's notification workflow.
+   */
+  const changeHold = async (id: string, change: (partner: Partner) => void): Promise<Partner> => {
+    const { partner, noticed } = await retryOnConflict(() =>
       deps.uow.run(async (tx) => {
         const partner = await tx.partners.findById(id);
         if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
@@ -130,10 +142,15 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
         partner.applyDueAccountChange(now());
         change(partner);
         await tx.partners.save(partner);
-        await tx.events.append(partner.pullEvents(), { workflowId: null, runId: null });
-        return partner;
+        const events = partner.pullEvents();
+        await tx.events.append(events, { workflowId: null, runId: null });
+        await tx.partnerNotices.add(events);
+        return { partner, noticed: events.some(callsForPartnerNotice) };
       }),
     );
+    if (noticed) deps.notices?.kick();
+    return partner;
+  };
 
   routes.add({
     method: 'post',
@@ -187,7 +204,8 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     body: accountChangeBody,
     responses: {
       202: {
-        description: 'Requested: the partner with its pending change (accounts masked)',
+        description:
+          'Requested: the partner with its pending change (accounts masked). The partner is told (email, webhook, in-app)',
         schema: partnerResponse,
       },
       409: { description: 'A change is already pending (PARTNER.ACCOUNT_CHANGE_PENDING) or nothing changes' },
@@ -209,7 +227,8 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     params: partnerIdParam,
     responses: {
       200: {
-        description: 'Approved: `pendingAccountChange.effectiveAt` says when it takes effect',
+        description:
+          'Approved: `pendingAccountChange.effectiveAt` says when it takes effect. The partner is told',
         schema: partnerResponse,
       },
       409: {
@@ -237,7 +256,10 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     roles: ['operator'],
     params: partnerIdParam,
     responses: {
-      200: { description: 'The partner, its account unchanged', schema: partnerResponse },
+      200: {
+        description: 'The partner, its account unchanged. The partner is told',
+        schema: partnerResponse,
+      },
       409: { description: 'No change pending (PARTNER.NO_ACCOUNT_CHANGE)' },
     },
     handler: async ({ params, principal, res }) => {

@@ -8,5 +8,6 @@ export * from './payment-status';
 export * from './payment.aggregate';
 export * from './approval-policy';
 export * from './partner.aggregate';
+export * from './partner-notice';
 export * from './payment.repository.port';
 export * from './text-length.util';

@@ -1,5 +1,11 @@
 import { isDomainError } from './domain-error';
-import { NOTIFICATION_TYPES, NotificationErrorCodes, type NotificationFacts } from './notification.aggregate';
+import {
+  NotificationErrorCodes,
+  PAYMENT_NOTIFICATION_TYPES,
+  PAYOUT_ACCOUNT_NOTIFICATION_TYPES,
+  type NotificationFacts,
+  type PayoutAccountNotificationFacts,
+} from './notification.aggregate';
 import {
   formatAmount,
   notificationTypeOf,
@@ -39,7 +45,7 @@ describe('notification content', () => {
     }
   });
 
-  it.each(NOTIFICATION_TYPES)('renders %s with the amount in subject and body', (type) => {
+  it.each(PAYMENT_NOTIFICATION_TYPES)('renders %s with the amount in subject and body', (type) => {
     const { subject, body } = renderNotificationContent(type, facts, 'Ana');
     const amount = formatAmount(facts.amountMinor, facts.currency);
     expect(subject).toContain(amount);
@@ -57,4 +63,82 @@ describe('notification content', () => {
     expect(subject).toBe(`Alpes Partners: Payment of ${formatAmount(1_505_000, 'COP')} rejected`);
     expect(body).toContain('Reason: duplicate invoice');
   });
+});
+
+describe('payout-account notice content', () => {
+  const requested: PayoutAccountNotificationFacts = {
+    eventType: 'PartnerPayoutAccountChangeRequested',
+    fromAccount: '****5678',
+    toAccount: '****7766',
+    effectiveAt: null,
+    earliestEffectiveAt: '2026-03-02T10:00:00.000Z',
+    reason: null,
+    occurredAt: '2026-03-01T10:00:00.000Z',
+  };
+  const approved: PayoutAccountNotificationFacts = {
+    ...requested,
+    eventType: 'PartnerPayoutAccountChangeApproved',
+    effectiveAt: '2026-03-02T12:00:00.000Z',
+    earliestEffectiveAt: null,
+    occurredAt: '2026-03-01T12:00:00.000Z',
+  };
+  const cancelled: PayoutAccountNotificationFacts = {
+    ...requested,
+    eventType: 'PartnerPayoutAccountChangeCancelled',
+    earliestEffectiveAt: null,
+    reason: 'asked by the partner',
+  };
+
+  it('maps the account-change events the partner hears about, not the change being written down', () => {
+    expect(notificationTypeOf('PartnerPayoutAccountChangeRequested')).toBe('PAYOUT_ACCOUNT_CHANGE_REQUESTED');
+    expect(notificationTypeOf('PartnerPayoutAccountChangeApproved')).toBe('PAYOUT_ACCOUNT_CHANGE_APPROVED');
+    expect(notificationTypeOf('PartnerPayoutAccountChangeCancelled')).toBe('PAYOUT_ACCOUNT_CHANGE_CANCELLED');
+    expect(notificationTypeOf('PartnerPayoutAccountChanged')).toBeUndefined();
+    expect(notificationTypeOf('PartnerPayoutHoldPlaced')).toBeUndefined();
+  });
+
+  it('a request says which accounts, that it is not in force yet, and until when to object', () => {
+    const { subject, body } = renderNotificationContent('PAYOUT_ACCOUNT_CHANGE_REQUESTED', requested, 'Ana');
+    expect(subject).toBe('Alpes Partners: Change of your payout account to ****7766 requested');
+    expect(body).toContain('Hello Ana,');
+    expect(body).toContain('(****7766) instead of ****5678');
+    expect(body).toContain(
+      'If you did not ask for this, contact us before 2026-03-02T10:00:00.000Z: until then your payouts keep going to ****5678.',
+    );
+  });
+
+  it('an approval says when it takes effect', () => {
+    const { subject, body } = renderNotificationContent('PAYOUT_ACCOUNT_CHANGE_APPROVED', approved, 'Ana');
+    expect(subject).toBe('Alpes Partners: Your payout account changes to ****7766');
+    expect(body).toContain('It takes effect at 2026-03-02T12:00:00.000Z');
+    expect(body).toContain('contact us before 2026-03-02T12:00:00.000Z');
+    expect(body).toContain('Takes effect: 2026-03-02T12:00:00.000Z');
+  });
+
+  it('a withdrawal says the account stays, and why', () => {
+    const { subject, body } = renderNotificationContent('PAYOUT_ACCOUNT_CHANGE_CANCELLED', cancelled, 'Ana');
+    expect(subject).toBe('Alpes Partners: Change of your payout account to ****7766 withdrawn');
+    expect(body).toContain('Your payouts keep going to ****5678.');
+    expect(body).toContain('Reason: asked by the partner');
+  });
+
+  it.each(PAYOUT_ACCOUNT_NOTIFICATION_TYPES)(
+    '%s is never rendered from a payment, nor a payment type from it',
+    (type) => {
+      const codeOf = (fn: () => unknown): string | undefined => {
+        try {
+          fn();
+        } catch (e) {
+          return isDomainError(e) ? e.code : undefined;
+        }
+        return undefined;
+      };
+      expect(codeOf(() => renderNotificationContent(type, facts, 'Ana'))).toBe(
+        NotificationErrorCodes.INVALID_CONTENT,
+      );
+      expect(codeOf(() => renderNotificationContent('PAYMENT_COMPLETED', requested, 'Ana'))).toBe(
+        NotificationErrorCodes.INVALID_CONTENT,
+      );
+    },
+  );
 });

@@ -1,15 +1,22 @@
 import { DomainError } from './domain-error';
 import { Money } from './money.value-object';
 import {
+  isPayoutAccountFacts,
+  isPayoutAccountNotificationType,
   NotificationErrorCodes,
   type NotificationContent,
   type NotificationFacts,
   type NotificationType,
+  type PaymentNotificationFacts,
+  type PaymentNotificationType,
+  type PayoutAccountEventType,
+  type PayoutAccountNotificationFacts,
+  type PayoutAccountNotificationType,
 } from './notification.aggregate';
 import type { PaymentEventType } from './payment-events';
 
-/** The payment events a partner hears about, and what each is called as a notification type. */
-const TYPE_BY_EVENT: Partial<Record<PaymentEventType, NotificationType>> = {
+/** The events a partner hears about, and what each is called as a notification type. */
+const TYPE_BY_EVENT: Partial<Record<PaymentEventType | PayoutAccountEventType, NotificationType>> = {
   PaymentCreated: 'PAYMENT_CREATED',
   PaymentAwaitingApproval: 'PAYMENT_AWAITING_APPROVAL',
   PaymentCompleted: 'PAYMENT_COMPLETED',
@@ -17,11 +24,19 @@ const TYPE_BY_EVENT: Partial<Record<PaymentEventType, NotificationType>> = {
   PaymentFailed: 'PAYMENT_FAILED',
   PaymentCancelled: 'PAYMENT_CANCELLED',
   PaymentRefunded: 'PAYMENT_REFUNDED',
+  PartnerPayoutAccountChangeRequested: 'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
+  PartnerPayoutAccountChangeApproved: 'PAYOUT_ACCOUNT_CHANGE_APPROVED',
+  PartnerPayoutAccountChangeCancelled: 'PAYOUT_ACCOUNT_CHANGE_CANCELLED',
 };
 
-/** Undefined for payment events that are internal steps (approved, processing), not news for the partner. */
+/**
+ * Undefined for events that are internal steps (a payment approved or processing; a payout-account
+ * change written down after its cool-off), not news for the partner.
+ */
 export function notificationTypeOf(eventType: string): NotificationType | undefined {
-  return Object.hasOwn(TYPE_BY_EVENT, eventType) ? TYPE_BY_EVENT[eventType as PaymentEventType] : undefined;
+  return Object.hasOwn(TYPE_BY_EVENT, eventType)
+    ? TYPE_BY_EVENT[eventType as PaymentEventType | PayoutAccountEventType]
+    : undefined;
 }
 
 export function requireNotificationType(eventType: string): NotificationType {
@@ -29,7 +44,7 @@ export function requireNotificationType(eventType: string): NotificationType {
   if (!type) {
     throw new DomainError(
       NotificationErrorCodes.UNKNOWN_EVENT_TYPE,
-      `Payment event ${eventType} has no notification`,
+      `Event ${eventType} has no notification`,
       { eventType },
     );
   }
@@ -41,7 +56,7 @@ interface Wording {
   lead: (amount: string, ref: string) => string;
 }
 
-const WORDING: Record<NotificationType, Wording> = {
+const WORDING: Record<PaymentNotificationType, Wording> = {
   PAYMENT_CREATED: {
     subject: (a) => `Payment of ${a} created`,
     lead: (a, ref) => `A payment of ${a} to you has been created (payment ${ref}).`,
@@ -76,10 +91,30 @@ const WORDING: Record<NotificationType, Wording> = {
 export const formatAmount = (amountMinor: number, currency: string): string =>
   Money.of(amountMinor, currency).format('en-US');
 
-/** Renders the subject and body every channel sends for one payment event. */
+const misfit = (type: NotificationType, facts: NotificationFacts): DomainError =>
+  new DomainError(
+    NotificationErrorCodes.INVALID_CONTENT,
+    `${type} cannot be rendered from a ${facts.eventType} event`,
+    { type, eventType: facts.eventType },
+  );
+
+/** Renders the subject and body every channel sends for one event. */
 export function renderNotificationContent(
   type: NotificationType,
   facts: NotificationFacts,
+  partnerName: string,
+): NotificationContent {
+  if (isPayoutAccountNotificationType(type)) {
+    if (!isPayoutAccountFacts(facts)) throw misfit(type, facts);
+    return renderPayoutAccountNotice(type, facts, partnerName);
+  }
+  if (isPayoutAccountFacts(facts)) throw misfit(type, facts);
+  return renderPaymentNotice(type, facts, partnerName);
+}
+
+function renderPaymentNotice(
+  type: PaymentNotificationType,
+  facts: PaymentNotificationFacts,
   partnerName: string,
 ): NotificationContent {
   const amount = formatAmount(facts.amountMinor, facts.currency);
@@ -88,4 +123,59 @@ export function renderNotificationContent(
   if (facts.reason) lines.push(`Reason: ${facts.reason}`);
   lines.push('', `Amount: ${amount}`, `Date: ${facts.occurredAt}`, '', '— Alpes Partners');
   return { subject: `Alpes Partners: ${wording.subject(amount)}`, body: lines.join('\n') };
+}
+
+/**
+ * A payout-account notice. Security mail: says what changes, from which account to which (masked),
+ * when, and what to do if the partner did not ask for it. Names no operator.
+ */
+function renderPayoutAccountNotice(
+  type: PayoutAccountNotificationType,
+  f: PayoutAccountNotificationFacts,
+  partnerName: string,
+): NotificationContent {
+  const ifNotYou = (deadline: string | null): string =>
+    deadline
+      ? `If you did not ask for this, contact us before ${deadline}: until then your payouts keep going to ${f.fromAccount}.`
+      : `If you did not ask for this, contact us at once.`;
+  let subject: string;
+  let lead: string[];
+  switch (type) {
+    case 'PAYOUT_ACCOUNT_CHANGE_REQUESTED':
+      subject = `Change of your payout account to ${f.toAccount} requested`;
+      lead = [
+        `We were asked to pay you into a different bank account (${f.toAccount}) instead of ${f.fromAccount}.`,
+        'A second person at Alpes Partners must approve the change, and it then waits a cool-off period' +
+          (f.earliestEffectiveAt ? `: it cannot take effect before ${f.earliestEffectiveAt}.` : '.'),
+        ifNotYou(f.earliestEffectiveAt),
+      ];
+      break;
+    case 'PAYOUT_ACCOUNT_CHANGE_APPROVED':
+      subject = `Your payout account changes to ${f.toAccount}`;
+      lead = [
+        `The change of your payout account from ${f.fromAccount} to ${f.toAccount} was approved.`,
+        `It takes effect at ${f.effectiveAt ?? 'the end of the cool-off'}: payments approved from then on go to ${f.toAccount}.`,
+        ifNotYou(f.effectiveAt),
+      ];
+      break;
+    case 'PAYOUT_ACCOUNT_CHANGE_CANCELLED':
+      subject = `Change of your payout account to ${f.toAccount} withdrawn`;
+      lead = [
+        `The requested change of your payout account to ${f.toAccount} was withdrawn.`,
+        `Your payouts keep going to ${f.fromAccount}.`,
+      ];
+      break;
+  }
+  const lines = [`Hello ${partnerName},`, '', ...lead];
+  if (f.reason) lines.push(`Reason: ${f.reason}`);
+  lines.push(
+    '',
+    `Current account: ${f.fromAccount}`,
+    `Requested account: ${f.toAccount}`,
+    ...(f.effectiveAt ? [`Takes effect: ${f.effectiveAt}`] : []),
+    `Date: ${f.occurredAt}`,
+    '',
+    '— Alpes Partners',
+  );
+  return { subject: `Alpes Partners: ${subject}`, body: lines.join('\n') };
 }

@@ -3,8 +3,10 @@ import { NOTIFICATION_TYPES, NotificationErrorCodes } from './notification.aggre
 import {
   DEFAULT_CHANNELS,
   NotificationPreferences,
+  REQUIRED_CHANNELS,
   UNMUTABLE_NOTIFICATION_TYPES,
 } from './notification-preferences.value-object';
+import { PAYOUT_ACCOUNT_NOTIFICATION_TYPES } from './notification.aggregate';
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -36,11 +38,57 @@ describe('NotificationPreferences', () => {
     expect(p.channelsFor('PAYMENT_REJECTED')).toEqual(DEFAULT_CHANNELS.PAYMENT_REJECTED);
   });
 
-  it.each(UNMUTABLE_NOTIFICATION_TYPES)('refuses to mute %s entirely, but allows narrowing it', (type) => {
-    expect(codeOf(() => NotificationPreferences.create({ [type]: [] }))).toBe(
-      NotificationErrorCodes.TYPE_NOT_MUTABLE,
+  it.each(UNMUTABLE_NOTIFICATION_TYPES.filter((t) => !REQUIRED_CHANNELS[t]))(
+    'refuses to mute %s entirely, but allows narrowing it',
+    (type) => {
+      expect(codeOf(() => NotificationPreferences.create({ [type]: [] }))).toBe(
+        NotificationErrorCodes.TYPE_NOT_MUTABLE,
+      );
+      expect(NotificationPreferences.create({ [type]: ['WEBHOOK'] }).channelsFor(type)).toEqual(['WEBHOOK']);
+    },
+  );
+
+  describe('payout-account notices (security): email and webhook cannot be switched off', () => {
+    it.each(PAYOUT_ACCOUNT_NOTIFICATION_TYPES)('%s: unmutable, every channel by default', (type) => {
+      expect(UNMUTABLE_NOTIFICATION_TYPES).toContain(type);
+      expect(REQUIRED_CHANNELS[type]).toEqual(['EMAIL', 'WEBHOOK']);
+      expect(NotificationPreferences.defaults().channelsFor(type)).toEqual(['EMAIL', 'WEBHOOK', 'IN_APP']);
+    });
+
+    it.each(PAYOUT_ACCOUNT_NOTIFICATION_TYPES)('%s: a choice without email or webhook is refused', (type) => {
+      for (const channels of [[], ['IN_APP'], ['EMAIL'], ['WEBHOOK', 'IN_APP']]) {
+        expect(codeOf(() => NotificationPreferences.create({ [type]: channels }))).toBe(
+          NotificationErrorCodes.TYPE_NOT_MUTABLE,
+        );
+      }
+    });
+
+    it.each(PAYOUT_ACCOUNT_NOTIFICATION_TYPES)('%s: only the in-app copy may be switched off', (type) => {
+      const p = NotificationPreferences.create({ [type]: ['WEBHOOK', 'EMAIL'] });
+      expect(p.channelsFor(type)).toEqual(['EMAIL', 'WEBHOOK']);
+      // A full round trip of what GET returns is accepted as it is.
+      const all = NotificationPreferences.create(NotificationPreferences.defaults().effective());
+      expect(all.channelsFor(type)).toEqual(['EMAIL', 'WEBHOOK', 'IN_APP']);
+    });
+
+    it.each(PAYOUT_ACCOUNT_NOTIFICATION_TYPES)(
+      '%s: stored data that mutes it (older data, a write around the API) still gets email and webhook',
+      (type) => {
+        expect(NotificationPreferences.fromStored({ [type]: [] }).channelsFor(type)).toEqual([
+          'EMAIL',
+          'WEBHOOK',
+        ]);
+        expect(NotificationPreferences.fromStored({ [type]: ['IN_APP'] }).channelsFor(type)).toEqual([
+          'EMAIL',
+          'WEBHOOK',
+          'IN_APP',
+        ]);
+        expect(NotificationPreferences.fromStored({ [type]: [] }).effective()[type]).toEqual([
+          'EMAIL',
+          'WEBHOOK',
+        ]);
+      },
     );
-    expect(NotificationPreferences.create({ [type]: ['WEBHOOK'] }).channelsFor(type)).toEqual(['WEBHOOK']);
   });
 
   it('still emails an unmutable type when stored data mutes it', () => {

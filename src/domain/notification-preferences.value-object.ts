@@ -12,12 +12,29 @@ import {
 export type ChannelsByType = Record<NotificationType, NotificationChannelKind[]>;
 
 /**
+ * Security notices: someone asked to send the partner's money elsewhere, or it was approved. The
+ * partner must hear of them on the channels they watch — email and webhook (when they have a
+ * webhook URL) can never be switched off; only the in-app copy may be.
+ */
+export const REQUIRED_CHANNELS: Readonly<
+  Partial<Record<NotificationType, readonly NotificationChannelKind[]>>
+> = Object.freeze({
+  PAYOUT_ACCOUNT_CHANGE_REQUESTED: ['EMAIL', 'WEBHOOK'],
+  PAYOUT_ACCOUNT_CHANGE_APPROVED: ['EMAIL', 'WEBHOOK'],
+  PAYOUT_ACCOUNT_CHANGE_CANCELLED: ['EMAIL', 'WEBHOOK'],
+});
+
+/**
  * News a partner must hear about whatever they chose: money that did not arrive or was taken
- * back. These may be narrowed to fewer channels but never to none.
+ * back, and every payout-account change. These may be narrowed to fewer channels but never to
+ * none (and never below their REQUIRED_CHANNELS).
  */
 export const UNMUTABLE_NOTIFICATION_TYPES: readonly NotificationType[] = [
   'PAYMENT_FAILED',
   'PAYMENT_REFUNDED',
+  'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
+  'PAYOUT_ACCOUNT_CHANGE_APPROVED',
+  'PAYOUT_ACCOUNT_CHANGE_CANCELLED',
 ];
 
 /** When a stored choice mutes an unmutable type anyway (older data), email still goes out. */
@@ -34,6 +51,9 @@ export const DEFAULT_CHANNELS: Readonly<ChannelsByType> = Object.freeze({
   PAYMENT_FAILED: ALL,
   PAYMENT_CANCELLED: ALL,
   PAYMENT_REFUNDED: ALL,
+  PAYOUT_ACCOUNT_CHANGE_REQUESTED: ALL,
+  PAYOUT_ACCOUNT_CHANGE_APPROVED: ALL,
+  PAYOUT_ACCOUNT_CHANGE_CANCELLED: ALL,
 });
 
 /** Canonical order, no duplicates, so equal choices compare and store equally. */
@@ -54,7 +74,10 @@ export class NotificationPreferences {
     return new NotificationPreferences({});
   }
 
-  /** Validates a partner's choice; muting an unmutable type entirely is refused. */
+  /**
+   * Validates a partner's choice; muting an unmutable type entirely, or leaving out a channel a
+   * security notice requires, is refused.
+   */
   static create(raw: unknown): NotificationPreferences {
     const overrides = NotificationPreferences.parse(raw);
     for (const type of UNMUTABLE_NOTIFICATION_TYPES) {
@@ -63,6 +86,19 @@ export class NotificationPreferences {
           NotificationErrorCodes.TYPE_NOT_MUTABLE,
           `${type} notifications cannot be muted: choose at least one channel`,
           { type },
+        );
+      }
+    }
+    for (const [type, required] of Object.entries(REQUIRED_CHANNELS) as Array<
+      [NotificationType, readonly NotificationChannelKind[]]
+    >) {
+      const chosen = overrides[type];
+      const missing = chosen && required.find((c) => !chosen.includes(c));
+      if (missing) {
+        throw new DomainError(
+          NotificationErrorCodes.TYPE_NOT_MUTABLE,
+          `${type} notifications always go by ${required.join(' and ')}: ${missing} cannot be switched off`,
+          { type, channel: missing },
         );
       }
     }
@@ -113,9 +149,14 @@ export class NotificationPreferences {
     return overrides;
   }
 
-  /** The channels to use for one notification type, the unmutable floor applied. */
+  /**
+   * The channels to use for one notification type, the unmutable floor and the required channels
+   * applied (whatever was stored: data written before a rule existed, or around the API).
+   */
   channelsFor(type: NotificationType): NotificationChannelKind[] {
     const chosen = this.overrides[type] ?? DEFAULT_CHANNELS[type];
+    const required = REQUIRED_CHANNELS[type] ?? [];
+    if (required.length > 0) return normalise([...chosen, ...required]);
     if (chosen.length === 0 && UNMUTABLE_NOTIFICATION_TYPES.includes(type)) return [UNMUTABLE_FLOOR];
     return [...chosen];
   }

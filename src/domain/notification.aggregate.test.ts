@@ -133,4 +133,55 @@ describe('Notification', () => {
       NotificationErrorCodes.INVALID_CONTENT,
     );
   });
+
+  describe('payout-account notices (no payment)', () => {
+    const accountProps: CreateNotificationProps = {
+      ...props,
+      sourceEventId: 'evt-1:PartnerPayoutAccountChangeRequested',
+      type: 'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
+      facts: {
+        eventType: 'PartnerPayoutAccountChangeRequested',
+        fromAccount: '****5678',
+        toAccount: '****7766',
+        effectiveAt: null,
+        earliestEffectiveAt: later(86_400_000).toISOString(),
+        reason: null,
+        occurredAt: t0.toISOString(),
+      },
+    };
+
+    it('has no payment id, in its snapshot and its events', () => {
+      const n = Notification.create(accountProps);
+      expect(n.paymentId).toBeNull();
+      expect(n.toSnapshot()).toMatchObject({ paymentId: null, facts: accountProps.facts });
+      expect(n.pullEvents()[0]!.data).toMatchObject({
+        paymentId: null,
+        notificationType: 'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
+      });
+      expect(Notification.fromSnapshot(n.toSnapshot()).facts).toEqual(accountProps.facts);
+    });
+
+    it('refuses an account that is not masked (the full number never reaches a notification)', () => {
+      for (const patch of [
+        { toAccount: '0099887766' },
+        { fromAccount: 'DE89370400440532013000' },
+        { toAccount: '7766' },
+      ]) {
+        expect(
+          codeOf(() =>
+            Notification.create({ ...accountProps, facts: { ...accountProps.facts, ...patch } as never }),
+          ),
+        ).toBe(NotificationErrorCodes.INVALID_CONTENT);
+      }
+    });
+
+    it('refuses facts that do not fit the type', () => {
+      expect(codeOf(() => Notification.create({ ...accountProps, type: 'PAYMENT_COMPLETED' }))).toBe(
+        NotificationErrorCodes.INVALID_CONTENT,
+      );
+      expect(codeOf(() => Notification.create({ ...props, type: 'PAYOUT_ACCOUNT_CHANGE_APPROVED' }))).toBe(
+        NotificationErrorCodes.INVALID_CONTENT,
+      );
+    });
+  });
 });

@@ -10,7 +10,8 @@ export interface NotificationContent {
 export const NOTIFICATION_CHANNELS = ['EMAIL', 'WEBHOOK', 'IN_APP'] as const;
 export type NotificationChannelKind = (typeof NOTIFICATION_CHANNELS)[number];
 
-export const NOTIFICATION_TYPES = [
+/** News about one payment. */
+export const PAYMENT_NOTIFICATION_TYPES = [
   'PAYMENT_CREATED',
   'PAYMENT_AWAITING_APPROVAL',
   'PAYMENT_COMPLETED',
@@ -19,7 +20,32 @@ export const NOTIFICATION_TYPES = [
   'PAYMENT_CANCELLED',
   'PAYMENT_REFUNDED',
 ] as const;
+export type PaymentNotificationType = (typeof PAYMENT_NOTIFICATION_TYPES)[number];
+
+/**
+ * Security notices about the partner's payout account: someone asked to send the partner's money
+ * elsewhere, a second person approved it, or it was withdrawn. Not tied to any payment.
+ */
+export const PAYOUT_ACCOUNT_NOTIFICATION_TYPES = [
+  'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
+  'PAYOUT_ACCOUNT_CHANGE_APPROVED',
+  'PAYOUT_ACCOUNT_CHANGE_CANCELLED',
+] as const;
+export type PayoutAccountNotificationType = (typeof PAYOUT_ACCOUNT_NOTIFICATION_TYPES)[number];
+
+export const NOTIFICATION_TYPES = [
+  ...PAYMENT_NOTIFICATION_TYPES,
+  ...PAYOUT_ACCOUNT_NOTIFICATION_TYPES,
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/** The partner events a partner is told about (the change taking effect is announced by the approval). */
+export const PAYOUT_ACCOUNT_EVENT_TYPES = [
+  'PartnerPayoutAccountChangeRequested',
+  'PartnerPayoutAccountChangeApproved',
+  'PartnerPayoutAccountChangeCancelled',
+] as const;
+export type PayoutAccountEventType = (typeof PAYOUT_ACCOUNT_EVENT_TYPES)[number];
 
 export const NOTIFICATION_STATUSES = ['PENDING', 'SENT', 'FAILED'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -28,6 +54,10 @@ export const isNotificationChannel = (v: unknown): v is NotificationChannelKind 
   typeof v === 'string' && (NOTIFICATION_CHANNELS as readonly string[]).includes(v);
 export const isNotificationType = (v: unknown): v is NotificationType =>
   typeof v === 'string' && (NOTIFICATION_TYPES as readonly string[]).includes(v);
+export const isPayoutAccountNotificationType = (v: unknown): v is PayoutAccountNotificationType =>
+  typeof v === 'string' && (PAYOUT_ACCOUNT_NOTIFICATION_TYPES as readonly string[]).includes(v);
+export const isPayoutAccountEventType = (v: unknown): v is PayoutAccountEventType =>
+  typeof v === 'string' && (PAYOUT_ACCOUNT_EVENT_TYPES as readonly string[]).includes(v);
 export const isNotificationStatus = (v: unknown): v is NotificationStatus =>
   typeof v === 'string' && (NOTIFICATION_STATUSES as readonly string[]).includes(v);
 
@@ -44,12 +74,8 @@ export const NotificationErrorCodes = {
   DELIVERY_REFUSED: 'NOTIFICATION.DELIVERY_REFUSED',
 } as const;
 
-/**
- * The facts of the payment event a notification is about: what the webhook payload carries and
- * what subject and body were rendered from. Kept with the notification so a resend months later
- * says exactly what the first delivery said.
- */
-export type NotificationFacts = {
+/** The facts of a payment event (this shape is stored and sent as it always was: never change it). */
+export type PaymentNotificationFacts = {
   paymentId: string;
   eventType: string;
   amountMinor: number;
@@ -58,11 +84,49 @@ export type NotificationFacts = {
   occurredAt: string;
 };
 
+/**
+ * The facts of a payout-account change. Accounts are masked (`****1234`): the full numbers never
+ * reach a notification, so never an email, a webhook or the inbox. Who requested or approved it is
+ * deliberately not here: operator identities are internal (API key names); the partner's events
+ * keep them for the audit trail.
+ */
+export type PayoutAccountNotificationFacts = {
+  eventType: PayoutAccountEventType;
+  /** The account in force when the event happened, masked. */
+  fromAccount: string;
+  /** The requested account, masked. */
+  toAccount: string;
+  /** Approved: when the new account takes effect. Null otherwise. */
+  effectiveAt: string | null;
+  /**
+   * Requested: the earliest it could take effect (approved at once, then the cool-off): the
+   * partner's deadline to object. Null otherwise.
+   */
+  earliestEffectiveAt: string | null;
+  reason: string | null;
+  occurredAt: string;
+};
+
+/**
+ * The facts of the event a notification is about: what the webhook payload carries and what
+ * subject and body were rendered from. Kept with the notification so a resend months later says
+ * exactly what the first delivery said. A payment's or a payout account's, told apart by
+ * `eventType` (isPayoutAccountFacts).
+ */
+export type NotificationFacts = PaymentNotificationFacts | PayoutAccountNotificationFacts;
+
+export const isPayoutAccountFacts = (f: NotificationFacts): f is PayoutAccountNotificationFacts =>
+  isPayoutAccountEventType(f.eventType);
+
+/** What `PayoutAccount.masked()` produces: the last four characters only. */
+const MASKED_ACCOUNT = /^\*{4}[0-9A-Z]{4}$/;
+
 export interface NotificationSnapshot {
   id: string;
   partnerId: string;
-  paymentId: string;
-  /** The payment event this notifies about; with `channel` it identifies the notification. */
+  /** The payment it is about; null for notices that concern no payment (payout-account changes). */
+  paymentId: string | null;
+  /** The event this notifies about; with `channel` it identifies the notification. */
   sourceEventId: string;
   channel: NotificationChannelKind;
   type: NotificationType;
@@ -94,7 +158,7 @@ export type NotificationEventType =
 export type NotificationEventData = {
   notificationId: string;
   partnerId: string;
-  paymentId: string;
+  paymentId: string | null;
   sourceEventId: string;
   channel: NotificationChannelKind;
   notificationType: NotificationType;
@@ -137,7 +201,25 @@ const clip = (text: string): string =>
     : text;
 
 /**
- * One message to one partner on one channel about one payment event.
+ * Refuses facts that do not fit the type (a payment type needs a payment's facts and the other way
+ * round) and payout-account facts with anything but masked accounts.
+ */
+function assertFactsFit(type: NotificationType, facts: NotificationFacts): void {
+  const invalid = (message: string): DomainError =>
+    new DomainError(NotificationErrorCodes.INVALID_CONTENT, message, { type });
+  if (isPayoutAccountNotificationType(type) !== isPayoutAccountFacts(facts)) {
+    throw invalid(`${type} does not fit the facts of a ${facts.eventType} event`);
+  }
+  if (isPayoutAccountFacts(facts)) {
+    if (!MASKED_ACCOUNT.test(facts.fromAccount) || !MASKED_ACCOUNT.test(facts.toAccount)) {
+      // The values are deliberately not in the error: they may be full account numbers.
+      throw invalid('Payout-account notices carry masked accounts only');
+    }
+  }
+}
+
+/**
+ * One message to one partner on one channel about one event (a payment's, or a payout-account change).
  *
  *   PENDING ──markSent──▶ SENT
  *   PENDING ──markFailed(reason)──▶ FAILED
@@ -157,11 +239,12 @@ export class Notification {
         'A notification needs a subject and body',
       );
     }
+    assertFactsFit(props.type, props.facts);
     const at = props.now.toISOString();
     const n = new Notification({
       id: props.id,
       partnerId: props.partnerId,
-      paymentId: props.facts.paymentId,
+      paymentId: isPayoutAccountFacts(props.facts) ? null : props.facts.paymentId,
       sourceEventId: props.sourceEventId,
       channel: props.channel,
       type: props.type,
@@ -219,6 +302,9 @@ export class Notification {
   }
   get facts(): NotificationFacts {
     return { ...this.state.facts };
+  }
+  get paymentId(): string | null {
+    return this.state.paymentId;
   }
   get sourceEventId(): string {
     return this.state.sourceEventId;

@@ -3,6 +3,7 @@ import type { DomainEvent } from './domain-event';
 import type { Partner } from './partner.aggregate';
 import type { CommissionRepository } from './commission.repository.port';
 import type { SettlementRepository } from './settlement.repository.port';
+import type { PartnerNoticeOutbox } from './partner-notice';
 
 export interface PaymentRepository {
   findById(id: string): Promise<Payment | undefined>;
@@ -36,6 +37,8 @@ export interface TransactionScope {
   commissions: CommissionRepository;
   settlements: SettlementRepository;
   events: EventLog;
+  /** Notices to the partner, sent once this transaction has committed. */
+  partnerNotices: PartnerNoticeOutbox;
 }
 
 /** One database transaction: everything done through the given repositories commits or rolls back together. */

@@ -1,4 +1,6 @@
+import { isPayoutAccountEventType } from '../domain/notification.aggregate';
 import type { NotificationPreferences } from '../domain/notification-preferences.value-object';
+import type { PayoutAccountNotice } from '../domain/partner-notice';
 import type { PartnerNotificationSettings } from '../domain/notification.repository.port';
 import type {
   NotificationChannelKind,
@@ -26,7 +28,7 @@ export type NotifiablePaymentEventType =
   | 'PaymentRefunded';
 
 /** One payment transition a partner may hear about; the payment workflow sends it after each one. */
-export interface NotifyPartnerInput {
+export interface PaymentNotice {
   partnerId: string;
   /** Deterministic (`${paymentId}:${eventType}`), so a repeated signal is recognised as the same event. */
   sourceEventId: string;
@@ -37,6 +39,19 @@ export interface NotifyPartnerInput {
   reason?: string | null;
   occurredAt: string;
 }
+
+export type { PayoutAccountNotice };
+
+/**
+ * What a partner's notification workflow is told (its `paymentEvent` signal, named before there
+ * was anything else to tell): a payment transition, or a payout-account change (sent by the API
+ * through its outbox). Told apart by `eventType`; payment notices are exactly what they always
+ * were, so running workflows and recorded histories read them unchanged.
+ */
+export type NotifyPartnerInput = PaymentNotice | PayoutAccountNotice;
+
+export const isPayoutAccountNotice = (n: NotifyPartnerInput): n is PayoutAccountNotice =>
+  isPayoutAccountEventType(n.eventType);
 
 /** An operator's resend of one notification, routed through the partner's workflow like any delivery. */
 export interface ResendNotificationInput {

@@ -17,7 +17,8 @@ import { iso, OptimisticConcurrencyError } from './payment.repository';
 export interface NotificationRow {
   id: string;
   partner_id: string;
-  payment_id: string;
+  /** Null for notices about no payment (payout-account changes; nullable since migration 007). */
+  payment_id: string | null;
   source_event_id: string;
   channel: string;
   type: string;

@@ -5,6 +5,7 @@ import { KnexEventLog } from './event-log';
 import { KnexPaymentRepository } from './payment.repository';
 import { KnexCommissionRepository } from './commission.repository';
 import { KnexSettlementRepository } from './settlement.repository';
+import { KnexPartnerNoticeOutbox } from './partner-notice-outbox';
 
 export type CommitListener = () => void;
 
@@ -15,7 +16,14 @@ export type CommitListener = () => void;
 export class KnexUnitOfWork implements UnitOfWork {
   private readonly listeners = new Set<CommitListener>();
 
-  constructor(private readonly db: Knex) {}
+  /**
+   * `noticeTaskQueue`: the notification task queue partner notices added through this unit of
+   * work go to (NOTIFICATIONS_TASK_QUEUE); only a relay for that queue sends them.
+   */
+  constructor(
+    private readonly db: Knex,
+    private readonly opts: { noticeTaskQueue?: string } = {},
+  ) {}
 
   onCommit(listener: CommitListener): () => void {
     this.listeners.add(listener);
@@ -30,6 +38,7 @@ export class KnexUnitOfWork implements UnitOfWork {
         commissions: new KnexCommissionRepository(trx),
         settlements: new KnexSettlementRepository(trx),
         events: new KnexEventLog(trx),
+        partnerNotices: new KnexPartnerNoticeOutbox(trx, this.opts.noticeTaskQueue ?? 'notifications'),
       }),
     );
     for (const l of this.listeners) l();

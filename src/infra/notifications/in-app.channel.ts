@@ -1,4 +1,5 @@
 import { nameBasedUuid } from '../name-based-uuid';
+import { isPayoutAccountFacts } from '../../domain/notification.aggregate';
 import type {
   DeliveryReceipt,
   NotificationChannel,
@@ -25,6 +26,11 @@ export class InAppChannel implements NotificationChannel {
 
   async send(message: OutboundNotification): Promise<DeliveryReceipt> {
     const id = nameBasedUuid('in-app', message.deliveryKey);
+    const f = message.facts;
+    // What the dashboard shows besides subject and body: the payment's amount, or the masked accounts.
+    const details = isPayoutAccountFacts(f)
+      ? { fromAccount: f.fromAccount, toAccount: f.toAccount, effectiveAt: f.effectiveAt }
+      : { amountMinor: f.amountMinor, currency: f.currency };
     try {
       await this.uow.run((tx) =>
         tx.events.append(
@@ -38,12 +44,11 @@ export class InAppChannel implements NotificationChannel {
               data: {
                 notificationId: message.notificationId,
                 deliveryKey: message.deliveryKey,
-                paymentId: message.facts.paymentId,
+                ...(isPayoutAccountFacts(f) ? {} : { paymentId: f.paymentId }),
                 notificationType: message.type,
                 subject: message.subject,
                 body: message.body,
-                amountMinor: message.facts.amountMinor,
-                currency: message.facts.currency,
+                ...details,
               },
             },
           ],

@@ -39,6 +39,11 @@ export const notificationEnvSchema = z.object({
   NOTIFICATION_RETRY_INITIAL_INTERVAL: duration('1s'),
   NOTIFICATION_RETRY_MAX_INTERVAL: duration('5m'),
   NOTIFICATION_EMAIL_MAX_ATTEMPTS: count(10, 1_000),
+  /**
+   * How often the API sweeps the partner-notice outbox for notices not signalled right after their
+   * commit (Temporal was unreachable, or a process died in between).
+   */
+  NOTICE_RELAY_INTERVAL: duration('5s'),
   NOTIFICATION_WEBHOOK_MAX_ATTEMPTS: count(12, 1_000),
 });
 
@@ -62,6 +67,8 @@ export interface NotificationConfig {
   };
   /** Handed to every partner's notification workflow as its input. */
   workflow: PartnerNotificationsSettings;
+  /** The API's outbox relay of partner notices (payout-account changes). */
+  relay: { intervalMs: number };
   /** A prebuilt bundle of the notification workflows (images); unset → bundled from source. */
   workflowBundlePath?: string;
 }
@@ -80,6 +87,7 @@ export function toNotificationConfig(e: NotificationEnv, dataDir: string): Notif
   const attemptMs = (transportMs: number): number => transportMs + 15_000;
   return {
     taskQueue: e.NOTIFICATIONS_TASK_QUEUE,
+    relay: { intervalMs: e.NOTICE_RELAY_INTERVAL },
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.SMTP_FROM,

@@ -7,7 +7,7 @@ import {
   type OutboundNotification,
 } from '../../domain/notification-channel.port';
 import { formatAmount } from '../../domain/notification-content';
-import { NotificationErrorCodes } from '../../domain/notification.aggregate';
+import { isPayoutAccountFacts, NotificationErrorCodes } from '../../domain/notification.aggregate';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature';
 import { assertWebhookUrl, guardedLookup, WebhookTargetRefusedError } from './webhook-target';
 
@@ -19,9 +19,32 @@ export interface WebhookChannelOptions {
   clock?: () => Date;
 }
 
-/** The JSON body partners receive. Its `id` is also the `X-Alpes-Event-Id` header. */
+/**
+ * The JSON body partners receive. Its `id` is also the `X-Alpes-Event-Id` header. `type` says
+ * what `data` holds: a payment's facts (`PAYMENT_*`, unchanged since the first version), or a
+ * payout-account change's (`PAYOUT_ACCOUNT_CHANGE_*`: masked accounts, when it takes effect).
+ */
 export function webhookPayload(message: OutboundNotification): Record<string, unknown> {
   const f = message.facts;
+  const data = isPayoutAccountFacts(f)
+    ? {
+        eventType: f.eventType,
+        fromAccount: f.fromAccount,
+        toAccount: f.toAccount,
+        effectiveAt: f.effectiveAt,
+        earliestEffectiveAt: f.earliestEffectiveAt,
+        reason: f.reason,
+        occurredAt: f.occurredAt,
+      }
+    : {
+        paymentId: f.paymentId,
+        eventType: f.eventType,
+        amountMinor: f.amountMinor,
+        currency: f.currency,
+        amount: formatAmount(f.amountMinor, f.currency),
+        reason: f.reason,
+        occurredAt: f.occurredAt,
+      };
   return {
     id: message.notificationId,
     type: message.type,
@@ -29,15 +52,7 @@ export function webhookPayload(message: OutboundNotification): Record<string, un
     partnerId: message.partnerId,
     sourceEventId: message.sourceEventId,
     subject: message.subject,
-    data: {
-      paymentId: f.paymentId,
-      eventType: f.eventType,
-      amountMinor: f.amountMinor,
-      currency: f.currency,
-      amount: formatAmount(f.amountMinor, f.currency),
-      reason: f.reason,
-      occurredAt: f.occurredAt,
-    },
+    data,
   };
 }
 

@@ -15,7 +15,9 @@ import { NotificationQueries } from '../../infra/db/notification.queries';
 import { KnexPartnerNotificationSettings } from '../../infra/db/notification.repository';
 import { KnexPartnerRepository } from '../../infra/db/partner.repository';
 import { PaymentQueries } from '../../infra/db/payment.queries';
+import { KnexPartnerNoticeQueue } from '../../infra/db/partner-notice-outbox';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
+import { PartnerNoticeRelay } from '../../infra/notifications/partner-notice-relay';
 import { nameBasedUuid } from '../../infra/name-based-uuid';
 import { newWebhookSecret } from '../../infra/notifications/webhook-signature';
 import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
@@ -52,6 +54,20 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       scope: `${config.temporal.namespace}/${config.temporal.taskQueue}`,
     }),
   );
+  const partnerNotifications = new PartnerNotificationsClient(
+    client,
+    config.notifications.taskQueue,
+    config.notifications.workflow,
+  );
+  // Payout-account changes put their notices in an outbox in their own transaction; this sends them
+  // (right after the commit, and on each sweep until the partner's notification workflow has them).
+  const noticeRelay = new PartnerNoticeRelay({
+    queue: new KnexPartnerNoticeQueue(db, config.notifications.taskQueue),
+    notifier: partnerNotifications,
+    accountCooloffMs: config.payments.payoutAccountCooloffMs,
+    intervalMs: Math.max(100, config.notifications.relay.intervalMs),
+    logger: log.child({ part: 'partner-notice-relay' }),
+  });
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -72,6 +88,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     maxAmountMinor: config.payments.maxAmountMinor,
     idempotencyKeyRequired: config.payments.idempotencyKeyRequired,
     accountCooloffMs: config.payments.payoutAccountCooloffMs,
+    partnerNotices: noticeRelay,
     logger: log,
     apiKeys: new ApiKeyRegistry(secrets.apiKeys),
     wsTokens: new WsTokens(secrets.wsTokenSecret, config.security.wsTokenTtlMs),
@@ -116,17 +133,16 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
             box: new WebhookSecretBox(secrets.webhookSecretKeys),
             overlapMs: config.notifications.webhook.secretOverlapMs,
           }),
-          commands: new PartnerNotificationsClient(
-            client,
-            config.notifications.taskQueue,
-            config.notifications.workflow,
-          ),
+          commands: partnerNotifications,
           newSecret: newWebhookSecret,
         }),
     ],
   });
   const url = await api.start(config.api.port, config.api.host);
   ctx.onStop(() => api.stop());
+  noticeRelay.start();
+  // Registered after the API's stop, so it runs first (stops run in reverse): no sweep outlives the pool.
+  ctx.onStop(() => noticeRelay.stop());
   log.info({ url }, 'API listening');
   return url;
 }

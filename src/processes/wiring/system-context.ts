@@ -63,7 +63,7 @@ export async function createSystemContext(
   });
   if (tracing) stops.push(() => tracing.shutdown());
   const temporal = { address: opts.temporalAddress, namespace: config.temporal.namespace };
-  const uow = new KnexUnitOfWork(db);
+  const uow = new KnexUnitOfWork(db, { noticeTaskQueue: config.notifications.taskQueue });
 
   let shared: Client | undefined;
   return {

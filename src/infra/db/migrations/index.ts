@@ -5,6 +5,7 @@ import * as m003 from './003-notifications.migration';
 import * as m004 from './004-commissions.migration';
 import * as m005 from './005-webhook-secrets.migration';
 import * as m006 from './006-payout-account-changes.migration';
+import * as m007 from './007-partner-notices.migration';
 
 interface Migration {
   name: string;
@@ -13,7 +14,7 @@ interface Migration {
 }
 
 /** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001, m002, m003, m004, m005, m006];
+const migrations: Migration[] = [m001, m002, m003, m004, m005, m006, m007];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

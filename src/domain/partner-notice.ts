@@ -1,0 +1,71 @@
+import { isPayoutAccountEventType, type PayoutAccountNotificationFacts } from './notification.aggregate';
+import type { PartnerDomainEvent } from './partner.aggregate';
+
+/**
+ * A payout-account change to tell the partner about: the notification facts, addressed to the
+ * partner, with the id of the partner event it comes from. Plain data: it crosses the Temporal
+ * boundary as the partner notification workflow's signal.
+ */
+export type PayoutAccountNotice = {
+  partnerId: string;
+  /**
+   * `<partner event id>:<event type>`: derived from the event, never drawn when sending, so a
+   * notice sent twice (a relay retry after a lost answer) is recognised as the same one.
+   */
+  sourceEventId: string;
+} & PayoutAccountNotificationFacts;
+
+/** A partner event as written or as read back from the event log. */
+export interface PartnerEventLike {
+  id: string;
+  type: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/** Partner events the partner is told about: requested, approved, cancelled. */
+export const callsForPartnerNotice = (event: { type: string }): boolean =>
+  isPayoutAccountEventType(event.type);
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/**
+ * The notice a partner event calls for, or undefined: events that are not account changes, and
+ * `PartnerPayoutAccountChanged` (written down lazily after the cool-off; the approval already said
+ * when). `cooloffMs` gives a request its earliest effective time. Read from the event log, so the
+ * data is checked rather than trusted.
+ */
+export function payoutAccountNoticeOf(
+  event: PartnerEventLike,
+  cooloffMs: number,
+): PayoutAccountNotice | undefined {
+  const eventType = event.type;
+  const partnerId = text(event.data.partnerId);
+  const fromAccount = text(event.data.fromAccount);
+  const toAccount = text(event.data.toAccount);
+  if (!isPayoutAccountEventType(eventType) || !partnerId || !fromAccount || !toAccount) return undefined;
+  return {
+    partnerId,
+    sourceEventId: `${event.id}:${eventType}`,
+    eventType,
+    fromAccount,
+    toAccount,
+    effectiveAt: eventType === 'PartnerPayoutAccountChangeApproved' ? text(event.data.effectiveAt) : null,
+    earliestEffectiveAt:
+      eventType === 'PartnerPayoutAccountChangeRequested'
+        ? new Date(Date.parse(event.occurredAt) + Math.max(0, cooloffMs)).toISOString()
+        : null,
+    reason: text(event.data.reason),
+    occurredAt: event.occurredAt,
+  };
+}
+
+/**
+ * Transactional outbox of partner notices. The partner events that call for a notice are added in
+ * the transaction that changes the partner and appends them, so a notice exists if and only if
+ * its change committed; a relay sends it afterwards and keeps trying until the partner's
+ * notification workflow has it. Events that call for no notice are ignored.
+ */
+export interface PartnerNoticeOutbox {
+  add(events: readonly PartnerDomainEvent[]): Promise<void>;
+}
