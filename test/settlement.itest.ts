@@ -260,7 +260,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
             .whereIn('partner_id', large)
             .andWhere({ status: 'AWAITING_APPROVAL' })) as Array<{ id: string }>,
         (rows) => rows.length === large.length,
-        { timeoutMs: 90_000, intervalMs: 500 },
+        { timeoutMs: 150_000, intervalMs: 500 },
       );
       const byCreator = await http(sys.apiUrl, 'POST', `/payments/${largePayments[0]!.id}/approve`, {});
       expect(byCreator.status).toBe(409);
@@ -344,7 +344,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
         afterPeriod.externalRef,
       ]);
       expect(untouched.map((c) => c.status).sort()).toEqual(['PENDING', 'PENDING']);
-    }, 240_000);
+    }, 360_000);
 
     it('continued as new between pages and told the event log', async () => {
       const runs = await eventually(
