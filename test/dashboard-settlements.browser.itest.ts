@@ -15,7 +15,7 @@ import {
   waitForAttribute,
 } from './support/dashboard-page';
 import { bearer, createPartner, http, TEST_KEYS } from './support/system';
-import { describeWithPostgres } from './support/test-env';
+import { describeUnavailable, describeWithPostgres } from './support/test-env';
 
 // The Settlements view in a real browser against real Temporal + PostgreSQL: a run started from the
 // form, followed live to the end, its money per currency and the partner it skipped.
@@ -80,10 +80,12 @@ if (!chromiumAvailable()) {
     `\n!!! ${CHROMIUM_PATH} not found: the dashboard settlements browser tests are SKIPPED. ` +
       'Install it with `apt-get install -y chromium`. !!!\n',
   );
-  describe.skip(`${TITLE} [SKIPPED: no Chromium at ${CHROMIUM_PATH}]`, () => {
-    it('needs Chromium', () => undefined);
-  });
+  describeUnavailable(TITLE, `Chromium at ${CHROMIUM_PATH}`, browserSuite);
 } else {
+  browserSuite();
+}
+
+function browserSuite(): void {
   describeWithPostgres(TITLE, (sharedUrl) => {
     let h: DashboardHarness;
     let browser: Browser;

@@ -17,7 +17,7 @@ import {
   waitForAttribute,
 } from './support/dashboard-page';
 import { bearer, createPartner, eventually, http, TEST_KEYS } from './support/system';
-import { describeWithPostgres } from './support/test-env';
+import { describeUnavailable, describeWithPostgres } from './support/test-env';
 
 type Json = any;
 
@@ -35,10 +35,12 @@ if (!chromiumAvailable()) {
     `\n!!! ${CHROMIUM_PATH} not found: the dashboard browser tests are SKIPPED. ` +
       'Install it with `apt-get install -y chromium`. !!!\n',
   );
-  describe.skip(`${TITLE} [SKIPPED: no Chromium at ${CHROMIUM_PATH}]`, () => {
-    it('needs Chromium', () => undefined);
-  });
+  describeUnavailable(TITLE, `Chromium at ${CHROMIUM_PATH}`, browserSuite);
 } else {
+  browserSuite();
+}
+
+function browserSuite(): void {
   describeWithPostgres(TITLE, () => {
     let h: DashboardHarness;
     let browser: Browser;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../../src/infra/temporal/dev-server';
 import { migrateToLatest } from '../../src/infra/db/database';
 import { openDatabase } from '../../src/shared/db/knex-database';
-import { TEST_ENV_KEYS } from './test-env';
+import { REQUIRE_ALL_KEY, requireAllDependencies, TEST_ENV_KEYS } from './test-env';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 
@@ -68,6 +68,10 @@ export default async function globalSetup(): Promise<void> {
     await migrateToLatest(db);
     await db.destroy();
     process.stdout.write(`\n[integration] PostgreSQL: ${databaseUrl.replace(/:[^:@/]*@/, ':****@')}\n`);
+  } else if (requireAllDependencies()) {
+    throw new Error(
+      `no PostgreSQL reachable (set DATABASE_URL), and ${REQUIRE_ALL_KEY} forbids skipping its tests`,
+    );
   } else {
     process.stdout.write(
       '\n[integration] !!! NO POSTGRESQL REACHABLE: PostgreSQL tests are SKIPPED (set DATABASE_URL) !!!\n',

@@ -17,6 +17,30 @@ export const TEST_ENV_KEYS = {
   databaseUrl: 'ALPES_TEST_DATABASE_URL',
 } as const;
 
+/**
+ * ALPES_TEST_REQUIRE_ALL=1 (set by .ci/run): a missing dependency (PostgreSQL, Chromium) fails
+ * the tests that need it instead of skipping them, so CI can never go green on a half-run suite.
+ */
+export const REQUIRE_ALL_KEY = 'ALPES_TEST_REQUIRE_ALL';
+export const requireAllDependencies = (): boolean =>
+  ['1', 'true'].includes(process.env[REQUIRE_ALL_KEY] ?? '');
+
+/**
+ * A block whose dependency is missing. Its tests are registered as skipped (jest's skip count is
+ * the real number of tests not run), or, under ALPES_TEST_REQUIRE_ALL, one failing test says why.
+ */
+export function describeUnavailable(name: string, missing: string, body: () => void): void {
+  if (requireAllDependencies()) {
+    describe(name, () => {
+      it(`needs ${missing}`, () => {
+        throw new Error(`${missing} is not available, and ${REQUIRE_ALL_KEY} forbids skipping`);
+      });
+    });
+    return;
+  }
+  describe.skip(`${name} [SKIPPED: no ${missing}]`, body);
+}
+
 export function testEnvironment(): TestEnvironment {
   const get = (k: string): string | undefined => process.env[k] || undefined;
   const temporalAddress = get(TEST_ENV_KEYS.temporalAddress);
@@ -32,9 +56,8 @@ export function testEnvironment(): TestEnvironment {
 export function describeWithPostgres(name: string, fn: (databaseUrl: string) => void): void {
   const url = testEnvironment().databaseUrl;
   if (!url) {
-    describe.skip(`${name} [SKIPPED: no PostgreSQL reachable]`, () => {
-      it('needs PostgreSQL', () => undefined);
-    });
+    // The body registers its tests (skipped); its hooks never run, so the URL is never used.
+    describeUnavailable(name, 'PostgreSQL', () => fn('postgres://unavailable'));
     return;
   }
   describe(name, () => fn(url));
