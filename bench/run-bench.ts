@@ -12,7 +12,13 @@ import { encryptedDataConverter } from '../src/infra/temporal/encryption-codec';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../src/infra/temporal/dev-server';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import type { FanoutClientResult } from './fanout-clients';
-import { BASELINE_WORKFLOW, type BaselineInput } from './baseline/baseline.workflow';
+import { baselineNotificationsWorkflowId } from './baseline/activities';
+import {
+  BASELINE_ACTIVITY_COUNT,
+  BASELINE_NOTICES_PER_PAYMENT,
+  BASELINE_WORKFLOW,
+  type BaselineInput,
+} from './baseline/baseline.workflow';
 import { createPartner, onePayment, wsToken, type BenchKeys } from './lib/api-client';
 import { parseBenchArgs, type BenchOptions } from './lib/args';
 import { ensureBundles } from './lib/bundles';
@@ -346,16 +352,17 @@ async function run(
       `${id}-${prefix}-${i}`,
       opts.paymentTimeoutMs,
     );
-  const baselineInput = (activities: number): BaselineInput => ({ activities, ...WORKFLOW_SETTINGS });
   const baselineOne =
-    (activities: number, prefix: string) =>
+    (prefix: string) =>
     async (i: number): Promise<Sample> => {
       const startedAt = performance.now();
       const workflowId = `bench-baseline-${id}-${prefix}-${i}`;
+      // Its own partner: the notification workflow ends with this payment's two notices.
+      const input: BaselineInput = { partnerId: workflowId, ...WORKFLOW_SETTINGS };
       const handle = await bare.workflow.start(BASELINE_WORKFLOW, {
         taskQueue: queues.baseline,
         workflowId,
-        args: [baselineInput(activities)],
+        args: [input],
       });
       const startedReturned = performance.now();
       await handle.result();
@@ -379,21 +386,28 @@ async function run(
   result.activityCount.counted = counted.activitiesPerWorkflow;
   result.activityCount.sampleHistory = await historySequence(bare, paymentWorkflowId(sampleId));
   const countedTotal = Object.values(counted.activitiesPerWorkflow).reduce((a, b) => a + b, 0);
-  const activities = opts.baselineActivities ?? (countedTotal || 5);
-  result.activityCount.baselineActivities = activities;
+  // The yardstick is fixed (six activities, two of them signal-with-start notices), whatever the
+  // payment path runs: a leaner payment must not make the baseline leaner too.
+  result.activityCount.baselineActivities = BASELINE_ACTIVITY_COUNT;
   log(
-    `a payment's happy path ran ${countedTotal} activities ${JSON.stringify(counted.activitiesPerWorkflow)}; baseline runs ${activities}`,
+    `a payment's happy path ran ${countedTotal} activities ${JSON.stringify(counted.activitiesPerWorkflow)}; baseline runs ${BASELINE_ACTIVITY_COUNT}`,
   );
 
   // ---- 1. baseline
   if (!opts.skip.has('baseline')) {
     await section(result, 'baseline', async () => {
-      await closedLoop(Math.max(1, opts.warmup), opts.concurrency, baselineOne(activities, 'warm'));
+      await closedLoop(Math.max(1, opts.warmup), opts.concurrency, baselineOne('warm'));
       log(`1. baseline: ${opts.count} bare workflows, concurrency ${opts.concurrency}`);
       const { loop, section: s } = await measured(sampler, opts.count, () =>
-        closedLoop(opts.count, opts.concurrency, baselineOne(activities, 'run')),
+        closedLoop(opts.count, opts.concurrency, baselineOne('run')),
       );
       result.baseline = s;
+      // The yardstick really sent its notices: one partner's workflow got both and ended.
+      const partnerSide = await bare.workflow
+        .getHandle(baselineNotificationsWorkflowId(loop.samples[0]!.id!))
+        .result()
+        .catch(() => ({ notices: 0 }));
+      result.activityCount.baselineNoticesSeen = (partnerSide as { notices: number }).notices;
       result.profile.baselineHistory = await profileHistories(
         bare,
         spread(
@@ -1093,7 +1107,12 @@ function checks(r: BenchResult, opts: BenchOptions): Check[] {
     missing.length === 0,
     missing.length ? `no RSS for ${missing.join(', ')}` : JSON.stringify(mem),
   );
-  c('activity count', r.activityCount.baselineActivities > 0, JSON.stringify(r.activityCount));
+  c(
+    'activity count',
+    r.activityCount.baselineActivities === BASELINE_ACTIVITY_COUNT &&
+      (r.baseline === undefined || r.activityCount.baselineNoticesSeen === BASELINE_NOTICES_PER_PAYMENT),
+    JSON.stringify(r.activityCount),
+  );
   return out;
 }
 

@@ -1,8 +1,41 @@
-/** The baseline's activities: each does nothing and answers at once. */
-export const baselineActivities = {
-  async noop(step: number): Promise<number> {
-    return step;
-  },
-};
+import type { Client } from '@temporalio/client';
 
-export type BaselineActivities = typeof baselineActivities;
+export interface BaselineStepInput {
+  step: string;
+}
+export interface BaselineStepResult {
+  step: string;
+}
+export interface BaselineNoticeInput {
+  partnerId: string;
+  notice: string;
+}
+
+/** The notification workflow's id for a partner (one per baseline payment's partner). */
+export const baselineNotificationsWorkflowId = (partnerId: string): string =>
+  `bench-baseline-notify:${partnerId}`;
+
+/**
+ * The baseline's activities: the business steps answer at once; a notice signal-with-starts the
+ * partner's notification workflow, as a naive payment implementation would from an activity.
+ */
+export function createBaselineActivities(deps: { client: Client; taskQueue: string }) {
+  const step = async (input: BaselineStepInput): Promise<BaselineStepResult> => ({ step: input.step });
+  return {
+    record: step,
+    startProcessing: step,
+    payOut: step,
+    complete: step,
+    async notifyPartner(input: BaselineNoticeInput): Promise<{ signalled: true }> {
+      await deps.client.workflow.signalWithStart('benchBaselineNotificationsWorkflow', {
+        workflowId: baselineNotificationsWorkflowId(input.partnerId),
+        taskQueue: deps.taskQueue,
+        signal: 'notice',
+        signalArgs: [input.notice],
+      });
+      return { signalled: true };
+    },
+  };
+}
+
+export type BaselineActivities = ReturnType<typeof createBaselineActivities>;

@@ -1,23 +1,37 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BaselineActivities } from './activities';
 
 /** What the baseline workflow is started with. */
 export interface BaselineInput {
-  /** How many activities to run, one after another (the payment's happy path count). */
-  activities: number;
+  /** The partner whose notification workflow hears of the payment (signal-with-start). */
+  partnerId: string;
   startToCloseMs: number;
   retryInitialIntervalMs: number;
   retryMaxIntervalMs: number;
 }
 
+/** What a baseline run reports: how many activities it ran (always BASELINE_ACTIVITY_COUNT). */
+export interface BaselineResult {
+  activities: number;
+}
+
 export const BASELINE_WORKFLOW = 'benchBaselineWorkflow';
+export const BASELINE_NOTIFICATIONS_WORKFLOW = 'benchBaselineNotificationsWorkflow';
+/** Four business steps and two partner notices: fixed, whatever the payment path does. */
+export const BASELINE_ACTIVITY_COUNT = 6;
+export const BASELINE_NOTICES_PER_PAYMENT = 2;
+
+export const baselineNoticeSignal = defineSignal<[string]>('notice');
 
 /**
- * The engine's limit for a payment-shaped workflow: the same number of activities as a small
- * payment's happy path, run in sequence with the same timeouts and retry policy, each doing
- * nothing. No database, no bank, no codec, no search attributes, no signals.
+ * The yardstick: what a straightforward Temporal implementation of a small payment costs. One
+ * regular activity per business step (record, start processing, pay out, complete) and two partner
+ * notices, each an activity that signal-with-starts the partner's notification workflow, with the
+ * payment's timeouts and retry policy. The activities do no work of their own (no database, bank,
+ * codec or search attributes): the figure is the engine's cost of that shape. Fixed at six, so a
+ * leaner payment path cannot make the yardstick leaner too.
  */
-export async function benchBaselineWorkflow(input: BaselineInput): Promise<number> {
+export async function benchBaselineWorkflow(input: BaselineInput): Promise<BaselineResult> {
   const acts = proxyActivities<BaselineActivities>({
     startToCloseTimeout: input.startToCloseMs,
     retry: {
@@ -26,6 +40,24 @@ export async function benchBaselineWorkflow(input: BaselineInput): Promise<numbe
       backoffCoefficient: 2,
     },
   });
-  for (let step = 0; step < input.activities; step++) await acts.noop(step);
-  return input.activities;
+  await acts.record({ step: 'record' });
+  await acts.startProcessing({ step: 'start-processing' });
+  await acts.notifyPartner({ partnerId: input.partnerId, notice: 'processing' });
+  await acts.payOut({ step: 'pay-out' });
+  await acts.complete({ step: 'complete' });
+  await acts.notifyPartner({ partnerId: input.partnerId, notice: 'completed' });
+  return { activities: BASELINE_ACTIVITY_COUNT };
+}
+
+/**
+ * The partner's side of the yardstick: takes the payment's notices and ends once it has both (so
+ * a benchmark leaves nothing running), or after a minute without them.
+ */
+export async function benchBaselineNotificationsWorkflow(): Promise<{ notices: number }> {
+  let notices = 0;
+  setHandler(baselineNoticeSignal, () => {
+    notices += 1;
+  });
+  await condition(() => notices >= BASELINE_NOTICES_PER_PAYMENT, '1 minute');
+  return { notices };
 }

@@ -1,10 +1,12 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { parseArgs } from 'node:util';
-import { baselineActivities } from './activities';
+import { createBaselineActivities } from './activities';
 
 /**
  * The baseline's own worker process (`node --import tsx bench/baseline/worker.ts --address … --task-queue …
- * --bundle …`): Worker defaults, like the payments worker, and a prebuilt bundle of the bare workflow.
+ * --bundle …`): Worker defaults, like the payments worker, and a prebuilt bundle of the yardstick's workflows
+ * (the payment-shaped one and the partner's notification workflow, on the same task queue).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,14 +23,18 @@ async function main(): Promise<void> {
   // SIGINT/SIGTERM shut the worker down gracefully (the SDK's default), then run() resolves.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: values.address });
+  // The notices' signal-with-start goes through an ordinary client, as a naive implementation's would.
+  const clientConnection = await Connection.connect({ address: values.address });
+  const client = new Client({ connection: clientConnection, namespace: values.namespace });
   const worker = await Worker.create({
     connection,
     namespace: values.namespace,
     taskQueue: values['task-queue'],
-    activities: baselineActivities,
+    activities: createBaselineActivities({ client, taskQueue: values['task-queue'] }),
     workflowBundle: { codePath: values.bundle },
   });
   await worker.run();
+  await clientConnection.close();
   await connection.close();
 }
 

@@ -34,7 +34,6 @@ export interface BenchOptions {
   partners: number;
   skip: Set<string>;
   /** Activities in the baseline workflow; undefined → counted from a warm-up payment's history. */
-  baselineActivities: number | undefined;
   paymentTimeoutMs: number;
   databaseUrl: string | undefined;
   pgAdminUrl: string;
@@ -94,7 +93,6 @@ const USAGE = `usage: npm run bench -- [options]
   --settlement-concurrency N  SETTLEMENT_CONCURRENCY for the run (default 40)
   --settlement-page-size N    SETTLEMENT_PAGE_SIZE (default 500; quick 10, so the quick run continues as new)
   --settlement-poll-interval D  SETTLEMENT_POLL_INTERVAL (default 1s)
-  --baseline-activities N  activities in the bare workflow (default: counted from a payment's history)
   --warmup N             warm-up units before measuring (default 5; quick 2)
   --payment-timeout MS   give up on one payment after this long (default 60000)
   --database-url URL     PostgreSQL database to use as is (default: $DATABASE_URL, else a scratch
@@ -140,7 +138,6 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       'settlement-concurrency': { type: 'string' },
       'settlement-page-size': { type: 'string' },
       'settlement-poll-interval': { type: 'string' },
-      'baseline-activities': { type: 'string' },
       warmup: { type: 'string' },
       'payment-timeout': { type: 'string' },
       'database-url': { type: 'string' },
@@ -196,7 +193,6 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
   const rateQueue = values['rate-queue'] ?? 'parked';
   if (rateQueue !== 'parked' && rateQueue !== 'live') throw new Error('--rate-queue is parked or live');
   const count = int(values.count, env.BENCH_COUNT, 300, 10);
-  const baselineActivities = values['baseline-activities'];
   return {
     quick,
     count,
@@ -220,8 +216,6 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     notifications: values.notifications ?? false,
     partners: Math.max(1, int(values.partners, undefined, 1, 1)),
     skip,
-    baselineActivities:
-      baselineActivities === undefined ? undefined : Math.max(1, Number(baselineActivities)),
     paymentTimeoutMs: int(values['payment-timeout'], undefined, 60_000, 30_000),
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
     pgAdminUrl: values['pg-admin-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',

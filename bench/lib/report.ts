@@ -36,7 +36,7 @@ export function renderTable(r: BenchResult): string {
   };
   if (r.baseline) {
     const b = r.baseline;
-    const s = `1 baseline (bare, ${r.activityCount.baselineActivities} activities)`;
+    const s = `1 baseline (naive, ${r.activityCount.baselineActivities} activities)`;
     add(
       s,
       'throughput',

@@ -51,7 +51,13 @@ export interface BenchResult {
     startupMs: number;
   };
   /** Activities of one warm-up payment's history, by type, and what the baseline ran. */
-  activityCount: { counted: Record<string, number>; baselineActivities: number; sampleHistory?: string[] };
+  activityCount: {
+    counted: Record<string, number>;
+    /** The yardstick's fixed count (six) and the notices one of its partner workflows received (two). */
+    baselineActivities: number;
+    baselineNoticesSeen?: number;
+    sampleHistory?: string[];
+  };
   baseline?: LoopSection;
   payments?: LoopSection & {
     commitToObserverMs?: Summary;
