@@ -191,6 +191,23 @@ describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
     expect(run.stdout).toMatch(/^7 settlement run/m);
   });
 
+  it('ran more payments through the same worker and compared its RSS at half and at the end', () => {
+    const l = result.leak!;
+    expect(l).toBeDefined();
+    expect(l.completed).toBe(l.payments);
+    const workers = Object.keys(l.rssAtEndMb).filter((k) => /^worker/.test(k));
+    expect(workers.length).toBeGreaterThan(0);
+    for (const w of workers) {
+      expect(l.rssAtHalfMb[w]).toBeGreaterThan(0);
+      expect(l.growthPct[w]).toBeCloseTo(
+        ((l.rssAtEndMb[w]! - l.rssAtHalfMb[w]!) / l.rssAtHalfMb[w]!) * 100,
+        0,
+      );
+    }
+    expect(result.goals.find((g) => g.name === 'worker RSS growth N/2→N')?.actual).not.toBeNull();
+    expect(run.stdout).toMatch(/^8 leak/m);
+  });
+
   it('left nothing behind: every child stopped, the scratch databases dropped', async () => {
     const pids = result.setup.processes.map((p) => Number(/pid (\d+)/.exec(p)?.[1]));
     expect(pids.length).toBeGreaterThan(0);

@@ -33,6 +33,8 @@ export interface BenchOptions {
   /** Partners the payments are spread over (round robin): all of one partner's notices go to one workflow. */
   partners: number;
   skip: Set<string>;
+  /** Leak section: payments through the same processes, RSS compared at half and at the end; 0 = off. */
+  leakPayments: number;
   /** Activities in the baseline workflow; undefined → counted from a warm-up payment's history. */
   paymentTimeoutMs: number;
   databaseUrl: string | undefined;
@@ -80,7 +82,9 @@ const USAGE = `usage: npm run bench -- [options]
   --worker-node-arg A    extra node flag for the payment worker(s) (repeatable)
   --notifications        also run the notifications worker process (its backlog spills into later sections)
   --partners N           spread the payments over N partners (default 1)
-  --skip a,b             skip sections: baseline, payments, rate, fanout, embedded, settlement
+  --skip a,b             skip sections: baseline, payments, rate, fanout, embedded, settlement, leak
+  --leak N               leak section: N more payments through the same worker, RSS at N/2 and N
+                         (default 10000; quick 40)
   --only a,b             run only these sections (e.g. --only payments,settlement: the settlement ratio
                          needs the payment path of the same run)
   --settlement N         settlement section: N partners, their commissions imported through
@@ -108,7 +112,7 @@ const USAGE = `usage: npm run bench -- [options]
 Environment: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_CLIENTS, BENCH_RATE, BENCH_WORKERS, BENCH_SETTLEMENT, BENCH_WORKER_ENV
 (space-separated K=V), DATABASE_URL, TEMPORAL_CLI. Flags win over the environment.`;
 
-const SECTIONS = ['baseline', 'payments', 'rate', 'fanout', 'embedded', 'settlement'];
+const SECTIONS = ['baseline', 'payments', 'rate', 'fanout', 'embedded', 'settlement', 'leak'];
 
 export function parseBenchArgs(argv: string[], env: Record<string, string | undefined>): BenchOptions {
   const { values } = parseArgs({
@@ -130,6 +134,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       notifications: { type: 'boolean', default: false },
       partners: { type: 'string' },
       skip: { type: 'string' },
+      leak: { type: 'string' },
       only: { type: 'string' },
       settlement: { type: 'string' },
       'settlement-commissions': { type: 'string' },
@@ -216,6 +221,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     notifications: values.notifications ?? false,
     partners: Math.max(1, int(values.partners, undefined, 1, 1)),
     skip,
+    leakPayments: skip.has('leak') ? 0 : int(values.leak, env.BENCH_LEAK, 10_000, 40),
     paymentTimeoutMs: int(values['payment-timeout'], undefined, 60_000, 30_000),
     databaseUrl: values['database-url'] ?? (env.DATABASE_URL || undefined),
     pgAdminUrl: values['pg-admin-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',

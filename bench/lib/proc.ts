@@ -219,6 +219,17 @@ export class ProcessSampler {
     return out;
   }
 
+  /** RSS (MB) of each live process tree now, after a fresh sample. */
+  current(): Record<string, number> {
+    this.sample();
+    const out: Record<string, number> = {};
+    for (const g of this.groups.values()) {
+      if (g.members || g.stoppedAt !== undefined) continue;
+      out[g.name] = Math.round(g.lastRssKb / 1024);
+    }
+    return out;
+  }
+
   peaks(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const g of this.groups.values()) if (!g.members) out[g.name] = Math.round(g.peakRssKb / 1024);

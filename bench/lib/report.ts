@@ -149,6 +149,17 @@ export function renderTable(r: BenchResult): string {
     add('', 'throughput', `${f(e.throughputPerSec)} payments/s`, `${e.completed}/${e.count} done`);
     add('', 'POST→COMPLETED p50/p95/p99', lat(e.latencyMs));
   }
+  if (r.leak) {
+    const l = r.leak;
+    Object.keys(l.rssAtEndMb).forEach((k, i) =>
+      add(
+        i === 0 ? `8 leak (${l.completed}/${l.payments} payments)` : '',
+        `${k} RSS at ${Math.floor(l.payments / 2)} → ${l.payments}`,
+        `${l.rssAtHalfMb[k] ?? '—'} → ${l.rssAtEndMb[k]} MB (${(l.growthPct[k] ?? 0) >= 0 ? '+' : ''}${l.growthPct[k] ?? '—'} %)`,
+        /^worker/.test(k) ? goalMark(r.goals, 'worker RSS growth N/2→N') : '',
+      ),
+    );
+  }
   if (r.settlement) {
     const st = r.settlement;
     const k = st.commissionsPerPartner;
@@ -246,7 +257,7 @@ export function renderTable(r: BenchResult): string {
       '',
       'capacity from CPU per unit',
       f(r.ratios.cpuCapacity, 2),
-      'baseline CPU/wf ÷ payment CPU/payment (all processes): robust to other load',
+      `baseline CPU/wf ÷ payment CPU/payment (all processes): robust to other load; ${goalMark(r.goals, 'CPU capacity ratio')}`,
     );
   }
 

@@ -81,6 +81,16 @@ export interface BenchResult {
   };
   memory: { peakRssMb: Record<string, number> };
   settlement?: SettlementSection;
+  /** The same processes after N/2 and after N more payments: flat RSS means nothing is retained per payment. */
+  leak?: {
+    payments: number;
+    completed: number;
+    errors: number;
+    rssAtHalfMb: Record<string, number>;
+    rssAtEndMb: Record<string, number>;
+    /** (end − half) ÷ half, in %, per process. */
+    growthPct: Record<string, number>;
+  };
   embedded?: LoopSection & {
     peakRssMb: number;
     /** RSS a fresh process pays to create (initdb) and migrate the two PGlite databases, in MB. */
