@@ -25,6 +25,7 @@ import { formatAmount } from '../src/domain/notification-content';
 import { Partner } from '../src/domain/partner.aggregate';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { NotificationQueries } from '../src/infra/db/notification.queries';
+import { NotificationAttemptQueries } from '../src/infra/db/notification-attempts';
 import { KnexPartnerNotificationSettings } from '../src/infra/db/notification.repository';
 import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { createLogger } from '../src/shared/logger';
@@ -149,6 +150,7 @@ describeWithPostgres(
       const routes = new RouteTable();
       notificationRoutes(routes, {
         notifications: new NotificationQueries(db),
+        deliveries: new NotificationAttemptQueries(db),
         settings: new KnexPartnerNotificationSettings(db, {
           box: new WebhookSecretBox(TEST_WEBHOOK_SECRET_KEYS),
           overlapMs: config.webhook.secretOverlapMs,
@@ -200,7 +202,8 @@ describeWithPostgres(
         const res = await api('POST', `/partners/${id}/webhook-secret`);
         expect(res.status).toBe(200);
         secret = res.body.secret;
-        expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+        // Standard Webhooks form: whsec_ and the standard base64 of 32 random bytes.
+        expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       }
       return { id, email, secret };
     }

@@ -27,7 +27,17 @@ if (!databaseUrl) {
   });
 }
 
-const NO_FAULTS = { latencyMs: 0, failureRate: 0, declineRate: 0, failNext: 0, declineNext: 0, hangNext: 0 };
+const NO_FAULTS = {
+  latencyMs: 0,
+  failureRate: 0,
+  declineRate: 0,
+  failNext: 0,
+  declineNext: 0,
+  hangNext: 0,
+  failAfterCommitNext: 0,
+  failAfterCommitRate: 0,
+  failAfterCommitMode: 'reset' as const,
+};
 const uid = (): string => globalThis.crypto.randomUUID();
 /** A currency code no other test uses, so summaries can be asserted exactly on a shared database. */
 const scratchCurrency = (): string =>

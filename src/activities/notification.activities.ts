@@ -2,12 +2,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { DomainEvent } from '../domain/domain-event';
 import {
+  attemptDetailsOf,
   isPermanentDeliveryError,
+  type DeliveryAttemptDetails,
   type DeliveryTarget,
   type NotificationAttachment,
   type NotificationChannel,
   type OutboundNotification,
 } from '../domain/notification-channel.port';
+import { notificationAttempt, type NotificationAttempt } from '../domain/notification-attempt';
 import {
   notificationTypeOf,
   renderNotificationContent,
@@ -188,16 +191,34 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
             'NOTIFICATION.DELIVERY_IN_PROGRESS',
           );
         }
+        // Every attempt goes to the delivery log with its outcome, in the same transaction.
+        const startedAt = now();
+        const started = performance.now();
+        const attempt = (details: DeliveryAttemptDetails, error: string | null): NotificationAttempt =>
+          notificationAttempt({
+            notificationId: claim.n.id,
+            partnerId: claim.n.partnerId,
+            channel: kind,
+            deliveryKey: claim.n.deliveryKey,
+            startedAt,
+            durationMs: performance.now() - started,
+            ...details,
+            error,
+          });
+        let receipt: DeliveryAttemptDetails;
         try {
           if (typeof claim.target === 'string') {
             throw new DomainError(NotificationErrorCodes.NO_RECIPIENT, `cannot deliver: ${claim.target}`);
           }
-          await deps.channels[kind].send({
+          const { reference: _reference, ...details } = await deps.channels[kind].send({
             ...messageOf(claim.n, claim.target),
             attachments: await attachmentsFor(claim.n),
           });
+          receipt = details;
         } catch (e) {
+          const failed = attempt(attemptDetailsOf(e), errorText(e));
           await deps.uow.run(async (tx) => {
+            await tx.attempts.append(failed);
             const n = await load(tx, input.notificationId);
             if (n.isSettled()) return;
             n.recordFailedAttempt(errorText(e), now());
@@ -209,7 +230,9 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
           if (e instanceof DomainError) throw e;
           throw ApplicationFailure.retryable(errorText(e), 'NOTIFICATION.DELIVERY_ATTEMPT_FAILED');
         }
+        const succeeded = attempt(receipt, null);
         return deps.uow.run(async (tx) => {
+          await tx.attempts.append(succeeded);
           const n = await load(tx, input.notificationId);
           if (!n.isSettled()) {
             n.markSent(now());

@@ -10,11 +10,13 @@ import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
 import type {
   ActorStepInput,
+  CompensationFailedInput,
   CompletePaymentInput,
   FailPaymentInput,
   MarkRefundedInput,
   PaymentStepInput,
   PaymentStepResult,
+  PayoutUnknownInput,
   ProviderStepResult,
   RecordPaymentInput,
   RecordPaymentResult,
@@ -27,8 +29,25 @@ export interface PaymentActivityDeps {
   maxAmountMinor?: number;
   /** Ed25519 public key (hex) of the API's decision signer; the workflow learns it from recordPayment. */
   decisionVerifyKey?: string;
+  /** Test-only faults (TEST_FAULTS, refused outside NODE_ENV=test): exercise the saga for real. */
+  faults?: PaymentTestFaults;
   clock?: () => Date;
 }
+
+export interface PaymentTestFaults {
+  /** `completePayment` fails non-retryably, after the payout: the saga must give the payout back. */
+  failCompletePayment?: boolean;
+  /** `compensatePayout` fails non-retryably: the payment must end visibly COMPENSATION_FAILED. */
+  failCompensation?: boolean;
+}
+
+/** The code of an injected fault: it never appears outside tests. */
+export const INJECTED_FAULT = 'TEST.INJECTED_FAULT';
+
+const injectedFault = (step: string): Promise<never> =>
+  withDomainFailures(() => {
+    throw new DomainError(INJECTED_FAULT, `injected fault: ${step} fails (TEST_FAULTS)`);
+  });
 
 /** Idempotency keys for the provider: stable across activity retries, distinct per money movement. */
 export const providerKeys = {
@@ -205,10 +224,31 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       ),
 
     completePayment: ({ paymentId, payoutReference }: CompletePaymentInput) =>
-      transition(paymentId, is('COMPLETED', 'REFUNDED'), (p) => p.complete(payoutReference, now()), settle),
+      deps.faults?.failCompletePayment
+        ? injectedFault('completePayment')
+        : transition(
+            paymentId,
+            is('COMPLETED', 'REFUNDED'),
+            (p) => p.complete(payoutReference, now()),
+            settle,
+          ),
 
     failPayment: ({ paymentId, reason }: FailPaymentInput) =>
       transition(paymentId, is('FAILED'), (p) => p.fail(reason, now()), release),
+
+    /** The commissions stay SETTLING: whether they were paid is exactly what is not known yet. */
+    markPayoutUnknown: ({ paymentId, reason }: PayoutUnknownInput) =>
+      transition(
+        paymentId,
+        is('PAYOUT_UNKNOWN', 'COMPLETED', 'FAILED', 'REFUNDED', 'COMPENSATION_FAILED'),
+        (p) => p.markPayoutUnknown(reason, now()),
+      ),
+
+    /** The commissions stay SETTLING too: the partner has the money, and may or may not keep it. */
+    markCompensationFailed: ({ paymentId, payoutReference, reason }: CompensationFailedInput) =>
+      transition(paymentId, is('COMPENSATION_FAILED'), (p) =>
+        p.compensationFailed(payoutReference, reason, now()),
+      ),
 
     /** The money came back: its commissions are owed again, unless the refund says they must not be paid. */
     markRefunded: ({ paymentId, actor, refundReference, reason, reverseCommissions }: MarkRefundedInput) =>
@@ -269,7 +309,9 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
 
     /** Saga compensation: gives the money back when a step after the payout failed. */
     compensatePayout: (input: PaymentStepInput & { payoutReference: string }) =>
-      providerRefund(input, 'compensation'),
+      deps.faults?.failCompensation
+        ? injectedFault('compensatePayout')
+        : providerRefund(input, 'compensation'),
   };
 
   /** A settlement payout's lines: the entries its run claimed for it, clawbacks as negative lines. */

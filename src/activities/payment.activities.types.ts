@@ -34,6 +34,17 @@ export interface FailPaymentInput extends PaymentStepInput {
   reason: string;
 }
 
+export interface PayoutUnknownInput extends PaymentStepInput {
+  /** Why the outcome is unknown (the last error seen), for operators. */
+  reason: string;
+}
+
+export interface CompensationFailedInput extends PaymentStepInput {
+  /** The payout that went out and could not be given back. */
+  payoutReference: string;
+  reason: string;
+}
+
 export interface MarkRefundedInput extends ActorStepInput {
   refundReference: string;
   /** The refunded commissions must not be paid again (REVERSED) rather than return to PAYABLE. */

@@ -75,6 +75,8 @@ export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
       summary: `${op === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads (codec server)`,
       tag: 'Codec',
       roles: rolesFor[op],
+      // Transforms payloads; changes nothing.
+      audit: false,
       body: jsonPayloads,
       responses: { 200: { description: 'The payloads', schema: jsonPayloads } },
       handler: async ({ body, res }) => void res.json(await run(op, body)),
@@ -87,6 +89,7 @@ export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
     summary: 'Decrypt payloads for the Temporal Web UI (link token from the launcher)',
     tag: 'Codec',
     roles: 'public',
+    audit: false,
     params: z.object({ token: z.string().min(1).max(200) }),
     body: jsonPayloads,
     responses: { 200: { description: 'The payloads', schema: jsonPayloads } },

@@ -8,7 +8,9 @@ import type { ApiKeyRegistry } from '../infra/auth/api-key-registry';
 import type { WsTokens } from '../infra/auth/ws-token';
 import type { Logger } from '../shared/logger';
 import type { UnitOfWork } from '../domain/payment.repository.port';
+import type { AuditLog } from '../ports/audit.port';
 import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
+import { auditRoutes, auditTrail } from './audit';
 import { ProblemError } from '../shared/http/problem';
 import { inMemoryAuthFailureThrottle, requestLimiter, type AuthFailureThrottle } from './auth-throttle';
 import { commissionRoutes, type CommissionRoutesDeps } from './commission.routes';
@@ -65,6 +67,11 @@ export interface ApiDeps {
   idempotencyKeyRequired?: boolean;
   newId?: () => string;
   metrics?: ApiMetrics;
+  /**
+   * The audit log: every state-changing call is appended to it and `GET /audit` reads it. Without
+   * it (tests of single route groups) nothing is audited.
+   */
+  audit?: AuditLog;
   /** Extra route groups (notifications, codec, metrics) declared on the same table. */
   extraRoutes?: Array<(routes: RouteTable) => void>;
 }
@@ -113,6 +120,7 @@ export function createApi(deps: ApiDeps): Api {
   pagoRoutes(routes, paymentDeps);
   commissionRoutes(routes, { ...deps.commissions, uow: deps.uow, partners: deps.partners, newId });
   for (const add of deps.extraRoutes ?? []) add(routes);
+  if (deps.audit) auditRoutes(routes, { log: deps.audit });
   if (deps.metrics) {
     const { registry } = deps.metrics;
     routes.add({
@@ -130,6 +138,8 @@ export function createApi(deps: ApiDeps): Api {
   const openApi = (): object => (document ??= openApiDocument(routes, deps.publicUrl));
 
   app.use(requestId);
+  // Listens for each answer: entries carry the status the caller saw, refusals included.
+  if (deps.audit) app.use(auditTrail(deps.audit, deps.logger));
   app.use(traceRequests);
   if (deps.metrics) {
     const metrics = deps.metrics;

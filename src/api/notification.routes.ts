@@ -1,4 +1,5 @@
 import { isDomainError } from '../domain/domain-error';
+import type { NotificationAttemptRecord } from '../domain/notification-attempt';
 import { assertNotificationResendable } from '../domain/notification.aggregate';
 import {
   NotificationPreferences,
@@ -12,11 +13,14 @@ import type {
 } from '../ports/notification.port';
 import type { Principal } from '../ports/principal';
 import { presentEvent } from './event-view';
-import { decodeCursor, page } from './pagination';
+import { decodeCursor, decodePositionCursor, encodePositionCursor, page } from './pagination';
 import { assertPartnerScope } from './partner.routes';
 import type { RouteTable } from './route-kit';
 import { ProblemError } from '../shared/http/problem';
+import { noteAudit } from './audit';
 import {
+  attemptsQuery,
+  bulkRedeliverBody,
   listNotificationsQuery,
   notificationIdParam,
   notificationPreferencesBody,
@@ -24,13 +28,30 @@ import {
   partnerIdParam,
 } from './notification.schemas';
 
+/** The delivery log and what bulk redelivery looks for (NotificationAttemptQueries in infra). */
+export interface NotificationDeliveryLog {
+  attempts(
+    notificationId: string,
+    opts: { limit: number; afterId?: string },
+  ): Promise<NotificationAttemptRecord[]>;
+  failedSince(filter: {
+    partnerId?: string;
+    failedSince: string;
+    limit: number;
+  }): Promise<Array<{ id: string; partnerId: string }>>;
+}
+
 export interface NotificationRoutesDeps {
   notifications: NotificationReads;
+  deliveries: NotificationDeliveryLog;
   settings: PartnerNotificationSettingsStore;
   commands: Pick<PartnerNotifier, 'resend'>;
   newSecret: () => string;
   newId?: () => string;
 }
+
+/** At most this many notifications per bulk redelivery call; the answer says when more are left. */
+export const BULK_REDELIVERY_MAX = 500;
 
 const partnerNotFound = (id: string): ProblemError =>
   new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
@@ -118,31 +139,103 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     },
   });
 
+  /**
+   * Resend and redeliver are one thing: the notification goes back to PENDING as a new delivery
+   * of the same notification (same id, so the same webhook-id and body `id`), through the
+   * partner's workflow like every delivery.
+   */
+  const redeliver = async (record: { id: string; partnerId: string; status: NotificationView['status'] }) => {
+    assertNotificationResendable(record.id, record.status);
+    await deps.commands.resend({
+      notificationId: record.id,
+      partnerId: record.partnerId,
+      requestId: newId(),
+    });
+  };
+
+  for (const [path, summary, roles] of [
+    ['/notifications/:id/resend', 'Resend a notification', ['operator']],
+    ['/notifications/:id/redeliver', 'Redeliver a notification (same event id)', ['operator', 'partner']],
+  ] as const) {
+    routes.add({
+      method: 'post',
+      path,
+      summary,
+      tag: 'Notifications',
+      roles,
+      audit: { action: 'notification.redeliver' },
+      params: notificationIdParam,
+      responses: {
+        202: {
+          description:
+            'Requeued: the partner’s workflow delivers it again, with the same event id (`webhook-id`); 409 NOTIFICATION.NOT_RESENDABLE while a delivery is under way',
+          headers: { Location: 'the notification' },
+        },
+      },
+      handler: async ({ params, principal, res }) => {
+        const { events: _events, ...record } = await load(params.id, principal);
+        await redeliver(record);
+        res
+          .status(202)
+          .location(`/notifications/${record.id}`)
+          .json({ ...record, resendRequested: true });
+      },
+    });
+  }
+
   routes.add({
     method: 'post',
-    path: '/notifications/:id/resend',
-    summary: 'Resend a notification',
+    path: '/notifications/redeliver',
+    summary: 'Redeliver every notification that failed since a time (optionally one partner’s)',
     tag: 'Notifications',
-    roles: ['operator'],
-    params: notificationIdParam,
+    roles: ['operator', 'partner'],
+    audit: { action: 'notification.redeliver-bulk', targetType: 'partner' },
+    body: bulkRedeliverBody,
     responses: {
       202: {
-        description: 'Requeued: the partner’s workflow delivers it again',
-        headers: { Location: 'the notification' },
+        description: `Requeued, oldest failure first, at most ${BULK_REDELIVERY_MAX} per call (\`truncated\`: call again for the rest)`,
       },
     },
-    handler: async ({ params, principal, res }) => {
-      const { events: _events, ...record } = await load(params.id, principal);
-      assertNotificationResendable(record.id, record.status);
-      await deps.commands.resend({
-        notificationId: record.id,
-        partnerId: record.partnerId,
-        requestId: newId(),
+    handler: async ({ body, principal, res }) => {
+      const partnerId = scopeOf(principal, body.partnerId);
+      noteAudit(res, { targetId: partnerId ?? null });
+      const failed = await deps.deliveries.failedSince({
+        partnerId,
+        failedSince: body.failedSince,
+        limit: BULK_REDELIVERY_MAX + 1,
       });
-      res
-        .status(202)
-        .location(`/notifications/${record.id}`)
-        .json({ ...record, resendRequested: true });
+      const batch = failed.slice(0, BULK_REDELIVERY_MAX);
+      for (const n of batch) await redeliver({ id: n.id, partnerId: n.partnerId, status: 'FAILED' });
+      res.status(202).json({
+        requested: batch.length,
+        notificationIds: batch.map((n) => n.id),
+        truncated: failed.length > BULK_REDELIVERY_MAX,
+      });
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/notifications/:id/attempts',
+    summary: 'A notification’s delivery attempts (time, HTTP status, latency, response excerpt, error)',
+    tag: 'Notifications',
+    roles: ['operator', 'viewer', 'partner'],
+    params: notificationIdParam,
+    query: attemptsQuery,
+    responses: { 200: { description: 'Attempts oldest first, every delivery and redelivery' } },
+    handler: async ({ params, query, principal, res }) => {
+      await load(params.id, principal);
+      const rows = await deps.deliveries.attempts(params.id, {
+        limit: query.limit + 1,
+        afterId: decodePositionCursor(query.cursor),
+      });
+      const items = rows.slice(0, query.limit);
+      const last = items.at(-1);
+      res.json({
+        notificationId: params.id,
+        items,
+        nextCursor: rows.length > query.limit && last ? encodePositionCursor(last.id) : null,
+      });
     },
   });
 
@@ -170,6 +263,7 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     summary: 'Change a partner’s notification preferences',
     tag: 'Notifications',
     roles: ['admin'],
+    audit: { action: 'partner.notification-preferences.update', targetType: 'partner' },
     params: partnerIdParam,
     body: notificationPreferencesBody,
     responses: { 200: { description: 'The preferences now in force' } },
@@ -186,6 +280,8 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     summary: 'Rotate a partner’s webhook signing secret (shown once)',
     tag: 'Notifications',
     roles: ['admin'],
+    // Never the secret: the entry says it was rotated, by whom.
+    audit: { action: 'partner.webhook-secret.rotate', targetType: 'partner' },
     params: partnerIdParam,
     responses: {
       200: {

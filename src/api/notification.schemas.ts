@@ -25,3 +25,14 @@ export const notificationPreferencesBody = z
     preferences: z.partialRecord(z.enum(NOTIFICATION_TYPES), z.array(z.enum(NOTIFICATION_CHANNELS)).max(3)),
   })
   .strict();
+
+export const attemptsQuery = z.object({ ...pageQuery });
+
+export const bulkRedeliverBody = z
+  .object({
+    /** Omitted: every partner's (operators); a partner key always means its own. */
+    partnerId: z.uuid({ message: 'must be a UUID' }).optional(),
+    /** Notifications that FAILED at or after this time. */
+    failedSince: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }),
+  })
+  .strict();

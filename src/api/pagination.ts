@@ -42,3 +42,23 @@ export function page<T extends { createdAt: string; id: string }>(rows: T[], lim
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
+
+/**
+ * Opaque cursor for append-only logs paged on their position (a bigint: the delivery log, the
+ * audit log): anything but a position this API handed out is a 400, never a database error.
+ */
+export const encodePositionCursor = (position: string): string =>
+  Buffer.from(JSON.stringify({ p: position })).toString('base64url');
+
+export function decodePositionCursor(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { p?: unknown };
+    if (typeof parsed.p === 'string' && /^[1-9]\d{0,17}$/.test(parsed.p)) return parsed.p;
+  } catch {
+    /* answered below */
+  }
+  throw new ProblemError(400, 'Invalid request', 'cursor: not a cursor returned by this API', {
+    errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
+  });
+}

@@ -109,6 +109,7 @@ export function pagoRoutes(routes: RouteTable, deps: IntakeDeps & PaymentRoutesD
     summary: 'Start a payment (original contract, decimal amounts)',
     tag: 'Pagos (original contract)',
     roles: ['operator'],
+    audit: { action: 'payment.create', targetType: 'payment' },
     headers: pagoHeaders,
     body: pagoBody,
     responses: {

@@ -14,6 +14,7 @@ import {
   accountChangeBody,
   updatePartnerBody,
 } from './partner.schemas';
+import { noteAudit } from './audit';
 import type { RouteTable } from './route-kit';
 import { retryOnConflict } from './transaction-retry';
 
@@ -72,6 +73,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     handler: async ({ body, res }) => {
       const partner = Partner.create({ ...body, id: deps.newId(), now: now() });
       await deps.partners.save(partner);
+      noteAudit(res, { targetId: partner.id, before: null, after: partner.toPublic() });
       res.status(201).location(`/partners/${partner.id}`).json(partner.toPublic());
     },
   });
@@ -120,8 +122,10 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
     handler: async ({ params, body, res }) => {
       const partner = await load(params.id);
+      const before = partner.toPublic();
       partner.update(body, now());
       await deps.partners.save(partner);
+      noteAudit(res, { before, after: partner.toPublic() });
       res.json(partner.toPublic());
     },
   });
@@ -133,21 +137,28 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
    * unreachable, this process dies), the notice stays in the outbox and the relay's sweep sends it
    * later. The answer never waits for the partner's notification workflow.
    */
-  const changeHold = async (id: string, change: (partner: Partner) => void): Promise<Partner> => {
-    const { partner, noticed } = await retryOnConflict(() =>
+  const changeHold = async (
+    id: string,
+    res: Parameters<typeof noteAudit>[0],
+    change: (partner: Partner) => void,
+  ): Promise<Partner> => {
+    const { partner, noticed, before } = await retryOnConflict(() =>
       deps.uow.run(async (tx) => {
         const partner = await tx.partners.findById(id);
         if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
         // A change whose cool-off has passed is written down (with its event) before anything else.
         partner.applyDueAccountChange(now());
+        // The audit log's "before": as the partner stood when this change was applied to it.
+        const before = partner.toPublic();
         change(partner);
         await tx.partners.save(partner);
         const events = partner.pullEvents();
         await tx.events.append(events, { workflowId: null, runId: null });
         await tx.partnerNotices.add(events);
-        return { partner, noticed: events.some(callsForPartnerNotice) };
+        return { partner, noticed: events.some(callsForPartnerNotice), before };
       }),
     );
+    noteAudit(res, { before, after: partner.toPublic() });
     if (noticed) deps.notices?.kick();
     return partner;
   };
@@ -158,6 +169,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     summary: 'Stop a partner’s payouts',
     tag: 'Partners',
     roles: ['operator'],
+    audit: { action: 'partner.payout-hold.place' },
     params: partnerIdParam,
     body: payoutHoldBody,
     responses: {
@@ -168,7 +180,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'Already on hold (PARTNER.ALREADY_ON_HOLD)' },
     },
     handler: async ({ params, body, principal, res }) => {
-      const partner = await changeHold(params.id, (p) =>
+      const partner = await changeHold(params.id, res, (p) =>
         p.placePayoutHold({ reason: body.reason, actor: principal!.name, now: now() }),
       );
       res.json(partner.toPublic());
@@ -181,13 +193,14 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     summary: 'Release a partner’s payout hold',
     tag: 'Partners',
     roles: ['operator'],
+    audit: { action: 'partner.payout-hold.release' },
     params: partnerIdParam,
     responses: {
       200: { description: 'The partner, payable again', schema: partnerResponse },
       409: { description: 'Not on hold (PARTNER.NOT_ON_HOLD)' },
     },
     handler: async ({ params, principal, res }) => {
-      const partner = await changeHold(params.id, (p) =>
+      const partner = await changeHold(params.id, res, (p) =>
         p.releasePayoutHold({ actor: principal!.name, now: now() }),
       );
       res.json(partner.toPublic());
@@ -200,6 +213,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     summary: 'Request a new payout account (a second person approves it; it takes effect after a cool-off)',
     tag: 'Partners',
     roles: ['operator'],
+    audit: { action: 'partner.payout-account-change.request' },
     params: partnerIdParam,
     body: accountChangeBody,
     responses: {
@@ -211,7 +225,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'A change is already pending (PARTNER.ACCOUNT_CHANGE_PENDING) or nothing changes' },
     },
     handler: async ({ params, body, principal, res }) => {
-      const partner = await changeHold(params.id, (p) =>
+      const partner = await changeHold(params.id, res, (p) =>
         p.requestPayoutAccountChange({ account: body.payoutAccount, actor: principal!.name, now: now() }),
       );
       res.status(202).json(partner.toPublic());
@@ -237,7 +251,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       },
     },
     handler: async ({ params, principal, res }) => {
-      const partner = await changeHold(params.id, (p) =>
+      const partner = await changeHold(params.id, res, (p) =>
         p.approvePayoutAccountChange({
           actor: principal!.name,
           now: now(),
@@ -254,6 +268,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     summary: 'Withdraw a payout-account change that has not taken effect',
     tag: 'Partners',
     roles: ['operator'],
+    audit: { action: 'partner.payout-account-change.withdraw' },
     params: partnerIdParam,
     responses: {
       200: {
@@ -263,7 +278,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'No change pending (PARTNER.NO_ACCOUNT_CHANGE)' },
     },
     handler: async ({ params, principal, res }) => {
-      const partner = await changeHold(params.id, (p) =>
+      const partner = await changeHold(params.id, res, (p) =>
         p.cancelPayoutAccountChange({ actor: principal!.name, now: now() }),
       );
       res.json(partner.toPublic());

@@ -48,6 +48,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   /** Headers the route reads, documented in OpenAPI. */
   headers?: z.ZodObject;
   responses: Record<number, ResponseSpec>;
+  /**
+   * The audit log's view of the route (see audit.ts): every non-GET route is audited under a name
+   * derived from its method and path unless it says otherwise here; `false` for calls that change
+   * nothing (codec, stream tokens).
+   */
+  audit?: false | AuditSpec;
   handler: (ctx: {
     params: z.output<P>;
     query: z.output<Q>;
@@ -56,6 +62,22 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
     req: Request;
     res: Response;
   }) => Promise<unknown> | unknown;
+}
+
+/** How a route appears in the audit log when the derived name is not the right one. */
+export interface AuditSpec {
+  /** e.g. `settlement.start`; derived from method and path when absent. */
+  action?: string;
+  /** e.g. `payment`; the path's first segment, singular, when absent. */
+  targetType?: string;
+}
+
+/** What the route table tells the audit middleware about the route a request reached. */
+export interface AuditedRoute {
+  method: Method;
+  path: string;
+  audit: false | AuditSpec | undefined;
+  params: Record<string, string>;
 }
 
 export const principalOf = (res: Response): Principal | undefined =>
@@ -139,6 +161,14 @@ export class RouteTable {
     });
     this.document(spec);
     this.router[spec.method](spec.path, async (req, res) => {
+      // Before any check, so refusals (403, 400) are audited too.
+      const audited: AuditedRoute = {
+        method: spec.method,
+        path: spec.path,
+        audit: spec.audit,
+        params: { ...(req.params as Record<string, string>) },
+      };
+      res.locals.auditedRoute = audited;
       const principal = principalOf(res);
       if (spec.roles !== 'public') {
         if (!principal)

@@ -50,6 +50,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     summary: 'Start a settlement run (or dry-run one)',
     tag: 'Settlements',
     roles: ['operator'],
+    audit: { action: 'settlement.start' },
     body: startSettlementBody,
     responses: {
       200: { description: 'Dry run: what would be paid (nothing is written)' },

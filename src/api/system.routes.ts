@@ -79,6 +79,8 @@ export function systemRoutes(routes: RouteTable, deps: SystemRoutesDeps): void {
     summary: 'Issue a short-lived token for the live event stream',
     tag: 'System',
     roles: ['operator', 'viewer', 'partner'],
+    // A read credential for the stream, issued many times a session: noise, not a change.
+    audit: false,
     responses: {
       200: {
         description: 'Pass it as `ws://HOST:5678/ws?token=…`',

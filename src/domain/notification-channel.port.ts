@@ -36,9 +36,42 @@ export interface OutboundNotification {
   attachments?: NotificationAttachment[];
 }
 
-export interface DeliveryReceipt {
+/** What a channel learnt from the receiver on one attempt, for the delivery log. */
+export interface DeliveryAttemptDetails {
+  /** The receiver's HTTP status (webhooks). */
+  httpStatus?: number;
+  /** The start of the receiver's answer, already bounded by the channel. */
+  responseExcerpt?: string;
+}
+
+export interface DeliveryReceipt extends DeliveryAttemptDetails {
   /** The channel's own id for what it sent (SMTP message id, HTTP status, log event id). */
   reference: string;
+}
+
+/**
+ * A failed attempt that did reach the receiver (it answered an error status): retried unless it
+ * is also permanent. Carries what the receiver said, for the delivery log.
+ */
+export class DeliveryAttemptError extends Error {
+  constructor(
+    message: string,
+    readonly details: DeliveryAttemptDetails,
+  ) {
+    super(message);
+    this.name = 'DeliveryAttemptError';
+  }
+}
+
+/** What an error thrown by a channel says about the receiver's answer, if anything. */
+export function attemptDetailsOf(e: unknown): DeliveryAttemptDetails {
+  const details = (e as { details?: unknown } | null)?.details;
+  if (typeof details !== 'object' || details === null) return {};
+  const { httpStatus, responseExcerpt } = details as DeliveryAttemptDetails;
+  return {
+    ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
+    ...(typeof responseExcerpt === 'string' ? { responseExcerpt } : {}),
+  };
 }
 
 /**
@@ -50,6 +83,8 @@ export class PermanentDeliveryError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** What the receiver answered, when it did (a 4xx), for the delivery log. */
+    readonly details: DeliveryAttemptDetails = {},
   ) {
     super(message);
     this.name = 'PermanentDeliveryError';

@@ -1,6 +1,7 @@
 import type { EventLog } from './payment.repository.port';
 import type { Notification, NotificationChannelKind } from './notification.aggregate';
 import type { NotificationPreferences } from './notification-preferences.value-object';
+import type { NotificationAttemptLog } from './notification-attempt';
 
 export interface NotificationRepository {
   /** Loads for change: the row stays locked until the transaction ends. */
@@ -36,6 +37,8 @@ export interface NotificationTransactionScope {
   notifications: NotificationRepository;
   partnerSettings: PartnerNotificationSettingsReader;
   events: EventLog;
+  /** The delivery log: one row per attempt, written with the attempt's outcome. */
+  attempts: NotificationAttemptLog;
 }
 
 /** One database transaction: everything done through the given repositories commits or rolls back together. */

@@ -12,6 +12,8 @@ export const PAYMENT_EVENT_TYPES = [
   'PaymentFailed',
   'PaymentCancelled',
   'PaymentRefunded',
+  'PaymentPayoutUnknown',
+  'PaymentCompensationFailed',
 ] as const satisfies readonly PaymentEventType[];
 
 export type PaymentEventType =
@@ -23,7 +25,9 @@ export type PaymentEventType =
   | 'PaymentCompleted'
   | 'PaymentFailed'
   | 'PaymentCancelled'
-  | 'PaymentRefunded';
+  | 'PaymentRefunded'
+  | 'PaymentPayoutUnknown'
+  | 'PaymentCompensationFailed';
 
 /**
  * Payload of every payment event. A type alias (not an interface) so it stays assignable to

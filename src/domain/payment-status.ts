@@ -3,11 +3,15 @@ export const PAYMENT_STATUSES = [
   'PENDING',
   'AWAITING_APPROVAL',
   'PROCESSING',
+  // The bank may or may not have paid (timeouts, a lost answer): never guessed, resolved by the janitor.
+  'PAYOUT_UNKNOWN',
   'COMPLETED',
   'FAILED',
   'REJECTED',
   'CANCELLED',
   'REFUNDED',
+  // Paid out, a later step failed and giving the payout back failed too: an operator must act.
+  'COMPENSATION_FAILED',
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 

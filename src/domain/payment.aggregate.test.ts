@@ -276,7 +276,16 @@ describe('Payment snapshots', () => {
 });
 
 type Operation =
-  'requestApproval' | 'approve' | 'reject' | 'startProcessing' | 'complete' | 'fail' | 'cancel' | 'refund';
+  | 'requestApproval'
+  | 'approve'
+  | 'reject'
+  | 'startProcessing'
+  | 'complete'
+  | 'fail'
+  | 'cancel'
+  | 'refund'
+  | 'markPayoutUnknown'
+  | 'compensationFailed';
 
 const OPERATIONS: Record<
   Operation,
@@ -297,6 +306,16 @@ const OPERATIONS: Record<
     run: (p) => p.refund('carol', 'refund-7', 'chargeback', T1),
     to: 'REFUNDED',
     event: 'PaymentRefunded',
+  },
+  markPayoutUnknown: {
+    run: (p) => p.markPayoutUnknown('timed out', T1),
+    to: 'PAYOUT_UNKNOWN',
+    event: 'PaymentPayoutUnknown',
+  },
+  compensationFailed: {
+    run: (p) => p.compensationFailed('payout-42', 'refund refused', T1),
+    to: 'COMPENSATION_FAILED',
+    event: 'PaymentCompensationFailed',
   },
 };
 
@@ -324,6 +343,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: ok('CANCELLED'),
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   AWAITING_APPROVAL: {
     requestApproval: INVALID,
@@ -334,6 +355,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: ok('CANCELLED'),
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   'AWAITING_APPROVAL+approved': {
     requestApproval: INVALID,
@@ -344,6 +367,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: ok('CANCELLED'),
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   PROCESSING: {
     requestApproval: INVALID,
@@ -354,6 +379,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: ok('FAILED'),
     cancel: NOT_CANCELLABLE,
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: ok('PAYOUT_UNKNOWN'),
+    compensationFailed: ok('COMPENSATION_FAILED'),
   },
   COMPLETED: {
     requestApproval: INVALID,
@@ -364,6 +391,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: NOT_CANCELLABLE,
     refund: ok('REFUNDED'),
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   FAILED: {
     requestApproval: INVALID,
@@ -374,6 +403,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: NOT_CANCELLABLE,
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   REJECTED: {
     requestApproval: INVALID,
@@ -384,6 +415,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: NOT_CANCELLABLE,
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   CANCELLED: {
     requestApproval: INVALID,
@@ -394,6 +427,8 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: NOT_CANCELLABLE,
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
   REFUNDED: {
     requestApproval: INVALID,
@@ -404,6 +439,32 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     fail: INVALID,
     cancel: NOT_CANCELLABLE,
     refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
+  },
+  PAYOUT_UNKNOWN: {
+    requestApproval: INVALID,
+    approve: NOT_AWAITING,
+    reject: NOT_AWAITING,
+    startProcessing: INVALID,
+    complete: ok('COMPLETED'),
+    fail: ok('FAILED'),
+    cancel: NOT_CANCELLABLE,
+    refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: ok('COMPENSATION_FAILED'),
+  },
+  COMPENSATION_FAILED: {
+    requestApproval: INVALID,
+    approve: NOT_AWAITING,
+    reject: NOT_AWAITING,
+    startProcessing: INVALID,
+    complete: INVALID,
+    fail: INVALID,
+    cancel: NOT_CANCELLABLE,
+    refund: NOT_REFUNDABLE,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
   },
 };
 
@@ -417,9 +478,10 @@ const cases = ROWS.flatMap((row) =>
 );
 
 describe('Payment state machine', () => {
-  it('covers all 8 statuses and all operations', () => {
+  it('covers all 10 statuses and all operations', () => {
     expect(new Set(cases.map(([row]) => row)).size).toBe(PAYMENT_STATUSES.length + 1);
-    expect(cases).toHaveLength((PAYMENT_STATUSES.length + 1) * 8);
+    expect(PAYMENT_STATUSES).toHaveLength(10);
+    expect(cases).toHaveLength((PAYMENT_STATUSES.length + 1) * Object.keys(OPERATIONS).length);
   });
 
   describe.each(cases.filter(([, , outcome]) => 'ok' in outcome))('legal: %s → %s', (row, op, outcome) => {
@@ -592,6 +654,9 @@ describe('Payment transitions in detail', () => {
     ['REJECTED', true],
     ['CANCELLED', true],
     ['REFUNDED', true],
+    // Waiting for the bank's answer, or for an operator: not over.
+    ['PAYOUT_UNKNOWN', false],
+    ['COMPENSATION_FAILED', false],
   ])('isFinal(%s) is %p', (status, final) => {
     expect(Payment.fromSnapshot(snapshot({ status })).isFinal()).toBe(final);
   });
@@ -693,5 +758,33 @@ describe('settlement payouts with clawbacks', () => {
         }),
       ErrorCodes.PAYMENT_NON_POSITIVE_TOTAL,
     );
+  });
+});
+
+describe('unknown payout outcomes and failed compensations', () => {
+  it('parks a payout whose outcome is unknown with the reason, then takes the bank’s answer', () => {
+    const payment = Payment.fromSnapshot(snapshot({ status: 'PROCESSING' }));
+    payment.markPayoutUnknown('timed out after 24h', T1);
+    expect(payment.toSnapshot()).toMatchObject({ status: 'PAYOUT_UNKNOWN', reason: 'timed out after 24h' });
+    expect(payment.pullEvents()[0]?.data).toMatchObject({
+      status: 'PAYOUT_UNKNOWN',
+      reason: 'timed out after 24h',
+    });
+    payment.complete('payout-42', T1);
+    expect(payment.toSnapshot()).toMatchObject({ status: 'COMPLETED', payoutReference: 'payout-42' });
+  });
+
+  it('records which payout could not be given back, and why', () => {
+    const payment = Payment.fromSnapshot(snapshot({ status: 'PROCESSING' }));
+    payment.compensationFailed('payout-42', 'REFUND_NOT_ALLOWED: refused', T1);
+    expect(payment.toSnapshot()).toMatchObject({
+      status: 'COMPENSATION_FAILED',
+      payoutReference: 'payout-42',
+      reason: 'REFUND_NOT_ALLOWED: refused',
+    });
+    expect(payment.pullEvents()[0]).toMatchObject({
+      type: 'PaymentCompensationFailed',
+      data: { payoutReference: 'payout-42', reason: 'REFUND_NOT_ALLOWED: refused' },
+    });
   });
 });

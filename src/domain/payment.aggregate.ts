@@ -71,6 +71,8 @@ type EventExtras = Omit<
  *   PENDING ──requestApproval──▶ AWAITING_APPROVAL ──approve──▶ (approved) ──startProcessing──▶ PROCESSING
  *   PENDING ──startProcessing──▶ PROCESSING ──complete──▶ COMPLETED ──refund──▶ REFUNDED
  *                                PROCESSING ──fail──▶ FAILED
+ *   PROCESSING ──markPayoutUnknown──▶ PAYOUT_UNKNOWN ──complete / fail (the bank's answer)──▶ COMPLETED / FAILED
+ *   PROCESSING | PAYOUT_UNKNOWN ──compensationFailed──▶ COMPENSATION_FAILED (paid, not given back: operators act)
  *   AWAITING_APPROVAL ──reject──▶ REJECTED;  PENDING | AWAITING_APPROVAL ──cancel──▶ CANCELLED
  *
  * Every state change bumps `version`, sets `updatedAt` and records exactly one event.
@@ -252,14 +254,38 @@ export class Payment {
     this.apply('PROCESSING', now, {}, 'PaymentProcessing', {});
   }
 
+  /** From PAYOUT_UNKNOWN only once the bank has said it paid (the janitor asked it). */
   complete(payoutReference: string, now: Date): void {
-    this.assertTransition(['PROCESSING'], 'COMPLETED');
+    this.assertTransition(['PROCESSING', 'PAYOUT_UNKNOWN'], 'COMPLETED');
     this.apply('COMPLETED', now, { payoutReference }, 'PaymentCompleted', { payoutReference });
   }
 
+  /** From PAYOUT_UNKNOWN only once the bank has said it did not pay and never will. */
   fail(reason: string, now: Date): void {
-    this.assertTransition(['PROCESSING'], 'FAILED');
+    this.assertTransition(['PROCESSING', 'PAYOUT_UNKNOWN'], 'FAILED');
     this.apply('FAILED', now, { reason }, 'PaymentFailed', { reason });
+  }
+
+  /**
+   * The payout request may or may not have been executed (timeouts, a lost answer): failing it on a
+   * guess could leave a paid partner marked unpaid, and retrying it under a new key could pay twice.
+   * The payment waits, visibly, until the bank is asked by the payout's idempotency key.
+   */
+  markPayoutUnknown(reason: string, now: Date): void {
+    this.assertTransition(['PROCESSING'], 'PAYOUT_UNKNOWN');
+    this.apply('PAYOUT_UNKNOWN', now, { reason }, 'PaymentPayoutUnknown', { reason });
+  }
+
+  /**
+   * The payout went out, a later step failed, and giving the money back failed too. Neither
+   * COMPLETED nor FAILED would be true: the payment says so until an operator settles it by hand.
+   */
+  compensationFailed(payoutReference: string, reason: string, now: Date): void {
+    this.assertTransition(['PROCESSING', 'PAYOUT_UNKNOWN'], 'COMPENSATION_FAILED');
+    this.apply('COMPENSATION_FAILED', now, { payoutReference, reason }, 'PaymentCompensationFailed', {
+      payoutReference,
+      reason,
+    });
   }
 
   /** Only before money moves: once PROCESSING, the payout may already be in flight. */

@@ -1,4 +1,5 @@
 import type { Payment } from './payment.aggregate';
+import type { PaymentStatus } from './payment-status';
 import type { DomainEvent } from './domain-event';
 import type { Partner } from './partner.aggregate';
 import type { CommissionRepository } from './commission.repository.port';
@@ -14,6 +15,8 @@ export interface PaymentRepository {
    */
   fixPayoutAccount(paymentId: string, account: string, at: Date): Promise<void>;
   fixedPayoutAccount(paymentId: string): Promise<string | undefined>;
+  /** Ids of payments in a status, longest there first (the janitor's work list). */
+  idsInStatus(status: PaymentStatus, limit: number): Promise<string[]>;
 }
 
 export interface PartnerRepository {

@@ -26,9 +26,24 @@ export interface ProviderReceipt {
   reference: string;
 }
 
+/**
+ * What the provider did with the payout sent under an idempotency key, as far as it will ever do:
+ * `NOT_PAID` is final (the provider has refused the key for good), so it is safe to fail on.
+ */
+export type PayoutOutcome =
+  | { kind: 'PAID'; reference: string }
+  | { kind: 'DECLINED'; reason: string }
+  | { kind: 'NOT_PAID'; reason: string };
+
 export interface PayoutProvider {
   payout(request: PayoutRequest): Promise<ProviderReceipt>;
   refund(request: RefundRequest): Promise<ProviderReceipt>;
+  /**
+   * Asks the provider about a payout by its idempotency key. When it has none, the key is closed
+   * first (a request still in flight with it can then no longer pay), so the answer never changes.
+   * A provider that cannot answer throws a plain (transient) error.
+   */
+  payoutOutcome(idempotencyKey: string): Promise<PayoutOutcome>;
 }
 
 export const PAYOUT_DECLINED = 'PAYOUT_DECLINED';

@@ -17,6 +17,7 @@ import {
   toSettlementConfig,
   type SettlementConfig,
 } from './settlements/settlement-config';
+import { janitorEnvSchema, toPayoutJanitorConfig, type PayoutJanitorConfig } from './payout/janitor-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -162,6 +163,7 @@ const envSchema = z.object({
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration('30s'),
   ...notificationEnvSchema.shape,
   ...settlementEnvSchema.shape,
+  ...janitorEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -212,6 +214,8 @@ export interface AppConfig {
   telemetry: { otlpEndpoint: string | undefined; temporalMetricsPort: number };
   notifications: NotificationConfig;
   settlements: SettlementConfig;
+  /** The payout janitor (unknown payout outcomes) and the test-only payment faults. */
+  payoutJanitor: PayoutJanitorConfig;
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
   sandboxBank: { url: string | undefined; port: number; host: string; timeoutMs: number };
   payments: {
@@ -368,6 +372,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       workflowBundlePath: e.NOTIFICATIONS_WORKFLOW_BUNDLE_PATH,
     },
     settlements: toSettlementConfig(e),
+    payoutJanitor: toPayoutJanitorConfig(e),
     sandboxBank: {
       url: e.SANDBOX_BANK_URL,
       port: e.SANDBOX_BANK_PORT,

@@ -7,12 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { notFoundHandler, problemMiddleware } from '../shared/http/problem.middleware';
 import { ProblemError, problemType, type ProblemBody } from '../shared/http/problem';
-import { SandboxBankStore, type Answer } from './sandbox-bank.store';
+import { SandboxBankStore, type Answer, type StoredAnswer } from './sandbox-bank.store';
 
 /**
  * The sandbox bank: a small payout provider of our own that behaves like a real one (idempotency
  * keys, declines, refunds, a ledger) and can be made to misbehave on purpose (latency, 503s, hangs,
- * declines) so the payment workflow's retry and compensation paths are exercised for real.
+ * declines, answers lost after the money moved) so the payment workflow's retry, compensation and
+ * unknown-outcome paths are exercised for real.
  *
  * Magic value, like a test card: a payout to an account whose last four digits are `0000` is
  * always declined.
@@ -31,6 +32,15 @@ export interface BankFaults {
   declineNext: number;
   /** The next N /payouts or /refunds requests sleep 30 s before being handled (client timeouts). */
   hangNext: number;
+  /**
+   * The next N /payouts or /refunds requests are carried out and committed, then their answer is
+   * lost (`failAfterCommitMode`): the client cannot tell whether money moved. Replays count too.
+   */
+  failAfterCommitNext: number;
+  /** 0..1: share of /payouts and /refunds requests whose answer is lost after the commit. */
+  failAfterCommitRate: number;
+  /** How the answer is lost: the connection is reset, or a 503 is sent instead. */
+  failAfterCommitMode: 'reset' | '503';
 }
 
 export interface BankLogger {
@@ -65,6 +75,9 @@ const NO_FAULTS: BankFaults = {
   failNext: 0,
   declineNext: 0,
   hangNext: 0,
+  failAfterCommitNext: 0,
+  failAfterCommitRate: 0,
+  failAfterCommitMode: 'reset',
 };
 
 const faultsPatch = z
@@ -75,6 +88,9 @@ const faultsPatch = z
     failNext: z.number().int().min(0),
     declineNext: z.number().int().min(0),
     hangNext: z.number().int().min(0),
+    failAfterCommitNext: z.number().int().min(0),
+    failAfterCommitRate: z.number().min(0).max(1),
+    failAfterCommitMode: z.enum(['reset', '503']),
   })
   .partial();
 
@@ -110,6 +126,7 @@ const ledgerQuery = z.object({
 });
 
 const idempotencyKey = z.string().trim().min(1).max(255);
+const payoutLookupQuery = z.strictObject({ idempotencyKey });
 
 const silentLogger: BankLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -140,7 +157,7 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   });
 
   // Payouts and refunds share one path: key required, body checked, faults injected before any
-  // effect, then the operation runs once per idempotency key.
+  // effect, then the operation runs once per idempotency key; an answer may then be lost on purpose.
   const moneyRoute = <T extends PayoutBody | RefundBody>(
     path: '/payouts' | '/refunds',
     operation: 'PAYOUT' | 'REFUND',
@@ -151,12 +168,36 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
       const key = requireIdempotencyKey(req);
       const body = schema.parse(req.body);
       await injectFaults(path);
-      send(
-        res,
-        await idempotent(operation, key, body, req.originalUrl, (trx) => execute(trx, body, req.originalUrl)),
+      const answer = await idempotent(operation, key, body, req.originalUrl, (trx) =>
+        execute(trx, body, req.originalUrl),
       );
+      if (loseAnswerAfterCommit(path, key, res)) return;
+      send(res, answer);
     });
   };
+
+  // What happened to a payout, by the idempotency key it was sent with: how a client that lost the
+  // answer (timeout, reset) learns the truth without sending the payout again.
+  app.get('/payouts', async (req, res) => {
+    const { idempotencyKey: key } = payoutLookupQuery.parse(req.query);
+    const stored = await store.lookup(key);
+    res.json(
+      stored ? outcomeOf(key, stored, req.originalUrl) : { idempotencyKey: key, outcome: 'NOT_FOUND' },
+    );
+  });
+
+  // Closes a key nothing was paid under, so that the "not found" above becomes final: a request with
+  // it that is still on its way (a hung connection, a retry) can no longer pay. A key already used
+  // answers with its outcome instead.
+  app.post('/payouts/void', async (req, res) => {
+    const key = requireIdempotencyKey(req);
+    const stored = await store.closeKey(key, {
+      status: 200,
+      body: { idempotencyKey: key, outcome: 'VOIDED', voidedAt: new Date().toISOString() },
+    });
+    if (stored.operation === 'VOID') logger.warn({ key }, 'payout key voided');
+    res.json(outcomeOf(key, stored, req.originalUrl));
+  });
   moneyRoute('/payouts', 'PAYOUT', payoutBody, executePayout);
   moneyRoute('/refunds', 'REFUND', refundBody, executeRefund);
 
@@ -170,6 +211,49 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
 
   app.use(notFoundHandler);
   app.use(problemMiddleware(logger));
+
+  /**
+   * After the commit: the money moved (or the first answer was replayed), and the client is not
+   * told. A reset is what a crashed load balancer or a cut line looks like; a 503 is a gateway that
+   * gave up on a slow backend.
+   */
+  function loseAnswerAfterCommit(route: string, key: string, res: Response): boolean {
+    let lose = false;
+    if (faults.failAfterCommitNext > 0) {
+      faults.failAfterCommitNext -= 1;
+      lose = true;
+    } else if (faults.failAfterCommitRate > 0 && Math.random() < faults.failAfterCommitRate) {
+      lose = true;
+    }
+    if (!lose) return false;
+    logger.warn({ route, key, mode: faults.failAfterCommitMode }, 'injected fault: answer lost after commit');
+    if (faults.failAfterCommitMode === 'reset') {
+      res.socket?.destroy();
+    } else {
+      const p = problem(503, 'Service unavailable', 'injected failure after commit', route, {});
+      res.status(503).set('Retry-After', '1').type('application/problem+json').send(JSON.stringify(p));
+    }
+    return true;
+  }
+
+  /** The lookup's view of what a key's first answer says about the payout. */
+  function outcomeOf(key: string, stored: StoredAnswer, instance: string): Record<string, unknown> {
+    const { operation, answer } = stored;
+    if (operation === 'VOID') return { ...answer.body, idempotencyKey: key, outcome: 'VOIDED' };
+    if (operation !== 'PAYOUT') {
+      throw new ProblemError(422, 'Not a payout', 'this idempotency key was used for a refund', {
+        code: 'NOT_A_PAYOUT',
+        instance,
+      });
+    }
+    if (answer.status === 201) return { idempotencyKey: key, outcome: 'PAID', payout: answer.body };
+    return {
+      idempotencyKey: key,
+      outcome: 'DECLINED',
+      status: answer.status,
+      detail: typeof answer.body.detail === 'string' ? answer.body.detail : 'declined',
+    };
+  }
 
   /** Runs before any database work, so an injected 503 or hang never moves money. */
   async function injectFaults(route: string): Promise<void> {
@@ -203,6 +287,19 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     execute: (trx: Knex.Transaction) => Promise<Answer>,
   ): Promise<Answer & { replay: boolean }> {
     const outcome = await store.once(operation, key, requestHash(operation, key, body), execute);
+    if (outcome.kind === 'voided') {
+      return {
+        status: 410,
+        body: problem(
+          410,
+          'Payout voided',
+          'this Idempotency-Key was closed after a lookup found nothing under it: nothing was or will be paid',
+          instance,
+          { code: 'PAYOUT_VOIDED' },
+        ),
+        replay: false,
+      };
+    }
     if (outcome.kind === 'conflict') {
       return {
         status: 422,

@@ -51,7 +51,17 @@ interface IdempotencyRow {
 }
 
 export type IdempotentOutcome =
-  { kind: 'fresh'; answer: Answer } | { kind: 'replay'; answer: Answer } | { kind: 'conflict' };
+  | { kind: 'fresh'; answer: Answer }
+  | { kind: 'replay'; answer: Answer }
+  | { kind: 'conflict' }
+  /** The key was closed by a lookup that found nothing: it can never move money any more. */
+  | { kind: 'voided' };
+
+/** The first answer stored under an idempotency key, with the operation it answered. */
+export interface StoredAnswer {
+  operation: 'PAYOUT' | 'REFUND' | 'VOID';
+  answer: Answer;
+}
 
 /** The bank's persistence: what the HTTP layer decides is written here, one transaction per request. */
 export class SandboxBankStore {
@@ -76,13 +86,10 @@ export class SandboxBankStore {
       await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [IDEMPOTENCY_LOCK_SPACE, key]);
       const stored = await trx<IdempotencyRow>(IDEMPOTENCY).where({ key }).first();
       if (stored) {
+        if (stored.operation === 'VOID') return { kind: 'voided' };
         if (stored.request_hash !== requestHash || stored.operation !== operation)
           return { kind: 'conflict' };
-        const body =
-          typeof stored.response === 'string'
-            ? (JSON.parse(stored.response) as Record<string, unknown>)
-            : stored.response;
-        return { kind: 'replay', answer: { status: stored.status_code, body } };
+        return { kind: 'replay', answer: toStored(stored).answer };
       }
       const answer = await execute(trx);
       await trx(IDEMPOTENCY).insert({
@@ -93,6 +100,39 @@ export class SandboxBankStore {
         response: JSON.stringify(answer.body),
       });
       return { kind: 'fresh', answer };
+    });
+  }
+
+  /**
+   * What was answered under a key, if anything. Taken under the key's lock, so a request with that
+   * key that is writing right now is seen once it has committed, never half-way.
+   */
+  lookup(key: string): Promise<StoredAnswer | undefined> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [IDEMPOTENCY_LOCK_SPACE, key]);
+      const stored = await trx<IdempotencyRow>(IDEMPOTENCY).where({ key }).first();
+      return stored ? toStored(stored) : undefined;
+    });
+  }
+
+  /**
+   * Closes a key nothing was done under: from then on a request with it moves no money (a request
+   * that was sent long ago and arrives late included). A key already used keeps its first answer,
+   * which is returned instead, so the caller learns the true outcome either way.
+   */
+  closeKey(key: string, answer: Answer): Promise<StoredAnswer> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [IDEMPOTENCY_LOCK_SPACE, key]);
+      const stored = await trx<IdempotencyRow>(IDEMPOTENCY).where({ key }).first();
+      if (stored) return toStored(stored);
+      await trx(IDEMPOTENCY).insert({
+        key,
+        operation: 'VOID',
+        request_hash: '-',
+        status_code: answer.status,
+        response: JSON.stringify(answer.body),
+      });
+      return { operation: 'VOID', answer };
     });
   }
 
@@ -163,6 +203,12 @@ export class SandboxBankStore {
     }
     return currencies;
   }
+}
+
+function toStored(row: IdempotencyRow): StoredAnswer {
+  const body =
+    typeof row.response === 'string' ? (JSON.parse(row.response) as Record<string, unknown>) : row.response;
+  return { operation: row.operation as StoredAnswer['operation'], answer: { status: row.status_code, body } };
 }
 
 function toEntry(row: LedgerRow): LedgerEntry {

@@ -1,3 +1,4 @@
 /** Entry point of the workflow bundle: every workflow the payments worker serves. */
 export { paymentWorkflow } from './payment.workflow';
+export { payoutJanitorWorkflow } from './payout-janitor.workflow';
 export { scheduledSettlementWorkflow, settlementWorkflow } from './settlement.workflow';

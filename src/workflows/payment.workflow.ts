@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   log,
@@ -15,7 +16,12 @@ import {
 import type { NotificationSignalActivities } from '../activities/notification.activities';
 import type { NotifiablePaymentEventType } from '../ports/notification.port';
 import type { PaymentActivities } from '../activities/payment.activities';
-import type { CommissionLineInput, PaymentStepResult } from '../activities/payment.activities.types';
+import type {
+  CommissionLineInput,
+  PaymentStepResult,
+  ProviderStepResult,
+} from '../activities/payment.activities.types';
+import type { PayoutResolution } from '../activities/payout-janitor.activities.types';
 import { checkDecision, type DecisionAssertion } from './decision-assertion';
 import { PaymentStatusKey } from './search-attributes';
 
@@ -78,6 +84,18 @@ export const approveUpdate = defineUpdate<PaymentState, [DecisionInput]>('approv
 export const rejectUpdate = defineUpdate<PaymentState, [DecisionInput]>('reject');
 export const cancelUpdate = defineUpdate<PaymentState, [DecisionInput]>('cancel');
 export const refundUpdate = defineUpdate<PaymentState, [DecisionInput]>('refund');
+/**
+ * The payout janitor's answer for a payment whose payout outcome was unknown: what the bank says
+ * it did under the payout's idempotency key. Ignored unless the payment is waiting for it.
+ */
+export const resolvePayoutSignal = defineSignal<[PayoutResolution]>('resolvePayout');
+
+/**
+ * Provider failures that prove the payout was not made: the bank refused it, or it was never sent
+ * (a payout hold). Anything else (timeouts, resets, 5xx until PAYOUT_TIMEOUT) leaves the outcome
+ * unknown. A reused key is our bug and says nothing about what the first request did.
+ */
+const KNOWN_NOT_PAID = ['PAYOUT_DECLINED', 'PAYOUT_VOIDED', 'PAYOUT_PROVIDER_REJECTED'];
 
 const FINAL = ['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
 
@@ -135,6 +153,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const notifyPartners = patched('notify-partners');
   // Payments started before decisions were signed keep accepting their unsigned decisions.
   const signedDecisions = patched('signed-decisions');
+  // Payments started before unknown payout outcomes existed fail on them as they always did, and a
+  // failed compensation fails their workflow; newer ones wait for the janitor / record the failure.
+  const unknownOutcomes = patched('unknown-payout-outcomes');
+  /** Set while the payment waits for the janitor; the signal is taken only then, and only once. */
+  let awaitingResolution = false;
+  let resolution: PayoutResolution | undefined = undefined;
   /** The API's public key, as the worker that recorded the payment knows it (never from the input). */
   let decisionKey: string | undefined = undefined;
   /**
@@ -207,6 +231,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   };
 
   setHandler(getStateQuery, () => state);
+  setHandler(resolvePayoutSignal, (r) => {
+    if (!awaitingResolution || resolution !== undefined || !isResolution(r)) {
+      log.warn('payout resolution ignored', { paymentId, status: state.status });
+      return;
+    }
+    resolution = r;
+  });
 
   interface Rule {
     code: string;
@@ -364,13 +395,34 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const compensations: Array<() => Promise<unknown>> = [];
   arriving = 'COMPLETED';
   try {
-    const receipt = await provider.payOut({ paymentId });
+    const receipt = await payOutOrAskTheJanitor();
     state.payoutReference = receipt.reference;
     compensations.push(() => provider.compensatePayout({ paymentId, payoutReference: receipt.reference }));
     apply(await acts.completePayment({ paymentId, payoutReference: receipt.reference }));
   } catch (err) {
     if (isCancellation(err)) throw err;
-    for (const undo of compensations.reverse()) await undo();
+    for (const undo of compensations.reverse()) {
+      if (!unknownOutcomes) {
+        await undo();
+        continue;
+      }
+      try {
+        await undo();
+      } catch (undoErr) {
+        if (isCancellation(undoErr)) throw undoErr;
+        // Paid and not given back: neither COMPLETED nor FAILED is true. Say so loudly and stop here.
+        const reason = `${failureReason(err)}; compensation failed: ${failureReason(undoErr)}`;
+        log.error('compensation failed: the payout was not given back', { paymentId, reason });
+        apply(
+          await acts.markCompensationFailed({
+            paymentId,
+            payoutReference: state.payoutReference!,
+            reason,
+          }),
+        );
+        return finish();
+      }
+    }
     apply(await acts.failPayment({ paymentId, reason: failureReason(err) }));
     return finish();
   } finally {
@@ -381,9 +433,53 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   await condition(() => state.status !== 'COMPLETED', settings.refundWindowMs);
   return finish();
 
+  /**
+   * The payout, or — when its outcome cannot be known from here (the bank timed out or the answer
+   * was lost, until PAYOUT_TIMEOUT) — PAYOUT_UNKNOWN until the janitor has asked the bank by the
+   * payout's key. Its answer is the outcome: a receipt, or a failure that proves nothing was paid.
+   */
+  async function payOutOrAskTheJanitor(): Promise<ProviderStepResult> {
+    try {
+      return await provider.payOut({ paymentId });
+    } catch (err) {
+      if (!unknownOutcomes || isCancellation(err) || provesNotPaid(err)) throw err;
+      awaitingResolution = true;
+      // Decisions must not wait on an "arriving" COMPLETED for as long as the bank takes to answer.
+      arriving = null;
+      const reason = `payout outcome unknown: ${failureReason(err)}`;
+      log.warn('payout outcome unknown: waiting for the janitor', { paymentId, reason });
+      apply(await acts.markPayoutUnknown({ paymentId, reason }));
+      await condition(() => resolution !== undefined);
+      awaitingResolution = false;
+      arriving = 'COMPLETED';
+      const r = resolution!;
+      if (r.outcome === 'PAID') return { reference: r.payoutReference };
+      throw ApplicationFailure.create({ type: r.code, message: r.reason, nonRetryable: true });
+    }
+  }
+
   function stateAsResult(): PaymentStepResult {
     return { ...state, version: 0 };
   }
+}
+
+/** Only a refusal the bank or we gave proves that no money moved; see KNOWN_NOT_PAID. */
+function provesNotPaid(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || !cause.nonRetryable || !cause.type) return false;
+  if (cause.type === 'PAYOUT_PROVIDER_REJECTED') {
+    const details = cause.details?.[0] as { providerCode?: unknown } | undefined;
+    return details?.providerCode !== 'IDEMPOTENCY_KEY_REUSED';
+  }
+  // Domain refusals raised before the request left (a payout hold, an unknown partner) too.
+  return KNOWN_NOT_PAID.includes(cause.type) || cause.type.includes('.');
+}
+
+function isResolution(r: unknown): r is PayoutResolution {
+  const v = r as Partial<Record<string, unknown>> | null;
+  if (!v || typeof v !== 'object') return false;
+  if (v.outcome === 'PAID') return typeof v.payoutReference === 'string' && v.payoutReference !== '';
+  return v.outcome === 'NOT_PAID' && typeof v.code === 'string' && typeof v.reason === 'string';
 }
 
 /** The provider's business refusal code when there is one (e.g. PAYOUT_DECLINED), else a generic reason. */

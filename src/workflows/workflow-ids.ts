@@ -14,3 +14,6 @@ export const settlementWorkflowId = (periodEnd: string, currency: string | null 
 /** The Schedule's own runs are named after it; each starts the period's settlement as a child. */
 export const scheduledSettlementWorkflowId = (scheduleId: string): string =>
   `settlement-schedule:${scheduleId}`;
+
+/** The payout janitor's runs are named after its Schedule (overlap skip: one at a time). */
+export const payoutJanitorWorkflowId = (scheduleId: string): string => `payout-janitor:${scheduleId}`;

@@ -99,6 +99,7 @@ export async function startTestSystem(
     ACTIVITY_START_TO_CLOSE_TIMEOUT: '10s',
     // One shared dev server: a test that needs the Schedule names its own.
     SETTLEMENT_SCHEDULE: 'off',
+    JANITOR_SCHEDULE: 'off',
     ...env,
   });
   const { logger = createLogger({ level: 'warn', pretty: false }), ...options } = extra;

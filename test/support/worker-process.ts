@@ -83,6 +83,8 @@ export function workerProcessEnv(sys: TestSystem, databaseUrl: string): Record<s
     SANDBOX_BANK_URL: sys.bankUrl!,
     // Its own metrics port, so a worker already on the default one (make start, a cluster) never collides.
     TEMPORAL_METRICS_PORT: '0',
+    // The shared dev server: a test that needs the janitor's Schedule names its own.
+    JANITOR_SCHEDULE: 'off',
     CODEC_KEYS: JSON.stringify(secrets.codecKeys),
     ALPES_API_KEYS: JSON.stringify(secrets.apiKeys),
     WS_TOKEN_SECRET: secrets.wsTokenSecret,

@@ -4,6 +4,7 @@ import type {
   NotificationUnitOfWork,
 } from '../../domain/notification.repository.port';
 import { KnexEventLog } from './event-log';
+import { KnexNotificationAttemptLog } from './notification-attempts';
 import {
   KnexNotificationRepository,
   KnexPartnerNotificationSettings,
@@ -34,6 +35,7 @@ export class KnexNotificationUnitOfWork implements NotificationUnitOfWork {
         notifications: new KnexNotificationRepository(trx),
         partnerSettings: new KnexPartnerNotificationSettings(trx, this.webhookSecrets),
         events: new KnexEventLog(trx),
+        attempts: new KnexNotificationAttemptLog(trx),
       }),
     );
     for (const l of this.listeners) l();

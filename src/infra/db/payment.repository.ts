@@ -84,6 +84,18 @@ export class KnexPaymentRepository implements PaymentRepository {
     return row?.payout_account;
   }
 
+  async idsInStatus(status: PaymentStatus, limit: number): Promise<string[]> {
+    const rows = await this.db<PaymentRow>('payments')
+      .where({ status })
+      .orderBy([
+        { column: 'updated_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit)
+      .select('id');
+    return rows.map((r) => r.id);
+  }
+
   async save(payment: Payment): Promise<void> {
     const s = payment.toSnapshot();
     const row = {

@@ -28,6 +28,14 @@ export const notificationEnvSchema = z.object({
    * `v1=` in the signature header) for this long, so the partner can switch without losing any.
    */
   WEBHOOK_SECRET_OVERLAP: duration('24h'),
+  /**
+   * Also sign with the deprecated `X-Alpes-Event-Id` / `X-Alpes-Signature` headers besides the
+   * Standard Webhooks ones; on during the deprecation period, then `false`, then removed.
+   */
+  WEBHOOK_LEGACY_SIGNATURE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('true')
+    .transform((v) => v !== 'false' && v !== '0'),
   WEBHOOK_TIMEOUT: duration('10s'),
   NOTIFICATIONS_TASK_QUEUE: z.string().min(1).default('notifications'),
   /**
@@ -64,6 +72,8 @@ export interface NotificationConfig {
     timeoutMs: number;
     /** How long a rotated-out secret keeps signing deliveries (0: not at all). */
     secretOverlapMs: number;
+    /** The deprecated X-Alpes-* headers go too (Standard Webhooks headers always do). */
+    legacySignature: boolean;
   };
   /** Handed to every partner's notification workflow as its input. */
   workflow: PartnerNotificationsSettings;
@@ -99,6 +109,7 @@ export function toNotificationConfig(e: NotificationEnv, dataDir: string): Notif
       allowHttp: e.WEBHOOK_ALLOW_HTTP,
       timeoutMs: e.WEBHOOK_TIMEOUT,
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
+      legacySignature: e.WEBHOOK_LEGACY_SIGNATURE,
     },
     workflow: {
       continueAsNewAfterEvents: e.NOTIFICATIONS_CONTINUE_AS_NEW_AFTER,

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
+ * Deprecated (kept for one deprecation period, see README: Standard Webhooks below replaces it).
  * The `X-Alpes-Signature` contract: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
  * Signing the timestamp with the body lets receivers refuse replays of old requests.
  *
@@ -55,7 +56,56 @@ export function verifyWebhookSignature(
   return ok;
 }
 
-/** A fresh secret for `POST /partners/:id/webhook-secret`: 32 random bytes. */
+/**
+ * The Standard Webhooks contract (https://www.standardwebhooks.com), which partners can verify
+ * with the `standardwebhooks` libraries in any language:
+ *   webhook-id: the event id (the notification's id: the same on every retry and redelivery)
+ *   webhook-timestamp: unix seconds
+ *   webhook-signature: `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")>`, one per valid
+ *     secret during a rotation's overlap, space-separated, the current secret's first.
+ * The key is the secret's bytes: the base64 after `whsec_`.
+ */
+export const STANDARD_ID_HEADER = 'webhook-id';
+export const STANDARD_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const STANDARD_SIGNATURE_HEADER = 'webhook-signature';
+
+const SECRET_PREFIX = 'whsec_';
+
+/**
+ * The HMAC key of a `whsec_<base64>` secret. Node's decoder also reads the base64url alphabet, so
+ * secrets issued before Standard Webhooks (`whsec_<base64url>`) keep one key; a partner holding
+ * one converts it to standard base64 (`-`→`+`, `_`→`/`, pad with `=`) or rotates.
+ */
+export function standardWebhookKey(secret: string): Buffer {
+  const key = Buffer.from(
+    secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret,
+    'base64',
+  );
+  // Not base64 at all (never issued by us): its text is the key rather than an empty one.
+  return key.length > 0 ? key : Buffer.from(secret, 'utf8');
+}
+
+/** The `webhook-signature` value: the first secret's signature first, then one per previous secret. */
+export function signStandardWebhook(
+  webhookId: string,
+  timestamp: number,
+  rawBody: string,
+  secret: string,
+  previousSecrets: readonly string[] = [],
+): string {
+  const secrets = [...new Set([secret, ...previousSecrets])].slice(0, MAX_SIGNATURES);
+  return secrets
+    .map(
+      (s) =>
+        `v1,${createHmac('sha256', standardWebhookKey(s)).update(`${webhookId}.${timestamp}.${rawBody}`, 'utf8').digest('base64')}`,
+    )
+    .join(' ');
+}
+
+/**
+ * A fresh secret for `POST /partners/:id/webhook-secret`: 32 random bytes as `whsec_<base64>`, the
+ * form the Standard Webhooks libraries take as it is.
+ */
 export function newWebhookSecret(): string {
-  return `whsec_${globalThis.crypto.getRandomValues(Buffer.alloc(32)).toString('base64url')}`;
+  return `${SECRET_PREFIX}${globalThis.crypto.getRandomValues(Buffer.alloc(32)).toString('base64')}`;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import {
+  DeliveryAttemptError,
   PermanentDeliveryError,
   type DeliveryReceipt,
   type NotificationChannel,
@@ -8,7 +9,16 @@ import {
 } from '../../domain/notification-channel.port';
 import { formatAmount } from '../../domain/notification-content';
 import { isPayoutAccountFacts, NotificationErrorCodes } from '../../domain/notification.aggregate';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+import { ATTEMPT_EXCERPT_MAX_LENGTH } from '../../domain/notification-attempt';
+import {
+  EVENT_ID_HEADER,
+  SIGNATURE_HEADER,
+  signStandardWebhook,
+  signWebhook,
+  STANDARD_ID_HEADER,
+  STANDARD_SIGNATURE_HEADER,
+  STANDARD_TIMESTAMP_HEADER,
+} from './webhook-signature';
 import { assertWebhookUrl, guardedLookup, WebhookTargetRefusedError } from './webhook-target';
 
 export interface WebhookChannelOptions {
@@ -16,7 +26,18 @@ export interface WebhookChannelOptions {
   allowPrivateTargets: boolean;
   /** Plain `http://` targets allowed; otherwise `https://` only. */
   allowHttp: boolean;
+  /**
+   * Also send the deprecated `X-Alpes-Event-Id` / `X-Alpes-Signature` headers (WEBHOOK_LEGACY_SIGNATURE,
+   * on during the deprecation period); the Standard Webhooks headers always go.
+   */
+  legacySignature?: boolean;
   clock?: () => Date;
+}
+
+/** What one POST got back: the status and the start of the body (never more is read). */
+interface ReceiverAnswer {
+  status: number;
+  excerpt: string;
 }
 
 /**
@@ -88,17 +109,26 @@ export class WebhookChannel implements NotificationChannel {
     }
     const body = JSON.stringify(webhookPayload(message));
     const timestamp = Math.floor(this.now().getTime() / 1000);
-    const headers = {
+    const previous = target.previousSecrets ?? [];
+    // The notification's id is the event id: the same on every retry and on a redelivery, so the
+    // partner's dedupe on webhook-id recognises a repeat.
+    const webhookId = message.notificationId;
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body)),
       'user-agent': 'AlpesPartners-Webhooks/1.0',
-      [EVENT_ID_HEADER]: message.notificationId,
+      [STANDARD_ID_HEADER]: webhookId,
+      [STANDARD_TIMESTAMP_HEADER]: String(timestamp),
       // During a rotation's overlap: one signature per valid secret, the current one first.
-      [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body, target.previousSecrets ?? []),
+      [STANDARD_SIGNATURE_HEADER]: signStandardWebhook(webhookId, timestamp, body, target.secret, previous),
     };
-    let status: number;
+    if (this.opts.legacySignature ?? true) {
+      headers[EVENT_ID_HEADER] = webhookId;
+      headers[SIGNATURE_HEADER] = signWebhook(target.secret, timestamp, body, previous);
+    }
+    let answer: ReceiverAnswer;
     try {
-      status = await this.post(url, headers, body);
+      answer = await this.post(url, headers, body);
     } catch (e) {
       if (
         e instanceof WebhookTargetRefusedError ||
@@ -108,16 +138,18 @@ export class WebhookChannel implements NotificationChannel {
       }
       throw partnerSafe(e);
     }
-    if (status >= 200 && status < 300) return { reference: `HTTP ${status}` };
+    const { status, excerpt } = answer;
+    const details = { httpStatus: status, responseExcerpt: excerpt };
+    if (status >= 200 && status < 300) return { reference: `HTTP ${status}`, ...details };
     const text = `webhook receiver answered HTTP ${status}`;
-    if (status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) throw new Error(text);
+    if (status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) throw new DeliveryAttemptError(text, details);
     // Any other answer (a redirect, 400, 401 for a bad signature, 404, 410) repeats on every retry.
-    throw new PermanentDeliveryError(NotificationErrorCodes.DELIVERY_REFUSED, text);
+    throw new PermanentDeliveryError(NotificationErrorCodes.DELIVERY_REFUSED, text, details);
   }
 
-  private post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
+  private post(url: URL, headers: Record<string, string>, body: string): Promise<ReceiverAnswer> {
     const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<ReceiverAnswer>((resolve, reject) => {
       const req = transport.request(
         url,
         {
@@ -129,8 +161,23 @@ export class WebhookChannel implements NotificationChannel {
           agent: false,
         },
         (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          // Only the start of the answer is kept (the delivery log's excerpt); the rest is drained
+          // unread, so a receiver answering megabytes costs no memory.
+          const kept: Buffer[] = [];
+          let keptBytes = 0;
+          const maxBytes = ATTEMPT_EXCERPT_MAX_LENGTH * 4;
+          res.on('data', (chunk: Buffer) => {
+            if (keptBytes >= maxBytes) return;
+            const part = chunk.subarray(0, maxBytes - keptBytes);
+            kept.push(part);
+            keptBytes += part.length;
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              excerpt: Buffer.concat(kept).toString('utf8').slice(0, ATTEMPT_EXCERPT_MAX_LENGTH),
+            }),
+          );
           res.on('error', reject);
         },
       );

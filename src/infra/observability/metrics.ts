@@ -43,6 +43,53 @@ export function createMetrics(db: Knex) {
     },
   });
 
+  /** Payments in a status that needs the janitor or an operator: count and age of the oldest, per currency. */
+  const stuck = (status: string, name: string, help: string): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['currency'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const rows = (await db('payments')
+          .where({ status })
+          .select('currency')
+          .count({ n: '*' })
+          .groupBy('currency')) as Array<{ currency: string; n: string | number }>;
+        for (const r of rows) this.set({ currency: r.currency }, Number(r.n));
+      },
+    });
+    new Gauge({
+      name: `${name}_oldest_seconds`,
+      help: `Seconds since the oldest payment counted by ${name} got there`,
+      labelNames: ['currency'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const rows = (await db('payments')
+          .where({ status })
+          .select('currency')
+          .min({ since: 'updated_at' })
+          .groupBy('currency')) as Array<{ currency: string; since: Date | string }>;
+        const now = Date.now();
+        for (const r of rows) this.set({ currency: r.currency }, (now - new Date(r.since).getTime()) / 1000);
+      },
+    });
+  };
+  // Alert when it stays above 0 longer than a few janitor runs: the bank cannot say what it did.
+  stuck(
+    'PAYOUT_UNKNOWN',
+    'alpes_payments_unknown',
+    'Payments whose payout outcome is unknown (PAYOUT_UNKNOWN), waiting for the janitor',
+  );
+  // Alert on any: the partner was paid and the payout could not be given back.
+  stuck(
+    'COMPENSATION_FAILED',
+    'alpes_payments_compensation_failed',
+    'Payments paid out whose compensation failed (COMPENSATION_FAILED): an operator must act',
+  );
+
   new Gauge({
     name: 'alpes_notification_deliveries',
     help: 'Notification deliveries by channel and outcome',

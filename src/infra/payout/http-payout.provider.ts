@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { DomainError } from '../../domain/domain-error';
 import {
   PAYOUT_DECLINED,
+  type PayoutOutcome,
   type PayoutProvider,
   type PayoutRequest,
   type ProviderReceipt,
@@ -10,6 +11,8 @@ import {
 
 export const REFUND_NOT_ALLOWED = 'REFUND_NOT_ALLOWED';
 export const PAYOUT_PROVIDER_REJECTED = 'PAYOUT_PROVIDER_REJECTED';
+/** The key was closed after a lookup found nothing under it: this payout was not and will not be made. */
+export const PAYOUT_VOIDED = 'PAYOUT_VOIDED';
 
 export interface HttpPayoutProviderOptions {
   baseUrl: string;
@@ -52,7 +55,46 @@ export class HttpPayoutProvider implements PayoutProvider {
         status: 402,
       });
     }
+    if (answer.status === 410 && answer.body?.code === PAYOUT_VOIDED) {
+      throw new DomainError(PAYOUT_VOIDED, detailOf(answer, 'the payout key was voided'), { status: 410 });
+    }
     return this.receipt('/payouts', answer, scrub);
+  }
+
+  /** Looks the key up; if the bank has nothing under it, voids it so that "not paid" stays true. */
+  async payoutOutcome(idempotencyKey: string): Promise<PayoutOutcome> {
+    const found = await this.request('GET', `/payouts?idempotencyKey=${encodeURIComponent(idempotencyKey)}`);
+    const known = this.outcome('GET /payouts', found);
+    if (known) return known;
+    const closed = await this.request('POST', '/payouts/void', idempotencyKey, {});
+    const final = this.outcome('POST /payouts/void', closed);
+    if (!final) throw new Error('payout provider: POST /payouts/void did not settle the key');
+    return final;
+  }
+
+  /** The lookup's answer as an outcome; undefined when the bank has nothing under the key yet. */
+  private outcome(what: string, answer: ProviderAnswer): PayoutOutcome | undefined {
+    const { status, body } = answer;
+    if (status !== 200 || typeof body?.outcome !== 'string') {
+      throw new Error(`payout provider: ${what} answered ${status} (transient, ask again)`);
+    }
+    const detail = typeof body.detail === 'string' ? body.detail : undefined;
+    switch (body.outcome) {
+      case 'PAID': {
+        const payout = body.payout as { id?: unknown } | undefined;
+        if (typeof payout?.id !== 'string')
+          throw new Error(`payout provider: ${what} said PAID without an id`);
+        return { kind: 'PAID', reference: payout.id };
+      }
+      case 'DECLINED':
+        return { kind: 'DECLINED', reason: detail ?? 'declined by the provider' };
+      case 'VOIDED':
+        return { kind: 'NOT_PAID', reason: 'the bank never received the payout; its key is now void' };
+      case 'NOT_FOUND':
+        return undefined;
+      default:
+        throw new Error(`payout provider: ${what} answered an unknown outcome ${String(body.outcome)}`);
+    }
   }
 
   async refund(request: RefundRequest): Promise<ProviderReceipt> {
@@ -98,37 +140,55 @@ export class HttpPayoutProvider implements PayoutProvider {
     );
   }
 
-  private async post(path: string, idempotencyKey: string, body: object): Promise<ProviderAnswer> {
+  private post(path: string, idempotencyKey: string, body: object): Promise<ProviderAnswer> {
+    return this.request('POST', path, idempotencyKey, body);
+  }
+
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    idempotencyKey?: string,
+    body?: object,
+  ): Promise<ProviderAnswer> {
     // A client span, child of the activity's, and a `traceparent` for the provider to continue.
     return trace
       .getTracer('alpes-partners-provider')
-      .startActiveSpan(`sandbox-bank POST ${path}`, { kind: SpanKind.CLIENT }, async (span) => {
-        try {
-          const answer = await this.send(path, idempotencyKey, body);
-          span.setAttribute('http.status_code', answer.status);
-          return answer;
-        } catch (err) {
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw err;
-        } finally {
-          span.end();
-        }
-      });
+      .startActiveSpan(
+        `sandbox-bank ${method} ${path.split('?')[0]}`,
+        { kind: SpanKind.CLIENT },
+        async (span) => {
+          try {
+            const answer = await this.send(method, path, idempotencyKey, body);
+            span.setAttribute('http.status_code', answer.status);
+            return answer;
+          } catch (err) {
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            throw err;
+          } finally {
+            span.end();
+          }
+        },
+      );
   }
 
-  private async send(path: string, idempotencyKey: string, body: object): Promise<ProviderAnswer> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    idempotencyKey: string | undefined,
+    body: object | undefined,
+  ): Promise<ProviderAnswer> {
     const url = `${this.baseUrl}${path}`;
     const headers: Record<string, string> = {
-      'content-type': 'application/json',
       accept: 'application/json, application/problem+json',
-      'idempotency-key': idempotencyKey,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(idempotencyKey !== undefined ? { 'idempotency-key': idempotencyKey } : {}),
     };
     propagation.inject(context.active(), headers);
     try {
       const res = await fetch(url, {
-        method: 'POST',
+        method,
         headers,
-        body: JSON.stringify(body),
+        body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.text();
@@ -136,9 +196,9 @@ export class HttpPayoutProvider implements PayoutProvider {
     } catch (err) {
       // Messages name the URL and cause only: the request body carries the payout account.
       if (isAbort(err)) {
-        throw new Error(`payout provider: POST ${url} timed out after ${this.timeoutMs}ms`);
+        throw new Error(`payout provider: ${method} ${url} timed out after ${this.timeoutMs}ms`);
       }
-      throw new Error(`payout provider: POST ${url} failed (${causeOf(err)})`);
+      throw new Error(`payout provider: ${method} ${url} failed (${causeOf(err)})`);
     }
   }
 }

@@ -10,7 +10,9 @@ import { DecisionSigner } from '../../infra/auth/actor-assertion';
 import { ApiKeyRegistry } from '../../infra/auth/api-key-registry';
 import { WsTokens } from '../../infra/auth/ws-token';
 import { openAuthFailureStore } from '../../infra/db/auth-failure-store';
+import { KnexAuditLog } from '../../infra/db/audit-log';
 import { CommissionQueries } from '../../infra/db/commission.queries';
+import { NotificationAttemptQueries } from '../../infra/db/notification-attempts';
 import { NotificationQueries } from '../../infra/db/notification.queries';
 import { KnexPartnerNotificationSettings } from '../../infra/db/notification.repository';
 import { KnexPartnerRepository } from '../../infra/db/partner.repository';
@@ -104,6 +106,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     authFailures,
     bodyLimit: config.security.bodyLimit,
     metrics: createMetrics(db),
+    audit: new KnexAuditLog(db),
     extraRoutes: [
       (routes) =>
         // Permissive on purpose: the Web UI must still display plain payloads of old histories.
@@ -129,6 +132,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       (routes) =>
         notificationRoutes(routes, {
           notifications: new NotificationQueries(db),
+          deliveries: new NotificationAttemptQueries(db),
           settings: new KnexPartnerNotificationSettings(db, {
             box: new WebhookSecretBox(secrets.webhookSecretKeys),
             overlapMs: config.notifications.webhook.secretOverlapMs,

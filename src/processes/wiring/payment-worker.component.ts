@@ -1,14 +1,16 @@
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { createNotificationSignalActivities } from '../../activities/notification.activities';
 import { createPaymentActivities } from '../../activities/payment.activities';
+import { createPayoutJanitorActivities } from '../../activities/payout-janitor.activities';
 import { createSettlementActivities } from '../../activities/settlement.activities';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { verifyKeyHex } from '../../infra/auth/actor-assertion';
 import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
+import { ensureJanitorSchedule } from '../../infra/temporal/janitor-schedule';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { nameBasedUuid } from '../../infra/name-based-uuid';
-import { settlementSettings } from './workflow-settings';
+import { payoutJanitorSettings, settlementSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 
 /** Every workflow the payments worker serves (the bundle entry). */
@@ -27,14 +29,17 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
   const log = ctx.logger.child({ component: 'worker' });
   if (!opts.bankUrl)
     throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
+  const provider = new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs });
   const activities = {
     ...createPaymentActivities({
       uow: ctx.uow,
-      provider: new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs }),
+      provider,
       approvalThresholds: config.payments.approvalThresholds,
       maxAmountMinor: config.payments.maxAmountMinor,
       decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
+      faults: config.payoutJanitor.testFaults,
     }),
+    ...createPayoutJanitorActivities({ uow: ctx.uow, provider }),
     ...createSettlementActivities({
       uow: ctx.uow,
       minimums: config.settlements.minimums,
@@ -76,5 +81,11 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
     spec: config.settlements.schedule,
     taskQueue: config.temporal.taskQueue,
     input: { currency: null, settings: settlementSettings(config) },
+  });
+  await ensureJanitorSchedule(await ctx.temporalClient(), {
+    scheduleId: config.payoutJanitor.scheduleId,
+    spec: config.payoutJanitor.schedule,
+    taskQueue: config.temporal.taskQueue,
+    input: { settings: payoutJanitorSettings(config) },
   });
 }

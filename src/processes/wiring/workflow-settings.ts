@@ -1,5 +1,6 @@
 import type { AppConfig } from '../../infra/config';
 import type { PaymentWorkflowSettings } from '../../workflows/payment.workflow';
+import type { PayoutJanitorSettings } from '../../workflows/payout-janitor.workflow';
 import type { SettlementSettings } from '../../workflows/settlement.workflow';
 
 /** The payment workflow's timeouts and retries, carried in its input so every run keeps the ones it started with. */
@@ -30,5 +31,17 @@ export function settlementSettings(config: AppConfig): SettlementSettings {
     retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
     paymentTaskQueue: config.temporal.taskQueue,
     payment: workflowSettings(config),
+  };
+}
+
+/** The payout janitor's knobs, carried in its Schedule's input like the settlement run's. */
+export function payoutJanitorSettings(config: AppConfig): PayoutJanitorSettings {
+  return {
+    batchSize: config.payoutJanitor.batchSize,
+    activityStartToCloseMs: config.payments.activityStartToCloseMs,
+    retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
+    // A bank that does not answer within a few tries is asked again on the next run.
+    bankAttempts: 3,
   };
 }

@@ -13,11 +13,13 @@ export const PAYMENT_STATUSES = [
   'PENDING',
   'AWAITING_APPROVAL',
   'PROCESSING',
+  'PAYOUT_UNKNOWN',
   'COMPLETED',
   'FAILED',
   'REJECTED',
   'CANCELLED',
   'REFUNDED',
+  'COMPENSATION_FAILED',
 ] as const satisfies readonly PaymentStatus[];
 
 export interface PaymentLine {

@@ -27,6 +27,9 @@ const STATUS_LABELS: Record<string, string> = {
   PENDING: 'Pending',
   AWAITING_APPROVAL: 'Awaiting approval',
   PROCESSING: 'Processing',
+  // Operators must see at once that these need them (or the janitor): plain words, no jargon.
+  PAYOUT_UNKNOWN: 'Payout unknown',
+  COMPENSATION_FAILED: 'Compensation failed',
   COMPLETED: 'Completed',
   FAILED: 'Failed',
   REJECTED: 'Rejected',

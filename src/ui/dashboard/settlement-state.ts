@@ -373,11 +373,13 @@ const STATUS_ORDER = [
   'PENDING',
   'AWAITING_APPROVAL',
   'PROCESSING',
+  'PAYOUT_UNKNOWN',
   'COMPLETED',
   'FAILED',
   'REJECTED',
   'CANCELLED',
   'REFUNDED',
+  'COMPENSATION_FAILED',
 ];
 const statusRank = (s: string): number => {
   const i = STATUS_ORDER.indexOf(s);

@@ -1,0 +1,22 @@
+import { z } from './zod-openapi';
+import { pageQuery } from './pagination';
+
+export const auditListQuery = z.object({
+  /** The acting key's name. */
+  actor: z.string().min(1).max(200).optional(),
+  /** e.g. `payment.approve`. */
+  action: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/, { message: 'an action name such as payment.approve' })
+    .max(100)
+    .optional(),
+  targetType: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .max(50)
+    .optional(),
+  targetId: z.string().min(1).max(200).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  ...pageQuery,
+});

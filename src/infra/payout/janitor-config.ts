@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { parseDurationMs } from '../../shared/env-parsers';
+
+/**
+ * The payout janitor and the test-only payment faults: a zod fragment of environment variables
+ * spread into config.ts's schema, and the typed result (`AppConfig.payoutJanitor`).
+ */
+
+/** Every 5 minutes: an unknown payout outcome is an operator's worry for minutes, not hours. */
+export const DEFAULT_JANITOR_SCHEDULE = '5m';
+
+export type JanitorScheduleSpec =
+  { kind: 'off' } | { kind: 'interval'; everyMs: number } | { kind: 'cron'; expression: string };
+
+const scheduleSpec = z
+  .string()
+  .default(DEFAULT_JANITOR_SCHEDULE)
+  .transform((v, ctx): JanitorScheduleSpec => {
+    const text = v.trim();
+    if (text === '' || text.toLowerCase() === 'off') return { kind: 'off' };
+    if (/^\d+(ms|s|m|h|d)?$/.test(text)) {
+      const everyMs = parseDurationMs(text);
+      if (everyMs < 1_000) {
+        ctx.addIssue({ code: 'custom', message: 'an interval must be at least 1s' });
+        return z.NEVER;
+      }
+      return { kind: 'interval', everyMs };
+    }
+    if (!/^(@\w+|(\S+\s+){4}\S+)$/.test(text)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'use an interval such as "5m", a 5-field cron expression such as "*/5 * * * *", or "off"',
+      });
+      return z.NEVER;
+    }
+    return { kind: 'cron', expression: text };
+  });
+
+/** Test-only faults of the payment activities; see TestFaults. */
+const TEST_FAULT_NAMES = ['complete-payment', 'compensation'] as const;
+const testFaults = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const names = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unknown = names.filter((n) => !(TEST_FAULT_NAMES as readonly string[]).includes(n));
+    if (unknown.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown fault ${unknown.join(', ')} (known: ${TEST_FAULT_NAMES.join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    return names;
+  });
+
+export const janitorEnvSchema = z.object({
+  JANITOR_SCHEDULE: scheduleSpec,
+  JANITOR_SCHEDULE_ID: z.string().min(1).max(200).default('alpes-payout-janitor'),
+  /** Payments one janitor run looks at; the next run takes the rest. */
+  JANITOR_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(200),
+  /**
+   * Comma-separated faults injected into the payment activities so the integration tests can
+   * exercise the saga; refused unless NODE_ENV=test, so no deployed configuration can reach them.
+   */
+  TEST_FAULTS: testFaults,
+});
+
+export type JanitorEnv = z.output<typeof janitorEnvSchema>;
+
+export interface TestFaults {
+  /** `completePayment` fails non-retryably after the payout: the saga gives the payout back. */
+  failCompletePayment: boolean;
+  /** `compensatePayout` fails non-retryably: the payment ends COMPENSATION_FAILED. */
+  failCompensation: boolean;
+}
+
+export interface PayoutJanitorConfig {
+  schedule: JanitorScheduleSpec;
+  scheduleId: string;
+  batchSize: number;
+  testFaults: TestFaults;
+}
+
+export const toPayoutJanitorConfig = (e: JanitorEnv & { NODE_ENV: string }): PayoutJanitorConfig => {
+  if (e.TEST_FAULTS.length > 0 && e.NODE_ENV !== 'test') {
+    throw new Error(
+      `invalid configuration:\n  TEST_FAULTS: only for the test suite (NODE_ENV=test), not ${e.NODE_ENV}`,
+    );
+  }
+  return {
+    schedule: e.JANITOR_SCHEDULE,
+    scheduleId: e.JANITOR_SCHEDULE_ID,
+    batchSize: e.JANITOR_BATCH_SIZE,
+    testFaults: {
+      failCompletePayment: e.TEST_FAULTS.includes('complete-payment'),
+      failCompensation: e.TEST_FAULTS.includes('compensation'),
+    },
+  };
+};
