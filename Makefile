@@ -3,12 +3,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help start test bench deps temporal-cli dashboard chromium docker-compose lint typecheck unit integration clean
+.PHONY: help start test bench cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
-	@echo "make test    lint, typecheck, unit and integration tests (real Temporal dev server, PostgreSQL, PGlite)"
+	@echo "make test    lint, typecheck, unit and integration tests (real Temporal dev server and cluster, PostgreSQL, PGlite)"
 	@echo "make bench   throughput and latency of the payment path against a bare-Temporal baseline (ARGS=--quick)"
+	@echo "make cluster the production topology as processes: real Temporal server on PostgreSQL (mTLS), 2 workers,"
+	@echo "             notifications, 2 APIs (5000, 5001), 2 UIs (5678, 5679), bank, Web UI (8233)"
+	@echo "make test-cluster  only the cluster test (test/cluster.itest.ts; also part of make test)"
 
 # npm ci only when package-lock.json changed since the last install.
 node_modules/.installed: package-lock.json package.json
@@ -19,6 +22,10 @@ deps: node_modules/.installed
 
 temporal-cli:
 	@bash scripts/ensure-temporal.sh >/dev/null
+
+# The real server, its SQL tool and the Web UI server (make cluster), built from Go modules once.
+temporal-server:
+	@bash scripts/ensure-temporal-server.sh >/dev/null
 
 # Always rebuilt (well under a second): it also depends on src/domain and src/ui.
 dashboard: deps
@@ -37,7 +44,7 @@ typecheck: deps
 unit: deps
 	npx jest --selectProjects unit
 
-integration: deps temporal-cli
+integration: deps temporal-cli temporal-server
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects integration
 
 # Browser tests need Debian's Chromium: installed here when we can (root + apt), else they skip loudly.
@@ -52,7 +59,8 @@ docker-compose:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null); } || \
 	  { echo "docker-compose is needed by the deployment test: apt-get install docker-compose"; exit 1; }
 
-test: deps temporal-cli dashboard chromium docker-compose
+# temporal-server: test/cluster.itest.ts runs the real server (make cluster's topology) on PostgreSQL.
+test: deps temporal-cli temporal-server dashboard chromium docker-compose
 	npm run --silent lint
 	npm run --silent typecheck
 	npx tsc --noEmit -p src/ui/dashboard
@@ -61,6 +69,18 @@ test: deps temporal-cli dashboard chromium docker-compose
 # The benchmark (payment path vs a bare-Temporal baseline); figures in docs/performance.md.
 bench: deps temporal-cli
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" npm run --silent bench -- $(ARGS)
+
+# The production topology on this machine (docs/deployment.md, "Run as a cluster here"); needs PostgreSQL.
+cluster: deps temporal-cli temporal-server dashboard
+	@TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" exec node --import tsx scripts/cluster.ts
+
+# The cluster test alone (it is part of make test too): about a minute once the binaries exist.
+test-cluster: deps temporal-cli temporal-server
+	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest test/cluster.itest.ts --selectProjects integration
+
+# Only the mTLS material (data/cluster/tls/{ca,server,client}), e.g. for docker compose.
+cluster-tls: deps
+	@npx tsx scripts/cluster/tls.ts data/cluster/tls
 
 clean:
 	rm -rf data artifacts dist

@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import pg from 'pg';
@@ -22,6 +22,8 @@ import { COMPONENT_SECRETS, missingSecrets } from '../src/processes/wiring/compo
 import type { Component } from '../src/processes/wiring/system';
 import { parseNotificationConfig } from '../src/infra/notifications/notification-config';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/workflows/search-attributes';
+import { temporalServerEnv } from '../scripts/cluster/temporal-server';
+import { clusterTlsLayout, SERVER_SANS } from '../scripts/cluster/tls';
 import { inheritedChildEnv } from './support/child-env';
 import { describeWithPostgres } from './support/test-env';
 
@@ -459,7 +461,8 @@ const CONFIGS = new Map<string, AppConfig>();
 function configOf(name: string): AppConfig {
   let c = CONFIGS.get(name);
   if (!c) {
-    c = loadConfig(effectiveEnv(COMPOSE.services[name]!));
+    // The TLS paths are the containers' (mounted volumes), not this machine's.
+    c = loadConfig(effectiveEnv(COMPOSE.services[name]!), { checkFiles: false });
     CONFIGS.set(name, c);
   }
   return c;
@@ -1025,7 +1028,7 @@ describe('docker-compose.yml: each service gets only the secrets it needs', () =
       const env = effectiveEnv(service);
       let error: unknown;
       try {
-        loadConfig(env);
+        loadConfig(env, { checkFiles: false });
       } catch (e) {
         error = e;
       }
@@ -1045,6 +1048,205 @@ describe('docker-compose.yml: each service gets only the secrets it needs', () =
       refused++;
     }
     expect(refused).toBeGreaterThanOrEqual(6);
+  });
+});
+
+/** `host:container[:ro]` volume entries → { host, container, readOnly }. */
+function mountsOf(service: Service): Array<{ host: string; container: string; readOnly: boolean }> {
+  return (service.volumes ?? []).map((v) => {
+    const [host, container, mode] = String(v).split(':') as [string, string, string | undefined];
+    return { host, container, readOnly: mode === 'ro' };
+  });
+}
+
+/** The container path of a file, mapped back to the host path it is mounted from (or undefined). */
+function hostPathOf(
+  service: Service,
+  containerPath: string,
+): { host: string; readOnly: boolean } | undefined {
+  for (const m of mountsOf(service)) {
+    if (containerPath === m.container || containerPath.startsWith(`${m.container}/`)) {
+      return { host: m.host + containerPath.slice(m.container.length), readOnly: m.readOnly };
+    }
+  }
+  return undefined;
+}
+
+/** Where the compose file takes the mTLS material from (ALPES_TLS_DIR, default the cluster's). */
+const TLS_ROOT = './data/cluster/tls';
+const TLS_LAYOUT = clusterTlsLayout(TLS_ROOT);
+const rel = (p: string) => (p.startsWith('./') ? p : `./${p}`);
+
+describe('docker-compose.yml: mTLS between Temporal and its clients (the layout and template of make cluster)', () => {
+  const [[temporalName, temporal]] = byImage('temporalio/server') as [[string, Service]];
+  const temporalEnv = envOf(temporal);
+  const serverCommand = [...argv(temporal.entrypoint), ...argv(temporal.command)].join(' ');
+  /**
+   * Every service that can reach the Temporal frontend (its network): ours, the Web UI, the
+   * namespace job. The UI servers keep TEMPORAL_ADDRESS for links but are not on that network.
+   */
+  const clients = SERVICES.filter(
+    ([name, s]) =>
+      name !== temporalName &&
+      networksOf(s).includes('temporal') &&
+      hostOf('TEMPORAL_ADDRESS', effectiveEnv(s).TEMPORAL_ADDRESS ?? '') === temporalName,
+  );
+
+  it('starts the server from config/temporal/cluster.yaml, mounted read-only, with its dynamic config', () => {
+    const m = /--root (\S+) --config (\S+) --env (\S+)/.exec(serverCommand);
+    expect(m).not.toBeNull();
+    const [, root, configDir, env] = m as unknown as [string, string, string, string];
+    const configMount = hostPathOf(temporal, `${root}/${configDir}`);
+    expect(configMount).toEqual({ host: './config/temporal', readOnly: true });
+    expect(existsSync(join(ROOT, 'config/temporal', `${env}.yaml`))).toBe(true);
+    expect(read(`config/temporal/${env}.yaml`).slice(0, 1024)).toContain('enable-template');
+    const dynamic = hostPathOf(temporal, temporalEnv.TEMPORAL_DYNAMIC_CONFIG!);
+    expect(dynamic?.readOnly).toBe(true);
+    expect(existsSync(join(ROOT, dynamic!.host))).toBe(true);
+    // Every variable the service sets is one the template reads (no typos).
+    const template = read(`config/temporal/${env}.yaml`);
+    for (const key of Object.keys(temporalEnv))
+      expect({ key, read: template.includes(`env "${key}"`) }).toEqual({ key, read: true });
+    // …and make cluster sets the same ones (the two run one template).
+    const clusterKeys = Object.keys(
+      temporalServerEnv({
+        binary: 'x',
+        tls: TLS_LAYOUT,
+        target: { host: 'h', port: 5432, user: 'u', password: 'p' },
+        databases: { temporal: 't', visibility: 'v' },
+        ports: {
+          frontend: 1,
+          frontendHttp: 2,
+          history: 3,
+          matching: 4,
+          worker: 5,
+          frontendMembership: 6,
+          historyMembership: 7,
+          matchingMembership: 8,
+          workerMembership: 9,
+        },
+        historyShards: 4,
+        logLevel: 'warn',
+      }),
+    );
+    for (const key of Object.keys(temporalEnv))
+      expect({ key, alsoInMakeCluster: clusterKeys.includes(key) }).toEqual({ key, alsoInMakeCluster: true });
+  });
+
+  it('mounts the server certificate folder (server/) read-only where the template looks for it', () => {
+    const dir = temporalEnv.TEMPORAL_SERVER_TLS_DIR!;
+    expect(hostPathOf(temporal, dir)).toEqual({ host: rel(TLS_LAYOUT.server.dir), readOnly: true });
+    // The server's certificate answers to the service name its clients verify.
+    expect(SERVER_SANS).toContain(`DNS:${temporalEnv.TEMPORAL_SERVER_NAME}`);
+    expect(temporalEnv.TEMPORAL_SERVER_NAME).toBe(temporalName);
+  });
+
+  it('renders (temporal-server render-config) to PostgreSQL persistence and visibility and mTLS that requires client certificates', () => {
+    const server = join(homedir(), 'go/bin/temporal-server');
+    if (!existsSync(server)) {
+      throw new Error(`${server} is missing: run scripts/ensure-temporal-server.sh (make test does)`);
+    }
+    const res = spawnSync(
+      server,
+      ['--root', ROOT, '--config', 'config/temporal', '--env', 'cluster', 'render-config'],
+      { env: { ...inheritedChildEnv(), ...temporalEnv }, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(res.status).toBe(0);
+    const rendered = parseYaml(res.stdout) as any;
+    const tlsDir = temporalEnv.TEMPORAL_SERVER_TLS_DIR!;
+    const persistence = rendered.persistence;
+    expect(persistence.numHistoryShards).toBe(Number(temporalEnv.TEMPORAL_HISTORY_SHARDS));
+    for (const store of [persistence.defaultStore, persistence.visibilityStore]) {
+      expect(persistence.datastores[store].sql).toMatchObject({
+        pluginName: 'postgres12',
+        connectAddr: `${temporalEnv.TEMPORAL_DB_HOST}:${temporalEnv.TEMPORAL_DB_PORT}`,
+        user: temporalEnv.TEMPORAL_DB_USER,
+      });
+    }
+    for (const group of ['frontend', 'internode']) {
+      expect(rendered.global.tls[group].server).toMatchObject({
+        certFile: `${tlsDir}/server.pem`,
+        keyFile: `${tlsDir}/server-key.pem`,
+        clientCaFiles: [`${tlsDir}/ca.pem`],
+        requireClientAuth: true,
+      });
+      expect(rendered.global.tls[group].client.serverName).toBe(temporalName);
+    }
+    expect(rendered.global.tls.systemWorker.certFile).toBe(`${tlsDir}/server.pem`);
+    expect(rendered.services.frontend.rpc.bindOnIP).toBe('0.0.0.0');
+    // The same file names as make cluster writes (scripts/cluster/tls.ts).
+    for (const f of [TLS_LAYOUT.server.cert, TLS_LAYOUT.server.key, TLS_LAYOUT.server.ca])
+      expect([`${tlsDir}/server.pem`, `${tlsDir}/server-key.pem`, `${tlsDir}/ca.pem`]).toContain(
+        `${tlsDir}/${f.slice(TLS_LAYOUT.server.dir.length + 1)}`,
+      );
+  });
+
+  it('gives every Temporal client the client certificate, its key and the CA, mounted read-only from client/', () => {
+    const names = clients.map(([n]) => n).sort();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'temporal-init',
+        'temporal-ui',
+        ...byRole('api').map(([n]) => n),
+        ...byRole('worker').map(([n]) => n),
+      ]),
+    );
+    for (const [name, s] of clients) {
+      const env = effectiveEnv(s);
+      const files = { cert: env.TEMPORAL_TLS_CERT, key: env.TEMPORAL_TLS_KEY, ca: env.TEMPORAL_TLS_CA };
+      for (const [what, path] of Object.entries(files)) {
+        expect({ name, what, set: typeof path === 'string' && path.length > 0 }).toEqual({
+          name,
+          what,
+          set: true,
+        });
+        const host = hostPathOf(s, path!);
+        const layout = { cert: TLS_LAYOUT.client.cert, key: TLS_LAYOUT.client.key, ca: TLS_LAYOUT.client.ca }[
+          what as 'cert' | 'key' | 'ca'
+        ];
+        expect({ name, what, host }).toEqual({ name, what, host: { host: rel(layout), readOnly: true } });
+      }
+      expect({ name, serverName: env.TEMPORAL_TLS_SERVER_NAME }).toEqual({ name, serverName: temporalName });
+    }
+  });
+
+  it('makes our processes connect with mTLS (config.ts reads the certificate pair, the CA and the name)', () => {
+    const ours = clients.filter(([, s]) => OURS.some(([, o]) => o === s));
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    for (const [name] of ours) {
+      const tls = configOf(name).temporal.security.tls;
+      expect({ name, tls }).toEqual({
+        name,
+        tls: {
+          certFile: '/etc/alpes/tls/client.pem',
+          keyFile: '/etc/alpes/tls/client-key.pem',
+          caFile: '/etc/alpes/tls/ca.pem',
+          serverName: temporalName,
+        },
+      });
+    }
+  });
+
+  it('mounts the CA folder nowhere, the server folder only into the server, and no key into the UI servers or the bank', () => {
+    for (const [name, s] of SERVICES) {
+      for (const m of mountsOf(s)) {
+        expect({ name, mount: m.host }).not.toEqual({ name, mount: rel(join(TLS_ROOT, 'ca')) });
+        expect({ name, mount: m.host }).not.toEqual({ name, mount: TLS_ROOT });
+        if (m.host === rel(TLS_LAYOUT.server.dir)) expect(name).toBe(temporalName);
+      }
+    }
+    for (const [name, s] of [...byRole('ui'), ...byRole('sandbox-bank')]) {
+      expect({ name, tls: Object.keys(effectiveEnv(s)).filter((k) => k.startsWith('TEMPORAL_TLS')) }).toEqual(
+        {
+          name,
+          tls: [],
+        },
+      );
+      expect({ name, mounts: mountsOf(s).filter((m) => m.host.includes('tls')) }).toEqual({
+        name,
+        mounts: [],
+      });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { duration, optionalString, port } from '../shared/env-parsers';
 import {
@@ -109,6 +110,13 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
   TEMPORAL_CLI: optionalString,
+  // How every client and worker connects to TEMPORAL_ADDRESS (src/infra/temporal/connection-options.ts):
+  // mTLS files (PEM) and/or a Temporal Cloud API key.
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
   // Loopback unless said otherwise (containers set 0.0.0.0 explicitly): the embedded default is not
   // reachable from the network.
   API_HOST: z.string().default('127.0.0.1'),
@@ -186,6 +194,8 @@ export interface AppConfig {
     cli: string | undefined;
     /** A prebuilt payments workflow bundle (images); unset → bundled from source at start. */
     workflowBundlePath: string | undefined;
+    /** TLS and API-key settings for `address` (never for the launcher's own dev server). */
+    security: TemporalSecurity;
   };
   api: { host: string; port: number; publicUrl: string };
   ui: {
@@ -234,6 +244,106 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * How to reach an external Temporal server securely: mTLS with files (a self-hosted cluster), an
+ * API key (Temporal Cloud; TLS is then on, with the system's roots unless `caFile` says otherwise),
+ * or both. Paths only: src/infra/temporal/connection-options.ts reads them.
+ */
+export interface TemporalSecurity {
+  /** Undefined → plaintext (unless an API key is set: Cloud needs TLS). */
+  tls:
+    | {
+        /** TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY: the client certificate pair (both or neither). */
+        certFile: string | undefined;
+        keyFile: string | undefined;
+        /** TEMPORAL_TLS_CA: the CA that signed the server's certificate (else the system's roots). */
+        caFile: string | undefined;
+        /** TEMPORAL_TLS_SERVER_NAME: the name to verify the server's certificate against (and SNI). */
+        serverName: string | undefined;
+      }
+    | undefined;
+  /** TEMPORAL_API_KEY: sent as `Authorization: Bearer …` (Temporal Cloud API-key authentication). */
+  apiKey: string | undefined;
+}
+
+/** The variable each TLS file comes from: for messages that name it. */
+export const TEMPORAL_TLS_FILE_VARIABLES = {
+  certFile: 'TEMPORAL_TLS_CERT',
+  keyFile: 'TEMPORAL_TLS_KEY',
+  caFile: 'TEMPORAL_TLS_CA',
+} as const;
+
+export interface LoadConfigOptions {
+  /**
+   * Check that the TEMPORAL_TLS_* files exist and are readable (default true). Off only where the
+   * paths belong to another filesystem (the deployment test reads the compose file's container paths).
+   */
+  checkFiles?: boolean;
+}
+
+function temporalSecurity(e: z.infer<typeof envSchema>, checkFiles: boolean): TemporalSecurity {
+  const problems: string[] = [];
+  const anyTls = Boolean(
+    e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME,
+  );
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    problems.push(
+      e.TEMPORAL_TLS_CERT
+        ? 'TEMPORAL_TLS_KEY: required with TEMPORAL_TLS_CERT (the client certificate needs its private key)'
+        : 'TEMPORAL_TLS_CERT: required with TEMPORAL_TLS_KEY (the private key needs its certificate)',
+    );
+  }
+  if ((anyTls || e.TEMPORAL_API_KEY) && !e.TEMPORAL_ADDRESS) {
+    problems.push(
+      'TEMPORAL_ADDRESS: required with TEMPORAL_TLS_* / TEMPORAL_API_KEY (they secure the connection to an external ' +
+        'server; the launcher’s own dev server speaks plaintext on loopback)',
+    );
+  }
+  if (e.TEMPORAL_API_KEY) {
+    const reason = placeholderReason(e.TEMPORAL_API_KEY);
+    if (reason) problems.push(`TEMPORAL_API_KEY: ${reason}`);
+  }
+  if (checkFiles) {
+    for (const variable of Object.values(TEMPORAL_TLS_FILE_VARIABLES)) {
+      const path = e[variable];
+      if (!path) continue;
+      const problem = unreadableFile(path);
+      if (problem) problems.push(`${variable}: ${problem} (${path})`);
+    }
+  }
+  if (problems.length) {
+    throw new ConfigError(
+      `invalid Temporal connection settings:\n${problems.map((l) => `  ${l}`).join('\n')}`,
+    );
+  }
+  return {
+    tls: anyTls
+      ? {
+          certFile: e.TEMPORAL_TLS_CERT,
+          keyFile: e.TEMPORAL_TLS_KEY,
+          caFile: e.TEMPORAL_TLS_CA,
+          serverName: e.TEMPORAL_TLS_SERVER_NAME,
+        }
+      : undefined,
+    apiKey: e.TEMPORAL_API_KEY,
+  };
+}
+
+function unreadableFile(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return 'not a file';
+    accessSync(path, fsConstants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'not readable by this process'
+        : `unreadable (${code})`;
+  }
+}
 
 /** Names no API key may take: the engine's own actors (audit trails and four-eyes use names). */
 export const RESERVED_ACTOR_NAMES: readonly string[] = ['system', 'schedule'];
@@ -299,7 +409,7 @@ function databasePassword(url: string): string | undefined {
   }
 }
 
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
@@ -313,6 +423,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         'Generate a complete .env with `npm run env:generate`, or leave them unset for the embedded default.',
     );
   }
+  const security = temporalSecurity(e, options.checkFiles ?? true);
   const dataDir = e.DATA_DIR;
   return {
     nodeEnv: e.NODE_ENV,
@@ -330,6 +441,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
       cli: e.TEMPORAL_CLI,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      security,
     },
     api: {
       host: e.API_HOST,

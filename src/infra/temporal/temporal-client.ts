@@ -1,9 +1,9 @@
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { ConfigError } from '../config';
+import { temporalConnectionOptions, type TemporalConnectionSettings } from './connection-options';
 
-export interface TemporalClientOptions {
-  address: string;
-  namespace: string;
+export interface TemporalClientOptions extends TemporalConnectionSettings {
   dataConverter?: DataConverter;
   workflowInterceptors?: WorkflowClientInterceptor[];
 }
@@ -16,7 +16,10 @@ export async function connectClient(
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      const connection = await Connection.connect({ address: opts.address, connectTimeout: 2_000 });
+      const connection = await Connection.connect({
+        ...temporalConnectionOptions(opts),
+        connectTimeout: 2_000,
+      });
       return {
         client: new Client({
           connection,
@@ -27,7 +30,8 @@ export async function connectClient(
         connection,
       };
     } catch (e) {
-      if (Date.now() > deadline) throw e;
+      // A setting that cannot work (an unreadable certificate) does not get better by waiting.
+      if (e instanceof ConfigError || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 250));
     }
   }

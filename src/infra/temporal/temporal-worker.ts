@@ -1,9 +1,8 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerPlugin } from '@temporalio/worker';
+import { temporalConnectionOptions, type TemporalConnectionSettings } from './connection-options';
 
-export interface TemporalWorkerOptions {
-  address: string;
-  namespace: string;
+export interface TemporalWorkerOptions extends TemporalConnectionSettings {
   taskQueue: string;
   activities: object;
   /** The bundle entry (a workflows index) to bundle from source when no prebuilt bundle is given. */
@@ -18,7 +17,7 @@ export interface TemporalWorkerOptions {
 export async function createTemporalWorker(
   opts: TemporalWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(opts));
   const usePrebuilt = opts.workflowBundlePath && !opts.plugins?.length;
   try {
     const worker = await Worker.create({

@@ -7,6 +7,7 @@ import { PaymentQueries } from '../../infra/db/payment.queries';
 import type { Logger } from '../../shared/logger';
 import { InAppChannel } from '../../infra/notifications/in-app.channel';
 import type { NotificationConfig } from '../../infra/notifications/notification-config';
+import type { TemporalConnectionSettings } from '../../infra/temporal/connection-options';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { describeEmailTransport, SmtpEmailChannel } from '../../infra/notifications/smtp-email.channel';
 import { WebhookChannel } from '../../infra/notifications/webhook.channel';
@@ -15,7 +16,8 @@ import { WebhookSecretBox, type WebhookSecretKey } from '../../infra/notificatio
 export interface NotificationServiceOptions {
   db: Knex;
   config: NotificationConfig;
-  temporal: { address: string; namespace: string };
+  /** Where and how the worker connects (TLS, API key): the process's shared settings. */
+  temporal: TemporalConnectionSettings;
   logger: Logger;
   /** WEBHOOK_SECRET_KEYS (or the embedded default's): open the partners' webhook secrets; the last one seals. */
   webhookSecretKeys: readonly WebhookSecretKey[];

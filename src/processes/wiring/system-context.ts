@@ -10,6 +10,10 @@ import type { CommitSource } from '../../infra/db/event-notifier';
 import { KnexUnitOfWork } from '../../infra/db/unit-of-work';
 import { createTracing, type Tracing } from '../../infra/observability/tracing';
 import { encryptedDataConverter } from '../../infra/temporal/encryption-codec';
+import {
+  describeTemporalConnection,
+  type TemporalConnectionSettings,
+} from '../../infra/temporal/connection-options';
 import { connectClient } from '../../infra/temporal/temporal-client';
 import type { Logger } from '../../shared/logger';
 
@@ -25,7 +29,8 @@ export interface SystemContext {
   secrets: Secrets;
   dataConverter: DataConverter;
   tracing: Tracing | undefined;
-  temporal: { address: string; namespace: string };
+  /** Where and how every client and worker of this process connects (TLS, API key). */
+  temporal: TemporalConnectionSettings;
   /** The payments unit of work; it writes the event log, so the embedded live UI wakes on its commits. */
   uow: KnexUnitOfWork;
   /** Every unit of work that writes the event log in this process. */
@@ -62,7 +67,13 @@ export async function createSystemContext(
     serviceName: opts.serviceName,
   });
   if (tracing) stops.push(() => tracing.shutdown());
-  const temporal = { address: opts.temporalAddress, namespace: config.temporal.namespace };
+  // TLS and the API key come with TEMPORAL_ADDRESS only (config.ts refuses them without it), so the
+  // launcher's own plaintext dev server never gets them.
+  const temporal: TemporalConnectionSettings = {
+    address: opts.temporalAddress,
+    namespace: config.temporal.namespace,
+    security: config.temporal.security,
+  };
   const uow = new KnexUnitOfWork(db, { noticeTaskQueue: config.notifications.taskQueue });
 
   let shared: Client | undefined;
@@ -86,6 +97,9 @@ export async function createSystemContext(
             : [],
         });
         stops.push(() => connection.close());
+        // Which transport is in use (mTLS, API key, plaintext) is the first thing to check when a
+        // deployment cannot reach Temporal; never key material.
+        logger.info({ temporal: describeTemporalConnection(temporal) }, 'connected to Temporal');
         shared = client;
       }
       return shared;
