@@ -1,4 +1,5 @@
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
+import { RUN_FINISHED_PAYMENT_STATUSES } from '../domain/payment-status';
 import type { UnitOfWork } from '../domain/payment.repository.port';
 import { settlementEvent, type SettlementEventData } from '../domain/settlement-events';
 import { planSettlement } from '../domain/settlement-plan';
@@ -27,8 +28,8 @@ export interface SettlementActivityDeps {
   clock?: () => Date;
 }
 
-/** Payment statuses after which a payout needs nothing more from its run. */
-export const FINISHED_PAYMENT_STATUSES = ['COMPLETED', 'FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
+/** Payment statuses after which a payout needs nothing more from its run (see the domain's list). */
+export const FINISHED_PAYMENT_STATUSES: readonly string[] = RUN_FINISHED_PAYMENT_STATUSES;
 
 /** The first instant after the period: `periodEnd` is a whole UTC day, inclusive. */
 export function periodCutoff(periodEnd: string): string {

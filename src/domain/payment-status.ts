@@ -23,5 +23,16 @@ export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = [
   'REFUNDED',
 ];
 
+/**
+ * Statuses after which a payout needs nothing more from its settlement run. COMPENSATION_FAILED is
+ * one: its workflow has ended and only an operator settles it with the bank (it alerts on its own),
+ * so a run waiting for it would never finish. PAYOUT_UNKNOWN is not: the janitor resolves it.
+ */
+export const RUN_FINISHED_PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'COMPLETED',
+  ...FINAL_PAYMENT_STATUSES,
+  'COMPENSATION_FAILED',
+];
+
 export const isPaymentStatus = (value: unknown): value is PaymentStatus =>
   typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { RUN_FINISHED_PAYMENT_STATUSES } from '../../domain/payment-status';
 import type { PartnerBalance } from '../../domain/settlement-plan';
 import type { SettlementRun } from '../../domain/settlement.repository.port';
 import type {
@@ -18,7 +19,7 @@ import {
   type SettlementRow,
 } from './settlement.repository';
 
-const FINISHED = ['COMPLETED', 'FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
+const FINISHED: readonly string[] = RUN_FINISHED_PAYMENT_STATUSES;
 
 /** Read side of settlement runs: their items joined with the payments' live statuses. */
 export class SettlementQueries implements SettlementReads {
