@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help start test bench cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose lint typecheck unit integration clean
+.PHONY: help start test bench fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
@@ -81,6 +81,11 @@ test-cluster: deps temporal-cli temporal-server
 # Only the mTLS material (data/cluster/tls/{ca,server,client}), e.g. for docker compose.
 cluster-tls: deps
 	@npx tsx scripts/cluster/tls.ts data/cluster/tls
+
+# Record the workflow history fixtures that are missing (delete one to record it again); commit them.
+fixtures: deps temporal-cli
+	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" ALPES_RECORD_FIXTURES=1 NODE_OPTIONS=--experimental-vm-modules \
+		npx jest test/payment-replay.itest.ts test/settlement.itest.ts test/payout-outcomes.itest.ts --selectProjects integration
 
 clean:
 	rm -rf data artifacts dist

@@ -1,7 +1,7 @@
 import type { HistoryAndWorkflowId } from '@temporalio/client';
-import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayResult } from '@temporalio/worker';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   getStateQuery,
@@ -20,6 +20,7 @@ import {
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { ensureFixture } from './support/history-fixtures';
 
 /**
  * Determinism guard. Histories recorded from an earlier version of the workflow code (committed
@@ -27,8 +28,8 @@ import { describeWithPostgres, testEnvironment } from './support/test-env';
  * payments already in flight fails here instead of in production. Histories finished in this run
  * are replayed too, so the replay set can never be empty and the fixtures can be re-recorded.
  *
- * Re-recording: delete the fixture files (or leave fewer than MIN_FIXTURES) and run this test;
- * it writes one history per shape and says so loudly. Commit the result.
+ * A missing fixture fails the test. Re-recording is explicit: delete the fixture files and run
+ * `make fixtures`; it writes one history per shape and says so loudly. Commit the result.
  */
 const FIXTURES_DIR = resolve(__dirname, 'fixtures/histories');
 const MIN_FIXTURES = 7;
@@ -232,17 +233,12 @@ describeWithPostgres(
     }, 60_000);
 
     it('replays the committed fixture histories without a determinism error', async () => {
-      mkdirSync(FIXTURES_DIR, { recursive: true });
-      if (fixtureFiles().length < MIN_FIXTURES) {
-        if (finished.length < SHAPES.length) throw new Error('no complete set of fresh histories to record');
-        for (const run of finished) {
-          writeFileSync(join(FIXTURES_DIR, `payment-${run.shape}.json`), `${historyToJSON(run.history)}\n`);
-        }
-        console.warn(
-          `\n${'!'.repeat(78)}\n!!! RECORDED ${finished.length} workflow history fixtures into ${FIXTURES_DIR}\n` +
-            `!!! (there were fewer than ${MIN_FIXTURES}). Commit them: they are the determinism baseline.\n` +
-            `${'!'.repeat(78)}\n`,
-        );
+      for (const shape of SHAPES) {
+        ensureFixture(join(FIXTURES_DIR, `payment-${shape.name}.json`), () => {
+          const run = finished.find((r) => r.shape === shape.name);
+          if (!run) throw new Error(`no fresh history of the ${shape.name} shape to record`);
+          return run.history;
+        });
       }
 
       // Read back from disk even right after recording, so the JSON round trip itself is tested.

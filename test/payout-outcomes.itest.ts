@@ -1,7 +1,7 @@
-import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensurePostgresDatabase, openDatabase } from '../src/shared/db/knex-database';
 import type { PaymentWorkflowResult } from '../src/workflows/payment.workflow';
@@ -20,6 +20,7 @@ import {
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { ensureFixture } from './support/history-fixtures';
 
 /**
  * Exactly-once money under the faults that hurt: the bank commits a payout and the answer is lost
@@ -381,14 +382,10 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
 
   describe('histories of the new paths replay against the current code', () => {
     it('records them once and replays the recorded ones', async () => {
-      mkdirSync(JANITOR_FIXTURES_DIR, { recursive: true });
       const fixtures: Array<{ workflowId: string; history: unknown }> = [];
       for (const [name, { dir, history: h }] of recorded) {
         const file = join(dir, `${name}.json`);
-        if (!existsSync(file)) {
-          writeFileSync(file, `${historyToJSON(h)}\n`);
-          console.warn(`!!! RECORDED workflow history fixture ${file}: commit it`);
-        }
+        ensureFixture(file, () => h);
         fixtures.push({ workflowId: `fixture:${name}`, history: JSON.parse(readFileSync(file, 'utf8')) });
         fixtures.push({ workflowId: `fresh:${name}`, history: h });
       }

@@ -1,8 +1,7 @@
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, ensurePostgresDatabase } from '../src/shared/db/knex-database';
@@ -17,6 +16,7 @@ import {
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { ensureFixture } from './support/history-fixtures';
 import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
 
 /**
@@ -382,16 +382,12 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(ends.filter((e) => e === 'completed')).toHaveLength(1);
       expect(await replayAll(fresh)).toEqual([]);
 
-      mkdirSync(FIXTURES_DIR, { recursive: true });
       const wanted = {
         'settlement-continued.json': fresh[ends.indexOf('continued')]!.history,
         'settlement-completed.json': fresh[ends.indexOf('completed')]!.history,
       };
-      for (const [file, history] of Object.entries(wanted)) {
-        if (existsSync(join(FIXTURES_DIR, file))) continue;
-        writeFileSync(join(FIXTURES_DIR, file), `${historyToJSON(history)}\n`);
-        console.warn(`!!! RECORDED ${file} into ${FIXTURES_DIR}: commit it, it is the determinism baseline`);
-      }
+      for (const [file, history] of Object.entries(wanted))
+        ensureFixture(join(FIXTURES_DIR, file), () => history);
       const committed = readdirSync(FIXTURES_DIR)
         .filter((f) => f.endsWith('.json'))
         .map((f) => ({

@@ -25,6 +25,10 @@ export const REQUIRE_ALL_KEY = 'ALPES_TEST_REQUIRE_ALL';
 export const requireAllDependencies = (): boolean =>
   ['1', 'true'].includes(process.env[REQUIRE_ALL_KEY] ?? '');
 
+/** ALPES_RECORD_FIXTURES=1 (`make fixtures`): replay tests may write missing history fixtures. */
+export const requireRecording = (): boolean =>
+  ['1', 'true'].includes(process.env.ALPES_RECORD_FIXTURES ?? '');
+
 /**
  * A block whose dependency is missing. Its tests are registered as skipped (jest's skip count is
  * the real number of tests not run), or, under ALPES_TEST_REQUIRE_ALL, one failing test says why.
