@@ -18,6 +18,7 @@ import {
   TEST_SECRETS,
   type TestSystem,
 } from './support/system';
+import { historyText } from './support/history-text';
 
 type Json = any;
 
@@ -478,16 +479,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         (r) => r.body?.status === 'COMPLETED',
       );
       const history = await sys.client.workflow.getHandle(`payment:${id}`).fetchHistory();
-      // Every byte field of the history (payload data and metadata), decoded to text.
-      const texts: string[] = [];
-      const walk = (node: unknown, key = ''): void => {
-        if (node instanceof Uint8Array) texts.push(Buffer.from(node).toString('utf8'));
-        else if (typeof node === 'string' && (key === 'data' || key === 'encoding' || key === 'type')) {
-          texts.push(Buffer.from(node, 'base64').toString('utf8'));
-        } else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, k);
-      };
-      walk(JSON.parse(JSON.stringify(history)));
-      const raw = texts.join('\n');
+      const raw = historyText(history);
       // Proof the decoding works: plain search attributes are readable.
       expect(raw).toContain('"PENDING"');
       // (The partner id does appear: it is the PartnerId search attribute, an opaque UUID, by design.)

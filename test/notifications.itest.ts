@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import express from 'express';
 import type { Knex } from 'knex';
 import {
@@ -56,7 +56,9 @@ import {
   WebhookReceiver,
   type ReceivedEmail,
 } from './support/notification-receivers';
-import { eventually, http } from './support/system';
+import { eventually, http, testDataConverter } from './support/system';
+import { ensureFixture } from './support/history-fixtures';
+import { historyText } from './support/history-text';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
 type Json = any;
@@ -99,6 +101,8 @@ describeWithPostgres(
         logger,
         webhookSecretKeys: TEST_WEBHOOK_SECRET_KEYS,
         workflowBundlePath: bundlePath,
+        // As in production: everything the partner's workflow holds is encrypted on the server.
+        dataConverter: testDataConverter,
       });
 
     /** The payment workflow's activity, called directly, with the given workflow settings. */
@@ -136,7 +140,7 @@ describeWithPostgres(
         dir,
       );
       connection = await Connection.connect({ address: testEnvironment().temporalAddress });
-      client = new Client({ connection, namespace: 'default' });
+      client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
       notify = signaller().notifyPartner;
       service = await startService();
 
@@ -380,8 +384,10 @@ describeWithPostgres(
       expect((await state(p.id)).duplicatesIgnored).toBe(2);
     });
 
+    let continuedPartner: { id: string; email: string } | undefined;
     it('continue-as-new keeps the dedupe memory: duplicates across the boundary are ignored', async () => {
       const p = await newPartner();
+      continuedPartner = p;
       const notifySmallN = signaller({ continueAsNewAfterEvents: 2 }).notifyPartner;
       const events = ['PaymentCreated', 'PaymentCompleted', 'PaymentRefunded'].map((t) =>
         paymentEvent(p.id, t as NotifiablePaymentEventType),
@@ -408,6 +414,53 @@ describeWithPostgres(
       const handles = await client.workflow.getHandle(partnerNotificationsWorkflowId(p.id)).describe();
       expect(handles.status.name).toBe('RUNNING');
     });
+
+    it('its histories hold no partner data in plaintext, and the recorded ones replay across continue-as-new', async () => {
+      const p = continuedPartner!;
+      const workflowId = partnerNotificationsWorkflowId(p.id);
+      const current = await client.workflow.getHandle(workflowId).fetchHistory();
+      const previousRunId =
+        current.events![0]!.workflowExecutionStartedEventAttributes!.continuedExecutionRunId ?? undefined;
+      expect(previousRunId).toBeTruthy();
+      const continued = await client.workflow.getHandle(workflowId, previousRunId).fetchHistory();
+      expect(continued.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+
+      for (const history of [continued, current]) {
+        const raw = historyText(history);
+        expect(raw).toContain('binary/encrypted');
+        // The notices' facts (event types, amounts, reasons) and the partner's contacts stay encrypted.
+        for (const plaintext of [p.email, '"sourceEventId"', '"amountMinor"', 'PaymentRefunded']) {
+          expect(raw).not.toContain(plaintext);
+        }
+      }
+
+      const dir = join(__dirname, 'fixtures/histories/notifications');
+      const fixtures = {
+        'partner-notifications-continued.json': continued,
+        'partner-notifications-after-continue.json': current,
+      };
+      for (const [file, history] of Object.entries(fixtures)) ensureFixture(join(dir, file), () => history);
+      const histories = [
+        ...Object.keys(fixtures).map((file) => ({
+          workflowId: `fixture:${file}`,
+          history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
+        })),
+        { workflowId: 'fresh:continued', history: continued },
+        { workflowId: 'fresh:after-continue', history: current },
+      ];
+      const errors: string[] = [];
+      for await (const r of Worker.runReplayHistories(
+        {
+          workflowBundle: { codePath: bundlePath },
+          dataConverter: testDataConverter,
+          replayName: 'notifications',
+        },
+        histories as never,
+      )) {
+        if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
+      }
+      expect(errors).toEqual([]);
+    }, 60_000);
 
     it('continue-as-new while a delivery is still retrying hands it to the next run: delivered once', async () => {
       const slow = await WebhookReceiver.reservePort();
