@@ -6,9 +6,11 @@ import { readEvents } from '../src/infra/db/event-log';
 import { OptimisticConcurrencyError } from '../src/infra/db/payment.repository';
 import { PaymentQueries } from '../src/infra/db/payment.queries';
 import { KnexUnitOfWork } from '../src/infra/db/unit-of-work';
-import { testEnvironment } from './support/test-env';
+import { ensureFileDatabase, testEnvironment } from './support/test-env';
 
 const databaseUrl = testEnvironment().databaseUrl;
+// This file's own database, copied from the run's migrated template before any test uses it.
+beforeAll(() => ensureFileDatabase(), 60_000);
 if (!databaseUrl)
   console.warn('!!! payment repository: PostgreSQL SKIPPED (no PostgreSQL reachable); PGlite still runs');
 

@@ -5,10 +5,12 @@ import { openDatabase } from '../src/shared/db/knex-database';
 import { HttpPayoutProvider } from '../src/infra/payout/http-payout.provider';
 import { migrateSandboxBank, rollbackSandboxBank } from '../src/sandbox-bank/sandbox-bank.migrations';
 import { createSandboxBank, type SandboxBank } from '../src/sandbox-bank/sandbox-bank.server';
-import { testEnvironment } from './support/test-env';
+import { ensureFileDatabase, testEnvironment } from './support/test-env';
 import { http } from './support/system';
 
 const databaseUrl = testEnvironment().databaseUrl;
+// This file's own database, copied from the run's migrated template before any test uses it.
+beforeAll(() => ensureFileDatabase(), 60_000);
 if (!databaseUrl)
   console.warn('!!! sandbox bank: PostgreSQL SKIPPED (no PostgreSQL reachable); PGlite still runs');
 

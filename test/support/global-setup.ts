@@ -13,6 +13,8 @@ const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 export interface GlobalState {
   devServer?: DevServer;
   scratchDatabase?: { adminUrl: string; name: string };
+  /** The template the test files' own databases are copied from. */
+  template?: { adminUrl: string; name: string };
 }
 declare global {
   var __alpesTestState: GlobalState | undefined;
@@ -67,6 +69,8 @@ export default async function globalSetup(): Promise<void> {
     const db = openDatabase({ kind: 'postgres', url: databaseUrl });
     await migrateToLatest(db);
     await db.destroy();
+    // Each test file gets its own copy of the migrated database (test-env.ts, ensureFileDatabase).
+    state.template = await createTemplate(databaseUrl);
     process.stdout.write(`\n[integration] PostgreSQL: ${databaseUrl.replace(/:[^:@/]*@/, ':****@')}\n`);
   } else if (requireAllDependencies()) {
     throw new Error(
@@ -92,6 +96,23 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV_KEYS.temporalCli] = cli;
   process.env[TEST_ENV_KEYS.workflowBundlePath] = bundlePath;
   if (databaseUrl) process.env[TEST_ENV_KEYS.databaseUrl] = databaseUrl;
+  if (state.template) process.env[TEST_ENV_KEYS.databaseTemplate] = state.template.name;
+}
+
+/** A migrated template next to the run's database, named after it; dropped (with its copies) at teardown. */
+async function createTemplate(databaseUrl: string): Promise<{ adminUrl: string; name: string }> {
+  const url = new URL(databaseUrl);
+  const name = `${url.pathname.slice(1)}_tpl`;
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name} template ${databaseUrl.split('/').pop()!.split('?')[0]}`);
+  } finally {
+    await admin.end();
+  }
+  return { adminUrl: url.toString(), name };
 }
 
 const noop = (): void => undefined;

@@ -9,7 +9,7 @@ import {
   type RunningSystem,
   type StartSystemOptions,
 } from '../../src/processes/wiring/system';
-import { testEnvironment } from './test-env';
+import { ensureFileDatabase, testEnvironment } from './test-env';
 
 /**
  * API keys of the test systems: an admin, two operators (for four-eyes) and a viewer. Like every
@@ -69,6 +69,7 @@ export async function startTestSystem(
   extra: Partial<StartSystemOptions> & { logger?: Logger } = {},
 ): Promise<TestSystem> {
   const te = testEnvironment();
+  await ensureFileDatabase();
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
   const config = loadConfig({
     NODE_ENV: 'test',

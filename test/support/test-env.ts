@@ -2,11 +2,18 @@
  * What the integration suite's globalSetup started, handed to test files through the environment
  * (jest workers inherit it). The single place test code reads process.env.
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
 export interface TestEnvironment {
   temporalAddress: string;
   temporalCli: string;
   workflowBundlePath: string;
-  /** Scratch PostgreSQL database for this run, or undefined when no PostgreSQL was reachable. */
+  /**
+   * This test file's own PostgreSQL database (a migrated copy of the run's template, created by
+   * `ensureFileDatabase`), or undefined when no PostgreSQL was reachable. Files never share rows,
+   * so they may run in parallel.
+   */
   databaseUrl: string | undefined;
 }
 
@@ -15,7 +22,54 @@ export const TEST_ENV_KEYS = {
   temporalCli: 'ALPES_TEST_TEMPORAL_CLI',
   workflowBundlePath: 'ALPES_TEST_WORKFLOW_BUNDLE',
   databaseUrl: 'ALPES_TEST_DATABASE_URL',
+  /** The migrated template every file's database is copied from (global setup creates it). */
+  databaseTemplate: 'ALPES_TEST_DATABASE_TEMPLATE',
 } as const;
+
+/** Databases of this run's files are named `<template>_f<random>`; the global teardown drops them. */
+export const fileDatabasePrefix = (template: string): string => `${template}_f`;
+
+// Module state is per test file (jest gives each file its own module registry): one database each.
+const fileSuffix = randomBytes(5).toString('hex');
+let fileDatabase: Promise<void> | undefined;
+
+function fileDatabaseUrl(): string | undefined {
+  const template = process.env[TEST_ENV_KEYS.databaseTemplate];
+  const runUrl = process.env[TEST_ENV_KEYS.databaseUrl];
+  if (!template || !runUrl) return runUrl || undefined;
+  const url = new URL(runUrl);
+  url.pathname = `/${fileDatabasePrefix(template)}${fileSuffix}`;
+  return url.toString();
+}
+
+/** Creates this file's database from the template, once; every PostgreSQL test awaits it. */
+export function ensureFileDatabase(): Promise<void> {
+  const template = process.env[TEST_ENV_KEYS.databaseTemplate];
+  const runUrl = process.env[TEST_ENV_KEYS.databaseUrl];
+  if (!template || !runUrl) return Promise.resolve();
+  fileDatabase ??= (async () => {
+    const admin = new URL(runUrl);
+    admin.pathname = '/postgres';
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      const name = `${fileDatabasePrefix(template)}${fileSuffix}`;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.query(`create database ${name} template ${template}`);
+          return;
+        } catch (e) {
+          // Two files copying the template at the same instant: PostgreSQL lets one at a time.
+          if (attempt >= 20 || !/being accessed by other users/.test(String(e))) throw e;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  })();
+  return fileDatabase;
+}
 
 /**
  * ALPES_TEST_REQUIRE_ALL=1 (set by .ci/run): a missing dependency (PostgreSQL, Chromium) fails
@@ -53,7 +107,7 @@ export function testEnvironment(): TestEnvironment {
   if (!temporalAddress || !workflowBundlePath || !temporalCli) {
     throw new Error('integration tests need the jest globalSetup (run them with `make test`)');
   }
-  return { temporalAddress, workflowBundlePath, temporalCli, databaseUrl: get(TEST_ENV_KEYS.databaseUrl) };
+  return { temporalAddress, workflowBundlePath, temporalCli, databaseUrl: fileDatabaseUrl() };
 }
 
 /** `describe` when PostgreSQL is available, otherwise a loudly skipped block (never a silent pass). */
@@ -64,5 +118,9 @@ export function describeWithPostgres(name: string, fn: (databaseUrl: string) => 
     describeUnavailable(name, 'PostgreSQL', () => fn('postgres://unavailable'));
     return;
   }
-  describe(name, () => fn(url));
+  describe(name, () => {
+    // Registered first, so it runs before the block's own hooks.
+    beforeAll(() => ensureFileDatabase(), 60_000);
+    fn(url);
+  });
 }
