@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help start test bench fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose lint typecheck unit integration clean
+.PHONY: help start test bench chaos fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
@@ -81,6 +81,11 @@ test-cluster: deps temporal-cli temporal-server
 # Only the mTLS material (data/cluster/tls/{ca,server,client}), e.g. for docker compose.
 cluster-tls: deps
 	@npx tsx scripts/cluster/tls.ts data/cluster/tls
+
+# Faults against the split topology (scripts/chaos/): 0 lost, 0 double payouts, reconciled; ARGS=--quick for the short form.
+chaos: deps temporal-cli
+	@bash scripts/ensure-toxiproxy.sh >/dev/null
+	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" npm run --silent chaos -- $(ARGS)
 
 # Record the workflow history fixtures that are missing (delete one to record it again); commit them.
 fixtures: deps temporal-cli

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { TEST_SECRETS } from './system';
 
@@ -82,13 +82,23 @@ export function attachmentsOf(
     .filter((a): a is { filename: string; contentType: string; content: string } => a !== undefined);
 }
 
+export interface SmtpReceiverOptions {
+  /**
+   * Asked once per message after its DATA arrived: true keeps the message but cuts the connection
+   * before the 250 reply, so the sender cannot tell it was received (it sends it again).
+   */
+  dropAfterData?: () => boolean;
+}
+
 /** A real SMTP server on a free port that keeps every message it accepts. */
-export async function startSmtpReceiver(): Promise<{
+export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<{
   url: string;
   messages: ReceivedEmail[];
   stop(): Promise<void>;
 }> {
   const messages: ReceivedEmail[] = [];
+  // The session names only the client's port: the sockets by that port, to cut one on purpose.
+  const sockets = new Map<number, Socket>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -100,9 +110,17 @@ export async function startSmtpReceiver(): Promise<{
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const to = session.envelope.rcptTo.map((r) => r.address);
         messages.push(parseEmail(Buffer.concat(chunks).toString('utf8'), from, to));
-        callback();
+        const socket = sockets.get(session.remotePort);
+        if (socket && options.dropAfterData?.()) socket.destroy();
+        else callback();
       });
     },
+  });
+  server.server.on('connection', (socket: Socket) => {
+    const port = socket.remotePort;
+    if (port === undefined) return;
+    sockets.set(port, socket);
+    socket.once('close', () => sockets.delete(port));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
@@ -128,6 +146,11 @@ export class WebhookReceiver {
   readonly requests: ReceivedWebhook[] = [];
   private server: Server | undefined;
   status = 204;
+  /**
+   * Asked per request after it was read and recorded: true leaves it unanswered, so the sender
+   * times out and sends it again (accepted, then timed out).
+   */
+  hang: (() => boolean) | undefined;
 
   private constructor(readonly port: number) {}
 
@@ -162,6 +185,7 @@ export class WebhookReceiver {
           /* kept raw */
         }
         this.requests.push({ path: req.url ?? '', headers: req.headers, rawBody, body });
+        if (this.hang?.()) return;
         res.statusCode = this.status;
         res.end();
       });

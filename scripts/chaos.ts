@@ -1,0 +1,253 @@
+/**
+ * `npm run chaos` / `make chaos`: the split topology under real faults (scripts/chaos/), six
+ * scenarios with N payments in flight each, judged on what the read model, the bank's ledger and the
+ * receivers say afterwards. Prints a table, writes JSON under artifacts/chaos/, exits 1 on any red.
+ *
+ *   npm run chaos -- [--quick] [--scenario 1,4|worker-kill] [--count 500] [--seed 1]
+ *                    [--out artifacts/chaos] [--pg-admin-url postgres://…] [--temporal-cli path]
+ *                    [--tamper double|lost|unreconciled] [--verbose]
+ *
+ * `--quick` (make test): every scenario with 24 payments and shortened outages.
+ * `--tamper` damages the databases before the first scenario's verdict, to watch a guard go red.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, cpus, totalmem, type as osType, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  runScenario,
+  SCENARIOS,
+  type ScenarioResult,
+  type ScenarioTiming,
+  type Tamper,
+} from './chaos/chaos-scenarios';
+import { startTopology, type Topology } from './chaos/chaos-topology';
+
+const ROOT = resolve(__dirname, '..');
+
+interface ChaosOptions {
+  quick: boolean;
+  scenarios: number[];
+  count: number;
+  seed: number;
+  outDir: string;
+  pgAdminUrl: string;
+  temporalCli: string | undefined;
+  tamper: Tamper | undefined;
+  verbose: boolean;
+}
+
+function options(argv: string[]): ChaosOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      count: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string' },
+      'pg-admin-url': { type: 'string' },
+      'temporal-cli': { type: 'string' },
+      tamper: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const scenarios = (values.scenario ?? SCENARIOS.map((s) => s.id).join(','))
+    .split(',')
+    .map((v) => v.trim())
+    .map((v) => {
+      const s = SCENARIOS.find((x) => String(x.id) === v || x.name === v);
+      if (!s)
+        throw new Error(
+          `--scenario: no scenario ${v} (${SCENARIOS.map((x) => `${x.id} ${x.name}`).join(', ')})`,
+        );
+      return s.id;
+    });
+  const count = Number(values.count ?? (values.quick ? 24 : 500));
+  if (!Number.isInteger(count) || count < 4) throw new Error('--count: an integer of at least 4');
+  const tamper = values.tamper as Tamper | undefined;
+  if (tamper && !['double', 'lost', 'unreconciled'].includes(tamper)) {
+    throw new Error('--tamper: double, lost or unreconciled');
+  }
+  // eslint-disable-next-line no-restricted-properties -- this tool's own settings, like scripts/cluster/cluster-env.ts
+  const env = process.env;
+  return {
+    quick: values.quick,
+    scenarios,
+    count,
+    seed: Number(values.seed),
+    outDir: resolve(values.out ?? join(ROOT, 'artifacts/chaos')),
+    pgAdminUrl: values['pg-admin-url'] ?? env.CHAOS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    temporalCli: values['temporal-cli'] ?? env.TEMPORAL_CLI,
+    tamper,
+    verbose: values.verbose,
+  };
+}
+
+const TIMING: Record<'quick' | 'full', ScenarioTiming> = {
+  quick: { workerKillEveryMs: 5_000, databaseOutageMs: 8_000, bankOutageMs: 10_000, settleMs: 90_000 },
+  full: { workerKillEveryMs: 10_000, databaseOutageMs: 30_000, bankOutageMs: 60_000, settleMs: 600_000 },
+};
+
+function table(results: ScenarioResult[]): string {
+  const head = [
+    '#',
+    'scenario',
+    'payments',
+    'statuses',
+    'unknown→janitor',
+    'lost',
+    'double',
+    'reconciled',
+    'webhooks raw/unique/dup',
+    'emails raw/unique/dup',
+    'missing',
+    's',
+    'verdict',
+  ];
+  const rows = results.map((r) => [
+    String(r.id),
+    r.name,
+    `${r.accepted}/${r.payments}`,
+    Object.entries(r.byStatus)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
+    String(r.payoutUnknownSeen),
+    String(r.lost + r.wrongState),
+    String(r.doublePayouts + r.doubleRefunds),
+    r.reconciled && r.ledgerMismatches === 0 ? 'yes' : 'NO',
+    `${r.webhook.raw}/${r.webhook.unique}/${r.webhook.duplicates}`,
+    `${r.email.raw}/${r.email.unique}/${r.email.duplicates}`,
+    String(r.webhook.missing + r.email.missing + r.missingNotices),
+    String(r.durationS),
+    r.ok ? 'PASS' : 'FAIL',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  // Interrupted: exit at once; the process helpers' exit hook SIGKILLs every group we started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`[chaos] ${signal}: killing every process started (scratch databases stay)\n`);
+      process.exit(130);
+    });
+  }
+  const started = new Date();
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const runTag = `c${started.getTime().toString(36)}`;
+  const runDir = join(o.outDir, `run-${stamp}`);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const log = (line: string): void => void process.stderr.write(`[chaos] ${line}\n`);
+  const timing = TIMING[o.quick ? 'quick' : 'full'];
+  log(
+    `${o.quick ? 'quick' : 'full'} run: scenarios ${o.scenarios.join(',')}, ${o.count} payments each, seed ${o.seed}; logs in ${runDir}/logs`,
+  );
+
+  let topology: Topology | undefined;
+  const results: ScenarioResult[] = [];
+  let error: string | undefined;
+  let leftBehind: number[] = [];
+  try {
+    topology = await startTopology({
+      runDir,
+      pgAdminUrl: o.pgAdminUrl,
+      databasePrefix: `chaos_${runTag}`,
+      temporalCli: o.temporalCli,
+      extraEnv: {
+        // Short enough that the harness sees recovery within its run, long enough for each outage.
+        JANITOR_SCHEDULE: o.quick ? '10s' : '30s',
+        PAYOUT_TIMEOUT: `${Math.round(timing.bankOutageMs / 1000) + 40}s`,
+        ACTIVITY_START_TO_CLOSE_TIMEOUT: '10s',
+        ACTIVITY_RETRY_MAX_INTERVAL: '5s',
+        PROVIDER_HTTP_TIMEOUT: '5s',
+        WEBHOOK_TIMEOUT: '2s',
+        SMTP_TIMEOUT: '5s',
+        NOTIFICATION_RETRY_MAX_INTERVAL: '5s',
+        NOTIFICATION_WEBHOOK_MAX_ATTEMPTS: '30',
+        NOTIFICATION_EMAIL_MAX_ATTEMPTS: '30',
+        RATE_LIMIT_PER_MINUTE: '1000000',
+      },
+      onLine: (name, line) => {
+        if (o.verbose) process.stderr.write(`[${name}] ${line}\n`);
+      },
+      log,
+    });
+    log(`topology up after ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
+    for (const id of o.scenarios) {
+      const scenario = SCENARIOS.find((s) => s.id === id)!;
+      log(`scenario ${id} ${scenario.name}: ${scenario.fault}`);
+      const result = await runScenario({
+        scenario,
+        topology,
+        count: o.count,
+        partners: o.quick ? 4 : 20,
+        seed: o.seed,
+        runTag,
+        timing,
+        concurrency: o.quick ? 6 : 16,
+        tamper: results.length === 0 ? o.tamper : undefined,
+        log,
+      });
+      results.push(result);
+      log(
+        `scenario ${id} ${scenario.name}: ${result.ok ? 'PASS' : 'FAIL'} in ${result.durationS} s${result.failures.length ? `\n  ${result.failures.join('\n  ')}` : ''}`,
+      );
+    }
+  } catch (e) {
+    error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    log(`error: ${error}`);
+  } finally {
+    if (topology) {
+      const pids = topology.pids();
+      await topology.stop().catch((e: unknown) => log(`stop: ${String(e)}`));
+      leftBehind = pids.filter(alive);
+    }
+  }
+
+  const ok =
+    !error && leftBehind.length === 0 && o.scenarios.every((id) => results.find((r) => r.id === id)?.ok);
+  const report = {
+    ok,
+    mode: o.quick ? 'quick' : 'full',
+    startedAt: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    seed: o.seed,
+    count: o.count,
+    scenariosRequested: o.scenarios,
+    timing,
+    machine: {
+      os: `${osType()} ${release()} ${arch()}`,
+      cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    leftBehind,
+    error,
+    scenarios: results,
+  };
+  const file = join(o.outDir, `chaos-${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(o.outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    `${table(results)}\n\nprocesses left behind: ${leftBehind.length}; ${ok ? 'PASS' : 'FAIL'}; JSON: ${file}\n`,
+  );
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`[chaos] fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

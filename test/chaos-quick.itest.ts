@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ScenarioResult } from '../scripts/chaos/chaos-scenarios';
+import { inheritedChildEnv } from './support/child-env';
+import { describeWithPostgres, testEnvironment } from './support/test-env';
+
+/**
+ * `npm run chaos -- --quick` as make test runs it: a real child process that starts the split
+ * topology (its own dev server on a state file, two payments workers, notifications, API, UI,
+ * bank, Toxiproxy in front of PostgreSQL and the bank, the receivers) and runs all six scenarios
+ * with a couple of dozen payments each. Asserts its JSON: nothing lost, nothing paid twice, the
+ * bank reconciled with our read model, every notification delivered, nothing left running.
+ */
+
+const ROOT = resolve(__dirname, '..');
+
+interface ChaosReport {
+  ok: boolean;
+  mode: string;
+  leftBehind: number[];
+  error?: string;
+  scenarios: ScenarioResult[];
+}
+
+function runQuickChaos(
+  adminUrl: string,
+  outDir: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/chaos.ts',
+        '--quick',
+        '--out',
+        outDir,
+        '--pg-admin-url',
+        adminUrl,
+        '--temporal-cli',
+        testEnvironment().temporalCli,
+      ],
+      // Only PATH/HOME: no DATABASE_URL or NODE_OPTIONS leaks in from the test runner.
+      { cwd: ROOT, env: inheritedChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
+    child.on('error', rej);
+    child.on('exit', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
+  let outDir: string;
+  let run: { code: number | null; stdout: string; stderr: string };
+  let report: ChaosReport;
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'alpes-chaos-test-'));
+    run = await runQuickChaos(admin.toString(), outDir);
+    const file = join(outDir, 'latest.json');
+    if (!existsSync(file))
+      throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
+    report = JSON.parse(readFileSync(file, 'utf8')) as ChaosReport;
+  }, 330_000);
+
+  afterAll(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('ran every scenario and exited 0 with a PASS table', () => {
+    const detail = `exit ${run.code}\n${run.stdout}\n${run.stderr.slice(-6_000)}`;
+    expect({
+      code: run.code,
+      ok: report.ok,
+      error: report.error,
+      detail: run.code === 0 ? '' : detail,
+    }).toEqual({
+      code: 0,
+      ok: true,
+      error: undefined,
+      detail: '',
+    });
+    expect(report.mode).toBe('quick');
+    expect(report.scenarios.map((s) => s.name)).toEqual([
+      'worker-kill',
+      'temporal-kill',
+      'postgres-outage',
+      'bank-commit-reset',
+      'bank-outage',
+      'receivers-flaky',
+    ]);
+    expect(run.stdout).toMatch(/\| verdict \|/);
+  });
+
+  it('lost nothing, paid nothing twice and reconciled the bank with the read model', () => {
+    for (const s of report.scenarios) {
+      expect({
+        scenario: s.name,
+        accepted: s.accepted,
+        lost: s.lost,
+        wrongState: s.wrongState,
+        doublePayouts: s.doublePayouts,
+        doubleRefunds: s.doubleRefunds,
+        ledgerMismatches: s.ledgerMismatches,
+        reconciled: s.reconciled,
+        failures: s.failures,
+      }).toEqual({
+        scenario: s.name,
+        accepted: s.payments,
+        lost: 0,
+        wrongState: 0,
+        doublePayouts: 0,
+        doubleRefunds: 0,
+        ledgerMismatches: 0,
+        reconciled: true,
+        failures: [],
+      });
+      expect(s.payments).toBeGreaterThan(0);
+      for (const r of Object.values(s.reconciliation)) expect(r.bankNet).toBe(r.completed);
+    }
+  });
+
+  it('delivered every notification at least once, once per event id, and left no process behind', () => {
+    for (const s of report.scenarios) {
+      for (const t of [s.webhook, s.email]) {
+        expect(t.notifications).toBeGreaterThan(0);
+        expect({
+          scenario: s.name,
+          missing: t.missing,
+          unknown: t.unknown,
+          failed: t.failed,
+          split: t.splitEvents,
+        }).toEqual({ scenario: s.name, missing: 0, unknown: 0, failed: 0, split: 0 });
+        expect(t.unique).toBe(t.notifications);
+        expect(t.raw).toBe(t.unique + t.duplicates);
+      }
+      expect(s.missingNotices).toBe(0);
+    }
+    expect(report.leftBehind).toEqual([]);
+  });
+});
