@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger';
 import type { UnitOfWork } from '../domain/payment.repository.port';
 import type { AuditLog } from '../ports/audit.port';
 import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
+import type { PaymentTimelineReader } from '../ports/payment-timeline.port';
 import { auditRoutes, auditTrail } from './audit';
 import { ProblemError } from '../shared/http/problem';
 import { inMemoryAuthFailureThrottle, requestLimiter, type AuthFailureThrottle } from './auth-throttle';
@@ -19,6 +20,7 @@ import { openApiDocument } from './openapi';
 import { pagoRoutes } from './pago.routes';
 import { partnerRoutes, type PartnerDirectory } from './partner.routes';
 import { paymentRoutes } from './payment.routes';
+import { paymentTimelineRoutes } from './payment-timeline.routes';
 import { RouteTable } from './route-kit';
 import {
   authenticate,
@@ -42,6 +44,8 @@ export interface ApiDeps {
   partnerNotices?: { kick(): void };
   commands: PaymentCommands;
   reads: PaymentReads;
+  /** The payment's workflow history in plain language (`GET /payments/:id/timeline`); absent in tests that do not need it. */
+  timeline?: PaymentTimelineReader;
   partners: PartnerDirectory;
   /** Transactions over the aggregates the API changes itself (commissions, payout holds). */
   uow: UnitOfWork;
@@ -117,6 +121,7 @@ export function createApi(deps: ApiDeps): Api {
     idempotencyKeyRequired: deps.idempotencyKeyRequired ?? true,
   };
   paymentRoutes(routes, paymentDeps);
+  if (deps.timeline) paymentTimelineRoutes(routes, { ...paymentDeps, timeline: deps.timeline });
   pagoRoutes(routes, paymentDeps);
   commissionRoutes(routes, { ...deps.commissions, uow: deps.uow, partners: deps.partners, newId });
   for (const add of deps.extraRoutes ?? []) add(routes);

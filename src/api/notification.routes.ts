@@ -262,12 +262,14 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     path: '/partners/:id/notification-preferences',
     summary: 'Change a partner’s notification preferences',
     tag: 'Notifications',
-    roles: ['admin'],
+    // The partner portal: a partner key changes its own (assertPartnerScope), nobody else's.
+    roles: ['partner'],
     audit: { action: 'partner.notification-preferences.update', targetType: 'partner' },
     params: partnerIdParam,
     body: notificationPreferencesBody,
     responses: { 200: { description: 'The preferences now in force' } },
-    handler: async ({ params, body, res }) => {
+    handler: async ({ params, body, principal, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
       const preferences = validPreferences(body.preferences);
       if (!(await deps.settings.savePreferences(params.id, preferences))) throw partnerNotFound(params.id);
       res.json(preferencesView(params.id, preferences));
@@ -279,7 +281,8 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     path: '/partners/:id/webhook-secret',
     summary: 'Rotate a partner’s webhook signing secret (shown once)',
     tag: 'Notifications',
-    roles: ['admin'],
+    // The partner portal: a partner key rotates its own secret (assertPartnerScope).
+    roles: ['partner'],
     // Never the secret: the entry says it was rotated, by whom.
     audit: { action: 'partner.webhook-secret.rotate', targetType: 'partner' },
     params: partnerIdParam,
@@ -289,7 +292,8 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
           '`{ secret }`, never shown again. Stored encrypted; the previous secret keeps signing (a second `v1=`) for WEBHOOK_SECRET_OVERLAP',
       },
     },
-    handler: async ({ params, res }) => {
+    handler: async ({ params, principal, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
       // The new secret: it signs first from now on; the one it replaces signs too until the overlap ends.
       const secret = deps.newSecret();
       if (!(await deps.settings.rotateWebhookSecret(params.id, secret))) throw partnerNotFound(params.id);

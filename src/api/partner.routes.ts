@@ -13,6 +13,7 @@ import {
   payoutHoldBody,
   accountChangeBody,
   updatePartnerBody,
+  webhookEndpointBody,
 } from './partner.schemas';
 import { noteAudit } from './audit';
 import type { RouteTable } from './route-kit';
@@ -124,6 +125,28 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       const partner = await load(params.id);
       const before = partner.toPublic();
       partner.update(body, now());
+      await deps.partners.save(partner);
+      noteAudit(res, { before, after: partner.toPublic() });
+      res.json(partner.toPublic());
+    },
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/partners/:id/webhook-endpoint',
+    summary: 'Set a partner’s webhook endpoint',
+    tag: 'Partners',
+    // The partner portal: a partner key changes its own endpoint, validated as an admin's would be.
+    roles: ['partner'],
+    audit: { action: 'partner.webhook-endpoint.update', targetType: 'partner' },
+    params: partnerIdParam,
+    body: webhookEndpointBody,
+    responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
+    handler: async ({ params, body, principal, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
+      const partner = await load(params.id);
+      const before = partner.toPublic();
+      partner.update({ webhookUrl: body.webhookUrl }, now());
       await deps.partners.save(partner);
       noteAudit(res, { before, after: partner.toPublic() });
       res.json(partner.toPublic());

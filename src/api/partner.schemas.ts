@@ -79,3 +79,13 @@ export const accountChangeBody = z
       .openapi({ description: 'IBAN (checksum-validated) or 6–20 digit account' }),
   })
   .openapi('RequestPayoutAccountChange');
+
+export const webhookEndpointBody = z
+  .strictObject({
+    webhookUrl: z
+      .string()
+      .max(2000)
+      .nullable()
+      .openapi({ description: 'https URL the partner’s webhooks go to; null stops webhooks' }),
+  })
+  .openapi('WebhookEndpoint');

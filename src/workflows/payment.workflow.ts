@@ -10,6 +10,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -226,6 +227,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     state.reason = result.reason;
     if (changed) {
       upsertSearchAttributes([{ key: PaymentStatusKey, value: result.status }]);
+      // Shown by the Web UI instead of a bare "Running"; a query answer only, so no command and
+      // nothing for replay to match.
+      setCurrentDetails(currentDetails(result.status, settings));
       announce(result.status);
     }
   };
@@ -487,4 +491,23 @@ function failureReason(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure && cause.type) return `${cause.type}: ${cause.message}`;
   return 'payout_failed';
+}
+
+const minutes = (ms: number): string =>
+  ms >= 86_400_000 ? `${Math.round(ms / 86_400_000)} d` : `${Math.round(ms / 60_000)} min`;
+
+/** What the payment is and what it waits for, in the Web UI's "current details". */
+export function currentDetails(status: string, settings: PaymentWorkflowSettings): string {
+  switch (status) {
+    case 'AWAITING_APPROVAL':
+      return `**Awaiting approval** by an operator other than its creator; rejected after ${minutes(settings.approvalTimeoutMs)} without a decision.`;
+    case 'PROCESSING':
+      return '**Processing**: paying out through the bank (retried with backoff).';
+    case 'COMPLETED':
+      return `**Completed**: paid; open for a refund for ${minutes(settings.refundWindowMs)}, then the workflow closes.`;
+    case 'PAYOUT_UNKNOWN':
+      return '**Payout unknown**: waiting for the janitor to ask the bank by the payout’s idempotency key.';
+    default:
+      return `**${status}**`;
+  }
 }

@@ -9,6 +9,7 @@ import { PgListenNotifier } from '../../src/infra/db/event-notifier';
 import { createUiServer, type UiServer } from '../../src/ui/create-ui-server';
 import { createEventStream } from '../../src/ui/stream/event-stream.server';
 import { streamAuthenticator } from '../../src/processes/wiring/ui.component';
+import type { Component } from '../../src/processes/wiring/system';
 import { startTestSystem, type TestSystem } from './system';
 
 /**
@@ -29,14 +30,17 @@ export interface DashboardHarness {
   stop(): Promise<void>;
 }
 
-export async function startDashboardHarness(env: Record<string, string> = {}): Promise<DashboardHarness> {
+export async function startDashboardHarness(
+  env: Record<string, string> = {},
+  /** Webhook and redelivery tests add the notifications worker. */
+  components: Component[] = ['bank', 'worker', 'api'],
+): Promise<DashboardHarness> {
   const port = await freePort();
   const uiUrl = `http://127.0.0.1:${port}`;
-  const sys = await startTestSystem({ CORS_ORIGINS: `${uiUrl},http://localhost:${port}`, ...env }, [
-    'bank',
-    'worker',
-    'api',
-  ]);
+  const sys = await startTestSystem(
+    { CORS_ORIGINS: `${uiUrl},http://localhost:${port}`, ...env },
+    components,
+  );
   const cleanups: Array<() => Promise<unknown>> = [() => sys.stop()];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);

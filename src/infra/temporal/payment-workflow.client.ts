@@ -42,6 +42,20 @@ const REFUSAL_WHEN_CLOSED: Record<PaymentAction, string> = {
   refund: 'PAYMENT.NOT_REFUNDABLE',
 };
 
+/** Major units with the currency's own decimals (`12000` USD → `120.00 USD`, `500` JPY → `500 JPY`). */
+export function formatAmount(totalMinor: number, currency: string): string {
+  let digits = 2;
+  try {
+    digits =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+  } catch {
+    // An unknown code keeps two decimals: the summary is for people, the amount itself is in the args.
+  }
+  const major = (totalMinor / 10 ** digits).toFixed(digits);
+  return `${major} ${currency}`;
+}
+
 /** Starts and steers payment workflows through the Temporal client. */
 export class TemporalPaymentCommands implements PaymentCommands {
   constructor(
@@ -73,6 +87,13 @@ export class TemporalPaymentCommands implements PaymentCommands {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ ...rest, requestHash, settings: this.settings }],
         memo: { requestHash },
+        // The Web UI shows these instead of a bare "Running" during the long refund window.
+        staticSummary: `Payout ${formatAmount(totalMinor, cmd.currency)} to partner ${cmd.partnerId}`,
+        staticDetails: [
+          `Payment ${cmd.paymentId}`,
+          `Partner ${cmd.partnerId}`,
+          `${cmd.lines.length} line(s), created by ${cmd.createdBy}`,
+        ].join('\n'),
         typedSearchAttributes: [
           { key: PartnerIdKey, value: cmd.partnerId },
           { key: CurrencyKey, value: cmd.currency },

@@ -26,6 +26,7 @@ import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
 import { createMetrics } from '../../infra/observability/metrics';
 import { AesGcmPayloadCodec } from '../../infra/temporal/encryption-codec';
 import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.client';
+import { TemporalPaymentTimelineReader } from '../../infra/temporal/payment-timeline.reader';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 
@@ -78,6 +79,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       new DecisionSigner(requireSigningKey(secrets.actorSigningKey), config.security.actorAssertionTtlMs),
     ),
     reads: new PaymentQueries(db),
+    timeline: new TemporalPaymentTimelineReader(client),
     partners: new KnexPartnerRepository(db),
     uow: ctx.uow,
     commissions: {

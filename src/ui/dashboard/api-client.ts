@@ -23,7 +23,103 @@ export interface Partner {
   id: string;
   name: string;
   status: string;
+  email?: string;
+  payoutAccount?: string;
+  webhookUrl?: string | null;
+  payoutHold?: { reason: string; by: string; at: string } | null;
+  pendingAccountChange?: {
+    account: string;
+    requestedBy: string;
+    requestedAt: string;
+    approvedBy: string | null;
+    effectiveAt: string | null;
+  } | null;
+  createdAt?: string;
 }
+
+/** One line of `GET /payments/:id/timeline`. */
+export interface TimelineEntry {
+  at: string;
+  source: 'temporal' | 'event-log';
+  kind: string;
+  label: string;
+  name?: string;
+  attempt?: number;
+  failure?: string;
+  nextAt?: string;
+  historyEventId?: number;
+  position?: number;
+}
+
+export interface PaymentTimeline {
+  paymentId: string;
+  status: string;
+  temporalUiUrl: string;
+  history: 'available' | 'deleted';
+  workflowStatus: string | null;
+  message: string | null;
+  entries: TimelineEntry[];
+}
+
+export interface NotificationRecord {
+  id: string;
+  partnerId: string;
+  paymentId: string | null;
+  sourceEventId: string;
+  channel: string;
+  type: string;
+  subject: string;
+  status: string;
+  reason: string | null;
+  attempts: number;
+  lastError: string | null;
+  resends: number;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface DeliveryAttempt {
+  id: string;
+  deliveryKey: string;
+  startedAt: string;
+  durationMs: number;
+  outcome: 'SUCCEEDED' | 'FAILED';
+  httpStatus: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+export interface NotificationPreferencesView {
+  partnerId: string;
+  preferences: Record<string, string[]>;
+  overrides: Record<string, string[]>;
+  unmutableTypes: string[];
+}
+
+export interface AuditEntry {
+  id: string;
+  occurredAt: string;
+  actor: { name: string; role: string; partnerId: string | null };
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  method: string;
+  path: string;
+  clientAddress: string | null;
+  requestId: string | null;
+  outcomeStatus: number;
+}
+
+export interface StatementLine {
+  reference: string;
+  amountMinor: number;
+  description: string;
+}
+
+const q = (params: Record<string, string | undefined>): string => {
+  const set = Object.entries(params).filter((e): e is [string, string] => !!e[1]);
+  return set.length ? `?${new URLSearchParams(set).toString()}` : '';
+};
 
 export type PaymentAction = 'approve' | 'reject' | 'cancel' | 'refund';
 
@@ -125,6 +221,108 @@ export class ApiClient {
 
   partnerBalance(partnerId: string): Promise<PartnerBalance> {
     return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/balance`);
+  }
+
+  async listAllPartners(): Promise<Partner[]> {
+    return (await this.request<{ items: Partner[] }>('GET', '/partners?limit=200')).items;
+  }
+
+  getPartner(id: string): Promise<Partner> {
+    return this.request('GET', `/partners/${encodeURIComponent(id)}`);
+  }
+
+  createPartner(body: {
+    name: string;
+    email: string;
+    payoutAccount: string;
+    webhookUrl?: string;
+  }): Promise<Partner> {
+    return this.request('POST', '/partners', body);
+  }
+
+  updatePartner(
+    id: string,
+    body: { name?: string; email?: string; webhookUrl?: string | null },
+  ): Promise<Partner> {
+    return this.request('PATCH', `/partners/${encodeURIComponent(id)}`, body);
+  }
+
+  placeHold(id: string, reason: string): Promise<Partner> {
+    return this.request('POST', `/partners/${encodeURIComponent(id)}/payout-hold`, { reason });
+  }
+
+  releaseHold(id: string): Promise<Partner> {
+    return this.request('DELETE', `/partners/${encodeURIComponent(id)}/payout-hold`);
+  }
+
+  requestAccountChange(id: string, payoutAccount: string): Promise<Partner> {
+    return this.request('POST', `/partners/${encodeURIComponent(id)}/payout-account-change`, {
+      payoutAccount,
+    });
+  }
+
+  approveAccountChange(id: string): Promise<Partner> {
+    return this.request('POST', `/partners/${encodeURIComponent(id)}/payout-account-change/approve`, {});
+  }
+
+  rotateWebhookSecret(partnerId: string): Promise<{ secret: string }> {
+    return this.request('POST', `/partners/${encodeURIComponent(partnerId)}/webhook-secret`, {});
+  }
+
+  setWebhookEndpoint(partnerId: string, webhookUrl: string | null): Promise<Partner> {
+    return this.request('PUT', `/partners/${encodeURIComponent(partnerId)}/webhook-endpoint`, { webhookUrl });
+  }
+
+  preferences(partnerId: string): Promise<NotificationPreferencesView> {
+    return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/notification-preferences`);
+  }
+
+  savePreferences(
+    partnerId: string,
+    preferences: Record<string, string[]>,
+  ): Promise<NotificationPreferencesView> {
+    return this.request('PUT', `/partners/${encodeURIComponent(partnerId)}/notification-preferences`, {
+      preferences,
+    });
+  }
+
+  timeline(paymentId: string): Promise<PaymentTimeline> {
+    return this.request('GET', `/payments/${encodeURIComponent(paymentId)}/timeline`);
+  }
+
+  statement(paymentId: string): Promise<{ lines?: StatementLine[]; [k: string]: unknown }> {
+    return this.request('GET', `/payments/${encodeURIComponent(paymentId)}/statement`);
+  }
+
+  async listNotifications(filter: {
+    partnerId?: string;
+    channel?: string;
+    status?: string;
+  }): Promise<NotificationRecord[]> {
+    return (
+      await this.request<{ items: NotificationRecord[] }>(
+        'GET',
+        `/notifications${q({ ...filter, limit: '200' })}`,
+      )
+    ).items;
+  }
+
+  async attempts(notificationId: string): Promise<DeliveryAttempt[]> {
+    return (
+      await this.request<{ items: DeliveryAttempt[] }>(
+        'GET',
+        `/notifications/${encodeURIComponent(notificationId)}/attempts?limit=100`,
+      )
+    ).items;
+  }
+
+  redeliver(notificationId: string): Promise<unknown> {
+    return this.request('POST', `/notifications/${encodeURIComponent(notificationId)}/redeliver`, {});
+  }
+
+  async audit(filter: Record<string, string | undefined>): Promise<AuditEntry[]> {
+    return (await this.request<{ items: AuditEntry[] }>('GET', `/audit${q({ ...filter, limit: '100' })}`))
+      .items;
   }
 
   /**

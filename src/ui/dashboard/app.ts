@@ -13,7 +13,11 @@ import {
 } from './dashboard-state';
 import { EventFeed } from './event-feed';
 import { shortId } from './format';
-import { hashOf, viewFromHash, type View } from './navigation';
+import { AuditPanel } from './audit-view';
+import { hashOf, viewFromHash, viewsFor, type View } from './navigation';
+import { NotificationsPanel } from './notifications-view';
+import { PartnersPanel } from './partners-view';
+import { PortalView } from './portal-view';
 import { PartnerBalancePanel } from './partner-balance';
 import { PaymentForm } from './payment-form';
 import { PaymentFilters, PaymentsTable } from './payments-table';
@@ -88,7 +92,11 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
     );
     api.listPartners().then(
       (items) => !cancelled && setPartners(items),
-      (e: unknown) => !cancelled && reportError(e, 'Could not load partners'),
+      (e: unknown) => {
+        // A partner key may not list partners: its portal needs only its own, so this is no problem.
+        if (cancelled || (e instanceof ApiError && e.status === 403)) return;
+        reportError(e, 'Could not load partners');
+      },
     );
     const stream = new StreamClient({
       url: streamUrl(),
@@ -141,12 +149,21 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
   };
 
   const changeKey = (next: string) => {
+    // A partner signing in after an operator in the same tab must not see the operator's payments.
+    if (next.trim() !== apiKeyRef.current) {
+      dispatch({ type: 'reset' });
+      positionRef.current = 0;
+    }
     saveApiKey(next);
     setIdentity(undefined);
     setAuthProblem(null);
     setApiKey(next.trim());
   };
   const canAct = !identity || ACTING_ROLES.has(identity.role);
+  const views = viewsFor(identity?.role);
+  // A partner key lands on its portal whatever the address says; operators never see a portal.
+  const shown: View = views.includes(view) ? view : views[0]!;
+  const [pagesTouched, setPagesTouched] = useState(0);
 
   const partnerMap = useMemo(() => new Map<string, Partner>(partners.map((p) => [p.id, p])), [partners]);
 
@@ -234,6 +251,7 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
         canAct,
         locale: LOCALE,
         workflowUrl: (row) => row.temporalUiUrl ?? workflowLink(config, row.id, row.workflowId),
+        api,
         onAction,
       }),
     ),
@@ -272,6 +290,47 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
       feedPanel,
     ),
   ];
+
+  const pageMain = (): ComponentChild => {
+    switch (shown) {
+      case 'partners':
+        return h(PartnersPanel, {
+          api,
+          canAct,
+          onError: reportError,
+          push,
+          onChanged: () => {
+            setPagesTouched((n) => n + 1);
+            api.listPartners().then(setPartners, () => undefined);
+          },
+        });
+      case 'notifications':
+        return h(NotificationsPanel, {
+          api,
+          partners: partnerMap,
+          canRedeliver: canAct,
+          refreshKey: `${apiKey}:${state.lastPosition}`,
+          onError: reportError,
+          onRedelivered: (id) => push({ kind: 'success', title: `Notification ${shortId(id)} requeued` }),
+        });
+      case 'audit':
+        return h(AuditPanel, { api, refreshKey: `${apiKey}:${pagesTouched}`, onError: reportError });
+      case 'portal':
+        return identity?.partnerId
+          ? h(PortalView, {
+              api,
+              partnerId: identity.partnerId,
+              payments: visiblePayments(state, { partnerId: '', status: '' }),
+              locale: LOCALE,
+              refreshKey: `${apiKey}:${state.lastPosition}`,
+              onError: reportError,
+              push,
+            })
+          : h('p', { class: 'muted' }, 'Signing in…');
+      default:
+        return null;
+    }
+  };
 
   const settlementsMain = [
     h(SettlementsView, {
@@ -335,8 +394,8 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
     { class: 'app' },
     h(
       'a',
-      { class: 'skip-link', href: view === 'payments' ? '#payments-heading' : '#schedule-heading' },
-      view === 'payments' ? 'Skip to payments' : 'Skip to settlements',
+      { class: 'skip-link', href: shown === 'settlements' ? '#schedule-heading' : `#${shown}-heading` },
+      `Skip to ${shown}`,
     ),
     h(
       'header',
@@ -352,7 +411,7 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
           h('p', { class: 'brand-sub' }, 'Payments operations'),
         ),
       ),
-      h(ViewTabs, { view, onNavigate: navigate }),
+      h(ViewTabs, { view: shown, views, onNavigate: navigate }),
       h(
         'div',
         { class: 'topbar-right' },
@@ -366,7 +425,14 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
         }),
       ),
     ),
-    h('main', { class: 'layout', 'data-view': view }, view === 'payments' ? paymentsMain : settlementsMain),
+    h(
+      'main',
+      {
+        class: shown === 'payments' || shown === 'settlements' ? 'layout' : 'layout layout-page',
+        'data-view': shown,
+      },
+      shown === 'payments' ? paymentsMain : shown === 'settlements' ? settlementsMain : pageMain(),
+    ),
     h(Toasts, { toasts, dismiss }),
   );
 }

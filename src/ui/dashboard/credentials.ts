@@ -36,6 +36,8 @@ export function adoptKeyFromFragment(
 export interface Identity {
   name: string;
   role: string;
+  /** Set for partner keys: the only partner the portal shows. */
+  partnerId?: string;
 }
 
 /**
@@ -47,10 +49,11 @@ export function identityFromToken(token: string): Identity | undefined {
   try {
     const payload = token.split('.')[0] ?? '';
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const claims = JSON.parse(json) as { n?: unknown; r?: unknown };
-    return typeof claims.n === 'string' && typeof claims.r === 'string'
-      ? { name: claims.n, role: claims.r }
-      : undefined;
+    const claims = JSON.parse(json) as { n?: unknown; r?: unknown; p?: unknown };
+    if (typeof claims.n !== 'string' || typeof claims.r !== 'string') return undefined;
+    return typeof claims.p === 'string'
+      ? { name: claims.n, role: claims.r, partnerId: claims.p }
+      : { name: claims.n, role: claims.r };
   } catch {
     return undefined;
   }

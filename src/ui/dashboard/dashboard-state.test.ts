@@ -169,4 +169,24 @@ describe('dashboard state', () => {
     expect(availableActions('COMPLETED')).toEqual(['refund']);
     expect(availableActions('FAILED')).toEqual([]);
   });
+
+  it('forgets everything on reset (another key signed in)', () => {
+    const loaded = dashboardReducer(initialDashboardState, {
+      type: 'payments-loaded',
+      items: [
+        {
+          id: 'p1',
+          partnerId: 'a',
+          currency: 'USD',
+          totalMinor: 1,
+          status: 'COMPLETED',
+          lines: [],
+          createdAt: '2026-01-01T00:00:00Z',
+          updatedAt: '2026-01-01T00:00:00Z',
+        } as never,
+      ],
+    });
+    expect(Object.keys(loaded.payments)).toEqual(['p1']);
+    expect(dashboardReducer(loaded, { type: 'reset' })).toEqual(initialDashboardState);
+  });
 });

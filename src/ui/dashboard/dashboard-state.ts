@@ -90,7 +90,9 @@ export interface DashboardState {
 export type DashboardAction =
   | { type: 'payments-loaded'; items: readonly ApiPayment[] }
   | { type: 'payment-updated'; payment: ApiPayment }
-  | { type: 'events'; messages: readonly EventMessage[] };
+  | { type: 'events'; messages: readonly EventMessage[] }
+  /** Another key signed in: what the previous one could see is not this one's to show. */
+  | { type: 'reset' };
 
 export const FEED_LIMIT = 100;
 const PER_PAYMENT_LIMIT = 50;
@@ -105,6 +107,8 @@ export const initialDashboardState: DashboardState = {
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
   switch (action.type) {
+    case 'reset':
+      return initialDashboardState;
     case 'payments-loaded': {
       const payments = { ...state.payments };
       for (const item of action.items) payments[item.id] = mergeApiPayment(payments[item.id], item);

@@ -1,4 +1,4 @@
-import { hashOf, viewFromHash, VIEWS } from './navigation';
+import { hashOf, viewFromHash, VIEWS, viewsFor } from './navigation';
 
 describe('dashboard navigation', () => {
   it('reads the view from the address and writes it back the same way', () => {
@@ -11,5 +11,14 @@ describe('dashboard navigation', () => {
     expect(viewFromHash('#payments-heading')).toBeUndefined();
     expect(viewFromHash('#key=abc')).toBeUndefined();
     expect(viewFromHash('#/nowhere')).toBeUndefined();
+  });
+
+  it('gives a partner key its portal only, and the audit log to admins only', () => {
+    expect(viewsFor('partner')).toEqual(['portal']);
+    expect(viewsFor('admin')).toContain('audit');
+    for (const role of ['operator', 'viewer', undefined]) {
+      expect(viewsFor(role)).not.toContain('audit');
+      expect(viewsFor(role)).not.toContain('portal');
+    }
   });
 });

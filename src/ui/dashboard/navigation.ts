@@ -3,10 +3,27 @@
  * a bookmark or the back button lands on the same view. Other fragments (the skip link's
  * `#payments-heading`, the one-shot `#key=`) are not views and leave the current one alone.
  */
-export const VIEWS = ['payments', 'settlements'] as const;
+export const VIEWS = ['payments', 'settlements', 'partners', 'notifications', 'audit', 'portal'] as const;
 export type View = (typeof VIEWS)[number];
 
-export const VIEW_LABELS: Record<View, string> = { payments: 'Payments', settlements: 'Settlements' };
+export const VIEW_LABELS: Record<View, string> = {
+  payments: 'Payments',
+  settlements: 'Settlements',
+  partners: 'Partners',
+  notifications: 'Notifications',
+  audit: 'Audit',
+  portal: 'My account',
+};
+
+/**
+ * The views a role gets: a partner key only its portal; the audit log is the admin's. The API
+ * refuses the rest anyway — this only keeps dead ends off the screen.
+ */
+export function viewsFor(role: string | undefined): readonly View[] {
+  if (role === 'partner') return ['portal'];
+  const operator: View[] = ['payments', 'settlements', 'partners', 'notifications'];
+  return role === 'admin' ? [...operator, 'audit'] : operator;
+}
 
 export function viewFromHash(hash: string): View | undefined {
   const m = /^#\/([a-z]+)\/?$/.exec(hash);

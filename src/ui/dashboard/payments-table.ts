@@ -1,6 +1,6 @@
 import { Fragment, h, type ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Partner, PaymentAction } from './api-client';
+import type { ApiClient, Partner, PaymentAction } from './api-client';
 import {
   availableActions,
   PAYMENT_STATUSES,
@@ -10,6 +10,7 @@ import {
 } from './dashboard-state';
 import { eventLabel, formatWhen, shortId, statusLabel } from './format';
 import { formatMinor } from './money-format';
+import { PaymentTimelinePanel } from './payment-timeline';
 import { StatusChip } from './status-chip';
 
 /** Rendering thousands of rows helps nobody; filters narrow the list instead. */
@@ -39,6 +40,8 @@ export interface PaymentsTableProps {
   canAct: boolean;
   locale: string | undefined;
   workflowUrl: (row: PaymentRow) => string;
+  /** Reads each open drawer's timeline; without it the drawer shows no timeline. */
+  api?: ApiClient;
   onAction: (row: PaymentRow, action: PaymentAction, reason: string | undefined) => void;
 }
 
@@ -410,6 +413,14 @@ function PaymentDetail(p: {
           )
         : h('p', { class: 'muted' }, 'Events will appear here as they happen.'),
     ),
+    props.api
+      ? h(PaymentTimelinePanel, {
+          api: props.api,
+          paymentId: row.id,
+          refreshKey: `${row.status}:${row.updatedAt}`,
+          workflowUrl: props.workflowUrl(row),
+        })
+      : null,
     h(
       'div',
       { class: 'detail-col', 'data-testid': `notifications-${row.id}` },

@@ -124,11 +124,15 @@ export function SignInBox(props: {
 }
 
 /** The two views as links (`#/payments`, `#/settlements`): a real address each, `aria-current` on the one shown. */
-export function ViewTabs(props: { view: View; onNavigate: (view: View) => void }): ComponentChild {
+export function ViewTabs(props: {
+  view: View;
+  views?: readonly View[];
+  onNavigate: (view: View) => void;
+}): ComponentChild {
   return h(
     'nav',
     { class: 'views', 'aria-label': 'Views' },
-    VIEWS.map((v) =>
+    (props.views ?? VIEWS).map((v) =>
       h(
         'a',
         {
