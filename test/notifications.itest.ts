@@ -268,8 +268,26 @@ describeWithPostgres(
     const state = (partnerId: string): Promise<PartnerNotificationsState> =>
       client.workflow.getHandle(partnerNotificationsWorkflowId(partnerId)).query(getNotificationStateQuery);
 
-    /** Deliveries that would arrive late (a duplicate) get this long to show up before counting. */
-    const quiet = () => new Promise((r) => setTimeout(r, 750));
+    /**
+     * Before counting "exactly once": wait until the receivers' counts settle (unchanged over four
+     * polls 150 ms apart), so a late duplicate would be seen, instead of sleeping a fixed time.
+     */
+    const quiet = async (): Promise<void> => {
+      const total = () =>
+        smtp.messages.length +
+        receiver.requests.length +
+        extraReceivers.reduce((n, r) => n + r.requests.length, 0);
+      let last = -1;
+      let stable = 0;
+      const deadline = Date.now() + 15_000;
+      while (stable < 4) {
+        if (Date.now() > deadline) throw new Error('the receivers never settled');
+        const now = total();
+        stable = now === last ? stable + 1 : 0;
+        last = now;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    };
 
     const ALL_TYPES: NotifiablePaymentEventType[] = [
       'PaymentCreated',
