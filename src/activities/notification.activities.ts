@@ -320,6 +320,8 @@ export type NotificationActivities = ReturnType<typeof createNotificationActivit
 
 export interface NotificationSignalDeps {
   notifier: PartnerNotifier;
+  /** Test-only (TEST_FAULTS=notify-partner): every notice fails, so giving up on one is exercised. */
+  failEveryNotice?: boolean;
 }
 
 /**
@@ -332,6 +334,11 @@ export function createNotificationSignalActivities(deps: NotificationSignalDeps)
     async notifyPartner(input: NotifyPartnerInput): Promise<void> {
       // Internal steps (approved, processing) are nobody's news: no signal, no history.
       if (!notificationTypeOf(input.eventType)) return;
+      if (deps.failEveryNotice) {
+        await withDomainFailures(() => {
+          throw new DomainError('TEST.INJECTED_FAULT', 'injected fault: notifyPartner fails (TEST_FAULTS)');
+        });
+      }
       await deps.notifier.notify(input);
     },
   };

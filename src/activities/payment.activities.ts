@@ -20,7 +20,10 @@ import type {
   ProviderStepResult,
   RecordPaymentInput,
   RecordPaymentResult,
+  RecordUndeliveredNoticeInput,
+  RecordUndeliveredNoticeResult,
 } from './payment.activities.types';
+import { undeliveredNoticeEvent } from '../domain/partner-notice';
 
 export interface PaymentActivityDeps {
   uow: UnitOfWork;
@@ -248,6 +251,19 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     markCompensationFailed: ({ paymentId, payoutReference, reason }: CompensationFailedInput) =>
       transition(paymentId, is('COMPENSATION_FAILED'), (p) =>
         p.compensationFailed(payoutReference, reason, now()),
+      ),
+
+    /** Makes a notice the workflow gave up on visible: an event in the log (and so a gauge). */
+    recordUndeliveredNotice: (input: RecordUndeliveredNoticeInput): Promise<RecordUndeliveredNoticeResult> =>
+      withDomainFailures(() =>
+        deps.uow.run(async (tx) => {
+          if (await tx.events.has(input.eventId)) return { recorded: false };
+          await tx.events.append(
+            [undeliveredNoticeEvent({ ...input, occurredAt: now().toISOString() })],
+            executionMeta(),
+          );
+          return { recorded: true };
+        }),
       ),
 
     /** The money came back: its commissions are owed again, unless the refund says they must not be paid. */

@@ -45,6 +45,21 @@ export interface CompensationFailedInput extends PaymentStepInput {
   reason: string;
 }
 
+/** A partner notice the payment workflow gave up on (the notification activity's retries ran out). */
+export interface RecordUndeliveredNoticeInput extends PaymentStepInput {
+  /** Drawn by the workflow (deterministic): the event's id, so a retried recording writes it once. */
+  eventId: string;
+  partnerId: string;
+  /** The payment event the partner was not told of, e.g. PaymentCompleted. */
+  eventType: string;
+  reason: string;
+}
+
+export interface RecordUndeliveredNoticeResult {
+  /** False when an earlier attempt had already recorded it. */
+  recorded: boolean;
+}
+
 export interface MarkRefundedInput extends ActorStepInput {
   refundReference: string;
   /** The refunded commissions must not be paid again (REVERSED) rather than return to PAYABLE. */

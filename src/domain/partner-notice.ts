@@ -1,4 +1,5 @@
 import { isPayoutAccountEventType, type PayoutAccountNotificationFacts } from './notification.aggregate';
+import type { DomainEvent } from './domain-event';
 import type { PartnerDomainEvent } from './partner.aggregate';
 
 /**
@@ -68,4 +69,28 @@ export function payoutAccountNoticeOf(
  */
 export interface PartnerNoticeOutbox {
   add(events: readonly PartnerDomainEvent[]): Promise<void>;
+}
+
+/**
+ * A payment's partner notice that could not be handed to the partner's notification workflow, even
+ * after the activity's retries: the partner will not hear of this step. An event (and the
+ * `alpes_partner_notices_undelivered` gauge) makes that visible, not only a log line. The id comes
+ * from the workflow (deterministic), so a retried recording never writes it twice.
+ */
+export function undeliveredNoticeEvent(input: {
+  eventId: string;
+  paymentId: string;
+  partnerId: string;
+  eventType: string;
+  reason: string;
+  occurredAt: string;
+}): DomainEvent<'PartnerNoticeUndelivered'> {
+  return {
+    id: input.eventId,
+    type: 'PartnerNoticeUndelivered',
+    occurredAt: input.occurredAt,
+    aggregate: { type: 'Payment', id: input.paymentId },
+    partnerId: input.partnerId,
+    data: { paymentId: input.paymentId, eventType: input.eventType, reason: input.reason.slice(0, 500) },
+  };
 }

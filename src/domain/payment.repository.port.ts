@@ -32,6 +32,8 @@ export interface EventMetadata {
 
 export interface EventLog {
   append(events: DomainEvent[], meta: EventMetadata): Promise<void>;
+  /** Whether an event with this id is already in the log (a retried step that did commit). */
+  has(eventId: string): Promise<boolean>;
 }
 
 export interface TransactionScope {

@@ -13,6 +13,7 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
 } from '@temporalio/workflow';
 import type { NotificationSignalActivities } from '../activities/notification.activities';
 import type { NotifiablePaymentEventType } from '../ports/notification.port';
@@ -157,6 +158,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   // Payments started before unknown payout outcomes existed fail on them as they always did, and a
   // failed compensation fails their workflow; newer ones wait for the janitor / record the failure.
   const unknownOutcomes = patched('unknown-payout-outcomes');
+  // Payments started before this only logged a notice they gave up on; newer ones record it.
+  const recordUndelivered = patched('record-undelivered-notices');
   /** Set while the payment waits for the janitor; the signal is taken only then, and only once. */
   let awaitingResolution = false;
   let resolution: PayoutResolution | undefined = undefined;
@@ -181,8 +184,25 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       occurredAt: new Date().toISOString(),
     };
     noticeChain = noticeChain.then(() =>
-      notices.notifyPartner(notice).catch((err: unknown) => {
+      notices.notifyPartner(notice).catch(async (err: unknown) => {
         log.warn('partner notice not sent', { paymentId, eventType, error: String(err) });
+        if (!recordUndelivered) return;
+        // The partner will not hear of this step: make it visible (event, gauge), never fail the payment.
+        await acts
+          .recordUndeliveredNotice({
+            paymentId,
+            eventId: uuid4(),
+            partnerId: input.partnerId,
+            eventType,
+            reason: failureReason(err),
+          })
+          .catch((recordErr: unknown) =>
+            log.error('undelivered partner notice not recorded', {
+              paymentId,
+              eventType,
+              error: String(recordErr),
+            }),
+          );
       }),
     );
   };

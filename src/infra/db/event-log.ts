@@ -49,6 +49,10 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 export class KnexEventLog implements EventLog {
   constructor(private readonly trx: Knex.Transaction) {}
 
+  async has(eventId: string): Promise<boolean> {
+    return (await this.trx('events').where({ id: eventId }).first('id')) !== undefined;
+  }
+
   async append(events: DomainEvent[], meta: EventMetadata): Promise<void> {
     if (events.length === 0) return;
     await this.trx.raw('select pg_advisory_xact_lock(?)', [EVENT_LOG_LOCK]);

@@ -90,6 +90,20 @@ export function createMetrics(db: Knex) {
     'Payments paid out whose compensation failed (COMPENSATION_FAILED): an operator must act',
   );
 
+  // Alert on any: a partner was not told of a step of its payment (the payment itself went on).
+  new Gauge({
+    name: 'alpes_partner_notices_undelivered',
+    help: 'Partner notices the payment workflow gave up on (PartnerNoticeUndelivered events)',
+    registers: [registry],
+    async collect() {
+      const row = (await db('events')
+        .where({ type: 'PartnerNoticeUndelivered' })
+        .count({ n: '*' })
+        .first()) as { n: string | number } | undefined;
+      this.set(Number(row?.n ?? 0));
+    },
+  });
+
   new Gauge({
     name: 'alpes_notification_deliveries',
     help: 'Notification deliveries by channel and outcome',

@@ -9,7 +9,7 @@ describe('payout janitor configuration', () => {
       schedule: { kind: 'interval', everyMs: 300_000 },
       scheduleId: 'alpes-payout-janitor',
       batchSize: 200,
-      testFaults: { failCompletePayment: false, failCompensation: false },
+      testFaults: { failCompletePayment: false, failCompensation: false, failNotifyPartner: false },
     });
   });
 
@@ -28,7 +28,9 @@ describe('payout janitor configuration', () => {
     expect(parse({ TEST_FAULTS: 'complete-payment,compensation' }).testFaults).toEqual({
       failCompletePayment: true,
       failCompensation: true,
+      failNotifyPartner: false,
     });
+    expect(parse({ TEST_FAULTS: 'notify-partner' }).testFaults.failNotifyPartner).toBe(true);
     expect(() => parse({ TEST_FAULTS: 'complete-payment' }, 'production')).toThrow(/TEST_FAULTS/);
     expect(() => parse({ TEST_FAULTS: 'complete-payment' }, 'development')).toThrow(/TEST_FAULTS/);
     expect(() => janitorEnvSchema.parse({ TEST_FAULTS: 'everything' })).toThrow(/unknown fault/);

@@ -37,7 +37,7 @@ const scheduleSpec = z
   });
 
 /** Test-only faults of the payment activities; see TestFaults. */
-const TEST_FAULT_NAMES = ['complete-payment', 'compensation'] as const;
+const TEST_FAULT_NAMES = ['complete-payment', 'compensation', 'notify-partner'] as const;
 const testFaults = z
   .string()
   .optional()
@@ -74,6 +74,8 @@ export type JanitorEnv = z.output<typeof janitorEnvSchema>;
 export interface TestFaults {
   /** `completePayment` fails non-retryably after the payout: the saga gives the payout back. */
   failCompletePayment: boolean;
+  /** `notifyPartner` fails non-retryably: the payment records the notice it gave up on. */
+  failNotifyPartner: boolean;
   /** `compensatePayout` fails non-retryably: the payment ends COMPENSATION_FAILED. */
   failCompensation: boolean;
 }
@@ -98,6 +100,7 @@ export const toPayoutJanitorConfig = (e: JanitorEnv & { NODE_ENV: string }): Pay
     testFaults: {
       failCompletePayment: e.TEST_FAULTS.includes('complete-payment'),
       failCompensation: e.TEST_FAULTS.includes('compensation'),
+      failNotifyPartner: e.TEST_FAULTS.includes('notify-partner'),
     },
   };
 };

@@ -53,6 +53,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
         config.notifications.taskQueue,
         config.notifications.workflow,
       ),
+      failEveryNotice: config.payoutJanitor.testFaults.failNotifyPartner,
     }),
   };
   const { worker, connection } = await createTemporalWorker({
