@@ -14,6 +14,7 @@ import {
 import { EventFeed } from './event-feed';
 import { shortId } from './format';
 import { AuditPanel } from './audit-view';
+import { ChartsPanel } from './charts-view';
 import { hashOf, viewFromHash, viewsFor, type View } from './navigation';
 import { NotificationsPanel } from './notifications-view';
 import { PartnersPanel } from './partners-view';
@@ -312,6 +313,12 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
           refreshKey: `${apiKey}:${state.lastPosition}`,
           onError: reportError,
           onRedelivered: (id) => push({ kind: 'success', title: `Notification ${shortId(id)} requeued` }),
+        });
+      case 'charts':
+        return h(ChartsPanel, {
+          payments: state.payments,
+          notifications: state.notifications,
+          locale: LOCALE,
         });
       case 'audit':
         return h(AuditPanel, { api, refreshKey: `${apiKey}:${pagesTouched}`, onError: reportError });

@@ -1,4 +1,13 @@
-import { approvalQueueAge, deliverySuccessByChannel, payoutVolumePerDay } from './chart-data';
+import {
+  approvalQueueAge,
+  deliverySuccessByChannel,
+  formatRate,
+  formatWait,
+  moneyTick,
+  payoutVolumePerDay,
+  pickCurrency,
+  statusMix,
+} from './chart-data';
 import type { FeedEntry, PaymentRow } from './dashboard-state';
 
 const row = (id: string, over: Partial<PaymentRow>): PaymentRow =>
@@ -62,5 +71,50 @@ describe('chart data', () => {
       { channel: 'EMAIL', sent: 1, failed: 0, rate: 1 },
       { channel: 'WEBHOOK', sent: 1, failed: 1, rate: 0.5 },
     ]);
+  });
+
+  it('counts statuses in the filter’s order, unknown ones last, empty ones left out', () => {
+    expect(
+      statusMix({
+        a: row('a', { status: 'FAILED' }),
+        b: row('b', { status: 'COMPLETED' }),
+        c: row('c', { status: 'COMPLETED' }),
+        d: row('d', { status: 'ON_HOLD' }),
+        e: row('e', { status: 'AWAITING_APPROVAL' }),
+      }),
+    ).toEqual([
+      { status: 'AWAITING_APPROVAL', count: 1 },
+      { status: 'COMPLETED', count: 2 },
+      { status: 'FAILED', count: 1 },
+      { status: 'ON_HOLD', count: 1 },
+    ]);
+  });
+
+  it('keeps the picked currency while it has volume, else falls back to the first', () => {
+    expect(pickCurrency(['EUR', 'USD'], 'USD')).toBe('USD');
+    expect(pickCurrency(['EUR', 'USD'], 'JPY')).toBe('EUR');
+    expect(pickCurrency([], 'USD')).toBe('');
+  });
+
+  it('labels volume ticks as money in minor units, and leaves fractional ticks blank', () => {
+    expect(moneyTick(15_005, 'USD', 'en-US')).toBe('$150.05');
+    expect(moneyTick(1_500, 'JPY', 'en-US')).toBe('¥1,500');
+    expect(moneyTick('250', 'EUR', 'en-US')).toBe('€2.50');
+    expect(moneyTick(0.5, 'USD', 'en-US')).toBe('');
+    expect(moneyTick(-1, 'USD', 'en-US')).toBe('');
+  });
+
+  it('says how long the oldest approval has waited, to the minute', () => {
+    expect(formatWait(59_000)).toBe('under a minute');
+    expect(formatWait(90 * 60_000)).toBe('1 h 30 min');
+    expect(formatWait(36 * 3_600_000)).toBe('1 d 12 h');
+  });
+
+  it('rounds success rates down, so one failure never reads as 100 %', () => {
+    expect(formatRate(null)).toBe('—');
+    expect(formatRate(1, 'en-US')).toBe('100%');
+    expect(formatRate(0.999, 'en-US')).toBe('99%');
+    expect(formatRate(0.5, 'en-US')).toBe('50%');
+    expect(formatRate(0.29, 'en-US')).toBe('29%');
   });
 });

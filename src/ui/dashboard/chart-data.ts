@@ -1,4 +1,5 @@
-import type { FeedEntry, PaymentRow } from './dashboard-state';
+import { PAYMENT_STATUSES, type FeedEntry, type PaymentRow } from './dashboard-state';
+import { formatMinor } from './money-format';
 
 /**
  * What the charts plot, computed from the dashboard state the stream keeps current: each new
@@ -75,4 +76,56 @@ export function deliverySuccessByChannel(
       ...c,
       rate: c.sent + c.failed ? c.sent / (c.sent + c.failed) : null,
     }));
+}
+
+/**
+ * How many payments are in each status, in the status filter's order (unknown statuses after,
+ * so a status added on the server still shows); statuses nobody is in are left out of the chart.
+ */
+export function statusMix(
+  payments: Readonly<Record<string, PaymentRow>>,
+): Array<{ status: string; count: number }> {
+  const counts = new Map<string, number>();
+  for (const p of Object.values(payments)) counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
+  const known: readonly string[] = PAYMENT_STATUSES;
+  const order = [...known, ...[...counts.keys()].filter((s) => !known.includes(s)).sort()];
+  return order.filter((s) => counts.has(s)).map((status) => ({ status, count: counts.get(status)! }));
+}
+
+/** The currency the volume chart shows: the one asked for while it has volume, else the first. */
+export function pickCurrency(currencies: readonly string[], wanted: string): string {
+  return currencies.includes(wanted) ? wanted : (currencies[0] ?? '');
+}
+
+/**
+ * An axis tick of the volume chart as money. The scale is told to step by whole minor units, but a
+ * tick can still land between two when the range is tiny: those are left unlabelled rather than
+ * rounded into a figure that was never paid.
+ */
+export function moneyTick(value: number | string, currency: string, locale?: string): string {
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? formatMinor(n, currency, locale) : '';
+}
+
+/** `5_400_000` → `1 h 30 min`: the oldest approval wait, to the minute (seconds would only flicker). */
+export function formatWait(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
+  const days = Math.floor(minutes / 1_440);
+  const hours = Math.floor((minutes % 1_440) / 60);
+  const rest = minutes % 60;
+  const parts = [days ? `${days} d` : '', hours ? `${hours} h` : '', rest ? `${rest} min` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
+/**
+ * A success rate as a whole percentage, rounded down so one failure among many never reads 100 %;
+ * `null` (nothing delivered or failed yet) reads as a dash.
+ */
+export function formatRate(rate: number | null, locale?: string): string {
+  if (rate === null) return '—';
+  const floored = Math.floor(rate * 100 + 1e-9) / 100;
+  return new Intl.NumberFormat(locale ?? 'en-US', { style: 'percent', maximumFractionDigits: 0 }).format(
+    floored,
+  );
 }

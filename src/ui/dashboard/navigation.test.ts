@@ -19,6 +19,7 @@ describe('dashboard navigation', () => {
     for (const role of ['operator', 'viewer', undefined]) {
       expect(viewsFor(role)).not.toContain('audit');
       expect(viewsFor(role)).not.toContain('portal');
+      expect(viewsFor(role)).toContain('charts');
     }
   });
 });

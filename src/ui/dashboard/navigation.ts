@@ -3,7 +3,15 @@
  * a bookmark or the back button lands on the same view. Other fragments (the skip link's
  * `#payments-heading`, the one-shot `#key=`) are not views and leave the current one alone.
  */
-export const VIEWS = ['payments', 'settlements', 'partners', 'notifications', 'audit', 'portal'] as const;
+export const VIEWS = [
+  'payments',
+  'settlements',
+  'partners',
+  'notifications',
+  'charts',
+  'audit',
+  'portal',
+] as const;
 export type View = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<View, string> = {
@@ -11,6 +19,7 @@ export const VIEW_LABELS: Record<View, string> = {
   settlements: 'Settlements',
   partners: 'Partners',
   notifications: 'Notifications',
+  charts: 'Charts',
   audit: 'Audit',
   portal: 'My account',
 };
@@ -21,7 +30,7 @@ export const VIEW_LABELS: Record<View, string> = {
  */
 export function viewsFor(role: string | undefined): readonly View[] {
   if (role === 'partner') return ['portal'];
-  const operator: View[] = ['payments', 'settlements', 'partners', 'notifications'];
+  const operator: View[] = ['payments', 'settlements', 'partners', 'notifications', 'charts'];
   return role === 'admin' ? [...operator, 'audit'] : operator;
 }
 
