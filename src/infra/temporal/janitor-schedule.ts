@@ -1,13 +1,8 @@
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleSpec,
-} from '@temporalio/client';
+import type { Client, ScheduleSpec } from '@temporalio/client';
 import { payoutJanitorWorkflow, type PayoutJanitorInput } from '../../workflows/payout-janitor.workflow';
 import { payoutJanitorWorkflowId } from '../../workflows/workflow-ids';
 import type { JanitorScheduleSpec } from '../payout/janitor-config';
+import { ensureSchedule } from './ensure-schedule';
 
 export interface JanitorScheduleOptions {
   scheduleId: string;
@@ -28,34 +23,17 @@ const toSpec = (spec: Exclude<JanitorScheduleSpec, { kind: 'off' }>): ScheduleSp
  * No catch-up: a run missed while the cluster was down is covered by the next one.
  */
 export async function ensureJanitorSchedule(client: Client, opts: JanitorScheduleOptions): Promise<void> {
-  const handle = client.schedule.getHandle(opts.scheduleId);
-  if (opts.spec.kind === 'off') {
-    await handle.delete().catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-    return;
-  }
-  const spec = toSpec(opts.spec);
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: payoutJanitorWorkflow,
-    workflowId: payoutJanitorWorkflowId(opts.scheduleId),
-    taskQueue: opts.taskQueue,
-    args: [opts.input] as [PayoutJanitorInput],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
-  try {
-    await client.schedule.create({
-      scheduleId: opts.scheduleId,
-      spec,
-      action,
-      policies,
-      memo: {
-        description: 'Alpes Partners payout janitor: resolves PAYOUT_UNKNOWN payments (JANITOR_SCHEDULE)',
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
-  }
+  await ensureSchedule(client, {
+    scheduleId: opts.scheduleId,
+    spec: opts.spec.kind === 'off' ? undefined : toSpec(opts.spec),
+    action: {
+      type: 'startWorkflow',
+      workflowType: payoutJanitorWorkflow,
+      workflowId: payoutJanitorWorkflowId(opts.scheduleId),
+      taskQueue: opts.taskQueue,
+      args: [opts.input],
+    },
+    catchupWindow: '1 minute',
+    description: 'Alpes Partners payout janitor: resolves PAYOUT_UNKNOWN payments (JANITOR_SCHEDULE)',
+  });
 }

@@ -1,10 +1,4 @@
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleSpec,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { ScheduleView, SettlementScheduleInfo } from '../../ports/settlement.port';
 import {
   scheduledSettlementWorkflow,
@@ -12,6 +6,7 @@ import {
 } from '../../workflows/settlement.workflow';
 import { scheduledSettlementWorkflowId } from '../../workflows/workflow-ids';
 import type { SettlementScheduleSpec } from '../settlements/settlement-config';
+import { ensureSchedule } from './ensure-schedule';
 
 export interface SettlementScheduleOptions {
   scheduleId: string;
@@ -42,34 +37,19 @@ export async function ensureSettlementSchedule(
   client: Client,
   opts: SettlementScheduleOptions,
 ): Promise<void> {
-  const handle = client.schedule.getHandle(opts.scheduleId);
-  if (opts.spec.kind === 'off') {
-    await handle.delete().catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-    return;
-  }
-  const spec = toSpec(opts.spec);
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: scheduledSettlementWorkflow,
-    workflowId: scheduledSettlementWorkflowId(opts.scheduleId),
-    taskQueue: opts.taskQueue,
-    args: [opts.input] as [ScheduledSettlementInput],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
-  try {
-    await client.schedule.create({
-      scheduleId: opts.scheduleId,
-      spec,
-      action,
-      policies,
-      memo: { description: 'Alpes Partners settlement runs (SETTLEMENT_SCHEDULE)' },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
-  }
+  await ensureSchedule(client, {
+    scheduleId: opts.scheduleId,
+    spec: opts.spec.kind === 'off' ? undefined : toSpec(opts.spec),
+    action: {
+      type: 'startWorkflow',
+      workflowType: scheduledSettlementWorkflow,
+      workflowId: scheduledSettlementWorkflowId(opts.scheduleId),
+      taskQueue: opts.taskQueue,
+      args: [opts.input],
+    },
+    catchupWindow: '1 day',
+    description: 'Alpes Partners settlement runs (SETTLEMENT_SCHEDULE)',
+  });
 }
 
 /** Reads the settlement Schedule for the API: next run, paused, recent actions. */
