@@ -1,13 +1,20 @@
 import type { Knex } from 'knex';
-import { ensurePostgresDatabase, openDatabase } from '../shared/db/knex-database';
+import { join } from 'node:path';
+import { connectDatabase, hasPgliteCluster } from '../shared/db/knex-database';
 import { migrateSandboxBank } from './sandbox-bank.migrations';
 import { createSandboxBank, type BankLogger, type SandboxBank } from './sandbox-bank.server';
 
 export interface RunSandboxBankOptions {
   /** PostgreSQL URL (the bank's own tables next to the service's), or undefined for PGlite. */
   databaseUrl: string | undefined;
-  /** PGlite mode keeps the bank in `${dataDir}/sandbox-bank`, apart from the service's PGlite. */
+  /** PGlite mode without `sharedDb`: the bank keeps its own PGlite in `${dataDir}/sandbox-bank`. */
   dataDir: string;
+  /**
+   * PGlite mode inside the service's process: its open handle, which the bank's tables join (they
+   * and their migration history are all `sandbox_bank_*`) instead of a second PGlite (~50 MB).
+   * Never closed by `stop`.
+   */
+  sharedDb?: Knex;
   port: number;
   host: string;
   logger?: BankLogger;
@@ -19,30 +26,58 @@ export interface RunningSandboxBank {
   stop(): Promise<void>;
 }
 
-/** Opens and migrates the bank's database, then serves it; `stop` closes the server, then the database. */
-export async function runSandboxBank(opts: RunSandboxBankOptions): Promise<RunningSandboxBank> {
-  let db: Knex;
+/** Where the bank's tables are: its own database (closed on stop), or the service's handle. */
+type BankDatabase = { db: Knex; owned: boolean; where: string };
+
+async function bankDatabase(opts: RunSandboxBankOptions): Promise<BankDatabase> {
   if (opts.databaseUrl) {
-    await ensurePostgresDatabase(opts.databaseUrl);
-    db = openDatabase({ kind: 'postgres', url: opts.databaseUrl });
-  } else {
-    db = openDatabase({ kind: 'pglite', dir: `${opts.dataDir}/sandbox-bank` });
+    return {
+      db: await connectDatabase({ kind: 'postgres', url: opts.databaseUrl }),
+      owned: true,
+      where: 'postgres',
+    };
   }
+  const ownDir = join(opts.dataDir, 'sandbox-bank');
+  if (opts.sharedDb) {
+    // A DATA_DIR from before the bank shared the service's PGlite has the bank's ledger in a folder
+    // of its own: that folder stays in use, so no payout or refund the bank recorded is forgotten.
+    if (!hasPgliteCluster(ownDir)) {
+      return { db: opts.sharedDb, owned: false, where: 'pglite (shared with the service)' };
+    }
+    opts.logger?.info(
+      { dir: ownDir },
+      'sandbox bank: keeping its own PGlite from an earlier version (its ledger is there); remove ' +
+        'that folder to have the bank share the database of the service (~50 MB less memory), losing that ledger',
+    );
+  }
+  return {
+    db: await connectDatabase({ kind: 'pglite', dir: ownDir }),
+    owned: true,
+    where: `pglite at ${ownDir}`,
+  };
+}
+
+/** Opens and migrates the bank's database, then serves it; `stop` closes the server, then a database of its own. */
+export async function runSandboxBank(opts: RunSandboxBankOptions): Promise<RunningSandboxBank> {
+  const { db, owned, where } = await bankDatabase(opts);
+  const close = async (): Promise<void> => {
+    if (owned) await db.destroy();
+  };
   try {
     await migrateSandboxBank(db);
     const bank = createSandboxBank({ db, logger: opts.logger });
     const url = await bank.start(opts.port, opts.host);
-    opts.logger?.info({ url, database: opts.databaseUrl ? 'postgres' : 'pglite' }, 'sandbox bank up');
+    opts.logger?.info({ url, database: where }, 'sandbox bank up');
     return {
       url,
       bank,
       stop: async () => {
         await bank.stop();
-        await db.destroy();
+        await close();
       },
     };
   } catch (err) {
-    await db.destroy();
+    await close();
     throw err;
   }
 }
