@@ -27,6 +27,7 @@ import { Cleanup } from './lib/cleanup';
 import { closedLoop, type LoopResult, type Sample } from './lib/closed-loop';
 import { profileCodec } from './lib/codec-profile';
 import { summarizeProfileDir } from './lib/cpu-profile';
+import { compileSources, makeStartRuntime, withDeployedWorker } from './lib/deployed-runtime';
 import { historySequence, profileHistories, spread } from './lib/history';
 import {
   BackendPids,
@@ -62,6 +63,9 @@ import { StreamObserver } from './lib/stream-observer';
  * Every child is stopped and every scratch database dropped, whatever happens.
  */
 
+/** The options once the worker's runtime is settled (docker-compose.yml's flags unless given). */
+type RunOptions = ReturnType<typeof withDeployedWorker>;
+
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 /** A system process's entry point: the TypeScript source through tsx, or compiled JavaScript. */
@@ -96,11 +100,19 @@ function runIdNow(): string {
 }
 
 async function main(): Promise<number> {
+  // The worker as deployed: docker-compose.yml's node flags and process environment, unless overridden.
   // eslint-disable-next-line no-restricted-properties -- the bench's own parameters (BENCH_*, DATABASE_URL, TEMPORAL_CLI)
-  const opts = parseBenchArgs(process.argv.slice(2), process.env);
+  const opts = withDeployedWorker(ROOT, parseBenchArgs(process.argv.slice(2), process.env));
   const cleanup = new Cleanup();
   cleanup.installSignalHandlers(log);
   const runId = runIdNow();
+  if (opts.buildCompiled) {
+    // Inside the repository, so the compiled files resolve node_modules as dist/ does.
+    opts.compiled = `artifacts/bench/compiled-${runId}`;
+    const dir = resolve(ROOT, opts.compiled);
+    cleanup.add('compiled sources', async () => rmSync(dir, { recursive: true, force: true }));
+    compileSources(ROOT, opts.compiled, log);
+  }
   const started = Date.now();
   const machine = machineInfo();
   const failures: BenchResult['failures'] = [];
@@ -190,7 +202,7 @@ async function main(): Promise<number> {
 }
 
 async function run(
-  opts: BenchOptions,
+  opts: RunOptions,
   runId: string,
   cleanup: Cleanup,
   sampler: ProcessSampler,
@@ -384,13 +396,14 @@ async function run(
     activityCompleted: 'completePayment',
   });
   result.activityCount.counted = counted.activitiesPerWorkflow;
+  result.activityCount.local = counted.localActivitiesPerWorkflow;
   result.activityCount.sampleHistory = await historySequence(bare, paymentWorkflowId(sampleId));
   const countedTotal = Object.values(counted.activitiesPerWorkflow).reduce((a, b) => a + b, 0);
   // The yardstick is fixed (six activities, two of them signal-with-start notices), whatever the
   // payment path runs: a leaner payment must not make the baseline leaner too.
   result.activityCount.baselineActivities = BASELINE_ACTIVITY_COUNT;
   log(
-    `a payment's happy path ran ${countedTotal} activities ${JSON.stringify(counted.activitiesPerWorkflow)}; baseline runs ${BASELINE_ACTIVITY_COUNT}`,
+    `a payment's happy path ran ${countedTotal} activities ${JSON.stringify(counted.activitiesPerWorkflow)}, local ${JSON.stringify(counted.localActivitiesPerWorkflow)}; baseline runs ${BASELINE_ACTIVITY_COUNT}`,
   );
 
   // ---- 1. baseline
@@ -660,7 +673,7 @@ async function run(
 }
 
 interface SplitArgs {
-  opts: BenchOptions;
+  opts: RunOptions;
   cleanup: Cleanup;
   sampler: ProcessSampler;
   commonEnv: Record<string, string>;
@@ -813,7 +826,7 @@ async function startSplitSystem(
 }
 
 async function runEmbedded(
-  opts: BenchOptions,
+  opts: RunOptions,
   id: string,
   cleanup: Cleanup,
   sampler: ProcessSampler,
@@ -841,9 +854,8 @@ async function runEmbedded(
     NOTIFICATIONS_WORKFLOW_BUNDLE_PATH: bundles.notifications,
     ...opts.workerEnv,
   };
-  // PGlite runs initdb in-process on a fresh folder, and WebAssembly memory never shrinks: a first
-  // start keeps that peak for its lifetime. The databases are created (and that cost measured) by a
-  // short-lived process first, so the launcher starts as it does every time after the first.
+  // The databases are created (and what opening them costs measured) by a short-lived process
+  // first, so the launcher starts as it does every time after the first.
   const prep = spawnNode({
     name: 'pglite prep',
     script: 'bench/pglite-rss.ts',
@@ -860,7 +872,9 @@ async function runEmbedded(
   const launcher = spawnNode({
     name: 'all-in-one',
     script: processScript(opts, 'launcher'),
-    env,
+    // As `make start` runs it (its node flags; the process variables are in opts.workerEnv).
+    nodeArgs: opts.compiled ? makeStartRuntime(ROOT).nodeArgs : [],
+    env: { ...env, ...makeStartRuntime(ROOT).env },
     echo: opts.verbose,
   });
   const stop = cleanup.add('all-in-one', () => launcher.stop());
@@ -1061,7 +1075,7 @@ function goals(r: BenchResult): Goal[] {
 }
 
 /** What `--quick` (and the test) asserts: every section ran and produced numbers. Not speed. */
-function checks(r: BenchResult, opts: BenchOptions): Check[] {
+function checks(r: BenchResult, opts: RunOptions): Check[] {
   const out: Check[] = [];
   const c = (name: string, ok: boolean, detail: string): void => void out.push({ name, ok, detail });
   const loop = (name: string, s: LoopSection | undefined): void => {

@@ -48,6 +48,8 @@ const DEFAULTS = loadConfig({});
 
 /** Settings our compose file sets before config.ts reads them (see docs/deployment.md, "Wiring"). */
 const PENDING_SETTINGS: Record<string, string> = {};
+/** Read by the process's runtime, not by config.ts: glibc's allocator (the worker's memory, issue 15). */
+const RUNTIME_SETTINGS = ['MALLOC_ARENA_MAX'];
 
 // ------------------------------------------------------------------------------------------------
 // A small model of what Compose does: .env parsing, ${…} interpolation, env_file + environment.
@@ -921,7 +923,8 @@ describe('every process of ours gets what the code requires', () => {
       });
     for (const [name, s] of OURS) {
       for (const key of Object.keys({ ...IMAGE_ENV, ...envOf(s) })) {
-        expect({ name, key, known: known.has(key) || key in PENDING_SETTINGS }).toEqual({
+        const runtime = RUNTIME_SETTINGS.includes(key);
+        expect({ name, key, known: known.has(key) || key in PENDING_SETTINGS || runtime }).toEqual({
           name,
           key,
           known: true,
@@ -1507,7 +1510,9 @@ describe('Dockerfile', () => {
     const health = execArgs(
       RUNTIME_STAGE.instructions.find((i) => i.keyword === 'HEALTHCHECK')!.args.replace(/^.*?CMD\s+/, ''),
     );
-    for (const path of [cmd[1]!, health[1]!, ...OURS.map(([, s]) => argv(s.command)[1]!)]) {
+    // A command may carry node flags (the worker's heap limits) before its script.
+    const script = (args: string[]): string => args.slice(1).find((a) => !a.startsWith('-'))!;
+    for (const path of [script(cmd), script(health), ...OURS.map(([, s]) => script(argv(s.command)))]) {
       const shipped = path.startsWith('dist/')
         ? copies.some((c) => /--from=build\s+\/app\/dist\s/.test(c))
         : copies.some((c) => !/--from=/.test(c) && c.split(/\s+/).includes(path));

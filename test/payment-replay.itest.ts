@@ -20,7 +20,7 @@ import {
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture } from './support/history-fixtures';
+import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
 
 /**
  * Determinism guard. Histories recorded from an earlier version of the workflow code (committed
@@ -234,7 +234,7 @@ describeWithPostgres(
 
     it('replays the committed fixture histories without a determinism error', async () => {
       for (const shape of SHAPES) {
-        ensureFixture(join(FIXTURES_DIR, `payment-${shape.name}.json`), () => {
+        ensureFixture(join(FIXTURES_DIR, paymentFixtureName(shape.name)), () => {
           const run = finished.find((r) => r.shape === shape.name);
           if (!run) throw new Error(`no fresh history of the ${shape.name} shape to record`);
           return run.history;

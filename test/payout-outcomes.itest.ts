@@ -20,7 +20,7 @@ import {
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture } from './support/history-fixtures';
+import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
 
 /**
  * Exactly-once money under the faults that hurt: the bank commits a payout and the answer is lost
@@ -250,7 +250,7 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
       expect(await payoutsOf(sys, id)).toHaveLength(1);
       expect(await metric(sys, 'alpes_payments_unknown')).toBe(0);
       expect((await workflowResult(sys, id)).status).toBe('COMPLETED');
-      keep('payment-payout-unknown-paid', await history(sys, paymentWorkflowId(id)));
+      keep(paymentFixtureName('payout-unknown-paid'), await history(sys, paymentWorkflowId(id)));
       keep('payout-janitor-run', await history(sys, janitorId), JANITOR_FIXTURES_DIR);
     }, 60_000);
 
@@ -276,7 +276,7 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
       expect(late.status).toBe(410);
       expect(await payoutsOf(sys, id)).toHaveLength(0);
       expect((await workflowResult(sys, id)).status).toBe('FAILED');
-      keep('payment-payout-unknown-not-paid', await history(sys, paymentWorkflowId(id)));
+      keep(paymentFixtureName('payout-unknown-not-paid'), await history(sys, paymentWorkflowId(id)));
     }, 60_000);
 
     it('leaves a payout unknown while the bank cannot answer the janitor', async () => {
@@ -315,7 +315,7 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
       ]);
       expect(ledger).toHaveLength(2);
       expect((await workflowResult(faulty, id)).status).toBe('FAILED');
-      keep('payment-compensated', await history(faulty, paymentWorkflowId(id)));
+      keep(paymentFixtureName('compensated'), await history(faulty, paymentWorkflowId(id)));
     }, 60_000);
   });
 
@@ -342,7 +342,7 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
       expect(p.payoutReference).toBe(payouts[0]!.id);
       expect(p.events.map((e: { type: string }) => e.type)).toContain('PaymentCompensationFailed');
       expect(await metric(broken, 'alpes_payments_compensation_failed')).toBeGreaterThanOrEqual(1);
-      keep('payment-compensation-failed', await history(broken, paymentWorkflowId(id)));
+      keep(paymentFixtureName('compensation-failed'), await history(broken, paymentWorkflowId(id)));
     }, 60_000);
   });
 
@@ -384,7 +384,7 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
     it('records them once and replays the recorded ones', async () => {
       const fixtures: Array<{ workflowId: string; history: unknown }> = [];
       for (const [name, { dir, history: h }] of recorded) {
-        const file = join(dir, `${name}.json`);
+        const file = join(dir, name.endsWith('.json') ? name : `${name}.json`);
         ensureFixture(file, () => h);
         fixtures.push({ workflowId: `fixture:${name}`, history: JSON.parse(readFileSync(file, 'utf8')) });
         fixtures.push({ workflowId: `fresh:${name}`, history: h });

@@ -6,7 +6,7 @@ import { openDatabase } from '../src/shared/db/knex-database';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import { createPartner, http, startTestSystem, testDataConverter, type TestSystem } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture } from './support/history-fixtures';
+import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
 
 /**
  * A partner notice the payment workflow gives up on (the notification activity failed for good) is
@@ -60,7 +60,7 @@ describeWithPostgres('a partner notice the payment gave up on is recorded and co
 
     // The new path's history is a replay fixture; fresh and recorded both replay.
     const history = await sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).fetchHistory();
-    const file = resolve(__dirname, 'fixtures/histories', 'payment-notice-undelivered.json');
+    const file = resolve(__dirname, 'fixtures/histories', paymentFixtureName('notice-undelivered'));
     ensureFixture(file, () => history);
     const errors: string[] = [];
     for await (const r of Worker.runReplayHistories(

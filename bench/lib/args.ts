@@ -22,7 +22,8 @@ export interface BenchOptions {
   /** Worker processes (payments, and the baseline's own). */
   workers: number;
   workerEnv: Record<string, string>;
-  workerNodeArgs: string[];
+  /** Undefined: the worker's node flags in docker-compose.yml. */
+  workerNodeArgs: string[] | undefined;
   /**
    * Also run the notifications worker. Off by default: it falls behind the payment rate (each notice
    * becomes several activities and transactions), and its backlog then runs during the later
@@ -43,6 +44,8 @@ export interface BenchOptions {
   outDir: string;
   /** Run the system's processes from compiled JavaScript in this folder (`npm run build`'s dist) instead of through tsx. */
   compiled: string | undefined;
+  /** Compile the sources for this run first (the default); false with --tsx or an explicit --compiled. */
+  buildCompiled: boolean;
   /** Write V8 CPU profiles of the worker and API processes (perturbs the figures: not for the table). */
   profile: boolean;
   verbose: boolean;
@@ -79,7 +82,8 @@ const USAGE = `usage: npm run bench -- [options]
   --embedded-count N     payments through the all-in-one process (default: min(--count, 100))
   --workers N            payment worker processes (and baseline worker processes) (default 1)
   --worker-env K=V       extra environment for the payment worker(s) and the all-in-one (repeatable)
-  --worker-node-arg A    extra node flag for the payment worker(s) (repeatable)
+  --worker-node-arg A    node flag for the payment worker(s) (repeatable); default: the flags of the
+                         worker's command in docker-compose.yml (--worker-node-arg= for none)
   --notifications        also run the notifications worker process (its backlog spills into later sections)
   --partners N           spread the payments over N partners (default 1)
   --skip a,b             skip sections: baseline, payments, rate, fanout, embedded, settlement, leak
@@ -106,7 +110,9 @@ const USAGE = `usage: npm run bench -- [options]
   --out DIR              JSON output folder (default artifacts/bench)
   --profile              write --cpu-prof profiles of the worker and API (perturbs the figures)
   --compiled DIR         run the system's processes as node DIR/processes/<name>.js (e.g. DIR=dist after
-                         npm run build) instead of node --import tsx src/processes/<name>.ts
+                         npm run build); default: compiled by the bench for this run (into
+                         artifacts/bench/compiled-<run>, removed at the end), as the images run them
+  --tsx                  run the processes from source instead: node --import tsx src/processes/<name>.ts
   --quick                seconds-long smoke run: asserts the harness works, not speed
   --verbose              echo the children's output
 Environment: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_CLIENTS, BENCH_RATE, BENCH_WORKERS, BENCH_SETTLEMENT, BENCH_WORKER_ENV
@@ -151,6 +157,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
       compiled: { type: 'string' },
+      tsx: { type: 'boolean' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -217,7 +224,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       ...kv((env.BENCH_WORKER_ENV ?? '').split(/\s+/).filter(Boolean)),
       ...kv(values['worker-env'] ?? []),
     },
-    workerNodeArgs: values['worker-node-arg'] ?? [],
+    workerNodeArgs: values['worker-node-arg']?.filter(Boolean),
     notifications: values.notifications ?? false,
     partners: Math.max(1, int(values.partners, undefined, 1, 1)),
     skip,
@@ -228,7 +235,8 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     temporalCli: values['temporal-cli'] ?? (env.TEMPORAL_CLI || undefined),
     outDir: values.out ?? 'artifacts/bench',
     profile: values.profile ?? false,
-    compiled: values.compiled,
+    compiled: values.tsx ? undefined : values.compiled,
+    buildCompiled: !values.tsx && values.compiled === undefined,
     verbose: values.verbose ?? false,
     settlement: {
       partners: settlementPartners,

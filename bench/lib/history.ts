@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { localActivityMarker } from '../../src/infra/temporal/local-activity-marker';
 import { summarize, type Summary } from './stats';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -21,6 +22,8 @@ export interface HistoryProfile {
   /** Per workflow: history length, activities by type, payloads and their bytes (whole history). */
   eventsPerWorkflow: number;
   activitiesPerWorkflow: Record<string, number>;
+  /** The part of `activitiesPerWorkflow` that ran as local activities (a marker each, no activity task). */
+  localActivitiesPerWorkflow: Record<string, number>;
   workflowTasksPerWorkflow: number;
   eventTypesPerWorkflow: Record<string, number>;
   payloadsPerWorkflow: number;
@@ -96,6 +99,7 @@ export async function profileHistories(
     other: [] as number[],
   };
   const activityCounts: Record<string, number> = {};
+  const localCounts: Record<string, number> = {};
   const eventCounts: Record<string, number> = {};
   let events = 0;
   let wfts = 0;
@@ -121,6 +125,10 @@ export async function profileHistories(
       if (end === 'workflow-closed' && e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
         endAt = tsMs(e.eventTime);
       }
+      const local = localActivityMarker(e);
+      if (end !== 'workflow-closed' && local?.activityType === end.activityCompleted && !local.failure) {
+        endAt = local.completedAt ? local.completedAt.getTime() : tsMs(e.eventTime);
+      }
       if (end !== 'workflow-closed' && e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
         const sched = byId.get(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId));
         if (sched?.activityTaskScheduledEventAttributes?.activityType?.name === end.activityCompleted) {
@@ -131,6 +139,11 @@ export async function profileHistories(
     if (!Number.isFinite(endAt)) continue;
     const split = { activityQueue: 0, activityRun: 0, wftQueue: 0, wftRun: 0 };
     for (const e of list) {
+      const local = localActivityMarker(e);
+      if (local) {
+        activityCounts[local.activityType] = (activityCounts[local.activityType] ?? 0) + 1;
+        localCounts[local.activityType] = (localCounts[local.activityType] ?? 0) + 1;
+      }
       if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         const type = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
         activityCounts[type] = (activityCounts[type] ?? 0) + 1;
@@ -183,6 +196,7 @@ export async function profileHistories(
     workflows: profiled,
     eventsPerWorkflow: per(events),
     activitiesPerWorkflow: Object.fromEntries(Object.entries(activityCounts).map(([k, v]) => [k, per(v)])),
+    localActivitiesPerWorkflow: Object.fromEntries(Object.entries(localCounts).map(([k, v]) => [k, per(v)])),
     workflowTasksPerWorkflow: per(wfts),
     eventTypesPerWorkflow: Object.fromEntries(Object.entries(eventCounts).map(([k, v]) => [k, per(v)])),
     payloadsPerWorkflow: per(payloads.n),
@@ -216,6 +230,8 @@ export async function historySequence(client: Client, workflowId: string): Promi
             e.activityTaskStartedEventAttributes?.scheduledEventId,
         ),
       )?.activityTaskScheduledEventAttributes;
+    const local = localActivityMarker(e);
+    if (local) return `${name}(local ${local.activityType})`;
     return scheduled?.activityType?.name ? `${name}(${scheduled.activityType.name})` : name;
   });
 }

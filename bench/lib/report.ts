@@ -142,9 +142,9 @@ export function renderTable(r: BenchResult): string {
     const fs = e.pgliteFirstStart;
     add(
       '',
-      'PGlite first start (initdb)',
+      'PGlite on a fresh DATA_DIR',
       `app +${fs.appPgliteMb} MB, bank +${fs.bankPgliteMb} MB`,
-      `RSS a fresh DATA_DIR's first start adds, kept for the process lifetime`,
+      `RSS opening the databases adds to a process (initdb runs in a short-lived child; the bank shares the app's PGlite)`,
     );
     add('', 'throughput', `${f(e.throughputPerSec)} payments/s`, `${e.completed}/${e.count} done`);
     add('', 'POST→COMPLETED p50/p95/p99', lat(e.latencyMs));

@@ -53,6 +53,8 @@ export interface BenchResult {
   /** Activities of one warm-up payment's history, by type, and what the baseline ran. */
   activityCount: {
     counted: Record<string, number>;
+    /** The part of `counted` that ran as local activities. */
+    local?: Record<string, number>;
     /** The yardstick's fixed count (six) and the notices one of its partner workflows received (two). */
     baselineActivities: number;
     baselineNoticesSeen?: number;

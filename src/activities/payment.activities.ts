@@ -59,7 +59,11 @@ export const providerKeys = {
   compensation: (paymentId: string) => `compensation:${paymentId}`,
 };
 
-/** Keeps a long provider call visibly alive, so a lost worker is noticed by heartbeat timeout. */
+/**
+ * Keeps a long provider call visibly alive, so a lost worker is noticed by heartbeat timeout. The
+ * first heartbeat goes out after a second: a call that answers sooner (nearly all) costs the server
+ * no heartbeat write, and the heartbeat timeout (10 s at most) is still met many times over.
+ */
 async function withHeartbeat<T>(work: Promise<T>): Promise<T> {
   let ctx: Context | undefined;
   try {
@@ -67,7 +71,6 @@ async function withHeartbeat<T>(work: Promise<T>): Promise<T> {
   } catch {
     return work;
   }
-  ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), 1_000);
   try {
     return await work;
@@ -170,8 +173,9 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     async recordPayment(input: RecordPaymentInput): Promise<RecordPaymentResult> {
       return withDomainFailures(() =>
         deps.uow.run(async (tx) => {
+          const recorded = await tx.payments.findById(input.paymentId);
           const payment =
-            (await tx.payments.findById(input.paymentId)) ??
+            recorded ??
             Payment.create({
               id: input.paymentId,
               partnerId: input.partnerId,
@@ -183,11 +187,17 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
               maxAmountMinor: deps.maxAmountMinor,
               now: now(),
             });
-          const fresh = payment.pullEvents();
           const needsApproval = requiresApproval(payment.total, deps.approvalThresholds);
+          const fresh = payment.pullEvents();
           if (fresh.length > 0) {
             await tx.payments.save(payment);
             if (!needsApproval) await fixPayoutAccount(tx, payment);
+            // Only a payment created here: a retry finds it committed and answers with what is stored.
+            if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval) {
+              payment.startProcessing(now());
+              await tx.payments.save(payment);
+              fresh.push(...payment.pullEvents());
+            }
             await tx.events.append(fresh, executionMeta());
           }
           return {

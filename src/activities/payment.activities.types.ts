@@ -15,6 +15,11 @@ export interface RecordPaymentInput {
   declaredTotalMinor?: number;
   /** Set when a settlement run started this payment. */
   settlementId?: string;
+  /**
+   * Start processing in the same transaction when no approval is needed: the workflow's next step
+   * anyway, so a payment that needs none is recorded and under way in one commit.
+   */
+  startWhenNoApprovalNeeded?: boolean;
 }
 
 export interface PaymentStepInput {

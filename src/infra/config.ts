@@ -110,6 +110,9 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
   TEMPORAL_CLI: optionalString,
+  // Workflows a worker keeps in memory between tasks; a miss costs a replay of the history. The
+  // SDK's default grows with the heap limit (about 2,000 on a 4 GB heap) and so does the worker's RSS.
+  TEMPORAL_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(100),
   // How every client and worker connects to TEMPORAL_ADDRESS (src/infra/temporal/connection-options.ts):
   // mTLS files (PEM) and/or a Temporal Cloud API key.
   TEMPORAL_TLS_CERT: optionalString,
@@ -194,6 +197,8 @@ export interface AppConfig {
     cli: string | undefined;
     /** A prebuilt payments workflow bundle (images); unset → bundled from source at start. */
     workflowBundlePath: string | undefined;
+    /** Workflows each worker keeps cached between tasks. */
+    maxCachedWorkflows: number;
     /** TLS and API-key settings for `address` (never for the launcher's own dev server). */
     security: TemporalSecurity;
   };
@@ -441,6 +446,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
       cli: e.TEMPORAL_CLI,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      maxCachedWorkflows: e.TEMPORAL_MAX_CACHED_WORKFLOWS,
       security,
     },
     api: {

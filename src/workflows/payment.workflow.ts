@@ -10,6 +10,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -147,19 +148,31 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     retry,
   });
 
-  const notices = proxyActivities<NotificationSignalActivities>({
+  const noticeOptions = {
     startToCloseTimeout: settings.activityStartToCloseMs,
     retry: { ...retry, maximumAttempts: 20 },
-  });
+  };
+  // Steps that only touch our database, and the notices (one signal-with-start each), run as local
+  // activities: in the worker that runs the workflow task, recorded as one marker each, with no
+  // activity task to schedule, dispatch and report. Payments started before keep regular ones.
+  // This path includes every earlier patch, so it is the only one a new payment records: each
+  // `patched` call costs a marker and a TemporalChangeVersion upsert (a visibility write).
+  const localSteps = patched('local-db-steps');
   // Histories recorded before partners were notified replay without the notices.
-  const notifyPartners = patched('notify-partners');
+  const notifyPartners = localSteps || patched('notify-partners');
   // Payments started before decisions were signed keep accepting their unsigned decisions.
-  const signedDecisions = patched('signed-decisions');
+  const signedDecisions = localSteps || patched('signed-decisions');
   // Payments started before unknown payout outcomes existed fail on them as they always did, and a
   // failed compensation fails their workflow; newer ones wait for the janitor / record the failure.
-  const unknownOutcomes = patched('unknown-payout-outcomes');
+  const unknownOutcomes = localSteps || patched('unknown-payout-outcomes');
   // Payments started before this only logged a notice they gave up on; newer ones record it.
-  const recordUndelivered = patched('record-undelivered-notices');
+  const recordUndelivered = localSteps || patched('record-undelivered-notices');
+  const db = localSteps
+    ? proxyLocalActivities<PaymentActivities>({ startToCloseTimeout: settings.activityStartToCloseMs, retry })
+    : acts;
+  const notices = localSteps
+    ? proxyLocalActivities<NotificationSignalActivities>(noticeOptions)
+    : proxyActivities<NotificationSignalActivities>(noticeOptions);
   /** Set while the payment waits for the janitor; the signal is taken only then, and only once. */
   let awaitingResolution = false;
   let resolution: PayoutResolution | undefined = undefined;
@@ -167,7 +180,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   let decisionKey: string | undefined = undefined;
   /**
    * Notices go out one after another (partners hear of a payment's steps in order) on a chain the
-   * payout never waits for: the activity only signals the partner's notification workflow.
+   * payout never waits on for long: the activity only signals the partner's notification workflow.
    */
   let noticeChain: Promise<void> = Promise.resolve();
   const announce = (status: string): void => {
@@ -188,7 +201,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         log.warn('partner notice not sent', { paymentId, eventType, error: String(err) });
         if (!recordUndelivered) return;
         // The partner will not hear of this step: make it visible (event, gauge), never fail the payment.
-        await acts
+        await db
           .recordUndeliveredNotice({
             paymentId,
             eventId: uuid4(),
@@ -330,22 +343,22 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     'approve',
     approveUpdate,
     awaitingDecision,
-    async (d) => apply(await acts.approvePayment({ paymentId, actor: d.actor })),
+    async (d) => apply(await db.approvePayment({ paymentId, actor: d.actor })),
     (d) => {
       if (d.actor === state.createdBy)
         refuse('PAYMENT.FOUR_EYES_VIOLATION', 'the creator of a payment cannot approve it');
     },
   );
   decision('reject', rejectUpdate, awaitingDecision, async (d) =>
-    apply(await acts.rejectPayment({ paymentId, actor: d.actor, reason: d.reason ?? 'rejected' })),
+    apply(await db.rejectPayment({ paymentId, actor: d.actor, reason: d.reason ?? 'rejected' })),
   );
   decision('cancel', cancelUpdate, cancellable, async (d) =>
-    apply(await acts.cancelPayment({ paymentId, actor: d.actor, reason: d.reason ?? null })),
+    apply(await db.cancelPayment({ paymentId, actor: d.actor, reason: d.reason ?? null })),
   );
   decision('refund', refundUpdate, refundable, async (d) => {
     const receipt = await provider.refundPayout({ paymentId, payoutReference: state.payoutReference! });
     apply(
-      await acts.markRefunded({
+      await db.markRefunded({
         paymentId,
         actor: d.actor,
         reason: d.reason ?? null,
@@ -363,7 +376,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   };
 
   const recorded = await exclusive(() =>
-    acts.recordPayment({
+    db.recordPayment({
       paymentId,
       partnerId: input.partnerId,
       currency: input.currency,
@@ -371,9 +384,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       createdBy: input.createdBy,
       declaredTotalMinor: input.declaredTotalMinor,
       ...(input.settlementId ? { settlementId: input.settlementId } : {}),
+      ...(localSteps ? { startWhenNoApprovalNeeded: true } : {}),
     }),
   );
   decisionKey = recorded.decisionKey;
+  // Recorded and already processing (no approval needed): the cancel window closed with that commit.
+  if (recorded.status === 'PROCESSING') payoutStarted = true;
   apply(recorded);
   // The first status is not a change of `state`, but it is news: the payment was created.
   announce('PENDING');
@@ -384,7 +400,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         if (state.status !== 'PENDING') return stateAsResult();
         arriving = 'AWAITING_APPROVAL';
         try {
-          return await acts.requestApproval({ paymentId });
+          return await db.requestApproval({ paymentId });
         } finally {
           arriving = null;
         }
@@ -398,7 +414,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       apply(
         await exclusive(() =>
           state.status === 'AWAITING_APPROVAL' && !state.approvedBy
-            ? acts.rejectPayment({ paymentId, actor: 'system', reason: 'approval_timeout' })
+            ? db.rejectPayment({ paymentId, actor: 'system', reason: 'approval_timeout' })
             : Promise.resolve(stateAsResult()),
         ),
       );
@@ -410,7 +426,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const proceed = await exclusive(async () => {
     if (FINAL.includes(state.status)) return false;
     payoutStarted = true;
-    apply(await acts.startProcessing({ paymentId }));
+    if (state.status !== 'PROCESSING') apply(await db.startProcessing({ paymentId }));
     return true;
   });
   if (!proceed) return finish();
@@ -422,7 +438,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     const receipt = await payOutOrAskTheJanitor();
     state.payoutReference = receipt.reference;
     compensations.push(() => provider.compensatePayout({ paymentId, payoutReference: receipt.reference }));
-    apply(await acts.completePayment({ paymentId, payoutReference: receipt.reference }));
+    apply(await db.completePayment({ paymentId, payoutReference: receipt.reference }));
   } catch (err) {
     if (isCancellation(err)) throw err;
     for (const undo of compensations.reverse()) {
@@ -438,7 +454,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         const reason = `${failureReason(err)}; compensation failed: ${failureReason(undoErr)}`;
         log.error('compensation failed: the payout was not given back', { paymentId, reason });
         apply(
-          await acts.markCompensationFailed({
+          await db.markCompensationFailed({
             paymentId,
             payoutReference: state.payoutReference!,
             reason,
@@ -447,7 +463,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         return finish();
       }
     }
-    apply(await acts.failPayment({ paymentId, reason: failureReason(err) }));
+    apply(await db.failPayment({ paymentId, reason: failureReason(err) }));
     return finish();
   } finally {
     arriving = null;
@@ -472,7 +488,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       arriving = null;
       const reason = `payout outcome unknown: ${failureReason(err)}`;
       log.warn('payout outcome unknown: waiting for the janitor', { paymentId, reason });
-      apply(await acts.markPayoutUnknown({ paymentId, reason }));
+      apply(await db.markPayoutUnknown({ paymentId, reason }));
       await condition(() => resolution !== undefined);
       awaitingResolution = false;
       arriving = 'COMPLETED';

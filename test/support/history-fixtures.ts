@@ -20,3 +20,13 @@ export function ensureFixture(file: string, fresh: () => Parameters<typeof histo
   writeFileSync(file, `${historyToJSON(fresh())}\n`);
   console.warn(`!!! RECORDED workflow history fixture ${file}: commit it, it is the determinism baseline`);
 }
+
+/**
+ * The payment workflow's current path, part of every payment fixture's file name. When a change
+ * behind a new `patched` reshapes the history, bump it: `make fixtures` then records the new path
+ * beside the older fixtures, which keep replaying.
+ */
+const PAYMENT_PATH = 'local-steps';
+
+/** The fixture file of one payment shape on the current path, e.g. `payment-local-steps-completed.json`. */
+export const paymentFixtureName = (shape: string): string => `payment-${PAYMENT_PATH}-${shape}.json`;

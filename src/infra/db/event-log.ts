@@ -55,29 +55,39 @@ export class KnexEventLog implements EventLog {
 
   async append(events: DomainEvent[], meta: EventMetadata): Promise<void> {
     if (events.length === 0) return;
+    // The lock is its own statement: the next one's snapshot (READ COMMITTED takes one per
+    // statement) must see every event committed by whoever held it before us.
     await this.trx.raw('select pg_advisory_xact_lock(?)', [EVENT_LOG_LOCK]);
-    const { rows } = (await this.trx.raw('select coalesce(max(position), 0) as last from events')) as {
-      rows: Array<{ last: number | string }>;
-    };
-    const last = Number(rows[0]?.last ?? 0);
-    await this.trx('events').insert(
-      events.map((e, i) => ({
-        position: last + i + 1,
-        id: e.id,
-        type: e.type,
-        aggregate_type: e.aggregate.type,
-        aggregate_id: e.aggregate.id,
-        partner_id: e.partnerId,
-        data: JSON.stringify(e.data),
-        workflow_id: meta.workflowId,
-        run_id: meta.runId,
-        occurred_at: e.occurredAt,
-      })),
-    );
-    // Queued by PostgreSQL and delivered only if this transaction commits, so a listener can never
+    const rows = events.map((e, i) => ({
+      ord: i + 1,
+      id: e.id,
+      type: e.type,
+      aggregate_type: e.aggregate.type,
+      aggregate_id: e.aggregate.id,
+      partner_id: e.partnerId,
+      data: e.data,
+      workflow_id: meta.workflowId,
+      run_id: meta.runId,
+      occurred_at: e.occurredAt,
+    }));
+    // Positions after the last one, the rows and the notification in one round trip. pg_notify is
+    // queued by PostgreSQL and delivered only if this transaction commits, so a listener can never
     // be woken for positions that are not yet visible. PGlite accepts the call and delivers nothing
     // out of process: the embedded mode wakes readers through KnexUnitOfWork.onCommit instead.
-    await this.trx.raw('select pg_notify(?, ?)', [EVENTS_CHANNEL, String(last + events.length)]);
+    await this.trx.raw(
+      `with last as (select coalesce(max(position), 0) as p from events),
+       added as (
+         insert into events (position, id, type, aggregate_type, aggregate_id, partner_id, data,
+                             workflow_id, run_id, occurred_at)
+         select last.p + r.ord, r.id, r.type, r.aggregate_type, r.aggregate_id, r.partner_id, r.data,
+                r.workflow_id, r.run_id, r.occurred_at
+         from last, jsonb_to_recordset(?::jsonb) as r(
+           ord int, id uuid, type text, aggregate_type text, aggregate_id text, partner_id text,
+           data jsonb, workflow_id text, run_id text, occurred_at timestamptz)
+         returning position)
+       select pg_notify(?, (select max(position) from added)::text)`,
+      [JSON.stringify(rows), EVENTS_CHANNEL],
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import type {
   WorkflowTimeline,
 } from '../../ports/payment-timeline.port';
 import { paymentWorkflowId } from '../../workflows/workflow-ids';
+import { localActivityMarker } from './local-activity-marker';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type ProtoFailure = temporal.api.failure.v1.IFailure;
@@ -54,7 +55,8 @@ const duration = (ms: number): string => {
  * Reads a payment workflow's history (and, while it runs, its pending activities) through the
  * Temporal client and says what happened in plain language. Intermediate activity attempts are not
  * events in a Temporal history: the server records the last attempt's number and the failure
- * before it, and `describe()` shows a retrying activity's attempt and next retry time.
+ * before it, and `describe()` shows a retrying activity's attempt and next retry time. Local
+ * activities (the database steps) leave one marker each, with their attempt count and outcome.
  */
 export class TemporalPaymentTimelineReader implements PaymentTimelineReader {
   constructor(private readonly client: Client) {}
@@ -181,6 +183,37 @@ export class TemporalPaymentTimelineReader implements PaymentTimelineReader {
             label: `${activityLabel(name)}: failed for good${
               ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ? ' (timed out)' : ''
             }`,
+            ...(failure ? { failure } : {}),
+          });
+          break;
+        }
+        case EventType.EVENT_TYPE_MARKER_RECORDED: {
+          // A local activity (the database steps): one marker with its outcome and attempt count.
+          const marker = localActivityMarker(ev);
+          if (!marker) break;
+          const name = marker.activityType;
+          const failure = marker.failure ? await this.message(marker.failure) : undefined;
+          // The marker is written when the workflow task completes; the activity settled before that.
+          const settled = marker.completedAt ? iso(marker.completedAt) : at;
+          const when = settled < at ? settled : at;
+          for (let n = 1; n < marker.attempt; n++) {
+            entries.push({
+              ...base,
+              at: when,
+              kind: 'activity-failed',
+              name,
+              attempt: n,
+              label: `${activityLabel(name)}: attempt ${n} failed`,
+            });
+          }
+          if (name === 'completePayment' && !failure) paidOut = true;
+          entries.push({
+            ...base,
+            at: when,
+            kind: failure ? 'activity-failed' : 'activity-completed',
+            name,
+            attempt: marker.attempt,
+            label: failure ? `${activityLabel(name)}: failed for good` : `${activityLabel(name)}: done`,
             ...(failure ? { failure } : {}),
           });
           break;

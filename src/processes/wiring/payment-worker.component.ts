@@ -1,4 +1,9 @@
-import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { Client } from '@temporalio/client';
+import {
+  OpenTelemetryPlugin,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { NativeConnection } from '@temporalio/worker';
 import { createNotificationSignalActivities } from '../../activities/notification.activities';
 import { createPaymentActivities } from '../../activities/payment.activities';
 import { createPayoutJanitorActivities } from '../../activities/payout-janitor.activities';
@@ -47,21 +52,36 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       paymentIdFor: (settlementId, partnerId, currency) =>
         nameBasedUuid('settlement-payment', `${settlementId}:${partnerId}:${currency}`),
     }),
-    ...createNotificationSignalActivities({
-      notifier: new PartnerNotificationsClient(
-        await ctx.temporalClient(),
-        config.notifications.taskQueue,
-        config.notifications.workflow,
-      ),
-      failEveryNotice: config.payoutJanitor.testFaults.failNotifyPartner,
-    }),
   };
+  let client: Client | undefined;
   const { worker, connection } = await createTemporalWorker({
     ...ctx.temporal,
     taskQueue: config.temporal.taskQueue,
-    activities,
+    // Notices and Schedules go through the worker's own native connection: no second (grpc-js) one.
+    activities: (native: NativeConnection) => {
+      client = new Client({
+        connection: native,
+        namespace: ctx.temporal.namespace,
+        dataConverter: ctx.dataConverter,
+        interceptors: {
+          workflow: tracing ? [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] : [],
+        },
+      });
+      return {
+        ...activities,
+        ...createNotificationSignalActivities({
+          notifier: new PartnerNotificationsClient(
+            client,
+            config.notifications.taskQueue,
+            config.notifications.workflow,
+          ),
+          failEveryNotice: config.payoutJanitor.testFaults.failNotifyPartner,
+        }),
+      };
+    },
     workflowsPath: paymentWorkflowsPath,
     workflowBundlePath: opts.workflowBundlePath,
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     dataConverter: ctx.dataConverter,
     plugins: tracing
       ? [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })]
@@ -77,13 +97,13 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
     await connection.close();
   });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
-  await ensureSettlementSchedule(await ctx.temporalClient(), {
+  await ensureSettlementSchedule(client!, {
     scheduleId: config.settlements.scheduleId,
     spec: config.settlements.schedule,
     taskQueue: config.temporal.taskQueue,
     input: { currency: null, settings: settlementSettings(config) },
   });
-  await ensureJanitorSchedule(await ctx.temporalClient(), {
+  await ensureJanitorSchedule(client!, {
     scheduleId: config.payoutJanitor.scheduleId,
     spec: config.payoutJanitor.schedule,
     taskQueue: config.temporal.taskQueue,
