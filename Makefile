@@ -37,13 +37,9 @@ build: deps dashboard
 	@npx tsx scripts/bundle-workflows.ts dist >/dev/null
 	@mkdir -p dist/ui/public && cp -R src/ui/public/. dist/ui/public/
 
-# Runs what `make build` made, as the image would: no tsx, no webpack in the process (about 200 MB
-# less), 4 MB semi-spaces and two malloc arenas (docs/performance.md, "Memory"; npm run bench reads
-# these flags from this line to measure the all-in-one as it starts here).
+# Runs what `make build` made, as the image would (scripts/start.sh: no tsx, no webpack in the process).
 start: build temporal-cli
-	@TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" WORKFLOW_BUNDLE_PATH="$(CURDIR)/dist/workflow-bundle.js" \
-	  NOTIFICATIONS_WORKFLOW_BUNDLE_PATH="$(CURDIR)/dist/notifications-workflow-bundle.js" \
-	  MALLOC_ARENA_MAX=2 exec node --max-semi-space-size=4 dist/processes/launcher.js
+	@TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" exec bash scripts/start.sh
 
 lint: deps
 	npm run --silent lint

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { testEnvironment } from './support/test-env';
 const ROOT = resolve(__dirname, '..');
 
 /**
- * The embedded default end to end: `make start`'s launcher with nothing configured but its ports
+ * The embedded default end to end: `make start` (its build, then its launcher) with nothing configured but its ports
  * and data folder — its own Temporal dev server, PGlite, the sandbox bank, worker, API and UI in
  * one process tree — and the README's tour against it. No PostgreSQL and no shared dev server:
  * what a newcomer runs first is tested as it is.
@@ -31,7 +31,15 @@ describe('the embedded default: the launcher on PGlite, and the README tour', ()
     );
     api = `http://127.0.0.1:${apiPort}`;
     bank = `http://127.0.0.1:${bankPort}`;
-    launcher = spawn(process.execPath, ['--import', 'tsx', 'src/processes/launcher.ts'], {
+    // What `make start` runs: `make build` (compiled dist/, workflow bundles), then scripts/start.sh.
+    const built = spawnSync('make', ['--no-print-directory', 'build'], {
+      cwd: ROOT,
+      env: inheritedChildEnv(),
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
+    if (built.status !== 0) throw new Error(`make build failed:\n${built.stdout}\n${built.stderr}`);
+    launcher = spawn('bash', ['scripts/start.sh'], {
       cwd: ROOT,
       // Only what a newcomer would have: no DATABASE_URL (so PGlite), no TEMPORAL_ADDRESS (so the
       // launcher's own dev server), no secrets (so generated local ones).
@@ -70,7 +78,7 @@ describe('the embedded default: the launcher on PGlite, and the README tour', ()
       approverApiKey: string;
     };
     keys = { admin: local.adminApiKey, approver: local.approverApiKey };
-  }, 180_000);
+  }, 360_000);
 
   afterAll(async () => {
     if (launcher?.pid && launcher.exitCode === null) {

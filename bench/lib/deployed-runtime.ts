@@ -35,22 +35,22 @@ export function deployedWorkerRuntime(root: string): DeployedRuntime {
 }
 
 /**
- * How `make start` runs the all-in-one: the node flags and process variables of the Makefile's
- * `start` recipe (its line that runs dist/processes/launcher.js).
+ * How `make start` runs the all-in-one (scripts/start.sh): the node flags of its launcher line and
+ * the process variables it exports.
  */
 export function makeStartRuntime(root: string): DeployedRuntime {
-  const makefile = readFileSync(join(root, 'Makefile'), 'utf8').replace(/\\\n\s*/g, ' ');
-  const recipe =
-    makefile.split('\n').find((line) => /\bnode\b.*dist\/processes\/launcher\.js/.test(line)) ?? '';
-  const words = recipe.trim().split(/\s+/);
-  const node = words.indexOf('node');
-  const script = words.findIndex((w) => w.endsWith('dist/processes/launcher.js'));
+  const script = readFileSync(join(root, 'scripts/start.sh'), 'utf8').split('\n');
   const env: Record<string, string> = {};
-  for (const word of words.slice(0, Math.max(node, 0))) {
-    const [key, value] = word.split('=', 2);
-    if (key && value !== undefined && PROCESS_ENV.includes(key)) env[key] = value;
+  for (const line of script) {
+    const m = /^export ([A-Z_]+)=(\S+)$/.exec(line.trim());
+    if (m && PROCESS_ENV.includes(m[1]!)) env[m[1]!] = m[2]!;
   }
-  return { nodeArgs: node >= 0 && script > node ? words.slice(node + 1, script) : [], env };
+  const words = (script.find((l) => /\bnode\b.*dist\/processes\/launcher\.js/.test(l)) ?? '')
+    .trim()
+    .split(/\s+/);
+  const node = words.indexOf('node');
+  const launcher = words.findIndex((w) => w.endsWith('dist/processes/launcher.js'));
+  return { nodeArgs: node >= 0 && launcher > node ? words.slice(node + 1, launcher) : [], env };
 }
 
 /** The options with the worker's runtime settled: docker-compose.yml's, then the command line's. */

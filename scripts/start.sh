@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The all-in-one process as `make start` runs it, from what `make build` made (dist/): compiled
+# JavaScript and prebuilt workflow bundles (no tsx, no webpack in the process: about 200 MB less),
+# 4 MB semi-spaces and two malloc arenas (docs/performance.md, "Memory"). `npm run bench` reads the
+# flags of the launcher line below to measure the all-in-one as it runs here; the embedded tour
+# test (test/embedded-tour.itest.ts) starts this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+test -f dist/processes/launcher.js -a -f dist/workflow-bundle.js || {
+  echo "dist/ is missing or incomplete: run \`make build\` (make start does)" >&2
+  exit 1
+}
+export WORKFLOW_BUNDLE_PATH="$PWD/dist/workflow-bundle.js"
+export NOTIFICATIONS_WORKFLOW_BUNDLE_PATH="$PWD/dist/notifications-workflow-bundle.js"
+export MALLOC_ARENA_MAX=2
+exec node --max-semi-space-size=4 dist/processes/launcher.js
