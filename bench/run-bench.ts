@@ -294,6 +294,7 @@ async function run(
     notifications: `bench-notifications-${id}`,
     baseline: `bench-baseline-${id}`,
     parked: `bench-parked-${id}`,
+    baselineNotices: `bench-baseline-notices-${id}`,
   };
   const commonEnv: Record<string, string> = {
     NODE_ENV: 'production',
@@ -364,13 +365,14 @@ async function run(
       `${id}-${prefix}-${i}`,
       opts.paymentTimeoutMs,
     );
+  const baselinePartner = (i: number): string => `bench-baseline-${id}-partner-${i % opts.partners}`;
   const baselineOne =
     (prefix: string) =>
     async (i: number): Promise<Sample> => {
       const startedAt = performance.now();
       const workflowId = `bench-baseline-${id}-${prefix}-${i}`;
-      // Its own partner: the notification workflow ends with this payment's two notices.
-      const input: BaselineInput = { partnerId: workflowId, ...WORKFLOW_SETTINGS };
+      // The partners are shared as the payment path's are (--partners, round robin).
+      const input: BaselineInput = { partnerId: baselinePartner(i), ...WORKFLOW_SETTINGS };
       const handle = await bare.workflow.start(BASELINE_WORKFLOW, {
         taskQueue: queues.baseline,
         workflowId,
@@ -415,12 +417,18 @@ async function run(
         closedLoop(opts.count, opts.concurrency, baselineOne('run')),
       );
       result.baseline = s;
-      // The yardstick really sent its notices: one partner's workflow got both and ended.
-      const partnerSide = await bare.workflow
-        .getHandle(baselineNotificationsWorkflowId(loop.samples[0]!.id!))
-        .result()
-        .catch(() => ({ notices: 0 }));
-      result.activityCount.baselineNoticesSeen = (partnerSide as { notices: number }).notices;
+      // The yardstick really sent its notices: the first partner's workflow holds two per payment.
+      const partnerHistory = await bare.workflow
+        .getHandle(baselineNotificationsWorkflowId(baselinePartner(0)))
+        .fetchHistory()
+        .catch(() => ({ events: [] }));
+      result.activityCount.baselineNoticesSeen = (partnerHistory.events ?? []).filter(
+        (e) => e.workflowExecutionSignaledEventAttributes,
+      ).length;
+      const runsOfFirstPartner = (n: number): number => Math.ceil(n / opts.partners);
+      result.activityCount.baselineNoticesExpected =
+        BASELINE_NOTICES_PER_PAYMENT *
+        (runsOfFirstPartner(Math.max(1, opts.warmup)) + runsOfFirstPartner(opts.count));
       result.profile.baselineHistory = await profileHistories(
         bare,
         spread(
@@ -679,7 +687,13 @@ interface SplitArgs {
   commonEnv: Record<string, string>;
   mainUrl: string;
   bankUrl: string;
-  queues: { payments: string; notifications: string; baseline: string; parked: string };
+  queues: {
+    payments: string;
+    notifications: string;
+    baseline: string;
+    parked: string;
+    baselineNotices: string;
+  };
   bundles: { baseline: string };
   temporalAddress: string;
   bare: Client;
@@ -773,7 +787,16 @@ async function startSplitSystem(
           'bench/baseline/worker.ts',
           { NODE_ENV: 'production' },
           profiling('baseline-worker'),
-          ['--address', a.temporalAddress, '--task-queue', a.queues.baseline, '--bundle', a.bundles.baseline],
+          [
+            '--address',
+            a.temporalAddress,
+            '--task-queue',
+            a.queues.baseline,
+            '--notices-task-queue',
+            a.queues.baselineNotices,
+            '--bundle',
+            a.bundles.baseline,
+          ],
         ),
       );
     }
@@ -1181,7 +1204,8 @@ function checks(r: BenchResult, opts: RunOptions): Check[] {
   c(
     'activity count',
     r.activityCount.baselineActivities === BASELINE_ACTIVITY_COUNT &&
-      (r.baseline === undefined || r.activityCount.baselineNoticesSeen === BASELINE_NOTICES_PER_PAYMENT),
+      (r.baseline === undefined ||
+        r.activityCount.baselineNoticesSeen === r.activityCount.baselineNoticesExpected),
     JSON.stringify(r.activityCount),
   );
   return out;

@@ -50,8 +50,10 @@ export async function benchBaselineWorkflow(input: BaselineInput): Promise<Basel
 }
 
 /**
- * The partner's side of the yardstick: takes the payment's notices and ends once it has both (so
- * a benchmark leaves nothing running), or after a minute without them.
+ * The partner's side of the yardstick: what a partner's notification workflow does with a payment's
+ * notices. The bench starts it (signal-with-start) on a queue no worker polls, as the payment path's
+ * partner workflows are while the notifications worker is off, so neither side's CPU includes
+ * processing notices; the harness counts the signals in its history.
  */
 export async function benchBaselineNotificationsWorkflow(): Promise<{ notices: number }> {
   let notices = 0;

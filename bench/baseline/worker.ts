@@ -14,11 +14,14 @@ async function main(): Promise<void> {
       address: { type: 'string' },
       namespace: { type: 'string', default: 'default' },
       'task-queue': { type: 'string' },
+      'notices-task-queue': { type: 'string' },
       bundle: { type: 'string' },
     },
   });
-  if (!values.address || !values['task-queue'] || !values.bundle) {
-    throw new Error('usage: worker.ts --address host:port --task-queue q --bundle path');
+  if (!values.address || !values['task-queue'] || !values['notices-task-queue'] || !values.bundle) {
+    throw new Error(
+      'usage: worker.ts --address host:port --task-queue q --notices-task-queue q --bundle path',
+    );
   }
   // SIGINT/SIGTERM shut the worker down gracefully (the SDK's default), then run() resolves.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
     connection,
     namespace: values.namespace,
     taskQueue: values['task-queue'],
-    activities: createBaselineActivities({ client, taskQueue: values['task-queue'] }),
+    activities: createBaselineActivities({ client, noticesTaskQueue: values['notices-task-queue'] }),
     workflowBundle: { codePath: values.bundle },
   });
   await worker.run();

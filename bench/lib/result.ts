@@ -58,6 +58,8 @@ export interface BenchResult {
     /** The yardstick's fixed count (six) and the notices one of its partner workflows received (two). */
     baselineActivities: number;
     baselineNoticesSeen?: number;
+    /** Two per baseline run of the first partner (warm-up and measured). */
+    baselineNoticesExpected?: number;
     sampleHistory?: string[];
   };
   baseline?: LoopSection;

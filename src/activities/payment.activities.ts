@@ -6,6 +6,7 @@ import type { DomainEvent } from '../domain/domain-event';
 import { Payment } from '../domain/payment.aggregate';
 import type { TransactionScope, UnitOfWork } from '../domain/payment.repository.port';
 import type { PayoutProvider } from '../domain/payout-provider.port';
+import type { NotifiablePaymentEventType, PartnerNotifier } from '../ports/notification.port';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
 import type {
@@ -13,6 +14,7 @@ import type {
   CompensationFailedInput,
   CompletePaymentInput,
   FailPaymentInput,
+  PartnerNewsResult,
   MarkRefundedInput,
   PaymentStepInput,
   PaymentStepResult,
@@ -34,6 +36,8 @@ export interface PaymentActivityDeps {
   decisionVerifyKey?: string;
   /** Test-only faults (TEST_FAULTS, refused outside NODE_ENV=test): exercise the saga for real. */
   faults?: PaymentTestFaults;
+  /** Reaches the partner's notification workflow: steps asked to tell the partner do so after their commit. */
+  notifier?: PartnerNotifier;
   clock?: () => Date;
 }
 
@@ -42,6 +46,8 @@ export interface PaymentTestFaults {
   failCompletePayment?: boolean;
   /** `compensatePayout` fails non-retryably: the payment must end visibly COMPENSATION_FAILED. */
   failCompensation?: boolean;
+  /** Every partner notice fails (TEST_FAULTS=notify-partner): the steps leave them to the workflow. */
+  failNotifyPartner?: boolean;
 }
 
 /** The code of an injected fault: it never appears outside tests. */
@@ -164,6 +170,74 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     return [];
   }
 
+  /**
+   * After the step's commit (never before: a notice must not announce what rolled back). Best
+   * effort: `false` sends the workflow's own notice activity instead.
+   */
+  async function tellPartner(
+    partnerId: string,
+    eventType: NotifiablePaymentEventType,
+    step: PaymentStepResult,
+  ): Promise<boolean> {
+    if (!deps.notifier || deps.faults?.failNotifyPartner) return false;
+    try {
+      await deps.notifier.notify({
+        partnerId,
+        sourceEventId: `${step.paymentId}:${eventType}`,
+        eventType,
+        paymentId: step.paymentId,
+        amountMinor: step.totalMinor,
+        currency: step.currency,
+        reason: step.reason,
+        occurredAt: now().toISOString(),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The payment recorded (and started, when asked and no approval is needed) in one transaction. */
+  function recordInTransaction(input: RecordPaymentInput): Promise<RecordPaymentResult> {
+    return withDomainFailures(() =>
+      deps.uow.run(async (tx) => {
+        const recorded = await tx.payments.findById(input.paymentId);
+        const payment =
+          recorded ??
+          Payment.create({
+            id: input.paymentId,
+            partnerId: input.partnerId,
+            currency: input.currency,
+            lines: input.settlementId ? await claimedLines(tx, input) : input.lines,
+            allowClawbacks: input.settlementId !== undefined,
+            createdBy: input.createdBy,
+            declaredTotalMinor: input.declaredTotalMinor,
+            maxAmountMinor: deps.maxAmountMinor,
+            now: now(),
+          });
+        const needsApproval = requiresApproval(payment.total, deps.approvalThresholds);
+        const fresh = payment.pullEvents();
+        if (fresh.length > 0) {
+          await tx.payments.save(payment);
+          if (!needsApproval) await fixPayoutAccount(tx, payment);
+          // Only a payment created here: a retry finds it committed and answers with what is stored.
+          if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval) {
+            payment.startProcessing(now());
+            await tx.payments.save(payment);
+            fresh.push(...payment.pullEvents());
+          }
+          await tx.events.append(fresh, executionMeta());
+        }
+        return {
+          ...stepResult(payment),
+          createdBy: payment.createdBy,
+          requiresApproval: needsApproval,
+          ...(deps.decisionVerifyKey ? { decisionKey: deps.decisionVerifyKey } : {}),
+        };
+      }),
+    );
+  }
+
   const is =
     (...statuses: string[]) =>
     (p: Payment): boolean =>
@@ -171,43 +245,9 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
 
   return {
     async recordPayment(input: RecordPaymentInput): Promise<RecordPaymentResult> {
-      return withDomainFailures(() =>
-        deps.uow.run(async (tx) => {
-          const recorded = await tx.payments.findById(input.paymentId);
-          const payment =
-            recorded ??
-            Payment.create({
-              id: input.paymentId,
-              partnerId: input.partnerId,
-              currency: input.currency,
-              lines: input.settlementId ? await claimedLines(tx, input) : input.lines,
-              allowClawbacks: input.settlementId !== undefined,
-              createdBy: input.createdBy,
-              declaredTotalMinor: input.declaredTotalMinor,
-              maxAmountMinor: deps.maxAmountMinor,
-              now: now(),
-            });
-          const needsApproval = requiresApproval(payment.total, deps.approvalThresholds);
-          const fresh = payment.pullEvents();
-          if (fresh.length > 0) {
-            await tx.payments.save(payment);
-            if (!needsApproval) await fixPayoutAccount(tx, payment);
-            // Only a payment created here: a retry finds it committed and answers with what is stored.
-            if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval) {
-              payment.startProcessing(now());
-              await tx.payments.save(payment);
-              fresh.push(...payment.pullEvents());
-            }
-            await tx.events.append(fresh, executionMeta());
-          }
-          return {
-            ...stepResult(payment),
-            createdBy: payment.createdBy,
-            requiresApproval: needsApproval,
-            ...(deps.decisionVerifyKey ? { decisionKey: deps.decisionVerifyKey } : {}),
-          };
-        }),
-      );
+      const recorded = await recordInTransaction(input);
+      if (!input.notifyPartner) return recorded;
+      return { ...recorded, partnerNotified: await tellPartner(input.partnerId, 'PaymentCreated', recorded) };
     },
 
     requestApproval: ({ paymentId }: PaymentStepInput) =>
@@ -236,15 +276,24 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         p.startProcessing(now()),
       ),
 
-    completePayment: ({ paymentId, payoutReference }: CompletePaymentInput) =>
-      deps.faults?.failCompletePayment
-        ? injectedFault('completePayment')
-        : transition(
-            paymentId,
-            is('COMPLETED', 'REFUNDED'),
-            (p) => p.complete(payoutReference, now()),
-            settle,
-          ),
+    async completePayment({
+      paymentId,
+      payoutReference,
+      notifyPartnerId,
+    }: CompletePaymentInput): Promise<PaymentStepResult & PartnerNewsResult> {
+      if (deps.faults?.failCompletePayment) return injectedFault('completePayment');
+      const completed = await transition(
+        paymentId,
+        is('COMPLETED', 'REFUNDED'),
+        (p) => p.complete(payoutReference, now()),
+        settle,
+      );
+      if (!notifyPartnerId || completed.status !== 'COMPLETED') return completed;
+      return {
+        ...completed,
+        partnerNotified: await tellPartner(notifyPartnerId, 'PaymentCompleted', completed),
+      };
+    },
 
     failPayment: ({ paymentId, reason }: FailPaymentInput) =>
       transition(paymentId, is('FAILED'), (p) => p.fail(reason, now()), release),

@@ -20,6 +20,18 @@ export interface RecordPaymentInput {
    * anyway, so a payment that needs none is recorded and under way in one commit.
    */
   startWhenNoApprovalNeeded?: boolean;
+  /** Tell the partner right after the commit (see `PartnerNewsResult`). */
+  notifyPartner?: boolean;
+}
+
+/**
+ * A step that tells the partner about itself signal-with-starts the partner's notification workflow
+ * right after its commit, saving the workflow a notice activity. Best effort: when that fails, the
+ * workflow sends the notice with its notice activity (the partner's workflow drops a repeat by the
+ * notice's source event id).
+ */
+export interface PartnerNewsResult {
+  partnerNotified?: boolean;
 }
 
 export interface PaymentStepInput {
@@ -33,6 +45,8 @@ export interface ActorStepInput extends PaymentStepInput {
 
 export interface CompletePaymentInput extends PaymentStepInput {
   payoutReference: string;
+  /** Tell this partner right after the commit (see `PartnerNewsResult`). */
+  notifyPartnerId?: string;
 }
 
 export interface FailPaymentInput extends PaymentStepInput {
@@ -85,7 +99,7 @@ export interface PaymentStepResult {
   reason: string | null;
 }
 
-export interface RecordPaymentResult extends PaymentStepResult {
+export interface RecordPaymentResult extends PaymentStepResult, PartnerNewsResult {
   createdBy: string;
   requiresApproval: boolean;
   /** The public key (hex) operator decisions must be signed with: the workflow checks them against it. */

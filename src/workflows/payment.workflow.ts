@@ -183,6 +183,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
    * payout never waits on for long: the activity only signals the partner's notification workflow.
    */
   let noticeChain: Promise<void> = Promise.resolve();
+  /** Notices on the chain not yet settled: a step may tell the partner itself only when none is. */
+  let noticesInFlight = 0;
   const announce = (status: string): void => {
     const eventType = NEWS[status];
     if (!notifyPartners || !eventType) return;
@@ -196,8 +198,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       reason: state.reason,
       occurredAt: new Date().toISOString(),
     };
+    noticesInFlight += 1;
+    const settled = (): void => {
+      noticesInFlight -= 1;
+    };
     noticeChain = noticeChain.then(() =>
-      notices.notifyPartner(notice).catch(async (err: unknown) => {
+      notices.notifyPartner(notice).then(settled, async (err: unknown) => {
+        settled();
         log.warn('partner notice not sent', { paymentId, eventType, error: String(err) });
         if (!recordUndelivered) return;
         // The partner will not hear of this step: make it visible (event, gauge), never fail the payment.
@@ -252,7 +259,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }
   };
 
-  const apply = (result: PaymentStepResult): void => {
+  /** `told`: the news the step already gave the partner itself (see PartnerNewsResult). */
+  const apply = (result: PaymentStepResult, told?: NotifiablePaymentEventType): void => {
     const changed = result.status !== state.status;
     state.status = result.status;
     state.totalMinor = result.totalMinor;
@@ -263,7 +271,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       // Shown by the Web UI instead of a bare "Running"; a query answer only, so no command and
       // nothing for replay to match.
       setCurrentDetails(currentDetails(result.status, settings));
-      announce(result.status);
+      if (NEWS[result.status] !== told) announce(result.status);
     }
   };
 
@@ -384,7 +392,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       createdBy: input.createdBy,
       declaredTotalMinor: input.declaredTotalMinor,
       ...(input.settlementId ? { settlementId: input.settlementId } : {}),
-      ...(localSteps ? { startWhenNoApprovalNeeded: true } : {}),
+      // The partner hears of the payment from the step itself, saving a notice activity.
+      ...(localSteps ? { startWhenNoApprovalNeeded: true, notifyPartner: true } : {}),
     }),
   );
   decisionKey = recorded.decisionKey;
@@ -392,7 +401,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   if (recorded.status === 'PROCESSING') payoutStarted = true;
   apply(recorded);
   // The first status is not a change of `state`, but it is news: the payment was created.
-  announce('PENDING');
+  if (!recorded.partnerNotified) announce('PENDING');
 
   if (recorded.requiresApproval && state.status === 'PENDING') {
     apply(
@@ -438,7 +447,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     const receipt = await payOutOrAskTheJanitor();
     state.payoutReference = receipt.reference;
     compensations.push(() => provider.compensatePayout({ paymentId, payoutReference: receipt.reference }));
-    apply(await db.completePayment({ paymentId, payoutReference: receipt.reference }));
+    // The step tells the partner itself unless earlier notices are still on their way (order).
+    const completed = await db.completePayment({
+      paymentId,
+      payoutReference: receipt.reference,
+      ...(localSteps && noticesInFlight === 0 ? { notifyPartnerId: input.partnerId } : {}),
+    });
+    apply(completed, completed.partnerNotified ? 'PaymentCompleted' : undefined);
   } catch (err) {
     if (isCancellation(err)) throw err;
     for (const undo of compensations.reverse()) {

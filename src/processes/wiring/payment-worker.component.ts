@@ -36,14 +36,6 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
     throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
   const provider = new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs });
   const activities = {
-    ...createPaymentActivities({
-      uow: ctx.uow,
-      provider,
-      approvalThresholds: config.payments.approvalThresholds,
-      maxAmountMinor: config.payments.maxAmountMinor,
-      decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
-      faults: config.payoutJanitor.testFaults,
-    }),
     ...createPayoutJanitorActivities({ uow: ctx.uow, provider }),
     ...createSettlementActivities({
       uow: ctx.uow,
@@ -67,14 +59,24 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
           workflow: tracing ? [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] : [],
         },
       });
+      const notifier = new PartnerNotificationsClient(
+        client,
+        config.notifications.taskQueue,
+        config.notifications.workflow,
+      );
       return {
         ...activities,
+        ...createPaymentActivities({
+          uow: ctx.uow,
+          provider,
+          approvalThresholds: config.payments.approvalThresholds,
+          maxAmountMinor: config.payments.maxAmountMinor,
+          decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
+          faults: config.payoutJanitor.testFaults,
+          notifier,
+        }),
         ...createNotificationSignalActivities({
-          notifier: new PartnerNotificationsClient(
-            client,
-            config.notifications.taskQueue,
-            config.notifications.workflow,
-          ),
+          notifier,
           failEveryNotice: config.payoutJanitor.testFaults.failNotifyPartner,
         }),
       };
