@@ -634,10 +634,25 @@ async function run(
         Object.fromEntries(Object.entries(rss).filter(([k]) => /^(worker|api$|ui$|notifications)/.test(k)));
       // Long enough for the workers' caches and the refund windows of the last payments to settle.
       const settle = (): Promise<void> => sleep(opts.quick ? 1_000 : 10_000);
-      const first = await closedLoop(half, opts.concurrency, payment('leak-a'));
+      // Nobody processes the partners' notification workflows here, so each keeps every signal, and
+      // Temporal refuses a signal past 10,000 per execution: at most 4,000 payments per partner.
+      const leakPartners = [...partners];
+      while (leakPartners.length * 4_000 < n + 1_000) {
+        leakPartners.push(await createPartner(system.apiUrl, keys, `${id}-leak-${leakPartners.length}`));
+      }
+      const leakPayment = (prefix: string) => (i: number) =>
+        onePayment(
+          system.apiUrl,
+          keys,
+          leakPartners[i % leakPartners.length]!,
+          observer,
+          `${id}-${prefix}-${i}`,
+          opts.paymentTimeoutMs,
+        );
+      const first = await closedLoop(half, opts.concurrency, leakPayment('leak-a'));
       await settle();
       const rssAtHalfMb = ours(sampler.current());
-      const second = await closedLoop(n - half, opts.concurrency, payment('leak-b'));
+      const second = await closedLoop(n - half, opts.concurrency, leakPayment('leak-b'));
       await settle();
       const rssAtEndMb = ours(sampler.current());
       const growthPct = Object.fromEntries(

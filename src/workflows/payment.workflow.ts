@@ -171,7 +171,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     ? proxyLocalActivities<PaymentActivities>({ startToCloseTimeout: settings.activityStartToCloseMs, retry })
     : acts;
   const notices = localSteps
-    ? proxyLocalActivities<NotificationSignalActivities>(noticeOptions)
+    ? proxyLocalActivities<NotificationSignalActivities>({
+        ...noticeOptions,
+        // A notice that keeps failing backs off on a timer, not inside the workflow task: the
+        // payout never waits on it, and the worker's workflow-task slots stay free.
+        localRetryThreshold: 1,
+      })
     : proxyActivities<NotificationSignalActivities>(noticeOptions);
   /** Set while the payment waits for the janitor; the signal is taken only then, and only once. */
   let awaitingResolution = false;
