@@ -7,6 +7,7 @@ export PATH := $(PATH):/usr/local/go/bin
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
+	@echo "             (builds dist/ first: make build, as the Docker image does)"
 	@echo "make test    lint, typecheck, unit and integration tests (real Temporal dev server and cluster, PostgreSQL, PGlite)"
 	@echo "make bench   throughput and latency of the payment path against a bare-Temporal baseline (ARGS=--quick)"
 	@echo "make cluster the production topology as processes: real Temporal server on PostgreSQL (mTLS), 2 workers,"

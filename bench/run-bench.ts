@@ -27,7 +27,12 @@ import { Cleanup } from './lib/cleanup';
 import { closedLoop, type LoopResult, type Sample } from './lib/closed-loop';
 import { profileCodec } from './lib/codec-profile';
 import { summarizeProfileDir } from './lib/cpu-profile';
-import { compileSources, makeStartRuntime, withDeployedWorker } from './lib/deployed-runtime';
+import {
+  compileSources,
+  deployedRuntime,
+  makeStartRuntime,
+  withDeployedWorker,
+} from './lib/deployed-runtime';
 import { historySequence, profileHistories, spread } from './lib/history';
 import {
   BackendPids,
@@ -766,16 +771,19 @@ async function startSplitSystem(
     );
   }
   const [apiPort, uiPort, ratePort] = await Promise.all([freePort(), freePort(), freePort()]);
+  // The API as docker-compose.yml runs it (its node flags and allocator setting).
+  const apiRuntime = deployedRuntime(ROOT, 'api');
   const api = start(
     'api',
     processScript(opts, 'api'),
     {
       ...env,
+      ...apiRuntime.env,
       API_PORT: String(apiPort),
       API_HOST: '127.0.0.1',
       API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
     },
-    profiling('api'),
+    [...apiRuntime.nodeArgs, ...profiling('api')],
   );
   const ui = start('ui', processScript(opts, 'ui'), {
     ...env,
@@ -784,13 +792,19 @@ async function startSplitSystem(
   });
   let rateApi: Child | undefined;
   if (!opts.skip.has('rate') && opts.rateQueue === 'parked') {
-    rateApi = start('api (rate section)', processScript(opts, 'api'), {
-      ...env,
-      TEMPORAL_TASK_QUEUE: a.queues.parked,
-      API_PORT: String(ratePort),
-      API_HOST: '127.0.0.1',
-      API_PUBLIC_URL: `http://127.0.0.1:${ratePort}`,
-    });
+    rateApi = start(
+      'api (rate section)',
+      processScript(opts, 'api'),
+      {
+        ...env,
+        ...apiRuntime.env,
+        TEMPORAL_TASK_QUEUE: a.queues.parked,
+        API_PORT: String(ratePort),
+        API_HOST: '127.0.0.1',
+        API_PUBLIC_URL: `http://127.0.0.1:${ratePort}`,
+      },
+      apiRuntime.nodeArgs,
+    );
   }
   if (opts.notifications) start('notifications', processScript(opts, 'notifications-worker'), env);
   const baselineWorkers: Child[] = [];

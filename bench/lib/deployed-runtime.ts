@@ -19,10 +19,15 @@ const PROCESS_ENV = ['MALLOC_ARENA_MAX', 'TEMPORAL_MAX_CACHED_WORKFLOWS'];
  * (its heap limits, allocator arenas, workflow cache) and not a second opinion kept here.
  */
 export function deployedWorkerRuntime(root: string): DeployedRuntime {
+  return deployedRuntime(root, 'worker');
+}
+
+/** How docker-compose.yml runs one of our services: its node flags and process variables. */
+export function deployedRuntime(root: string, service: string): DeployedRuntime {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services?: Record<string, { command?: unknown; environment?: Record<string, unknown> }>;
   };
-  const worker = compose.services?.worker;
+  const worker = compose.services?.[service];
   const command = Array.isArray(worker?.command) ? worker.command.map(String) : [];
   const script = command.findIndex((part) => part.endsWith('.js'));
   const nodeArgs = command[0] === 'node' && script > 0 ? command.slice(1, script) : [];
