@@ -322,6 +322,8 @@ export interface NotificationSignalDeps {
   notifier: PartnerNotifier;
   /** Test-only (TEST_FAULTS=notify-partner): every notice fails, so giving up on one is exercised. */
   failEveryNotice?: boolean;
+  /** Test-only (TEST_FAULTS=notify-partner-unavailable): every notice fails retryably, as when Temporal is unreachable. */
+  noticesUnavailable?: boolean;
 }
 
 /**
@@ -338,6 +340,9 @@ export function createNotificationSignalActivities(deps: NotificationSignalDeps)
         await withDomainFailures(() => {
           throw new DomainError('TEST.INJECTED_FAULT', 'injected fault: notifyPartner fails (TEST_FAULTS)');
         });
+      }
+      if (deps.noticesUnavailable) {
+        throw new Error('injected fault: the partner notification workflow is unreachable (TEST_FAULTS)');
       }
       await deps.notifier.notify(input);
     },

@@ -48,6 +48,8 @@ export interface PaymentTestFaults {
   failCompensation?: boolean;
   /** Every partner notice fails (TEST_FAULTS=notify-partner): the steps leave them to the workflow. */
   failNotifyPartner?: boolean;
+  /** The partner's workflow is unreachable (TEST_FAULTS=notify-partner-unavailable): the same. */
+  noticesUnavailable?: boolean;
 }
 
 /** The code of an injected fault: it never appears outside tests. */
@@ -179,7 +181,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     eventType: NotifiablePaymentEventType,
     step: PaymentStepResult,
   ): Promise<boolean> {
-    if (!deps.notifier || deps.faults?.failNotifyPartner) return false;
+    if (!deps.notifier || deps.faults?.failNotifyPartner || deps.faults?.noticesUnavailable) return false;
     try {
       await deps.notifier.notify({
         partnerId,

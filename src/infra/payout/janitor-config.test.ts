@@ -9,7 +9,12 @@ describe('payout janitor configuration', () => {
       schedule: { kind: 'interval', everyMs: 300_000 },
       scheduleId: 'alpes-payout-janitor',
       batchSize: 200,
-      testFaults: { failCompletePayment: false, failCompensation: false, failNotifyPartner: false },
+      testFaults: {
+        failCompletePayment: false,
+        failCompensation: false,
+        failNotifyPartner: false,
+        noticesUnavailable: false,
+      },
     });
   });
 
@@ -29,8 +34,10 @@ describe('payout janitor configuration', () => {
       failCompletePayment: true,
       failCompensation: true,
       failNotifyPartner: false,
+      noticesUnavailable: false,
     });
     expect(parse({ TEST_FAULTS: 'notify-partner' }).testFaults.failNotifyPartner).toBe(true);
+    expect(parse({ TEST_FAULTS: 'notify-partner-unavailable' }).testFaults.noticesUnavailable).toBe(true);
     expect(() => parse({ TEST_FAULTS: 'complete-payment' }, 'production')).toThrow(/TEST_FAULTS/);
     expect(() => parse({ TEST_FAULTS: 'complete-payment' }, 'development')).toThrow(/TEST_FAULTS/);
     expect(() => janitorEnvSchema.parse({ TEST_FAULTS: 'everything' })).toThrow(/unknown fault/);

@@ -37,7 +37,12 @@ const scheduleSpec = z
   });
 
 /** Test-only faults of the payment activities; see TestFaults. */
-const TEST_FAULT_NAMES = ['complete-payment', 'compensation', 'notify-partner'] as const;
+const TEST_FAULT_NAMES = [
+  'complete-payment',
+  'compensation',
+  'notify-partner',
+  'notify-partner-unavailable',
+] as const;
 const testFaults = z
   .string()
   .optional()
@@ -78,6 +83,8 @@ export interface TestFaults {
   failNotifyPartner: boolean;
   /** `compensatePayout` fails non-retryably: the payment ends COMPENSATION_FAILED. */
   failCompensation: boolean;
+  /** Every notice fails retryably (the partner's workflow unreachable): the payout must not wait on it. */
+  noticesUnavailable: boolean;
 }
 
 export interface PayoutJanitorConfig {
@@ -101,6 +108,7 @@ export const toPayoutJanitorConfig = (e: JanitorEnv & { NODE_ENV: string }): Pay
       failCompletePayment: e.TEST_FAULTS.includes('complete-payment'),
       failCompensation: e.TEST_FAULTS.includes('compensation'),
       failNotifyPartner: e.TEST_FAULTS.includes('notify-partner'),
+      noticesUnavailable: e.TEST_FAULTS.includes('notify-partner-unavailable'),
     },
   };
 };

@@ -78,6 +78,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
         ...createNotificationSignalActivities({
           notifier,
           failEveryNotice: config.payoutJanitor.testFaults.failNotifyPartner,
+          noticesUnavailable: config.payoutJanitor.testFaults.noticesUnavailable,
         }),
       };
     },
