@@ -361,15 +361,17 @@ async function run(
   await observer.connect(await lastPosition(mainUrl));
   cleanup.add('stream observer', async () => observer.close());
 
-  const payment = (prefix: string) => (i: number) =>
+  /** One payment through the API, to the given partners round robin. */
+  const paymentTo = (to: string[]) => (prefix: string) => (i: number) =>
     onePayment(
       system.apiUrl,
       keys,
-      partners[i % partners.length]!,
+      to[i % to.length]!,
       observer,
       `${id}-${prefix}-${i}`,
       opts.paymentTimeoutMs,
     );
+  const payment = paymentTo(partners);
   const baselinePartner = (i: number): string => `bench-baseline-${id}-partner-${i % opts.partners}`;
   const baselineOne =
     (prefix: string) =>
@@ -645,15 +647,7 @@ async function run(
       while (leakPartners.length * 4_000 < n + 1_000) {
         leakPartners.push(await createPartner(system.apiUrl, keys, `${id}-leak-${leakPartners.length}`));
       }
-      const leakPayment = (prefix: string) => (i: number) =>
-        onePayment(
-          system.apiUrl,
-          keys,
-          leakPartners[i % leakPartners.length]!,
-          observer,
-          `${id}-${prefix}-${i}`,
-          opts.paymentTimeoutMs,
-        );
+      const leakPayment = paymentTo(leakPartners);
       const first = await closedLoop(half, opts.concurrency, leakPayment('leak-a'));
       await settle();
       const rssAtHalfMb = ours(sampler.current());
