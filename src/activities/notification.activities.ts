@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { DomainEvent } from '../domain/domain-event';
+import type { CrashPoint } from '../ports/crash-point.port';
 import {
   attemptDetailsOf,
   isPermanentDeliveryError,
@@ -320,6 +321,8 @@ export type NotificationActivities = ReturnType<typeof createNotificationActivit
 
 export interface NotificationSignalDeps {
   notifier: PartnerNotifier;
+  /** Test-only (TEST_CRASH_PLAN): may stop the process right after the notice was signalled. */
+  crashPoint?: CrashPoint;
   /** Test-only (TEST_FAULTS=notify-partner): every notice fails, so giving up on one is exercised. */
   failEveryNotice?: boolean;
   /** Test-only (TEST_FAULTS=notify-partner-unavailable): every notice fails retryably, as when Temporal is unreachable. */
@@ -345,6 +348,13 @@ export function createNotificationSignalActivities(deps: NotificationSignalDeps)
         throw new Error('injected fault: the partner notification workflow is unreachable (TEST_FAULTS)');
       }
       await deps.notifier.notify(input);
+      if ('paymentId' in input) {
+        deps.crashPoint?.({
+          step: `notice:${input.eventType}`,
+          partnerId: input.partnerId,
+          paymentId: input.paymentId,
+        });
+      }
     },
   };
 }

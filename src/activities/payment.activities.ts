@@ -6,6 +6,7 @@ import type { DomainEvent } from '../domain/domain-event';
 import { Payment } from '../domain/payment.aggregate';
 import type { TransactionScope, UnitOfWork } from '../domain/payment.repository.port';
 import type { PayoutProvider } from '../domain/payout-provider.port';
+import type { CrashPoint } from '../ports/crash-point.port';
 import type { NotifiablePaymentEventType, PartnerNotifier } from '../ports/notification.port';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
@@ -38,6 +39,8 @@ export interface PaymentActivityDeps {
   faults?: PaymentTestFaults;
   /** Reaches the partner's notification workflow: steps asked to tell the partner do so after their commit. */
   notifier?: PartnerNotifier;
+  /** Test-only (TEST_CRASH_PLAN): may stop the process right after a step's effect is durable. */
+  crashPoint?: CrashPoint;
   clock?: () => Date;
 }
 
@@ -97,6 +100,7 @@ const stepResult = (p: Payment): PaymentStepResult => {
     version: s.version,
     approvedBy: s.approvedBy,
     reason: s.reason,
+    payoutReference: s.payoutReference,
   };
 };
 
@@ -119,14 +123,17 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
    * payout's), in one transaction: a payout is never marked paid while its commissions are not.
    */
   function transition(
+    step: string,
     paymentId: string,
     alreadyDone: (p: Payment) => boolean,
     change: (p: Payment) => void,
     after?: (tx: TransactionScope, p: Payment) => Promise<DomainEvent[]>,
   ): Promise<PaymentStepResult> {
-    return withDomainFailures(() =>
-      deps.uow.run(async (tx) => {
+    return withDomainFailures(async () => {
+      let partnerId = '';
+      const result = await deps.uow.run(async (tx) => {
         const payment = await load(tx, paymentId);
+        partnerId = payment.partnerId;
         if (alreadyDone(payment)) return stepResult(payment);
         change(payment);
         await tx.payments.save(payment);
@@ -134,8 +141,10 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         if (after) events.push(...(await after(tx, payment)));
         await tx.events.append(events, executionMeta());
         return stepResult(payment);
-      }),
-    );
+      });
+      deps.crashPoint?.({ step, partnerId, paymentId });
+      return result;
+    });
   }
 
   /** Moves every commission the payment carries; a clawback the move produces is stored too. */
@@ -193,10 +202,11 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         reason: step.reason,
         occurredAt: now().toISOString(),
       });
-      return true;
     } catch {
       return false;
     }
+    deps.crashPoint?.({ step: `notice:${eventType}`, partnerId, paymentId: step.paymentId });
+    return true;
   }
 
   /** The payment recorded (and started, when asked and no approval is needed) in one transaction. */
@@ -248,12 +258,14 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
   return {
     async recordPayment(input: RecordPaymentInput): Promise<RecordPaymentResult> {
       const recorded = await recordInTransaction(input);
+      deps.crashPoint?.({ step: 'recordPayment', partnerId: input.partnerId, paymentId: input.paymentId });
       if (!input.notifyPartner) return recorded;
       return { ...recorded, partnerNotified: await tellPartner(input.partnerId, 'PaymentCreated', recorded) };
     },
 
     requestApproval: ({ paymentId }: PaymentStepInput) =>
       transition(
+        'requestApproval',
         paymentId,
         (p) => p.status !== 'PENDING',
         (p) => p.requestApproval(now()),
@@ -261,20 +273,37 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
 
     approvePayment: ({ paymentId, actor }: ActorStepInput) =>
       transition(
+        'approvePayment',
         paymentId,
         (p) => p.isApproved(),
         (p) => p.approve(actor, now()),
         fixPayoutAccount,
       ),
 
+    /**
+     * Done already when no decision is awaited any more: rejected before, or approved (and perhaps
+     * paid) by a decision whose workflow task was lost: the approval timeout then resumes from it.
+     */
     rejectPayment: ({ paymentId, actor, reason }: ActorStepInput) =>
-      transition(paymentId, is('REJECTED'), (p) => p.reject(actor, reason ?? 'rejected', now()), release),
+      transition(
+        'rejectPayment',
+        paymentId,
+        (p) => p.status !== 'AWAITING_APPROVAL' || p.isApproved(),
+        (p) => p.reject(actor, reason ?? 'rejected', now()),
+        release,
+      ),
 
     cancelPayment: ({ paymentId, actor, reason }: ActorStepInput) =>
-      transition(paymentId, is('CANCELLED'), (p) => p.cancel(actor, reason ?? null, now()), release),
+      transition(
+        'cancelPayment',
+        paymentId,
+        is('CANCELLED'),
+        (p) => p.cancel(actor, reason ?? null, now()),
+        release,
+      ),
 
     startProcessing: ({ paymentId }: PaymentStepInput) =>
-      transition(paymentId, is('PROCESSING', 'COMPLETED', 'FAILED', 'REFUNDED'), (p) =>
+      transition('startProcessing', paymentId, is('PROCESSING', 'COMPLETED', 'FAILED', 'REFUNDED'), (p) =>
         p.startProcessing(now()),
       ),
 
@@ -285,6 +314,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     }: CompletePaymentInput): Promise<PaymentStepResult & PartnerNewsResult> {
       if (deps.faults?.failCompletePayment) return injectedFault('completePayment');
       const completed = await transition(
+        'completePayment',
         paymentId,
         is('COMPLETED', 'REFUNDED'),
         (p) => p.complete(payoutReference, now()),
@@ -298,11 +328,12 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     },
 
     failPayment: ({ paymentId, reason }: FailPaymentInput) =>
-      transition(paymentId, is('FAILED'), (p) => p.fail(reason, now()), release),
+      transition('failPayment', paymentId, is('FAILED'), (p) => p.fail(reason, now()), release),
 
     /** The commissions stay SETTLING: whether they were paid is exactly what is not known yet. */
     markPayoutUnknown: ({ paymentId, reason }: PayoutUnknownInput) =>
       transition(
+        'markPayoutUnknown',
         paymentId,
         is('PAYOUT_UNKNOWN', 'COMPLETED', 'FAILED', 'REFUNDED', 'COMPENSATION_FAILED'),
         (p) => p.markPayoutUnknown(reason, now()),
@@ -310,7 +341,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
 
     /** The commissions stay SETTLING too: the partner has the money, and may or may not keep it. */
     markCompensationFailed: ({ paymentId, payoutReference, reason }: CompensationFailedInput) =>
-      transition(paymentId, is('COMPENSATION_FAILED'), (p) =>
+      transition('markCompensationFailed', paymentId, is('COMPENSATION_FAILED'), (p) =>
         p.compensationFailed(payoutReference, reason, now()),
       ),
 
@@ -329,9 +360,11 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
 
     /** The money came back: its commissions are owed again, unless the refund says they must not be paid. */
     markRefunded: ({ paymentId, actor, refundReference, reason, reverseCommissions }: MarkRefundedInput) =>
-      withDomainFailures(() =>
-        deps.uow.run(async (tx) => {
+      withDomainFailures(async () => {
+        let partnerId = '';
+        const result = await deps.uow.run(async (tx) => {
           const payment = await load(tx, paymentId);
+          partnerId = payment.partnerId;
           if (payment.status === 'REFUNDED') return stepResult(payment);
           payment.refund(actor, refundReference, reason ?? null, now());
           await tx.payments.save(payment);
@@ -350,8 +383,10 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
           }
           await tx.events.append(events, executionMeta());
           return stepResult(payment);
-        }),
-      ),
+        });
+        deps.crashPoint?.({ step: 'markRefunded', partnerId, paymentId });
+        return result;
+      }),
 
     /** Moves the money. The payout account is read here, never carried through workflow history. */
     async payOut({ paymentId }: PaymentStepInput): Promise<ProviderStepResult> {
@@ -368,7 +403,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             (await tx.payments.fixedPayoutAccount(paymentId)) ?? partner.payoutAccountAt(now()).value;
           return { payment: p, account };
         });
-        return withHeartbeat(
+        const receipt = await withHeartbeat(
           deps.provider.payout({
             idempotencyKey: providerKeys.payout(paymentId),
             paymentId,
@@ -378,6 +413,8 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             payoutAccount: account,
           }),
         );
+        deps.crashPoint?.({ step: 'payOut', partnerId: payment.partnerId, paymentId });
+        return receipt;
       });
     },
 
@@ -415,7 +452,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
   ): Promise<ProviderStepResult> {
     return withDomainFailures(async () => {
       const payment = await deps.uow.run((tx) => load(tx, paymentId));
-      return withHeartbeat(
+      const receipt = await withHeartbeat(
         deps.provider.refund({
           idempotencyKey: providerKeys[purpose](paymentId),
           paymentId,
@@ -424,6 +461,9 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
           currency: payment.currency,
         }),
       );
+      const step = purpose === 'refund' ? 'refundPayout' : 'compensatePayout';
+      deps.crashPoint?.({ step, partnerId: payment.partnerId, paymentId });
+      return receipt;
     });
   }
 }

@@ -97,6 +97,8 @@ export interface PaymentStepResult {
   version: number;
   approvedBy: string | null;
   reason: string | null;
+  /** The bank's reference once paid (absent in results recorded before it was reported). */
+  payoutReference?: string | null;
 }
 
 export interface RecordPaymentResult extends PaymentStepResult, PartnerNewsResult {

@@ -113,6 +113,9 @@ const envSchema = z.object({
   // Workflows a worker keeps in memory between tasks; a miss costs a replay of the history. The
   // SDK's default grows with the heap limit (about 2,000 on a 4 GB heap) and so does the worker's RSS.
   TEMPORAL_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(100),
+  // How long a worker may hold a payment's workflow task before the server gives it to another:
+  // Temporal's default; the crash tests shorten it so a lost worker is noticed sooner.
+  TEMPORAL_WORKFLOW_TASK_TIMEOUT: duration('10s'),
   // How every client and worker connects to TEMPORAL_ADDRESS (src/infra/temporal/connection-options.ts):
   // mTLS files (PEM) and/or a Temporal Cloud API key.
   TEMPORAL_TLS_CERT: optionalString,
@@ -199,6 +202,8 @@ export interface AppConfig {
     workflowBundlePath: string | undefined;
     /** Workflows each worker keeps cached between tasks. */
     maxCachedWorkflows: number;
+    /** A payment workflow task's start-to-close timeout (TEMPORAL_WORKFLOW_TASK_TIMEOUT). */
+    workflowTaskTimeoutMs: number;
     /** TLS and API-key settings for `address` (never for the launcher's own dev server). */
     security: TemporalSecurity;
   };
@@ -447,6 +452,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       cli: e.TEMPORAL_CLI,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       maxCachedWorkflows: e.TEMPORAL_MAX_CACHED_WORKFLOWS,
+      workflowTaskTimeoutMs: e.TEMPORAL_WORKFLOW_TASK_TIMEOUT,
       security,
     },
     api: {

@@ -102,6 +102,17 @@ const KNOWN_NOT_PAID = ['PAYOUT_DECLINED', 'PAYOUT_VOIDED', 'PAYOUT_PROVIDER_REJ
 
 const FINAL = ['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
 
+/**
+ * What recordPayment answers on the path every run has taken: the payment as just recorded
+ * (PENDING, or PROCESSING when no approval is needed), or already ended. Anything else means that
+ * steps after it had committed before this run (see `resuming`).
+ */
+const ORDINARY_RECORD_RESULT = ['PENDING', 'PROCESSING', ...FINAL];
+/** The patch a run records when it resumes from a later recorded state (`resuming`). */
+export const RESUME_RECORDED_STATE = 'resume-recorded-state';
+/** Statuses in which the payout has started: cancelling is refused, startProcessing is behind it. */
+const PAYOUT_UNDER_WAY = ['PROCESSING', 'PAYOUT_UNKNOWN', 'COMPLETED', 'COMPENSATION_FAILED'];
+
 /** The payment event a partner hears about when the payment reaches a status. */
 const NEWS: Partial<Record<string, NotifiablePaymentEventType>> = {
   PENDING: 'PaymentCreated',
@@ -271,6 +282,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     state.totalMinor = result.totalMinor;
     state.approvedBy = result.approvedBy;
     state.reason = result.reason;
+    if (result.payoutReference) state.payoutReference = result.payoutReference;
     if (changed) {
       upsertSearchAttributes([{ key: PaymentStatusKey, value: result.status }]);
       // Shown by the Web UI instead of a bare "Running"; a query answer only, so no command and
@@ -402,24 +414,39 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }),
   );
   decisionKey = recorded.decisionKey;
-  // Recorded and already processing (no approval needed): the cancel window closed with that commit.
-  if (recorded.status === 'PROCESSING') payoutStarted = true;
-  apply(recorded);
-  // The first status is not a change of `state`, but it is news: the payment was created.
-  if (!recorded.partnerNotified) announce('PENDING');
+  // A step runs again when the workflow task that ran it was lost after its commit (a worker killed,
+  // a task timed out), and later steps of that task may have committed too: the payment can be
+  // further on than this run knows. Such a run resumes from the recorded state; histories that
+  // never met one take the path they always took (the patch marker is written only when it happens).
+  const resuming = !ORDINARY_RECORD_RESULT.includes(recorded.status) && patched(RESUME_RECORDED_STATE);
+  if (resuming) {
+    state.totalMinor = recorded.totalMinor;
+    if (!recorded.partnerNotified) announce('PENDING');
+    apply(recorded);
+    if (PAYOUT_UNDER_WAY.includes(state.status)) payoutStarted = true;
+  } else {
+    // Recorded and already processing (no approval needed): the cancel window closed with that commit.
+    if (recorded.status === 'PROCESSING') payoutStarted = true;
+    apply(recorded);
+    // The first status is not a change of `state`, but it is news: the payment was created.
+    if (!recorded.partnerNotified) announce('PENDING');
+  }
 
-  if (recorded.requiresApproval && state.status === 'PENDING') {
-    apply(
-      await exclusive(async () => {
-        if (state.status !== 'PENDING') return stateAsResult();
-        arriving = 'AWAITING_APPROVAL';
-        try {
-          return await db.requestApproval({ paymentId });
-        } finally {
-          arriving = null;
-        }
-      }),
-    );
+  const approvalRequested = recorded.requiresApproval && state.status === 'PENDING';
+  if (approvalRequested || (resuming && state.status === 'AWAITING_APPROVAL' && !state.approvedBy)) {
+    if (approvalRequested) {
+      apply(
+        await exclusive(async () => {
+          if (state.status !== 'PENDING') return stateAsResult();
+          arriving = 'AWAITING_APPROVAL';
+          try {
+            return await db.requestApproval({ paymentId });
+          } finally {
+            arriving = null;
+          }
+        }),
+      );
+    }
     const decided = await condition(
       () => !busy && (state.approvedBy !== null || FINAL.includes(state.status)),
       settings.approvalTimeoutMs,
@@ -435,21 +462,31 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }
   }
   if (FINAL.includes(state.status)) return finish();
+  if (resuming && state.status === 'COMPENSATION_FAILED') return finish();
 
   // The payout starts here; `payoutStarted` closes the cancel window before the first await.
   const proceed = await exclusive(async () => {
     if (FINAL.includes(state.status)) return false;
     payoutStarted = true;
-    if (state.status !== 'PROCESSING') apply(await db.startProcessing({ paymentId }));
+    const started = resuming ? PAYOUT_UNDER_WAY.includes(state.status) : state.status === 'PROCESSING';
+    if (!started) apply(await db.startProcessing({ paymentId }));
     return true;
   });
   if (!proceed) return finish();
+  // Resumed after the payout was completed: only the refund window is left.
+  if (resuming && state.status === 'COMPLETED') {
+    await condition(() => state.status !== 'COMPLETED', settings.refundWindowMs);
+    return finish();
+  }
 
   /** Saga: each completed money movement pushes its undo; they run last-in-first-out on failure. */
   const compensations: Array<() => Promise<unknown>> = [];
   arriving = 'COMPLETED';
   try {
-    const receipt = await payOutOrAskTheJanitor();
+    const receipt =
+      resuming && state.status === 'PAYOUT_UNKNOWN'
+        ? await askTheJanitor(`payout outcome unknown: ${state.reason ?? 'recorded before this run'}`, false)
+        : await payOutOrAskTheJanitor();
     state.payoutReference = receipt.reference;
     compensations.push(() => provider.compensatePayout({ paymentId, payoutReference: receipt.reference }));
     // The step tells the partner itself unless earlier notices are still on their way (order).
@@ -503,19 +540,23 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       return await provider.payOut({ paymentId });
     } catch (err) {
       if (!unknownOutcomes || isCancellation(err) || provesNotPaid(err)) throw err;
-      awaitingResolution = true;
-      // Decisions must not wait on an "arriving" COMPLETED for as long as the bank takes to answer.
-      arriving = null;
-      const reason = `payout outcome unknown: ${failureReason(err)}`;
-      log.warn('payout outcome unknown: waiting for the janitor', { paymentId, reason });
-      apply(await db.markPayoutUnknown({ paymentId, reason }));
-      await condition(() => resolution !== undefined);
-      awaitingResolution = false;
-      arriving = 'COMPLETED';
-      const r = resolution!;
-      if (r.outcome === 'PAID') return { reference: r.payoutReference };
-      throw ApplicationFailure.create({ type: r.code, message: r.reason, nonRetryable: true });
+      return askTheJanitor(`payout outcome unknown: ${failureReason(err)}`, true);
     }
+  }
+
+  /** PAYOUT_UNKNOWN (recorded here, or found recorded when resuming) until the janitor's answer. */
+  async function askTheJanitor(reason: string, record: boolean): Promise<ProviderStepResult> {
+    awaitingResolution = true;
+    // Decisions must not wait on an "arriving" COMPLETED for as long as the bank takes to answer.
+    arriving = null;
+    log.warn('payout outcome unknown: waiting for the janitor', { paymentId, reason });
+    if (record) apply(await db.markPayoutUnknown({ paymentId, reason }));
+    await condition(() => resolution !== undefined);
+    awaitingResolution = false;
+    arriving = 'COMPLETED';
+    const r = resolution!;
+    if (r.outcome === 'PAID') return { reference: r.payoutReference };
+    throw ApplicationFailure.create({ type: r.code, message: r.reason, nonRetryable: true });
   }
 
   function stateAsResult(): PaymentStepResult {

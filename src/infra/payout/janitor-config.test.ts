@@ -42,4 +42,10 @@ describe('payout janitor configuration', () => {
     expect(() => parse({ TEST_FAULTS: 'complete-payment' }, 'development')).toThrow(/TEST_FAULTS/);
     expect(() => janitorEnvSchema.parse({ TEST_FAULTS: 'everything' })).toThrow(/unknown fault/);
   });
+
+  it('takes the crash matrix plan only under NODE_ENV=test', () => {
+    expect(parse({ TEST_CRASH_PLAN: '/tmp/plan.json' }).testFaults.crashPlanPath).toBe('/tmp/plan.json');
+    expect(parse({}).testFaults.crashPlanPath).toBeUndefined();
+    expect(() => parse({ TEST_CRASH_PLAN: '/tmp/plan.json' }, 'production')).toThrow(/TEST_CRASH_PLAN/);
+  });
 });

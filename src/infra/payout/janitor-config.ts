@@ -72,6 +72,11 @@ export const janitorEnvSchema = z.object({
    * exercise the saga; refused unless NODE_ENV=test, so no deployed configuration can reach them.
    */
   TEST_FAULTS: testFaults,
+  /**
+   * A JSON file of faults that stop the worker process right after a chosen step committed
+   * (src/infra/testing/crash-plan.ts): the crash matrix's switch. Refused unless NODE_ENV=test.
+   */
+  TEST_CRASH_PLAN: z.string().min(1).optional(),
 });
 
 export type JanitorEnv = z.output<typeof janitorEnvSchema>;
@@ -85,6 +90,8 @@ export interface TestFaults {
   failCompensation: boolean;
   /** Every notice fails retryably (the partner's workflow unreachable): the payout must not wait on it. */
   noticesUnavailable: boolean;
+  /** TEST_CRASH_PLAN: where the crash matrix writes the faults that stop this worker after a step. */
+  crashPlanPath?: string;
 }
 
 export interface PayoutJanitorConfig {
@@ -95,10 +102,15 @@ export interface PayoutJanitorConfig {
 }
 
 export const toPayoutJanitorConfig = (e: JanitorEnv & { NODE_ENV: string }): PayoutJanitorConfig => {
-  if (e.TEST_FAULTS.length > 0 && e.NODE_ENV !== 'test') {
-    throw new Error(
-      `invalid configuration:\n  TEST_FAULTS: only for the test suite (NODE_ENV=test), not ${e.NODE_ENV}`,
-    );
+  for (const [name, set] of [
+    ['TEST_FAULTS', e.TEST_FAULTS.length > 0],
+    ['TEST_CRASH_PLAN', e.TEST_CRASH_PLAN !== undefined],
+  ] as const) {
+    if (set && e.NODE_ENV !== 'test') {
+      throw new Error(
+        `invalid configuration:\n  ${name}: only for the test suite (NODE_ENV=test), not ${e.NODE_ENV}`,
+      );
+    }
   }
   return {
     schedule: e.JANITOR_SCHEDULE,
@@ -109,6 +121,7 @@ export const toPayoutJanitorConfig = (e: JanitorEnv & { NODE_ENV: string }): Pay
       failCompensation: e.TEST_FAULTS.includes('compensation'),
       failNotifyPartner: e.TEST_FAULTS.includes('notify-partner'),
       noticesUnavailable: e.TEST_FAULTS.includes('notify-partner-unavailable'),
+      ...(e.TEST_CRASH_PLAN ? { crashPlanPath: e.TEST_CRASH_PLAN } : {}),
     },
   };
 };

@@ -42,6 +42,17 @@ const REFUSAL_WHEN_CLOSED: Record<PaymentAction, string> = {
   refund: 'PAYMENT.NOT_REFUNDABLE',
 };
 
+/** gRPC FAILED_PRECONDITION while the workflow's task is failing or timed out (a lost worker). */
+export function isWorkflowTaskFailing(e: unknown): boolean {
+  for (let err: unknown = e, depth = 0; err && typeof err === 'object' && depth < 4; depth += 1) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (code === 9 && typeof message === 'string' && /workflow task in failed state/i.test(message))
+      return true;
+    err = (err as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Major units with the currency's own decimals (`12000` USD → `120.00 USD`, `500` JPY → `500 JPY`). */
 export function formatAmount(totalMinor: number, currency: string): string {
   let digits = 2;
@@ -64,6 +75,9 @@ export class TemporalPaymentCommands implements PaymentCommands {
     private readonly settings: PaymentWorkflowSettings,
     /** Signs each decision for the workflow to check; the API holds the only key. */
     private readonly signer: DecisionSigner,
+    private readonly workflowTaskTimeoutMs = 10_000,
+    /** How long a decision is re-sent while the workflow is recovering from a lost task. */
+    private readonly recoveringRetryMs = 3 * workflowTaskTimeoutMs,
   ) {}
 
   workflowId(paymentId: string): string {
@@ -85,6 +99,7 @@ export class TemporalPaymentCommands implements PaymentCommands {
         workflowId,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: this.workflowTaskTimeoutMs,
         args: [{ ...rest, requestHash, settings: this.settings }],
         memo: { requestHash },
         // The Web UI shows these instead of a bare "Running" during the long refund window.
@@ -120,11 +135,20 @@ export class TemporalPaymentCommands implements PaymentCommands {
     decision: { actor: string; reason?: string | null; reverseCommissions?: boolean },
   ): Promise<LivePaymentState> {
     const handle = this.client.workflow.getHandle(paymentWorkflowId(paymentId));
-    try {
-      const assertion = this.signer.sign({ paymentId, action, actor: decision.actor });
-      return await handle.executeUpdate(UPDATES[action], { args: [{ ...decision, assertion }] });
-    } catch (e) {
-      throw await this.translate(e, paymentId, action);
+    const deadline = Date.now() + this.recoveringRetryMs;
+    for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+      try {
+        const assertion = this.signer.sign({ paymentId, action, actor: decision.actor });
+        return await handle.executeUpdate(UPDATES[action], { args: [{ ...decision, assertion }] });
+      } catch (e) {
+        // The workflow's task was lost (a worker died or stalled) and the server refuses updates
+        // until another worker has taken it up: the decision did not take, and taking it again is
+        // safe (each step finds what an earlier attempt committed). Past the deadline: a 503.
+        if (!isWorkflowTaskFailing(e) || Date.now() + delayMs > deadline) {
+          throw await this.translate(e, paymentId, action);
+        }
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
     }
   }
 

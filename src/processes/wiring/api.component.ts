@@ -77,6 +77,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       config.temporal.taskQueue,
       workflowSettings(config),
       new DecisionSigner(requireSigningKey(secrets.actorSigningKey), config.security.actorAssertionTtlMs),
+      config.temporal.workflowTaskTimeoutMs,
     ),
     reads: new PaymentQueries(db),
     timeline: new TemporalPaymentTimelineReader(client),

@@ -11,6 +11,7 @@ import { createSettlementActivities } from '../../activities/settlement.activiti
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { verifyKeyHex } from '../../infra/auth/actor-assertion';
 import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
+import { crashPlanPoint } from '../../infra/testing/crash-plan';
 import { ensureJanitorSchedule } from '../../infra/temporal/janitor-schedule';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
@@ -34,6 +35,8 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
   const log = ctx.logger.child({ component: 'worker' });
   if (!opts.bankUrl)
     throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
+  const { crashPlanPath } = config.payoutJanitor.testFaults;
+  const crashPoint = crashPlanPath ? crashPlanPoint(crashPlanPath) : undefined;
   const provider = new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs });
   const activities = {
     ...createPayoutJanitorActivities({ uow: ctx.uow, provider }),
@@ -74,11 +77,13 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
           decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
           faults: config.payoutJanitor.testFaults,
           notifier,
+          crashPoint,
         }),
         ...createNotificationSignalActivities({
           notifier,
           failEveryNotice: config.payoutJanitor.testFaults.failNotifyPartner,
           noticesUnavailable: config.payoutJanitor.testFaults.noticesUnavailable,
+          crashPoint,
         }),
       };
     },
