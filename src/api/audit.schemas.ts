@@ -1,4 +1,5 @@
 import { z } from './zod-openapi';
+import { dateTime } from './common.schemas';
 import { pageQuery } from './pagination';
 
 export const auditListQuery = z.object({
@@ -16,7 +17,7 @@ export const auditListQuery = z.object({
     .max(50)
     .optional(),
   targetId: z.string().min(1).max(200).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: dateTime().optional(),
+  until: dateTime().optional(),
   ...pageQuery,
 });

@@ -9,13 +9,13 @@ import { decodeCursor, page } from './pagination';
 import type { RouteTable } from './route-kit';
 import {
   listSettlementsQuery,
+  SETTLEMENT_EMBEDDED_ITEMS,
   settlementIdParam,
-  settlementItemResponse,
+  settlementItemsPage,
   settlementItemsQuery,
   settlementResponse,
   startSettlementBody,
 } from './settlement.schemas';
-import { z } from './zod-openapi';
 
 export interface SettlementRoutesDeps {
   commands: SettlementCommands;
@@ -32,8 +32,6 @@ const DAY_MS = 86_400_000;
 const utcDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 /** How many payouts and skips a dry run lists; the totals always cover all of them. */
 const PREVIEW_LIMIT = 1_000;
-/** How many of each a run's summary embeds; the items endpoint pages through the rest. */
-const EMBEDDED_ITEMS = 100;
 
 const notFound = (id: string): ProblemError =>
   new ProblemError(404, 'Settlement not found', `no settlement run with id ${id}`);
@@ -145,8 +143,8 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
       const run = await load(params.id);
       const [live, skipped, items] = await Promise.all([
         run.status === 'RUNNING' ? deps.commands.liveProgress(run.id) : Promise.resolve(undefined),
-        deps.reads.items(run.id, { afterSeq: 0, limit: EMBEDDED_ITEMS, skipped: true }),
-        deps.reads.items(run.id, { afterSeq: 0, limit: EMBEDDED_ITEMS, skipped: false }),
+        deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: true }),
+        deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: false }),
       ]);
       res.json({
         ...run,
@@ -180,7 +178,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     responses: {
       200: {
         description: 'Items in seq order; pass `after` = nextAfter for the next page',
-        schema: z.object({ items: z.array(settlementItemResponse), nextAfter: z.number().int().nullable() }),
+        schema: settlementItemsPage,
       },
     },
     handler: async ({ params, query, res }) => {
