@@ -1,10 +1,12 @@
 import { z } from './zod-openapi';
 import {
   NOTIFICATION_CHANNELS,
+  NOTIFICATION_REASON_MAX_LENGTH,
   NOTIFICATION_STATUSES,
   NOTIFICATION_TYPES,
 } from '../domain/notification.aggregate';
-import { dateTime, uuid } from './common.schemas';
+import { ATTEMPT_ERROR_MAX_LENGTH, ATTEMPT_EXCERPT_MAX_LENGTH } from '../domain/notification-attempt';
+import { dateTime, ID_COLUMN_MAX_LENGTH, int32, nextCursor, uuid } from './common.schemas';
 import { pageQuery } from './pagination';
 
 export const notificationIdParam = z.object({ id: uuid('must be a UUID') });
@@ -37,3 +39,80 @@ export const bulkRedeliverBody = z
     failedSince: dateTime('must be an ISO-8601 date-time'),
   })
   .strict();
+
+/** A position in an append-only log as the API hands it out: a bigint, as a decimal string. */
+const logId = () =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,18}$/)
+    .openapi({ maxLength: 19 });
+const channels = () => z.array(z.enum(NOTIFICATION_CHANNELS)).max(NOTIFICATION_CHANNELS.length);
+
+/**
+ * A notification as listed. Subject and body are rendered from templates with the partner's name
+ * (200), amounts and a payment's reason (1,000): well within their bounds.
+ */
+export const notificationResponse = z
+  .object({
+    id: uuid(),
+    partnerId: z.string().max(ID_COLUMN_MAX_LENGTH),
+    paymentId: z.string().max(ID_COLUMN_MAX_LENGTH).nullable(),
+    sourceEventId: z.string().max(200),
+    channel: z.enum(NOTIFICATION_CHANNELS),
+    type: z.enum(NOTIFICATION_TYPES),
+    subject: z.string().max(500),
+    body: z.string().max(4000),
+    facts: z.record(z.string(), z.unknown()).openapi({ description: 'what the notice was rendered from' }),
+    status: z.enum(NOTIFICATION_STATUSES),
+    reason: z.string().max(NOTIFICATION_REASON_MAX_LENGTH).nullable(),
+    attempts: int32(),
+    lastError: z.string().max(NOTIFICATION_REASON_MAX_LENGTH).nullable(),
+    resends: int32(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
+    sentAt: dateTime().nullable(),
+    failedAt: dateTime().nullable(),
+    version: int32(),
+  })
+  .openapi('Notification');
+
+export const notificationPage = z
+  .object({ items: z.array(notificationResponse).max(200), nextCursor: nextCursor() })
+  .openapi('NotificationPage');
+
+export const deliveryAttempt = z
+  .object({
+    id: logId(),
+    notificationId: uuid(),
+    partnerId: z.string().max(ID_COLUMN_MAX_LENGTH),
+    channel: z.enum(NOTIFICATION_CHANNELS),
+    deliveryKey: z.string().max(100).openapi({ description: '`<notification id>:<resends>`' }),
+    startedAt: dateTime(),
+    durationMs: int32(),
+    outcome: z.enum(['SUCCEEDED', 'FAILED']),
+    httpStatus: int32(100, 599).nullable(),
+    responseExcerpt: z.string().max(ATTEMPT_EXCERPT_MAX_LENGTH).nullable(),
+    error: z.string().max(ATTEMPT_ERROR_MAX_LENGTH).nullable(),
+  })
+  .openapi('DeliveryAttempt');
+
+export const attemptsPage = z
+  .object({
+    notificationId: uuid(),
+    items: z.array(deliveryAttempt).max(200),
+    nextCursor: nextCursor(),
+  })
+  .openapi('DeliveryAttemptPage');
+
+export const notificationPreferencesView = z
+  .object({
+    partnerId: uuid(),
+    preferences: z
+      .partialRecord(z.enum(NOTIFICATION_TYPES), channels())
+      .openapi({ description: 'what the partner gets, per type' }),
+    overrides: z
+      .partialRecord(z.enum(NOTIFICATION_TYPES), channels())
+      .openapi({ description: 'what the partner chose; every other type follows the defaults' }),
+    unmutableTypes: z.array(z.enum(NOTIFICATION_TYPES)).max(NOTIFICATION_TYPES.length),
+  })
+  .openapi('NotificationPreferences');

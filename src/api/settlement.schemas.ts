@@ -9,6 +9,8 @@ import {
   INT32_MAX,
   int32,
   minorString,
+  minorUnits,
+  nextCursor,
   url,
   uuid,
 } from './common.schemas';
@@ -86,7 +88,8 @@ export const settlementItemResponse = z
   })
   .openapi('SettlementItem');
 
-export const settlementResponse = z
+/** A run as `GET /settlements` lists it. */
+export const settlementRunSummary = z
   .object({
     id: settlementId(),
     periodEnd: day(),
@@ -96,9 +99,15 @@ export const settlementResponse = z
     startedBy: actor(),
     itemCount: int32(),
     skippedCount: int32(),
-    finishedCount: int32(),
     createdAt: dateTime(),
+    updatedAt: dateTime(),
     completedAt: dateTime().nullable(),
+  })
+  .openapi('SettlementRun');
+
+export const settlementResponse = settlementRunSummary
+  .extend({
+    finishedCount: int32(),
     totals: z
       .record(
         currency,
@@ -123,3 +132,74 @@ export const settlementItemsPage = z.object({
   items: z.array(settlementItemResponse).max(SETTLEMENT_ITEMS_PAGE_MAX),
   nextAfter: int32(1).nullable(),
 });
+
+/** The Schedule that starts runs; Temporal keeps its last 10 actions. */
+const settlementSchedule = z
+  .object({
+    scheduleId: z.string().max(200),
+    spec: z.string().max(200).openapi({ description: 'when it runs, as configured (SETTLEMENT_SCHEDULE)' }),
+    paused: z.boolean(),
+    nextRunAt: dateTime().nullable(),
+    recentRuns: z.array(z.object({ scheduledAt: dateTime(), workflowId: settlementId() })).max(10),
+  })
+  .openapi('SettlementSchedule');
+
+export const settlementList = z
+  .object({
+    items: z.array(settlementRunSummary).max(200),
+    nextCursor: nextCursor(),
+    schedule: settlementSchedule.nullable().openapi({ description: 'null when the schedule is off' }),
+  })
+  .openapi('SettlementList');
+
+const settlementLinks = z.object({ self: z.string().max(100), workflow: url() });
+
+export const startedSettlement = z
+  .object({
+    settlementId: settlementId(),
+    periodEnd: day(),
+    currency: currency.nullable(),
+    links: settlementLinks,
+  })
+  .openapi('StartedSettlement');
+
+/** Payouts and skipped balances a dry run lists, each; its totals cover all of them. */
+export const DRY_RUN_PREVIEW_LIMIT = 1000;
+
+export const dryRunResult = z
+  .object({
+    dryRun: z.literal(true),
+    periodEnd: day(),
+    currency: currency.nullable(),
+    payoutCount: int32(),
+    skippedCount: int32(),
+    totals: z
+      .record(currency, z.object({ payoutCount: int32(), payoutMinor: minorString(), skippedCount: int32() }))
+      .openapi({ description: 'per currency' }),
+    payouts: z
+      .array(
+        z.object({
+          partnerId: uuid(),
+          currency,
+          netMinor: minorUnits().openapi({ description: 'positive, within the payout minimum and maximum' }),
+          commissionCount: int32(),
+          clawbackCount: int32(),
+        }),
+      )
+      .max(DRY_RUN_PREVIEW_LIMIT),
+    skipped: z
+      .array(
+        z.object({
+          partnerId: uuid(),
+          currency,
+          netMinor: minorString(),
+          reason: z.enum(SKIP_REASONS),
+          detail: z.string().max(SKIP_DETAIL_MAX_LENGTH),
+          commissionCount: int32(),
+          clawbackCount: int32(),
+        }),
+      )
+      .max(DRY_RUN_PREVIEW_LIMIT),
+    truncated: z.boolean().openapi({ description: `more than ${DRY_RUN_PREVIEW_LIMIT} payouts or skips` }),
+  })
+  .openapi('SettlementDryRun');
