@@ -74,6 +74,26 @@ module.exports = {
       to: { path: '^src/(activities|processes|sandbox-bank)' },
     },
     {
+      name: 'dashboard-knows-the-api-by-its-contract',
+      comment:
+        'The dashboard (a browser bundle) reaches the API only through src/api/contract: the types of its answers, no server code.',
+      severity: 'error',
+      from: { path: '^src/ui/dashboard' },
+      to: { path: '^src/api/', pathNot: '^src/api/contract/' },
+    },
+    {
+      name: 'api-contract-is-types',
+      comment:
+        'The contract infers its types from the route schemas and imports them as types only, so a bundle carries no zod; its one value is the domain status list.',
+      severity: 'error',
+      from: { path: '^src/api/contract/' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/(api/contract/|domain/payment-status)',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'sandbox-bank-is-another-system',
       comment:
         'The stand-in bank shares only the neutral helpers with us; our payout adapter knows its HTTP contract.',

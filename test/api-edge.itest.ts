@@ -18,6 +18,7 @@ import {
   TEST_SECRETS,
   type TestSystem,
 } from './support/system';
+import { documentedOperations, fullApi } from './support/contract-document';
 import { historyText } from './support/history-text';
 
 type Json = any;
@@ -105,6 +106,10 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
       const mounted = api.routes.routes().map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
       expect(mounted.length).toBeGreaterThan(10);
       for (const route of mounted) expect(documented).toContain(route);
+      // The document the contract test lints (on stubs) is this one: same operations.
+      expect(documentedOperations(res.body).sort()).toEqual(
+        documentedOperations(fullApi('').openApi()).sort(),
+      );
     });
 
     it('serves Swagger UI at /docs', async () => {
@@ -622,15 +627,34 @@ describeWithPostgres('API edge: rate limiting', () => {
 
   it('answers 429 with Retry-After once a key spends its budget, per key', async () => {
     const statuses: number[] = [];
+    const remaining: Array<string | undefined> = [];
     let retryAfter: string | null = null;
+    let refusedRateLimit: string | null = null;
     for (let i = 0; i < 7; i += 1) {
       const res = await http(sys.apiUrl, 'GET', '/partners', undefined, bearer(TEST_KEYS.viewer));
       statuses.push(res.status);
-      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+      // Every answer, refusals included, tells the quota and what is left of it (IETF RateLimit fields).
+      expect(res.headers.get('ratelimit-policy')).toBe('"default";q=5;w=60');
+      remaining.push(/^"default";r=(\d+);t=(\d+)$/.exec(res.headers.get('ratelimit') ?? '')?.[1]);
+      if (res.status === 429) {
+        retryAfter = res.headers.get('retry-after');
+        refusedRateLimit = res.headers.get('ratelimit');
+      }
     }
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses.slice(5)).toEqual([429, 429]);
+    expect(remaining).toEqual(['4', '3', '2', '1', '0', '0', '0']);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-    expect((await http(sys.apiUrl, 'GET', '/partners', undefined, bearer(TEST_KEYS.alice))).status).toBe(200);
+    expect(refusedRateLimit).toBe(`"default";r=0;t=${retryAfter}`);
+    const other = await http(sys.apiUrl, 'GET', '/partners', undefined, bearer(TEST_KEYS.alice));
+    expect(other.status).toBe(200);
+    expect(other.headers.get('ratelimit')).toMatch(/^"default";r=4;t=\d+$/);
+  });
+
+  it('lets the dashboard read the rate-limit fields cross-origin', async () => {
+    const origin = sys.config.security.corsOrigins[0]!;
+    const res = await http(sys.apiUrl, 'GET', '/healthz', undefined, { origin, authorization: '' });
+    expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(res.headers.get('access-control-expose-headers')).toMatch(/\bRateLimit\b.*\bRateLimit-Policy\b/);
   });
 });

@@ -71,14 +71,22 @@ describeWithPostgres(
 
     it('answers 401 up to the limit, then 429 with Retry-After, and then refuses even the right key', async () => {
       const ip = '198.51.100.10';
-      const statuses = [];
-      for (let i = 0; i < 3; i += 1) statuses.push((await get(a, `wrong-${i}`, ip)).status);
-      expect(statuses).toEqual([401, 401, 401]);
+      const answers = [];
+      for (let i = 0; i < 3; i += 1) answers.push(await get(a, `wrong-${i}`, ip));
+      expect(answers.map((r) => r.status)).toEqual([401, 401, 401]);
+      // Each refusal says which budget it was counted against and what is left of it.
+      for (const r of answers) expect(r.headers.get('ratelimit-policy')).toBe('"auth-failures";q=3;w=60');
+      expect(answers.map((r) => r.headers.get('ratelimit')?.replace(/t=\d+/, 't=T'))).toEqual([
+        '"auth-failures";r=2;t=T',
+        '"auth-failures";r=1;t=T',
+        '"auth-failures";r=0;t=T',
+      ]);
       const over = await get(a, 'wrong-3', ip);
       expect(over.status).toBe(429);
       expect(over.headers.get('content-type')).toContain('application/problem+json');
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect(over.headers.get('ratelimit')).toBe(`"auth-failures";r=0;t=${over.headers.get('retry-after')}`);
       // A right guess now is not confirmed.
       expect((await get(a, TEST_KEYS.admin, ip)).status).toBe(429);
       // Everyone else is unaffected: their own window, their own count.
@@ -117,7 +125,13 @@ describeWithPostgres(
       const decode = (token: string) =>
         http(a.apiUrl, 'POST', `/codec/ui/${token}/decode`, PAYLOADS, { authorization: '', ...from(ip) });
       for (let i = 0; i < 3; i += 1) expect((await decode(`wrong-token-${i}`)).status).toBe(401);
-      expect((await decode('wrong-token-3')).status).toBe(429);
+      const over = await decode('wrong-token-3');
+      expect(over.status).toBe(429);
+      // Counted under both: the request budget of the address and its failed authentications.
+      expect(over.headers.get('ratelimit-policy')).toMatch(
+        /^"default";q=\d+;w=60, "auth-failures";q=3;w=60$/,
+      );
+      expect(over.headers.get('ratelimit')).toMatch(/^"default";r=\d+;t=\d+, "auth-failures";r=0;t=\d+$/);
       expect((await decode(TOKEN)).status).toBe(429);
     });
   },

@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { AuditEntry, AuditLog } from '../ports/audit.port';
 import type { Logger } from '../shared/logger';
 import { ProblemError } from '../shared/http/problem';
-import { auditListQuery } from './audit.schemas';
+import { auditListQuery, auditPage } from './audit.schemas';
 import { decodePositionCursor, encodePositionCursor } from './pagination';
 import { principalOf, type AuditedRoute, type Method, type RouteTable } from './route-kit';
 import { redactUrl } from './url-redaction';
@@ -125,6 +125,7 @@ export function auditRoutes(routes: RouteTable, deps: { log: AuditLog }): void {
       200: {
         description:
           'Entries newest first: who (key name, role), what (action, target), when, from where, the request id, the outcome status, and before/after for partner changes',
+        schema: auditPage,
       },
     },
     handler: async ({ query, res }) => {

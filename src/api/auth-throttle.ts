@@ -1,6 +1,13 @@
 import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Response } from 'express';
 import { ProblemError } from '../shared/http/problem';
+import {
+  authFailurePolicy,
+  noteRateLimit,
+  RATE_LIMIT_WINDOW_SECONDS,
+  secondsUntil,
+} from './rate-limit-headers';
 
 /**
  * Failed authentications per client address (wrong API keys, wrong codec link tokens), counted in
@@ -19,9 +26,18 @@ import { ProblemError } from '../shared/http/problem';
  *   evaluated per window, not limit × R.
  */
 export class AuthFailureThrottle {
-  private readonly blocked = new RateLimiterMemory({ keyPrefix: 'auth-blocked', points: 1, duration: 60 });
+  private readonly blocked = new RateLimiterMemory({
+    keyPrefix: 'auth-blocked',
+    points: 1,
+    duration: RATE_LIMIT_WINDOW_SECONDS,
+  });
 
   constructor(private readonly store: RateLimiterAbstract) {}
+
+  /** Failed authentications allowed per client address and window. */
+  get limit(): number {
+    return this.store.points;
+  }
 
   /** Milliseconds this client must wait before presenting a credential again; 0 when it may. No I/O. */
   async retryAfterMs(client: string): Promise<number> {
@@ -29,24 +45,37 @@ export class AuthFailureThrottle {
     return res && res.consumedPoints > 1 ? Math.max(1, res.msBeforeNext) : 0;
   }
 
-  /** Counts one failure; resolves to the milliseconds to wait when it went over the limit, else 0. */
-  async recordFailure(client: string): Promise<number> {
+  /**
+   * Counts one failure: `retryAfterMs` is how long to wait when it went over the limit, else 0;
+   * `remaining` and `resetMs` describe the client's budget (for the RateLimit fields).
+   */
+  async recordFailure(client: string): Promise<FailureCount> {
     try {
-      await this.store.consume(client);
-      return 0;
+      const res = await this.store.consume(client);
+      return { retryAfterMs: 0, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
       const ms = Math.max(1000, e.msBeforeNext);
       await this.blocked.block(client, Math.ceil(ms / 1000));
-      return ms;
+      return { retryAfterMs: ms, remaining: 0, resetMs: ms };
     }
   }
+}
+
+export interface FailureCount {
+  retryAfterMs: number;
+  remaining: number;
+  resetMs: number;
 }
 
 /** A throttle that counts in this process only (the embedded default, tests of the HTTP layer). */
 export const inMemoryAuthFailureThrottle = (perMinute: number): AuthFailureThrottle =>
   new AuthFailureThrottle(
-    new RateLimiterMemory({ keyPrefix: 'auth-failures', points: perMinute, duration: 60 }),
+    new RateLimiterMemory({
+      keyPrefix: 'auth-failures',
+      points: perMinute,
+      duration: RATE_LIMIT_WINDOW_SECONDS,
+    }),
   );
 
 /**
@@ -62,8 +91,13 @@ export function clientKey(ip: string | undefined): string {
   return `${ipaddr.fromByteArray(bytes).toString()}/64`;
 }
 
-export function tooManyFailures(ms: number): ProblemError {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
+/**
+ * The 429 for a client over its failed-authentication budget, with the policy's RateLimit fields
+ * (set on `res`: other policies the request was counted under stay).
+ */
+export function tooManyFailures(res: Response, throttle: AuthFailureThrottle, ms: number): ProblemError {
+  const seconds = secondsUntil(ms);
+  noteRateLimit(res, authFailurePolicy(throttle.limit), { remaining: 0, resetMs: ms });
   return new ProblemError(
     429,
     'Too many failed authentications',
@@ -73,7 +107,16 @@ export function tooManyFailures(ms: number): ProblemError {
   );
 }
 
+/** A wrong credential was counted: its answer tells the client the failed-authentication budget left. */
+export function noteFailure(res: Response, throttle: AuthFailureThrottle, count: FailureCount): void {
+  noteRateLimit(res, authFailurePolicy(throttle.limit), count);
+}
+
 /** Requests per API key (or per client address without one). Per replica: N replicas allow N × this. */
 export function requestLimiter(perMinute: number): RateLimiterMemory {
-  return new RateLimiterMemory({ keyPrefix: 'requests', points: perMinute, duration: 60 });
+  return new RateLimiterMemory({
+    keyPrefix: 'requests',
+    points: perMinute,
+    duration: RATE_LIMIT_WINDOW_SECONDS,
+  });
 }

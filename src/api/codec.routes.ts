@@ -1,7 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { timingSafeEqual } from 'node:crypto';
 import { ProblemError } from '../shared/http/problem';
-import { clientKey, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
+import { clientKey, noteFailure, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
 import type { RouteTable } from './route-kit';
 import { z } from './zod-openapi';
 
@@ -96,12 +96,12 @@ export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
     handler: async ({ params, body, req, res }) => {
       const client = clientKey(req.ip);
       const wait = await deps.failures.retryAfterMs(client);
-      if (wait > 0) throw tooManyFailures(wait);
+      if (wait > 0) throw tooManyFailures(res, deps.failures, wait);
       if (!tokenMatches(params.token)) {
-        const over = await deps.failures.recordFailure(client);
-        throw over > 0
-          ? tooManyFailures(over)
-          : new ProblemError(401, 'Unauthorized', 'invalid codec link token');
+        const count = await deps.failures.recordFailure(client);
+        if (count.retryAfterMs > 0) throw tooManyFailures(res, deps.failures, count.retryAfterMs);
+        noteFailure(res, deps.failures, count);
+        throw new ProblemError(401, 'Unauthorized', 'invalid codec link token');
       }
       res.json(await run('decode', body));
     },

@@ -3,11 +3,13 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ProblemError } from '../shared/http/problem';
 import { accrueCommissions, schemaRefusal, type AccrualDeps, type AccrualItem } from './commission-intake';
+import { clampText, MESSAGE_MAX_LENGTH } from './common.schemas';
 import {
   COMMISSION_CSV_COLUMNS,
   COMMISSION_CSV_REQUIRED_COLUMNS,
   commissionCsvRow,
   commissionInput,
+  IMPORT_REFUSAL_REF_MAX_LENGTH,
 } from './commission.schemas';
 
 export interface ImportLimits {
@@ -105,7 +107,14 @@ class ImportRun {
 
   private noteRefusal(r: RefusedRow): void {
     this.refusedCount += 1;
-    this.refused.push(r);
+    // A refused row's text is the caller's (up to a 64 KiB record): the report echoes a bounded part.
+    this.refused.push({
+      ...r,
+      reason: clampText(r.reason, MESSAGE_MAX_LENGTH),
+      ...(r.externalRef === undefined
+        ? {}
+        : { externalRef: clampText(r.externalRef, IMPORT_REFUSAL_REF_MAX_LENGTH) }),
+    });
     // Refusals arrive slightly out of row order (reader refusals before a batch's), so trim by row.
     if (this.refused.length >= 2 * this.limits.maxRefusalsListed) this.trimRefusals();
   }

@@ -215,6 +215,9 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
     roles: ['operator'],
     rawBody: {
       mediaTypes: COMMISSION_IMPORT_MEDIA_TYPES,
+      // The header and maxRows records of at most maxRecordChars, each with its line break: past
+      // them nothing is read as rows (blank lines are skipped and not counted).
+      maxLength: (limits.maxRows + 1) * (limits.maxRecordChars + 2),
       description:
         `UTF-8, up to ${COMMISSION_IMPORT_MAX_ROWS} data rows, read as a stream. CSV (RFC 4180 quoting): a header ` +
         'row naming the columns externalRef,partnerId,currency,amountMinor,description,occurredAt (any order; ' +

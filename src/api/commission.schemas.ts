@@ -6,6 +6,18 @@ import {
   COMMISSION_STATUSES,
   COMMISSION_STORED_REFERENCE_MAX_LENGTH,
 } from '../domain/commission.aggregate';
+import { knownCurrencyCodes } from '../domain/currency.value-object';
+import {
+  actor,
+  currencyCode,
+  dateTime,
+  int32,
+  MESSAGE_MAX_LENGTH,
+  minorString,
+  minorUnits,
+  nextCursor,
+  uuid,
+} from './common.schemas';
 import { pageQuery } from './pagination';
 import { partnerResponse } from './partner.schemas';
 import { z } from './zod-openapi';
@@ -17,15 +29,22 @@ export const COMMISSION_IMPORT_MAX_ROWS = 100_000;
 /** Refusals listed in an import report; `refusedCount` is always the true total. */
 export const COMMISSION_IMPORT_MAX_REFUSALS_LISTED = 1000;
 export const COMMISSION_IMPORT_MEDIA_TYPES = ['text/csv', 'application/x-ndjson'] as const;
+/** A refused row's externalRef is echoed up to this length (it may be why the row was refused). */
+export const IMPORT_REFUSAL_REF_MAX_LENGTH = 200;
+/** A balance lists one entry per currency; commissions exist in known ISO-4217 currencies only. */
+const CURRENCIES_MAX = knownCurrencyCodes().length;
 
-const currency = z.string().regex(/^[A-Z]{3}$/, { message: 'must be an ISO-4217 code such as COP or USD' });
+const currency = currencyCode();
 
 export const amountMinor = z
   .number({ message: 'must be an integer of minor units' })
   .int({ message: 'must be an integer of minor units' })
   .positive({ message: 'must be greater than zero' })
   .max(Number.MAX_SAFE_INTEGER)
-  .openapi({ description: 'integer minor units of `currency` (1505000 COP = 15 050,00 COP)' });
+  .openapi({
+    description: 'integer minor units of `currency` (1505000 COP = 15 050,00 COP)',
+    format: 'int64',
+  });
 
 /** One accrual. The domain checks the rest (known currency, reserved suffix, occurredAt not far ahead). */
 export const commissionInput = z
@@ -36,16 +55,14 @@ export const commissionInput = z
       .min(1)
       .max(COMMISSION_REFERENCE_MAX_LENGTH)
       .openapi({ description: 'The reporting system’s conversion id; the idempotency key of the accrual' }),
-    partnerId: z.uuid({ message: 'must be the UUID of a registered partner' }),
+    partnerId: uuid('must be the UUID of a registered partner'),
     currency,
     amountMinor,
     description: z.string().max(COMMISSION_DESCRIPTION_MAX_LENGTH).optional(),
-    occurredAt: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a zone' })
-      .openapi({
-        description: 'When the conversion happened (with `Z` or an offset); the hold runs from here',
-        example: '2024-03-31T12:00:00Z',
-      }),
+    occurredAt: dateTime('must be an ISO-8601 date-time with a zone').openapi({
+      description: 'When the conversion happened (with `Z` or an offset); the hold runs from here',
+      example: '2024-03-31T12:00:00Z',
+    }),
   })
   .openapi('CommissionInput');
 export type CommissionInput = z.output<typeof commissionInput>;
@@ -90,60 +107,69 @@ export const reverseCommissionBody = z
   .openapi('ReverseCommission');
 
 export const listCommissionsQuery = z.object({
-  partnerId: z.uuid().optional(),
+  partnerId: uuid().optional(),
   status: z
     .enum(COMMISSION_STATUSES)
     .optional()
     .openapi({ description: 'Effective status: a PENDING commission past its hold is PAYABLE' }),
   currency: currency.optional(),
   kind: z.enum(COMMISSION_KINDS).optional(),
-  occurredFrom: z.iso.datetime({ offset: true }).optional().openapi({ description: 'inclusive' }),
-  occurredTo: z.iso.datetime({ offset: true }).optional().openapi({ description: 'exclusive' }),
+  occurredFrom: dateTime().optional().openapi({ description: 'inclusive' }),
+  occurredTo: dateTime().optional().openapi({ description: 'exclusive' }),
   ...pageQuery,
 });
 
+/** Settlement run ids (`settlement:<day>[:<currency>]`, a `varchar(100)` column). */
+const settlementId = () => z.string().max(100);
+
 export const commissionResponse = z
   .object({
-    id: z.uuid(),
-    externalRef: z.string(),
-    partnerId: z.uuid(),
+    id: uuid(),
+    externalRef: z.string().max(COMMISSION_STORED_REFERENCE_MAX_LENGTH),
+    partnerId: uuid(),
     kind: z.enum(COMMISSION_KINDS),
-    currency: z.string(),
-    amountMinor: z.number().int().openapi({ description: 'minor units; negative for a CLAWBACK' }),
-    description: z.string(),
-    occurredAt: z.string(),
-    holdUntil: z.string().openapi({ description: 'not payable before this instant' }),
+    currency: currencyCode(),
+    amountMinor: minorUnits().openapi({ description: 'minor units; negative for a CLAWBACK' }),
+    description: z.string().max(COMMISSION_DESCRIPTION_MAX_LENGTH),
+    occurredAt: dateTime(),
+    holdUntil: dateTime().openapi({ description: 'not payable before this instant' }),
     status: z
       .enum(COMMISSION_STATUSES)
       .openapi({ description: 'Effective status: a PENDING commission past its hold reads PAYABLE' }),
-    settlementId: z.string().nullable(),
-    paymentId: z.string().nullable(),
-    reversalReason: z.string().nullable(),
-    reversedBy: z.string().nullable(),
-    reversedAt: z.string().nullable(),
+    settlementId: settlementId().nullable(),
+    paymentId: uuid().nullable(),
+    reversalReason: z.string().max(COMMISSION_REASON_MAX_LENGTH).nullable(),
+    reversedBy: actor().nullable(),
+    reversedAt: dateTime().nullable(),
     reversalPending: z.boolean().openapi({ description: 'reversal requested while SETTLING' }),
-    clawbackOf: z.string().nullable().openapi({ description: 'for a CLAWBACK: the original’s externalRef' }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    version: z.number().int(),
+    clawbackOf: z
+      .string()
+      .max(COMMISSION_REFERENCE_MAX_LENGTH)
+      .nullable()
+      .openapi({ description: 'for a CLAWBACK: the original’s externalRef' }),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
+    version: int32(),
   })
   .openapi('Commission');
 
 export const commissionPage = z
-  .object({ items: z.array(commissionResponse), nextCursor: z.string().nullable() })
+  .object({ items: z.array(commissionResponse).max(200), nextCursor: nextCursor() })
   .openapi('CommissionPage');
 
 export const batchResponse = z
   .object({
-    created: z.number().int(),
-    existing: z.number().int(),
-    items: z.array(
-      z.object({
-        index: z.number().int(),
-        outcome: z.enum(['created', 'existing']),
-        commission: commissionResponse,
-      }),
-    ),
+    created: int32(0, COMMISSION_BATCH_MAX),
+    existing: int32(0, COMMISSION_BATCH_MAX),
+    items: z
+      .array(
+        z.object({
+          index: int32(0, COMMISSION_BATCH_MAX - 1),
+          outcome: z.enum(['created', 'existing']),
+          commission: commissionResponse,
+        }),
+      )
+      .max(COMMISSION_BATCH_MAX),
   })
   .openapi('CommissionBatchResult');
 
@@ -156,59 +182,73 @@ export const reverseResponse = z
   })
   .openapi('CommissionReversal');
 
+/** A row count of one import: it reads at most COMMISSION_IMPORT_MAX_ROWS rows. */
+const importRows = () => int32(0, COMMISSION_IMPORT_MAX_ROWS);
+
 export const importReport = z
   .object({
-    rows: z.number().int().openapi({ description: 'data rows read (a CSV header is not a row)' }),
-    accepted: z.number().int().openapi({ description: 'rows that created a commission' }),
-    alreadyPresent: z
-      .number()
-      .int()
-      .openapi({ description: 'rows whose externalRef already held the same commission' }),
+    rows: importRows().openapi({ description: 'data rows read (a CSV header is not a row)' }),
+    accepted: importRows().openapi({ description: 'rows that created a commission' }),
+    alreadyPresent: importRows().openapi({
+      description: 'rows whose externalRef already held the same commission',
+    }),
     refused: z
       .array(
         z.object({
-          row: z.number().int().openapi({ description: '1-based data row; the CSV header is not counted' }),
-          externalRef: z.string().optional(),
-          code: z.string(),
-          reason: z.string(),
+          row: int32(1, COMMISSION_IMPORT_MAX_ROWS).openapi({
+            description: '1-based data row; the CSV header is not counted',
+          }),
+          externalRef: z
+            .string()
+            .max(IMPORT_REFUSAL_REF_MAX_LENGTH)
+            .optional()
+            .openapi({
+              description: `as the row gave it (its first ${IMPORT_REFUSAL_REF_MAX_LENGTH} characters)`,
+            }),
+          code: z.string().max(100),
+          reason: z.string().max(MESSAGE_MAX_LENGTH),
         }),
       )
+      .max(COMMISSION_IMPORT_MAX_REFUSALS_LISTED)
       .openapi({
         description: `the first ${COMMISSION_IMPORT_MAX_REFUSALS_LISTED} refused rows, by row number`,
       }),
-    refusedCount: z.number().int(),
+    refusedCount: importRows(),
     truncated: z.boolean().openapi({
       description: `true when the input had more than ${COMMISSION_IMPORT_MAX_ROWS} rows: the rest was not read`,
     }),
-    truncatedReason: z.string().nullable(),
+    truncatedReason: z.string().max(MESSAGE_MAX_LENGTH).nullable(),
   })
   .openapi('CommissionImportReport');
 
-const money = z
-  .string()
-  .regex(/^-?\d+$/)
-  .openapi({ description: 'decimal string of minor units' });
+const money = minorString;
+const commissionCount = () => int32();
 
 export const balanceResponse = z
   .object({
-    partnerId: z.uuid(),
-    asOf: z.string(),
-    nextSettlementAt: z.string().nullable().openapi({ description: 'next scheduled settlement run, if any' }),
+    partnerId: uuid(),
+    asOf: dateTime(),
+    nextSettlementAt: dateTime().nullable().openapi({ description: 'next scheduled settlement run, if any' }),
     payoutHold: partnerResponse.shape.payoutHold,
-    currencies: z.array(
-      z.object({
-        currency: z.string(),
-        pendingMinor: money.openapi({ description: 'commissions still in their hold' }),
-        pendingCount: z.number().int(),
-        payableMinor: money.openapi({ description: 'commissions payable now' }),
-        payableCount: z.number().int(),
-        clawbacksOutstandingMinor: money.openapi({ description: 'payable clawbacks (≤ 0)' }),
-        clawbackCount: z.number().int(),
-        netPayableMinor: money.openapi({ description: 'payable + clawbacks outstanding' }),
-        settlingMinor: money.openapi({ description: 'claimed by a running settlement' }),
-        settlingCount: z.number().int(),
-        minimumMinor: money.openapi({ description: 'smallest net a settlement pays out in this currency' }),
-      }),
-    ),
+    currencies: z
+      .array(
+        z.object({
+          currency: currencyCode(),
+          pendingMinor: money().openapi({ description: 'commissions still in their hold' }),
+          pendingCount: commissionCount(),
+          payableMinor: money().openapi({ description: 'commissions payable now' }),
+          payableCount: commissionCount(),
+          clawbacksOutstandingMinor: money().openapi({ description: 'payable clawbacks (≤ 0)' }),
+          clawbackCount: commissionCount(),
+          netPayableMinor: money().openapi({ description: 'payable + clawbacks outstanding' }),
+          settlingMinor: money().openapi({ description: 'claimed by a running settlement' }),
+          settlingCount: commissionCount(),
+          minimumMinor: money().openapi({
+            description: 'smallest net a settlement pays out in this currency',
+          }),
+        }),
+      )
+      .max(CURRENCIES_MAX)
+      .openapi({ description: 'one entry per currency the partner has commissions in' }),
   })
   .openapi('PartnerBalance');

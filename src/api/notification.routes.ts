@@ -19,11 +19,14 @@ import type { RouteTable } from './route-kit';
 import { ProblemError } from '../shared/http/problem';
 import { noteAudit } from './audit';
 import {
+  attemptsPage,
   attemptsQuery,
   bulkRedeliverBody,
   listNotificationsQuery,
   notificationIdParam,
+  notificationPage,
   notificationPreferencesBody,
+  notificationPreferencesView,
   notificationStatsQuery,
   partnerIdParam,
 } from './notification.schemas';
@@ -109,7 +112,7 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     tag: 'Notifications',
     roles: ['operator', 'viewer', 'partner'],
     query: listNotificationsQuery,
-    responses: { 200: { description: 'A page of notifications, newest first' } },
+    responses: { 200: { description: 'A page of notifications, newest first', schema: notificationPage } },
     handler: async ({ query, principal, res }) => {
       const partnerId = scopeOf(principal, query.partnerId);
       const rows = await deps.notifications.list({
@@ -222,7 +225,9 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     roles: ['operator', 'viewer', 'partner'],
     params: notificationIdParam,
     query: attemptsQuery,
-    responses: { 200: { description: 'Attempts oldest first, every delivery and redelivery' } },
+    responses: {
+      200: { description: 'Attempts oldest first, every delivery and redelivery', schema: attemptsPage },
+    },
     handler: async ({ params, query, principal, res }) => {
       await load(params.id, principal);
       const rows = await deps.deliveries.attempts(params.id, {
@@ -247,7 +252,10 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     roles: ['operator', 'viewer', 'partner'],
     params: partnerIdParam,
     responses: {
-      200: { description: 'Effective preferences per type, the overrides, and the unmutable types' },
+      200: {
+        description: 'Effective preferences per type, the overrides, and the unmutable types',
+        schema: notificationPreferencesView,
+      },
     },
     handler: async ({ params, principal, res }) => {
       assertPartnerScope(principal, params.id, 'Partner');
@@ -267,7 +275,7 @@ export function notificationRoutes(routes: RouteTable, deps: NotificationRoutesD
     audit: { action: 'partner.notification-preferences.update', targetType: 'partner' },
     params: partnerIdParam,
     body: notificationPreferencesBody,
-    responses: { 200: { description: 'The preferences now in force' } },
+    responses: { 200: { description: 'The preferences now in force', schema: notificationPreferencesView } },
     handler: async ({ params, body, principal, res }) => {
       assertPartnerScope(principal, params.id, 'Partner');
       const preferences = validPreferences(body.preferences);

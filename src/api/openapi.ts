@@ -12,7 +12,8 @@ export function openApiDocument(routes: RouteTable, serverUrl: string): object {
         'Partner commission payouts as durable Temporal workflows. Amounts are integer minor units of an ISO-4217 ' +
         'currency. Errors are RFC 9457 problem+json. Authenticate with `Authorization: Bearer <API key>`.',
     },
-    servers: [{ url: serverUrl }],
+    // Not internal: partner keys (the partner portal) call it too.
+    servers: [{ url: serverUrl, 'x-internal': false }],
     security: [{ apiKey: [] }],
   });
 }

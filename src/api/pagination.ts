@@ -1,5 +1,6 @@
 import { z } from './zod-openapi';
 import { ProblemError } from '../shared/http/problem';
+import { CURSOR_MAX_LENGTH } from './common.schemas';
 
 /** Opaque keyset cursor: the (createdAt, id) of the last item of the previous page. */
 export interface Cursor {
@@ -32,8 +33,8 @@ export function decodeCursor(
 }
 
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ format: 'int32' }),
+  cursor: z.string().max(CURSOR_MAX_LENGTH).optional(),
 };
 
 /** Fetch one more than asked to know whether a next page exists. */

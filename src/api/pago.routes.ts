@@ -5,7 +5,13 @@ import { Money } from '../domain/money.value-object';
 import { submitPayment, type IntakeDeps, type PaymentRequest } from './payment-intake';
 import { ProblemError } from '../shared/http/problem';
 import { paymentReader, type PaymentRoutesDeps } from './payment.routes';
-import { idempotencyKeyHeader, paymentIdParam } from './payment.schemas';
+import { idempotencyKeyHeader, PAYMENT_LINES_MAX, paymentIdParam } from './payment.schemas';
+import {
+  LINE_DESCRIPTION_MAX_LENGTH,
+  LINE_REFERENCE_MAX_LENGTH,
+} from '../domain/commission-line.value-object';
+import { PAYMENT_STATUSES } from '../domain/payment-status';
+import { currencyCode, dateTime, ID_COLUMN_MAX_LENGTH, uuid } from './common.schemas';
 import type { RouteTable } from './route-kit';
 
 /**
@@ -14,24 +20,24 @@ import type { RouteTable } from './route-kit';
  * the currency's minor units is a 400, as the original answered rule violations.
  */
 const decimal = z.union([z.number(), z.string().max(40)]);
-const moneda = z.string().regex(/^[A-Z]{3}$/, { message: 'debe ser un código ISO-4217 (p. ej. COP)' });
+const moneda = currencyCode('debe ser un código ISO-4217 (p. ej. COP)');
 
 const pagoBody = z
   .object({
-    id_socio: z.uuid({ message: 'debe ser un UUID' }),
+    id_socio: uuid('debe ser un UUID'),
     monto_total: decimal,
     moneda,
     comisiones: z
       .array(
         z.object({
-          id_referencia: z.string().trim().min(1).max(100),
+          id_referencia: z.string().trim().min(1).max(LINE_REFERENCE_MAX_LENGTH),
           monto: decimal,
           moneda: moneda.optional(),
-          descripcion: z.string().max(500).default(''),
+          descripcion: z.string().max(LINE_DESCRIPTION_MAX_LENGTH).default(''),
         }),
       )
       .min(1, { message: 'un pago debe tener al menos una comisión' })
-      .max(1000),
+      .max(PAYMENT_LINES_MAX),
   })
   .openapi('Pago');
 
@@ -62,21 +68,6 @@ export function derivedPagoKey(request: PaymentRequest): string {
   return `pago-sha256:${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
 }
 
-const pagoResponse = z
-  .object({
-    id: z.uuid(),
-    id_socio: z.string(),
-    monto_total: z.number(),
-    moneda: z.string(),
-    estado: z.string(),
-    fecha_creacion: z.string().nullable(),
-    fecha_actualizacion: z.string().nullable(),
-    comisiones: z.array(
-      z.object({ id_referencia: z.string(), monto: z.number(), moneda: z.string(), descripcion: z.string() }),
-    ),
-  })
-  .openapi('PagoView');
-
 const ESTADOS: Record<string, string> = {
   PENDING: 'PENDIENTE',
   AWAITING_APPROVAL: 'PENDIENTE_APROBACION',
@@ -87,6 +78,29 @@ const ESTADOS: Record<string, string> = {
   CANCELLED: 'CANCELADO',
   REFUNDED: 'REEMBOLSADO',
 };
+
+const pagoResponse = z
+  .object({
+    id: uuid(),
+    id_socio: z.string().max(ID_COLUMN_MAX_LENGTH),
+    monto_total: z.number(),
+    moneda: currencyCode(),
+    // The original's names; statuses it never had keep their own.
+    estado: z.enum(PAYMENT_STATUSES.map((s) => ESTADOS[s] ?? s) as [string, ...string[]]),
+    fecha_creacion: dateTime().nullable(),
+    fecha_actualizacion: dateTime().nullable(),
+    comisiones: z
+      .array(
+        z.object({
+          id_referencia: z.string().max(LINE_REFERENCE_MAX_LENGTH),
+          monto: z.number(),
+          moneda: currencyCode(),
+          descripcion: z.string().max(LINE_DESCRIPTION_MAX_LENGTH),
+        }),
+      )
+      .max(PAYMENT_LINES_MAX),
+  })
+  .openapi('PagoView');
 
 function toMinor(value: string | number, currency: string, field: string): number {
   try {
@@ -115,7 +129,7 @@ export function pagoRoutes(routes: RouteTable, deps: IntakeDeps & PaymentRoutesD
     responses: {
       202: {
         description: 'Accepted',
-        schema: z.object({ id: z.uuid() }),
+        schema: z.object({ id: uuid() }),
         headers: { Location: 'the pago’s URL' },
       },
     },

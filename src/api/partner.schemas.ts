@@ -1,14 +1,19 @@
 import { z } from './zod-openapi';
-import { PAYOUT_HOLD_REASON_MAX_LENGTH } from '../domain/partner.aggregate';
+import { PARTNER_NAME_MAX_LENGTH, PAYOUT_HOLD_REASON_MAX_LENGTH } from '../domain/partner.aggregate';
+import { actor, dateTime, int32, nextCursor, uuid } from './common.schemas';
 import { pageQuery } from './pagination';
 
-export const partnerIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+export const partnerIdParam = z.object({ id: uuid('must be a UUID') });
 
-const webhookUrl = z.string().max(2000).nullable().optional();
+/** Webhook endpoints are absolute http(s) URLs (the domain checks the rest). */
+const WEBHOOK_URL_MAX_LENGTH = 2000;
+const webhookUrl = z.string().max(WEBHOOK_URL_MAX_LENGTH).nullable().optional();
+/** `****` and the last four characters: what leaves the API of a payout account. */
+const maskedAccount = () => z.string().max(8).openapi({ example: '****3000', description: 'masked' });
 
 export const createPartnerBody = z
   .object({
-    name: z.string().min(1).max(200),
+    name: z.string().min(1).max(PARTNER_NAME_MAX_LENGTH),
     email: z.string().min(3).max(320),
     payoutAccount: z
       .string()
@@ -21,7 +26,7 @@ export const createPartnerBody = z
 
 export const updatePartnerBody = z
   .object({
-    name: z.string().min(1).max(200).optional(),
+    name: z.string().min(1).max(PARTNER_NAME_MAX_LENGTH).optional(),
     email: z.string().min(3).max(320).optional(),
     payoutAccount: z.string().min(1).max(64).optional(),
     webhookUrl,
@@ -35,35 +40,36 @@ export const listPartnersQuery = z.object(pageQuery);
 
 export const partnerResponse = z
   .object({
-    id: z.uuid(),
-    name: z.string(),
-    email: z.string(),
-    payoutAccount: z.string().openapi({ example: '****3000', description: 'masked' }),
-    webhookUrl: z.string().nullable(),
+    id: uuid(),
+    name: z.string().max(PARTNER_NAME_MAX_LENGTH),
+    // The domain keeps addresses of at most 254 characters (RFC 5321's path limit).
+    email: z.string().max(254),
+    payoutAccount: maskedAccount(),
+    webhookUrl: z.string().max(WEBHOOK_URL_MAX_LENGTH).nullable().openapi({ format: 'uri' }),
     status: z.enum(['ACTIVE', 'SUSPENDED']),
     payoutHold: z
-      .object({ reason: z.string(), by: z.string(), at: z.string() })
+      .object({ reason: z.string().max(PAYOUT_HOLD_REASON_MAX_LENGTH), by: actor(), at: dateTime() })
       .nullable()
       .openapi({ description: 'set while payouts are stopped (settlement runs skip the partner)' }),
     pendingAccountChange: z
       .object({
-        account: z.string().openapi({ description: 'masked' }),
-        requestedBy: z.string(),
-        requestedAt: z.string(),
-        approvedBy: z.string().nullable(),
-        approvedAt: z.string().nullable(),
-        effectiveAt: z.string().nullable(),
+        account: maskedAccount(),
+        requestedBy: actor(),
+        requestedAt: dateTime(),
+        approvedBy: actor().nullable(),
+        approvedAt: dateTime().nullable(),
+        effectiveAt: dateTime().nullable(),
       })
       .nullable()
       .openapi({ description: 'a requested payout account; it takes effect at effectiveAt once approved' }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    version: z.number().int(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
+    version: int32(),
   })
   .openapi('Partner');
 
 export const partnerPage = z
-  .object({ items: z.array(partnerResponse), nextCursor: z.string().nullable() })
+  .object({ items: z.array(partnerResponse).max(200), nextCursor: nextCursor() })
   .openapi('PartnerPage');
 
 export const payoutHoldBody = z
@@ -84,7 +90,7 @@ export const webhookEndpointBody = z
   .strictObject({
     webhookUrl: z
       .string()
-      .max(2000)
+      .max(WEBHOOK_URL_MAX_LENGTH)
       .nullable()
       .openapi({ description: 'https URL the partner’s webhooks go to; null stops webhooks' }),
   })

@@ -1,22 +1,47 @@
 import { z } from './zod-openapi';
+import {
+  LINE_DESCRIPTION_MAX_LENGTH,
+  LINE_REFERENCE_MAX_LENGTH,
+} from '../domain/commission-line.value-object';
 import { PAYMENT_STATUSES } from '../domain/payment-status';
+import {
+  actor,
+  currencyCode,
+  dateTime,
+  ID_COLUMN_MAX_LENGTH,
+  int32,
+  logPosition,
+  MESSAGE_MAX_LENGTH,
+  minorUnits,
+  nextCursor,
+  positiveMinorUnits,
+  url,
+  uuid,
+} from './common.schemas';
 import { pageQuery } from './pagination';
 
-export const paymentIdParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+/** Most lines one payment may carry. */
+export const PAYMENT_LINES_MAX = 1000;
+/** The payment lifecycle has no cycles: fewer than ten events ever; the bound leaves room. */
+const PAYMENT_EVENTS_MAX = 50;
+/** Temporal workflow and run ids (`varchar(200)` in the event log). */
+const temporalId = () => z.string().max(200);
+
+export const paymentIdParam = z.object({ id: uuid('must be a UUID') });
 
 const commissionLine = z.object({
-  reference: z.string().trim().min(1).max(100),
-  amountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  description: z.string().max(500).default(''),
+  reference: z.string().trim().min(1).max(LINE_REFERENCE_MAX_LENGTH),
+  amountMinor: positiveMinorUnits(),
+  description: z.string().max(LINE_DESCRIPTION_MAX_LENGTH).default(''),
 });
 
-const currency = z.string().regex(/^[A-Z]{3}$/, { message: 'must be an ISO-4217 code such as COP or USD' });
+const currency = currencyCode();
 
 export const createPaymentBody = z
   .object({
-    partnerId: z.uuid({ message: 'must be the UUID of a registered partner' }),
+    partnerId: uuid('must be the UUID of a registered partner'),
     currency,
-    lines: z.array(commissionLine).min(1).max(1000),
+    lines: z.array(commissionLine).min(1).max(PAYMENT_LINES_MAX),
   })
   .openapi('CreatePayment');
 export type CreatePaymentBody = z.infer<typeof createPaymentBody>;
@@ -33,11 +58,11 @@ export const decisionBody = z
   .openapi('Decision');
 
 export const listPaymentsQuery = z.object({
-  partnerId: z.uuid().optional(),
+  partnerId: uuid().optional(),
   status: z.enum(PAYMENT_STATUSES).optional(),
   currency: currency.optional(),
-  createdFrom: z.iso.datetime({ offset: true }).optional(),
-  createdTo: z.iso.datetime({ offset: true }).optional(),
+  createdFrom: dateTime().optional(),
+  createdTo: dateTime().optional(),
   ...pageQuery,
 });
 
@@ -57,54 +82,59 @@ export const paymentHeaders = z.object({
 });
 
 const lineResponse = z.object({
-  reference: z.string(),
-  amountMinor: z.number().int(),
-  description: z.string(),
+  reference: z.string().max(LINE_REFERENCE_MAX_LENGTH),
+  // Settlement payouts carry clawbacks as negative lines.
+  amountMinor: minorUnits(),
+  description: z.string().max(LINE_DESCRIPTION_MAX_LENGTH),
 });
 const eventResponse = z.object({
-  position: z.number().int(),
-  id: z.string(),
-  type: z.string(),
-  occurredAt: z.string(),
+  position: logPosition(),
+  id: uuid(),
+  type: z.string().max(64),
+  occurredAt: dateTime(),
   data: z.record(z.string(), z.unknown()),
 });
 
 export const paymentResponse = z
   .object({
-    id: z.uuid(),
-    partnerId: z.string(),
-    currency: z.string(),
-    totalMinor: z.number().int().openapi({ description: 'integer minor units of `currency`' }),
+    id: uuid(),
+    partnerId: z.string().max(ID_COLUMN_MAX_LENGTH),
+    currency: currencyCode(),
+    totalMinor: minorUnits().openapi({ description: 'integer minor units of `currency`' }),
     status: z.enum(PAYMENT_STATUSES),
-    lines: z.array(lineResponse),
-    createdBy: z.string(),
-    approvedBy: z.string().nullable(),
-    decidedBy: z.string().nullable().optional(),
-    reason: z.string().nullable(),
-    payoutReference: z.string().nullable().optional(),
-    refundReference: z.string().nullable().optional(),
-    createdAt: z.string().optional(),
-    updatedAt: z.string().optional(),
-    version: z.number().int().optional(),
-    workflowId: z.string(),
-    runId: z.string().nullable(),
-    temporalUiUrl: z.string(),
-    events: z.array(eventResponse).optional(),
+    lines: z.array(lineResponse).max(PAYMENT_LINES_MAX),
+    createdBy: actor(),
+    approvedBy: actor().nullable(),
+    decidedBy: actor().nullable().optional(),
+    reason: z.string().max(MESSAGE_MAX_LENGTH).nullable(),
+    payoutReference: z.string().max(200).nullable().optional(),
+    refundReference: z.string().max(200).nullable().optional(),
+    createdAt: dateTime().optional(),
+    updatedAt: dateTime().optional(),
+    version: int32().optional(),
+    workflowId: temporalId(),
+    runId: temporalId().nullable(),
+    temporalUiUrl: url(),
+    events: z
+      .array(eventResponse)
+      .max(PAYMENT_EVENTS_MAX)
+      .optional()
+      .openapi({ description: `the payment's events, oldest first (at most ${PAYMENT_EVENTS_MAX})` }),
   })
   .openapi('Payment');
 
 export const acceptedPayment = z
   .object({
-    id: z.uuid(),
+    id: uuid(),
     status: z.literal('PENDING'),
-    workflowId: z.string(),
-    runId: z.string(),
-    temporalUiUrl: z.string(),
+    workflowId: temporalId(),
+    runId: temporalId(),
+    temporalUiUrl: url(),
   })
   .openapi('AcceptedPayment');
 
 export const paymentPage = z
-  .object({ items: z.array(paymentResponse), nextCursor: z.string().nullable() })
+  .object({ items: z.array(paymentResponse).max(200), nextCursor: nextCursor() })
   .openapi('PaymentPage');
 
 export const statementQuery = z.object({

@@ -2,21 +2,36 @@ import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import { z } from './zod-openapi';
 import type { Principal, Role } from '../ports/principal';
-import { ProblemError } from '../shared/http/problem';
+import { PROBLEM_LIMITS, ProblemError } from '../shared/http/problem';
+import { URL_MAX_LENGTH } from './common.schemas';
+import { RATE_LIMIT_HEADER_OBJECTS } from './rate-limit-headers';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
-  headers?: Record<string, string>;
+  /** Headers the route sets on this answer, by name → what it says; see RESPONSE_HEADERS. */
+  headers?: Partial<Record<ResponseHeader, string>>;
 }
+
+/**
+ * The headers routes may declare on their answers, with their schemas. Every answer also carries
+ * the rate-limit and CORS headers (see `document`), which are not declared per route.
+ */
+const RESPONSE_HEADERS = {
+  Location: { type: 'string', format: 'uri-reference', maxLength: URL_MAX_LENGTH },
+  'Idempotent-Replay': { type: 'string', enum: ['true'] },
+} as const;
+export type ResponseHeader = keyof typeof RESPONSE_HEADERS;
 
 /** A body the handler reads from the request stream itself (no JSON parsing), e.g. a CSV upload. */
 export interface RawBodySpec {
   /** Accepted media types (parameters aside); any other content type is 415 before the handler. */
   mediaTypes: readonly string[];
   description: string;
+  /** The longest body the handler takes in (its row and record limits), for the document. */
+  maxLength: number;
   /** An example per media type, for the OpenAPI document. */
   examples?: Readonly<Record<string, string>>;
 }
@@ -83,15 +98,24 @@ export interface AuditedRoute {
 export const principalOf = (res: Response): Principal | undefined =>
   res.locals.principal as Principal | undefined;
 
+/** The bounds are what the problem middleware cuts bodies to (PROBLEM_LIMITS). */
 export const problemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    code: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    type: z.string().max(200).openapi({ format: 'uri' }),
+    title: z.string().max(PROBLEM_LIMITS.title),
+    status: z.number().int().min(400).max(599).openapi({ format: 'int32' }),
+    detail: z.string().max(PROBLEM_LIMITS.detail).optional(),
+    instance: z.string().max(PROBLEM_LIMITS.instance).optional().openapi({ description: 'the request path' }),
+    code: z.string().max(PROBLEM_LIMITS.code).optional(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string().max(PROBLEM_LIMITS.errorText),
+          message: z.string().max(PROBLEM_LIMITS.errorText),
+        }),
+      )
+      .max(PROBLEM_LIMITS.errors)
+      .optional(),
   })
   .openapi('Problem');
 
@@ -107,6 +131,33 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Rate limited (see `Retry-After`)',
   503: 'Temporal or the database is unreachable (see `Retry-After`)',
 };
+
+/**
+ * Headers on every answer of a route, declared once as components: the rate-limit fields (the
+ * limiter runs before every route), the CORS origin, and `Retry-After` where the answer says to
+ * wait (429; 503 from an unreachable dependency).
+ */
+const EVERY_ANSWER_HEADERS = {
+  ...RATE_LIMIT_HEADER_OBJECTS,
+  'Access-Control-Allow-Origin': {
+    description:
+      'The request’s `Origin`, echoed when it is one of CORS_ORIGINS (with `Access-Control-Allow-Credentials: ' +
+      'true`); absent for any other origin. Never `*`.',
+    required: false,
+    schema: { type: 'string' as const, format: 'uri', maxLength: URL_MAX_LENGTH },
+  },
+};
+
+const ref = (name: keyof typeof EVERY_ANSWER_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+function answerHeaders(status: number): Record<string, { $ref: string }> {
+  return {
+    'RateLimit-Policy': ref('RateLimit-Policy'),
+    RateLimit: ref('RateLimit'),
+    'Access-Control-Allow-Origin': ref('Access-Control-Allow-Origin'),
+    ...(status === 429 || status === 503 ? { 'Retry-After': ref('Retry-After') } : {}),
+  };
+}
 
 /** How body handling before the router treats one route (see `RouteTable.bodyRule`). */
 export interface BodyRule {
@@ -132,6 +183,8 @@ export class RouteTable {
       scheme: 'bearer',
       description: 'An API key from ALPES_API_KEYS (or the local admin key printed by `make start`).',
     });
+    for (const [name, header] of Object.entries(EVERY_ANSWER_HEADERS))
+      this.registry.registerComponent('headers', name, header);
   }
 
   /** Every declared (method, path) pair, for 405 answers and the route-coverage test. */
@@ -204,16 +257,15 @@ export class RouteTable {
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = {
         description: r.description,
-        ...(r.headers
-          ? {
-              headers: Object.fromEntries(
-                Object.entries(r.headers).map(([h, d]) => [
-                  h,
-                  { description: d, schema: { type: 'string' } },
-                ]),
-              ),
-            }
-          : {}),
+        headers: {
+          ...answerHeaders(Number(status)),
+          ...Object.fromEntries(
+            Object.entries(r.headers ?? {}).map(([h, d]) => [
+              h,
+              { description: d, schema: RESPONSE_HEADERS[h as ResponseHeader] },
+            ]),
+          ),
+        },
         ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
       };
     }
@@ -225,6 +277,7 @@ export class RouteTable {
           status === 415 && spec.rawBody
             ? `Body must be ${spec.rawBody.mediaTypes.join(' or ')}`
             : ERROR_DESCRIPTIONS[status]!,
+        headers: answerHeaders(status),
         content: { 'application/problem+json': { schema: problemSchema } },
       };
     }
@@ -261,7 +314,7 @@ export class RouteTable {
                   spec.rawBody.mediaTypes.map((type) => [
                     type,
                     {
-                      schema: { type: 'string' as const },
+                      schema: { type: 'string' as const, maxLength: spec.rawBody!.maxLength },
                       ...(spec.rawBody?.examples?.[type] ? { example: spec.rawBody.examples[type] } : {}),
                     },
                   ]),

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import { RateLimiterRes, type RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Principal } from '../ports/principal';
 import { ProblemError } from '../shared/http/problem';
-import { clientKey, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
+import { clientKey, noteFailure, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
+import { noteRateLimit, requestPolicy, secondsUntil } from './rate-limit-headers';
 import { routePattern, type Method } from './route-kit';
 
 export interface Authenticator {
@@ -21,12 +22,13 @@ export function authenticate(keys: Authenticator, failures: AuthFailureThrottle)
     if (!header) return next();
     const client = clientKey(req.ip);
     const wait = await failures.retryAfterMs(client);
-    if (wait > 0) return next(tooManyFailures(wait));
+    if (wait > 0) return next(tooManyFailures(res, failures, wait));
     const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
     const principal = match ? keys.authenticate(match[1]!) : undefined;
     if (!principal) {
-      const over = await failures.recordFailure(client);
-      if (over > 0) return next(tooManyFailures(over));
+      const count = await failures.recordFailure(client);
+      if (count.retryAfterMs > 0) return next(tooManyFailures(res, failures, count.retryAfterMs));
+      noteFailure(res, failures, count);
       return next(
         new ProblemError(
           401,
@@ -50,13 +52,16 @@ export function authenticate(keys: Authenticator, failures: AuthFailureThrottle)
  * shared across replicas.
  */
 export function rateLimit(limiter: RateLimiterMemory): RequestHandler {
+  const policy = requestPolicy(limiter.points);
   return async (req, res, next) => {
     const who = (res.locals.principal as Principal | undefined)?.name ?? `ip:${clientKey(req.ip)}`;
     try {
-      await limiter.consume(who);
+      const spent = await limiter.consume(who);
+      noteRateLimit(res, policy, { remaining: spent.remainingPoints, resetMs: spent.msBeforeNext });
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
-      const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+      noteRateLimit(res, policy, { remaining: 0, resetMs: e.msBeforeNext });
+      const retryAfter = secondsUntil(e.msBeforeNext);
       return next(
         new ProblemError(
           429,
@@ -80,7 +85,8 @@ export function cors(allowed: readonly string[]): RequestHandler {
       res.set({
         'Access-Control-Allow-Origin': origin,
         'Access-Control-Allow-Credentials': 'true',
-        'Access-Control-Expose-Headers': 'Location, Idempotent-Replay, Retry-After, X-Request-Id',
+        'Access-Control-Expose-Headers':
+          'Location, Idempotent-Replay, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id',
         Vary: 'Origin',
       });
       if (req.method === 'OPTIONS') {

@@ -8,14 +8,18 @@ import { ProblemError } from '../shared/http/problem';
 import { decodeCursor, page } from './pagination';
 import type { RouteTable } from './route-kit';
 import {
+  DRY_RUN_PREVIEW_LIMIT,
+  dryRunResult,
   listSettlementsQuery,
+  settlementList,
+  SETTLEMENT_EMBEDDED_ITEMS,
   settlementIdParam,
-  settlementItemResponse,
+  settlementItemsPage,
   settlementItemsQuery,
   settlementResponse,
+  startedSettlement,
   startSettlementBody,
 } from './settlement.schemas';
-import { z } from './zod-openapi';
 
 export interface SettlementRoutesDeps {
   commands: SettlementCommands;
@@ -30,10 +34,6 @@ export interface SettlementRoutesDeps {
 
 const DAY_MS = 86_400_000;
 const utcDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
-/** How many payouts and skips a dry run lists; the totals always cover all of them. */
-const PREVIEW_LIMIT = 1_000;
-/** How many of each a run's summary embeds; the items endpoint pages through the rest. */
-const EMBEDDED_ITEMS = 100;
 
 const notFound = (id: string): ProblemError =>
   new ProblemError(404, 'Settlement not found', `no settlement run with id ${id}`);
@@ -53,8 +53,12 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     audit: { action: 'settlement.start' },
     body: startSettlementBody,
     responses: {
-      200: { description: 'Dry run: what would be paid (nothing is written)' },
-      202: { description: 'Started; follow it at Location', headers: { Location: 'the run’s URL' } },
+      200: { description: 'Dry run: what would be paid (nothing is written)', schema: dryRunResult },
+      202: {
+        description: 'Started; follow it at Location',
+        schema: startedSettlement,
+        headers: { Location: 'the run’s URL' },
+      },
     },
     handler: async ({ body, principal, res }) => {
       const today = utcDay(now().getTime());
@@ -91,9 +95,10 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
           payoutCount: plan.payouts.length,
           skippedCount: plan.skipped.length,
           totals: plan.totals,
-          payouts: plan.payouts.slice(0, PREVIEW_LIMIT),
-          skipped: plan.skipped.slice(0, PREVIEW_LIMIT),
-          truncated: plan.payouts.length > PREVIEW_LIMIT || plan.skipped.length > PREVIEW_LIMIT,
+          payouts: plan.payouts.slice(0, DRY_RUN_PREVIEW_LIMIT),
+          skipped: plan.skipped.slice(0, DRY_RUN_PREVIEW_LIMIT),
+          truncated:
+            plan.payouts.length > DRY_RUN_PREVIEW_LIMIT || plan.skipped.length > DRY_RUN_PREVIEW_LIMIT,
         });
         return;
       }
@@ -117,7 +122,9 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     tag: 'Settlements',
     roles: ['operator', 'viewer'],
     query: listSettlementsQuery,
-    responses: { 200: { description: 'Runs, newest first, and the Schedule that starts them' } },
+    responses: {
+      200: { description: 'Runs, newest first, and the Schedule that starts them', schema: settlementList },
+    },
     handler: async ({ query, res }) => {
       const [rows, schedule] = await Promise.all([
         deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor, 'text') }),
@@ -145,8 +152,8 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
       const run = await load(params.id);
       const [live, skipped, items] = await Promise.all([
         run.status === 'RUNNING' ? deps.commands.liveProgress(run.id) : Promise.resolve(undefined),
-        deps.reads.items(run.id, { afterSeq: 0, limit: EMBEDDED_ITEMS, skipped: true }),
-        deps.reads.items(run.id, { afterSeq: 0, limit: EMBEDDED_ITEMS, skipped: false }),
+        deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: true }),
+        deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: false }),
       ]);
       res.json({
         ...run,
@@ -180,7 +187,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     responses: {
       200: {
         description: 'Items in seq order; pass `after` = nextAfter for the next page',
-        schema: z.object({ items: z.array(settlementItemResponse), nextAfter: z.number().int().nullable() }),
+        schema: settlementItemsPage,
       },
     },
     handler: async ({ params, query, res }) => {

@@ -1,18 +1,48 @@
 import { z } from './zod-openapi';
+import { PAYMENT_STATUSES } from '../domain/payment-status';
 import { SKIP_REASONS } from '../domain/settlement-plan';
+import {
+  actor,
+  currencyCode,
+  dateTime,
+  day,
+  INT32_MAX,
+  int32,
+  minorString,
+  minorUnits,
+  nextCursor,
+  url,
+  uuid,
+} from './common.schemas';
+import { pageQuery } from './pagination';
 
-const currency = z.string().regex(/^[A-Z]{3}$/, { message: 'must be an ISO-4217 code such as COP or USD' });
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' });
+const currency = currencyCode();
 
-export const settlementIdParam = z.object({
-  id: z.string().regex(/^settlement:\d{4}-\d{2}-\d{2}(:[A-Z]{3})?$/, {
-    message: 'must be a settlement id such as settlement:2026-10-31',
-  }),
-});
+/** Items one page of `GET /settlements/:id/items` holds at most. */
+export const SETTLEMENT_ITEMS_PAGE_MAX = 1000;
+/** Payouts and skipped balances `GET /settlements/:id` embeds, each. */
+export const SETTLEMENT_EMBEDDED_ITEMS = 100;
+/** The settlement plan's skip details are short sentences with two amounts. */
+const SKIP_DETAIL_MAX_LENGTH = 500;
+
+/** `settlement:<period end>` or `settlement:<period end>:<currency>`: at most 25 characters. */
+const SETTLEMENT_ID_MAX_LENGTH = 25;
+/** A payout's payment status, or NOT_RECORDED before its payment exists. */
+const payoutStatus = () => z.enum([...PAYMENT_STATUSES, 'NOT_RECORDED']);
+
+const settlementId = () =>
+  z
+    .string()
+    .regex(/^settlement:\d{4}-\d{2}-\d{2}(:[A-Z]{3})?$/, {
+      message: 'must be a settlement id such as settlement:2026-10-31',
+    })
+    .openapi({ maxLength: SETTLEMENT_ID_MAX_LENGTH });
+
+export const settlementIdParam = z.object({ id: settlementId() });
 
 export const startSettlementBody = z
   .object({
-    periodEnd: day
+    periodEnd: day()
       .optional()
       .openapi({ description: 'Last day of the period (UTC, inclusive). Default: yesterday.' }),
     currency: currency
@@ -26,62 +56,150 @@ export const startSettlementBody = z
   .default({ dryRun: false })
   .openapi('StartSettlement');
 
-export const listSettlementsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
+export const listSettlementsQuery = z.object({ ...pageQuery });
 
 export const settlementItemsQuery = z.object({
   kind: z.enum(['payouts', 'skipped', 'all']).default('all'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(SETTLEMENT_ITEMS_PAGE_MAX)
+    .default(100)
+    .openapi({ format: 'int32' }),
   /** The seq of the last item of the previous page. */
-  after: z.coerce.number().int().min(0).default(0),
+  after: z.coerce.number().int().min(0).max(INT32_MAX).default(0).openapi({ format: 'int32' }),
 });
 
-const amount = z.object({ count: z.number().int(), amountMinor: z.string() });
+const amount = z.object({ count: int32(), amountMinor: minorString() }).openapi('MinorAmount');
 
 export const settlementItemResponse = z
   .object({
-    seq: z.number().int(),
-    partnerId: z.string(),
-    currency: z.string(),
-    paymentId: z.string().nullable(),
-    paymentStatus: z.string().nullable(),
-    netMinor: z.string(),
-    commissionCount: z.number().int(),
-    clawbackCount: z.number().int(),
+    seq: int32(1),
+    partnerId: uuid(),
+    currency,
+    paymentId: uuid().nullable(),
+    paymentStatus: payoutStatus().nullable(),
+    netMinor: minorString(),
+    commissionCount: int32(),
+    clawbackCount: int32(),
     skipReason: z.enum(SKIP_REASONS).nullable(),
-    skipDetail: z.string().nullable(),
+    skipDetail: z.string().max(SKIP_DETAIL_MAX_LENGTH).nullable(),
   })
   .openapi('SettlementItem');
 
-export const settlementResponse = z
+/** A run as `GET /settlements` lists it. */
+export const settlementRunSummary = z
   .object({
-    id: z.string(),
-    periodEnd: z.string(),
-    currency: z.string().nullable(),
+    id: settlementId(),
+    periodEnd: day(),
+    currency: currency.nullable(),
     status: z.enum(['RUNNING', 'COMPLETED']),
     trigger: z.enum(['manual', 'schedule']),
-    startedBy: z.string(),
-    itemCount: z.number().int(),
-    skippedCount: z.number().int(),
-    finishedCount: z.number().int(),
-    createdAt: z.string(),
-    completedAt: z.string().nullable(),
-    totals: z.record(
-      z.string(),
-      z.object({ planned: amount, skipped: amount, byStatus: z.record(z.string(), amount) }),
-    ),
+    startedBy: actor(),
+    itemCount: int32(),
+    skippedCount: int32(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
+    completedAt: dateTime().nullable(),
+  })
+  .openapi('SettlementRun');
+
+export const settlementResponse = settlementRunSummary
+  .extend({
+    finishedCount: int32(),
+    totals: z
+      .record(
+        currency,
+        z.object({ planned: amount, skipped: amount, byStatus: z.partialRecord(payoutStatus(), amount) }),
+      )
+      .openapi({ description: 'per currency' }),
     live: z
       .object({
-        phase: z.string(),
-        started: z.number().int(),
-        finished: z.number().int(),
-        awaitingApproval: z.number().int(),
+        phase: z.enum(['PLANNING', 'PAYING', 'COMPLETED']),
+        started: int32(),
+        finished: int32(),
+        awaitingApproval: int32(),
       })
       .nullable(),
-    skipped: z.array(settlementItemResponse),
-    items: z.array(settlementItemResponse),
-    links: z.record(z.string(), z.string()),
+    skipped: z.array(settlementItemResponse).max(SETTLEMENT_EMBEDDED_ITEMS),
+    items: z.array(settlementItemResponse).max(SETTLEMENT_EMBEDDED_ITEMS),
+    links: z.object({ items: z.string().max(100), report: z.string().max(100), workflow: url() }),
   })
   .openapi('Settlement');
+
+export const settlementItemsPage = z.object({
+  items: z.array(settlementItemResponse).max(SETTLEMENT_ITEMS_PAGE_MAX),
+  nextAfter: int32(1).nullable(),
+});
+
+/** The Schedule that starts runs; Temporal keeps its last 10 actions. */
+const settlementSchedule = z
+  .object({
+    scheduleId: z.string().max(200),
+    spec: z.string().max(200).openapi({ description: 'when it runs, as configured (SETTLEMENT_SCHEDULE)' }),
+    paused: z.boolean(),
+    nextRunAt: dateTime().nullable(),
+    recentRuns: z.array(z.object({ scheduledAt: dateTime(), workflowId: settlementId() })).max(10),
+  })
+  .openapi('SettlementSchedule');
+
+export const settlementList = z
+  .object({
+    items: z.array(settlementRunSummary).max(200),
+    nextCursor: nextCursor(),
+    schedule: settlementSchedule.nullable().openapi({ description: 'null when the schedule is off' }),
+  })
+  .openapi('SettlementList');
+
+const settlementLinks = z.object({ self: z.string().max(100), workflow: url() });
+
+export const startedSettlement = z
+  .object({
+    settlementId: settlementId(),
+    periodEnd: day(),
+    currency: currency.nullable(),
+    links: settlementLinks,
+  })
+  .openapi('StartedSettlement');
+
+/** Payouts and skipped balances a dry run lists, each; its totals cover all of them. */
+export const DRY_RUN_PREVIEW_LIMIT = 1000;
+
+export const dryRunResult = z
+  .object({
+    dryRun: z.literal(true),
+    periodEnd: day(),
+    currency: currency.nullable(),
+    payoutCount: int32(),
+    skippedCount: int32(),
+    totals: z
+      .record(currency, z.object({ payoutCount: int32(), payoutMinor: minorString(), skippedCount: int32() }))
+      .openapi({ description: 'per currency' }),
+    payouts: z
+      .array(
+        z.object({
+          partnerId: uuid(),
+          currency,
+          netMinor: minorUnits().openapi({ description: 'positive, within the payout minimum and maximum' }),
+          commissionCount: int32(),
+          clawbackCount: int32(),
+        }),
+      )
+      .max(DRY_RUN_PREVIEW_LIMIT),
+    skipped: z
+      .array(
+        z.object({
+          partnerId: uuid(),
+          currency,
+          netMinor: minorString(),
+          reason: z.enum(SKIP_REASONS),
+          detail: z.string().max(SKIP_DETAIL_MAX_LENGTH),
+          commissionCount: int32(),
+          clawbackCount: int32(),
+        }),
+      )
+      .max(DRY_RUN_PREVIEW_LIMIT),
+    truncated: z.boolean().openapi({ description: `more than ${DRY_RUN_PREVIEW_LIMIT} payouts or skips` }),
+  })
+  .openapi('SettlementDryRun');

@@ -1,4 +1,5 @@
 import { z } from './zod-openapi';
+import { dateTime } from './common.schemas';
 import type { WsTokens } from '../infra/auth/ws-token';
 import { ProblemError } from '../shared/http/problem';
 import type { RouteTable } from './route-kit';
@@ -45,7 +46,12 @@ export function systemRoutes(routes: RouteTable, deps: SystemRoutesDeps): void {
     responses: {
       200: {
         description: 'Ready',
-        schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
+        schema: z.object({
+          status: z.literal('ready'),
+          checks: z
+            .record(z.string(), z.enum(['ok', 'unreachable']))
+            .openapi({ description: 'per dependency' }),
+        }),
       },
     },
     handler: async ({ res }) => {
@@ -84,7 +90,16 @@ export function systemRoutes(routes: RouteTable, deps: SystemRoutesDeps): void {
     responses: {
       200: {
         description: 'Pass it as `ws://HOST:5678/ws?token=…`',
-        schema: z.object({ token: z.string(), expiresAt: z.string() }).openapi('WsToken'),
+        schema: z
+          .object({
+            // The stream refuses longer tokens before looking at them (WsTokens.verify).
+            token: z
+              .string()
+              .max(2000)
+              .regex(/^[\w-]+\.[\w-]+$/),
+            expiresAt: dateTime(),
+          })
+          .openapi('WsToken'),
       },
     },
     handler: ({ principal, res }) => void res.json(deps.wsTokens.issue(principal!)),

@@ -1,7 +1,12 @@
 import { ErrorCodes } from './domain-error';
 import type { DomainEvent } from './domain-event';
 import { PAYMENT_EVENT_TYPES, type PaymentDomainEvent, type PaymentEventType } from './payment-events';
-import { type CreatePaymentProps, Payment, type PaymentSnapshot } from './payment.aggregate';
+import {
+  type CreatePaymentProps,
+  Payment,
+  PAYMENT_REASON_MAX_LENGTH,
+  type PaymentSnapshot,
+} from './payment.aggregate';
 import { PAYMENT_STATUSES, type PaymentStatus } from './payment-status';
 import { expectDomainError } from '../../test/support/expect-domain-error';
 
@@ -608,6 +613,15 @@ describe('Payment transitions in detail', () => {
     expect(payment.toSnapshot()).toMatchObject({ status: 'FAILED', reason: 'bank_down' });
     expect(payment.pullEvents()[0]?.data).toMatchObject({ reason: 'bank_down' });
     expect(payment.isFinal()).toBe(true);
+  });
+
+  it('cuts a failure reason carrying long upstream text to PAYMENT_REASON_MAX_LENGTH characters', () => {
+    const payment = paymentIn('PROCESSING');
+    payment.fail(`BANK.DECLINED: ${'é'.repeat(5000)}`, T1);
+    const { reason } = payment.toSnapshot();
+    expect(Array.from(reason!)).toHaveLength(PAYMENT_REASON_MAX_LENGTH);
+    expect(reason).toMatch(/^BANK\.DECLINED: é+…$/);
+    expect(payment.pullEvents()[0]?.data).toMatchObject({ reason });
   });
 
   it('cancel records decider and (possibly null) reason', () => {

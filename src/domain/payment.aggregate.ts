@@ -6,6 +6,19 @@ import { Money } from './money.value-object';
 import type { PaymentDomainEvent, PaymentEventData, PaymentEventType } from './payment-events';
 import { FINAL_PAYMENT_STATUSES, isPaymentStatus, type PaymentStatus } from './payment-status';
 
+/**
+ * A reason is at most this many characters. Decisions bring their own (500 at the API); failure
+ * reasons carry upstream text (the bank's, the database's), so they are cut to fit.
+ */
+export const PAYMENT_REASON_MAX_LENGTH = 1000;
+
+const boundedReason = (reason: string): string => {
+  const chars = Array.from(reason);
+  return chars.length <= PAYMENT_REASON_MAX_LENGTH
+    ? reason
+    : `${chars.slice(0, PAYMENT_REASON_MAX_LENGTH - 1).join('')}…`;
+};
+
 export interface PaymentSnapshot {
   id: string;
   partnerId: string;
@@ -261,8 +274,9 @@ export class Payment {
   }
 
   /** From PAYOUT_UNKNOWN only once the bank has said it did not pay and never will. */
-  fail(reason: string, now: Date): void {
+  fail(failure: string, now: Date): void {
     this.assertTransition(['PROCESSING', 'PAYOUT_UNKNOWN'], 'FAILED');
+    const reason = boundedReason(failure);
     this.apply('FAILED', now, { reason }, 'PaymentFailed', { reason });
   }
 
@@ -271,8 +285,9 @@ export class Payment {
    * guess could leave a paid partner marked unpaid, and retrying it under a new key could pay twice.
    * The payment waits, visibly, until the bank is asked by the payout's idempotency key.
    */
-  markPayoutUnknown(reason: string, now: Date): void {
+  markPayoutUnknown(failure: string, now: Date): void {
     this.assertTransition(['PROCESSING'], 'PAYOUT_UNKNOWN');
+    const reason = boundedReason(failure);
     this.apply('PAYOUT_UNKNOWN', now, { reason }, 'PaymentPayoutUnknown', { reason });
   }
 
@@ -280,8 +295,9 @@ export class Payment {
    * The payout went out, a later step failed, and giving the money back failed too. Neither
    * COMPLETED nor FAILED would be true: the payment says so until an operator settles it by hand.
    */
-  compensationFailed(payoutReference: string, reason: string, now: Date): void {
+  compensationFailed(payoutReference: string, failure: string, now: Date): void {
     this.assertTransition(['PROCESSING', 'PAYOUT_UNKNOWN'], 'COMPENSATION_FAILED');
+    const reason = boundedReason(failure);
     this.apply('COMPENSATION_FAILED', now, { payoutReference, reason }, 'PaymentCompensationFailed', {
       payoutReference,
       reason,

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { ProblemError, problemType, type ProblemBody } from './problem';
+import { PROBLEM_LIMITS, ProblemError, problemType, type ProblemBody } from './problem';
 
 interface Logger {
   error(obj: object, msg: string): void;
@@ -72,7 +72,11 @@ export function problemMiddleware(
       };
     }
     body.instance = redact(req.originalUrl);
-    res.status(body.status).set(headers).type('application/problem+json').send(JSON.stringify(body));
+    res
+      .status(body.status)
+      .set(headers)
+      .type('application/problem+json')
+      .send(JSON.stringify(bounded(body)));
   };
 }
 
@@ -113,6 +117,37 @@ function bodyParserProblem(err: BodyParserError): ProblemBody {
         status: err.status && err.status < 500 ? err.status : 400,
       };
   }
+}
+
+const cut = (text: string, max: number): string =>
+  text.length <= max
+    ? text
+    : `${Array.from(text)
+        .slice(0, max - 1)
+        .join('')}…`;
+
+/** The body within PROBLEM_LIMITS: long echoes are cut, surplus `errors` entries dropped. */
+function bounded(body: ProblemBody): ProblemBody {
+  const out: ProblemBody = { ...body, title: cut(body.title, PROBLEM_LIMITS.title) };
+  for (const key of ['detail', 'instance', 'code'] as const) {
+    const value = body[key];
+    if (typeof value === 'string') out[key] = cut(value, PROBLEM_LIMITS[key]);
+  }
+  if (Array.isArray(body.errors)) {
+    out.errors = body.errors
+      .slice(0, PROBLEM_LIMITS.errors)
+      .map((e: unknown) =>
+        e && typeof e === 'object'
+          ? Object.fromEntries(
+              Object.entries(e).map(([k, v]) => [
+                k,
+                typeof v === 'string' ? cut(v, PROBLEM_LIMITS.errorText) : v,
+              ]),
+            )
+          : e,
+      );
+  }
+  return out;
 }
 
 const slug = (s: string): string =>

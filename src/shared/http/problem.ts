@@ -21,3 +21,18 @@ export interface ProblemBody {
 }
 
 export const problemType = (slug: string): string => `https://alpes-partners.dev/problems/${slug}`;
+
+/**
+ * What a problem body holds at most, as the API documents it: details and errors may echo input
+ * (unknown keys, references) or upstream text, so the problem middleware cuts them to fit.
+ */
+export const PROBLEM_LIMITS = {
+  title: 200,
+  detail: 2000,
+  instance: 2000,
+  code: 100,
+  /** Entries of `errors`: a refused batch lists every failing item (1,000 at most). */
+  errors: 1000,
+  /** Any text of one `errors` entry (`field`, `message`, an echoed `externalRef`). */
+  errorText: 1000,
+} as const;

@@ -1,4 +1,16 @@
-import type { ApiPayment, PaymentLine } from './dashboard-state';
+import type {
+  AcceptedPayment,
+  AuditEntry,
+  CreatePaymentRequest,
+  DeliveryAttempt,
+  Notification,
+  NotificationPreferences,
+  Partner,
+  PartnerBalance,
+  PaymentTimeline,
+  StartSettlementRequest,
+} from '../../api/contract/api-contract.types';
+import type { ApiPayment } from './dashboard-state';
 import type { ApiSettlement, DryRunResult, SettlementList, StartedSettlement } from './settlement-state';
 
 /** An RFC 9457 problem+json answer (or a network failure, status 0) in a shape the toasts can show. */
@@ -19,97 +31,23 @@ export class ApiError extends Error {
   }
 }
 
-export interface Partner {
-  id: string;
-  name: string;
-  status: string;
-  email?: string;
-  payoutAccount?: string;
-  webhookUrl?: string | null;
-  payoutHold?: { reason: string; by: string; at: string } | null;
-  pendingAccountChange?: {
-    account: string;
-    requestedBy: string;
-    requestedAt: string;
-    approvedBy: string | null;
-    effectiveAt: string | null;
-  } | null;
-  createdAt?: string;
-}
+/** The API's own types (src/api/contract): the dashboard keeps no copies of its answers. */
+export type {
+  AuditEntry,
+  CreatePaymentRequest,
+  CurrencyBalance,
+  DeliveryAttempt,
+  Partner,
+  PartnerBalance,
+  PaymentTimeline,
+  StartSettlementRequest,
+  TimelineEntry,
+} from '../../api/contract/api-contract.types';
+export type NotificationRecord = Notification;
+export type NotificationPreferencesView = NotificationPreferences;
+export type CreatedPayment = AcceptedPayment;
 
-/** One line of `GET /payments/:id/timeline`. */
-export interface TimelineEntry {
-  at: string;
-  source: 'temporal' | 'event-log';
-  kind: string;
-  label: string;
-  name?: string;
-  attempt?: number;
-  failure?: string;
-  nextAt?: string;
-  historyEventId?: number;
-  position?: number;
-}
-
-export interface PaymentTimeline {
-  paymentId: string;
-  status: string;
-  temporalUiUrl: string;
-  history: 'available' | 'deleted';
-  workflowStatus: string | null;
-  message: string | null;
-  entries: TimelineEntry[];
-}
-
-export interface NotificationRecord {
-  id: string;
-  partnerId: string;
-  paymentId: string | null;
-  sourceEventId: string;
-  channel: string;
-  type: string;
-  subject: string;
-  status: string;
-  reason: string | null;
-  attempts: number;
-  lastError: string | null;
-  resends: number;
-  createdAt: string;
-  sentAt: string | null;
-}
-
-export interface DeliveryAttempt {
-  id: string;
-  deliveryKey: string;
-  startedAt: string;
-  durationMs: number;
-  outcome: 'SUCCEEDED' | 'FAILED';
-  httpStatus: number | null;
-  responseExcerpt: string | null;
-  error: string | null;
-}
-
-export interface NotificationPreferencesView {
-  partnerId: string;
-  preferences: Record<string, string[]>;
-  overrides: Record<string, string[]>;
-  unmutableTypes: string[];
-}
-
-export interface AuditEntry {
-  id: string;
-  occurredAt: string;
-  actor: { name: string; role: string; partnerId: string | null };
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  method: string;
-  path: string;
-  clientAddress: string | null;
-  requestId: string | null;
-  outcomeStatus: number;
-}
-
+/** A line of `GET /payments/:id/statement` (a remittance advice; its document has no schema yet). */
 export interface StatementLine {
   reference: string;
   amountMinor: number;
@@ -122,49 +60,6 @@ const q = (params: Record<string, string | undefined>): string => {
 };
 
 export type PaymentAction = 'approve' | 'reject' | 'cancel' | 'refund';
-
-export interface CreatePaymentRequest {
-  partnerId: string;
-  currency: string;
-  lines: PaymentLine[];
-}
-
-export interface CreatedPayment {
-  id: string;
-  status: string;
-  workflowId?: string;
-  runId?: string;
-  temporalUiUrl?: string;
-}
-
-export interface StartSettlementRequest {
-  /** YYYY-MM-DD, the period's last day (UTC); the API defaults to yesterday. */
-  periodEnd?: string;
-  currency?: string;
-}
-
-/** One currency of `GET /partners/:id/balance`; amounts are decimal strings of minor units. */
-export interface CurrencyBalance {
-  currency: string;
-  pendingMinor: string;
-  pendingCount: number;
-  payableMinor: string;
-  payableCount: number;
-  clawbacksOutstandingMinor: string;
-  clawbackCount: number;
-  netPayableMinor: string;
-  settlingMinor: string;
-  settlingCount: number;
-  minimumMinor: string;
-}
-
-export interface PartnerBalance {
-  partnerId: string;
-  asOf: string;
-  nextSettlementAt: string | null;
-  payoutHold: { reason: string; by: string; at: string } | null;
-  currencies: CurrencyBalance[];
-}
 
 interface Problem {
   title?: unknown;
@@ -279,7 +174,7 @@ export class ApiClient {
 
   savePreferences(
     partnerId: string,
-    preferences: Record<string, string[]>,
+    preferences: NotificationPreferences['overrides'],
   ): Promise<NotificationPreferencesView> {
     return this.request('PUT', `/partners/${encodeURIComponent(partnerId)}/notification-preferences`, {
       preferences,

@@ -1,4 +1,8 @@
-import type { PaymentStatus } from '../../domain/payment-status';
+import {
+  PAYMENT_STATUSES,
+  type Payment,
+  type PaymentLine as ContractPaymentLine,
+} from '../../api/contract/api-contract.types';
 import type { EventMessage, StreamEvent } from '../stream-protocol';
 
 /**
@@ -7,47 +11,17 @@ import type { EventMessage, StreamEvent } from '../stream-protocol';
  * tested without a browser.
  */
 
-/** Display order of the status filter; a copy (not an import) so the bundle does not pull in the
- * payment aggregate — `satisfies` and a unit test keep it in step with the domain. */
-export const PAYMENT_STATUSES = [
-  'PENDING',
-  'AWAITING_APPROVAL',
-  'PROCESSING',
-  'PAYOUT_UNKNOWN',
-  'COMPLETED',
-  'FAILED',
-  'REJECTED',
-  'CANCELLED',
-  'REFUNDED',
-  'COMPENSATION_FAILED',
-] as const satisfies readonly PaymentStatus[];
+/** Display order of the status filter: the domain's own list, through the API contract. */
+export { PAYMENT_STATUSES };
 
-export interface PaymentLine {
-  reference: string;
-  amountMinor: number;
-  description: string;
-}
+export type PaymentLine = ContractPaymentLine;
 
-/** A payment as the REST API returns it (`GET /payments`, action responses); most fields optional
- * because the answer for a payment not yet in the read model is the workflow's thinner live view. */
-export interface ApiPayment {
-  id: string;
-  partnerId: string;
-  currency: string;
-  totalMinor: number;
-  status: string;
-  lines?: PaymentLine[];
-  createdBy?: string | null;
-  approvedBy?: string | null;
-  decidedBy?: string | null;
-  reason?: string | null;
-  createdAt?: string;
-  updatedAt?: string;
-  version?: number;
-  workflowId?: string | null;
-  runId?: string | null;
-  temporalUiUrl?: string | null;
-}
+/**
+ * A payment as the REST API answers it (`GET /payments`, action answers), or the part of one the
+ * create form knows before the first snapshot: the identity and amount, the rest when known.
+ */
+export type ApiPayment = Pick<Payment, 'id' | 'partnerId' | 'currency' | 'totalMinor' | 'status'> &
+  Partial<Payment>;
 
 export interface PaymentRow {
   id: string;

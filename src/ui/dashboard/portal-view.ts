@@ -8,7 +8,9 @@ import { NotificationsPanel } from './notifications-view';
 import { PartnerBalancePanel } from './partner-balance';
 import { StatusChip } from './status-chip';
 
-const CHANNELS = ['EMAIL', 'WEBHOOK', 'IN_APP'];
+type NotificationType = NotificationPreferencesView['unmutableTypes'][number];
+type Channel = NonNullable<NotificationPreferencesView['preferences'][NotificationType]>[number];
+const CHANNELS: readonly Channel[] = ['EMAIL', 'WEBHOOK', 'IN_APP'];
 
 /**
  * The partner portal: what a partner key may see and change, its own only (the API scopes every
@@ -51,7 +53,7 @@ export function PortalView(props: {
     };
   }, [api, partnerId, onError]);
 
-  const toggle = (type: string, channel: string) => {
+  const toggle = (type: NotificationType, channel: Channel) => {
     if (!prefs) return;
     const current = prefs.preferences[type] ?? [];
     const next = current.includes(channel) ? current.filter((c) => c !== channel) : [...current, channel];
@@ -235,7 +237,7 @@ export function PortalView(props: {
             h(
               'tbody',
               null,
-              Object.keys(prefs.preferences).map((type) =>
+              (Object.keys(prefs.preferences) as NotificationType[]).map((type) =>
                 h(
                   'tr',
                   { key: type },

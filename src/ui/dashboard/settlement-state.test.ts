@@ -11,7 +11,7 @@ import {
   sortedRuns,
   totalsRows,
   type ApiSettlement,
-  type SettlementRunSummary,
+  type SettlementList,
   type SettlementsState,
 } from './settlement-state';
 
@@ -54,7 +54,8 @@ const completed = (position: number) =>
 const events = (state: SettlementsState, ...messages: EventMessage[]) =>
   settlementsReducer(state, { type: 'events', messages });
 
-const summary = (over: Partial<SettlementRunSummary> = {}): SettlementRunSummary => ({
+/** A run as `GET /settlements` lists it. */
+const summary = (over: Partial<SettlementList['items'][number]> = {}): SettlementList['items'][number] => ({
   id: ID,
   periodEnd: '2026-03-31',
   currency: null,
@@ -64,6 +65,7 @@ const summary = (over: Partial<SettlementRunSummary> = {}): SettlementRunSummary
   itemCount: 30,
   skippedCount: 2,
   createdAt: '2026-04-01T02:00:00.000Z',
+  updatedAt: '2026-04-01T02:00:00.000Z',
   completedAt: null,
   ...over,
 });
@@ -85,7 +87,11 @@ const snapshot = (over: Partial<ApiSettlement> = {}): ApiSettlement => ({
   live: { phase: 'PAYING', started: 13, finished: 10, awaitingApproval: 0 },
   skipped: [],
   items: [],
-  links: { workflow: 'http://localhost:8233/namespaces/default/workflows/settlement%3A2026-03-31' },
+  links: {
+    items: `/settlements/${ID}/items`,
+    report: `/settlements/${ID}/report.csv`,
+    workflow: 'http://localhost:8233/namespaces/default/workflows/settlement%3A2026-03-31',
+  },
   ...over,
 });
 

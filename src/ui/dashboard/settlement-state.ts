@@ -1,4 +1,14 @@
 import type { SkipReason } from '../../domain/settlement-plan';
+import {
+  PAYMENT_STATUSES,
+  type Settlement,
+  type SettlementDryRun,
+  type SettlementItem,
+  type SettlementList,
+  type SettlementRun,
+  type SettlementSchedule,
+  type StartedSettlement,
+} from '../../api/contract/api-contract.types';
 import type { EventMessage, StreamEvent } from '../stream-protocol';
 import { compareMinor, formatMinorString } from './money-format';
 
@@ -9,99 +19,20 @@ import { compareMinor, formatMinorString } from './money-format';
  * run again — so every merge keeps the furthest state seen, whichever source said it last.
  */
 
-/** A count and an amount: decimal string of minor units (bigint-safe; sums may pass 2^53). */
-export interface MinorAmount {
-  count: number;
-  amountMinor: string;
-}
-
-export interface CurrencyTotals {
-  planned: MinorAmount;
-  skipped: MinorAmount;
-  /** Payouts by their payment's status (`NOT_RECORDED` before the payment exists). */
-  byStatus: Record<string, MinorAmount>;
-}
-
-/** A run as `GET /settlements` lists it. */
-export interface SettlementRunSummary {
-  /** `settlement:<periodEnd>[:<currency>]`, also the workflow id. */
-  id: string;
-  periodEnd: string;
-  currency: string | null;
+/**
+ * The API's answers about runs are its contract's types (src/api/contract). A run as this view
+ * holds it is a `GET /settlements` row, or what the live events said before one arrived (their
+ * status and trigger are plain strings; they carry no `updatedAt`).
+ */
+export type SettlementRunSummary = Omit<SettlementRun, 'status' | 'trigger' | 'updatedAt'> & {
   status: string;
   trigger: string;
-  startedBy: string;
-  itemCount: number;
-  skippedCount: number;
-  createdAt: string;
-  completedAt: string | null;
-}
-
-export interface SettlementItem {
-  seq: number;
-  partnerId: string;
-  currency: string;
-  paymentId: string | null;
-  paymentStatus: string | null;
-  netMinor: string;
-  commissionCount: number;
-  clawbackCount: number;
-  skipReason: SkipReason | null;
-  skipDetail: string | null;
-}
-
-/** One run as `GET /settlements/:id` answers. */
-export interface ApiSettlement extends SettlementRunSummary {
-  finishedCount: number;
-  totals: Record<string, CurrencyTotals>;
-  /** The running workflow's own counters; null once it is done. */
-  live: { phase: string; started: number; finished: number; awaitingApproval: number } | null;
-  /** The first skipped balances and payouts (the API embeds at most 100 of each). */
-  skipped: SettlementItem[];
-  items: SettlementItem[];
-  links: Record<string, string>;
-}
-
-export interface SettlementSchedule {
-  scheduleId: string;
-  spec: string;
-  paused: boolean;
-  nextRunAt: string | null;
-  recentRuns: Array<{ scheduledAt: string; workflowId: string }>;
-}
-
-export interface SettlementList {
-  items: SettlementRunSummary[];
-  nextCursor: string | null;
-  /** Null when the schedule is off. */
-  schedule: SettlementSchedule | null;
-}
-
-export interface StartedSettlement {
-  settlementId: string;
-  periodEnd: string;
-  currency: string | null;
-  links: { self: string; workflow: string };
-}
-
-/** `POST /settlements` with `dryRun: true`: what a run would pay now; nothing is written. */
-export interface DryRunResult {
-  dryRun: true;
-  periodEnd: string;
-  currency: string | null;
-  payoutCount: number;
-  skippedCount: number;
-  totals: Record<string, { payoutCount: number; payoutMinor: string; skippedCount: number }>;
-  payouts: Array<{ partnerId: string; currency: string; netMinor: number; commissionCount: number }>;
-  skipped: Array<{
-    partnerId: string;
-    currency: string;
-    netMinor: string;
-    reason: SkipReason;
-    detail: string;
-  }>;
-  truncated: boolean;
-}
+};
+export type ApiSettlement = Settlement;
+export type DryRunResult = SettlementDryRun;
+export type { SettlementItem, SettlementList, SettlementSchedule, StartedSettlement };
+/** Per currency: planned and skipped payouts, and the planned ones by their payment's status. */
+export type CurrencyTotals = Settlement['totals'][string];
 
 /** What the progress bar shows; fed by snapshots and by events alike. */
 export interface SettlementProgress {
@@ -368,19 +299,7 @@ export function progressView(p: SettlementProgress | undefined, run?: Settlement
 }
 
 /** Payment statuses in the order a payout goes through them; anything else after. */
-const STATUS_ORDER = [
-  'NOT_RECORDED',
-  'PENDING',
-  'AWAITING_APPROVAL',
-  'PROCESSING',
-  'PAYOUT_UNKNOWN',
-  'COMPLETED',
-  'FAILED',
-  'REJECTED',
-  'CANCELLED',
-  'REFUNDED',
-  'COMPENSATION_FAILED',
-];
+const STATUS_ORDER: readonly string[] = ['NOT_RECORDED', ...PAYMENT_STATUSES];
 const statusRank = (s: string): number => {
   const i = STATUS_ORDER.indexOf(s);
   return i === -1 ? STATUS_ORDER.length : i;

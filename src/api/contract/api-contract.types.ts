@@ -1,0 +1,79 @@
+/**
+ * The API's contract for its TypeScript clients (the dashboard): the shapes of requests and answers,
+ * inferred from the same zod schemas that validate requests and generate the OpenAPI document, so
+ * a client cannot drift from the server unnoticed. Types only (`import type`): a bundle that uses
+ * them carries no zod and no server code. The one value is the payment status list, from the pure
+ * domain.
+ */
+import type { z } from 'zod';
+import type { auditEntryResponse, auditPage } from '../audit.schemas';
+import type { balanceResponse, commissionPage, commissionResponse } from '../commission.schemas';
+import type {
+  attemptsPage,
+  deliveryAttempt,
+  notificationPage,
+  notificationPreferencesView,
+  notificationResponse,
+} from '../notification.schemas';
+import type { partnerPage, partnerResponse } from '../partner.schemas';
+import type { paymentTimeline, timelineEntry } from '../payment-timeline.schemas';
+import type {
+  acceptedPayment,
+  createPaymentBody,
+  decisionBody,
+  paymentPage,
+  paymentResponse,
+} from '../payment.schemas';
+import type { problemSchema } from '../route-kit';
+import type {
+  dryRunResult,
+  settlementItemResponse,
+  settlementItemsPage,
+  settlementList,
+  settlementResponse,
+  settlementRunSummary,
+  startedSettlement,
+  startSettlementBody,
+} from '../settlement.schemas';
+
+export { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status';
+
+/** An RFC 9457 problem+json answer. */
+export type Problem = z.output<typeof problemSchema>;
+
+export type Partner = z.output<typeof partnerResponse>;
+export type PartnerPage = z.output<typeof partnerPage>;
+
+export type Payment = z.output<typeof paymentResponse>;
+export type PaymentLine = Payment['lines'][number];
+export type PaymentPage = z.output<typeof paymentPage>;
+/** What `POST /payments` takes (defaults not yet applied). */
+export type CreatePaymentRequest = z.input<typeof createPaymentBody>;
+export type AcceptedPayment = z.output<typeof acceptedPayment>;
+export type DecisionRequest = z.input<typeof decisionBody>;
+export type PaymentTimeline = z.output<typeof paymentTimeline>;
+export type TimelineEntry = z.output<typeof timelineEntry>;
+
+export type Commission = z.output<typeof commissionResponse>;
+export type CommissionPage = z.output<typeof commissionPage>;
+export type PartnerBalance = z.output<typeof balanceResponse>;
+export type CurrencyBalance = PartnerBalance['currencies'][number];
+
+export type SettlementRun = z.output<typeof settlementRunSummary>;
+export type Settlement = z.output<typeof settlementResponse>;
+export type SettlementItem = z.output<typeof settlementItemResponse>;
+export type SettlementItemsPage = z.output<typeof settlementItemsPage>;
+export type SettlementList = z.output<typeof settlementList>;
+export type SettlementSchedule = NonNullable<SettlementList['schedule']>;
+export type StartSettlementRequest = z.input<typeof startSettlementBody>;
+export type StartedSettlement = z.output<typeof startedSettlement>;
+export type SettlementDryRun = z.output<typeof dryRunResult>;
+
+export type Notification = z.output<typeof notificationResponse>;
+export type NotificationPage = z.output<typeof notificationPage>;
+export type DeliveryAttempt = z.output<typeof deliveryAttempt>;
+export type DeliveryAttemptPage = z.output<typeof attemptsPage>;
+export type NotificationPreferences = z.output<typeof notificationPreferencesView>;
+
+export type AuditEntry = z.output<typeof auditEntryResponse>;
+export type AuditPage = z.output<typeof auditPage>;
