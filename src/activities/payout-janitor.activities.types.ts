@@ -19,3 +19,14 @@ export interface AskBankForPayoutInput {
  */
 export type PayoutResolution =
   { outcome: 'PAID'; payoutReference: string } | { outcome: 'NOT_PAID'; code: string; reason: string };
+
+export interface FindOrphanedPaymentsInput {
+  /** Closed workflows and known orphans looked at per run. */
+  limit: number;
+}
+
+export interface FindOrphanedPaymentsResult {
+  /** Orphans now open, and how many of them this run found first. */
+  orphaned: number;
+  added: number;
+}

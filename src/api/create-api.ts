@@ -20,6 +20,9 @@ import { openApiDocument } from './openapi';
 import { pagoRoutes } from './pago.routes';
 import { partnerRoutes, type PartnerDirectory } from './partner.routes';
 import { paymentRoutes } from './payment.routes';
+import { paymentOrphanRoutes } from './payment-orphan.routes';
+import type { PaymentExecutions } from '../ports/payment-executions.port';
+import type { PaymentOrphanStore } from '../ports/payment-orphan.port';
 import { paymentTimelineRoutes } from './payment-timeline.routes';
 import { RouteTable } from './route-kit';
 import {
@@ -44,6 +47,8 @@ export interface ApiDeps {
   partnerNotices?: { kick(): void };
   commands: PaymentCommands;
   reads: PaymentReads;
+  /** Orphaned payments: Temporal's view of payment workflows and the janitor's findings. */
+  orphans?: { executions: PaymentExecutions; store: PaymentOrphanStore };
   /** The payment's workflow history in plain language (`GET /payments/:id/timeline`); absent in tests that do not need it. */
   timeline?: PaymentTimelineReader;
   partners: PartnerDirectory;
@@ -120,6 +125,14 @@ export function createApi(deps: ApiDeps): Api {
     namespace: deps.namespace,
     idempotencyKeyRequired: deps.idempotencyKeyRequired ?? true,
   };
+  if (deps.orphans) {
+    paymentOrphanRoutes(routes, {
+      reads: deps.reads,
+      commands: deps.commands,
+      executions: deps.orphans.executions,
+      orphans: deps.orphans.store,
+    });
+  }
   paymentRoutes(routes, paymentDeps);
   if (deps.timeline) paymentTimelineRoutes(routes, { ...paymentDeps, timeline: deps.timeline });
   pagoRoutes(routes, paymentDeps);

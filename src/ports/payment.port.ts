@@ -18,6 +18,8 @@ export interface StartPaymentCommand {
   requestHash: string;
 }
 
+export type RestartPaymentCommand = Omit<StartPaymentCommand, 'requestHash' | 'declaredTotalMinor'>;
+
 export interface StartOutcome {
   workflowId: string;
   runId: string;
@@ -49,6 +51,11 @@ export interface PaymentCommands {
     action: PaymentAction,
     decision: { actor: string; reason?: string | null; reverseCommissions?: boolean },
   ): Promise<LivePaymentState>;
+  /**
+   * Starts a new run of a payment whose workflow has ended while the payment has not: the run
+   * resumes from the recorded state (recording it again finds it). Only after a closed run.
+   */
+  restart(cmd: RestartPaymentCommand): Promise<{ workflowId: string; runId: string }>;
   /** The running workflow's own view, for the moment before the read model has the payment. */
   liveState(paymentId: string): Promise<LivePaymentState | undefined>;
   workflowId(paymentId: string): string;

@@ -1,4 +1,10 @@
-import { ActivityFailure, getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+} from '@temporalio/workflow';
 import type { PayoutJanitorActivities } from '../activities/payout-janitor.activities';
 import { resolvePayoutSignal } from './payment.workflow';
 import { paymentWorkflowId } from './workflow-ids';
@@ -23,6 +29,8 @@ export interface PayoutJanitorResult {
   notPaid: number;
   /** The bank could not answer (or the payment's workflow was gone): still PAYOUT_UNKNOWN. */
   unresolved: number;
+  /** Payments whose workflow has ended while they have not (absent in runs before the check). */
+  orphaned?: number;
 }
 
 /**
@@ -74,6 +82,11 @@ export async function payoutJanitorWorkflow(input: PayoutJanitorInput): Promise<
     }
     if (resolution.outcome === 'PAID') result.paid += 1;
     else result.notPaid += 1;
+  }
+  // Runs started before the orphan check replay without it.
+  if (patched('find-orphaned-payments')) {
+    const orphans = await reads.findOrphanedPayments({ limit: settings.batchSize });
+    result.orphaned = orphans.orphaned;
   }
   log.info('payout janitor run done', { ...result });
   return result;

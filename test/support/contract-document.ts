@@ -18,6 +18,7 @@ export function fullApi(publicUrl: string) {
     commands: unused,
     reads: unused,
     timeline: unused,
+    orphans: { executions: unused, store: unused },
     partners: unused,
     uow: unused,
     commissions: unused,

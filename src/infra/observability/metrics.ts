@@ -90,6 +90,31 @@ export function createMetrics(db: Knex) {
     'Payments paid out whose compensation failed (COMPENSATION_FAILED): an operator must act',
   );
 
+  // Alert on any: a payment whose workflow has ended while it has not moves no more by itself
+  // (the janitor finds them; POST /payments/:id/recover repairs one).
+  new Gauge({
+    name: 'alpes_payments_orphaned',
+    help: 'Payments whose workflow has ended while the payment has not (found by the janitor)',
+    registers: [registry],
+    async collect() {
+      const row = (await db('payment_orphans').whereNull('closed_at').count({ n: '*' }).first()) as
+        { n: string | number } | undefined;
+      this.set(Number(row?.n ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'alpes_payments_orphaned_oldest_seconds',
+    help: 'Seconds since the workflow of the oldest orphaned payment ended (0 when there is none)',
+    registers: [registry],
+    async collect() {
+      const row = (await db('payment_orphans')
+        .whereNull('closed_at')
+        .min({ since: 'orphaned_at' })
+        .first()) as { since: Date | string | null } | undefined;
+      this.set(row?.since ? (Date.now() - new Date(row.since).getTime()) / 1000 : 0);
+    },
+  });
+
   // Alert on any: a partner was not told of a step of its payment (the payment itself went on).
   new Gauge({
     name: 'alpes_partner_notices_undelivered',

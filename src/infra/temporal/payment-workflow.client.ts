@@ -9,6 +9,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type {
   LivePaymentState,
   PaymentAction,
+  RestartPaymentCommand,
   PaymentCommands,
   StartOutcome,
   StartPaymentCommand,
@@ -126,6 +127,46 @@ export class TemporalPaymentCommands implements PaymentCommands {
         created: false,
         requestHash: typeof existing.memo?.requestHash === 'string' ? existing.memo.requestHash : undefined,
       };
+    }
+  }
+
+  /**
+   * A new run under the same id, allowed only after a run that failed, was terminated, timed out or
+   * was cancelled; the request hash of the first run is carried over so idempotent replays of the
+   * original POST still match.
+   */
+  async restart(cmd: RestartPaymentCommand): Promise<{ workflowId: string; runId: string }> {
+    const workflowId = paymentWorkflowId(cmd.paymentId);
+    const previous = await this.client.workflow.getHandle(workflowId).describe();
+    const requestHash =
+      typeof previous.memo?.requestHash === 'string' ? previous.memo.requestHash : undefined;
+    const totalMinor = cmd.lines.reduce((s, l) => s + l.amountMinor, 0);
+    try {
+      const handle = await this.client.workflow.start(paymentWorkflow, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        workflowTaskTimeout: this.workflowTaskTimeoutMs,
+        args: [{ ...cmd, requestHash, settings: this.settings }],
+        memo: { requestHash, recoveredFromRunId: previous.runId },
+        staticSummary: `Payout ${formatAmount(totalMinor, cmd.currency)} to partner ${cmd.partnerId} (recovered)`,
+        staticDetails: [`Payment ${cmd.paymentId}`, `Recovered after run ${previous.runId} ended`].join('\n'),
+        typedSearchAttributes: [
+          { key: PartnerIdKey, value: cmd.partnerId },
+          { key: CurrencyKey, value: cmd.currency },
+          { key: AmountMinorKey, value: totalMinor },
+        ],
+      });
+      return { workflowId, runId: handle.firstExecutionRunId };
+    } catch (e) {
+      if (e instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new DomainError(
+          'PAYMENT.NOT_ORPHANED',
+          `payment ${cmd.paymentId} has a running workflow, or its last run completed: nothing to recover`,
+        );
+      }
+      throw e;
     }
   }
 

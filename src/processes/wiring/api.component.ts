@@ -26,6 +26,8 @@ import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
 import { createMetrics } from '../../infra/observability/metrics';
 import { AesGcmPayloadCodec } from '../../infra/temporal/encryption-codec';
 import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.client';
+import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
+import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentTimelineReader } from '../../infra/temporal/payment-timeline.reader';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
@@ -81,6 +83,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     ),
     reads: new PaymentQueries(db),
     timeline: new TemporalPaymentTimelineReader(client),
+    orphans: { executions: new TemporalPaymentExecutions(client), store: new KnexPaymentOrphanStore(db) },
     partners: new KnexPartnerRepository(db),
     uow: ctx.uow,
     commissions: {

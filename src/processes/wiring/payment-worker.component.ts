@@ -13,6 +13,8 @@ import { verifyKeyHex } from '../../infra/auth/actor-assertion';
 import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
 import { crashPlanPoint } from '../../infra/testing/crash-plan';
 import { ensureJanitorSchedule } from '../../infra/temporal/janitor-schedule';
+import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
+import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { nameBasedUuid } from '../../infra/name-based-uuid';
@@ -39,7 +41,6 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
   const crashPoint = crashPlanPath ? crashPlanPoint(crashPlanPath) : undefined;
   const provider = new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs });
   const activities = {
-    ...createPayoutJanitorActivities({ uow: ctx.uow, provider }),
     ...createSettlementActivities({
       uow: ctx.uow,
       minimums: config.settlements.minimums,
@@ -62,6 +63,12 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
           workflow: tracing ? [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] : [],
         },
       });
+      const janitor = createPayoutJanitorActivities({
+        uow: ctx.uow,
+        provider,
+        executions: new TemporalPaymentExecutions(client),
+        orphans: new KnexPaymentOrphanStore(ctx.db),
+      });
       const notifier = new PartnerNotificationsClient(
         client,
         config.notifications.taskQueue,
@@ -69,6 +76,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       );
       return {
         ...activities,
+        ...janitor,
         ...createPaymentActivities({
           uow: ctx.uow,
           provider,
