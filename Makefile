@@ -98,7 +98,7 @@ chaos: deps temporal-cli
 # Record the workflow history fixtures that are missing (delete one to record it again); commit them.
 fixtures: deps temporal-cli
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" ALPES_RECORD_FIXTURES=1 NODE_OPTIONS=--experimental-vm-modules \
-		npx jest test/payment-replay.itest.ts test/payment-crash-matrix.itest.ts test/settlement.itest.ts test/payout-outcomes.itest.ts test/notifications.itest.ts test/undelivered-notice.itest.ts --selectProjects integration
+		npx jest test/payment-replay.itest.ts test/payment-crash-matrix.itest.ts test/payment-orphans.itest.ts test/settlement.itest.ts test/payout-outcomes.itest.ts test/notifications.itest.ts test/undelivered-notice.itest.ts --selectProjects integration
 
 clean:
 	rm -rf data artifacts dist

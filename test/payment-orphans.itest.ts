@@ -1,5 +1,7 @@
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firedMarkerPath, type CrashPlanFile } from '../src/infra/testing/crash-plan';
@@ -16,8 +18,10 @@ import {
   http,
   startTestSystem,
   TEST_KEYS,
+  testDataConverter,
   type TestSystem,
 } from './support/system';
+import { ensureFixture } from './support/history-fixtures';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
 
@@ -45,6 +49,7 @@ const JANITOR_SETTINGS: PayoutJanitorSettings = {
   retryMaxIntervalMs: 500,
   bankAttempts: 3,
 };
+const JANITOR_FIXTURES_DIR = join(__dirname, 'fixtures/histories/janitor');
 const LARGE = 2_500_000;
 const SMALL = 12_000;
 
@@ -91,12 +96,18 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
       .entries;
   const terminate = (id: string) =>
     sys.client.workflow.getHandle(paymentWorkflowId(id)).terminate('orphan test: the workflow is lost');
-  const runJanitor = (): Promise<PayoutJanitorResult> =>
-    sys.client.workflow.execute(payoutJanitorWorkflow, {
+  /** The janitor run that found the orphans: its history is the orphan check's replay baseline. */
+  let finding: History | undefined;
+  const runJanitor = async (): Promise<PayoutJanitorResult> => {
+    const workflowId = `payout-janitor:test-${randomUUID()}`;
+    const result = await sys.client.workflow.execute(payoutJanitorWorkflow, {
       taskQueue: sys.taskQueue,
-      workflowId: `payout-janitor:test-${randomUUID()}`,
+      workflowId,
       args: [{ settings: JANITOR_SETTINGS }],
     });
+    if ((result.orphaned ?? 0) > 0) finding = await sys.client.workflow.getHandle(workflowId).fetchHistory();
+    return result;
+  };
   const metric = async (name: string): Promise<number> => {
     const text: string = (await api('GET', '/metrics')).body;
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -306,4 +317,25 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
     expect(await metric('alpes_payments_orphaned')).toBe(0);
     expect((await api('GET', '/payments/orphans')).body.items).toEqual([]);
   }, 180_000);
+
+  it('the janitor with its orphan check replays: recorded once, with the runs before it', async () => {
+    ensureFixture(join(JANITOR_FIXTURES_DIR, 'payout-janitor-orphans.json'), () => finding!);
+    const files = readdirSync(JANITOR_FIXTURES_DIR).filter((f) => f.endsWith('.json'));
+    expect(files).toEqual(expect.arrayContaining(['payout-janitor-run.json', 'payout-janitor-orphans.json']));
+    const errors: string[] = [];
+    for await (const r of Worker.runReplayHistories(
+      {
+        workflowBundle: { codePath: testEnvironment().workflowBundlePath },
+        dataConverter: testDataConverter,
+        replayName: 'janitor-replay',
+      },
+      files.map((f) => ({
+        workflowId: `fixture:${f}`,
+        history: JSON.parse(readFileSync(join(JANITOR_FIXTURES_DIR, f), 'utf8')),
+      })) as never,
+    )) {
+      if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
