@@ -17,6 +17,7 @@ import type {
 } from '../notification.schemas';
 import type { partnerPage, partnerResponse } from '../partner.schemas';
 import type { paymentTimeline, timelineEntry } from '../payment-timeline.schemas';
+import type { orphanedPayment, recoveredPayment } from '../payment-orphan.schemas';
 import type {
   acceptedPayment,
   createPaymentBody,
@@ -52,6 +53,9 @@ export type CreatePaymentRequest = z.input<typeof createPaymentBody>;
 export type AcceptedPayment = z.output<typeof acceptedPayment>;
 export type DecisionRequest = z.input<typeof decisionBody>;
 export type PaymentTimeline = z.output<typeof paymentTimeline>;
+/** A payment whose workflow ended while it did not (`GET /payments/orphans`). */
+export type OrphanedPayment = z.output<typeof orphanedPayment>;
+export type RecoveredPayment = z.output<typeof recoveredPayment>;
 export type TimelineEntry = z.output<typeof timelineEntry>;
 
 export type Commission = z.output<typeof commissionResponse>;

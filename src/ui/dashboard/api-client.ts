@@ -5,9 +5,11 @@ import type {
   DeliveryAttempt,
   Notification,
   NotificationPreferences,
+  OrphanedPayment,
   Partner,
   PartnerBalance,
   PaymentTimeline,
+  RecoveredPayment,
   StartSettlementRequest,
 } from '../../api/contract/api-contract.types';
 import type { ApiPayment } from './dashboard-state';
@@ -34,6 +36,7 @@ export class ApiError extends Error {
 /** The API's own types (src/api/contract): the dashboard keeps no copies of its answers. */
 export type {
   AuditEntry,
+  OrphanedPayment,
   CreatePaymentRequest,
   CurrencyBalance,
   DeliveryAttempt,
@@ -78,6 +81,16 @@ export class ApiClient {
 
   async listPayments(limit = 100): Promise<ApiPayment[]> {
     return (await this.request<{ items: ApiPayment[] }>('GET', `/payments?limit=${limit}`)).items;
+  }
+
+  /** Payments whose workflow ended while they did not, oldest first (the janitor finds them). */
+  async listOrphans(): Promise<OrphanedPayment[]> {
+    return (await this.request<{ items: OrphanedPayment[] }>('GET', '/payments/orphans')).items;
+  }
+
+  /** Restarts an orphan's workflow from its recorded state. */
+  async recover(paymentId: string): Promise<RecoveredPayment> {
+    return this.request<RecoveredPayment>('POST', `/payments/${encodeURIComponent(paymentId)}/recover`);
   }
 
   async listPartners(): Promise<Partner[]> {

@@ -20,6 +20,7 @@ import { NotificationsPanel } from './notifications-view';
 import { PartnersPanel } from './partners-view';
 import { PortalView } from './portal-view';
 import { PartnerBalancePanel } from './partner-balance';
+import { OrphansPanel } from './orphans-panel';
 import { PaymentForm } from './payment-form';
 import { PaymentFilters, PaymentsTable } from './payments-table';
 import { workflowLink, type PublicConfig } from './public-config';
@@ -228,6 +229,15 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
   );
 
   const paymentsMain = [
+    h(OrphansPanel, {
+      key: 'orphans',
+      api,
+      canAct,
+      refreshKey: `${apiKey}:${state.lastPosition}`,
+      locale: LOCALE,
+      onError: reportError,
+      onRecovered: (id: string) => push({ kind: 'success', title: `Payment ${shortId(id)} recovered` }),
+    }),
     h(
       'section',
       { key: 'payments', class: 'panel panel-payments', 'aria-labelledby': 'payments-heading' },
