@@ -5,10 +5,17 @@
  *
  *   npm run chaos -- [--quick] [--scenario 1,4|worker-kill] [--count 500] [--seed 1]
  *                    [--out artifacts/chaos] [--pg-admin-url postgres://…] [--temporal-cli path]
- *                    [--tamper double|lost|unreconciled] [--verbose]
+ *                    [--tamper double|lost|unreconciled|stuck] [--verbose]
  *
- * `--quick` (make test): every scenario with 24 payments and shortened outages.
- * `--tamper` damages the databases before the first scenario's verdict, to watch a guard go red.
+ * `--quick` (make test): every scenario with 24 payments, a quarter of them large (approved by a
+ * second key), shortened outages, and worker kills aimed at the approval windows.
+ * `--tamper` damages the first scenario, to watch a guard go red: `stuck` terminates a large
+ * payment's workflow while it awaits approval; the others damage the databases before the verdict.
+ *
+ * Every scenario is bounded: faults stop at `faultBoundMs` (worker kills also at `maxWorkerKills`)
+ * even if payments have not settled, and payments not where their script says `settleMs` later are
+ * named in the verdict (read-model and workflow status), which fails. A watchdog fails the run if
+ * a scenario outlives its bounds anyway.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem, type as osType, release } from 'node:os';
@@ -17,6 +24,7 @@ import { parseArgs } from 'node:util';
 import {
   runScenario,
   SCENARIOS,
+  TAMPERS,
   type ScenarioResult,
   type ScenarioTiming,
   type Tamper,
@@ -66,9 +74,7 @@ function options(argv: string[]): ChaosOptions {
   const count = Number(values.count ?? (values.quick ? 24 : 500));
   if (!Number.isInteger(count) || count < 4) throw new Error('--count: an integer of at least 4');
   const tamper = values.tamper as Tamper | undefined;
-  if (tamper && !['double', 'lost', 'unreconciled'].includes(tamper)) {
-    throw new Error('--tamper: double, lost or unreconciled');
-  }
+  if (tamper && !TAMPERS.includes(tamper)) throw new Error(`--tamper: one of ${TAMPERS.join(', ')}`);
   // eslint-disable-next-line no-restricted-properties -- this tool's own settings, like scripts/cluster/cluster-env.ts
   const env = process.env;
   return {
@@ -85,9 +91,44 @@ function options(argv: string[]): ChaosOptions {
 }
 
 const TIMING: Record<'quick' | 'full', ScenarioTiming> = {
-  quick: { workerKillEveryMs: 5_000, databaseOutageMs: 8_000, bankOutageMs: 10_000, settleMs: 90_000 },
-  full: { workerKillEveryMs: 10_000, databaseOutageMs: 30_000, bankOutageMs: 60_000, settleMs: 600_000 },
+  // Few payments: kills also land when a large payment is accepted or approved, or they may miss
+  // every approval window.
+  quick: {
+    workerKillEveryMs: 3_000,
+    killAtApprovals: true,
+    maxWorkerKills: 6,
+    databaseOutageMs: 8_000,
+    bankOutageMs: 10_000,
+    faultBoundMs: 60_000,
+    settleMs: 90_000,
+  },
+  full: {
+    workerKillEveryMs: 10_000,
+    killAtApprovals: false,
+    maxWorkerKills: 120,
+    databaseOutageMs: 30_000,
+    bankOutageMs: 60_000,
+    faultBoundMs: 1_200_000,
+    settleMs: 600_000,
+  },
 };
+
+/** Beyond the bounds a scenario is built to keep (partners, faults, settling, notifications, verdict). */
+const watchdogMs = (t: ScenarioTiming): number => 120_000 + t.faultBoundMs + 2 * t.settleMs + 120_000;
+
+async function bounded<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`${what}: still running after ${ms / 1000} s`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function table(results: ScenarioResult[]): string {
   const head = [
@@ -96,12 +137,14 @@ function table(results: ScenarioResult[]): string {
     'payments',
     'statuses',
     'unknown→janitor',
+    'stuck',
     'lost',
     'double',
     'reconciled',
     'webhooks raw/unique/dup',
     'emails raw/unique/dup',
     'missing',
+    'fault took effect',
     's',
     'verdict',
   ];
@@ -113,12 +156,14 @@ function table(results: ScenarioResult[]): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', '),
     String(r.payoutUnknownSeen),
+    String(r.stuck.length),
     String(r.lost + r.wrongState),
     String(r.doublePayouts + r.doubleRefunds),
     r.reconciled && r.ledgerMismatches === 0 ? 'yes' : 'NO',
     `${r.webhook.raw}/${r.webhook.unique}/${r.webhook.duplicates}`,
     `${r.email.raw}/${r.email.unique}/${r.email.duplicates}`,
     String(r.webhook.missing + r.email.missing + r.missingNotices),
+    r.faultEvidence.tookEffect ? 'yes' : 'NO',
     String(r.durationS),
     r.ok ? 'PASS' : 'FAIL',
   ]);
@@ -189,21 +234,26 @@ async function main(): Promise<void> {
     for (const id of o.scenarios) {
       const scenario = SCENARIOS.find((s) => s.id === id)!;
       log(`scenario ${id} ${scenario.name}: ${scenario.fault}`);
-      const result = await runScenario({
-        scenario,
-        topology,
-        count: o.count,
-        partners: o.quick ? 4 : 20,
-        seed: o.seed,
-        runTag,
-        timing,
-        concurrency: o.quick ? 6 : 16,
-        tamper: results.length === 0 ? o.tamper : undefined,
-        log,
-      });
+      const result = await bounded(
+        `scenario ${id} ${scenario.name}`,
+        watchdogMs(timing),
+        runScenario({
+          scenario,
+          topology,
+          count: o.count,
+          partners: o.quick ? 4 : 20,
+          approveShare: o.quick ? 0.25 : undefined,
+          seed: o.seed,
+          runTag,
+          timing,
+          concurrency: o.quick ? 6 : 16,
+          tamper: results.length === 0 ? o.tamper : undefined,
+          log,
+        }),
+      );
       results.push(result);
       log(
-        `scenario ${id} ${scenario.name}: ${result.ok ? 'PASS' : 'FAIL'} in ${result.durationS} s${result.failures.length ? `\n  ${result.failures.join('\n  ')}` : ''}`,
+        `scenario ${id} ${scenario.name}: ${result.ok ? 'PASS' : 'FAIL'} in ${result.durationS} s; fault: ${result.faultEvidence.summary}${result.failures.length ? `\n  ${result.failures.join('\n  ')}` : ''}`,
       );
     }
   } catch (e) {

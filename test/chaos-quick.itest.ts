@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,8 @@ import { describeWithPostgres, testEnvironment } from './support/test-env';
  * topology (its own dev server on a state file, two payments workers, notifications, API, UI,
  * bank, Toxiproxy in front of PostgreSQL and the bank, the receivers) and runs all six scenarios
  * with a couple of dozen payments each. Asserts its JSON: nothing lost, nothing paid twice, the
- * bank reconciled with our read model, every notification delivered, nothing left running.
+ * bank reconciled with our read model, every notification delivered, nothing left running — and
+ * that each fault took effect, since a fault that never bit would pass all of that vacuously.
  */
 
 const ROOT = resolve(__dirname, '..');
@@ -24,12 +25,15 @@ interface ChaosReport {
   scenarios: ScenarioResult[];
 }
 
+/** The harness, while it runs: stopped by afterAll if the test gave up on it first. */
+let running: ChildProcess | undefined;
+
 function runQuickChaos(
   adminUrl: string,
   outDir: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(
+    const child = (running = spawn(
       process.execPath,
       [
         '--import',
@@ -45,13 +49,16 @@ function runQuickChaos(
       ],
       // Only PATH/HOME: no DATABASE_URL or NODE_OPTIONS leaks in from the test runner.
       { cwd: ROOT, env: inheritedChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    ));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
     child.on('error', rej);
-    child.on('exit', (code) => res({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      running = undefined;
+      res({ code, stdout, stderr });
+    });
   });
 }
 
@@ -69,9 +76,11 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
     if (!existsSync(file))
       throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
     report = JSON.parse(readFileSync(file, 'utf8')) as ChaosReport;
-  }, 330_000);
+  }, 450_000);
 
   afterAll(() => {
+    // SIGTERM: the harness kills every process it started before it exits.
+    running?.kill('SIGTERM');
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
@@ -111,6 +120,8 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
         doubleRefunds: s.doubleRefunds,
         ledgerMismatches: s.ledgerMismatches,
         reconciled: s.reconciled,
+        stuck: s.stuck,
+        endedBy: s.drive.endedBy,
         failures: s.failures,
       }).toEqual({
         scenario: s.name,
@@ -121,6 +132,8 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
         doubleRefunds: 0,
         ledgerMismatches: 0,
         reconciled: true,
+        stuck: [],
+        endedBy: 'settled',
         failures: [],
       });
       expect(s.payments).toBeGreaterThan(0);
@@ -145,5 +158,38 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
       expect(s.missingNotices).toBe(0);
     }
     expect(report.leftBehind).toEqual([]);
+  });
+
+  it('saw each fault take effect: kills hit workers holding work, outages refused connections', () => {
+    const evidence = Object.fromEntries(report.scenarios.map((s) => [s.name, s.faultEvidence]));
+    for (const s of report.scenarios) {
+      expect({
+        scenario: s.name,
+        tookEffect: s.faultEvidence.tookEffect,
+        summary: s.faultEvidence.summary,
+      }).toEqual({
+        scenario: s.name,
+        tookEffect: true,
+        summary: s.faultEvidence.summary,
+      });
+    }
+    // What each fault must have left: a figure at least 1, or a probe that said so.
+    const required: Record<string, string[]> = {
+      // Some kill found its worker in the middle of a workflow task, and some came while large
+      // payments were waiting for (or going through) their approval.
+      'worker-kill': ['killsHoldingWork', 'killsWithApprovalsOutstanding'],
+      'temporal-kill': ['probeRefused', 'answersAgain', 'paymentsInFlightAtKill'],
+      'postgres-outage': ['probeRefused', 'answersAgain', 'refusedLines'],
+      'bank-commit-reset': ['answersLost', 'callsRetriedAfterReset'],
+      'bank-outage': ['probeRefused', 'answersAgain', 'callsRefused'],
+      'receivers-flaky': ['webhookHangs', 'webhookRedeliveries'],
+    };
+    for (const [name, figures] of Object.entries(required)) {
+      const seen = evidence[name]?.figures ?? {};
+      const missing = figures.filter(
+        (k) => !(seen[k] === true || (typeof seen[k] === 'number' && seen[k] >= 1)),
+      );
+      expect({ scenario: name, missing, seen }).toEqual({ scenario: name, missing: [], seen });
+    }
   });
 });

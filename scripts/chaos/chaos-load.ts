@@ -54,10 +54,14 @@ export function planPayments(opts: {
   partners: number;
   rng: () => number;
   tag: string;
+  /** Share above the approval threshold (0.1 unless said): --quick raises it to meet enough. */
+  approveShare?: number;
 }): PlannedPayment[] {
+  const approve = 0.05 + (opts.approveShare ?? 0.1);
   return Array.from({ length: opts.count }, (_, index) => {
     const r = opts.rng();
-    const script: PaymentScript = r < 0.05 ? 'decline' : r < 0.15 ? 'approve' : r < 0.23 ? 'refund' : 'pay';
+    const script: PaymentScript =
+      r < 0.05 ? 'decline' : r < approve ? 'approve' : r < approve + 0.08 ? 'refund' : 'pay';
     const amountMinor =
       script === 'approve'
         ? THRESHOLD_MINOR + 1 + Math.floor(opts.rng() * 2_000_000)
@@ -163,10 +167,29 @@ export interface DriveResult {
   submitErrors: string[];
   /** Whether every accepted payment reached its expected state before the deadline. */
   settled: boolean;
+  /**
+   * Why the driver stopped: everything settled; nothing could move any more (every payment not
+   * where its script says has a closed workflow); or the deadline passed.
+   */
+  endedBy: 'settled' | 'nothing-moves' | 'deadline';
   approvals: number;
   refunds: number;
   janitorTriggers: number;
 }
+
+/** What the faults read while the load runs. */
+export interface DriveProgress {
+  /** Payments the API accepted, and submissions given up on. */
+  accepted: number;
+  submitErrors: number;
+  /** Large payments accepted whose approval has not been seen taking effect yet. */
+  approvalsOutstanding: number;
+  /** Accepted payments where their script says, as of the last look at the read model. */
+  settled: number;
+}
+
+/** Read-model statuses a large payment is in before its approval took effect. */
+const BEFORE_APPROVAL = new Set(['PENDING', 'AWAITING_APPROVAL']);
 
 /**
  * Submits every payment, then approves, refunds and (when a payout's outcome is unknown) triggers
@@ -183,14 +206,26 @@ export async function drivePayments(opts: {
   faultsOver: () => boolean;
   deadline: () => number;
   triggerJanitor: () => Promise<void>;
-  onAccepted: () => void;
-  /** Every payment is where its script says (faults that last as long as the load end then). */
-  onSettled: () => void;
+  /** Kept up to date for the faults (worker kills aim at outstanding approvals). */
+  progress: DriveProgress;
+  /** A large payment was accepted, or its approval sent: the moments a kill hurts most. */
+  onApprovalMoment?: () => void;
+  /** Called once per large payment, when first seen awaiting approval, before it is approved. */
+  beforeApprove?: (id: string) => Promise<void>;
+  /** The payment's workflow status (RUNNING, TERMINATED…), to tell stuck from slow. */
+  workflowStatus: (id: string) => Promise<string>;
+  isClosed: (status: string) => boolean;
+  /**
+   * Every payment is where its script says, or nothing can move any more: faults that last as
+   * long as the load end then.
+   */
+  onLoadOver: () => void;
 }): Promise<DriveResult> {
   const result: DriveResult = {
     accepted: 0,
     submitErrors: [],
     settled: false,
+    endedBy: 'deadline',
     approvals: 0,
     refunds: 0,
     janitorTriggers: 0,
@@ -199,6 +234,7 @@ export async function drivePayments(opts: {
   const act = (id: string, what: 'approve' | 'refund'): void => {
     if (inFlight.has(id)) return;
     inFlight.add(id);
+    if (what === 'approve') opts.onApprovalMoment?.();
     const body = what === 'refund' ? { reason: 'chaos: refunded by its script' } : {};
     void opts.api
       .call('POST', `/payments/${id}/${what}`, opts.keys.approver, body)
@@ -208,35 +244,77 @@ export async function drivePayments(opts: {
       .catch(() => undefined)
       .finally(() => inFlight.delete(id));
   };
+  const readStatuses = async (ids: string[]): Promise<Map<string, string>> => {
+    const { rows } = await opts.db
+      .query<{ id: string; status: string }>('select id, status from payments where id = any($1)', [ids])
+      .catch(() => ({ rows: [] as Array<{ id: string; status: string }> }));
+    return new Map(rows.map((r) => [r.id, r.status]));
+  };
+  const seenAwaiting = new Set<string>();
   let lastJanitor = 0;
+  let lastStuckCheck = 0;
+  let nothingMoves = false;
   let stop = false;
   // Decisions run alongside the submissions: a payment awaiting approval is approved while others
   // are still being sent.
   const follow = (async () => {
     while (!stop) {
       const ids = opts.payments.filter((p) => p.id).map((p) => p.id!);
-      const { rows } = await opts.db
-        .query<{ id: string; status: string }>('select id, status from payments where id = any($1)', [ids])
-        .catch(() => ({ rows: [] as Array<{ id: string; status: string }> }));
-      const status = new Map(rows.map((r) => [r.id, r.status]));
+      const status = await readStatuses(ids);
       let unknown = 0;
+      let approvalsOutstanding = 0;
+      const unsettled: string[] = [];
       for (const p of opts.payments) {
         const s = p.id ? status.get(p.id) : undefined;
-        if (!p.id || !s) continue;
-        if (s === 'AWAITING_APPROVAL' && p.script === 'approve') act(p.id, 'approve');
+        if (!p.id) continue;
+        if (s !== EXPECTED_STATUS[p.script]) unsettled.push(p.id);
+        if (p.script === 'approve' && (!s || BEFORE_APPROVAL.has(s))) approvalsOutstanding++;
+        if (!s) continue;
+        if (s === 'AWAITING_APPROVAL' && p.script === 'approve') {
+          if (opts.beforeApprove && !seenAwaiting.has(p.id)) await opts.beforeApprove(p.id);
+          seenAwaiting.add(p.id);
+          act(p.id, 'approve');
+        }
         if (s === 'COMPLETED' && p.script === 'refund') act(p.id, 'refund');
         if (s === 'PAYOUT_UNKNOWN') unknown++;
       }
+      opts.progress.approvalsOutstanding = approvalsOutstanding;
+      opts.progress.settled = ids.length - unsettled.length;
       if (unknown > 0 && Date.now() - lastJanitor > 5_000) {
         lastJanitor = Date.now();
         result.janitorTriggers += 1;
         await opts.triggerJanitor().catch(() => undefined);
       }
       const allSubmitted = opts.payments.every((p) => p.id) || result.submitErrors.length > 0;
-      const done = opts.payments.every((p) => p.id && status.get(p.id) === EXPECTED_STATUS[p.script]);
-      if (allSubmitted && done && inFlight.size === 0) opts.onSettled();
+      const done = unsettled.length === 0 && opts.payments.every((p) => p.id);
+      if (allSubmitted && done && inFlight.size === 0) opts.onLoadOver();
       if (allSubmitted && done && opts.faultsOver() && inFlight.size === 0) {
         result.settled = true;
+        result.endedBy = 'settled';
+        return;
+      }
+      // Not settled: if every payment still off its script has a closed workflow, nothing will
+      // ever move it (the stuck payments of a lost step). Statuses are read again after the
+      // workflows were seen closed, since a workflow writes its last status before it closes.
+      if (allSubmitted && !done && !nothingMoves && Date.now() - lastStuckCheck > 5_000) {
+        lastStuckCheck = Date.now();
+        let allClosed = true;
+        // One at a time, stopping at the first running one: while the load runs that is the first.
+        for (const id of unsettled) {
+          if (!opts.isClosed(await opts.workflowStatus(id))) {
+            allClosed = false;
+            break;
+          }
+        }
+        if (allClosed) {
+          const again = await readStatuses(unsettled);
+          const byId = new Map(opts.payments.map((p) => [p.id, p]));
+          nothingMoves = unsettled.every((id) => again.get(id) !== EXPECTED_STATUS[byId.get(id)!.script]);
+          if (nothingMoves) opts.onLoadOver();
+        }
+      }
+      if (nothingMoves && opts.faultsOver()) {
+        result.endedBy = 'nothing-moves';
         return;
       }
       if (allSubmitted && Date.now() > opts.deadline() && opts.faultsOver()) return;
@@ -263,9 +341,14 @@ export async function drivePayments(opts: {
         throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
       p.id = String(res.body.id);
       result.accepted += 1;
-      opts.onAccepted();
+      opts.progress.accepted += 1;
+      if (p.script === 'approve') {
+        opts.progress.approvalsOutstanding += 1;
+        opts.onApprovalMoment?.();
+      }
     } catch (e) {
       result.submitErrors.push(`payment ${p.index}: ${e instanceof Error ? e.message : String(e)}`);
+      opts.progress.submitErrors += 1;
     }
   });
   try {

@@ -51,13 +51,19 @@ export interface Topology {
   temporalAddress: string;
   appDatabaseUrl: string;
   bankDatabaseUrl: string;
+  /** What our processes use: the app database and the bank through Toxiproxy. */
+  proxied: { databaseUrl: string; pgPort: number; bankUrl: string; bankPort: number };
   toxiproxy: Toxiproxy;
   webhooks: WebhookReceiver;
   emails: ReceivedEmail[];
-  /** Decides, per message, whether the SMTP server cuts the connection after DATA. */
-  smtpDrop: { share: number; rng: () => number };
+  /** Decides, per message, whether the SMTP server cuts the connection after DATA; counts the cuts. */
+  smtpDrop: { share: number; rng: () => number; dropped: number };
   /** One Temporal connection of the harness's own, reopened after the server was restarted. */
   temporal(): Promise<Connection>;
+  /** Hears every line every child prints from now on, until the returned function is called. */
+  tap(listener: (name: string, line: string) => void): () => void;
+  /** The pid of the named process now running, if it is. */
+  pid(name: string): number | undefined;
   kill9(name: string): Promise<void>;
   restart(name: string): Promise<void>;
   /** SIGKILL the dev server, then start it again on the same state file and port. */
@@ -112,12 +118,14 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     ui: await freePort(),
   };
   const logs = new Map<string, WriteStream>();
+  const taps = new Set<(name: string, line: string) => void>();
   const onLine = (name: string, line: string): void => {
     let log = logs.get(name);
     if (!log)
       logs.set(name, (log = createWriteStream(join(o.runDir, 'logs', `${name}.log`), { flags: 'a' })));
     log.write(`${line}\n`);
     o.onLine(name, line);
+    for (const tap of taps) tap(name, line);
   };
   const processes = new Map<string, ManagedProcess>();
   const specs = new Map<string, Spec>();
@@ -150,9 +158,13 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
 
     const webhooks = await WebhookReceiver.start();
     stops.push(() => webhooks.down());
-    const smtpDrop = { share: 0, rng: Math.random };
+    const smtpDrop = { share: 0, rng: Math.random, dropped: 0 };
     const smtp = await startSmtpReceiver({
-      dropAfterData: () => smtpDrop.share > 0 && smtpDrop.rng() < smtpDrop.share,
+      dropAfterData: () => {
+        const drop = smtpDrop.share > 0 && smtpDrop.rng() < smtpDrop.share;
+        if (drop) smtpDrop.dropped++;
+        return drop;
+      },
     });
     stops.push(() => smtp.stop());
 
@@ -278,11 +290,25 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       temporalAddress,
       appDatabaseUrl,
       bankDatabaseUrl,
+      proxied: {
+        databaseUrl: proxiedDatabaseUrl,
+        pgPort: ports.pgProxy,
+        bankUrl: `http://127.0.0.1:${ports.bankProxy}`,
+        bankPort: ports.bankProxy,
+      },
       toxiproxy,
       webhooks,
       emails: smtp.messages,
       smtpDrop,
       temporal,
+      tap: (listener) => {
+        taps.add(listener);
+        return () => void taps.delete(listener);
+      },
+      pid: (name) => {
+        const p = processes.get(name);
+        return p?.running() ? p.pid : undefined;
+      },
       kill9: async (name) => {
         await processes.get(name)?.kill9();
       },

@@ -26,11 +26,24 @@ export interface ChannelTally {
   splitEvents: number;
 }
 
+/** A payment not where its script says once the scenario's time was up. */
+export interface StuckPayment {
+  id: string;
+  script: string;
+  expected: string;
+  /** Its read-model status ('absent' when it has no row). */
+  status: string;
+  /** Its workflow's Temporal status (RUNNING, FAILED, TERMINATED, NOT_FOUND…). */
+  workflow: string;
+}
+
 export interface Verdict {
   payments: number;
   accepted: number;
   byStatus: Record<string, number>;
-  /** Accepted but absent from the read model, or never done (not in a final state). */
+  /** Every accepted payment not in its expected state at the end (lost and wrong state, listed). */
+  stuck: StuckPayment[];
+  /** Not accepted, absent from the read model, or never done (not in a final state). */
   lost: number;
   /** In a final state other than the one its script expects. */
   wrongState: number;
@@ -95,6 +108,7 @@ export async function judge(opts: {
   webhooks: ReceivedWebhook[];
   emails: ReceivedEmail[];
   submitErrors: string[];
+  workflowStatus: (paymentId: string) => Promise<string>;
 }): Promise<Verdict> {
   const ids = opts.payments.filter((p) => p.id).map((p) => p.id!);
   const failures: string[] = [...opts.submitErrors.slice(0, 5)];
@@ -108,24 +122,33 @@ export async function judge(opts: {
   const byStatus: Record<string, number> = {};
   let lost = opts.payments.length - ids.length;
   let wrongState = 0;
+  const stuck: StuckPayment[] = [];
   for (const p of opts.payments) {
     if (!p.id) continue;
     const row = byId.get(p.id);
-    if (!row || !FINAL.has(row.status)) {
-      lost++;
-      if (failures.length < 20)
-        failures.push(`lost: payment ${p.id} (${p.script}) is ${row?.status ?? 'absent'}`);
-      continue;
-    }
-    byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
-    if (row.status !== EXPECTED_STATUS[p.script]) {
-      wrongState++;
+    const expected = EXPECTED_STATUS[p.script];
+    if (row?.status !== expected) {
+      // Which side is stuck tells the bug: a closed workflow behind an unfinished row is a lost step.
+      const s: StuckPayment = {
+        id: p.id,
+        script: p.script,
+        expected,
+        status: row?.status ?? 'absent',
+        workflow: await opts.workflowStatus(p.id),
+      };
+      stuck.push(s);
       if (failures.length < 20) {
         failures.push(
-          `wrong state: payment ${p.id} (${p.script}) is ${row.status}, expected ${EXPECTED_STATUS[p.script]}`,
+          `stuck: payment ${s.id} (${s.script}, expected ${expected}): read model ${s.status}, workflow ${s.workflow}`,
         );
       }
     }
+    if (!row || !FINAL.has(row.status)) {
+      lost++;
+      continue;
+    }
+    byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
+    if (row.status !== expected) wrongState++;
   }
 
   const { rows: ledger } = await opts.bank.query<{
@@ -223,6 +246,7 @@ export async function judge(opts: {
   }
 
   const ok =
+    stuck.length === 0 &&
     lost === 0 &&
     wrongState === 0 &&
     doublePayouts === 0 &&
@@ -235,6 +259,7 @@ export async function judge(opts: {
     payments: opts.payments.length,
     accepted: ids.length,
     byStatus,
+    stuck,
     lost,
     wrongState,
     doublePayouts,
