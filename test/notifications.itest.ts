@@ -56,6 +56,7 @@ import {
   WebhookReceiver,
   type ReceivedEmail,
 } from './support/notification-receivers';
+import { untilSettled } from './support/settle-wait';
 import { eventually, http, testDataConverter } from './support/system';
 import { ensureFixture } from './support/history-fixtures';
 import { historyText } from './support/history-text';
@@ -268,26 +269,14 @@ describeWithPostgres(
     const state = (partnerId: string): Promise<PartnerNotificationsState> =>
       client.workflow.getHandle(partnerNotificationsWorkflowId(partnerId)).query(getNotificationStateQuery);
 
-    /**
-     * Before counting "exactly once": wait until the receivers' counts settle (unchanged over four
-     * polls 150 ms apart), so a late duplicate would be seen, instead of sleeping a fixed time.
-     */
-    const quiet = async (): Promise<void> => {
-      const total = () =>
-        smtp.messages.length +
-        receiver.requests.length +
-        extraReceivers.reduce((n, r) => n + r.requests.length, 0);
-      let last = -1;
-      let stable = 0;
-      const deadline = Date.now() + 15_000;
-      while (stable < 4) {
-        if (Date.now() > deadline) throw new Error('the receivers never settled');
-        const now = total();
-        stable = now === last ? stable + 1 : 0;
-        last = now;
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    };
+    /** Before counting "exactly once": until the receivers' counts settle, so a late duplicate is seen. */
+    const quiet = (): Promise<number> =>
+      untilSettled(
+        () =>
+          smtp.messages.length +
+          receiver.requests.length +
+          extraReceivers.reduce((n, r) => n + r.requests.length, 0),
+      );
 
     const ALL_TYPES: NotifiablePaymentEventType[] = [
       'PaymentCreated',

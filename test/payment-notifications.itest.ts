@@ -11,6 +11,7 @@ import {
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
+import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
@@ -71,8 +72,8 @@ describeWithPostgres('payments notify their partner (payments worker → notific
       (c) => c.hooks >= 2 && c.mails >= 1,
       { timeoutMs: 30_000 },
     );
-    // Let duplicates, if any, arrive before counting.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Before counting: until nothing more arrives, so a late duplicate is seen.
+    await untilSettled(() => smtp.messages.length + receiver.requests.length);
 
     const mails = smtp.messages.filter((m) => m.to.includes('ana.notify@example.com'));
     expect(mails).toHaveLength(1);

@@ -14,6 +14,7 @@ import {
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
+import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 
 /**
@@ -274,6 +275,15 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
       (c) => c.mails >= mails && c.hooks >= hooks,
       { timeoutMs: 30_000 },
     );
+  /** Before counting: until the partner's mails, webhooks and notification rows stop changing (duplicates seen). */
+  const settled = (p: { id: string; email: string }) =>
+    untilSettled(async () => ({
+      mails: mailsTo(p.email).length,
+      hooks: hooksFor(p.id).length,
+      rows: (await sys.db('notifications').where({ partner_id: p.id }).select('status'))
+        .map((r: { status: string }) => r.status)
+        .sort(),
+    }));
   const outboxOf = (partnerId: string) => sys.db('partner_notice_outbox').where({ partner_id: partnerId });
   const requestChange = (partnerId: string) =>
     http(
@@ -322,7 +332,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
     expect(approved.status).toBe(200);
     const effectiveAt: string = approved.body.pendingAccountChange.effectiveAt;
     await waitFor(p.email, p.id, 2, 2);
-    await sleep(1_000); // duplicates, if any, arrive before counting
+    await settled(p);
 
     const mails = mailsTo(p.email);
     expect(mails.map((m) => m.subject)).toEqual([
@@ -414,7 +424,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
       () => outboxOf(p.id),
       (rows) => rows.length === 0,
     );
-    await sleep(1_500);
+    await settled(p);
     expect(mailsTo(p.email)).toHaveLength(1);
     expect(hooksFor(p.id)).toHaveLength(1);
     const rows = await sys.db('notifications').where({ partner_id: p.id });
@@ -433,7 +443,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
     );
     expect(withdrawn.status).toBe(200);
     await waitFor(p.email, p.id, 2, 2);
-    await sleep(1_000);
+    await settled(p);
     expect(mailsTo(p.email).map((m) => m.subject)).toEqual([
       'Alpes Partners: Change of your payout account to ****7766 requested',
       'Alpes Partners: Change of your payout account to ****7766 withdrawn',
