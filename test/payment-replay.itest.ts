@@ -1,4 +1,5 @@
 import type { HistoryAndWorkflowId } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayResult } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import {
   eventually,
   http,
   startTestSystem,
+  plainHistoriesDataConverter,
   TEST_KEYS,
   testDataConverter,
   type TestSystem,
@@ -142,13 +144,16 @@ const fixtureFiles = (): string[] =>
     .filter((f) => f.endsWith('.json'))
     .sort();
 
-async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
+/** Fresh histories replay through the system's strict codec; the older fixtures are from before encryption. */
+async function replay(
+  histories: HistoryAndWorkflowId[],
+  dataConverter: DataConverter = testDataConverter,
+): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for await (const result of Worker.runReplayHistories(
     {
       workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-      // The system encrypts payloads; the codec also passes plain (pre-encryption) payloads through.
-      dataConverter: testDataConverter,
+      dataConverter,
       replayName: 'payment-replay',
     },
     histories,
@@ -255,7 +260,7 @@ describeWithPostgres(
         return { workflowId: `fixture:${file}`, history };
       });
 
-      const results = await replay(histories);
+      const results = await replay(histories, plainHistoriesDataConverter);
       expect(results).toHaveLength(files.length);
       expect(failures(results)).toEqual([]);
     }, 60_000);

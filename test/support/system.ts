@@ -44,11 +44,19 @@ export const TEST_CODEC_KEYS = [{ id: 'test-2', key: 'bdlqO5nS1beX7WSWWj25O4IFxZ
  * refused low-entropy keys: the test client still reads them; no system is configured with it.
  */
 const RECORDED_HISTORIES_CODEC_KEY = { id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') };
-/** What the system's clients and workers use: tests need it to read results and replay histories. */
+/** What the system's clients and workers use (strict): tests need it to read results and replay histories. */
 export const testDataConverter: DataConverter = encryptedDataConverter([
   RECORDED_HISTORIES_CODEC_KEY,
   ...TEST_CODEC_KEYS,
 ]);
+/**
+ * The same keys, passing unencrypted payloads through: only for replaying the recorded histories
+ * from before encryption, what CODEC_ACCEPT_PLAINTEXT is to a deployment.
+ */
+export const plainHistoriesDataConverter: DataConverter = encryptedDataConverter(
+  [RECORDED_HISTORIES_CODEC_KEY, ...TEST_CODEC_KEYS],
+  { acceptPlaintext: true },
+);
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
