@@ -1,9 +1,7 @@
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, type DataConverter } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DecisionSigner } from '../src/infra/auth/actor-assertion';
 import { AesGcmPayloadCodec } from '../src/infra/temporal/encryption-codec';
 import {
@@ -26,7 +24,8 @@ import {
   testDataConverter,
   type TestSystem,
 } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { readFixtureDir, replayErrors } from './support/history-fixtures';
+import { describeWithPostgres } from './support/test-env';
 
 /**
  * Four-eyes below the API: someone who reaches the Temporal frontend directly must not be able to
@@ -206,29 +205,13 @@ describeWithPostgres('operator decisions the engine itself cannot forge', () => 
   });
 
   it('replays recorded plain histories only through the explicit permissive path', async () => {
-    const dir = resolve(__dirname, 'fixtures/histories');
-    const histories = readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => ({ workflowId: f, history: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }));
+    const histories = readFixtureDir(resolve(__dirname, 'fixtures/histories'));
     const plainOnes = histories.filter((h) => !JSON.stringify(h.history).includes('YmluYXJ5L2VuY3J5cHRlZA'));
     expect(plainOnes.length).toBeGreaterThan(0);
-    const replay = async (dataConverter: DataConverter) => {
-      const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories(
-        {
-          workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-          dataConverter,
-          replayName: 'strict',
-        },
-        plainOnes as never,
-      )) {
-        if (r.error) errors.push(String(r.error));
-      }
-      return errors;
-    };
-    expect(await replay(plainHistoriesDataConverter)).toEqual([]);
+    expect(await replayErrors(plainOnes, { dataConverter: plainHistoriesDataConverter })).toEqual([]);
     // The system's own converter (strict by default) refuses every one of them.
-    const strictErrors = await replay(testDataConverter);
+    const strictErrors = await replayErrors(plainOnes, { dataConverter: testDataConverter });
     expect(strictErrors.length).toBe(plainOnes.length);
+    expect(strictErrors.every((e) => /refusing an unencrypted payload/.test(e))).toBe(true);
   }, 60_000);
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import express from 'express';
 import type { Knex } from 'knex';
 import {
@@ -58,7 +58,7 @@ import {
 } from './support/notification-receivers';
 import { untilSettled } from './support/settle-wait';
 import { eventually, http, testDataConverter } from './support/system';
-import { ensureFixture } from './support/history-fixtures';
+import { ensureFixture, replayErrors } from './support/history-fixtures';
 import { historyText } from './support/history-text';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
@@ -446,27 +446,15 @@ describeWithPostgres(
         'partner-notifications-continued.json': continued,
         'partner-notifications-after-continue.json': current,
       };
-      for (const [file, history] of Object.entries(fixtures)) ensureFixture(join(dir, file), () => history);
       const histories = [
-        ...Object.keys(fixtures).map((file) => ({
+        ...Object.entries(fixtures).map(([file, history]) => ({
           workflowId: `fixture:${file}`,
-          history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
+          history: ensureFixture(join(dir, file), () => history),
         })),
         { workflowId: 'fresh:continued', history: continued },
         { workflowId: 'fresh:after-continue', history: current },
       ];
-      const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories(
-        {
-          workflowBundle: { codePath: bundlePath },
-          dataConverter: testDataConverter,
-          replayName: 'notifications',
-        },
-        histories as never,
-      )) {
-        if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-      }
-      expect(errors).toEqual([]);
+      expect(await replayErrors(histories, { bundlePath, replayName: 'notifications' })).toEqual([]);
     }, 60_000);
 
     it('continue-as-new while a delivery is still retrying hands it to the next run: delivered once', async () => {

@@ -1,7 +1,5 @@
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensurePostgresDatabase, openDatabase } from '../src/shared/db/knex-database';
 import type { PaymentWorkflowResult } from '../src/workflows/payment.workflow';
@@ -11,16 +9,9 @@ import {
   type PayoutJanitorSettings,
 } from '../src/workflows/payout-janitor.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
-import {
-  createPartner,
-  eventually,
-  http,
-  startTestSystem,
-  testDataConverter,
-  type TestSystem,
-} from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
+import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import { describeWithPostgres } from './support/test-env';
+import { ensureFixture, paymentFixtureName, replayErrors } from './support/history-fixtures';
 
 /**
  * Exactly-once money under the faults that hurt: the bank commits a payout and the answer is lost
@@ -385,23 +376,11 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
       const fixtures: Array<{ workflowId: string; history: unknown }> = [];
       for (const [name, { dir, history: h }] of recorded) {
         const file = join(dir, name.endsWith('.json') ? name : `${name}.json`);
-        ensureFixture(file, () => h);
-        fixtures.push({ workflowId: `fixture:${name}`, history: JSON.parse(readFileSync(file, 'utf8')) });
+        fixtures.push({ workflowId: `fixture:${name}`, history: ensureFixture(file, () => h) });
         fixtures.push({ workflowId: `fresh:${name}`, history: h });
       }
       expect(recorded.size).toBe(5);
-      const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories(
-        {
-          workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-          dataConverter: testDataConverter,
-          replayName: 'payout-outcomes-replay',
-        },
-        fixtures as never,
-      )) {
-        if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-      }
-      expect(errors).toEqual([]);
+      expect(await replayErrors(fixtures, { replayName: 'payout-outcomes-replay' })).toEqual([]);
     }, 60_000);
   });
 });

@@ -1,7 +1,5 @@
-import { Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, ensurePostgresDatabase } from '../src/shared/db/knex-database';
@@ -12,11 +10,10 @@ import {
   http,
   startTestSystem,
   TEST_KEYS,
-  testDataConverter,
   type TestSystem,
 } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture } from './support/history-fixtures';
+import { describeWithPostgres } from './support/test-env';
+import { ensureFixture, readFixtureDir, replayErrors } from './support/history-fixtures';
 import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
 
 /**
@@ -63,21 +60,6 @@ const ENV = {
 
 /** Recorded settlement histories: today's code must replay them (runs in flight survive a deploy). */
 const FIXTURES_DIR = resolve(__dirname, 'fixtures/histories/settlement');
-
-async function replayAll(histories: Array<{ workflowId: string; history: unknown }>): Promise<string[]> {
-  const errors: string[] = [];
-  for await (const r of Worker.runReplayHistories(
-    {
-      workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-      dataConverter: testDataConverter,
-      replayName: 'settlement-replay',
-    },
-    histories as never,
-  )) {
-    if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-  }
-  return errors;
-}
 
 interface Commission {
   externalRef: string;
@@ -380,7 +362,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
         f.history.events?.at(-1)?.workflowExecutionCompletedEventAttributes ? 'completed' : 'continued',
       );
       expect(ends.filter((e) => e === 'completed')).toHaveLength(1);
-      expect(await replayAll(fresh)).toEqual([]);
+      expect(await replayErrors(fresh, { replayName: 'settlement-replay' })).toEqual([]);
 
       const wanted = {
         'settlement-continued.json': fresh[ends.indexOf('continued')]!.history,
@@ -388,14 +370,9 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       };
       for (const [file, history] of Object.entries(wanted))
         ensureFixture(join(FIXTURES_DIR, file), () => history);
-      const committed = readdirSync(FIXTURES_DIR)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => ({
-          workflowId: `fixture:${f}`,
-          history: JSON.parse(readFileSync(join(FIXTURES_DIR, f), 'utf8')) as unknown,
-        }));
+      const committed = readFixtureDir(FIXTURES_DIR);
       expect(committed.length).toBeGreaterThanOrEqual(2);
-      expect(await replayAll(committed)).toEqual([]);
+      expect(await replayErrors(committed, { replayName: 'settlement-replay' })).toEqual([]);
     }, 60_000);
 
     it('exports the run for accounting as CSV', async () => {
