@@ -1,7 +1,6 @@
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { ensurePostgresDatabase, openDatabase } from '../src/shared/db/knex-database';
 import type { PaymentWorkflowResult } from '../src/workflows/payment.workflow';
 import {
   payoutJanitorWorkflow,
@@ -10,6 +9,7 @@ import {
 } from '../src/workflows/payout-janitor.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
 import { describeWithPostgres } from './support/test-env';
 import { ensureFixture, paymentFixtureName, replayErrors } from './support/history-fixtures';
 
@@ -104,29 +104,21 @@ const keep = (name: string, h: History, dir = FIXTURES_DIR): void =>
   void recorded.set(name, { dir, history: h });
 
 describeWithPostgres('unknown payout outcomes, lost answers and the saga', (sharedUrl) => {
+  let scratch: ScratchDatabase | undefined;
   let databaseUrl: string;
   let sys: TestSystem;
   let partnerId: string;
 
   beforeAll(async () => {
-    const url = new URL(sharedUrl);
-    url.pathname = `/alpes_payout_outcomes_${Date.now()}_${process.pid}`;
-    databaseUrl = url.toString();
-    await ensurePostgresDatabase(databaseUrl);
+    scratch = await createScratchDatabase(sharedUrl, 'alpes_payout_outcomes');
+    databaseUrl = scratch.url;
     sys = await startTestSystem({ ...ENV, DATABASE_URL: databaseUrl });
     partnerId = (await createPartner(sys.apiUrl)).id;
   }, 60_000);
 
   afterAll(async () => {
     await sys?.stop();
-    if (!databaseUrl) return;
-    const admin = new URL(sharedUrl);
-    admin.pathname = '/postgres';
-    const adminDb = openDatabase({ kind: 'postgres', url: admin.toString() });
-    await adminDb
-      .raw(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`)
-      .catch(() => undefined);
-    await adminDb.destroy();
+    await scratch?.drop();
   }, 60_000);
 
   afterEach(() => {

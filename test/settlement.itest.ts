@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase, ensurePostgresDatabase } from '../src/shared/db/knex-database';
+import { openDatabase } from '../src/shared/db/knex-database';
 import {
   bearer,
   createPartner,
@@ -12,6 +12,7 @@ import {
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
 import { describeWithPostgres } from './support/test-env';
 import { ensureFixture, readFixtureDir, replayErrors } from './support/history-fixtures';
 import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
@@ -73,6 +74,7 @@ interface Commission {
 describeWithPostgres('settlement runs', (sharedUrl) => {
   let sys: TestSystem;
   let db: Knex;
+  let scratch: ScratchDatabase | undefined;
   let databaseUrl: string;
   let seq = 0;
   const ref = (tag: string): string => `${tag}-${(seq += 1)}-${randomUUID().slice(0, 8)}`;
@@ -125,10 +127,8 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
   };
 
   beforeAll(async () => {
-    const url = new URL(sharedUrl);
-    url.pathname = `/alpes_settle_${Date.now()}_${process.pid}`;
-    databaseUrl = url.toString();
-    await ensurePostgresDatabase(databaseUrl);
+    scratch = await createScratchDatabase(sharedUrl, 'alpes_settle');
+    databaseUrl = scratch.url;
     sys = await startTestSystem({ ...ENV, DATABASE_URL: databaseUrl }, ['bank', 'worker', 'api']);
     db = openDatabase({ kind: 'postgres', url: databaseUrl });
   }, 60_000);
@@ -136,13 +136,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
   afterAll(async () => {
     await db?.destroy();
     await sys?.stop();
-    const admin = new URL(sharedUrl);
-    admin.pathname = '/postgres';
-    const adminDb = openDatabase({ kind: 'postgres', url: admin.toString() });
-    await adminDb
-      .raw(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`)
-      .catch(() => undefined);
-    await adminDb.destroy();
+    await scratch?.drop();
   }, 60_000);
 
   describe('a run over 300+ partners in three currencies', () => {
