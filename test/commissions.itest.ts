@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
 import { request } from 'node:http';
-import { Partner } from '../src/domain/partner.aggregate';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { nameBasedUuid } from '../src/infra/name-based-uuid';
 import { openDatabase } from '../src/shared/db/knex-database';
+import { seedPartner } from './support/partner-seed';
 import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 import {
@@ -41,20 +40,11 @@ describeWithPostgres(
 
     beforeAll(async () => {
       db = openDatabase({ kind: 'postgres', url: databaseUrl });
-      const partners = new KnexPartnerRepository(db);
       for (const [id, name] of [
         [OWN_PARTNER, 'Own Commission Partner'],
         [OTHER_PARTNER, 'Other Commission Partner'],
       ] as const) {
-        await partners.save(
-          Partner.create({
-            id,
-            name,
-            email: `${id.slice(0, 8)}@example.com`,
-            payoutAccount: '123456789',
-            now: new Date(),
-          }),
-        );
+        await seedPartner(db, { id, name, payoutAccount: '123456789' });
       }
       sys = await startTestSystem({
         ALPES_API_KEYS: JSON.stringify([

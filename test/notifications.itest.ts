@@ -22,12 +22,10 @@ import { notificationRoutes } from '../src/api/notification.routes';
 import { RouteTable } from '../src/api/route-kit';
 import { isPermanentDeliveryError } from '../src/domain/notification-channel.port';
 import { formatAmount } from '../src/domain/notification-content';
-import { Partner } from '../src/domain/partner.aggregate';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { NotificationQueries } from '../src/infra/db/notification.queries';
 import { NotificationAttemptQueries } from '../src/infra/db/notification-attempts';
 import { KnexPartnerNotificationSettings } from '../src/infra/db/notification.repository';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { createLogger } from '../src/shared/logger';
 import {
   parseNotificationConfig,
@@ -49,6 +47,7 @@ import {
   type PartnerNotificationsState,
 } from '../src/workflows/partner-notifications.workflow';
 import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
+import { seedPartner } from './support/partner-seed';
 import {
   signaturesOf,
   startSmtpReceiver,
@@ -192,16 +191,7 @@ describeWithPostgres(
     async function newPartner(webhookUrl: string | null = receiver.url()) {
       const id = randomUUID();
       const email = `partner-${id.slice(0, 8)}@example.com`;
-      await new KnexPartnerRepository(db).save(
-        Partner.create({
-          id,
-          name: `Partner ${id.slice(0, 4)}`,
-          email,
-          payoutAccount: 'DE89 3704 0044 0532 0130 00',
-          webhookUrl,
-          now: new Date(),
-        }),
-      );
+      await seedPartner(db, { id, email, webhookUrl });
       let secret = '';
       if (webhookUrl) {
         const res = await api('POST', `/partners/${id}/webhook-secret`);
