@@ -10,6 +10,7 @@ import { AUTH_FAILURES_TABLE } from '../src/infra/db/auth-failure-store';
 import { ConfigError, loadConfig } from '../src/infra/config';
 import { startDevServer, type DevServer } from '../src/infra/temporal/dev-server';
 import { devServerOptions } from '../src/processes/wiring/dev-server-launch';
+import { freePort } from './support/free-port';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 import {
   bearer,
@@ -375,18 +376,6 @@ describeWithPostgres('roles, Idempotency-Key and listening address', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
