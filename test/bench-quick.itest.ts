@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchResult, LoopSection } from '../bench/lib/result';
-import { inheritedChildEnv } from './support/child-env';
+import { runScript, type ScriptRun } from './support/script-process';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
 /**
@@ -14,38 +13,16 @@ import { describeWithPostgres, testEnvironment } from './support/test-env';
  * got every event, nothing is left behind) — never how fast anything was.
  */
 
-const ROOT = resolve(__dirname, '..');
-
-function runQuickBench(
-  adminUrl: string,
-  outDir: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'bench/run-bench.ts',
-        '--quick',
-        '--out',
-        outDir,
-        '--pg-admin-url',
-        adminUrl,
-        '--temporal-cli',
-        testEnvironment().temporalCli,
-      ],
-      // Only PATH/HOME: no DATABASE_URL or NODE_OPTIONS leaks in from the test runner.
-      { cwd: ROOT, env: inheritedChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', rej);
-    child.on('exit', (code) => res({ code, stdout, stderr }));
-  });
-}
+const runQuickBench = (adminUrl: string, outDir: string): Promise<ScriptRun> =>
+  runScript('bench/run-bench.ts', [
+    '--quick',
+    '--out',
+    outDir,
+    '--pg-admin-url',
+    adminUrl,
+    '--temporal-cli',
+    testEnvironment().temporalCli,
+  ]);
 
 const alive = (pid: number): boolean => {
   try {
@@ -71,7 +48,7 @@ function expectLoop(section: LoopSection | undefined): void {
 
 describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
   let outDir: string;
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: ScriptRun;
   let result: BenchResult;
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
