@@ -171,6 +171,15 @@ export async function eventually<T>(
   return last;
 }
 
+/** `http` without the test admin's key: for the sandbox bank (it takes none) and anonymous calls. */
+export const httpWithoutKey = (
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): ReturnType<typeof http> => http(base, method, path, body, { authorization: '', ...headers });
+
 export async function http(
   base: string,
   method: string,
