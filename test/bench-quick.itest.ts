@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchResult, LoopSection } from '../bench/lib/result';
-import { runScript, type ScriptRun } from './support/script-process';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { runQuickHarness, type ScriptRun } from './support/script-process';
+import { describeWithPostgres } from './support/test-env';
 
 /**
  * `npm run bench -- --quick` as CI runs it: a real child process that starts its own dev server,
@@ -12,17 +11,6 @@ import { describeWithPostgres, testEnvironment } from './support/test-env';
  * writes its JSON. Asserts the harness WORKS (every section produced numbers, every fan-out client
  * got every event, nothing is left behind) — never how fast anything was.
  */
-
-const runQuickBench = (adminUrl: string, outDir: string): Promise<ScriptRun> =>
-  runScript('bench/run-bench.ts', [
-    '--quick',
-    '--out',
-    outDir,
-    '--pg-admin-url',
-    adminUrl,
-    '--temporal-cli',
-    testEnvironment().temporalCli,
-  ]);
 
 const alive = (pid: number): boolean => {
   try {
@@ -54,12 +42,11 @@ describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
   admin.pathname = '/postgres';
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'alpes-bench-test-'));
-    run = await runQuickBench(admin.toString(), outDir);
-    const file = join(outDir, 'latest-quick.json');
-    if (!existsSync(file))
-      throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
-    result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+    ({ run, outDir, result } = await runQuickHarness<BenchResult>(
+      'bench/run-bench.ts',
+      databaseUrl,
+      'latest-quick.json',
+    ));
   }, 180_000);
 
   afterAll(() => {
