@@ -7,11 +7,11 @@ import { createLogger } from '../src/shared/logger';
 import { seedPartnersBeforeStart } from './support/partner-seed';
 import { describeWithPostgres } from './support/test-env';
 import {
+  apiKeysWithPartners,
   bearer,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   TEST_SECRETS,
   type TestSystem,
@@ -35,14 +35,12 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
       { id: OTHER_PARTNER, name: 'Other Partner', email: 'other@example.com', payoutAccount: '123456789' },
     ]);
     sys = await startTestSystem({
-      ALPES_API_KEYS: JSON.stringify([
-        ...TEST_API_KEYS,
-        { key: PARTNER_KEY, name: 'own-partner', role: 'partner', partnerId: OWN_PARTNER },
+      ALPES_API_KEYS: apiKeysWithPartners([
+        { key: PARTNER_KEY, name: 'own-partner', partnerId: OWN_PARTNER },
         // Stored as a hash only, as an operator would configure it.
         {
           keySha256: createHash('sha256').update(OTHER_PARTNER_KEY).digest('hex'),
           name: 'other-partner',
-          role: 'partner',
           partnerId: OTHER_PARTNER,
         },
       ]),

@@ -6,12 +6,12 @@ import { seedPartner } from './support/partner-seed';
 import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 import {
+  apiKeysWithPartners,
   bearer,
   createPartner,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
@@ -47,10 +47,9 @@ describeWithPostgres(
         await seedPartner(db, { id, name, payoutAccount: '123456789' });
       }
       sys = await startTestSystem({
-        ALPES_API_KEYS: JSON.stringify([
-          ...TEST_API_KEYS,
-          { key: OWN_KEY, name: 'own-commission-partner', role: 'partner', partnerId: OWN_PARTNER },
-          { key: OTHER_KEY, name: 'other-commission-partner', role: 'partner', partnerId: OTHER_PARTNER },
+        ALPES_API_KEYS: apiKeysWithPartners([
+          { key: OWN_KEY, name: 'own-commission-partner', partnerId: OWN_PARTNER },
+          { key: OTHER_KEY, name: 'other-commission-partner', partnerId: OTHER_PARTNER },
         ]),
         COMMISSION_HOLD: '1s',
       });

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedPartner } from './support/partner-seed';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
 import { byTestId, describeInChromium, openChromiumPage, waitForAttribute } from './support/dashboard-page';
-import { bearer, eventually, http, TEST_API_KEYS, TEST_KEYS } from './support/system';
+import { apiKeysWithPartners, bearer, eventually, http, TEST_KEYS } from './support/system';
 import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
@@ -92,10 +92,9 @@ function suite(): void {
       receiverB = await Receiver.start();
       h = await startDashboardHarness(
         {
-          ALPES_API_KEYS: JSON.stringify([
-            ...TEST_API_KEYS,
-            { key: KEY_A, name: 'portal-a', role: 'partner', partnerId: PARTNER_A },
-            { key: KEY_B, name: 'portal-b', role: 'partner', partnerId: PARTNER_B },
+          ALPES_API_KEYS: apiKeysWithPartners([
+            { key: KEY_A, name: 'portal-a', partnerId: PARTNER_A },
+            { key: KEY_B, name: 'portal-b', partnerId: PARTNER_B },
           ]),
           WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
           WEBHOOK_ALLOW_HTTP: 'true',

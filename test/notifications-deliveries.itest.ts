@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { seedPartner } from './support/partner-seed';
 import {
+  apiKeysWithPartners,
   bearer,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
@@ -77,10 +77,9 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
     receiverB = await ScriptedReceiver.start();
     sys = await startTestSystem(
       {
-        ALPES_API_KEYS: JSON.stringify([
-          ...TEST_API_KEYS,
-          { key: KEYS.partnerA, name: 'partner-a', role: 'partner', partnerId: partnerA },
-          { key: KEYS.partnerB, name: 'partner-b', role: 'partner', partnerId: partnerB },
+        ALPES_API_KEYS: apiKeysWithPartners([
+          { key: KEYS.partnerA, name: 'partner-a', partnerId: partnerA },
+          { key: KEYS.partnerB, name: 'partner-b', partnerId: partnerB },
         ]),
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
         WEBHOOK_ALLOW_HTTP: 'true',

@@ -3,11 +3,11 @@ import { TemporalPaymentTimelineReader } from '../src/infra/temporal/payment-tim
 import { seedPartnersBeforeStart } from './support/partner-seed';
 import { describeWithPostgres } from './support/test-env';
 import {
+  apiKeysWithPartners,
   bearer,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
@@ -29,10 +29,9 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
       { id: OTHER_PARTNER, name: 'Timeline Other', email: 'other@example.com', payoutAccount: '123456789' },
     ]);
     sys = await startTestSystem({
-      ALPES_API_KEYS: JSON.stringify([
-        ...TEST_API_KEYS,
-        { key: OWN_KEY, name: 'timeline-own', role: 'partner', partnerId: OWN_PARTNER },
-        { key: OTHER_KEY, name: 'timeline-other', role: 'partner', partnerId: OTHER_PARTNER },
+      ALPES_API_KEYS: apiKeysWithPartners([
+        { key: OWN_KEY, name: 'timeline-own', partnerId: OWN_PARTNER },
+        { key: OTHER_KEY, name: 'timeline-other', partnerId: OTHER_PARTNER },
       ]),
       // Closed workflows are part of the contract: completed payments close within seconds here.
       REFUND_WINDOW: '3s',

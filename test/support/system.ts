@@ -38,6 +38,11 @@ export const TEST_API_KEYS = [
   { key: TEST_KEYS.viewer, name: 'viewer', role: 'viewer' },
 ];
 
+/** ALPES_API_KEYS with partner keys too: the staff keys above, then one per partner (a key or its SHA-256). */
+export const apiKeysWithPartners = (
+  partners: Array<{ name: string; partnerId: string } & ({ key: string } | { keySha256: string })>,
+): string => JSON.stringify([...TEST_API_KEYS, ...partners.map((p) => ({ ...p, role: 'partner' }))]);
+
 export const TEST_CODEC_KEYS = [{ id: 'test-2', key: 'bdlqO5nS1beX7WSWWj25O4IFxZIem+CwC8nBWPEaFpQ=' }];
 /**
  * The key the recorded histories (test/fixtures/histories) were encrypted with, before config.ts
