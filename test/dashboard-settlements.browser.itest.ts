@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import type { CommissionInput as Commission } from '../src/api/commission.schemas';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
 import {
   byTestId,
@@ -62,15 +63,6 @@ const NAMES = [
   'Cielo Photography',
   'Patagonia Gear Lab',
 ];
-
-interface Commission {
-  externalRef: string;
-  partnerId: string;
-  currency: string;
-  amountMinor: number;
-  description: string;
-  occurredAt: string;
-}
 
 describeInChromium(TITLE, browserSuite);
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../src/shared/db/knex-database';
+import type { CommissionInput as Commission } from '../src/api/commission.schemas';
 import {
   bearer,
   createPartner,
@@ -61,15 +62,6 @@ const ENV = {
 
 /** Recorded settlement histories: today's code must replay them (runs in flight survive a deploy). */
 const FIXTURES_DIR = resolve(__dirname, 'fixtures/histories/settlement');
-
-interface Commission {
-  externalRef: string;
-  partnerId: string;
-  currency: string;
-  amountMinor: number;
-  description: string;
-  occurredAt: string;
-}
 
 describeWithPostgres('settlement runs', (sharedUrl) => {
   let sys: TestSystem;
