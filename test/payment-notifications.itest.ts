@@ -8,14 +8,7 @@ import {
   type SmtpReceiver,
   type WebhookReceiver,
 } from './support/notification-receivers';
-import {
-  bearer,
-  createPartner,
-  eventually,
-  http,
-  TEST_KEYS,
-  type TestSystem,
-} from './support/system';
+import { bearer, createPartner, eventually, http, TEST_KEYS, type TestSystem } from './support/system';
 import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 
