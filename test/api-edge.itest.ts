@@ -1,19 +1,17 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { Partner } from '../src/domain/partner.aggregate';
-import { openDatabase } from '../src/shared/db/knex-database';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { createApi } from '../src/api/create-api';
 import { ApiKeyRegistry } from '../src/infra/auth/api-key-registry';
 import { WsTokens } from '../src/infra/auth/ws-token';
 import { createLogger } from '../src/shared/logger';
+import { seedPartnersBeforeStart } from './support/partner-seed';
 import { describeWithPostgres } from './support/test-env';
 import {
+  apiKeysWithPartners,
   bearer,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   TEST_SECRETS,
   type TestSystem,
@@ -33,32 +31,17 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
   let sys: TestSystem;
 
   beforeAll(async () => {
-    const db = openDatabase({ kind: 'postgres', url: databaseUrl });
-    const partners = new KnexPartnerRepository(db);
-    for (const [id, name] of [
-      [OWN_PARTNER, 'Own Partner'],
-      [OTHER_PARTNER, 'Other Partner'],
-    ] as const) {
-      await partners.save(
-        Partner.create({
-          id,
-          name,
-          email: `${name.split(' ')[0]!.toLowerCase()}@example.com`,
-          payoutAccount: '123456789',
-          now: new Date(),
-        }),
-      );
-    }
-    await db.destroy();
+    await seedPartnersBeforeStart(databaseUrl, [
+      { id: OWN_PARTNER, name: 'Own Partner', email: 'own@example.com', payoutAccount: '123456789' },
+      { id: OTHER_PARTNER, name: 'Other Partner', email: 'other@example.com', payoutAccount: '123456789' },
+    ]);
     sys = await startTestSystem({
-      ALPES_API_KEYS: JSON.stringify([
-        ...TEST_API_KEYS,
-        { key: PARTNER_KEY, name: 'own-partner', role: 'partner', partnerId: OWN_PARTNER },
+      ALPES_API_KEYS: apiKeysWithPartners([
+        { key: PARTNER_KEY, name: 'own-partner', partnerId: OWN_PARTNER },
         // Stored as a hash only, as an operator would configure it.
         {
           keySha256: createHash('sha256').update(OTHER_PARTNER_KEY).digest('hex'),
           name: 'other-partner',
-          role: 'partner',
           partnerId: OTHER_PARTNER,
         },
       ]),

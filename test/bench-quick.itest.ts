@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { BenchResult, LoopSection } from '../bench/lib/result';
-import { inheritedChildEnv } from './support/child-env';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { runQuickHarness, type ScriptRun } from './support/script-process';
+import { describeWithPostgres } from './support/test-env';
 
 /**
  * `npm run bench -- --quick` as CI runs it: a real child process that starts its own dev server,
@@ -13,39 +11,6 @@ import { describeWithPostgres, testEnvironment } from './support/test-env';
  * writes its JSON. Asserts the harness WORKS (every section produced numbers, every fan-out client
  * got every event, nothing is left behind) — never how fast anything was.
  */
-
-const ROOT = resolve(__dirname, '..');
-
-function runQuickBench(
-  adminUrl: string,
-  outDir: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'bench/run-bench.ts',
-        '--quick',
-        '--out',
-        outDir,
-        '--pg-admin-url',
-        adminUrl,
-        '--temporal-cli',
-        testEnvironment().temporalCli,
-      ],
-      // Only PATH/HOME: no DATABASE_URL or NODE_OPTIONS leaks in from the test runner.
-      { cwd: ROOT, env: inheritedChildEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', rej);
-    child.on('exit', (code) => res({ code, stdout, stderr }));
-  });
-}
 
 const alive = (pid: number): boolean => {
   try {
@@ -71,18 +36,17 @@ function expectLoop(section: LoopSection | undefined): void {
 
 describeWithPostgres('benchmark harness (--quick)', (databaseUrl) => {
   let outDir: string;
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: ScriptRun;
   let result: BenchResult;
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'alpes-bench-test-'));
-    run = await runQuickBench(admin.toString(), outDir);
-    const file = join(outDir, 'latest-quick.json');
-    if (!existsSync(file))
-      throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
-    result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+    ({ run, outDir, result } = await runQuickHarness<BenchResult>(
+      'bench/run-bench.ts',
+      databaseUrl,
+      'latest-quick.json',
+    ));
   }, 180_000);
 
   afterAll(() => {

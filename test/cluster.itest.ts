@@ -14,7 +14,7 @@ import {
 } from '../scripts/cluster/cluster';
 import { DEFAULT_SERVER_PORTS, dropDatabases, postgresTarget } from '../scripts/cluster/temporal-server';
 import { foreignClientCertificate } from '../scripts/cluster/tls';
-import { freePort } from './support/global-setup';
+import { freePort } from './support/free-port';
 import { StreamTestClient, until } from './support/stream-test-client';
 import { bearer, eventually, http } from './support/system';
 import { describeWithPostgres } from './support/test-env';

@@ -1,17 +1,17 @@
 import type { Knex } from 'knex';
 import { request } from 'node:http';
-import { Partner } from '../src/domain/partner.aggregate';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { nameBasedUuid } from '../src/infra/name-based-uuid';
 import { openDatabase } from '../src/shared/db/knex-database';
+import { seedPartner } from './support/partner-seed';
+import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 import {
+  apiKeysWithPartners,
   bearer,
   createPartner,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
@@ -40,26 +40,16 @@ describeWithPostgres(
 
     beforeAll(async () => {
       db = openDatabase({ kind: 'postgres', url: databaseUrl });
-      const partners = new KnexPartnerRepository(db);
       for (const [id, name] of [
         [OWN_PARTNER, 'Own Commission Partner'],
         [OTHER_PARTNER, 'Other Commission Partner'],
       ] as const) {
-        await partners.save(
-          Partner.create({
-            id,
-            name,
-            email: `${id.slice(0, 8)}@example.com`,
-            payoutAccount: '123456789',
-            now: new Date(),
-          }),
-        );
+        await seedPartner(db, { id, name, payoutAccount: '123456789' });
       }
       sys = await startTestSystem({
-        ALPES_API_KEYS: JSON.stringify([
-          ...TEST_API_KEYS,
-          { key: OWN_KEY, name: 'own-commission-partner', role: 'partner', partnerId: OWN_PARTNER },
-          { key: OTHER_KEY, name: 'other-commission-partner', role: 'partner', partnerId: OTHER_PARTNER },
+        ALPES_API_KEYS: apiKeysWithPartners([
+          { key: OWN_KEY, name: 'own-commission-partner', partnerId: OWN_PARTNER },
+          { key: OTHER_KEY, name: 'other-commission-partner', partnerId: OTHER_PARTNER },
         ]),
         COMMISSION_HOLD: '1s',
       });
@@ -461,8 +451,8 @@ describeWithPostgres(
         // Two full batches of 500 are written while the upload is still open; the last 200 rows wait.
         await eventually(stored, (n) => n === 1_000);
         req.destroy();
-        await new Promise((r) => setTimeout(r, 500));
-        expect(await stored()).toBe(1_000);
+        // The 200 rows of the unfinished batch never arrive: the count settles where it was.
+        expect(await untilSettled(stored)).toBe(1_000);
         expect((await get('/healthz')).status).toBe(200);
         const again = await importBody(`${CSV_HEADER}${prefix}-0,${partner.id},USD,100,x,${PAST}\n`);
         expect(again.body).toMatchObject({ rows: 1, alreadyPresent: 1 });

@@ -4,17 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
-import {
-  byTestId,
-  CHROMIUM_PATH,
-  chromiumAvailable,
-  collectCspViolations,
-  launchChromium,
-  REPORT_CSP_VIOLATIONS,
-  waitForAttribute,
-} from './support/dashboard-page';
+import { byTestId, describeInChromium, openChromiumPage, waitForAttribute } from './support/dashboard-page';
 import { bearer, createPartner, eventually, http, TEST_KEYS } from './support/system';
-import { describeUnavailable, describeWithPostgres } from './support/test-env';
+import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
 
@@ -47,12 +39,7 @@ async function startReceiver(): Promise<{ server: Server; url: (path: 'ok' | 'do
   return { server, url: (path) => `http://127.0.0.1:${port}/${path}` };
 }
 
-if (!chromiumAvailable()) {
-  console.warn(`\n!!! ${CHROMIUM_PATH} not found: ${TITLE} is SKIPPED. !!!\n`);
-  describeUnavailable(TITLE, `Chromium at ${CHROMIUM_PATH}`, suite);
-} else {
-  suite();
-}
+describeInChromium(TITLE, suite);
 
 function suite(): void {
   describeWithPostgres(TITLE, () => {
@@ -62,7 +49,7 @@ function suite(): void {
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
     let partner: Json;
     let decliningPartner: Json;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
     let csp: string[] = [];
 
     const api = (method: string, path: string, body?: unknown, key: string = TEST_KEYS.alice) =>
@@ -163,16 +150,12 @@ function suite(): void {
           (await api('POST', `/partners/${p.id}/webhook-secret`, undefined, TEST_KEYS.admin)).status,
         ).toBe(200);
       }
-      browser = await launchChromium();
-      const context = await browser.newContext({
-        viewport: { width: 1440, height: 1000 },
-        locale: 'en-US',
-        timezoneId: 'UTC',
-      });
-      await context.addInitScript(REPORT_CSP_VIOLATIONS);
-      page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      csp = collectCspViolations(page);
+      ({
+        browser,
+        page,
+        pageErrors,
+        cspViolations: csp,
+      } = await openChromiumPage({ viewport: { width: 1440, height: 1000 } }));
       mkdirSync(DOCS, { recursive: true });
     });
 

@@ -3,20 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Partner } from '../src/domain/partner.aggregate';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
+import { seedPartner } from './support/partner-seed';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
-import {
-  byTestId,
-  CHROMIUM_PATH,
-  chromiumAvailable,
-  collectCspViolations,
-  launchChromium,
-  REPORT_CSP_VIOLATIONS,
-  waitForAttribute,
-} from './support/dashboard-page';
-import { bearer, eventually, http, TEST_API_KEYS, TEST_KEYS } from './support/system';
-import { describeUnavailable, describeWithPostgres } from './support/test-env';
+import { byTestId, describeInChromium, openChromiumPage, waitForAttribute } from './support/dashboard-page';
+import { apiKeysWithPartners, bearer, eventually, http, TEST_KEYS } from './support/system';
+import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
 
@@ -57,12 +48,7 @@ class Receiver {
   }
 }
 
-if (!chromiumAvailable()) {
-  console.warn(`\n!!! ${CHROMIUM_PATH} not found: ${TITLE} is SKIPPED. !!!\n`);
-  describeUnavailable(TITLE, `Chromium at ${CHROMIUM_PATH}`, suite);
-} else {
-  suite();
-}
+describeInChromium(TITLE, suite);
 
 function suite(): void {
   describeWithPostgres(TITLE, () => {
@@ -71,7 +57,7 @@ function suite(): void {
     let page: Page;
     let receiverA: Receiver;
     let receiverB: Receiver;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
     let csp: string[] = [];
 
     const api = (method: string, path: string, body?: unknown, key: string = TEST_KEYS.admin) =>
@@ -106,10 +92,9 @@ function suite(): void {
       receiverB = await Receiver.start();
       h = await startDashboardHarness(
         {
-          ALPES_API_KEYS: JSON.stringify([
-            ...TEST_API_KEYS,
-            { key: KEY_A, name: 'portal-a', role: 'partner', partnerId: PARTNER_A },
-            { key: KEY_B, name: 'portal-b', role: 'partner', partnerId: PARTNER_B },
+          ALPES_API_KEYS: apiKeysWithPartners([
+            { key: KEY_A, name: 'portal-a', partnerId: PARTNER_A },
+            { key: KEY_B, name: 'portal-b', partnerId: PARTNER_B },
           ]),
           WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
           WEBHOOK_ALLOW_HTTP: 'true',
@@ -121,28 +106,20 @@ function suite(): void {
         },
         ['bank', 'notifications', 'worker', 'api'],
       );
-      const repo = new KnexPartnerRepository(h.sys.db);
       for (const [id, name, receiver] of [
         [PARTNER_A, 'Aurora Creators', receiverA],
         [PARTNER_B, 'Boreal Affiliates', receiverB],
       ] as const) {
-        await repo.save(
-          Partner.create({
-            id,
-            name,
-            email: `${name.split(' ')[0]!.toLowerCase()}@example.com`,
-            payoutAccount: 'DE89 3704 0044 0532 0130 00',
-            webhookUrl: receiver.url(),
-            now: new Date(),
-          }),
-        );
+        const email = `${name.split(' ')[0]!.toLowerCase()}@example.com`;
+        await seedPartner(h.sys.db, { id, name, email, webhookUrl: receiver.url() });
         expect((await api('POST', `/partners/${id}/webhook-secret`)).status).toBe(200);
       }
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.addInitScript(REPORT_CSP_VIOLATIONS);
-      csp = collectCspViolations(page);
+      ({
+        browser,
+        page,
+        pageErrors,
+        cspViolations: csp,
+      } = await openChromiumPage({ viewport: { width: 1440, height: 1000 } }));
       await page.goto(h.uiUrl);
       mkdirSync(DOCS, { recursive: true });
     }, 120_000);

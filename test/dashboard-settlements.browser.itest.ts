@@ -1,21 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ensurePostgresDatabase, openDatabase } from '../src/shared/db/knex-database';
+import type { CommissionInput as Commission } from '../src/api/commission.schemas';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
 import {
   byTestId,
-  CHROMIUM_PATH,
-  chromiumAvailable,
-  collectCspViolations,
-  launchChromium,
+  describeInChromium,
+  openChromiumPage,
   recordAttribute,
   recordedAttribute,
-  REPORT_CSP_VIOLATIONS,
   waitForAttribute,
 } from './support/dashboard-page';
 import { bearer, createPartner, http, TEST_KEYS } from './support/system';
-import { describeUnavailable, describeWithPostgres } from './support/test-env';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
+import { describeWithPostgres } from './support/test-env';
 
 // The Settlements view in a real browser against real Temporal + PostgreSQL: a run started from the
 // form, followed live to the end, its money per currency and the partner it skipped.
@@ -66,35 +64,18 @@ const NAMES = [
   'Patagonia Gear Lab',
 ];
 
-interface Commission {
-  externalRef: string;
-  partnerId: string;
-  currency: string;
-  amountMinor: number;
-  description: string;
-  occurredAt: string;
-}
-
-if (!chromiumAvailable()) {
-  console.warn(
-    `\n!!! ${CHROMIUM_PATH} not found: the dashboard settlements browser tests are SKIPPED. ` +
-      'Install it with `apt-get install -y chromium`. !!!\n',
-  );
-  describeUnavailable(TITLE, `Chromium at ${CHROMIUM_PATH}`, browserSuite);
-} else {
-  browserSuite();
-}
+describeInChromium(TITLE, browserSuite);
 
 function browserSuite(): void {
   describeWithPostgres(TITLE, (sharedUrl) => {
     let h: DashboardHarness;
     let browser: Browser;
     let page: Page;
-    let databaseUrl: string;
+    let scratch: ScratchDatabase | undefined;
     let belowMinimum: { id: string };
     /** Sum of the payouts per currency, as the API's decimal strings. */
     const planned: Record<string, bigint> = {};
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
     let cspViolations: string[] = [];
 
     const api = (method: string, path: string, body?: unknown) =>
@@ -102,12 +83,9 @@ function browserSuite(): void {
 
     beforeAll(async () => {
       // A run claims every payable commission of its database: this suite's are its own.
-      const url = new URL(sharedUrl);
-      url.pathname = `/alpes_dash_settle_${Date.now()}_${process.pid}`;
-      databaseUrl = url.toString();
-      await ensurePostgresDatabase(databaseUrl);
+      scratch = await createScratchDatabase(sharedUrl, 'alpes_dash_settle');
       h = await startDashboardHarness({
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: scratch.url,
         COMMISSION_HOLD: '7d',
         PAYOUT_MINIMUMS: JSON.stringify(MINIMUMS),
         APPROVAL_THRESHOLDS: JSON.stringify({ USD: 1_000_000, EUR: 1_000_000, COP: 5_000_000_000 }),
@@ -148,29 +126,13 @@ function browserSuite(): void {
         throw new Error(`commissions refused: ${res.status} ${JSON.stringify(res.body)}`);
 
       h.sys.bank!.bank.setFaults({ latencyMs: 300 });
-      browser = await launchChromium();
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 900 },
-        locale: 'en-US',
-        timezoneId: 'UTC',
-      });
-      await context.addInitScript(REPORT_CSP_VIOLATIONS);
-      page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      cspViolations = collectCspViolations(page);
+      ({ browser, page, pageErrors, cspViolations } = await openChromiumPage());
     }, 90_000);
 
     afterAll(async () => {
       await browser?.close();
       await h?.stop();
-      if (!databaseUrl) return;
-      const admin = new URL(sharedUrl);
-      admin.pathname = '/postgres';
-      const adminDb = openDatabase({ kind: 'postgres', url: admin.toString() });
-      await adminDb
-        .raw(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`)
-        .catch(() => undefined);
-      await adminDb.destroy();
+      await scratch?.drop();
     }, 60_000);
 
     afterEach(() => {

@@ -4,20 +4,17 @@ import type { Browser, Page } from 'playwright-core';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
 import {
   byTestId,
-  CHROMIUM_PATH,
-  chromiumAvailable,
   cutWebSockets,
-  launchChromium,
-  collectCspViolations,
+  describeInChromium,
+  openChromiumPage,
   positionsIn,
   recordConnectionStates,
   recordedConnectionStates,
-  REPORT_CSP_VIOLATIONS,
   TRACK_WEBSOCKETS,
   waitForAttribute,
 } from './support/dashboard-page';
 import { bearer, createPartner, eventually, http, TEST_KEYS } from './support/system';
-import { describeUnavailable, describeWithPostgres } from './support/test-env';
+import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
 
@@ -30,15 +27,7 @@ const TITLE = 'operator dashboard in Chromium (real Temporal, PostgreSQL, sandbo
 const TOKEN_TTL_MS = 8_000;
 const ref = (prefix: string): string => `${prefix}-${globalThis.crypto.randomUUID().slice(0, 6)}`;
 
-if (!chromiumAvailable()) {
-  console.warn(
-    `\n!!! ${CHROMIUM_PATH} not found: the dashboard browser tests are SKIPPED. ` +
-      'Install it with `apt-get install -y chromium`. !!!\n',
-  );
-  describeUnavailable(TITLE, `Chromium at ${CHROMIUM_PATH}`, browserSuite);
-} else {
-  browserSuite();
-}
+describeInChromium(TITLE, browserSuite);
 
 function browserSuite(): void {
   describeWithPostgres(TITLE, () => {
@@ -47,7 +36,7 @@ function browserSuite(): void {
     let page: Page;
     let partner: Json;
     let decliningPartner: Json;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
     let cspViolations: string[] = [];
     const ours: string[] = [];
 
@@ -121,17 +110,9 @@ function browserSuite(): void {
         name: 'Ríos & Co. Influencers',
         payoutAccount: '9876540000',
       });
-      browser = await launchChromium();
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 900 },
-        locale: 'en-US',
-        timezoneId: 'UTC',
-      });
-      await context.addInitScript(TRACK_WEBSOCKETS);
-      await context.addInitScript(REPORT_CSP_VIOLATIONS);
-      page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      cspViolations = collectCspViolations(page);
+      ({ browser, page, pageErrors, cspViolations } = await openChromiumPage({
+        initScripts: [TRACK_WEBSOCKETS],
+      }));
     });
 
     afterAll(async () => {

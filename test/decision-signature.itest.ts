@@ -1,18 +1,22 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DecisionSigner } from '../src/infra/auth/actor-assertion';
-import { AesGcmPayloadCodec, encryptedDataConverter } from '../src/infra/temporal/encryption-codec';
-import { approveUpdate, getStateQuery, type DecisionInput } from '../src/workflows/payment.workflow';
+import { AesGcmPayloadCodec } from '../src/infra/temporal/encryption-codec';
+import {
+  approveUpdate,
+  getStateQuery,
+  resolvePayoutSignal,
+  type DecisionInput,
+} from '../src/workflows/payment.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import {
   bearer,
   createPartner,
   eventually,
   http,
+  plainHistoriesDataConverter,
   startTestSystem,
   TEST_CODEC_KEYS,
   TEST_KEYS,
@@ -20,13 +24,14 @@ import {
   testDataConverter,
   type TestSystem,
 } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
+import { readFixtureDir, replayErrors } from './support/history-fixtures';
+import { describeWithPostgres } from './support/test-env';
 
 /**
  * Four-eyes below the API: someone who reaches the Temporal frontend directly must not be able to
  * approve a payment in anybody's name. Decisions carry the API's Ed25519 signature, which the
  * payment workflow checks against the key its worker reported; the workers' codec refuses
- * payloads nobody of ours encrypted (production), and replaying old plain histories is an
+ * payloads nobody of ours encrypted (in every mode), and replaying old plain histories is an
  * explicit, separate path.
  */
 const SIGNING_KEY = TEST_SECRETS.actorSigningKey;
@@ -157,9 +162,9 @@ describeWithPostgres('operator decisions the engine itself cannot forge', () => 
     expect(approved.body.approvedBy).toBe('bob');
   });
 
-  it('in production the codec refuses a plain payload sent past the API', async () => {
-    const strict = new AesGcmPayloadCodec(TEST_CODEC_KEYS, { refuseUnencrypted: true });
-    const permissive = new AesGcmPayloadCodec(TEST_CODEC_KEYS);
+  it('the codec refuses a plain payload in every mode, and passes it only when told to accept plaintext', async () => {
+    const strict = new AesGcmPayloadCodec(TEST_CODEC_KEYS);
+    const permissive = new AesGcmPayloadCodec(TEST_CODEC_KEYS, { acceptPlaintext: true });
     const plain = {
       metadata: { encoding: new TextEncoder().encode('json/plain') },
       data: new TextEncoder().encode('{}'),
@@ -173,29 +178,40 @@ describeWithPostgres('operator decisions the engine itself cannot forge', () => 
     ]);
   });
 
+  it('a plain signal sent straight to Temporal never reaches the workflow: the worker refuses it (NODE_ENV=test too)', async () => {
+    const paymentId = await awaitingApproval();
+    const handle = sys.client.workflow.getHandle(paymentWorkflowId(paymentId));
+    // No codec: what anyone with access to the frontend sends.
+    const intruder = new Client({
+      connection: sys.client.connection,
+      namespace: sys.config.temporal.namespace,
+    });
+    try {
+      await intruder.workflow
+        .getHandle(paymentWorkflowId(paymentId))
+        .signal(resolvePayoutSignal, { outcome: 'PAID', payoutReference: 'forged' });
+      const refused = await eventually(
+        async () =>
+          ((await handle.fetchHistory()).events ?? [])
+            .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message ?? '')
+            .filter(Boolean),
+        (messages) => messages.length > 0,
+      );
+      expect(refused[0]).toMatch(/refusing an unencrypted payload/);
+    } finally {
+      // Its workflow tasks would fail on that signal forever.
+      await handle.terminate('test: plain signal refused');
+    }
+  });
+
   it('replays recorded plain histories only through the explicit permissive path', async () => {
-    const dir = resolve(__dirname, 'fixtures/histories');
-    const histories = readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => ({ workflowId: f, history: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }));
+    const histories = readFixtureDir(resolve(__dirname, 'fixtures/histories'));
     const plainOnes = histories.filter((h) => !JSON.stringify(h.history).includes('YmluYXJ5L2VuY3J5cHRlZA'));
     expect(plainOnes.length).toBeGreaterThan(0);
-    const replay = async (dataConverter: ReturnType<typeof encryptedDataConverter>) => {
-      const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories(
-        {
-          workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-          dataConverter,
-          replayName: 'strict',
-        },
-        plainOnes as never,
-      )) {
-        if (r.error) errors.push(String(r.error));
-      }
-      return errors;
-    };
-    expect(await replay(testDataConverter)).toEqual([]);
-    const strictErrors = await replay(encryptedDataConverter(TEST_CODEC_KEYS, { refuseUnencrypted: true }));
+    expect(await replayErrors(plainOnes, { dataConverter: plainHistoriesDataConverter })).toEqual([]);
+    // The system's own converter (strict by default) refuses every one of them.
+    const strictErrors = await replayErrors(plainOnes, { dataConverter: testDataConverter });
     expect(strictErrors.length).toBe(plainOnes.length);
+    expect(strictErrors.every((e) => /refusing an unencrypted payload/.test(e))).toBe(true);
   }, 60_000);
 });

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import pg from 'pg';
 import { bundleWorkflows, WORKFLOW_BUNDLES } from '../scripts/bundle-workflows';
@@ -25,6 +25,29 @@ import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/workflows/search-attributes
 import { temporalServerEnv } from '../scripts/cluster/temporal-server';
 import { clusterTlsLayout, SERVER_SANS } from '../scripts/cluster/tls';
 import { inheritedChildEnv } from './support/child-env';
+import {
+  argv,
+  dependsOn,
+  envFilesOf,
+  envOf,
+  hostPathOf,
+  mountsOf,
+  networksOf,
+  parseCompose,
+  parseDotenv,
+  publishedPorts,
+  type ComposeFile,
+  type Service,
+} from './support/compose-model';
+import {
+  dockerignoreExcludes,
+  envInstruction,
+  execArgs,
+  lintDockerfile,
+  parseDockerfile,
+  SECRET_NAME,
+} from './support/dockerfile-model';
+import { entryOf, knownSettings, needsOf, readRepoFile, REPO_ROOT } from './support/process-entries';
 import { describeWithPostgres } from './support/test-env';
 
 /**
@@ -34,8 +57,8 @@ import { describeWithPostgres } from './support/test-env';
  * added to the code and forgotten in the compose file fails here.
  */
 
-const ROOT = resolve(__dirname, '..');
-const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const ROOT = REPO_ROOT;
+const read = readRepoFile;
 const readdirSyncSorted = (path: string): string[] => readdirSync(join(ROOT, path)).sort();
 const COMPOSE_TEXT = read('docker-compose.yml');
 const ENV_EXAMPLE_TEXT = read('.env.example');
@@ -51,379 +74,8 @@ const PENDING_SETTINGS: Record<string, string> = {};
 /** Read by the process's runtime, not by config.ts: glibc's allocator (the worker's memory, issue 15). */
 const RUNTIME_SETTINGS = ['MALLOC_ARENA_MAX'];
 
-// ------------------------------------------------------------------------------------------------
-// A small model of what Compose does: .env parsing, ${…} interpolation, env_file + environment.
-
-/** Parses an env file the way Compose's dotenv does for the forms we use (quotes, comments, export). */
-export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new Error(`not a KEY=VALUE line: ${line}`);
-    const [, key, rest] = m as unknown as [string, string, string];
-    if (key in out) throw new Error(`${key} is set twice`);
-    let value: string;
-    if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      if (end < 0) throw new Error(`${key}: unterminated single quote`);
-      value = rest.slice(1, end);
-    } else if (rest.startsWith('"')) {
-      const m2 = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
-      if (!m2) throw new Error(`${key}: unterminated double quote`);
-      value = m2[1]!.replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1');
-    } else {
-      value = rest.replace(/\s+#.*$/, '').trim();
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-/** Compose variable interpolation: $$, $VAR, ${VAR}, ${VAR:-d}, ${VAR-d}, ${VAR:?e}, ${VAR?e}, ${VAR:+a}, ${VAR+a}. */
-export function interpolate(value: string, vars: Record<string, string>): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c !== '$') {
-      out += c;
-      continue;
-    }
-    const next = value[i + 1];
-    if (next === '$') {
-      out += '$';
-      i++;
-    } else if (next === '{') {
-      const end = value.indexOf('}', i);
-      if (end < 0) throw new Error(`unterminated \${ in ${value}`);
-      const expr = value.slice(i + 2, end);
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])(.*))?$/s.exec(expr);
-      if (!m) throw new Error(`invalid interpolation \${${expr}}`);
-      const [, name, op, arg = ''] = m as unknown as [string, string, string | undefined, string | undefined];
-      const v = vars[name!];
-      const set = v !== undefined;
-      const nonEmpty = set && v !== '';
-      switch (op) {
-        case undefined:
-          out += v ?? '';
-          break;
-        case ':-':
-          out += nonEmpty ? v : interpolate(arg, vars);
-          break;
-        case '-':
-          out += set ? v : interpolate(arg, vars);
-          break;
-        case ':?':
-        case '?':
-          if (op === ':?' ? !nonEmpty : !set) throw new Error(`required variable ${name} is missing: ${arg}`);
-          out += v;
-          break;
-        case ':+':
-          out += nonEmpty ? interpolate(arg, vars) : '';
-          break;
-        case '+':
-          out += set ? interpolate(arg, vars) : '';
-          break;
-      }
-      i = end;
-    } else {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1));
-      if (!m) {
-        out += c;
-        continue;
-      }
-      out += vars[m[0]] ?? '';
-      i += m[0].length;
-    }
-  }
-  return out;
-}
-
-function interpolateAll(node: unknown, vars: Record<string, string>): unknown {
-  if (typeof node === 'string') return interpolate(node, vars);
-  if (Array.isArray(node)) return node.map((n) => interpolateAll(n, vars));
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolateAll(v, vars)]));
-  }
-  return node;
-}
-
-interface Healthcheck {
-  test?: string[] | string;
-  disable?: boolean;
-}
-interface Service {
-  image?: string;
-  networks?: string[] | Record<string, unknown>;
-  volumes?: string[];
-  build?: unknown;
-  command?: string[] | string;
-  entrypoint?: string[] | string;
-  environment?: Record<string, string | number | null> | string[];
-  env_file?: string | string[];
-  ports?: string[];
-  depends_on?: Record<string, { condition?: string }> | string[];
-  healthcheck?: Healthcheck;
-  profiles?: string[];
-  restart?: string;
-  deploy?: { replicas?: number };
-  container_name?: string;
-}
-interface ComposeFile {
-  services: Record<string, Service>;
-  networks?: Record<string, unknown>;
-}
-
-/** The compose file as Compose sees it once .env holds `envFile` (merge keys resolved, interpolated). */
-function loadCompose(envFile: Record<string, string>): ComposeFile {
-  const raw = parseYaml(COMPOSE_TEXT, { merge: true }) as ComposeFile;
-  return interpolateAll(raw, envFile) as ComposeFile;
-}
-
-function envOf(service: Service): Record<string, string> {
-  const env = service.environment ?? {};
-  if (Array.isArray(env)) {
-    return Object.fromEntries(
-      env.map((e) => {
-        const i = e.indexOf('=');
-        return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)];
-      }),
-    );
-  }
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
-}
-
-function envFilesOf(service: Service): string[] {
-  const f = service.env_file;
-  return f === undefined ? [] : Array.isArray(f) ? f : [f];
-}
-
-function argv(command: string[] | string | undefined): string[] {
-  return command === undefined ? [] : Array.isArray(command) ? command : command.split(/\s+/);
-}
-
-/** Published ports: `[ip:]host:container` → { host, container }. */
-function publishedPorts(service: Service): Array<{ host: number; container: number }> {
-  return (service.ports ?? []).map((p) => {
-    const parts = String(p).split(':');
-    return { host: Number(parts[parts.length - 2]), container: Number(parts[parts.length - 1]) };
-  });
-}
-
-function dependsOn(service: Service): Record<string, { condition?: string }> {
-  const d = service.depends_on ?? {};
-  return Array.isArray(d) ? Object.fromEntries(d.map((n) => [n, {}])) : d;
-}
-
-// ------------------------------------------------------------------------------------------------
-// The Dockerfile, parsed into stages of instructions.
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-interface Stage {
-  from: string;
-  name: string | undefined;
-  instructions: Instruction[];
-}
-
-export function parseDockerfile(text: string): Stage[] {
-  const logical: string[] = [];
-  let current = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!current && (line === '' || line.startsWith('#'))) continue;
-    if (line.startsWith('#')) continue;
-    if (line.endsWith('\\')) {
-      current += `${line.slice(0, -1)} `;
-      continue;
-    }
-    logical.push(current + line);
-    current = '';
-  }
-  if (current) logical.push(current);
-  const stages: Stage[] = [];
-  for (const l of logical) {
-    const m = /^(\S+)\s*(.*)$/.exec(l)!;
-    const keyword = m[1]!.toUpperCase();
-    const args = m[2]!.trim();
-    if (keyword === 'FROM') {
-      const fm = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
-      stages.push({ from: fm?.[1] ?? args, name: fm?.[2], instructions: [] });
-    } else if (stages.length) {
-      stages[stages.length - 1]!.instructions.push({ keyword, args });
-    } else if (keyword !== 'ARG') {
-      throw new Error(`${keyword} before the first FROM`);
-    }
-  }
-  return stages;
-}
-
-/** `ENV A=1 B="2"` or `ENV A 1` → { A: '1', B: '2' }. */
-function envInstruction(args: string): Record<string, string> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(args)) {
-    const [k, ...v] = args.split(/\s+/);
-    return { [k!]: v.join(' ') };
-  }
-  const out: Record<string, string> = {};
-  for (const m of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) {
-    out[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
-  }
-  return out;
-}
-
-function execArgs(args: string): string[] {
-  const trimmed = args.replace(/^(--\S+\s+)*/, '');
-  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as string[];
-  return trimmed.split(/\s+/);
-}
-
-const SECRET_NAME = /KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL/i;
-
-/** Structural lint of our Dockerfile; returns the problems (empty = fine). */
-export function lintDockerfile(text: string): string[] {
-  const problems: string[] = [];
-  let stages: Stage[];
-  try {
-    stages = parseDockerfile(text);
-  } catch (e) {
-    return [(e as Error).message];
-  }
-  const named = stages.filter((s) => s.name);
-  if (stages.length < 2 || named.length < 2)
-    problems.push('not multi-stage: need at least two `FROM … AS name` stages');
-  const runtime = stages[stages.length - 1];
-  if (!runtime) return ['no FROM'];
-  const of = (k: string) => runtime.instructions.filter((i) => i.keyword === k);
-
-  for (const s of stages) {
-    if (!/:[^/]+$/.test(s.from) && !stages.some((o) => o.name === s.from)) {
-      problems.push(`stage ${s.name ?? s.from}: base image ${s.from} has no tag`);
-    }
-    if (/:latest$/.test(s.from)) problems.push(`stage ${s.name ?? s.from}: base image uses :latest`);
-    for (const i of s.instructions) {
-      if (i.keyword === 'ADD' && /(^|\s)(https?|git|ftp):\/\//i.test(i.args)) {
-        problems.push(`ADD of a remote URL: ${i.args}`);
-      }
-      if (i.keyword === 'ENV' || i.keyword === 'ARG') {
-        const pairs =
-          i.keyword === 'ENV' ? envInstruction(i.args) : Object.fromEntries([i.args.split('=', 2)]);
-        for (const [k, v] of Object.entries(pairs)) {
-          if (SECRET_NAME.test(k) && v) problems.push(`${i.keyword} bakes a secret into the image: ${k}`);
-        }
-      }
-      if (i.keyword === 'COPY') {
-        const from = /--from=(\S+)/.exec(i.args)?.[1];
-        if (from && !stages.some((o) => o.name === from) && !/[:/]/.test(from)) {
-          problems.push(`COPY --from=${from}: no such stage`);
-        }
-      }
-    }
-  }
-
-  const runs = of('RUN').map((i) => i.args);
-  if (!runs.some((r) => /\bnpm ci\b[^&|;]*--omit=dev/.test(r)))
-    problems.push('runtime stage: no `npm ci --omit=dev`');
-  if (runs.some((r) => /\bnpm (install|i)\b/.test(r)))
-    problems.push('runtime stage: npm install (use npm ci)');
-  const users = of('USER');
-  const lastUser = users[users.length - 1]?.args.split(':')[0];
-  if (!lastUser || lastUser === 'root' || lastUser === '0')
-    problems.push('runtime stage: runs as root (add USER node)');
-  const cmdIndex = runtime.instructions.findIndex((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
-  const userIndex = runtime.instructions.findIndex((i) => i.keyword === 'USER');
-  if (userIndex < 0 || (cmdIndex >= 0 && userIndex > cmdIndex))
-    problems.push('runtime stage: USER must come before CMD');
-  const env = Object.assign({}, ...of('ENV').map((i) => envInstruction(i.args))) as Record<string, string>;
-  if (env.NODE_ENV !== 'production') problems.push('runtime stage: NODE_ENV is not production');
-  const health = of('HEALTHCHECK');
-  if (
-    !health.length ||
-    health.some((h) => /^NONE\b/i.test(h.args)) ||
-    !health.some((h) => /\bCMD\b/.test(h.args))
-  ) {
-    problems.push('runtime stage: no HEALTHCHECK … CMD');
-  }
-  if (of('COPY').some((i) => !/--from=/.test(i.args) && /^(?:--\S+\s+)*\.\s/.test(i.args))) {
-    problems.push('runtime stage: copies the whole build context (COPY . …)');
-  }
-  if (!of('CMD').length && !of('ENTRYPOINT').length) problems.push('runtime stage: no CMD');
-  return problems;
-}
-
-/** Docker's .dockerignore semantics for our patterns: the last matching line wins; `!` re-includes. */
-function dockerignoreExcludes(patterns: string[], path: string): boolean {
-  const toRegex = (p: string) =>
-    new RegExp(
-      `^${p
-        .replace(/^\/+|\/+$/g, '')
-        .split('/')
-        .map((seg) =>
-          seg === '**'
-            ? '.*'
-            : seg
-                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-                .replace(/\*/g, '[^/]*')
-                .replace(/\?/g, '[^/]'),
-        )
-        .join('/')
-        .replace(/\.\*\//g, '(?:.*/)?')}$`,
-    );
-  const prefixes = path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-  let excluded = false;
-  for (const line of patterns) {
-    const negate = line.startsWith('!');
-    const re = toRegex(negate ? line.slice(1) : line);
-    if (prefixes.some((p) => re.test(p))) excluded = !negate;
-  }
-  return excluded;
-}
-
-// ------------------------------------------------------------------------------------------------
-// What each process needs, read from its entry point.
-
-interface ProcessNeeds {
-  postgres: boolean;
-  temporal: boolean;
-}
-
-function entryOf(service: Service): { role: string; source: string } | undefined {
-  for (const arg of argv(service.command)) {
-    const dist = /^dist\/processes\/([a-z-]+)\.js$/.exec(arg);
-    if (dist) return { role: dist[1]!, source: `src/processes/${dist[1]}.ts` };
-    const service = /^dist\/([a-z-]+)\/([a-z-]+)\.main\.js$/.exec(arg);
-    if (service) return { role: service[2]!, source: `src/${service[1]}/${service[2]}.main.ts` };
-    const script = /^scripts\/([a-z-]+)\.js$/.exec(arg);
-    if (script) return { role: script[1]!, source: arg };
-  }
-  return undefined;
-}
-
-function needsOf(source: string): ProcessNeeds {
-  let code = read(source);
-  const standalone = /\brunStandalone\(/.test(code);
-  if (standalone) code += read('src/processes/wiring/standalone.ts');
-  return {
-    postgres: /database\.kind !== 'postgres'/.test(code),
-    temporal: /!config\.temporal\.address/.test(code),
-  };
-}
-
-/** Setting names config.ts (and the schema fragments it merges) reads. */
-function knownSettings(): Set<string> {
-  const names = new Set<string>();
-  for (const file of [
-    'src/infra/config.ts',
-    'src/infra/notifications/notification-config.ts',
-    'src/sandbox-bank/sandbox-bank.config.ts',
-    'src/infra/settlements/settlement-config.ts',
-  ]) {
-    for (const m of read(file).matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)) names.add(m[1]!);
-  }
-  return names;
-}
+/** The compose file as Compose sees it once .env holds `envFile`. */
+const loadCompose = (envFile: Record<string, string>): ComposeFile => parseCompose(COMPOSE_TEXT, envFile);
 
 // ------------------------------------------------------------------------------------------------
 
@@ -945,11 +597,6 @@ const COMPONENT_OF_ROLE: Record<string, Component | undefined> = {
 /** Every secret variable of ours (COMPONENT_SECRETS names them all). */
 const OUR_SECRETS = new Set(Object.values(COMPONENT_SECRETS).flatMap((needs) => needs.flat()));
 
-function networksOf(service: Service): string[] {
-  const n = service.networks;
-  return n === undefined ? ['default'] : Array.isArray(n) ? n : Object.keys(n);
-}
-
 describe('docker-compose.yml: each service gets only the secrets it needs', () => {
   it('lets no service of ours load .env as a whole; the settings file it loads holds no secret', () => {
     for (const [name, s] of SERVICES) {
@@ -1053,27 +700,6 @@ describe('docker-compose.yml: each service gets only the secrets it needs', () =
     expect(refused).toBeGreaterThanOrEqual(6);
   });
 });
-
-/** `host:container[:ro]` volume entries → { host, container, readOnly }. */
-function mountsOf(service: Service): Array<{ host: string; container: string; readOnly: boolean }> {
-  return (service.volumes ?? []).map((v) => {
-    const [host, container, mode] = String(v).split(':') as [string, string, string | undefined];
-    return { host, container, readOnly: mode === 'ro' };
-  });
-}
-
-/** The container path of a file, mapped back to the host path it is mounted from (or undefined). */
-function hostPathOf(
-  service: Service,
-  containerPath: string,
-): { host: string; readOnly: boolean } | undefined {
-  for (const m of mountsOf(service)) {
-    if (containerPath === m.container || containerPath.startsWith(`${m.container}/`)) {
-      return { host: m.host + containerPath.slice(m.container.length), readOnly: m.readOnly };
-    }
-  }
-  return undefined;
-}
 
 /** Where the compose file takes the mTLS material from (ALPES_TLS_DIR, default the cluster's). */
 const TLS_ROOT = './data/cluster/tls';

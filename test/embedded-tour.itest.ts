@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inheritedChildEnv } from './support/child-env';
-import { freePort } from './support/global-setup';
+import { freePort } from './support/free-port';
 import { eventually, http } from './support/system';
 import { testEnvironment } from './support/test-env';
 

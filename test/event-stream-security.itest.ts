@@ -4,20 +4,13 @@ import pino from 'pino';
 import type { DomainEvent } from '../src/domain/domain-event';
 import { WsTokens } from '../src/infra/auth/ws-token';
 import { migrateToLatest } from '../src/infra/db/database';
-import { KnexEventLogReader } from '../src/infra/db/event-log';
 import { InProcessNotifier } from '../src/infra/db/event-notifier';
 import { KnexUnitOfWork } from '../src/infra/db/unit-of-work';
 import type { Principal } from '../src/ports/principal';
-import { streamAuthenticator } from '../src/processes/wiring/ui.component';
 import { openDatabase } from '../src/shared/db/knex-database';
-import { createUiServer } from '../src/ui/create-ui-server';
-import {
-  createEventStream,
-  type EventStream,
-  type EventStreamDeps,
-} from '../src/ui/stream/event-stream.server';
+import type { EventStreamDeps } from '../src/ui/stream/event-stream.server';
 import type { ClientMessage } from '../src/ui/stream-protocol';
-import { StreamTestClient, until } from './support/stream-test-client';
+import { startTestStream, StreamTestClient, until, type RunningStream } from './support/stream-test-client';
 
 /**
  * Issue 14, item 4: the websocket server cannot be pushed out of memory or kept open wrongly. One
@@ -61,38 +54,16 @@ async function append(events: DomainEvent[]): Promise<void> {
   await uow.run(({ events: log }) => log.append(events, { workflowId: 'wf-security', runId: null }));
 }
 
-interface Running {
-  ws: string;
-  stream: EventStream;
+interface Running extends RunningStream {
   /** Everything the stream logged at warn and above. */
   logs: Array<{ level: number; msg: string }>;
-  stop(): Promise<void>;
 }
 
 async function startStream(opts: Partial<EventStreamDeps> = {}): Promise<Running> {
   const logs: Running['logs'] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const notifier = new InProcessNotifier([uow]);
-  await notifier.start();
-  const stream = createEventStream({
-    events: new KnexEventLogReader(db),
-    notifier,
-    authenticate: streamAuthenticator(tokens),
-    pollIntervalMs: 60_000,
-    logger,
-    ...opts,
-  });
-  const ui = createUiServer({ stream });
-  const http = await ui.start(0, '127.0.0.1');
-  return {
-    ws: http.replace(/^http/, 'ws'),
-    stream,
-    logs,
-    stop: async () => {
-      await ui.stop();
-      await notifier.stop();
-    },
-  };
+  const running = await startTestStream(db, new InProcessNotifier([uow]), tokens, { logger, ...opts });
+  return { ...running, logs };
 }
 
 /** Runs `body` against a fresh stream, always stopped afterwards. */

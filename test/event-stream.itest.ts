@@ -11,19 +11,14 @@ import type { Principal } from '../src/ports/principal';
 import { WsTokens } from '../src/infra/auth/ws-token';
 import { migrateToLatest } from '../src/infra/db/database';
 import { openDatabase } from '../src/shared/db/knex-database';
-import { KnexEventLogReader, lastEventPosition } from '../src/infra/db/event-log';
+import { lastEventPosition } from '../src/infra/db/event-log';
 import { InProcessNotifier, PgListenNotifier } from '../src/infra/db/event-notifier';
 import type { EventNotifier } from '../src/ports/event-log.port';
 import { KnexUnitOfWork } from '../src/infra/db/unit-of-work';
 import { createUiServer, type UiServer } from '../src/ui/create-ui-server';
-import {
-  createEventStream,
-  type EventStream,
-  type EventStreamDeps,
-} from '../src/ui/stream/event-stream.server';
+import type { EventStreamDeps } from '../src/ui/stream/event-stream.server';
 import type { EventMessage } from '../src/ui/stream-protocol';
-import { streamAuthenticator } from '../src/processes/wiring/ui.component';
-import { StreamTestClient, until } from './support/stream-test-client';
+import { startTestStream, StreamTestClient, until, type RunningStream } from './support/stream-test-client';
 import { describeWithPostgres } from './support/test-env';
 
 // Concurrent writers, megabytes of padding, reconnect backoffs: well above jest's default 5 s.
@@ -137,41 +132,11 @@ function expectWriterOrder(events: EventMessage[]): void {
 
 // ---------------------------------------------------------------------------------------------
 
-interface RunningStream {
-  ws: string;
-  http: string;
-  stream: EventStream;
-  notifier: EventNotifier;
-  stop(): Promise<void>;
-}
-
-async function startStream(
+const startStream = (
   db: Knex,
   notifier: EventNotifier,
   opts: Partial<EventStreamDeps> = {},
-): Promise<RunningStream> {
-  await notifier.start();
-  // A long poll: deliveries in these tests must come from the notifier's wake-ups.
-  const stream = createEventStream({
-    events: new KnexEventLogReader(db),
-    notifier,
-    authenticate: streamAuthenticator(tokens),
-    pollIntervalMs: 60_000,
-    ...opts,
-  });
-  const ui: UiServer = createUiServer({ stream });
-  const http = await ui.start(0, '127.0.0.1');
-  return {
-    ws: http.replace(/^http/, 'ws'),
-    http,
-    stream,
-    notifier,
-    stop: async () => {
-      await ui.stop();
-      await notifier.stop();
-    },
-  };
-}
+): Promise<RunningStream> => startTestStream(db, notifier, tokens, opts);
 
 /** Reads `filter` from the start, dropping the connection after `breaks` events and resuming from the last seen. */
 async function readWithReconnects(

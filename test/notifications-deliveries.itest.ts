@@ -2,14 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { Partner } from '../src/domain/partner.aggregate';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
+import { seedPartner } from './support/partner-seed';
 import {
+  apiKeysWithPartners,
   bearer,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
@@ -78,10 +77,9 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
     receiverB = await ScriptedReceiver.start();
     sys = await startTestSystem(
       {
-        ALPES_API_KEYS: JSON.stringify([
-          ...TEST_API_KEYS,
-          { key: KEYS.partnerA, name: 'partner-a', role: 'partner', partnerId: partnerA },
-          { key: KEYS.partnerB, name: 'partner-b', role: 'partner', partnerId: partnerB },
+        ALPES_API_KEYS: apiKeysWithPartners([
+          { key: KEYS.partnerA, name: 'partner-a', partnerId: partnerA },
+          { key: KEYS.partnerB, name: 'partner-b', partnerId: partnerB },
         ]),
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
         WEBHOOK_ALLOW_HTTP: 'true',
@@ -93,21 +91,11 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
       ['bank', 'notifications', 'worker', 'api'],
     );
     // The partner keys name these ids, so the partners are registered with them directly.
-    const repo = new KnexPartnerRepository(sys.db);
     for (const [id, receiver] of [
       [partnerA, receiverA],
       [partnerB, receiverB],
     ] as const) {
-      await repo.save(
-        Partner.create({
-          id,
-          name: `Partner ${id.slice(0, 4)}`,
-          email: `p-${id.slice(0, 8)}@example.com`,
-          payoutAccount: 'DE89 3704 0044 0532 0130 00',
-          webhookUrl: receiver.url(),
-          now: new Date(),
-        }),
-      );
+      await seedPartner(sys.db, { id, webhookUrl: receiver.url() });
       const rotated = await api('POST', `/partners/${id}/webhook-secret`);
       expect(rotated.status).toBe(200);
       secrets[id] = rotated.body.secret;

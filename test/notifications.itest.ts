@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import express from 'express';
 import type { Knex } from 'knex';
 import {
@@ -22,12 +22,10 @@ import { notificationRoutes } from '../src/api/notification.routes';
 import { RouteTable } from '../src/api/route-kit';
 import { isPermanentDeliveryError } from '../src/domain/notification-channel.port';
 import { formatAmount } from '../src/domain/notification-content';
-import { Partner } from '../src/domain/partner.aggregate';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { NotificationQueries } from '../src/infra/db/notification.queries';
 import { NotificationAttemptQueries } from '../src/infra/db/notification-attempts';
 import { KnexPartnerNotificationSettings } from '../src/infra/db/notification.repository';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { createLogger } from '../src/shared/logger';
 import {
   parseNotificationConfig,
@@ -49,6 +47,7 @@ import {
   type PartnerNotificationsState,
 } from '../src/workflows/partner-notifications.workflow';
 import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
+import { seedPartner } from './support/partner-seed';
 import {
   signaturesOf,
   startSmtpReceiver,
@@ -56,8 +55,9 @@ import {
   WebhookReceiver,
   type ReceivedEmail,
 } from './support/notification-receivers';
+import { untilSettled } from './support/settle-wait';
 import { eventually, http, testDataConverter } from './support/system';
-import { ensureFixture } from './support/history-fixtures';
+import { ensureFixture, replayErrors } from './support/history-fixtures';
 import { historyText } from './support/history-text';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
@@ -191,16 +191,7 @@ describeWithPostgres(
     async function newPartner(webhookUrl: string | null = receiver.url()) {
       const id = randomUUID();
       const email = `partner-${id.slice(0, 8)}@example.com`;
-      await new KnexPartnerRepository(db).save(
-        Partner.create({
-          id,
-          name: `Partner ${id.slice(0, 4)}`,
-          email,
-          payoutAccount: 'DE89 3704 0044 0532 0130 00',
-          webhookUrl,
-          now: new Date(),
-        }),
-      );
+      await seedPartner(db, { id, email, webhookUrl });
       let secret = '';
       if (webhookUrl) {
         const res = await api('POST', `/partners/${id}/webhook-secret`);
@@ -268,26 +259,14 @@ describeWithPostgres(
     const state = (partnerId: string): Promise<PartnerNotificationsState> =>
       client.workflow.getHandle(partnerNotificationsWorkflowId(partnerId)).query(getNotificationStateQuery);
 
-    /**
-     * Before counting "exactly once": wait until the receivers' counts settle (unchanged over four
-     * polls 150 ms apart), so a late duplicate would be seen, instead of sleeping a fixed time.
-     */
-    const quiet = async (): Promise<void> => {
-      const total = () =>
-        smtp.messages.length +
-        receiver.requests.length +
-        extraReceivers.reduce((n, r) => n + r.requests.length, 0);
-      let last = -1;
-      let stable = 0;
-      const deadline = Date.now() + 15_000;
-      while (stable < 4) {
-        if (Date.now() > deadline) throw new Error('the receivers never settled');
-        const now = total();
-        stable = now === last ? stable + 1 : 0;
-        last = now;
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    };
+    /** Before counting "exactly once": until the receivers' counts settle, so a late duplicate is seen. */
+    const quiet = (): Promise<number> =>
+      untilSettled(
+        () =>
+          smtp.messages.length +
+          receiver.requests.length +
+          extraReceivers.reduce((n, r) => n + r.requests.length, 0),
+      );
 
     const ALL_TYPES: NotifiablePaymentEventType[] = [
       'PaymentCreated',
@@ -457,27 +436,15 @@ describeWithPostgres(
         'partner-notifications-continued.json': continued,
         'partner-notifications-after-continue.json': current,
       };
-      for (const [file, history] of Object.entries(fixtures)) ensureFixture(join(dir, file), () => history);
       const histories = [
-        ...Object.keys(fixtures).map((file) => ({
+        ...Object.entries(fixtures).map(([file, history]) => ({
           workflowId: `fixture:${file}`,
-          history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
+          history: ensureFixture(join(dir, file), () => history),
         })),
         { workflowId: 'fresh:continued', history: continued },
         { workflowId: 'fresh:after-continue', history: current },
       ];
-      const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories(
-        {
-          workflowBundle: { codePath: bundlePath },
-          dataConverter: testDataConverter,
-          replayName: 'notifications',
-        },
-        histories as never,
-      )) {
-        if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-      }
-      expect(errors).toEqual([]);
+      expect(await replayErrors(histories, { bundlePath, replayName: 'notifications' })).toEqual([]);
     }, 60_000);
 
     it('continue-as-new while a delivery is still retrying hands it to the next run: delivered once', async () => {

@@ -1,46 +1,32 @@
 import { createHmac } from 'node:crypto';
 import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
 import { PartnerIdKey } from '../src/workflows/search-attributes';
-import { attachmentsOf, startSmtpReceiver, WebhookReceiver } from './support/notification-receivers';
 import {
-  bearer,
-  createPartner,
-  eventually,
-  http,
-  startTestSystem,
-  TEST_KEYS,
-  type TestSystem,
-} from './support/system';
+  attachmentsOf,
+  startNotifyingSystem,
+  type NotifyingSystem,
+  type SmtpReceiver,
+  type WebhookReceiver,
+} from './support/notification-receivers';
+import { bearer, createPartner, eventually, http, TEST_KEYS, type TestSystem } from './support/system';
+import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 
 type Json = any;
 
 /** The whole path: a payment through the API tells its partner by email, signed webhook and in-app. */
 describeWithPostgres('payments notify their partner (payments worker → notifications worker)', () => {
+  let notifying: NotifyingSystem;
   let sys: TestSystem;
-  let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let smtp: SmtpReceiver;
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    smtp = await startSmtpReceiver();
-    receiver = await WebhookReceiver.start();
-    sys = await startTestSystem(
-      {
-        SMTP_URL: smtp.url,
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-        WEBHOOK_ALLOW_HTTP: 'true',
-        NOTIFICATIONS_TASK_QUEUE: `test-notify-${Math.random().toString(36).slice(2, 8)}`,
-        NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
-        NOTIFICATION_RETRY_MAX_INTERVAL: '300ms',
-        REFUND_WINDOW: '1s',
-      },
-      ['bank', 'notifications', 'worker', 'api'],
-    );
+    notifying = await startNotifyingSystem({ REFUND_WINDOW: '1s' });
+    ({ sys, smtp, receiver } = notifying);
   });
   afterAll(async () => {
-    await sys?.stop();
-    await smtp?.stop();
-    await receiver?.down();
+    await notifying?.stop();
   });
 
   it('a completed payment reaches the partner once per channel, with the amount formatted and a valid signature', async () => {
@@ -71,8 +57,8 @@ describeWithPostgres('payments notify their partner (payments worker → notific
       (c) => c.hooks >= 2 && c.mails >= 1,
       { timeoutMs: 30_000 },
     );
-    // Let duplicates, if any, arrive before counting.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Before counting: until nothing more arrives, so a late duplicate is seen.
+    await untilSettled(() => smtp.messages.length + receiver.requests.length);
 
     const mails = smtp.messages.filter((m) => m.to.includes('ana.notify@example.com'));
     expect(mails).toHaveLength(1);

@@ -1,7 +1,5 @@
-import type { HistoryAndWorkflowId } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { Worker, type ReplayResult } from '@temporalio/worker';
-import { readdirSync, readFileSync } from 'node:fs';
+import type { ReplayResult } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import {
   getStateQuery,
@@ -15,12 +13,17 @@ import {
   eventually,
   http,
   startTestSystem,
+  plainHistoriesDataConverter,
   TEST_KEYS,
-  testDataConverter,
   type TestSystem,
 } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
+import { describeWithPostgres } from './support/test-env';
+import {
+  ensureFixture,
+  paymentFixtureName,
+  readFixtureDir,
+  replayHistories,
+} from './support/history-fixtures';
 
 /**
  * Determinism guard. Histories recorded from an earlier version of the workflow code (committed
@@ -137,27 +140,6 @@ const SHAPES: Shape[] = [
   },
 ];
 
-const fixtureFiles = (): string[] =>
-  readdirSync(FIXTURES_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-
-async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
-  const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories(
-    {
-      workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-      // The system encrypts payloads; the codec also passes plain (pre-encryption) payloads through.
-      dataConverter: testDataConverter,
-      replayName: 'payment-replay',
-    },
-    histories,
-  )) {
-    results.push(result);
-  }
-  return results;
-}
-
 const failures = (results: ReplayResult[]) =>
   results.filter((r) => r.error).map((r) => ({ workflowId: r.workflowId, error: String(r.error) }));
 
@@ -242,27 +224,33 @@ describeWithPostgres(
       }
 
       // Read back from disk even right after recording, so the JSON round trip itself is tested.
-      const files = fixtureFiles();
-      expect(files.length).toBeGreaterThanOrEqual(MIN_FIXTURES);
-      const histories = files.map((file) => {
-        const history: unknown = JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8'));
+      const histories = readFixtureDir(FIXTURES_DIR);
+      expect(histories.length).toBeGreaterThanOrEqual(MIN_FIXTURES);
+      for (const { workflowId, history } of histories) {
         // A truncated or foreign file would replay "successfully" and prove nothing.
-        expect({ file, last: lastJsonEventType(history), type: jsonWorkflowType(history) }).toEqual({
-          file,
+        expect({ workflowId, last: lastJsonEventType(history), type: jsonWorkflowType(history) }).toEqual({
+          workflowId,
           last: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
           type: 'paymentWorkflow',
         });
-        return { workflowId: `fixture:${file}`, history };
-      });
+      }
 
-      const results = await replay(histories);
-      expect(results).toHaveLength(files.length);
+      // The older fixtures are from before encryption: read them, explicitly.
+      const results = await replayHistories(histories, {
+        dataConverter: plainHistoriesDataConverter,
+        replayName: 'payment-replay',
+      });
+      expect(results).toHaveLength(histories.length);
       expect(failures(results)).toEqual([]);
     }, 60_000);
 
     it("replays this run's histories without a determinism error", async () => {
       expect(finished).toHaveLength(SHAPES.length);
-      const results = await replay(finished.map((f) => ({ workflowId: f.workflowId, history: f.history })));
+      // Fresh histories replay through the system's strict codec.
+      const results = await replayHistories(
+        finished.map((f) => ({ workflowId: f.workflowId, history: f.history })),
+        { replayName: 'payment-replay' },
+      );
       expect(results.map((r) => r.workflowId)).toEqual(finished.map((f) => f.workflowId));
       expect(failures(results)).toEqual([]);
     }, 60_000);

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Partner } from '../src/domain/partner.aggregate';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import { TemporalPaymentTimelineReader } from '../src/infra/temporal/payment-timeline.reader';
-import { openDatabase } from '../src/shared/db/knex-database';
+import { seedPartnersBeforeStart } from './support/partner-seed';
 import { describeWithPostgres } from './support/test-env';
 import {
+  apiKeysWithPartners,
   bearer,
   eventually,
   http,
   startTestSystem,
-  TEST_API_KEYS,
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
@@ -26,28 +24,14 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
   let sys: TestSystem;
 
   beforeAll(async () => {
-    const db = openDatabase({ kind: 'postgres', url: databaseUrl });
-    const partners = new KnexPartnerRepository(db);
-    for (const [id, name] of [
-      [OWN_PARTNER, 'Timeline Own'],
-      [OTHER_PARTNER, 'Timeline Other'],
-    ] as const) {
-      await partners.save(
-        Partner.create({
-          id,
-          name,
-          email: `${name.split(' ')[1]!.toLowerCase()}@example.com`,
-          payoutAccount: '123456789',
-          now: new Date(),
-        }),
-      );
-    }
-    await db.destroy();
+    await seedPartnersBeforeStart(databaseUrl, [
+      { id: OWN_PARTNER, name: 'Timeline Own', email: 'own@example.com', payoutAccount: '123456789' },
+      { id: OTHER_PARTNER, name: 'Timeline Other', email: 'other@example.com', payoutAccount: '123456789' },
+    ]);
     sys = await startTestSystem({
-      ALPES_API_KEYS: JSON.stringify([
-        ...TEST_API_KEYS,
-        { key: OWN_KEY, name: 'timeline-own', role: 'partner', partnerId: OWN_PARTNER },
-        { key: OTHER_KEY, name: 'timeline-other', role: 'partner', partnerId: OTHER_PARTNER },
+      ALPES_API_KEYS: apiKeysWithPartners([
+        { key: OWN_KEY, name: 'timeline-own', partnerId: OWN_PARTNER },
+        { key: OTHER_KEY, name: 'timeline-other', partnerId: OTHER_PARTNER },
       ]),
       // Closed workflows are part of the contract: completed payments close within seconds here.
       REFUND_WINDOW: '3s',

@@ -4,7 +4,13 @@ import type { NotifyPartnerInput } from '../src/ports/notification.port';
 import { KnexPartnerNoticeQueue } from '../src/infra/db/partner-notice-outbox';
 import { KnexUnitOfWork } from '../src/infra/db/unit-of-work';
 import { PartnerNoticeRelay } from '../src/infra/notifications/partner-notice-relay';
-import { signaturesOf, startSmtpReceiver, WebhookReceiver } from './support/notification-receivers';
+import {
+  signaturesOf,
+  startNotifyingSystem,
+  type NotifyingSystem,
+  type SmtpReceiver,
+  type WebhookReceiver,
+} from './support/notification-receivers';
 import {
   bearer,
   createPartner,
@@ -14,6 +20,7 @@ import {
   TEST_KEYS,
   type TestSystem,
 } from './support/system';
+import { untilSettled } from './support/settle-wait';
 import { describeWithPostgres } from './support/test-env';
 
 /**
@@ -24,6 +31,22 @@ import { describeWithPostgres } from './support/test-env';
 const COOLOFF_MS = 4_000;
 const OLD_ACCOUNT = '0012345678';
 const NEW_ACCOUNT = '0099887766';
+
+/** The three steps of a change through the API: requested by one operator, approved or withdrawn by another. */
+const accountChange = (sys: TestSystem, partnerId: string) => ({
+  request: (key: string = TEST_KEYS.alice) =>
+    http(
+      sys.apiUrl,
+      'POST',
+      `/partners/${partnerId}/payout-account-change`,
+      { payoutAccount: NEW_ACCOUNT },
+      bearer(key),
+    ),
+  approve: (key: string = TEST_KEYS.bob) =>
+    http(sys.apiUrl, 'POST', `/partners/${partnerId}/payout-account-change/approve`, undefined, bearer(key)),
+  withdraw: (key: string = TEST_KEYS.bob) =>
+    http(sys.apiUrl, 'DELETE', `/partners/${partnerId}/payout-account-change`, undefined, bearer(key)),
+});
 
 describeWithPostgres('payout-account changes: four-eyes, cool-off, and the approved account is paid', () => {
   let sys: TestSystem;
@@ -75,13 +98,7 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     expect(patched.status).toBe(409);
     expect(patched.body.code).toBe('PARTNER.ACCOUNT_CHANGE_NEEDS_APPROVAL');
 
-    const requested = await http(
-      sys.apiUrl,
-      'POST',
-      `/partners/${partner.id}/payout-account-change`,
-      { payoutAccount: NEW_ACCOUNT },
-      as(TEST_KEYS.alice),
-    );
+    const requested = await accountChange(sys, partner.id).request();
     expect(requested.status).toBe(202);
     expect(requested.body.pendingAccountChange).toMatchObject({
       account: '****7766',
@@ -90,23 +107,11 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     });
     expect(JSON.stringify(requested.body)).not.toContain(NEW_ACCOUNT);
 
-    const self = await http(
-      sys.apiUrl,
-      'POST',
-      `/partners/${partner.id}/payout-account-change/approve`,
-      undefined,
-      as(TEST_KEYS.alice),
-    );
+    const self = await accountChange(sys, partner.id).approve(TEST_KEYS.alice);
     expect(self.status).toBe(409);
     expect(self.body.code).toBe('PARTNER.FOUR_EYES_VIOLATION');
 
-    const withdrawn = await http(
-      sys.apiUrl,
-      'DELETE',
-      `/partners/${partner.id}/payout-account-change`,
-      undefined,
-      as(TEST_KEYS.bob),
-    );
+    const withdrawn = await accountChange(sys, partner.id).withdraw();
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body).toMatchObject({ payoutAccount: '****5678', pendingAccountChange: null });
   });
@@ -116,24 +121,8 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     // A large payment waits for approval while the change is requested and approved.
     const before = await pay(partner.id, 250_000);
     await statusOf(before, 'AWAITING_APPROVAL');
-    expect(
-      (
-        await http(
-          sys.apiUrl,
-          'POST',
-          `/partners/${partner.id}/payout-account-change`,
-          { payoutAccount: NEW_ACCOUNT },
-          as(TEST_KEYS.alice),
-        )
-      ).status,
-    ).toBe(202);
-    const approved = await http(
-      sys.apiUrl,
-      'POST',
-      `/partners/${partner.id}/payout-account-change/approve`,
-      undefined,
-      as(TEST_KEYS.bob),
-    );
+    expect((await accountChange(sys, partner.id).request()).status).toBe(202);
+    const approved = await accountChange(sys, partner.id).approve();
     expect(approved.status).toBe(200);
     const effectiveAt = Date.parse(approved.body.pendingAccountChange.effectiveAt);
     expect(effectiveAt - Date.now()).toBeGreaterThan(COOLOFF_MS - 2_000);
@@ -191,20 +180,8 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
       expect(
         (await http(sys.apiUrl, 'POST', `/payments/${payment}/approve`, {}, as(TEST_KEYS.bob))).status,
       ).toBe(200);
-      await http(
-        sys.apiUrl,
-        'POST',
-        `/partners/${partner.id}/payout-account-change`,
-        { payoutAccount: NEW_ACCOUNT },
-        as(TEST_KEYS.alice),
-      );
-      const approved = await http(
-        sys.apiUrl,
-        'POST',
-        `/partners/${partner.id}/payout-account-change/approve`,
-        undefined,
-        as(TEST_KEYS.bob),
-      );
+      await accountChange(sys, partner.id).request();
+      const approved = await accountChange(sys, partner.id).approve();
       effectiveAt = Date.parse(approved.body.pendingAccountChange.effectiveAt);
       await statusOf(payment, 'COMPLETED');
     } finally {
@@ -225,36 +202,25 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
  * transaction and a relay signals the partner's notification workflow (real SMTP and HTTP receivers).
  */
 describeWithPostgres('payout-account changes notify the partner (email + signed webhook + in-app)', () => {
+  let notifying: NotifyingSystem;
   let sys: TestSystem;
-  let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let smtp: SmtpReceiver;
   let receiver: WebhookReceiver;
   const notificationsQueue = `test-acct-notify-${Math.random().toString(36).slice(2, 8)}`;
   const FULL_NUMBERS = [OLD_ACCOUNT, NEW_ACCOUNT];
 
   beforeAll(async () => {
-    smtp = await startSmtpReceiver();
-    receiver = await WebhookReceiver.start();
-    sys = await startTestSystem(
-      {
-        SMTP_URL: smtp.url,
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-        WEBHOOK_ALLOW_HTTP: 'true',
-        NOTIFICATIONS_TASK_QUEUE: notificationsQueue,
-        NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
-        NOTIFICATION_RETRY_MAX_INTERVAL: '300ms',
-        NOTICE_RELAY_INTERVAL: '200ms',
-        PAYOUT_ACCOUNT_COOLOFF: '1h',
-      },
-      ['bank', 'notifications', 'worker', 'api'],
-    );
+    notifying = await startNotifyingSystem({
+      NOTIFICATIONS_TASK_QUEUE: notificationsQueue,
+      NOTICE_RELAY_INTERVAL: '200ms',
+      PAYOUT_ACCOUNT_COOLOFF: '1h',
+    });
+    ({ sys, smtp, receiver } = notifying);
   }, 60_000);
   afterAll(async () => {
-    await sys?.stop();
-    await smtp?.stop();
-    await receiver?.down();
+    await notifying?.stop();
   });
 
-  const as = (key: string) => bearer(key);
   /** A partner with an email, a webhook URL and a webhook secret; the secret is returned. */
   const partnerWithChannels = async (label: string) => {
     const email = `${label}.${randomUUID().slice(0, 8)}@example.com`;
@@ -274,15 +240,17 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
       (c) => c.mails >= mails && c.hooks >= hooks,
       { timeoutMs: 30_000 },
     );
+  /** Before counting: until the partner's mails, webhooks and notification rows stop changing (duplicates seen). */
+  const settled = (p: { id: string; email: string }) =>
+    untilSettled(async () => ({
+      mails: mailsTo(p.email).length,
+      hooks: hooksFor(p.id).length,
+      rows: (await sys.db('notifications').where({ partner_id: p.id }).select('status'))
+        .map((r: { status: string }) => r.status)
+        .sort(),
+    }));
   const outboxOf = (partnerId: string) => sys.db('partner_notice_outbox').where({ partner_id: partnerId });
-  const requestChange = (partnerId: string) =>
-    http(
-      sys.apiUrl,
-      'POST',
-      `/partners/${partnerId}/payout-account-change`,
-      { payoutAccount: NEW_ACCOUNT },
-      as(TEST_KEYS.alice),
-    );
+  const requestChange = (partnerId: string) => accountChange(sys, partnerId).request();
 
   it('request and approval: one email and one signed webhook each, masked accounts only, even when muted', async () => {
     const p = await partnerWithChannels('ana');
@@ -312,17 +280,11 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
     expect(retried.status).toBe(409);
     expect(retried.body.code).toBe('PARTNER.ACCOUNT_CHANGE_PENDING');
 
-    const approved = await http(
-      sys.apiUrl,
-      'POST',
-      `/partners/${p.id}/payout-account-change/approve`,
-      undefined,
-      as(TEST_KEYS.bob),
-    );
+    const approved = await accountChange(sys, p.id).approve();
     expect(approved.status).toBe(200);
     const effectiveAt: string = approved.body.pendingAccountChange.effectiveAt;
     await waitFor(p.email, p.id, 2, 2);
-    await sleep(1_000); // duplicates, if any, arrive before counting
+    await settled(p);
 
     const mails = mailsTo(p.email);
     expect(mails.map((m) => m.subject)).toEqual([
@@ -414,7 +376,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
       () => outboxOf(p.id),
       (rows) => rows.length === 0,
     );
-    await sleep(1_500);
+    await settled(p);
     expect(mailsTo(p.email)).toHaveLength(1);
     expect(hooksFor(p.id)).toHaveLength(1);
     const rows = await sys.db('notifications').where({ partner_id: p.id });
@@ -424,16 +386,10 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
   it('a withdrawal is announced too', async () => {
     const p = await partnerWithChannels('cy');
     expect((await requestChange(p.id)).status).toBe(202);
-    const withdrawn = await http(
-      sys.apiUrl,
-      'DELETE',
-      `/partners/${p.id}/payout-account-change`,
-      undefined,
-      as(TEST_KEYS.bob),
-    );
+    const withdrawn = await accountChange(sys, p.id).withdraw();
     expect(withdrawn.status).toBe(200);
     await waitFor(p.email, p.id, 2, 2);
-    await sleep(1_000);
+    await settled(p);
     expect(mailsTo(p.email).map((m) => m.subject)).toEqual([
       'Alpes Partners: Change of your payout account to ****7766 requested',
       'Alpes Partners: Change of your payout account to ****7766 withdrawn',

@@ -1,9 +1,6 @@
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensurePostgresDatabase, openDatabase } from '../src/shared/db/knex-database';
 import type { PaymentWorkflowResult } from '../src/workflows/payment.workflow';
 import {
   payoutJanitorWorkflow,
@@ -11,16 +8,10 @@ import {
   type PayoutJanitorSettings,
 } from '../src/workflows/payout-janitor.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
-import {
-  createPartner,
-  eventually,
-  http,
-  startTestSystem,
-  testDataConverter,
-  type TestSystem,
-} from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
+import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
+import { describeWithPostgres } from './support/test-env';
+import { ensureFixture, paymentFixtureName, replayErrors } from './support/history-fixtures';
 
 /**
  * Exactly-once money under the faults that hurt: the bank commits a payout and the answer is lost
@@ -113,29 +104,21 @@ const keep = (name: string, h: History, dir = FIXTURES_DIR): void =>
   void recorded.set(name, { dir, history: h });
 
 describeWithPostgres('unknown payout outcomes, lost answers and the saga', (sharedUrl) => {
+  let scratch: ScratchDatabase | undefined;
   let databaseUrl: string;
   let sys: TestSystem;
   let partnerId: string;
 
   beforeAll(async () => {
-    const url = new URL(sharedUrl);
-    url.pathname = `/alpes_payout_outcomes_${Date.now()}_${process.pid}`;
-    databaseUrl = url.toString();
-    await ensurePostgresDatabase(databaseUrl);
+    scratch = await createScratchDatabase(sharedUrl, 'alpes_payout_outcomes');
+    databaseUrl = scratch.url;
     sys = await startTestSystem({ ...ENV, DATABASE_URL: databaseUrl });
     partnerId = (await createPartner(sys.apiUrl)).id;
   }, 60_000);
 
   afterAll(async () => {
     await sys?.stop();
-    if (!databaseUrl) return;
-    const admin = new URL(sharedUrl);
-    admin.pathname = '/postgres';
-    const adminDb = openDatabase({ kind: 'postgres', url: admin.toString() });
-    await adminDb
-      .raw(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`)
-      .catch(() => undefined);
-    await adminDb.destroy();
+    await scratch?.drop();
   }, 60_000);
 
   afterEach(() => {
@@ -385,23 +368,11 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
       const fixtures: Array<{ workflowId: string; history: unknown }> = [];
       for (const [name, { dir, history: h }] of recorded) {
         const file = join(dir, name.endsWith('.json') ? name : `${name}.json`);
-        ensureFixture(file, () => h);
-        fixtures.push({ workflowId: `fixture:${name}`, history: JSON.parse(readFileSync(file, 'utf8')) });
+        fixtures.push({ workflowId: `fixture:${name}`, history: ensureFixture(file, () => h) });
         fixtures.push({ workflowId: `fresh:${name}`, history: h });
       }
       expect(recorded.size).toBe(5);
-      const errors: string[] = [];
-      for await (const r of Worker.runReplayHistories(
-        {
-          workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-          dataConverter: testDataConverter,
-          replayName: 'payout-outcomes-replay',
-        },
-        fixtures as never,
-      )) {
-        if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-      }
-      expect(errors).toEqual([]);
+      expect(await replayErrors(fixtures, { replayName: 'payout-outcomes-replay' })).toEqual([]);
     }, 60_000);
   });
 });

@@ -6,7 +6,7 @@ import { openMigratedDatabase } from '../src/infra/db/database';
 import { runSandboxBank, type RunningSandboxBank } from '../src/sandbox-bank/sandbox-bank.service';
 import type { BankLogger } from '../src/sandbox-bank/sandbox-bank.server';
 import { hasPgliteCluster, initPgliteDir, openDatabase } from '../src/shared/db/knex-database';
-import { http } from './support/system';
+import { httpWithoutKey } from './support/system';
 
 /**
  * The all-in-one on PGlite: the sandbox bank keeps its tables in the service's PGlite (one instance
@@ -15,13 +15,7 @@ import { http } from './support/system';
  * out of process, so the long-lived process never holds initdb's memory.
  */
 const uid = (): string => globalThis.crypto.randomUUID();
-const call = (
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => http(base, method, path, body, { authorization: '', ...headers });
+const call = httpWithoutKey;
 const payout = (base: string, paymentId: string) =>
   call(
     base,

@@ -6,7 +6,7 @@ import { HttpPayoutProvider } from '../src/infra/payout/http-payout.provider';
 import { migrateSandboxBank, rollbackSandboxBank } from '../src/sandbox-bank/sandbox-bank.migrations';
 import { createSandboxBank, type SandboxBank } from '../src/sandbox-bank/sandbox-bank.server';
 import { ensureFileDatabase, testEnvironment } from './support/test-env';
-import { http } from './support/system';
+import { httpWithoutKey } from './support/system';
 
 const databaseUrl = testEnvironment().databaseUrl;
 // This file's own database, copied from the run's migrated template before any test uses it.
@@ -52,13 +52,7 @@ interface HttpAnswer {
 }
 
 /** The bank takes no API keys: the suite's HTTP helper, without its default Authorization header. */
-const call = (
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => http(base, method, path, body, { authorization: '', ...headers });
+const call = httpWithoutKey;
 
 const payoutBody = (over: Record<string, unknown> = {}) => ({
   paymentId: `pay-${uid()}`,

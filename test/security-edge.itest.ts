@@ -10,6 +10,7 @@ import { AUTH_FAILURES_TABLE } from '../src/infra/db/auth-failure-store';
 import { ConfigError, loadConfig } from '../src/infra/config';
 import { startDevServer, type DevServer } from '../src/infra/temporal/dev-server';
 import { devServerOptions } from '../src/processes/wiring/dev-server-launch';
+import { freePort } from './support/free-port';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 import {
   bearer,
@@ -137,20 +138,35 @@ describeWithPostgres(
   },
 );
 
+/** What a system logs: its logger writes here (pino JSON lines). */
+function capturedLog(level = 'warn') {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const text = () => chunks.join('');
+  return {
+    logger: pino({ level }, sink),
+    text,
+    lines: () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg?: string; setting?: string }),
+  };
+}
+
 describeWithPostgres('the codec link token never leaves the request', () => {
   const exporter = new InMemorySpanExporter();
-  const lines: string[] = [];
+  const log = capturedLog('info');
   let sys: TestSystem;
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString('utf8'));
-        done();
-      },
-    });
     sys = await startTestSystem({}, ['api'], {
       spanProcessor: new SimpleSpanProcessor(exporter),
-      logger: pino({ level: 'info' }, sink),
+      logger: log.logger,
     });
   });
   afterAll(async () => {
@@ -170,13 +186,14 @@ describeWithPostgres('the codec link token never leaves the request', () => {
       expect(res.body.instance).toMatch(/^\/codec\/ui\/\[redacted\]\//);
     }
     // The token still works: the mask is in what is recorded, not in the route.
+    const encoded = await http(sys.apiUrl, 'POST', '/codec/encode', PAYLOADS, bearer(TEST_KEYS.alice));
     expect(
-      (await http(sys.apiUrl, 'POST', `/codec/ui/${TOKEN}/decode`, PAYLOADS, { authorization: '' })).status,
+      (await http(sys.apiUrl, 'POST', `/codec/ui/${TOKEN}/decode`, encoded.body, { authorization: '' }))
+        .status,
     ).toBe(200);
 
-    const log = lines.join('');
-    expect(log).toContain('/codec/ui/[redacted]/decode');
-    expect(log).not.toContain(TOKEN);
+    expect(log.text()).toContain('/codec/ui/[redacted]/decode');
+    expect(log.text()).not.toContain(TOKEN);
 
     const spans = exporter
       .getFinishedSpans()
@@ -188,6 +205,57 @@ describeWithPostgres('the codec link token never leaves the request', () => {
     }
   });
 });
+
+describeWithPostgres(
+  'the codec refuses unencrypted payloads in every mode, unless CODEC_ACCEPT_PLAINTEXT',
+  () => {
+    const strictLog = capturedLog();
+    const lenientLog = capturedLog();
+    let strict: TestSystem;
+    let lenient: TestSystem;
+    beforeAll(async () => {
+      strict = await startTestSystem({}, ['api'], { logger: strictLog.logger });
+      lenient = await startTestSystem({ CODEC_ACCEPT_PLAINTEXT: 'true' }, ['api'], {
+        logger: lenientLog.logger,
+      });
+    });
+    afterAll(async () => {
+      await strict?.stop();
+      await lenient?.stop();
+    });
+
+    const decode = (sys: TestSystem, body: unknown) => [
+      http(sys.apiUrl, 'POST', '/codec/decode', body, bearer(TEST_KEYS.viewer)),
+      http(sys.apiUrl, 'POST', `/codec/ui/${TOKEN}/decode`, body, { authorization: '' }),
+    ];
+
+    it('refuses a plain payload on /codec/decode and the Web UI route by default, outside production too', async () => {
+      expect(strict.config.nodeEnv).toBe('test');
+      for (const res of await Promise.all(decode(strict, PAYLOADS))) {
+        expect(res.status).toBe(422);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.body.detail).toMatch(/not encrypted/);
+      }
+      // What our own codec encrypted still decodes.
+      const encoded = await http(strict.apiUrl, 'POST', '/codec/encode', PAYLOADS, bearer(TEST_KEYS.alice));
+      for (const res of await Promise.all(decode(strict, encoded.body))) {
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(PAYLOADS);
+      }
+      expect(strictLog.lines().filter((l) => l.setting === 'CODEC_ACCEPT_PLAINTEXT')).toEqual([]);
+    });
+
+    it('passes it through with CODEC_ACCEPT_PLAINTEXT=true, and warns once at start, naming the setting', async () => {
+      for (const res of await Promise.all(decode(lenient, PAYLOADS))) {
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(PAYLOADS);
+      }
+      const warnings = lenientLog.lines().filter((l) => l.setting === 'CODEC_ACCEPT_PLAINTEXT');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.msg).toContain('CODEC_ACCEPT_PLAINTEXT=true');
+    });
+  },
+);
 
 describe('the codec link token stays off the Temporal dev server’s command line', () => {
   let dir: string;
@@ -322,18 +390,6 @@ describeWithPostgres('roles, Idempotency-Key and listening address', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

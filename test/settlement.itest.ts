@@ -1,10 +1,9 @@
-import { Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase, ensurePostgresDatabase } from '../src/shared/db/knex-database';
+import { openDatabase } from '../src/shared/db/knex-database';
+import type { CommissionInput as Commission } from '../src/api/commission.schemas';
 import {
   bearer,
   createPartner,
@@ -12,11 +11,11 @@ import {
   http,
   startTestSystem,
   TEST_KEYS,
-  testDataConverter,
   type TestSystem,
 } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture } from './support/history-fixtures';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
+import { describeWithPostgres } from './support/test-env';
+import { ensureFixture, readFixtureDir, replayErrors } from './support/history-fixtures';
 import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './support/worker-process';
 
 /**
@@ -64,33 +63,10 @@ const ENV = {
 /** Recorded settlement histories: today's code must replay them (runs in flight survive a deploy). */
 const FIXTURES_DIR = resolve(__dirname, 'fixtures/histories/settlement');
 
-async function replayAll(histories: Array<{ workflowId: string; history: unknown }>): Promise<string[]> {
-  const errors: string[] = [];
-  for await (const r of Worker.runReplayHistories(
-    {
-      workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-      dataConverter: testDataConverter,
-      replayName: 'settlement-replay',
-    },
-    histories as never,
-  )) {
-    if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-  }
-  return errors;
-}
-
-interface Commission {
-  externalRef: string;
-  partnerId: string;
-  currency: string;
-  amountMinor: number;
-  description: string;
-  occurredAt: string;
-}
-
 describeWithPostgres('settlement runs', (sharedUrl) => {
   let sys: TestSystem;
   let db: Knex;
+  let scratch: ScratchDatabase | undefined;
   let databaseUrl: string;
   let seq = 0;
   const ref = (tag: string): string => `${tag}-${(seq += 1)}-${randomUUID().slice(0, 8)}`;
@@ -143,10 +119,8 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
   };
 
   beforeAll(async () => {
-    const url = new URL(sharedUrl);
-    url.pathname = `/alpes_settle_${Date.now()}_${process.pid}`;
-    databaseUrl = url.toString();
-    await ensurePostgresDatabase(databaseUrl);
+    scratch = await createScratchDatabase(sharedUrl, 'alpes_settle');
+    databaseUrl = scratch.url;
     sys = await startTestSystem({ ...ENV, DATABASE_URL: databaseUrl }, ['bank', 'worker', 'api']);
     db = openDatabase({ kind: 'postgres', url: databaseUrl });
   }, 60_000);
@@ -154,13 +128,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
   afterAll(async () => {
     await db?.destroy();
     await sys?.stop();
-    const admin = new URL(sharedUrl);
-    admin.pathname = '/postgres';
-    const adminDb = openDatabase({ kind: 'postgres', url: admin.toString() });
-    await adminDb
-      .raw(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`)
-      .catch(() => undefined);
-    await adminDb.destroy();
+    await scratch?.drop();
   }, 60_000);
 
   describe('a run over 300+ partners in three currencies', () => {
@@ -380,7 +348,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
         f.history.events?.at(-1)?.workflowExecutionCompletedEventAttributes ? 'completed' : 'continued',
       );
       expect(ends.filter((e) => e === 'completed')).toHaveLength(1);
-      expect(await replayAll(fresh)).toEqual([]);
+      expect(await replayErrors(fresh, { replayName: 'settlement-replay' })).toEqual([]);
 
       const wanted = {
         'settlement-continued.json': fresh[ends.indexOf('continued')]!.history,
@@ -388,14 +356,9 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       };
       for (const [file, history] of Object.entries(wanted))
         ensureFixture(join(FIXTURES_DIR, file), () => history);
-      const committed = readdirSync(FIXTURES_DIR)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => ({
-          workflowId: `fixture:${f}`,
-          history: JSON.parse(readFileSync(join(FIXTURES_DIR, f), 'utf8')) as unknown,
-        }));
+      const committed = readFixtureDir(FIXTURES_DIR);
       expect(committed.length).toBeGreaterThanOrEqual(2);
-      expect(await replayAll(committed)).toEqual([]);
+      expect(await replayErrors(committed, { replayName: 'settlement-replay' })).toEqual([]);
     }, 60_000);
 
     it('exports the run for accounting as CSV', async () => {

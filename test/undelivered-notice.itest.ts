@@ -1,12 +1,10 @@
-import { Worker } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
-import { createPartner, http, startTestSystem, testDataConverter, type TestSystem } from './support/system';
-import { describeWithPostgres, testEnvironment } from './support/test-env';
-import { ensureFixture, paymentFixtureName } from './support/history-fixtures';
+import { createPartner, http, startTestSystem, type TestSystem } from './support/system';
+import { describeWithPostgres } from './support/test-env';
+import { ensureFixture, paymentFixtureName, replayErrors } from './support/history-fixtures';
 
 /**
  * A partner notice the payment workflow gives up on (the notification activity failed for good) is
@@ -61,21 +59,15 @@ describeWithPostgres('a partner notice the payment gave up on is recorded and co
     // The new path's history is a replay fixture; fresh and recorded both replay.
     const history = await sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).fetchHistory();
     const file = resolve(__dirname, 'fixtures/histories', paymentFixtureName('notice-undelivered'));
-    ensureFixture(file, () => history);
-    const errors: string[] = [];
-    for await (const r of Worker.runReplayHistories(
-      {
-        workflowBundle: { codePath: testEnvironment().workflowBundlePath },
-        dataConverter: testDataConverter,
-        replayName: 'undelivered-notice',
-      },
-      [
-        { workflowId: 'fresh', history },
-        { workflowId: 'fixture', history: JSON.parse(readFileSync(join(file), 'utf8')) as unknown },
-      ] as never,
-    )) {
-      if (r.error) errors.push(`${r.workflowId}: ${String(r.error)}`);
-    }
-    expect(errors).toEqual([]);
+    const recorded = ensureFixture(file, () => history);
+    expect(
+      await replayErrors(
+        [
+          { workflowId: 'fresh', history },
+          { workflowId: 'fixture', history: recorded },
+        ],
+        { replayName: 'undelivered-notice' },
+      ),
+    ).toEqual([]);
   }, 60_000);
 });

@@ -9,10 +9,8 @@ import {
   createNotificationSignalActivities,
   type NotificationSignalActivities,
 } from '../src/activities/notification.activities';
-import { Partner } from '../src/domain/partner.aggregate';
 import { migrateToLatest } from '../src/infra/db/database';
 import { KnexPartnerNotificationSettings } from '../src/infra/db/notification.repository';
-import { KnexPartnerRepository } from '../src/infra/db/partner.repository';
 import {
   parseNotificationConfig,
   type NotificationConfig,
@@ -28,6 +26,7 @@ import {
 import type { NotifyPartnerInput } from '../src/ports/notification.port';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { createLogger } from '../src/shared/logger';
+import { seedPartner } from './support/partner-seed';
 import { signaturesOf, WebhookReceiver, type ReceivedWebhook } from './support/notification-receivers';
 import { eventually } from './support/system';
 import { testEnvironment } from './support/test-env';
@@ -120,20 +119,7 @@ describe('webhook secrets: sealed at rest, signing overlap after rotation, key r
     await db?.destroy();
   }, 30_000);
 
-  async function newPartner(): Promise<string> {
-    const id = randomUUID();
-    await new KnexPartnerRepository(db).save(
-      Partner.create({
-        id,
-        name: `Partner ${id.slice(0, 4)}`,
-        email: `p-${id.slice(0, 8)}@example.com`,
-        payoutAccount: 'DE89 3704 0044 0532 0130 00',
-        webhookUrl: receiver.url(),
-        now: new Date(),
-      }),
-    );
-    return id;
-  }
+  const newPartner = (): Promise<string> => seedPartner(db, { webhookUrl: receiver.url() });
 
   const stored = async (partnerId: string) =>
     db('partners').where({ id: partnerId }).first('webhook_secret', 'webhook_previous_secrets');

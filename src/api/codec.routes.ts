@@ -1,5 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { timingSafeEqual } from 'node:crypto';
+import { UnencryptedPayloadError } from '../infra/temporal/encryption-codec';
 import { ProblemError } from '../shared/http/problem';
 import { clientKey, noteFailure, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
 import type { RouteTable } from './route-kit';
@@ -53,11 +54,13 @@ export function codecRoutes(routes: RouteTable, deps: CodecRoutesDeps): void {
     try {
       const out = await deps.codec[op](body.payloads.map(fromJson));
       return { payloads: out.map(toJson) };
-    } catch {
+    } catch (err) {
       throw new ProblemError(
         422,
         'Payloads could not be processed',
-        `${op} failed: wrong key or corrupted payload`,
+        err instanceof UnencryptedPayloadError
+          ? `${op} refused: a payload is not encrypted with our keys (CODEC_ACCEPT_PLAINTEXT reads old histories)`
+          : `${op} failed: wrong key or corrupted payload`,
       );
     }
   };

@@ -55,6 +55,15 @@ describe('config: the embedded default', () => {
     expect(loadConfig({}).payments.idempotencyKeyRequired).toBe(true);
     expect(loadConfig({ IDEMPOTENCY_KEY_REQUIRED: 'false' }).payments.idempotencyKeyRequired).toBe(false);
   });
+
+  it('keeps the payload codec strict in every mode unless CODEC_ACCEPT_PLAINTEXT=true', () => {
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      expect(loadConfig({ NODE_ENV }).security.codecAcceptPlaintext).toBe(false);
+    }
+    expect(loadConfig({ CODEC_ACCEPT_PLAINTEXT: 'true' }).security.codecAcceptPlaintext).toBe(true);
+    expect(loadConfig({ CODEC_ACCEPT_PLAINTEXT: 'false' }).security.codecAcceptPlaintext).toBe(false);
+    expect(refusal({ CODEC_ACCEPT_PLAINTEXT: 'yes' })).toMatch(/CODEC_ACCEPT_PLAINTEXT/);
+  });
 });
 
 describe('config: placeholder and weak secrets are refused, naming the variable', () => {

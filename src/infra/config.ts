@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { z } from 'zod';
-import { duration, optionalString, port } from '../shared/env-parsers';
+import { duration, flag, optionalString, port } from '../shared/env-parsers';
 import {
   isPlaceholderHash,
   placeholderReason,
@@ -146,6 +146,11 @@ const envSchema = z.object({
   WS_TOKEN_TTL: duration('5m'),
   CODEC_KEYS: jsonArrayOf(codecKeyEntry, '{ id, key (base64, 32 bytes) } — the last one encrypts'),
   CODEC_UI_TOKEN: z.string().min(16).optional(),
+  /**
+   * Lets the codec read payloads not encrypted with CODEC_KEYS (histories from before encryption).
+   * Off in every mode, tests included: a plain payload otherwise came from outside our system.
+   */
+  CODEC_ACCEPT_PLAINTEXT: flag,
   CORS_ORIGINS: csv,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Failed authentications per client IP per minute before 429 (before any 401). */
@@ -221,6 +226,8 @@ export interface AppConfig {
     wsTokenTtlMs: number;
     codecKeys: CodecKeyEntry[] | undefined;
     codecUiToken: string | undefined;
+    /** CODEC_ACCEPT_PLAINTEXT: the codec passes unencrypted payloads through instead of refusing them. */
+    codecAcceptPlaintext: boolean;
     corsOrigins: string[];
     rateLimitPerMinute: number;
     authFailuresPerMinute: number;
@@ -475,6 +482,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       wsTokenTtlMs: e.WS_TOKEN_TTL,
       codecKeys: e.CODEC_KEYS,
       codecUiToken: e.CODEC_UI_TOKEN,
+      codecAcceptPlaintext: e.CODEC_ACCEPT_PLAINTEXT,
       // The dashboard's origin and the Temporal Web UI's (for the codec endpoint) by default.
       corsOrigins: e.CORS_ORIGINS ?? [
         `http://localhost:${e.UI_PORT}`,

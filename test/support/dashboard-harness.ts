@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDashboard } from '../../scripts/build-dashboard';
@@ -10,6 +9,7 @@ import { createUiServer, type UiServer } from '../../src/ui/create-ui-server';
 import { createEventStream } from '../../src/ui/stream/event-stream.server';
 import { streamAuthenticator } from '../../src/processes/wiring/ui.component';
 import type { Component } from '../../src/processes/wiring/system';
+import { freePort } from './free-port';
 import { startTestSystem, type TestSystem } from './system';
 
 /**
@@ -88,15 +88,4 @@ export async function startDashboardHarness(
     await stop();
     throw e;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { describeUnavailable } from './test-env';
 
 /** Debian's Chromium; the browser tests skip loudly without it (`apt-get install -y chromium`). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -20,6 +21,52 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * A browser suite: registered as is when Chromium is installed, else loudly skipped (failed under
+ * ALPES_TEST_REQUIRE_ALL), so a machine without it never passes the suite silently.
+ */
+export function describeInChromium(title: string, suite: () => void): void {
+  if (chromiumAvailable()) {
+    suite();
+    return;
+  }
+  console.warn(
+    `\n!!! ${CHROMIUM_PATH} not found: ${title} is SKIPPED. Install it with \`apt-get install -y chromium\`. !!!\n`,
+  );
+  describeUnavailable(title, `Chromium at ${CHROMIUM_PATH}`, suite);
+}
+
+export interface ChromiumPage {
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors in the page: a suite expects none after each test. */
+  pageErrors: string[];
+  /** CSP violations the page reported: a suite expects none after each test. */
+  cspViolations: string[];
+}
+
+/**
+ * Chromium with one page, as the dashboard suites look at it: English, UTC, the given init scripts
+ * and the CSP reporter installed, page errors and CSP violations collected.
+ */
+export async function openChromiumPage({
+  viewport = { width: 1280, height: 900 },
+  initScripts = [],
+}: { viewport?: { width: number; height: number }; initScripts?: string[] } = {}): Promise<ChromiumPage> {
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
+    for (const script of [...initScripts, REPORT_CSP_VIOLATIONS]) await context.addInitScript(script);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    return { browser, page, pageErrors, cspViolations: collectCspViolations(page) };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
 }
 
 export const byTestId = (id: string): string => `[data-testid="${id}"]`;

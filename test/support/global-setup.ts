@@ -1,11 +1,11 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../../src/infra/temporal/dev-server';
 import { migrateToLatest } from '../../src/infra/db/database';
 import { openDatabase } from '../../src/shared/db/knex-database';
+import { freePort } from './free-port';
 import { REQUIRE_ALL_KEY, requireAllDependencies, TEST_ENV_KEYS } from './test-env';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
@@ -18,17 +18,6 @@ export interface GlobalState {
 }
 declare global {
   var __alpesTestState: GlobalState | undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-    srv.on('error', rej);
-  });
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { TEST_SECRETS } from './system';
+import { startTestSystem, TEST_SECRETS, type TestSystem } from './system';
 
 /**
  * WEBHOOK_SECRET_KEYS of the test systems (`startTestSystem` lists the same): every notification
@@ -90,12 +90,14 @@ export interface SmtpReceiverOptions {
   dropAfterData?: () => boolean;
 }
 
-/** A real SMTP server on a free port that keeps every message it accepts. */
-export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<{
+export interface SmtpReceiver {
   url: string;
   messages: ReceivedEmail[];
   stop(): Promise<void>;
-}> {
+}
+
+/** A real SMTP server on a free port that keeps every message it accepts. */
+export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
   const messages: ReceivedEmail[] = [];
   // The session names only the client's port: the sockets by that port, to cut one on purpose.
   const sockets = new Map<number, Socket>();
@@ -205,5 +207,52 @@ export class WebhookReceiver {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+  }
+}
+
+export interface NotifyingSystem {
+  sys: TestSystem;
+  smtp: SmtpReceiver;
+  receiver: WebhookReceiver;
+  stop(): Promise<void>;
+}
+
+/**
+ * A test system whose partners are told for real: email to an SMTP receiver, webhooks to an HTTP
+ * receiver on loopback (allowed here only), retried fast, on a notifications queue of its own.
+ * `env` adds to that or overrides it.
+ */
+export async function startNotifyingSystem(env: Record<string, string> = {}): Promise<NotifyingSystem> {
+  const smtp = await startSmtpReceiver();
+  const receiver = await WebhookReceiver.start();
+  const stopReceivers = async () => {
+    await smtp.stop();
+    await receiver.down();
+  };
+  try {
+    const sys = await startTestSystem(
+      {
+        SMTP_URL: smtp.url,
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_ALLOW_HTTP: 'true',
+        NOTIFICATIONS_TASK_QUEUE: `test-notify-${Math.random().toString(36).slice(2, 8)}`,
+        NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
+        NOTIFICATION_RETRY_MAX_INTERVAL: '300ms',
+        ...env,
+      },
+      ['bank', 'notifications', 'worker', 'api'],
+    );
+    return {
+      sys,
+      smtp,
+      receiver,
+      stop: async () => {
+        await sys.stop();
+        await stopReceivers();
+      },
+    };
+  } catch (e) {
+    await stopReceivers();
+    throw e;
   }
 }

@@ -1,4 +1,15 @@
+import type { Knex } from 'knex';
 import { WebSocket } from 'ws';
+import type { WsTokens } from '../../src/infra/auth/ws-token';
+import { KnexEventLogReader } from '../../src/infra/db/event-log';
+import type { EventNotifier } from '../../src/ports/event-log.port';
+import { streamAuthenticator } from '../../src/processes/wiring/ui.component';
+import { createUiServer } from '../../src/ui/create-ui-server';
+import {
+  createEventStream,
+  type EventStream,
+  type EventStreamDeps,
+} from '../../src/ui/stream/event-stream.server';
 import type {
   ClientMessage,
   ErrorMessage,
@@ -98,4 +109,46 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 30_00
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+export interface RunningStream {
+  ws: string;
+  http: string;
+  stream: EventStream;
+  notifier: EventNotifier;
+  /** Stops the UI server, then the notifier. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The live event stream over `db` on a UI server of its own, woken by `notifier` (started here),
+ * admitting `tokens`' stream tokens. A long poll unless `opts` says otherwise: deliveries in these
+ * tests must come from the notifier's wake-ups.
+ */
+export async function startTestStream(
+  db: Knex,
+  notifier: EventNotifier,
+  tokens: WsTokens,
+  opts: Partial<EventStreamDeps> = {},
+): Promise<RunningStream> {
+  await notifier.start();
+  const stream = createEventStream({
+    events: new KnexEventLogReader(db),
+    notifier,
+    authenticate: streamAuthenticator(tokens),
+    pollIntervalMs: 60_000,
+    ...opts,
+  });
+  const ui = createUiServer({ stream });
+  const http = await ui.start(0, '127.0.0.1');
+  return {
+    ws: http.replace(/^http/, 'ws'),
+    http,
+    stream,
+    notifier,
+    stop: async () => {
+      await ui.stop();
+      await notifier.stop();
+    },
+  };
 }

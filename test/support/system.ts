@@ -38,17 +38,30 @@ export const TEST_API_KEYS = [
   { key: TEST_KEYS.viewer, name: 'viewer', role: 'viewer' },
 ];
 
+/** ALPES_API_KEYS with partner keys too: the staff keys above, then one per partner (a key or its SHA-256). */
+export const apiKeysWithPartners = (
+  partners: Array<{ name: string; partnerId: string } & ({ key: string } | { keySha256: string })>,
+): string => JSON.stringify([...TEST_API_KEYS, ...partners.map((p) => ({ ...p, role: 'partner' }))]);
+
 export const TEST_CODEC_KEYS = [{ id: 'test-2', key: 'bdlqO5nS1beX7WSWWj25O4IFxZIem+CwC8nBWPEaFpQ=' }];
 /**
  * The key the recorded histories (test/fixtures/histories) were encrypted with, before config.ts
  * refused low-entropy keys: the test client still reads them; no system is configured with it.
  */
 const RECORDED_HISTORIES_CODEC_KEY = { id: 'test-1', key: Buffer.alloc(32, 7).toString('base64') };
-/** What the system's clients and workers use: tests need it to read results and replay histories. */
+/** What the system's clients and workers use (strict): tests need it to read results and replay histories. */
 export const testDataConverter: DataConverter = encryptedDataConverter([
   RECORDED_HISTORIES_CODEC_KEY,
   ...TEST_CODEC_KEYS,
 ]);
+/**
+ * The same keys, passing unencrypted payloads through: only for replaying the recorded histories
+ * from before encryption, what CODEC_ACCEPT_PLAINTEXT is to a deployment.
+ */
+export const plainHistoriesDataConverter: DataConverter = encryptedDataConverter(
+  [RECORDED_HISTORIES_CODEC_KEY, ...TEST_CODEC_KEYS],
+  { acceptPlaintext: true },
+);
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
@@ -162,6 +175,15 @@ export async function eventually<T>(
   }
   return last;
 }
+
+/** `http` without the test admin's key: for the sandbox bank (it takes none) and anonymous calls. */
+export const httpWithoutKey = (
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): ReturnType<typeof http> => http(base, method, path, body, { authorization: '', ...headers });
 
 export async function http(
   base: string,

@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import { duration, optionalString } from '../../shared/env-parsers';
+import { duration, flag, optionalString } from '../../shared/env-parsers';
 import type { PartnerNotificationsSettings } from '../../ports/notification.port';
 
 /**
  * The notification service's settings: a zod fragment of environment variables meant to be
  * spread into config.ts's schema, and the typed result (`AppConfig.notifications`).
  */
-
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 

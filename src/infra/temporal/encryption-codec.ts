@@ -23,11 +23,12 @@ const text = (b: Uint8Array | null | undefined): string => (b ? new TextDecoder(
  */
 export interface CodecOptions {
   /**
-   * Production: a payload that is not encrypted with one of our keys did not come from our clients
-   * or workers (someone reached the Temporal frontend directly), so it is refused, not read.
-   * Replaying recorded histories from before encryption takes the permissive codec, explicitly.
+   * Off by default, in every mode: a payload that is not encrypted with one of our keys did not
+   * come from our clients or workers (someone reached the Temporal frontend directly), so it is
+   * refused, not read. On only to read histories from before encryption (CODEC_ACCEPT_PLAINTEXT,
+   * replaying recorded fixtures), explicitly.
    */
-  refuseUnencrypted?: boolean;
+  acceptPlaintext?: boolean;
 }
 
 export class UnencryptedPayloadError extends Error {
@@ -73,7 +74,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) {
-        if (this.options.refuseUnencrypted) throw new UnencryptedPayloadError();
+        if (!this.options.acceptPlaintext) throw new UnencryptedPayloadError();
         return payload;
       }
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]);

@@ -24,7 +24,6 @@ import { nameBasedUuid } from '../../infra/name-based-uuid';
 import { newWebhookSecret } from '../../infra/notifications/webhook-signature';
 import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
 import { createMetrics } from '../../infra/observability/metrics';
-import { AesGcmPayloadCodec } from '../../infra/temporal/encryption-codec';
 import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.client';
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
@@ -115,9 +114,9 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     audit: new KnexAuditLog(db),
     extraRoutes: [
       (routes) =>
-        // Permissive on purpose: the Web UI must still display plain payloads of old histories.
+        // The workers' codec: plain payloads are refused here too, unless CODEC_ACCEPT_PLAINTEXT.
         codecRoutes(routes, {
-          codec: new AesGcmPayloadCodec(secrets.codecKeys),
+          codec: ctx.payloadCodec,
           uiToken: secrets.codecUiToken,
           failures: authFailures,
         }),

@@ -1,6 +1,6 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Knex } from 'knex';
 import { resolveSecrets, type Secrets } from '../../infra/auth/local-secrets';
@@ -9,7 +9,7 @@ import { openMigratedDatabase } from '../../infra/db/database';
 import type { CommitSource } from '../../infra/db/event-notifier';
 import { KnexUnitOfWork } from '../../infra/db/unit-of-work';
 import { createTracing, type Tracing } from '../../infra/observability/tracing';
-import { encryptedDataConverter } from '../../infra/temporal/encryption-codec';
+import { AesGcmPayloadCodec } from '../../infra/temporal/encryption-codec';
 import {
   describeTemporalConnection,
   type TemporalConnectionSettings,
@@ -27,6 +27,8 @@ export interface SystemContext {
   logger: Logger;
   db: Knex;
   secrets: Secrets;
+  /** The payload codec of every client and worker here, and of the codec server (/codec/*). */
+  payloadCodec: PayloadCodec;
   dataConverter: DataConverter;
   tracing: Tracing | undefined;
   /** Where and how every client and worker of this process connects (TLS, API key). */
@@ -57,10 +59,16 @@ export async function createSystemContext(
   const db = opts.db ?? (await openMigratedDatabase(config.database));
   const stops: Array<() => Promise<unknown>> = opts.db ? [] : [() => db.destroy()];
   const secrets = resolveSecrets(config);
-  // Production refuses payloads nobody of ours encrypted (see CodecOptions); elsewhere old plain ones still read.
-  const dataConverter = encryptedDataConverter(secrets.codecKeys, {
-    refuseUnencrypted: config.nodeEnv === 'production',
-  });
+  // Payloads nobody of ours encrypted are refused in every mode (see CodecOptions), unless opted out.
+  const acceptPlaintext = config.security.codecAcceptPlaintext;
+  if (acceptPlaintext) {
+    logger.warn(
+      { setting: 'CODEC_ACCEPT_PLAINTEXT' },
+      'CODEC_ACCEPT_PLAINTEXT=true: the payload codec accepts unencrypted payloads (for reading old histories); anyone who reaches Temporal directly can send them',
+    );
+  }
+  const payloadCodec = new AesGcmPayloadCodec(secrets.codecKeys, { acceptPlaintext });
+  const dataConverter: DataConverter = { payloadCodecs: [payloadCodec] };
   const tracing = createTracing({
     otlpEndpoint: config.telemetry.otlpEndpoint,
     spanProcessor: opts.spanProcessor,
@@ -82,6 +90,7 @@ export async function createSystemContext(
     logger,
     db,
     secrets,
+    payloadCodec,
     dataConverter,
     tracing,
     temporal,
