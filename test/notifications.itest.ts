@@ -20,7 +20,7 @@ import { errorMiddleware } from '../src/api/error-middleware';
 import { notFoundHandler } from '../src/shared/http/problem.middleware';
 import { notificationRoutes } from '../src/api/notification.routes';
 import { RouteTable } from '../src/api/route-kit';
-import { isPermanentDeliveryError } from '../src/domain/notification-channel.port';
+import { isPermanentDeliveryError } from '../src/ports/notification-channel.port';
 import { formatAmount } from '../src/domain/notification-content';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { NotificationQueries } from '../src/infra/db/notification.queries';

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { EventMetadata } from '../domain/payment.repository.port';
+import type { EventMetadata } from '../ports/event-log.port';
 
 /** The workflow execution an activity runs for, stamped on the events it appends (none outside an activity). */
 export function executionMeta(): EventMetadata {

@@ -10,7 +10,7 @@ import {
   type NotificationAttachment,
   type NotificationChannel,
   type OutboundNotification,
-} from '../domain/notification-channel.port';
+} from '../ports/notification-channel.port';
 import { notificationAttempt, type NotificationAttempt } from '../domain/notification-attempt';
 import {
   notificationTypeOf,
@@ -26,8 +26,8 @@ import {
 import type {
   NotificationTransactionScope,
   NotificationUnitOfWork,
-  PartnerNotificationSettings,
-} from '../domain/notification.repository.port';
+} from '../ports/notification-unit-of-work.port';
+import type { PartnerNotificationSettings } from '../ports/notification-repository.port';
 import {
   isPayoutAccountNotice,
   type NotifyPartnerInput,

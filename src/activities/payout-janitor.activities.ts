@@ -1,9 +1,9 @@
 import { log } from '@temporalio/activity';
 import { isOrphaned } from '../domain/payment-orphan';
-import { PAYOUT_DECLINED, type PayoutProvider } from '../domain/payout-provider.port';
+import { PAYOUT_DECLINED, type PayoutProvider } from '../ports/payout-provider.port';
 import type { PaymentExecutions } from '../ports/payment-executions.port';
 import type { OrphanFinding, PaymentOrphanStore } from '../ports/payment-orphan.port';
-import type { UnitOfWork } from '../domain/payment.repository.port';
+import type { UnitOfWork } from '../ports/unit-of-work.port';
 import { withDomainFailures } from './activity-failure';
 import { providerKeys } from './payment.activities';
 import type {

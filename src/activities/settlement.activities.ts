@@ -1,9 +1,9 @@
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
 import { RUN_FINISHED_PAYMENT_STATUSES } from '../domain/payment-status';
-import type { UnitOfWork } from '../domain/payment.repository.port';
+import type { UnitOfWork } from '../ports/unit-of-work.port';
 import { settlementEvent, type SettlementEventData } from '../domain/settlement-events';
 import { planSettlement } from '../domain/settlement-plan';
-import type { SettlementItem, SettlementRun } from '../domain/settlement.repository.port';
+import type { SettlementItem, SettlementRun } from '../ports/settlement-repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';

@@ -1,5 +1,5 @@
 /** Serialisable inputs and results of the settlement activities: what crosses the Temporal boundary. */
-import type { SettlementTrigger } from '../domain/settlement.repository.port';
+import type { SettlementTrigger } from '../ports/settlement-repository.port';
 
 export interface PlanSettlementInput {
   settlementId: string;

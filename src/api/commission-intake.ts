@@ -1,6 +1,6 @@
 import { Commission, type CommissionRequest } from '../domain/commission.aggregate';
 import { ErrorCodes, isDomainError } from '../domain/domain-error';
-import type { UnitOfWork } from '../domain/payment.repository.port';
+import type { UnitOfWork } from '../ports/unit-of-work.port';
 import type { CommissionReads, CommissionView } from '../ports/commission.port';
 import { ConcurrentChange, retryOnConflict } from './transaction-retry';
 import type { z } from './zod-openapi';

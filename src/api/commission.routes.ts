@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { DomainError } from '../domain/domain-error';
-import type { PartnerRepository, UnitOfWork } from '../domain/payment.repository.port';
+import type { PartnerRepository } from '../ports/partner-repository.port';
+import type { UnitOfWork } from '../ports/unit-of-work.port';
 import type { CommissionReads } from '../ports/commission.port';
 import type { Principal } from '../ports/principal';
 import { ProblemError } from '../shared/http/problem';

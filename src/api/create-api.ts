@@ -7,7 +7,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { ApiKeyRegistry } from '../infra/auth/api-key-registry';
 import type { WsTokens } from '../infra/auth/ws-token';
 import type { Logger } from '../shared/logger';
-import type { UnitOfWork } from '../domain/payment.repository.port';
+import type { UnitOfWork } from '../ports/unit-of-work.port';
 import type { AuditLog } from '../ports/audit.port';
 import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
 import type { PaymentTimelineReader } from '../ports/payment-timeline.port';

@@ -1,6 +1,7 @@
 import { Partner } from '../domain/partner.aggregate';
 import { callsForPartnerNotice } from '../domain/partner-notice';
-import type { PartnerRepository, UnitOfWork } from '../domain/payment.repository.port';
+import type { PartnerRepository } from '../ports/partner-repository.port';
+import type { UnitOfWork } from '../ports/unit-of-work.port';
 import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
 import { ProblemError } from '../shared/http/problem';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Payment } from '../domain/payment.aggregate';
-import type { PartnerRepository } from '../domain/payment.repository.port';
+import type { PartnerRepository } from '../ports/partner-repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { PaymentCommands, StartOutcome } from '../ports/payment.port';
 import { nameBasedUuid } from '../infra/name-based-uuid';

@@ -79,8 +79,3 @@ export function notificationAttempt(props: {
     error,
   };
 }
-
-/** Appends attempts inside a notification step's transaction (append-only: there is no update). */
-export interface NotificationAttemptLog {
-  append(attempt: NotificationAttempt): Promise<void>;
-}

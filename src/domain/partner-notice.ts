@@ -1,6 +1,5 @@
 import { isPayoutAccountEventType, type PayoutAccountNotificationFacts } from './notification.aggregate';
 import type { DomainEvent } from './domain-event';
-import type { PartnerDomainEvent } from './partner.aggregate';
 
 /**
  * A payout-account change to tell the partner about: the notification facts, addressed to the
@@ -59,16 +58,6 @@ export function payoutAccountNoticeOf(
     reason: text(event.data.reason),
     occurredAt: event.occurredAt,
   };
-}
-
-/**
- * Transactional outbox of partner notices. The partner events that call for a notice are added in
- * the transaction that changes the partner and appends them, so a notice exists if and only if
- * its change committed; a relay sends it afterwards and keeps trying until the partner's
- * notification workflow has it. Events that call for no notice are ignored.
- */
-export interface PartnerNoticeOutbox {
-  add(events: readonly PartnerDomainEvent[]): Promise<void>;
 }
 
 /**

@@ -35,3 +35,15 @@ export interface EventNotifier {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Where an event was produced, so the log can be correlated with Temporal executions. */
+export interface EventMetadata {
+  workflowId: string | null;
+  runId: string | null;
+}
+
+export interface EventLog {
+  append(events: DomainEvent[], meta: EventMetadata): Promise<void>;
+  /** Whether an event with this id is already in the log (a retried step that did commit). */
+  has(eventId: string): Promise<boolean>;
+}

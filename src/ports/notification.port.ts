@@ -1,7 +1,7 @@
 import { isPayoutAccountEventType } from '../domain/notification.aggregate';
 import type { NotificationPreferences } from '../domain/notification-preferences.value-object';
 import type { PayoutAccountNotice } from '../domain/partner-notice';
-import type { PartnerNotificationSettings } from '../domain/notification.repository.port';
+import type { PartnerNotificationSettings } from './notification-repository.port';
 import type {
   NotificationChannelKind,
   NotificationSnapshot,

@@ -1,4 +1,4 @@
-import type { SettlementItem, SettlementRun } from '../domain/settlement.repository.port';
+import type { SettlementItem, SettlementRun } from './settlement-repository.port';
 import type { PartnerBalance } from '../domain/settlement-plan';
 
 /** Starts and watches settlement runs; implemented over the Temporal client in infra. */

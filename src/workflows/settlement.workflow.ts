@@ -15,7 +15,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SettlementActivities } from '../activities/settlement.activities';
 import type { SettlementPageItem } from '../activities/settlement.activities.types';
-import type { SettlementTrigger } from '../domain/settlement.repository.port';
+import type { SettlementTrigger } from '../ports/settlement-repository.port';
 import { paymentWorkflow, type PaymentWorkflowSettings } from './payment.workflow';
 import {
   CurrencyKey,

@@ -5,7 +5,7 @@ import {
   type CommissionSnapshot,
   type CommissionStatus,
 } from '../../domain/commission.aggregate';
-import type { CommissionRepository } from '../../domain/commission.repository.port';
+import type { CommissionRepository } from '../../ports/commission-repository.port';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 
 export interface CommissionRow {

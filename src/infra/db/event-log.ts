@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../../domain/domain-event';
-import type { EventLog, EventMetadata } from '../../domain/payment.repository.port';
+import type { EventLog, EventMetadata } from '../../ports/event-log.port';
 import type { EventLogReader, ReadEventsOptions, StoredEvent } from '../../ports/event-log.port';
 import { iso } from './payment.repository';
 

@@ -1,9 +1,6 @@
 import type { Knex } from 'knex';
-import type {
-  NotificationAttempt,
-  NotificationAttemptLog,
-  NotificationAttemptRecord,
-} from '../../domain/notification-attempt';
+import type { NotificationAttempt, NotificationAttemptRecord } from '../../domain/notification-attempt';
+import type { NotificationAttemptLog } from '../../ports/notification-attempt-log.port';
 import { iso } from './payment.repository';
 
 interface AttemptRow {

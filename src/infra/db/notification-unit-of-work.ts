@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type {
   NotificationTransactionScope,
   NotificationUnitOfWork,
-} from '../../domain/notification.repository.port';
+} from '../../ports/notification-unit-of-work.port';
 import { KnexEventLog } from './event-log';
 import { KnexNotificationAttemptLog } from './notification-attempts';
 import {

@@ -10,7 +10,7 @@ import type {
   NotificationRepository,
   PartnerNotificationSettings,
   PartnerNotificationSettingsReader,
-} from '../../domain/notification.repository.port';
+} from '../../ports/notification-repository.port';
 import { WebhookSecretBox, WebhookSecretUnreadableError } from '../notifications/webhook-secret-box';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { callsForPartnerNotice, type PartnerNoticeOutbox } from '../../domain/partner-notice';
+import { callsForPartnerNotice } from '../../domain/partner-notice';
+import type { PartnerNoticeOutbox } from '../../ports/partner-notice-outbox.port';
 import type { PartnerDomainEvent } from '../../domain/partner.aggregate';
 import type { StoredEvent } from '../../ports/event-log.port';
 import { toStoredEvent } from './event-log';

@@ -5,7 +5,7 @@ import {
   type PartnerStatus,
   type PayoutAccountChange,
 } from '../../domain/partner.aggregate';
-import type { PartnerRepository } from '../../domain/payment.repository.port';
+import type { PartnerRepository } from '../../ports/partner-repository.port';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 
 interface PartnerRow {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Payment, type PaymentSnapshot } from '../../domain/payment.aggregate';
 import type { PaymentStatus } from '../../domain/payment-status';
-import type { PaymentRepository } from '../../domain/payment.repository.port';
+import type { PaymentRepository } from '../../ports/payment-repository.port';
 
 export class OptimisticConcurrencyError extends Error {
   readonly code = 'PAYMENT.CONCURRENT_MODIFICATION';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { RUN_FINISHED_PAYMENT_STATUSES } from '../../domain/payment-status';
 import type { PartnerBalance } from '../../domain/settlement-plan';
-import type { SettlementRun } from '../../domain/settlement.repository.port';
+import type { SettlementRun } from '../../ports/settlement-repository.port';
 import type {
   SettlementItemView,
   SettlementReads,

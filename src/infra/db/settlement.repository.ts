@@ -6,7 +6,7 @@ import type {
   SettlementRun,
   SettlementStatus,
   SettlementTrigger,
-} from '../../domain/settlement.repository.port';
+} from '../../ports/settlement-repository.port';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 
 export interface SettlementRow {

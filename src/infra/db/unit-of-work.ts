@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { TransactionScope, UnitOfWork } from '../../domain/payment.repository.port';
+import type { TransactionScope, UnitOfWork } from '../../ports/unit-of-work.port';
 import { KnexPartnerRepository } from './partner.repository';
 import { KnexEventLog } from './event-log';
 import { KnexPaymentRepository } from './payment.repository';

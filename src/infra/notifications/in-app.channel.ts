@@ -4,8 +4,8 @@ import type {
   DeliveryReceipt,
   NotificationChannel,
   OutboundNotification,
-} from '../../domain/notification-channel.port';
-import type { NotificationUnitOfWork } from '../../domain/notification.repository.port';
+} from '../../ports/notification-channel.port';
+import type { NotificationUnitOfWork } from '../../ports/notification-unit-of-work.port';
 
 export const IN_APP_EVENT_TYPE = 'InAppNotificationPosted';
 

@@ -6,7 +6,7 @@ import {
   type DeliveryReceipt,
   type NotificationChannel,
   type OutboundNotification,
-} from '../../domain/notification-channel.port';
+} from '../../ports/notification-channel.port';
 import { NotificationErrorCodes } from '../../domain/notification.aggregate';
 
 export interface EmailChannelOptions {

@@ -1,4 +1,4 @@
-import type { OutboundNotification } from '../../domain/notification-channel.port';
+import type { OutboundNotification } from '../../ports/notification-channel.port';
 import { webhookPayload } from './webhook.channel';
 
 const base = {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { isPermanentDeliveryError } from '../../domain/notification-channel.port';
+import { isPermanentDeliveryError } from '../../ports/notification-channel.port';
 import { assertWebhookUrl, classifyAddress, guardedLookup, isPublicAddress } from './webhook-target';
 import { WebhookChannel } from './webhook.channel';
 

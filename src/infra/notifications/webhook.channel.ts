@@ -6,7 +6,7 @@ import {
   type DeliveryReceipt,
   type NotificationChannel,
   type OutboundNotification,
-} from '../../domain/notification-channel.port';
+} from '../../ports/notification-channel.port';
 import { formatAmount } from '../../domain/notification-content';
 import { isPayoutAccountFacts, NotificationErrorCodes } from '../../domain/notification.aggregate';
 import { ATTEMPT_EXCERPT_MAX_LENGTH } from '../../domain/notification-attempt';

@@ -7,7 +7,7 @@ import {
   type PayoutRequest,
   type ProviderReceipt,
   type RefundRequest,
-} from '../../domain/payout-provider.port';
+} from '../../ports/payout-provider.port';
 
 export const REFUND_NOT_ALLOWED = 'REFUND_NOT_ALLOWED';
 export const PAYOUT_PROVIDER_REJECTED = 'PAYOUT_PROVIDER_REJECTED';

@@ -1,4 +1,8 @@
-import type { NotificationChannelKind, NotificationFacts, NotificationType } from './notification.aggregate';
+import type {
+  NotificationChannelKind,
+  NotificationFacts,
+  NotificationType,
+} from '../domain/notification.aggregate';
 
 /** Where one delivery goes: the channel's own address for the partner. */
 export type DeliveryTarget =

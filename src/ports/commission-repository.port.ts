@@ -1,4 +1,4 @@
-import type { Commission } from './commission.aggregate';
+import type { Commission } from '../domain/commission.aggregate';
 
 /** The commission ledger inside one unit of work. Reads for update: a transition holds its rows. */
 export interface CommissionRepository {

@@ -1,6 +1,7 @@
-import type { PartnerBalance, SkipReason } from './settlement-plan';
+import type { PartnerBalance, SkipReason } from '../domain/settlement-plan';
 
 export type SettlementStatus = 'RUNNING' | 'COMPLETED';
+
 export type SettlementTrigger = 'manual' | 'schedule';
 
 /** One settlement run: every payable commission up to `periodEnd`, paid partner by partner. */

@@ -1,7 +1,5 @@
-import type { EventLog } from './payment.repository.port';
-import type { Notification, NotificationChannelKind } from './notification.aggregate';
-import type { NotificationPreferences } from './notification-preferences.value-object';
-import type { NotificationAttemptLog } from './notification-attempt';
+import type { Notification, NotificationChannelKind } from '../domain/notification.aggregate';
+import type { NotificationPreferences } from '../domain/notification-preferences.value-object';
 
 export interface NotificationRepository {
   /** Loads for change: the row stays locked until the transaction ends. */
@@ -31,17 +29,4 @@ export interface PartnerNotificationSettings {
 
 export interface PartnerNotificationSettingsReader {
   find(partnerId: string): Promise<PartnerNotificationSettings | undefined>;
-}
-
-export interface NotificationTransactionScope {
-  notifications: NotificationRepository;
-  partnerSettings: PartnerNotificationSettingsReader;
-  events: EventLog;
-  /** The delivery log: one row per attempt, written with the attempt's outcome. */
-  attempts: NotificationAttemptLog;
-}
-
-/** One database transaction: everything done through the given repositories commits or rolls back together. */
-export interface NotificationUnitOfWork {
-  run<T>(work: (tx: NotificationTransactionScope) => Promise<T>): Promise<T>;
 }

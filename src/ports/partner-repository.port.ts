@@ -1,0 +1,6 @@
+import type { Partner } from '../domain/partner.aggregate';
+
+export interface PartnerRepository {
+  findById(id: string): Promise<Partner | undefined>;
+  save(partner: Partner): Promise<void>;
+}

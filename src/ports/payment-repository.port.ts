@@ -1,0 +1,15 @@
+import type { Payment } from '../domain/payment.aggregate';
+import type { PaymentStatus } from '../domain/payment-status';
+
+export interface PaymentRepository {
+  findById(id: string): Promise<Payment | undefined>;
+  save(payment: Payment): Promise<void>;
+  /**
+   * The account a payment was approved to pay (its own record, apart from the aggregate: it is
+   * sensitive and never part of the payment's views or events). Fixing it again is a no-op.
+   */
+  fixPayoutAccount(paymentId: string, account: string, at: Date): Promise<void>;
+  fixedPayoutAccount(paymentId: string): Promise<string | undefined>;
+  /** Ids of payments in a status, longest there first (the janitor's work list). */
+  idsInStatus(status: PaymentStatus, limit: number): Promise<string[]>;
+}

@@ -1,0 +1,21 @@
+import type { PartnerNoticeOutbox } from './partner-notice-outbox.port';
+import type { CommissionRepository } from './commission-repository.port';
+import type { EventLog } from './event-log.port';
+import type { PartnerRepository } from './partner-repository.port';
+import type { PaymentRepository } from './payment-repository.port';
+import type { SettlementRepository } from './settlement-repository.port';
+
+export interface TransactionScope {
+  payments: PaymentRepository;
+  partners: PartnerRepository;
+  commissions: CommissionRepository;
+  settlements: SettlementRepository;
+  events: EventLog;
+  /** Notices to the partner, sent once this transaction has committed. */
+  partnerNotices: PartnerNoticeOutbox;
+}
+
+/** One database transaction: everything done through the given repositories commits or rolls back together. */
+export interface UnitOfWork {
+  run<T>(work: (tx: TransactionScope) => Promise<T>): Promise<T>;
+}
