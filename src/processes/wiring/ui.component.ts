@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { WsTokens } from '../../infra/auth/ws-token';
 import { KnexEventLogReader } from '../../infra/db/event-log';
 import { InProcessNotifier, PgListenNotifier } from '../../infra/db/event-notifier';
-import { createUiServer } from '../../ui/create-ui-server';
-import { createEventStream, type StreamSession } from '../../ui/stream/event-stream.server';
+import { createUiServer } from '../../ui/server/create-ui-server';
+import { createEventStream, type StreamSession } from '../../ui/server/stream/event-stream.server';
 import type { SystemContext } from './system-context';
 
 /** Built by `make start` / `make test` (scripts/build-dashboard.ts). */

@@ -3,23 +3,23 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import ipaddr from 'ipaddr.js';
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
-import type { Principal } from '../../ports/principal';
-import type { EventLogReader, EventNotifier, StoredEvent } from '../../ports/event-log.port';
-import type { Logger } from '../../shared/logger';
+import type { Principal } from '../../../ports/principal';
+import type { EventLogReader, EventNotifier, StoredEvent } from '../../../ports/event-log.port';
+import type { Logger } from '../../../shared/logger';
 import {
   STREAM_CLOSE_CODES,
   STREAM_ERROR_CODES,
   STREAM_UPGRADE_STATUS,
   type ErrorMessage,
   type SubscribeMessage,
-} from '../stream-protocol';
+} from '../../stream-protocol';
 import { MAX_CLIENT_MESSAGE_BYTES, boundedReason, parseClientMessage } from './client-message.schema';
 import { EventTail, yieldToIo, type TailSubscriber } from './event-tail';
 import { eventFrame, frame } from './stream-frames';
 import { PAYMENT_AGGREGATE_TYPE, authorizeFilter, type EffectiveFilter } from './stream-filter';
 
 /**
- * The live event stream at `/ws` (protocol: `../stream-protocol.ts`).
+ * The live event stream at `/ws` (protocol: `../../stream-protocol.ts`).
  *
  * Admission happens before the upgrade, in this order, each refusal a plain HTTP answer (no
  * websocket is opened, so a refused client holds no server resources): a browser's `Origin` must be
