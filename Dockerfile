@@ -20,7 +20,7 @@ COPY scripts ./scripts
 RUN npm run build \
  && npx tsx scripts/bundle-workflows.ts dist \
  && npx tsx scripts/build-dashboard.ts dist/dashboard \
- && mkdir -p dist/ui/public && cp -R src/ui/public/. dist/ui/public/ \
+ && mkdir -p dist/ui/server/public && cp -R src/ui/server/public/. dist/ui/server/public/ \
  && test -f dist/processes/api.js -a -f dist/workflow-bundle.js -a -f dist/dashboard/index.html
 
 # ---- runtime: production dependencies and the build output only, as the unprivileged `node` user

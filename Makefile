@@ -36,7 +36,7 @@ dashboard: deps
 build: deps dashboard
 	@npm run --silent build
 	@npx tsx scripts/bundle-workflows.ts dist >/dev/null
-	@mkdir -p dist/ui/public && cp -R src/ui/public/. dist/ui/public/
+	@mkdir -p dist/ui/server/public && cp -R src/ui/server/public/. dist/ui/server/public/
 
 # Runs what `make build` made, as the image would (scripts/start.sh: no tsx, no webpack in the process).
 start: build temporal-cli

@@ -42,7 +42,7 @@ export default tseslint.config(
       'artifacts',
       'coverage',
       'scratch',
-      'src/ui/public',
+      'src/ui/server/public',
       '**/*.js',
       '**/*.cjs',
     ],

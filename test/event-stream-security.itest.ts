@@ -8,7 +8,7 @@ import { InProcessNotifier } from '../src/infra/db/event-notifier';
 import { KnexUnitOfWork } from '../src/infra/db/unit-of-work';
 import type { Principal } from '../src/ports/principal';
 import { openDatabase } from '../src/shared/db/knex-database';
-import type { EventStreamDeps } from '../src/ui/stream/event-stream.server';
+import type { EventStreamDeps } from '../src/ui/server/stream/event-stream.server';
 import type { ClientMessage } from '../src/ui/stream-protocol';
 import { startTestStream, StreamTestClient, until, type RunningStream } from './support/stream-test-client';
 

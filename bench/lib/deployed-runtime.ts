@@ -84,6 +84,6 @@ export function compileSources(root: string, dir: string, log: (line: string) =>
     [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
     { cwd: root, stdio: 'inherit' },
   );
-  cpSync(join(root, 'src/ui/public'), join(out, 'ui/public'), { recursive: true });
+  cpSync(join(root, 'src/ui/server/public'), join(out, 'ui/server/public'), { recursive: true });
   log(`compiled the sources into ${dir} in ${Date.now() - started} ms`);
 }

@@ -4,12 +4,12 @@ import type { WsTokens } from '../../src/infra/auth/ws-token';
 import { KnexEventLogReader } from '../../src/infra/db/event-log';
 import type { EventNotifier } from '../../src/ports/event-log.port';
 import { streamAuthenticator } from '../../src/processes/wiring/ui.component';
-import { createUiServer } from '../../src/ui/create-ui-server';
+import { createUiServer } from '../../src/ui/server/create-ui-server';
 import {
   createEventStream,
   type EventStream,
   type EventStreamDeps,
-} from '../../src/ui/stream/event-stream.server';
+} from '../../src/ui/server/stream/event-stream.server';
 import type {
   ClientMessage,
   ErrorMessage,

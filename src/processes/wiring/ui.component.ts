@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { WsTokens } from '../../infra/auth/ws-token';
 import { KnexEventLogReader } from '../../infra/db/event-log';
 import { InProcessNotifier, PgListenNotifier } from '../../infra/db/event-notifier';
-import { createUiServer } from '../../ui/create-ui-server';
-import { createEventStream, type StreamSession } from '../../ui/stream/event-stream.server';
+import { createUiServer } from '../../ui/server/create-ui-server';
+import { createEventStream, type StreamGrant } from '../../ui/server/stream/event-stream.server';
 import type { SystemContext } from './system-context';
 
 /** Built by `make start` / `make test` (scripts/build-dashboard.ts). */
@@ -13,7 +13,7 @@ const DASHBOARD_DIR = resolve(__dirname, '../../../dist/dashboard');
  * The stream's `authenticate`: a valid websocket token's principal and its expiry. `WsTokens.verify`
  * checks the signature and the expiry; the expiry itself is read from the (then trusted) payload.
  */
-export function streamAuthenticator(tokens: WsTokens): (token: string | null) => StreamSession | undefined {
+export function streamAuthenticator(tokens: WsTokens): (token: string | null) => StreamGrant | undefined {
   return (token) => {
     const principal = tokens.verify(token);
     if (!principal || !token) return undefined;

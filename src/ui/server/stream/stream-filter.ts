@@ -1,6 +1,6 @@
-import type { Principal } from '../../ports/principal';
-import type { StoredEvent } from '../../ports/event-log.port';
-import type { StreamFilter } from '../stream-protocol';
+import type { Principal } from '../../../ports/principal';
+import type { StoredEvent } from '../../../ports/event-log.port';
+import type { StreamFilter } from '../../stream-protocol';
 
 /** The aggregate type a `paymentId` filter selects (see `Payment`'s events). */
 export const PAYMENT_AGGREGATE_TYPE = 'Payment';

@@ -1,6 +1,6 @@
 import type { RawData } from 'ws';
 import { z } from 'zod';
-import type { ClientMessage } from '../stream-protocol';
+import type { ClientMessage } from '../../stream-protocol';
 
 /** A subscribe message is a few dozen bytes; anything this large is a mistake or an attack. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../ports/event-log.port';
-import type { ServerMessage, StreamEvent } from '../stream-protocol';
+import type { StoredEvent } from '../../../ports/event-log.port';
+import type { ServerMessage, StreamEvent } from '../../stream-protocol';
 
 /** The wire form of a stored event: everything but its position, which the envelope carries. */
 export function toStreamEvent(e: StoredEvent): StreamEvent {

@@ -1,5 +1,5 @@
-import type { EventLogReader, StoredEvent } from '../../ports/event-log.port';
-import type { Logger } from '../../shared/logger';
+import type { EventLogReader, StoredEvent } from '../../../ports/event-log.port';
+import type { Logger } from '../../../shared/logger';
 import { eventFrame } from './stream-frames';
 import { matchesFilter, type EffectiveFilter } from './stream-filter';
 
