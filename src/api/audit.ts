@@ -1,17 +1,25 @@
 import type { RequestHandler, Response } from 'express';
-import type { AuditEntry, AuditLog } from '../ports/audit.port';
+import type { AuditEntry, AuditLog, AuditStamp } from '../ports/audit.port';
 import type { Logger } from '../shared/logger';
 import { ProblemError } from '../shared/http/problem';
 import { auditListQuery, auditPage } from './audit.schemas';
 import { decodePositionCursor, encodePositionCursor } from './pagination';
-import { principalOf, type AuditedRoute, type Method, type RouteTable } from './route-kit';
+import {
+  principalOf,
+  type AuditedRoute,
+  type AuditStampMaker,
+  type Method,
+  type RouteTable,
+} from './route-kit';
 import { redactUrl } from './url-redaction';
 
 /**
  * The audit log's edge: one generic mechanism keyed on the route table, so a route is audited by
  * being declared, not by remembering to call something. Every non-GET call an authenticated key
- * makes is appended when its answer is sent: who (key name and role), what (action, target), when,
- * from which address, the request id and the outcome status. Routes that hold a before/after
+ * makes is appended: who (key name and role), what (action, target), when, from which address, the
+ * request id and the outcome status — by the use case in the transaction of its change (an
+ * AuditStamp), or else when the answer is sent (refusals, failures, changes carried out by a
+ * workflow, whose own events name the actor in the transaction of the change). Routes that hold a before/after
  * (partner changes) hand it over with `noteAudit`.
  */
 
@@ -75,17 +83,15 @@ export function auditTrail(
   return (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const occurredAt = clock().toISOString();
-    let written = false;
-    const write = (): void => {
-      if (written) return;
-      written = true;
+    /** The entry as it stands, with `outcomeStatus`; undefined for calls that are not audited. */
+    const entryFor = (outcomeStatus: number): AuditEntry | undefined => {
       const route = res.locals.auditedRoute as AuditedRoute | undefined;
       const principal = principalOf(res);
       // Unmatched paths and calls without a key change nothing and have nobody to name.
-      if (!route || route.audit === false || !principal) return;
+      if (!route || route.audit === false || !principal) return undefined;
       const derived = derivedAuditAction(route.method, route.path);
       const note = (res.locals.auditNote as AuditNote | undefined) ?? {};
-      const entry: AuditEntry = {
+      return {
         occurredAt,
         actor: { name: principal.name, role: principal.role, partnerId: principal.partnerId ?? null },
         action: route.audit?.action ?? derived.action,
@@ -98,10 +104,29 @@ export function auditTrail(
         path: redactUrl(req.originalUrl.split('?')[0] ?? req.path),
         clientAddress: req.ip ?? null,
         requestId: (res.locals.requestId as string | undefined) ?? null,
-        outcomeStatus: res.statusCode,
+        outcomeStatus,
         before: note.before ?? null,
         after: note.after ?? null,
       };
+    };
+    // The route table asks for a stamp before the handler runs (see AuditStamp).
+    const makeStamp: AuditStampMaker = (successStatus) => {
+      const entry = entryFor(successStatus);
+      if (!entry) return undefined;
+      const { before: _before, after: _after, ...draft } = entry;
+      const stamp: AuditStamp = { draft, committed: false };
+      res.locals.auditStamp = stamp;
+      return stamp;
+    };
+    res.locals.makeAuditStamp = makeStamp;
+    let written = false;
+    const write = (): void => {
+      if (written) return;
+      written = true;
+      // Written with the change it records, in the use case's own transaction.
+      if ((res.locals.auditStamp as AuditStamp | undefined)?.committed) return;
+      const entry = entryFor(res.statusCode);
+      if (!entry) return;
       log.append(entry).catch((err: unknown) => {
         logger.error({ err, action: entry.action, requestId: entry.requestId }, 'audit entry NOT written');
       });

@@ -2,128 +2,20 @@ import { parse, type CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ProblemError } from '../shared/http/problem';
-import { accrueCommissions, schemaRefusal, type AccrualDeps, type AccrualItem } from './commission-intake';
-import { clampText, MESSAGE_MAX_LENGTH } from './common.schemas';
+import type { AccrualDeps } from '../application/commission/accrue-commissions';
+import {
+  CommissionImport,
+  type ImportLimits,
+  type ImportReport,
+} from '../application/commission/import-commissions';
+import type { AuditStamp } from '../ports/audit.port';
+import { schemaRefusal } from './commission-view';
 import {
   COMMISSION_CSV_COLUMNS,
   COMMISSION_CSV_REQUIRED_COLUMNS,
   commissionCsvRow,
   commissionInput,
-  IMPORT_REFUSAL_REF_MAX_LENGTH,
 } from './commission.schemas';
-
-export interface ImportLimits {
-  /** Data rows read at most; the rest of the input is not read. */
-  maxRows: number;
-  /** Rows per transaction: memory and lock time stay flat whatever the file's size. */
-  batchSize: number;
-  /** Refused rows listed in the report (the count is always exact). */
-  maxRefusalsListed: number;
-  /** Longest CSV record or NDJSON line, in characters; a longer one could not be told from a runaway quote. */
-  maxRecordChars: number;
-}
-
-export interface RefusedRow {
-  /** 1-based data row: a CSV header is not counted, nor are blank lines. */
-  row: number;
-  externalRef?: string;
-  code: string;
-  reason: string;
-}
-
-export interface ImportReport {
-  rows: number;
-  accepted: number;
-  alreadyPresent: number;
-  refused: RefusedRow[];
-  refusedCount: number;
-  truncated: boolean;
-  truncatedReason: string | null;
-}
-
-export type ImportFormat = 'csv' | 'ndjson';
-
-/** Tallies rows into the report and writes them a batch at a time. */
-class ImportRun {
-  private rows = 0;
-  private accepted = 0;
-  private alreadyPresent = 0;
-  private refusedCount = 0;
-  private refused: RefusedRow[] = [];
-  private pending: Array<{ row: number; item: AccrualItem }> = [];
-
-  constructor(
-    private readonly deps: AccrualDeps,
-    private readonly limits: ImportLimits,
-  ) {}
-
-  async add(row: number, item: AccrualItem): Promise<void> {
-    this.rows += 1;
-    this.pending.push({ row, item });
-    if (this.pending.length >= this.limits.batchSize) await this.flush();
-  }
-
-  /** A row the reader could not turn into an item (malformed line or record). */
-  refuse(row: number, code: string, reason: string, externalRef?: string): void {
-    this.rows += 1;
-    this.noteRefusal({ row, code, reason, ...(externalRef === undefined ? {} : { externalRef }) });
-  }
-
-  async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const outcomes = await accrueCommissions(
-      this.deps,
-      batch.map((b) => b.item),
-      { allOrNothing: false },
-    );
-    outcomes.forEach((o, i) => {
-      if (o.outcome === 'refused') {
-        const { externalRef, code, message } = o;
-        this.noteRefusal({
-          row: batch[i]!.row,
-          code,
-          reason: message,
-          ...(externalRef ? { externalRef } : {}),
-        });
-      } else if (o.outcome === 'created') this.accepted += 1;
-      else this.alreadyPresent += 1;
-    });
-  }
-
-  report(truncatedReason: string | null): ImportReport {
-    this.trimRefusals();
-    return {
-      rows: this.rows,
-      accepted: this.accepted,
-      alreadyPresent: this.alreadyPresent,
-      refused: this.refused,
-      refusedCount: this.refusedCount,
-      truncated: truncatedReason !== null,
-      truncatedReason,
-    };
-  }
-
-  private noteRefusal(r: RefusedRow): void {
-    this.refusedCount += 1;
-    // A refused row's text is the caller's (up to a 64 KiB record): the report echoes a bounded part.
-    this.refused.push({
-      ...r,
-      reason: clampText(r.reason, MESSAGE_MAX_LENGTH),
-      ...(r.externalRef === undefined
-        ? {}
-        : { externalRef: clampText(r.externalRef, IMPORT_REFUSAL_REF_MAX_LENGTH) }),
-    });
-    // Refusals arrive slightly out of row order (reader refusals before a batch's), so trim by row.
-    if (this.refused.length >= 2 * this.limits.maxRefusalsListed) this.trimRefusals();
-  }
-
-  private trimRefusals(): void {
-    this.refused.sort((a, b) => a.row - b.row);
-    this.refused.length = Math.min(this.refused.length, this.limits.maxRefusalsListed);
-  }
-}
 
 const tooManyRows = (max: number): string =>
   `an import reads at most ${max} rows: row ${max + 1} and everything after it was not read; ` +
@@ -140,8 +32,9 @@ export async function importCommissions(
   source: Readable,
   format: ImportFormat,
   limits: ImportLimits,
+  audit?: AuditStamp,
 ): Promise<ImportReport> {
-  const run = new ImportRun(deps, limits);
+  const run = new CommissionImport(deps, limits, audit);
   const end = format === 'csv' ? await readCsv(source, run, limits) : await readNdjson(source, run, limits);
   await run.flush();
   if (end.kind === 'malformed') {
@@ -155,6 +48,9 @@ export async function importCommissions(
   }
   return run.report(end.kind === 'truncated' ? tooManyRows(limits.maxRows) : null);
 }
+
+export type ImportFormat = 'csv' | 'ndjson';
+export type { ImportLimits, ImportReport };
 
 /** How reading ended: at the end of the input, at the row limit, or at a CSV error it cannot read past. */
 type ReadEnd = { kind: 'end' } | { kind: 'truncated' } | { kind: 'malformed'; row: number; message: string };
@@ -189,7 +85,7 @@ async function* lines(source: Readable, maxChars: number): AsyncGenerator<string
   else if (buffer !== '') yield buffer;
 }
 
-async function readNdjson(source: Readable, run: ImportRun, limits: ImportLimits): Promise<ReadEnd> {
+async function readNdjson(source: Readable, run: CommissionImport, limits: ImportLimits): Promise<ReadEnd> {
   let row = 0;
   for await (const line of lines(source, limits.maxRecordChars)) {
     const text = typeof line === 'string' ? line.replace(/^\uFEFF/, '').trim() : undefined;
@@ -246,7 +142,7 @@ const invalidHeader = (detail: string): ProblemError =>
 const isCsvError = (e: unknown): e is CsvError =>
   e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && 'lines' in e;
 
-async function readCsv(source: Readable, run: ImportRun, limits: ImportLimits): Promise<ReadEnd> {
+async function readCsv(source: Readable, run: CommissionImport, limits: ImportLimits): Promise<ReadEnd> {
   let headerRead = false;
   let headerError: string | undefined;
   let row = 0;

@@ -9,11 +9,12 @@ import { ProblemError } from '../shared/http/problem';
 import { importCommissions, type ImportFormat, type ImportLimits } from './commission-import';
 import {
   accrueCommissions,
-  presentCommission,
-  schemaRefusal,
   type AccrualDeps,
   type AccrualItem,
-} from './commission-intake';
+} from '../application/commission/accrue-commissions';
+import { reverseCommission } from '../application/commission/reverse-commission';
+import { presentCommission, schemaRefusal } from './commission-view';
+import { MESSAGE_MAX_LENGTH } from './common.schemas';
 import {
   accrueCommissionsBody,
   balanceResponse,
@@ -26,6 +27,7 @@ import {
   commissionPage,
   commissionResponse,
   externalRefParam,
+  IMPORT_REFUSAL_REF_MAX_LENGTH,
   importReport,
   listCommissionsQuery,
   reverseCommissionBody,
@@ -35,7 +37,6 @@ import { decodeCursor, page } from './pagination';
 import { assertPartnerScope } from './partner.routes';
 import { partnerIdParam } from './partner.schemas';
 import type { RouteTable } from './route-kit';
-import { retryOnConflict } from './transaction-retry';
 import { z } from './zod-openapi';
 
 export interface CommissionRoutesDeps {
@@ -56,9 +57,6 @@ export interface CommissionRoutesDeps {
 }
 
 const accrualResponse = z.union([commissionResponse, batchResponse]);
-
-/** Commissions reversed over the API are not produced by a workflow. */
-const NO_WORKFLOW = { workflowId: null, runId: null };
 
 /** Body bytes discarded after an import stopped early, before the connection is dropped instead. */
 const MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
@@ -110,6 +108,8 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
     batchSize: 500,
     maxRefusalsListed: COMMISSION_IMPORT_MAX_REFUSALS_LISTED,
     maxRecordChars: 64 * 1024,
+    maxReasonChars: MESSAGE_MAX_LENGTH,
+    maxRefChars: IMPORT_REFUSAL_REF_MAX_LENGTH,
     ...deps.importLimits,
   };
   const location = (ref: string) => `/commissions/${encodeURIComponent(ref)}`;
@@ -151,11 +151,14 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
           'failing item as `{ index, externalRef, code, message }` (COMMISSION.BATCH_REFUSED)',
       },
     },
-    handler: async ({ req, res }) => {
+    handler: async ({ req, audit, res }) => {
       const raw: unknown = req.body;
       if (!Array.isArray(raw)) {
         const request = commissionInput.parse(raw);
-        const [result] = await accrueCommissions(accrual, [{ request }], { allOrNothing: true });
+        const [result] = await accrueCommissions(accrual, [{ request }], {
+          allOrNothing: true,
+          audit: { stamp: audit, statusWhenCreated: 201, statusWhenUnchanged: 200 },
+        });
         if (!result || result.outcome === 'refused') {
           throw new DomainError(result?.code ?? 'COMMISSION.REFUSED', result?.message ?? 'refused', {
             externalRef: request.externalRef,
@@ -173,7 +176,10 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
         const parsed = commissionInput.safeParse(value);
         return parsed.success ? { request: parsed.data } : schemaRefusal(parsed.error, value);
       });
-      const outcomes = await accrueCommissions(accrual, items, { allOrNothing: true });
+      const outcomes = await accrueCommissions(accrual, items, {
+        allOrNothing: true,
+        audit: { stamp: audit, statusWhenCreated: 201, statusWhenUnchanged: 200 },
+      });
       const failures = outcomes.flatMap((o, index) =>
         o.outcome === 'refused'
           ? [
@@ -249,11 +255,11 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
           'record over 64 KiB): `row` says where, and `report` what was written before it',
       },
     },
-    handler: async ({ req, res }) => {
+    handler: async ({ req, audit, res }) => {
       const format = importFormat(req);
       let report;
       try {
-        report = await importCommissions(accrual, req, format, limits);
+        report = await importCommissions(accrual, req, format, limits, audit);
       } catch (e) {
         // The client went away mid-upload: nobody to answer; the batches committed so far stay.
         if (req.destroyed && !req.complete) return;
@@ -326,31 +332,17 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
           'Already reversed (COMMISSION.ALREADY_REVERSED), or a clawback (COMMISSION.NOT_REVERSIBLE)',
       },
     },
-    handler: async ({ params, body, principal, res }) => {
-      const result = await retryOnConflict(() =>
-        deps.uow.run(async (tx) => {
-          const [commission] = await tx.commissions.findByExternalRefs([params.externalRef]);
-          if (!commission) throw commissionNotFound(params.externalRef);
-          const at = now();
-          const { clawback } = commission.reverse({
-            reason: body.reason,
-            actor: principal!.name,
-            now: at,
-            clawbackId: deps.clawbackId(commission.externalRef),
-          });
-          await tx.commissions.save(commission);
-          if (clawback) await tx.commissions.save(clawback);
-          await tx.events.append(
-            [...commission.pullEvents(), ...(clawback?.pullEvents() ?? [])],
-            NO_WORKFLOW,
-          );
-          return {
-            commission: presentCommission(commission, at),
-            clawback: clawback ? presentCommission(clawback, at) : null,
-          };
-        }),
+    handler: async ({ params, body, principal, audit, res }) => {
+      const at = now();
+      const result = await reverseCommission(
+        { uow: deps.uow, clawbackId: deps.clawbackId, clock: () => at },
+        { externalRef: params.externalRef, reason: body.reason, actor: principal!.name, audit },
       );
-      res.json(result);
+      if (!result) throw commissionNotFound(params.externalRef);
+      res.json({
+        commission: presentCommission(result.commission, at),
+        clawback: result.clawback ? presentCommission(result.clawback, at) : null,
+      });
     },
   });
 

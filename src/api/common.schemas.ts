@@ -78,10 +78,4 @@ export const nextCursor = () => z.string().max(CURSOR_MAX_LENGTH).nullable();
 
 export const url = () => z.string().max(URL_MAX_LENGTH).openapi({ format: 'uri' });
 
-/** Text the contract bounds but the server did not write itself (echoed input, upstream messages), cut to fit. */
-export const clampText = (text: string, max: number): string =>
-  text.length <= max
-    ? text
-    : `${Array.from(text)
-        .slice(0, max - 1)
-        .join('')}…`;
+export { clampText } from '../domain/text-length.util';

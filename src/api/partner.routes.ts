@@ -1,7 +1,14 @@
-import { Partner } from '../domain/partner.aggregate';
-import { callsForPartnerNotice } from '../domain/partner-notice';
+import type { Partner } from '../domain/partner.aggregate';
 import type { PartnerRepository } from '../ports/partner-repository.port';
 import type { UnitOfWork } from '../ports/unit-of-work.port';
+import {
+  approvePayoutAccountChange,
+  requestPayoutAccountChange,
+  withdrawPayoutAccountChange,
+} from '../application/partner/payout-account-change';
+import { placePayoutHold, releasePayoutHold } from '../application/partner/payout-hold';
+import { registerPartner } from '../application/partner/register-partner';
+import { updatePartner } from '../application/partner/update-partner';
 import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
 import { ProblemError } from '../shared/http/problem';
@@ -16,9 +23,7 @@ import {
   updatePartnerBody,
   webhookEndpointBody,
 } from './partner.schemas';
-import { noteAudit } from './audit';
 import type { RouteTable } from './route-kit';
-import { retryOnConflict } from './transaction-retry';
 
 export interface PartnerDirectory extends PartnerRepository {
   list(opts: { limit: number; after?: { createdAt: string; id: string } }): Promise<Partner[]>;
@@ -53,6 +58,11 @@ export const assertPartnerScope = (
 /** Partners: the payees. Payout accounts only ever leave masked (`toPublic`). */
 export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void {
   const now = deps.now ?? (() => new Date());
+  const changeDeps = { uow: deps.uow, notices: deps.notices, clock: now };
+  const found = (partner: Partner | undefined, id: string): Partner => {
+    if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
+    return partner;
+  };
   /** As it stands now: an account change past its cool-off shows as done (written down on the next change). */
   const load = async (id: string): Promise<Partner> => {
     const partner = await deps.partners.findById(id);
@@ -72,10 +82,11 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     responses: {
       201: { description: 'Created', schema: partnerResponse, headers: { Location: 'the partner’s URL' } },
     },
-    handler: async ({ body, res }) => {
-      const partner = Partner.create({ ...body, id: deps.newId(), now: now() });
-      await deps.partners.save(partner);
-      noteAudit(res, { targetId: partner.id, before: null, after: partner.toPublic() });
+    handler: async ({ body, audit, res }) => {
+      const partner = await registerPartner(
+        { uow: deps.uow, newId: deps.newId, clock: now },
+        { ...body, audit },
+      );
       res.status(201).location(`/partners/${partner.id}`).json(partner.toPublic());
     },
   });
@@ -122,13 +133,12 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     params: partnerIdParam,
     body: updatePartnerBody,
     responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
-    handler: async ({ params, body, res }) => {
-      const partner = await load(params.id);
-      const before = partner.toPublic();
-      partner.update(body, now());
-      await deps.partners.save(partner);
-      noteAudit(res, { before, after: partner.toPublic() });
-      res.json(partner.toPublic());
+    handler: async ({ params, body, audit, res }) => {
+      const partner = await updatePartner(
+        { uow: deps.uow, clock: now },
+        { partnerId: params.id, changes: body, audit },
+      );
+      res.json(found(partner, params.id).toPublic());
     },
   });
 
@@ -143,49 +153,15 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     params: partnerIdParam,
     body: webhookEndpointBody,
     responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
-    handler: async ({ params, body, principal, res }) => {
+    handler: async ({ params, body, principal, audit, res }) => {
       assertPartnerScope(principal, params.id, 'Partner');
-      const partner = await load(params.id);
-      const before = partner.toPublic();
-      partner.update({ webhookUrl: body.webhookUrl }, now());
-      await deps.partners.save(partner);
-      noteAudit(res, { before, after: partner.toPublic() });
-      res.json(partner.toPublic());
+      const partner = await updatePartner(
+        { uow: deps.uow, clock: now },
+        { partnerId: params.id, changes: { webhookUrl: body.webhookUrl }, audit },
+      );
+      res.json(found(partner, params.id).toPublic());
     },
   });
-
-  /**
-   * Loads, changes and saves the partner, appends its events and puts the notices they call for
-   * (payout-account changes) in the outbox, all in one transaction: a notice exists exactly when
-   * its change committed. After the commit the relay is told to send it; if that fails (Temporal
-   * unreachable, this process dies), the notice stays in the outbox and the relay's sweep sends it
-   * later. The answer never waits for the partner's notification workflow.
-   */
-  const changeHold = async (
-    id: string,
-    res: Parameters<typeof noteAudit>[0],
-    change: (partner: Partner) => void,
-  ): Promise<Partner> => {
-    const { partner, noticed, before } = await retryOnConflict(() =>
-      deps.uow.run(async (tx) => {
-        const partner = await tx.partners.findById(id);
-        if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
-        // A change whose cool-off has passed is written down (with its event) before anything else.
-        partner.applyDueAccountChange(now());
-        // The audit log's "before": as the partner stood when this change was applied to it.
-        const before = partner.toPublic();
-        change(partner);
-        await tx.partners.save(partner);
-        const events = partner.pullEvents();
-        await tx.events.append(events, { workflowId: null, runId: null });
-        await tx.partnerNotices.add(events);
-        return { partner, noticed: events.some(callsForPartnerNotice), before };
-      }),
-    );
-    noteAudit(res, { before, after: partner.toPublic() });
-    if (noticed) deps.notices?.kick();
-    return partner;
-  };
 
   routes.add({
     method: 'post',
@@ -203,11 +179,14 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       },
       409: { description: 'Already on hold (PARTNER.ALREADY_ON_HOLD)' },
     },
-    handler: async ({ params, body, principal, res }) => {
-      const partner = await changeHold(params.id, res, (p) =>
-        p.placePayoutHold({ reason: body.reason, actor: principal!.name, now: now() }),
-      );
-      res.json(partner.toPublic());
+    handler: async ({ params, body, principal, audit, res }) => {
+      const partner = await placePayoutHold(changeDeps, {
+        partnerId: params.id,
+        reason: body.reason,
+        actor: principal!.name,
+        audit,
+      });
+      res.json(found(partner, params.id).toPublic());
     },
   });
 
@@ -223,11 +202,13 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       200: { description: 'The partner, payable again', schema: partnerResponse },
       409: { description: 'Not on hold (PARTNER.NOT_ON_HOLD)' },
     },
-    handler: async ({ params, principal, res }) => {
-      const partner = await changeHold(params.id, res, (p) =>
-        p.releasePayoutHold({ actor: principal!.name, now: now() }),
-      );
-      res.json(partner.toPublic());
+    handler: async ({ params, principal, audit, res }) => {
+      const partner = await releasePayoutHold(changeDeps, {
+        partnerId: params.id,
+        actor: principal!.name,
+        audit,
+      });
+      res.json(found(partner, params.id).toPublic());
     },
   });
 
@@ -248,11 +229,14 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       },
       409: { description: 'A change is already pending (PARTNER.ACCOUNT_CHANGE_PENDING) or nothing changes' },
     },
-    handler: async ({ params, body, principal, res }) => {
-      const partner = await changeHold(params.id, res, (p) =>
-        p.requestPayoutAccountChange({ account: body.payoutAccount, actor: principal!.name, now: now() }),
-      );
-      res.status(202).json(partner.toPublic());
+    handler: async ({ params, body, principal, audit, res }) => {
+      const partner = await requestPayoutAccountChange(changeDeps, {
+        partnerId: params.id,
+        account: body.payoutAccount,
+        actor: principal!.name,
+        audit,
+      });
+      res.status(202).json(found(partner, params.id).toPublic());
     },
   });
 
@@ -274,15 +258,12 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
           'Nothing to approve, already approved, or the requester approving (PARTNER.FOUR_EYES_VIOLATION)',
       },
     },
-    handler: async ({ params, principal, res }) => {
-      const partner = await changeHold(params.id, res, (p) =>
-        p.approvePayoutAccountChange({
-          actor: principal!.name,
-          now: now(),
-          cooloffMs: deps.accountCooloffMs,
-        }),
+    handler: async ({ params, principal, audit, res }) => {
+      const partner = await approvePayoutAccountChange(
+        { ...changeDeps, cooloffMs: deps.accountCooloffMs },
+        { partnerId: params.id, actor: principal!.name, audit },
       );
-      res.json(partner.toPublic());
+      res.json(found(partner, params.id).toPublic());
     },
   });
 
@@ -301,11 +282,13 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       },
       409: { description: 'No change pending (PARTNER.NO_ACCOUNT_CHANGE)' },
     },
-    handler: async ({ params, principal, res }) => {
-      const partner = await changeHold(params.id, res, (p) =>
-        p.cancelPayoutAccountChange({ actor: principal!.name, now: now() }),
-      );
-      res.json(partner.toPublic());
+    handler: async ({ params, principal, audit, res }) => {
+      const partner = await withdrawPayoutAccountChange(changeDeps, {
+        partnerId: params.id,
+        actor: principal!.name,
+        audit,
+      });
+      res.json(found(partner, params.id).toPublic());
     },
   });
 }

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import { z } from './zod-openapi';
+import type { AuditStamp } from '../ports/audit.port';
 import type { Principal, Role } from '../ports/principal';
 import { PROBLEM_LIMITS, ProblemError } from '../shared/http/problem';
 import { URL_MAX_LENGTH } from './common.schemas';
@@ -74,10 +75,15 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
     query: z.output<Q>;
     body: z.output<B>;
     principal: Principal | undefined;
+    /** For a use case that writes its audit entry in its own transaction (see AuditStamp). */
+    audit: AuditStamp | undefined;
     req: Request;
     res: Response;
   }) => Promise<unknown> | unknown;
 }
+
+/** Set on `res.locals` by the audit trail: a stamp for the route's answer when it succeeds. */
+export type AuditStampMaker = (successStatus: number) => AuditStamp | undefined;
 
 /** How a route appears in the audit log when the derived name is not the right one. */
 export interface AuditSpec {
@@ -213,6 +219,10 @@ export class RouteTable {
       rule: { bodyLimit: spec.bodyLimit, rawMediaTypes: spec.rawBody?.mediaTypes },
     });
     this.document(spec);
+    const successStatus =
+      Object.keys(spec.responses)
+        .map(Number)
+        .find((s) => s >= 200 && s < 300) ?? 200;
     this.router[spec.method](spec.path, async (req, res) => {
       // Before any check, so refusals (403, 400) are audited too.
       const audited: AuditedRoute = {
@@ -245,6 +255,7 @@ export class RouteTable {
         query: (spec.query ? spec.query.parse(req.query) : undefined) as z.output<Q>,
         body: (spec.body ? spec.body.parse(req.body ?? undefined) : undefined) as z.output<B>,
         principal,
+        audit: (res.locals.makeAuditStamp as AuditStampMaker | undefined)?.(successStatus),
         req,
         res,
       };

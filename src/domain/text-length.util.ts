@@ -7,3 +7,11 @@ export const codePointLength = (value: string): number => {
   for (const _ of value) count += 1;
   return count;
 };
+
+/** Text cut to at most `max` code points, an ellipsis marking the cut (never splits a character). */
+export const clampText = (text: string, max: number): string =>
+  text.length <= max
+    ? text
+    : `${Array.from(text)
+        .slice(0, max - 1)
+        .join('')}…`;

@@ -40,7 +40,24 @@ export interface AuditFilter {
   beforeId?: string;
 }
 
-export interface AuditLog {
+/** Appends entries; inside a unit of work, in its transaction (see AuditStamp). */
+export interface AuditWriter {
   append(entry: AuditEntry): Promise<void>;
+}
+
+export interface AuditLog extends AuditWriter {
   list(filter: AuditFilter): Promise<AuditRecord[]>;
+}
+
+/**
+ * An audited call as the edge knows it before it runs (who, what, from where, and the status it
+ * answers when it succeeds). A use case that changes the database writes the entry from it in its
+ * own transaction, so the entry commits with the change and a crash cannot separate them; the edge
+ * then writes nothing more. Calls that fail, or change nothing of ours, are audited by the edge
+ * once their answer is out.
+ */
+export interface AuditStamp {
+  draft: Omit<AuditEntry, 'targetId' | 'before' | 'after'> & { targetId: string | null };
+  /** Set once the entry is committed with the change. */
+  committed: boolean;
 }

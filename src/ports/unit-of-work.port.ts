@@ -1,3 +1,4 @@
+import type { AuditWriter } from './audit.port';
 import type { PartnerNoticeOutbox } from './partner-notice-outbox.port';
 import type { CommissionRepository } from './commission-repository.port';
 import type { EventLog } from './event-log.port';
@@ -13,6 +14,8 @@ export interface TransactionScope {
   events: EventLog;
   /** Notices to the partner, sent once this transaction has committed. */
   partnerNotices: PartnerNoticeOutbox;
+  /** The audit log: an entry written here commits with the change it records. */
+  audit: AuditWriter;
 }
 
 /** One database transaction: everything done through the given repositories commits or rolls back together. */

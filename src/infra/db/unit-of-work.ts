@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { TransactionScope, UnitOfWork } from '../../ports/unit-of-work.port';
+import { KnexAuditLog } from './audit-log';
 import { KnexPartnerRepository } from './partner.repository';
 import { KnexEventLog } from './event-log';
 import { KnexPaymentRepository } from './payment.repository';
@@ -39,6 +40,7 @@ export class KnexUnitOfWork implements UnitOfWork {
         settlements: new KnexSettlementRepository(trx),
         events: new KnexEventLog(trx),
         partnerNotices: new KnexPartnerNoticeOutbox(trx, this.opts.noticeTaskQueue ?? 'notifications'),
+        audit: new KnexAuditLog(trx),
       }),
     );
     for (const l of this.listeners) l();

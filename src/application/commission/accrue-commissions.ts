@@ -1,9 +1,10 @@
-import { Commission, type CommissionRequest } from '../domain/commission.aggregate';
-import { ErrorCodes, isDomainError } from '../domain/domain-error';
-import type { UnitOfWork } from '../ports/unit-of-work.port';
-import type { CommissionReads, CommissionView } from '../ports/commission.port';
-import { ConcurrentChange, retryOnConflict } from './transaction-retry';
-import type { z } from './zod-openapi';
+import { Commission, type CommissionRequest } from '../../domain/commission.aggregate';
+import { ErrorCodes, isDomainError } from '../../domain/domain-error';
+import type { AuditStamp } from '../../ports/audit.port';
+import type { CommissionReads } from '../../ports/commission.port';
+import type { UnitOfWork } from '../../ports/unit-of-work.port';
+import { auditedTransaction } from '../audited-transaction';
+import { ConcurrentChange, retryOnConflict } from '../transaction-retry';
 
 export interface AccrualDeps {
   uow: UnitOfWork;
@@ -18,31 +19,19 @@ export interface AccrualDeps {
 export type AccrualItem =
   { request: CommissionRequest } | { invalid: { externalRef?: string; code: string; message: string } };
 
+/**
+ * The call's audit entry, written in the transaction that writes the commissions; its outcome is
+ * the status the caller gets for "something was created" or "all were there already".
+ */
+export interface AccrualAudit {
+  stamp: AuditStamp | undefined;
+  statusWhenCreated: number;
+  statusWhenUnchanged: number;
+}
+
 export type AccrualOutcome =
   | { outcome: 'created' | 'existing'; commission: Commission }
   | { outcome: 'refused'; externalRef?: string; code: string; message: string };
-
-/** Code of an item the schema refused (the field is named in the message). */
-export const INVALID_INPUT = 'COMMISSION.INVALID_INPUT';
-
-/** The first schema issue of an item, as a refusal naming the field. */
-export function schemaRefusal(error: z.ZodError, raw: unknown): AccrualItem {
-  const issue = error.issues[0];
-  const field = issue?.path.join('.') || '(item)';
-  const ref = (raw as { externalRef?: unknown } | null)?.externalRef;
-  return {
-    invalid: {
-      ...(typeof ref === 'string' ? { externalRef: ref } : {}),
-      code: INVALID_INPUT,
-      message: `${field}: ${issue?.message ?? 'invalid'}`,
-    },
-  };
-}
-
-export const presentCommission = (c: Commission, now: Date): CommissionView => ({
-  ...c.toSnapshot(),
-  status: c.effectiveStatus(now),
-});
 
 class RollBack extends Error {}
 
@@ -55,7 +44,7 @@ class RollBack extends Error {}
 export async function accrueCommissions(
   deps: AccrualDeps,
   items: readonly AccrualItem[],
-  opts: { allOrNothing: boolean },
+  opts: { allOrNothing: boolean; audit?: AccrualAudit },
 ): Promise<AccrualOutcome[]> {
   const now = deps.now();
   const outcomes: Array<AccrualOutcome | undefined> = new Array<AccrualOutcome | undefined>(items.length);
@@ -128,7 +117,7 @@ export async function accrueCommissions(
   const refusedAny = (): boolean => outcomes.some((o) => o?.outcome === 'refused');
 
   const write = () =>
-    deps.uow.run(async (tx) => {
+    auditedTransaction(deps.uow, opts.audit?.stamp, async (tx, audit) => {
       const holders = new Map((await tx.commissions.findByExternalRefs(refs)).map((c) => [c.externalRef, c]));
       resolve(holders);
       // All-or-nothing: refused with every failing item listed, conflicts included, before any write.
@@ -145,6 +134,14 @@ export async function accrueCommissions(
         for (const c of winners) holders.set(c.externalRef, c);
         resolve(holders);
         if (opts.allOrNothing && refusedAny()) throw new RollBack();
+      }
+      if (opts.audit) {
+        const created = outcomes.some((o) => o?.outcome === 'created');
+        const single = items.length === 1 ? valid[0]?.commission.externalRef : undefined;
+        await audit({
+          targetId: single ?? null,
+          outcomeStatus: created ? opts.audit.statusWhenCreated : opts.audit.statusWhenUnchanged,
+        });
       }
     });
   try {

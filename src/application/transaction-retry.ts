@@ -1,4 +1,4 @@
-import { ProblemError } from '../shared/http/problem';
+import { DomainError } from '../domain/domain-error';
 
 /** Thrown by a unit of work that found the data moving under it; the whole transaction is retried. */
 export class ConcurrentChange extends Error {}
@@ -22,7 +22,7 @@ export async function retryOnConflict<T>(work: () => Promise<T>, attempts = 3): 
     } catch (e) {
       if (!isTransient(e)) throw e;
       if (attempt >= attempts) {
-        throw new ProblemError(409, 'Concurrent modification', 'the data changed concurrently; retry');
+        throw new DomainError('TRANSACTION.CONCURRENT_MODIFICATION', 'the data changed concurrently; retry');
       }
     }
   }
