@@ -3,9 +3,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   log,
   patched,
@@ -19,79 +16,23 @@ import {
 import type { NotificationSignalActivities } from '../activities/notification.activities';
 import type { NotifiablePaymentEventType } from '../ports/notification.port';
 import type { PaymentActivities } from '../activities/payment.activities';
-import type {
-  CommissionLineInput,
-  PaymentStepResult,
-  ProviderStepResult,
-} from '../activities/payment.activities.types';
+import type { PaymentStepResult, ProviderStepResult } from '../activities/payment.activities.types';
 import type { PayoutResolution } from '../activities/payout-janitor.activities.types';
-import { checkDecision, type DecisionAssertion } from './decision-assertion';
+import { checkDecision } from './decision-assertion';
+import {
+  approveUpdate,
+  cancelUpdate,
+  getStateQuery,
+  refundUpdate,
+  rejectUpdate,
+  resolvePayoutSignal,
+  type DecisionInput,
+  type PaymentState,
+  type PaymentWorkflowInput,
+  type PaymentWorkflowResult,
+  type PaymentWorkflowSettings,
+} from './payment.messages';
 import { PaymentStatusKey } from './search-attributes';
-
-export interface PaymentWorkflowSettings {
-  activityStartToCloseMs: number;
-  retryInitialIntervalMs: number;
-  retryMaxIntervalMs: number;
-  /** How long a payment above its currency's threshold waits for a decision before it is rejected. */
-  approvalTimeoutMs: number;
-  /** How long a completed payment's workflow stays open to accept a refund. */
-  refundWindowMs: number;
-  /** Give up on an unreachable provider after this long (the payment then fails). */
-  payoutScheduleToCloseMs: number;
-}
-
-export interface PaymentWorkflowInput {
-  paymentId: string;
-  partnerId: string;
-  currency: string;
-  lines: CommissionLineInput[];
-  createdBy: string;
-  declaredTotalMinor?: number;
-  /** Hash of the request that created it: a retry with the same idempotency key must match it. */
-  requestHash?: string;
-  /** Set by a settlement run: the lines are the commissions it claimed for this payment (`lines` is empty). */
-  settlementId?: string;
-  settings: PaymentWorkflowSettings;
-}
-
-export interface PaymentWorkflowResult {
-  paymentId: string;
-  status: string;
-  reason: string | null;
-}
-
-export interface PaymentState {
-  paymentId: string;
-  partnerId: string;
-  currency: string;
-  totalMinor: number;
-  status: string;
-  createdBy: string;
-  approvedBy: string | null;
-  reason: string | null;
-  payoutReference: string | null;
-  refundReference: string | null;
-}
-
-export interface DecisionInput {
-  actor: string;
-  reason?: string | null;
-  /** The API's signature over (payment, action, actor): without a valid one the decision is refused. */
-  assertion?: DecisionAssertion;
-  /** Refund only: the refunded commissions must not be paid again (else they return to PAYABLE). */
-  reverseCommissions?: boolean;
-}
-
-export const getStateQuery = defineQuery<PaymentState>('getState');
-export const approveUpdate = defineUpdate<PaymentState, [DecisionInput]>('approve');
-export const rejectUpdate = defineUpdate<PaymentState, [DecisionInput]>('reject');
-export const cancelUpdate = defineUpdate<PaymentState, [DecisionInput]>('cancel');
-export const refundUpdate = defineUpdate<PaymentState, [DecisionInput]>('refund');
-/**
- * The payout janitor's answer for a payment whose payout outcome was unknown: what the bank says
- * it did under the payout's idempotency key. Ignored unless the payment is waiting for it.
- */
-export const resolvePayoutSignal = defineSignal<[PayoutResolution]>('resolvePayout');
 
 /**
  * Provider failures that prove the payout was not made: the bank refused it, or it was never sent
