@@ -63,10 +63,21 @@ module.exports = {
     {
       name: 'infra-knows-nothing-above-it',
       comment:
-        'Adapters implement ports. Typed Temporal clients may import workflow definitions (signals, updates), nothing else above.',
+        'Adapters implement ports. Typed Temporal clients may import workflow messages (see clients-know-workflows-by-their-messages), nothing else above.',
       severity: 'error',
       from: { path: '^src/infra' },
       to: { path: '^src/(api|ui|activities|processes|sandbox-bank)' },
+    },
+    {
+      name: 'clients-know-workflows-by-their-messages',
+      comment:
+        "A workflow's clients import its messages (<name>.messages.ts: signals, queries, updates, input and result types), the workflow ids and the search attributes, never workflow code: that is loaded by the workers' bundles only, and clients start workflows by type name.",
+      severity: 'error',
+      from: { path: '^src/(infra|api|ui)' },
+      to: {
+        path: '^src/workflows/',
+        pathNot: '^src/workflows/([^/]+[.]messages|workflow-ids|search-attributes)[.]ts$',
+      },
     },
     {
       name: 'edge-does-not-run-use-cases',

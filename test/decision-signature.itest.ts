@@ -9,7 +9,7 @@ import {
   getStateQuery,
   resolvePayoutSignal,
   type DecisionInput,
-} from '../src/workflows/payment.workflow';
+} from '../src/workflows/payment.messages';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import {
   bearer,

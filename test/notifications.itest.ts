@@ -45,7 +45,7 @@ import { installTemporalRuntime } from '../src/infra/temporal/runtime';
 import {
   getNotificationStateQuery,
   type PartnerNotificationsState,
-} from '../src/workflows/partner-notifications.workflow';
+} from '../src/workflows/partner-notifications.messages';
 import { partnerNotificationsWorkflowId } from '../src/workflows/workflow-ids';
 import { seedPartner } from './support/partner-seed';
 import {

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firedMarkerPath, type CrashPlanFile } from '../src/infra/testing/crash-plan';
 import {
-  payoutJanitorWorkflow,
+  payoutJanitorWorkflowType,
   type PayoutJanitorResult,
   type PayoutJanitorSettings,
-} from '../src/workflows/payout-janitor.workflow';
+  type PayoutJanitorWorkflow,
+} from '../src/workflows/payout-janitor.messages';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import {
   bearer,
@@ -100,7 +101,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
   let finding: History | undefined;
   const runJanitor = async (): Promise<PayoutJanitorResult> => {
     const workflowId = `payout-janitor:test-${randomUUID()}`;
-    const result = await sys.client.workflow.execute(payoutJanitorWorkflow, {
+    const result = await sys.client.workflow.execute<PayoutJanitorWorkflow>(payoutJanitorWorkflowType, {
       taskQueue: sys.taskQueue,
       workflowId,
       args: [{ settings: JANITOR_SETTINGS }],

@@ -5,7 +5,7 @@ import {
   getStateQuery,
   type PaymentState,
   type PaymentWorkflowResult,
-} from '../src/workflows/payment.workflow';
+} from '../src/workflows/payment.messages';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import {
   bearer,

@@ -1,12 +1,13 @@
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { PaymentWorkflowResult } from '../src/workflows/payment.workflow';
+import type { PaymentWorkflowResult } from '../src/workflows/payment.messages';
 import {
-  payoutJanitorWorkflow,
+  payoutJanitorWorkflowType,
   type PayoutJanitorResult,
   type PayoutJanitorSettings,
-} from '../src/workflows/payout-janitor.workflow';
+  type PayoutJanitorWorkflow,
+} from '../src/workflows/payout-janitor.messages';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import { createPartner, eventually, http, startTestSystem, type TestSystem } from './support/system';
 import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
@@ -83,7 +84,7 @@ const history = (sys: TestSystem, workflowId: string): Promise<History> =>
   sys.client.workflow.getHandle(workflowId).fetchHistory();
 
 const runJanitor = (sys: TestSystem): Promise<PayoutJanitorResult> =>
-  sys.client.workflow.execute(payoutJanitorWorkflow, {
+  sys.client.workflow.execute<PayoutJanitorWorkflow>(payoutJanitorWorkflowType, {
     taskQueue: sys.taskQueue,
     workflowId: `payout-janitor:test-${randomUUID()}`,
     args: [{ settings: JANITOR_SETTINGS }],
@@ -221,11 +222,14 @@ describeWithPostgres('unknown payout outcomes, lost answers and the saga', (shar
 
       sys.bank!.bank.setFaults({ failAfterCommitRate: 0 });
       const janitorId = `payout-janitor:test-${randomUUID()}`;
-      const run: PayoutJanitorResult = await sys.client.workflow.execute(payoutJanitorWorkflow, {
-        taskQueue: sys.taskQueue,
-        workflowId: janitorId,
-        args: [{ settings: JANITOR_SETTINGS }],
-      });
+      const run: PayoutJanitorResult = await sys.client.workflow.execute<PayoutJanitorWorkflow>(
+        payoutJanitorWorkflowType,
+        {
+          taskQueue: sys.taskQueue,
+          workflowId: janitorId,
+          args: [{ settings: JANITOR_SETTINGS }],
+        },
+      );
       expect(run).toMatchObject({ paid: 1, notPaid: 0, unresolved: 0 });
 
       const done = await untilStatus(sys, id, 'COMPLETED');

@@ -250,7 +250,8 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     );
   }
 
-  const is =
+  /** A step's `alreadyDone` test: the payment is in one of `statuses` (the step's result, or one past it). */
+  const alreadyDoneIn =
     (...statuses: string[]) =>
     (p: Payment): boolean =>
       statuses.includes(p.status);
@@ -297,14 +298,17 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       transition(
         'cancelPayment',
         paymentId,
-        is('CANCELLED'),
+        alreadyDoneIn('CANCELLED'),
         (p) => p.cancel(actor, reason ?? null, now()),
         release,
       ),
 
     startProcessing: ({ paymentId }: PaymentStepInput) =>
-      transition('startProcessing', paymentId, is('PROCESSING', 'COMPLETED', 'FAILED', 'REFUNDED'), (p) =>
-        p.startProcessing(now()),
+      transition(
+        'startProcessing',
+        paymentId,
+        alreadyDoneIn('PROCESSING', 'COMPLETED', 'FAILED', 'REFUNDED'),
+        (p) => p.startProcessing(now()),
       ),
 
     async completePayment({
@@ -316,7 +320,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       const completed = await transition(
         'completePayment',
         paymentId,
-        is('COMPLETED', 'REFUNDED'),
+        alreadyDoneIn('COMPLETED', 'REFUNDED'),
         (p) => p.complete(payoutReference, now()),
         settle,
       );
@@ -328,20 +332,20 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     },
 
     failPayment: ({ paymentId, reason }: FailPaymentInput) =>
-      transition('failPayment', paymentId, is('FAILED'), (p) => p.fail(reason, now()), release),
+      transition('failPayment', paymentId, alreadyDoneIn('FAILED'), (p) => p.fail(reason, now()), release),
 
     /** The commissions stay SETTLING: whether they were paid is exactly what is not known yet. */
     markPayoutUnknown: ({ paymentId, reason }: PayoutUnknownInput) =>
       transition(
         'markPayoutUnknown',
         paymentId,
-        is('PAYOUT_UNKNOWN', 'COMPLETED', 'FAILED', 'REFUNDED', 'COMPENSATION_FAILED'),
+        alreadyDoneIn('PAYOUT_UNKNOWN', 'COMPLETED', 'FAILED', 'REFUNDED', 'COMPENSATION_FAILED'),
         (p) => p.markPayoutUnknown(reason, now()),
       ),
 
     /** The commissions stay SETTLING too: the partner has the money, and may or may not keep it. */
     markCompensationFailed: ({ paymentId, payoutReference, reason }: CompensationFailedInput) =>
-      transition('markCompensationFailed', paymentId, is('COMPENSATION_FAILED'), (p) =>
+      transition('markCompensationFailed', paymentId, alreadyDoneIn('COMPENSATION_FAILED'), (p) =>
         p.compensationFailed(payoutReference, reason, now()),
       ),
 

@@ -1,32 +1,14 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { hexToBytes, utf8ToBytes } from '@noble/curves/utils';
-
-/**
- * The operator decision's proof of origin, checked inside the workflow. The API signs each
- * decision it forwards (Ed25519) — bound to the payment, the action and the actor, and short-lived
- * — so reaching the Temporal frontend is not enough to approve a payment in someone's name. Only
- * the public key ever enters workflow code and history; verification is pure and deterministic.
- */
-export interface DecisionAssertion {
-  /** Epoch milliseconds after which the assertion is refused. */
-  expiresAt: number;
-  /** Ed25519 signature (hex) of `decisionMessage(…)`. */
-  signature: string;
-}
-
-export interface DecisionClaim {
-  paymentId: string;
-  action: 'approve' | 'reject' | 'cancel' | 'refund';
-  actor: string;
-  expiresAt: number;
-}
-
-/** The exact bytes signed: one field per line, so no field can bleed into another. */
-export const decisionMessage = (c: DecisionClaim): string =>
-  ['alpes-decision-v1', c.paymentId, c.action, c.actor, String(c.expiresAt)].join('\n');
+import { decisionMessage, type DecisionAssertion, type DecisionClaim } from './payment.messages';
 
 export type DecisionCheck = 'ok' | 'missing' | 'expired' | 'forged';
 
+/**
+ * Checks an operator decision's proof of origin inside the workflow: the API's Ed25519 signature
+ * over `decisionMessage(…)` (the assertion and the signed bytes are part of the payment workflow's
+ * messages, see payment.messages.ts). Verification is pure and deterministic.
+ */
 export function checkDecision(
   verifyKeyHex: string,
   claim: Omit<DecisionClaim, 'expiresAt'>,

@@ -4,8 +4,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   proxyActivities,
@@ -22,60 +20,21 @@ import type {
   ChannelDeliverySettings,
   NotificationChannelName,
   NotifyPartnerInput,
-  PartnerNotificationsSettings,
   ResendNotificationInput,
   RetrySettings,
 } from '../ports/notification.port';
+import {
+  getNotificationStateQuery,
+  paymentEventSignal,
+  resendNotificationSignal,
+  type PartnerNotificationsInput,
+  type PartnerNotificationsResult,
+  type PartnerNotificationsState,
+  type PendingDelivery,
+} from './partner-notifications.messages';
 
 /** How many handled source-event ids a partner's workflow remembers (and carries across continue-as-new). */
 export const DEDUPE_MEMORY = 5_000;
-
-export interface PendingDelivery {
-  notificationId: string;
-  channel: NotificationChannelName;
-}
-
-/** What one run hands to the next on continue-as-new. */
-export interface PartnerNotificationsCarry {
-  /** Oldest first. */
-  seenIds: string[];
-  /** Deliveries still under way; the next run takes them over (the delivery lease keeps them single). */
-  deliveries: PendingDelivery[];
-  handledTotal: number;
-  duplicatesIgnored: number;
-  run: number;
-}
-
-export interface PartnerNotificationsInput {
-  partnerId: string;
-  settings: PartnerNotificationsSettings;
-  carry?: PartnerNotificationsCarry;
-}
-
-/** Never produced in practice: the workflow lives on through continue-as-new. */
-export interface PartnerNotificationsResult {
-  partnerId: string;
-  handledTotal: number;
-}
-
-export interface PartnerNotificationsState {
-  partnerId: string;
-  /** 1 for the first run, +1 on every continue-as-new. */
-  run: number;
-  handledThisRun: number;
-  handledTotal: number;
-  queued: number;
-  inFlight: PendingDelivery[];
-  rememberedIds: number;
-  duplicatesIgnored: number;
-  sentThisRun: number;
-  failedThisRun: number;
-  skippedThisRun: number;
-}
-
-export const paymentEventSignal = defineSignal<[NotifyPartnerInput]>('paymentEvent');
-export const resendNotificationSignal = defineSignal<[ResendNotificationInput]>('resendNotification');
-export const getNotificationStateQuery = defineQuery<PartnerNotificationsState>('getNotificationState');
 
 type Message =
   { kind: 'event'; event: NotifyPartnerInput } | { kind: 'resend'; request: ResendNotificationInput };

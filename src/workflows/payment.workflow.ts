@@ -1,11 +1,7 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   log,
   patched,
@@ -19,121 +15,42 @@ import {
 import type { NotificationSignalActivities } from '../activities/notification.activities';
 import type { NotifiablePaymentEventType } from '../ports/notification.port';
 import type { PaymentActivities } from '../activities/payment.activities';
-import type {
-  CommissionLineInput,
-  PaymentStepResult,
-  ProviderStepResult,
-} from '../activities/payment.activities.types';
+import type { PaymentStepResult, ProviderStepResult } from '../activities/payment.activities.types';
 import type { PayoutResolution } from '../activities/payout-janitor.activities.types';
-import { checkDecision, type DecisionAssertion } from './decision-assertion';
+import { checkDecision } from './decision-assertion';
+import {
+  awaitingDecision,
+  awaitsDecision,
+  cancellable,
+  currentDetails,
+  failureReason,
+  isFinal,
+  isOrdinaryRecordResult,
+  isPayoutUnderWay,
+  isResolution,
+  partnerNoticeFor,
+  provesNotPaid,
+  refundable,
+  refuse,
+  requireActor,
+  type DecisionRule,
+} from './payment.decisions';
+import {
+  approveUpdate,
+  cancelUpdate,
+  getStateQuery,
+  refundUpdate,
+  rejectUpdate,
+  resolvePayoutSignal,
+  type DecisionInput,
+  type PaymentState,
+  type PaymentWorkflowInput,
+  type PaymentWorkflowResult,
+} from './payment.messages';
 import { PaymentStatusKey } from './search-attributes';
 
-export interface PaymentWorkflowSettings {
-  activityStartToCloseMs: number;
-  retryInitialIntervalMs: number;
-  retryMaxIntervalMs: number;
-  /** How long a payment above its currency's threshold waits for a decision before it is rejected. */
-  approvalTimeoutMs: number;
-  /** How long a completed payment's workflow stays open to accept a refund. */
-  refundWindowMs: number;
-  /** Give up on an unreachable provider after this long (the payment then fails). */
-  payoutScheduleToCloseMs: number;
-}
-
-export interface PaymentWorkflowInput {
-  paymentId: string;
-  partnerId: string;
-  currency: string;
-  lines: CommissionLineInput[];
-  createdBy: string;
-  declaredTotalMinor?: number;
-  /** Hash of the request that created it: a retry with the same idempotency key must match it. */
-  requestHash?: string;
-  /** Set by a settlement run: the lines are the commissions it claimed for this payment (`lines` is empty). */
-  settlementId?: string;
-  settings: PaymentWorkflowSettings;
-}
-
-export interface PaymentWorkflowResult {
-  paymentId: string;
-  status: string;
-  reason: string | null;
-}
-
-export interface PaymentState {
-  paymentId: string;
-  partnerId: string;
-  currency: string;
-  totalMinor: number;
-  status: string;
-  createdBy: string;
-  approvedBy: string | null;
-  reason: string | null;
-  payoutReference: string | null;
-  refundReference: string | null;
-}
-
-export interface DecisionInput {
-  actor: string;
-  reason?: string | null;
-  /** The API's signature over (payment, action, actor): without a valid one the decision is refused. */
-  assertion?: DecisionAssertion;
-  /** Refund only: the refunded commissions must not be paid again (else they return to PAYABLE). */
-  reverseCommissions?: boolean;
-}
-
-export const getStateQuery = defineQuery<PaymentState>('getState');
-export const approveUpdate = defineUpdate<PaymentState, [DecisionInput]>('approve');
-export const rejectUpdate = defineUpdate<PaymentState, [DecisionInput]>('reject');
-export const cancelUpdate = defineUpdate<PaymentState, [DecisionInput]>('cancel');
-export const refundUpdate = defineUpdate<PaymentState, [DecisionInput]>('refund');
-/**
- * The payout janitor's answer for a payment whose payout outcome was unknown: what the bank says
- * it did under the payout's idempotency key. Ignored unless the payment is waiting for it.
- */
-export const resolvePayoutSignal = defineSignal<[PayoutResolution]>('resolvePayout');
-
-/**
- * Provider failures that prove the payout was not made: the bank refused it, or it was never sent
- * (a payout hold). Anything else (timeouts, resets, 5xx until PAYOUT_TIMEOUT) leaves the outcome
- * unknown. A reused key is our bug and says nothing about what the first request did.
- */
-const KNOWN_NOT_PAID = ['PAYOUT_DECLINED', 'PAYOUT_VOIDED', 'PAYOUT_PROVIDER_REJECTED'];
-
-const FINAL = ['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
-
-/**
- * What recordPayment answers on the path every run has taken: the payment as just recorded
- * (PENDING, or PROCESSING when no approval is needed), or already ended. Anything else means that
- * steps after it had committed before this run (see `resuming`).
- */
-const ORDINARY_RECORD_RESULT = ['PENDING', 'PROCESSING', ...FINAL];
 /** The patch a run records when it resumes from a later recorded state (`resuming`). */
 export const RESUME_RECORDED_STATE = 'resume-recorded-state';
-/** Statuses in which the payout has started: cancelling is refused, startProcessing is behind it. */
-const PAYOUT_UNDER_WAY = ['PROCESSING', 'PAYOUT_UNKNOWN', 'COMPLETED', 'COMPENSATION_FAILED'];
-
-/** The payment event a partner hears about when the payment reaches a status. */
-const NEWS: Partial<Record<string, NotifiablePaymentEventType>> = {
-  PENDING: 'PaymentCreated',
-  AWAITING_APPROVAL: 'PaymentAwaitingApproval',
-  COMPLETED: 'PaymentCompleted',
-  REJECTED: 'PaymentRejected',
-  FAILED: 'PaymentFailed',
-  CANCELLED: 'PaymentCancelled',
-  REFUNDED: 'PaymentRefunded',
-};
-
-/** Refusals raised by update validators: rejected before anything reaches history. */
-const refuse = (code: string, message: string): never => {
-  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
-};
-
-const requireActor = (input: DecisionInput | undefined): void => {
-  if (!input || typeof input.actor !== 'string' || input.actor.trim() === '') {
-    refuse('PAYMENT.ACTOR_REQUIRED', 'an actor is required');
-  }
-};
 
 /**
  * One payout, PENDING → [AWAITING_APPROVAL] → PROCESSING → COMPLETED → [REFUNDED], or FAILED,
@@ -148,7 +65,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     maximumInterval: settings.retryMaxIntervalMs,
     backoffCoefficient: 2,
   };
-  const acts = proxyActivities<PaymentActivities>({
+  const regularActivities = proxyActivities<PaymentActivities>({
     startToCloseTimeout: settings.activityStartToCloseMs,
     retry,
   });
@@ -180,7 +97,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const recordUndelivered = localSteps || patched('record-undelivered-notices');
   const db = localSteps
     ? proxyLocalActivities<PaymentActivities>({ startToCloseTimeout: settings.activityStartToCloseMs, retry })
-    : acts;
+    : regularActivities;
   const notices = localSteps
     ? proxyLocalActivities<NotificationSignalActivities>({
         ...noticeOptions,
@@ -201,8 +118,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   let noticeChain: Promise<void> = Promise.resolve();
   /** Notices on the chain not yet settled: a step may tell the partner itself only when none is. */
   let noticesInFlight = 0;
+  /** Puts the partner's notice of reaching `status` on the chain, when that status has one. */
   const announce = (status: string): void => {
-    const eventType = NEWS[status];
+    const eventType = partnerNoticeFor(status);
     if (!notifyPartners || !eventType) return;
     const notice = {
       partnerId: input.partnerId,
@@ -261,12 +179,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   /**
    * The status a step in flight is committing. Its result can be visible in the read model before
    * this workflow has seen it, so a client acting on what it just read must not be refused: the
-   * validator accepts the arriving status, and the handler waits for the step to land, then checks.
+   * validator accepts the status in flight, and the handler waits for the step to land, then checks.
    */
-  let arriving: string | null = null;
+  let statusInFlight: string | null = null;
 
-  const exclusive = async <T>(step: () => Promise<T>, waitForArrivals = false): Promise<T> => {
-    await condition(() => !busy && (!waitForArrivals || arriving === null));
+  const exclusive = async <T>(step: () => Promise<T>, waitForStatusInFlight = false): Promise<T> => {
+    await condition(() => !busy && (!waitForStatusInFlight || statusInFlight === null));
     busy = true;
     try {
       return await step();
@@ -275,8 +193,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }
   };
 
-  /** `told`: the news the step already gave the partner itself (see PartnerNewsResult). */
-  const apply = (result: PaymentStepResult, told?: NotifiablePaymentEventType): void => {
+  /** `noticeAlreadyGiven`: the notice the step gave the partner itself (see PartnerNewsResult). */
+  const apply = (result: PaymentStepResult, noticeAlreadyGiven?: NotifiablePaymentEventType): void => {
     const changed = result.status !== state.status;
     state.status = result.status;
     state.totalMinor = result.totalMinor;
@@ -288,7 +206,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       // Shown by the Web UI instead of a bare "Running"; a query answer only, so no command and
       // nothing for replay to match.
       setCurrentDetails(currentDetails(result.status, settings));
-      if (NEWS[result.status] !== told) announce(result.status);
+      if (partnerNoticeFor(result.status) !== noticeAlreadyGiven) announce(result.status);
     }
   };
 
@@ -301,26 +219,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     resolution = r;
   });
 
-  interface Rule {
-    code: string;
-    allows(status: string): boolean;
-    refusal(status: string): string;
-  }
-  const awaitingDecision: Rule = {
-    code: 'PAYMENT.NOT_AWAITING_APPROVAL',
-    allows: (s) => s === 'AWAITING_APPROVAL' && !state.approvedBy,
-    refusal: (s) => `a ${s} payment is not awaiting approval`,
-  };
-  const cancellable: Rule = {
-    code: 'PAYMENT.NOT_CANCELLABLE',
-    allows: (s) => !payoutStarted && (s === 'PENDING' || s === 'AWAITING_APPROVAL'),
-    refusal: (s) => `a ${s} payment can no longer be cancelled`,
-  };
-  const refundable: Rule = {
-    code: 'PAYMENT.NOT_REFUNDABLE',
-    allows: (s) => s === 'COMPLETED',
-    refusal: (s) => `a ${s} payment cannot be refunded`,
-  };
+  /** Whether `rule` lets a decision run in `status`, as the payment stands now. */
+  const allows = (rule: DecisionRule, status: string): boolean =>
+    rule.allows(status, { approvedBy: state.approvedBy, payoutStarted });
 
   /** Only decisions the API signed for this payment, action and actor are let through. */
   const requireAuthentic = (action: 'approve' | 'reject' | 'cancel' | 'refund', d: DecisionInput): void => {
@@ -339,7 +240,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const decision = (
     action: 'approve' | 'reject' | 'cancel' | 'refund',
     update: typeof approveUpdate,
-    rule: Rule,
+    rule: DecisionRule,
     run: (d: DecisionInput) => Promise<void>,
     extraCheck?: (d: DecisionInput) => void,
   ): void => {
@@ -347,7 +248,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       update,
       (d) =>
         exclusive(async () => {
-          if (!rule.allows(state.status)) refuse(rule.code, rule.refusal(state.status));
+          if (!allows(rule, state.status)) refuse(rule.code, rule.refusal(state.status));
           await run(d);
           return state;
         }, true),
@@ -355,7 +256,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         validator: (d) => {
           requireActor(d);
           requireAuthentic(action, d);
-          if (!rule.allows(state.status) && !(arriving !== null && rule.allows(arriving))) {
+          if (!allows(rule, state.status) && !(statusInFlight !== null && allows(rule, statusInFlight))) {
             refuse(rule.code, rule.refusal(state.status));
           }
           extraCheck?.(d);
@@ -418,12 +319,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   // a task timed out), and later steps of that task may have committed too: the payment can be
   // further on than this run knows. Such a run resumes from the recorded state; histories that
   // never met one take the path they always took (the patch marker is written only when it happens).
-  const resuming = !ORDINARY_RECORD_RESULT.includes(recorded.status) && patched(RESUME_RECORDED_STATE);
+  const resuming = !isOrdinaryRecordResult(recorded.status) && patched(RESUME_RECORDED_STATE);
   if (resuming) {
     state.totalMinor = recorded.totalMinor;
     if (!recorded.partnerNotified) announce('PENDING');
     apply(recorded);
-    if (PAYOUT_UNDER_WAY.includes(state.status)) payoutStarted = true;
+    if (isPayoutUnderWay(state.status)) payoutStarted = true;
   } else {
     // Recorded and already processing (no approval needed): the cancel window closed with that commit.
     if (recorded.status === 'PROCESSING') payoutStarted = true;
@@ -433,42 +334,42 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   }
 
   const approvalRequested = recorded.requiresApproval && state.status === 'PENDING';
-  if (approvalRequested || (resuming && state.status === 'AWAITING_APPROVAL' && !state.approvedBy)) {
+  if (approvalRequested || (resuming && awaitsDecision(state.status, state.approvedBy))) {
     if (approvalRequested) {
       apply(
         await exclusive(async () => {
           if (state.status !== 'PENDING') return stateAsResult();
-          arriving = 'AWAITING_APPROVAL';
+          statusInFlight = 'AWAITING_APPROVAL';
           try {
             return await db.requestApproval({ paymentId });
           } finally {
-            arriving = null;
+            statusInFlight = null;
           }
         }),
       );
     }
     const decided = await condition(
-      () => !busy && (state.approvedBy !== null || FINAL.includes(state.status)),
+      () => !busy && (state.approvedBy !== null || isFinal(state.status)),
       settings.approvalTimeoutMs,
     );
     if (!decided) {
       apply(
         await exclusive(() =>
-          state.status === 'AWAITING_APPROVAL' && !state.approvedBy
+          awaitsDecision(state.status, state.approvedBy)
             ? db.rejectPayment({ paymentId, actor: 'system', reason: 'approval_timeout' })
             : Promise.resolve(stateAsResult()),
         ),
       );
     }
   }
-  if (FINAL.includes(state.status)) return finish();
+  if (isFinal(state.status)) return finish();
   if (resuming && state.status === 'COMPENSATION_FAILED') return finish();
 
   // The payout starts here; `payoutStarted` closes the cancel window before the first await.
   const proceed = await exclusive(async () => {
-    if (FINAL.includes(state.status)) return false;
+    if (isFinal(state.status)) return false;
     payoutStarted = true;
-    const started = resuming ? PAYOUT_UNDER_WAY.includes(state.status) : state.status === 'PROCESSING';
+    const started = resuming ? isPayoutUnderWay(state.status) : state.status === 'PROCESSING';
     if (!started) apply(await db.startProcessing({ paymentId }));
     return true;
   });
@@ -481,7 +382,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   /** Saga: each completed money movement pushes its undo; they run last-in-first-out on failure. */
   const compensations: Array<() => Promise<unknown>> = [];
-  arriving = 'COMPLETED';
+  statusInFlight = 'COMPLETED';
   try {
     const receipt =
       resuming && state.status === 'PAYOUT_UNKNOWN'
@@ -523,7 +424,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     apply(await db.failPayment({ paymentId, reason: failureReason(err) }));
     return finish();
   } finally {
-    arriving = null;
+    statusInFlight = null;
   }
 
   // Stay reachable for a refund for a while, then close.
@@ -547,13 +448,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   /** PAYOUT_UNKNOWN (recorded here, or found recorded when resuming) until the janitor's answer. */
   async function askTheJanitor(reason: string, record: boolean): Promise<ProviderStepResult> {
     awaitingResolution = true;
-    // Decisions must not wait on an "arriving" COMPLETED for as long as the bank takes to answer.
-    arriving = null;
+    // Decisions must not wait on a COMPLETED in flight for as long as the bank takes to answer.
+    statusInFlight = null;
     log.warn('payout outcome unknown: waiting for the janitor', { paymentId, reason });
     if (record) apply(await db.markPayoutUnknown({ paymentId, reason }));
     await condition(() => resolution !== undefined);
     awaitingResolution = false;
-    arriving = 'COMPLETED';
+    statusInFlight = 'COMPLETED';
     const r = resolution!;
     if (r.outcome === 'PAID') return { reference: r.payoutReference };
     throw ApplicationFailure.create({ type: r.code, message: r.reason, nonRetryable: true });
@@ -561,50 +462,5 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   function stateAsResult(): PaymentStepResult {
     return { ...state, version: 0 };
-  }
-}
-
-/** Only a refusal the bank or we gave proves that no money moved; see KNOWN_NOT_PAID. */
-function provesNotPaid(err: unknown): boolean {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (!(cause instanceof ApplicationFailure) || !cause.nonRetryable || !cause.type) return false;
-  if (cause.type === 'PAYOUT_PROVIDER_REJECTED') {
-    const details = cause.details?.[0] as { providerCode?: unknown } | undefined;
-    return details?.providerCode !== 'IDEMPOTENCY_KEY_REUSED';
-  }
-  // Domain refusals raised before the request left (a payout hold, an unknown partner) too.
-  return KNOWN_NOT_PAID.includes(cause.type) || cause.type.includes('.');
-}
-
-function isResolution(r: unknown): r is PayoutResolution {
-  const v = r as Partial<Record<string, unknown>> | null;
-  if (!v || typeof v !== 'object') return false;
-  if (v.outcome === 'PAID') return typeof v.payoutReference === 'string' && v.payoutReference !== '';
-  return v.outcome === 'NOT_PAID' && typeof v.code === 'string' && typeof v.reason === 'string';
-}
-
-/** The provider's business refusal code when there is one (e.g. PAYOUT_DECLINED), else a generic reason. */
-function failureReason(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type) return `${cause.type}: ${cause.message}`;
-  return 'payout_failed';
-}
-
-const minutes = (ms: number): string =>
-  ms >= 86_400_000 ? `${Math.round(ms / 86_400_000)} d` : `${Math.round(ms / 60_000)} min`;
-
-/** What the payment is and what it waits for, in the Web UI's "current details". */
-export function currentDetails(status: string, settings: PaymentWorkflowSettings): string {
-  switch (status) {
-    case 'AWAITING_APPROVAL':
-      return `**Awaiting approval** by an operator other than its creator; rejected after ${minutes(settings.approvalTimeoutMs)} without a decision.`;
-    case 'PROCESSING':
-      return '**Processing**: paying out through the bank (retried with backoff).';
-    case 'COMPLETED':
-      return `**Completed**: paid; open for a refund for ${minutes(settings.refundWindowMs)}, then the workflow closes.`;
-    case 'PAYOUT_UNKNOWN':
-      return '**Payout unknown**: waiting for the janitor to ask the bank by the payout’s idempotency key.';
-    default:
-      return `**${status}**`;
   }
 }

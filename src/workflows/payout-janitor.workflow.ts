@@ -6,32 +6,9 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { PayoutJanitorActivities } from '../activities/payout-janitor.activities';
-import { resolvePayoutSignal } from './payment.workflow';
+import { resolvePayoutSignal } from './payment.messages';
+import type { PayoutJanitorInput, PayoutJanitorResult } from './payout-janitor.messages';
 import { paymentWorkflowId } from './workflow-ids';
-
-export interface PayoutJanitorSettings {
-  /** Payments looked at per run; the next run (JANITOR_SCHEDULE) takes the rest. */
-  batchSize: number;
-  activityStartToCloseMs: number;
-  retryInitialIntervalMs: number;
-  retryMaxIntervalMs: number;
-  /** Attempts at asking the bank about one payout before it is left for the next run. */
-  bankAttempts: number;
-}
-
-export interface PayoutJanitorInput {
-  settings: PayoutJanitorSettings;
-}
-
-export interface PayoutJanitorResult {
-  looked: number;
-  paid: number;
-  notPaid: number;
-  /** The bank could not answer (or the payment's workflow was gone): still PAYOUT_UNKNOWN. */
-  unresolved: number;
-  /** Payments whose workflow has ended while they have not (absent in runs before the check). */
-  orphaned?: number;
-}
 
 /**
  * Resolves payouts whose outcome was unknown (PAYOUT_UNKNOWN): asks the bank, by each payout's own

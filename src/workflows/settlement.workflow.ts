@@ -1,7 +1,6 @@
 import {
   ApplicationFailure,
   continueAsNew,
-  defineQuery,
   executeChild,
   log,
   ParentClosePolicy,
@@ -15,75 +14,22 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SettlementActivities } from '../activities/settlement.activities';
 import type { SettlementPageItem } from '../activities/settlement.activities.types';
-import type { SettlementTrigger } from '../ports/settlement-repository.port';
-import { paymentWorkflow, type PaymentWorkflowSettings } from './payment.workflow';
+import { paymentWorkflowType, type PaymentWorkflow } from './payment.messages';
 import {
   CurrencyKey,
   PartnerIdKey,
   PaymentStatusKey,
   TemporalScheduledStartTimeKey,
 } from './search-attributes';
+import {
+  settlementProgressQuery,
+  type ScheduledSettlementInput,
+  type ScheduledSettlementResult,
+  type SettlementProgress,
+  type SettlementWorkflowInput,
+  type SettlementWorkflowResult,
+} from './settlement.messages';
 import { paymentWorkflowId, settlementWorkflowId } from './workflow-ids';
-
-export interface SettlementSettings {
-  /** Payouts in flight at once (recorded, approved or paying); those awaiting approval do not count. */
-  concurrency: number;
-  /** Payouts started per workflow run before it continues as new, so no history grows long. */
-  pageSize: number;
-  /** How often the run looks at its payments while some are in flight. */
-  pollIntervalMs: number;
-  /** How often it looks when only approvals are outstanding. */
-  idlePollIntervalMs: number;
-  /** Continue as new past this many history events even within a page (long approval waits). */
-  maxHistoryEvents: number;
-  activityStartToCloseMs: number;
-  retryInitialIntervalMs: number;
-  retryMaxIntervalMs: number;
-  /** The payments task queue and the settings every payout of the run starts with. */
-  paymentTaskQueue: string;
-  payment: PaymentWorkflowSettings;
-}
-
-/** Where a run stands between workflow runs (continue-as-new carries it). */
-export interface SettlementCursor {
-  itemCount: number;
-  skippedCount: number;
-  /** The last payout started, by its seq. */
-  afterSeq: number;
-  started: number;
-  /** Next SettlementProgress event when this many payouts have finished. */
-  reportAtFinished: number;
-}
-
-export interface SettlementWorkflowInput {
-  settlementId: string;
-  periodEnd: string;
-  currency: string | null;
-  trigger: SettlementTrigger;
-  startedBy: string;
-  settings: SettlementSettings;
-  cursor?: SettlementCursor;
-}
-
-export interface SettlementWorkflowResult {
-  settlementId: string;
-  itemCount: number;
-  skippedCount: number;
-  byStatus: Record<string, number>;
-}
-
-export interface SettlementProgress {
-  settlementId: string;
-  phase: 'PLANNING' | 'PAYING' | 'COMPLETED';
-  itemCount: number;
-  skippedCount: number;
-  started: number;
-  finished: number;
-  awaitingApproval: number;
-  byStatus: Record<string, number>;
-}
-
-export const settlementProgressQuery = defineQuery<SettlementProgress>('progress');
 
 /**
  * Pays one period: plans it (claims the payable commissions, one item per partner + currency),
@@ -145,7 +91,7 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
 
   const start = async (item: SettlementPageItem): Promise<void> => {
     try {
-      await startChild(paymentWorkflow, {
+      await startChild<PaymentWorkflow>(paymentWorkflowType, {
         workflowId: paymentWorkflowId(item.paymentId),
         taskQueue: settings.paymentTaskQueue,
         args: [
@@ -227,19 +173,6 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
     skippedCount: cursor.skippedCount,
     byStatus: done.byStatus,
   };
-}
-
-export interface ScheduledSettlementInput {
-  /** Limits the scheduled runs to one currency (usually all: null). */
-  currency: string | null;
-  settings: SettlementSettings;
-}
-
-export interface ScheduledSettlementResult {
-  settlementId: string;
-  /** True when the period had already been settled (or started) by hand: the trigger did nothing. */
-  skipped: boolean;
-  result?: SettlementWorkflowResult;
 }
 
 /** The day before the action was due, in UTC: a run on the 1st settles up to the last day of the month before. */

@@ -3,12 +3,12 @@ import {
   decisionMessage,
   type DecisionAssertion,
   type DecisionClaim,
-} from '../../workflows/decision-assertion';
+} from '../../workflows/payment.messages';
 
 /**
- * Signs operator decisions for the payment workflow (see src/workflows/decision-assertion.ts for
- * why and how they are checked). Keys: the 32-byte Ed25519 seed as base64 (ACTOR_SIGNING_KEY);
- * the workers only need the public half.
+ * Signs operator decisions for the payment workflow (see src/workflows/payment.messages.ts for
+ * why, and decision-assertion.ts beside it for how they are checked). Keys: the 32-byte Ed25519
+ * seed as base64 (ACTOR_SIGNING_KEY); the workers only need the public half.
  */
 
 /** PKCS#8 DER prefix of an Ed25519 private key: the 32-byte seed follows it. */

@@ -6,11 +6,12 @@ import type {
   ResendNotificationInput,
 } from '../../ports/notification.port';
 import {
-  partnerNotificationsWorkflow,
+  partnerNotificationsWorkflowType,
   paymentEventSignal,
   resendNotificationSignal,
   type PartnerNotificationsInput,
-} from '../../workflows/partner-notifications.workflow';
+  type PartnerNotificationsWorkflow,
+} from '../../workflows/partner-notifications.messages';
 import { PartnerIdKey } from '../../workflows/search-attributes';
 import { partnerNotificationsWorkflowId } from '../../workflows/workflow-ids';
 
@@ -27,19 +28,25 @@ export class PartnerNotificationsClient implements PartnerNotifier {
   ) {}
 
   async notify(event: NotifyPartnerInput): Promise<void> {
-    await this.client.workflow.signalWithStart(partnerNotificationsWorkflow, {
-      ...this.startOptions(event.partnerId),
-      signal: paymentEventSignal,
-      signalArgs: [event],
-    });
+    await this.client.workflow.signalWithStart<PartnerNotificationsWorkflow, [NotifyPartnerInput]>(
+      partnerNotificationsWorkflowType,
+      {
+        ...this.startOptions(event.partnerId),
+        signal: paymentEventSignal,
+        signalArgs: [event],
+      },
+    );
   }
 
   async resend(request: ResendNotificationInput): Promise<void> {
-    await this.client.workflow.signalWithStart(partnerNotificationsWorkflow, {
-      ...this.startOptions(request.partnerId),
-      signal: resendNotificationSignal,
-      signalArgs: [request],
-    });
+    await this.client.workflow.signalWithStart<PartnerNotificationsWorkflow, [ResendNotificationInput]>(
+      partnerNotificationsWorkflowType,
+      {
+        ...this.startOptions(request.partnerId),
+        signal: resendNotificationSignal,
+        signalArgs: [request],
+      },
+    );
   }
 
   private startOptions(partnerId: string) {

@@ -1,5 +1,9 @@
 import type { Client, ScheduleSpec } from '@temporalio/client';
-import { payoutJanitorWorkflow, type PayoutJanitorInput } from '../../workflows/payout-janitor.workflow';
+import {
+  payoutJanitorWorkflowType,
+  type PayoutJanitorInput,
+  type PayoutJanitorWorkflow,
+} from '../../workflows/payout-janitor.messages';
 import { payoutJanitorWorkflowId } from '../../workflows/workflow-ids';
 import type { JanitorScheduleSpec } from '../payout/janitor-config';
 import { ensureSchedule } from './ensure-schedule';
@@ -23,12 +27,12 @@ const toSpec = (spec: Exclude<JanitorScheduleSpec, { kind: 'off' }>): ScheduleSp
  * No catch-up: a run missed while the cluster was down is covered by the next one.
  */
 export async function ensureJanitorSchedule(client: Client, opts: JanitorScheduleOptions): Promise<void> {
-  await ensureSchedule(client, {
+  await ensureSchedule<PayoutJanitorWorkflow>(client, {
     scheduleId: opts.scheduleId,
     spec: opts.spec.kind === 'off' ? undefined : toSpec(opts.spec),
     action: {
       type: 'startWorkflow',
-      workflowType: payoutJanitorWorkflow,
+      workflowType: payoutJanitorWorkflowType,
       workflowId: payoutJanitorWorkflowId(opts.scheduleId),
       taskQueue: opts.taskQueue,
       args: [opts.input],

@@ -20,11 +20,12 @@ import {
   approveUpdate,
   cancelUpdate,
   getStateQuery,
-  paymentWorkflow,
+  paymentWorkflowType,
   refundUpdate,
   rejectUpdate,
+  type PaymentWorkflow,
   type PaymentWorkflowSettings,
-} from '../../workflows/payment.workflow';
+} from '../../workflows/payment.messages';
 import {
   AmountMinorKey,
   CurrencyKey,
@@ -95,7 +96,7 @@ export class TemporalPaymentCommands implements PaymentCommands {
     const workflowId = paymentWorkflowId(cmd.paymentId);
     const totalMinor = cmd.lines.reduce((s, l) => s + l.amountMinor, 0);
     try {
-      const handle = await this.client.workflow.start(paymentWorkflow, {
+      const handle = await this.client.workflow.start<PaymentWorkflow>(paymentWorkflowType, {
         taskQueue: this.taskQueue,
         workflowId,
         workflowIdConflictPolicy: 'FAIL',
@@ -142,7 +143,7 @@ export class TemporalPaymentCommands implements PaymentCommands {
       typeof previous.memo?.requestHash === 'string' ? previous.memo.requestHash : undefined;
     const totalMinor = cmd.lines.reduce((s, l) => s + l.amountMinor, 0);
     try {
-      const handle = await this.client.workflow.start(paymentWorkflow, {
+      const handle = await this.client.workflow.start<PaymentWorkflow>(paymentWorkflowType, {
         taskQueue: this.taskQueue,
         workflowId,
         workflowIdConflictPolicy: 'FAIL',

@@ -1,9 +1,10 @@
 import { ScheduleNotFoundError, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { ScheduleView, SettlementScheduleInfo } from '../../ports/settlement.port';
 import {
-  scheduledSettlementWorkflow,
+  scheduledSettlementWorkflowType,
   type ScheduledSettlementInput,
-} from '../../workflows/settlement.workflow';
+  type ScheduledSettlementWorkflow,
+} from '../../workflows/settlement.messages';
 import { scheduledSettlementWorkflowId } from '../../workflows/workflow-ids';
 import type { SettlementScheduleSpec } from '../settlements/settlement-config';
 import { ensureSchedule } from './ensure-schedule';
@@ -37,12 +38,12 @@ export async function ensureSettlementSchedule(
   client: Client,
   opts: SettlementScheduleOptions,
 ): Promise<void> {
-  await ensureSchedule(client, {
+  await ensureSchedule<ScheduledSettlementWorkflow>(client, {
     scheduleId: opts.scheduleId,
     spec: opts.spec.kind === 'off' ? undefined : toSpec(opts.spec),
     action: {
       type: 'startWorkflow',
-      workflowType: scheduledSettlementWorkflow,
+      workflowType: scheduledSettlementWorkflowType,
       workflowId: scheduledSettlementWorkflowId(opts.scheduleId),
       taskQueue: opts.taskQueue,
       args: [opts.input],

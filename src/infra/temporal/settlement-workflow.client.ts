@@ -8,9 +8,10 @@ import { DomainError, ErrorCodes } from '../../domain/domain-error';
 import type { LiveSettlementProgress, SettlementCommands } from '../../ports/settlement.port';
 import {
   settlementProgressQuery,
-  settlementWorkflow,
+  settlementWorkflowType,
   type SettlementSettings,
-} from '../../workflows/settlement.workflow';
+  type SettlementWorkflow,
+} from '../../workflows/settlement.messages';
 import { settlementWorkflowId } from '../../workflows/workflow-ids';
 
 /** Starts settlement runs by hand (`POST /settlements`) and reads a running one's progress. */
@@ -33,7 +34,7 @@ export class TemporalSettlementCommands implements SettlementCommands {
   }): Promise<{ settlementId: string }> {
     const settlementId = settlementWorkflowId(cmd.periodEnd, cmd.currency);
     try {
-      await this.client.workflow.start(settlementWorkflow, {
+      await this.client.workflow.start<SettlementWorkflow>(settlementWorkflowType, {
         taskQueue: this.taskQueue,
         workflowId: settlementId,
         workflowIdConflictPolicy: 'FAIL',

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../infra/config';
-import type { PaymentWorkflowSettings } from '../../workflows/payment.workflow';
-import type { PayoutJanitorSettings } from '../../workflows/payout-janitor.workflow';
-import type { SettlementSettings } from '../../workflows/settlement.workflow';
+import type { PaymentWorkflowSettings } from '../../workflows/payment.messages';
+import type { PayoutJanitorSettings } from '../../workflows/payout-janitor.messages';
+import type { SettlementSettings } from '../../workflows/settlement.messages';
 
 /** The payment workflow's timeouts and retries, carried in its input so every run keeps the ones it started with. */
 export function workflowSettings(config: AppConfig): PaymentWorkflowSettings {

@@ -1,0 +1,91 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { SettlementTrigger } from '../ports/settlement-repository.port';
+import type { PaymentWorkflowSettings } from './payment.messages';
+
+/**
+ * The settlement workflows' messages: what the API's Temporal adapter and the settlement Schedule
+ * start them with and read from them. Their code stays in settlement.workflow.ts.
+ */
+
+/** A settlement run, started by hand (`POST /settlements`) or as the scheduled trigger's child. */
+export const settlementWorkflowType = 'settlementWorkflow';
+export type SettlementWorkflow = (input: SettlementWorkflowInput) => Promise<SettlementWorkflowResult>;
+
+/** What the settlement Schedule starts: it runs the period's settlement under its own id. */
+export const scheduledSettlementWorkflowType = 'scheduledSettlementWorkflow';
+export type ScheduledSettlementWorkflow = (
+  input: ScheduledSettlementInput,
+) => Promise<ScheduledSettlementResult>;
+
+export interface SettlementSettings {
+  /** Payouts in flight at once (recorded, approved or paying); those awaiting approval do not count. */
+  concurrency: number;
+  /** Payouts started per workflow run before it continues as new, so no history grows long. */
+  pageSize: number;
+  /** How often the run looks at its payments while some are in flight. */
+  pollIntervalMs: number;
+  /** How often it looks when only approvals are outstanding. */
+  idlePollIntervalMs: number;
+  /** Continue as new past this many history events even within a page (long approval waits). */
+  maxHistoryEvents: number;
+  activityStartToCloseMs: number;
+  retryInitialIntervalMs: number;
+  retryMaxIntervalMs: number;
+  /** The payments task queue and the settings every payout of the run starts with. */
+  paymentTaskQueue: string;
+  payment: PaymentWorkflowSettings;
+}
+
+/** Where a run stands between workflow runs (continue-as-new carries it). */
+export interface SettlementCursor {
+  itemCount: number;
+  skippedCount: number;
+  /** The last payout started, by its seq. */
+  afterSeq: number;
+  started: number;
+  /** Next SettlementProgress event when this many payouts have finished. */
+  reportAtFinished: number;
+}
+
+export interface SettlementWorkflowInput {
+  settlementId: string;
+  periodEnd: string;
+  currency: string | null;
+  trigger: SettlementTrigger;
+  startedBy: string;
+  settings: SettlementSettings;
+  cursor?: SettlementCursor;
+}
+
+export interface SettlementWorkflowResult {
+  settlementId: string;
+  itemCount: number;
+  skippedCount: number;
+  byStatus: Record<string, number>;
+}
+
+export interface SettlementProgress {
+  settlementId: string;
+  phase: 'PLANNING' | 'PAYING' | 'COMPLETED';
+  itemCount: number;
+  skippedCount: number;
+  started: number;
+  finished: number;
+  awaitingApproval: number;
+  byStatus: Record<string, number>;
+}
+
+export const settlementProgressQuery = defineQuery<SettlementProgress>('progress');
+
+export interface ScheduledSettlementInput {
+  /** Limits the scheduled runs to one currency (usually all: null). */
+  currency: string | null;
+  settings: SettlementSettings;
+}
+
+export interface ScheduledSettlementResult {
+  settlementId: string;
+  /** True when the period had already been settled (or started) by hand: the trigger did nothing. */
+  skipped: boolean;
+  result?: SettlementWorkflowResult;
+}
