@@ -19,7 +19,7 @@ import { spawnWorkerProcess, workerProcessEnv, type WorkerProcess } from './supp
  * step, in every scripted payment that has it, the payment must reach its scripted end, be paid at
  * most once (the bank's ledger), and tell its partner each piece of news once.
  *
- * Two worker processes run the payments, both with the same crash plan (TEST_CRASH_PLAN): each
+ * Three worker processes run the payments, all with the same crash plan (TEST_CRASH_PLAN): each
  * fault fires once, in whichever worker gets there; a supervisor restarts a worker that died and
  * resumes a frozen one once its task has visibly timed out.
  */
@@ -103,7 +103,7 @@ interface Case {
 const REGULAR_ACTIVITIES = ['payOut', 'refundPayout'];
 
 const CASE_TIMEOUT_MS = 90_000;
-const CONCURRENT_CASES = 4;
+const CONCURRENT_CASES = 6;
 const NEVER_FIRED = 'the fault never fired';
 
 const procState = (pid: number): string | undefined => {
@@ -133,7 +133,7 @@ describeWithPostgres('crash matrix: a worker lost right after any step commits',
   let dir: string;
   let planPath: string;
   const plan: CrashPlanFile = { faults: [] };
-  const workers: (WorkerProcess | undefined)[] = [undefined, undefined];
+  const workers: (WorkerProcess | undefined)[] = [undefined, undefined, undefined];
   /** Every worker process started, the dead included: their output explains a failure. */
   const everyWorker: WorkerProcess[] = [];
   const exits: { pid: number; signal: string | null }[] = [];
@@ -183,7 +183,7 @@ describeWithPostgres('crash matrix: a worker lost right after any step commits',
   /** Restarts dead workers; resumes a frozen one once the server has visibly given its work away. */
   const supervise = async (cases: Case[]): Promise<void> => {
     while (supervising) {
-      for (const slot of [0, 1]) {
+      for (const slot of workers.keys()) {
         const w = workers[slot];
         if (!w || w.hasExited()) {
           startWorker(slot);
@@ -300,7 +300,9 @@ describeWithPostgres('crash matrix: a worker lost right after any step commits',
     return `history: ${(history.events ?? [])
       .map((e) => {
         const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as any)[k]);
-        return (kind ?? '?').replace(/EventAttributes$/, '');
+        const failed = e.workflowTaskFailedEventAttributes;
+        const why = failed ? `(${failed.cause}: ${failed.failure?.message?.slice(0, 300)})` : '';
+        return `${(kind ?? '?').replace(/EventAttributes$/, '')}${why}`;
       })
       .join(' ')}`;
   };
@@ -387,50 +389,79 @@ describeWithPostgres('crash matrix: a worker lost right after any step commits',
     }
   };
 
-  const runColumn = async (mode: Mode): Promise<void> => {
-    const newCase = async (scenario: Scenario, step: string): Promise<Case> => {
-      const { id: partnerId } = await createPartner(sys.apiUrl);
-      plan.faults.push({ partnerId, step, mode });
-      const fault = plan.faults.length - 1;
-      return { scenario, step, mode, partnerId, fault, problems: [], answers: [] };
-    };
-    const cases: Case[] = [];
-    for (const [scenario, script] of Object.entries(SCRIPTS) as [Scenario, Script][]) {
-      for (const step of script.steps) cases.push(await newCase(scenario, step));
-    }
+  const newCase = async (scenario: Scenario, step: string, mode: Mode): Promise<Case> => {
+    const { id: partnerId } = await createPartner(sys.apiUrl);
+    plan.faults.push({ partnerId, step, mode });
     writeFileSync(planPath, JSON.stringify(plan));
+    return { scenario, step, mode, partnerId, fault: plan.faults.length - 1, problems: [], answers: [] };
+  };
+  const settle = (c: Case) => (e: unknown) => void c.problems.push(String(e));
+  /** Runs cases with at most `CONCURRENT_CASES` in flight (a pool, so a slow case holds up no others). */
+  const runAll = async (cases: Case[]): Promise<void> => {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < cases.length) {
+        const c = cases[next++]!;
+        await drive(c).catch(settle(c));
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENT_CASES }, lane));
+  };
+
+  /** Every step of every script, in both columns: the matrix, with what went wrong per cell. */
+  const cells: Case[] = [];
+
+  beforeAll(async () => {
+    const cases: Case[] = [];
+    for (const mode of ['exit', 'freeze'] as const) {
+      for (const [scenario, script] of Object.entries(SCRIPTS) as [Scenario, Script][]) {
+        for (const step of script.steps) cases.push(await newCase(scenario, step, mode));
+      }
+    }
+    // Interleaved, so kills and freezes overlap as they would in a bad hour.
+    cases.sort((a, b) => a.step.localeCompare(b.step) || a.mode.localeCompare(b.mode));
     /** Every case run, those run again included: the supervisor and the notice check see them all. */
     const tracked = [...cases];
     supervising = true;
     supervisor = supervise(tracked);
-    const settle = (c: Case) => (e: unknown) => void c.problems.push(String(e));
     try {
       // A few at a time: faults that pile up (every worker dead at once, again and again) test
       // how long recovery takes, not whether it is right.
-      for (let i = 0; i < cases.length; i += CONCURRENT_CASES) {
-        const wave = cases.slice(i, i + CONCURRENT_CASES);
-        await Promise.all(wave.map((c) => drive(c).catch(settle(c))));
-      }
+      await runAll(cases);
       await Promise.all(cases.map((c) => verify(c).catch(settle(c))));
       // Another case's fault can pre-empt one (its worker killed between the step's commit and its
       // crash point): the payment was still checked, and the case runs again alone.
       for (const [i, c] of cases.entries()) {
         if (fired(c) || !c.paymentId) continue;
         c.problems = c.problems.filter((p) => p !== NEVER_FIRED);
-        const again = await newCase(c.scenario, c.step);
-        writeFileSync(planPath, JSON.stringify(plan));
+        const again = await newCase(c.scenario, c.step, c.mode);
         tracked.push(again);
         await drive(again).catch(settle(again));
         await verify(again).catch(settle(again));
         cases[i] = again;
       }
       await verifyNotices(tracked);
+      // The resumed path is a determinism baseline of its own, recorded from a case run alone: a
+      // rejected payment whose requestApproval committed before its task was lost.
+      for (const mode of ['exit', 'freeze'] as const) {
+        const alone = await newCase('rejected', 'requestApproval', mode);
+        tracked.push(alone);
+        await drive(alone).catch(settle(alone));
+        await verify(alone).catch(settle(alone));
+        fixtures.set(mode, alone);
+      }
     } finally {
       supervising = false;
       await supervisor;
     }
-    const failed = tracked
-      .filter((c) => c.problems.length)
+    cells.push(...tracked);
+  }, 420_000);
+
+  const fixtures = new Map<Mode, Case>();
+
+  const report = (mode: Mode): { failed: string[]; supervisorErrors: string[]; output: string } => {
+    const failed = cells
+      .filter((c) => c.mode === mode && c.problems.length)
       .map(
         (c) =>
           `${c.mode} after ${c.step} (${c.scenario}, payment ${c.paymentId}): ${c.problems.join('; ')}; answers: ${c.answers.join(', ')}`,
@@ -438,24 +469,26 @@ describeWithPostgres('crash matrix: a worker lost right after any step commits',
     const output = failed.length
       ? everyWorker.map((w) => `--- worker pid ${w.pid} ---\n${w.output().slice(-2_000)}`).join('\n')
       : '';
-    expect({ failed, supervisorErrors, output }).toEqual({ failed: [], supervisorErrors: [], output: '' });
-    expect(cases).toHaveLength(21);
-
-    // The resumed path is a determinism baseline of its own: a rejected payment whose
-    // requestApproval committed before its task was lost always resumes (its workflow then closes).
-    const resumed = cases.find((c) => c.scenario === 'rejected' && c.step === 'requestApproval')!;
-    const handle = sys.client.workflow.getHandle(paymentWorkflowId(resumed.paymentId!));
-    await handle.result();
-    const history = await handle.fetchHistory();
-    expect(patchesIn(history).join(' ')).toContain(RESUME_RECORDED_STATE);
-    ensureFixture(join(FIXTURES_DIR, `payment-resumed-after-lost-task-${mode}.json`), () => history);
+    return { failed, supervisorErrors, output };
   };
 
-  it('column exit: the worker is killed right after each step; every payment ends as scripted, paid once, told once', async () => {
-    await runColumn('exit');
-  }, 300_000);
+  for (const [mode, what] of [
+    ['exit', 'the worker is killed'],
+    ['freeze', 'the worker stalls until its task times out'],
+  ] as const) {
+    it(`column ${mode}: ${what} right after each step; every payment ends as scripted, paid once, told once`, () => {
+      const steps = new Set(cells.filter((c) => c.mode === mode).map((c) => `${c.scenario}:${c.step}`));
+      expect(steps.size).toBe(21);
+      expect(report(mode)).toEqual({ failed: [], supervisorErrors: [], output: '' });
+    });
 
-  it('column freeze: the worker stalls until its task times out; every payment ends as scripted, paid once, told once', async () => {
-    await runColumn('freeze');
-  }, 300_000);
+    it(`column ${mode}: a resumed run replays from its recorded fixture`, async () => {
+      const alone = fixtures.get(mode)!;
+      const handle = sys.client.workflow.getHandle(paymentWorkflowId(alone.paymentId!));
+      await handle.result();
+      const history = await handle.fetchHistory();
+      expect(patchesIn(history).join(' ')).toContain(RESUME_RECORDED_STATE);
+      ensureFixture(join(FIXTURES_DIR, `payment-resumed-after-lost-task-${mode}.json`), () => history);
+    });
+  }
 });

@@ -62,7 +62,11 @@ function isUnavailable(err: unknown): boolean {
     if (code === 14 || code === 4 || (typeof code === 'string' && UNAVAILABLE_CODES.has(code))) return true;
     // FAILED_PRECONDITION while a workflow's task is failing: it recovers once a worker takes it up.
     const { message } = e as { message?: unknown };
-    if (code === 9 && typeof message === 'string' && /workflow task in failed state/i.test(message))
+    if (
+      code === 9 &&
+      typeof message === 'string' &&
+      /workflow task in failed state|unexpected workflow task failure/i.test(message)
+    )
       return true;
     if (name === 'KnexTimeoutError' || name === 'ConnectionTimeoutError') return true;
     e = (e as { cause?: unknown }).cause;

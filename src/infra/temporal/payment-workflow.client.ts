@@ -48,7 +48,11 @@ const REFUSAL_WHEN_CLOSED: Record<PaymentAction, string> = {
 export function isWorkflowTaskFailing(e: unknown): boolean {
   for (let err: unknown = e, depth = 0; err && typeof err === 'object' && depth < 4; depth += 1) {
     const { code, message } = err as { code?: unknown; message?: unknown };
-    if (code === 9 && typeof message === 'string' && /workflow task in failed state/i.test(message))
+    if (
+      code === 9 &&
+      typeof message === 'string' &&
+      /workflow task in failed state|unexpected workflow task failure/i.test(message)
+    )
       return true;
     err = (err as { cause?: unknown }).cause;
   }
