@@ -99,14 +99,30 @@ module.exports = {
     {
       name: 'api-contract-is-types',
       comment:
-        'The contract infers its types from the route schemas and imports them as types only, so a bundle carries no zod; its one value is the domain status list.',
+        'The contract infers its types from the route schemas and imports them as types only, so a bundle carries no zod; its values come from the pure domain only (the status list, the settlement period rules).',
       severity: 'error',
       from: { path: '^src/api/contract/' },
       to: {
         path: '^src/',
-        pathNot: '^src/(api/contract/|domain/payment-status)',
+        pathNot: '^src/(api/contract/|domain/(payment-status|settlement-period|domain-error)[.]ts$)',
         dependencyTypesNot: ['type-only'],
       },
+    },
+    {
+      name: 'api-uses-ports-not-adapters',
+      comment:
+        'Routes parse, authorise, call a use case and map its result: adapters reach them only through ports, wired in src/processes.',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { path: '^src/infra/' },
+    },
+    {
+      name: 'only-use-cases-open-units-of-work',
+      comment:
+        'A transaction is a use case: only src/application (and the activities, use cases on Temporal) open one; infra implements it and src/processes wires it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(application|activities|infra|processes|ports)/' },
+      to: { path: '^src/ports/unit-of-work[.]port[.]ts$' },
     },
     {
       name: 'sandbox-bank-is-another-system',

@@ -73,7 +73,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         commands: {} as never,
         reads: {} as never,
         partners: {} as never,
-        uow: {} as never,
+        useCases: {} as never,
         commissions: {} as never,
         logger: createLogger({ level: 'silent', pretty: false }),
         apiKeys: new ApiKeyRegistry([]),

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { request } from 'node:http';
-import { nameBasedUuid } from '../src/infra/name-based-uuid';
+import { nameBasedUuid } from '../src/shared/name-based-uuid';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { seedPartner } from './support/partner-seed';
 import { untilSettled } from './support/settle-wait';

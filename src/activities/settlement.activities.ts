@@ -1,3 +1,4 @@
+import { periodCutoff } from '../domain/settlement-period';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
 import { RUN_FINISHED_PAYMENT_STATUSES } from '../domain/payment-status';
 import type { UnitOfWork } from '../ports/unit-of-work.port';
@@ -30,21 +31,6 @@ export interface SettlementActivityDeps {
 
 /** Payment statuses after which a payout needs nothing more from its run (see the domain's list). */
 export const FINISHED_PAYMENT_STATUSES: readonly string[] = RUN_FINISHED_PAYMENT_STATUSES;
-
-/** The first instant after the period: `periodEnd` is a whole UTC day, inclusive. */
-export function periodCutoff(periodEnd: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(periodEnd);
-  const day = match
-    ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
-    : undefined;
-  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== periodEnd) {
-    throw new DomainError(
-      ErrorCodes.SETTLEMENT_INVALID_PERIOD,
-      `periodEnd must be a date YYYY-MM-DD, got ${periodEnd}`,
-    );
-  }
-  return new Date(day.getTime() + 86_400_000).toISOString();
-}
 
 const summarise = (
   run: SettlementRun,

@@ -1,6 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { timingSafeEqual } from 'node:crypto';
-import { UnencryptedPayloadError } from '../infra/temporal/encryption-codec';
+import { UnencryptedPayloadError } from '../ports/payload-codec.port';
 import { ProblemError } from '../shared/http/problem';
 import { clientKey, noteFailure, tooManyFailures, type AuthFailureThrottle } from './auth-throttle';
 import type { RouteTable } from './route-kit';

@@ -2,13 +2,11 @@ import { parse, type CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ProblemError } from '../shared/http/problem';
-import type { AccrualDeps } from '../application/commission/accrue-commissions';
 import {
   CommissionImport,
   type ImportLimits,
   type ImportReport,
 } from '../application/commission/import-commissions';
-import type { AuditStamp } from '../ports/audit.port';
 import { schemaRefusal } from './commission-view';
 import {
   COMMISSION_CSV_COLUMNS,
@@ -28,13 +26,11 @@ const tooManyRows = (max: number): string =>
  * Leaves the unread rest of `source` (after truncation or a fatal CSV error) to the caller.
  */
 export async function importCommissions(
-  deps: AccrualDeps,
+  run: CommissionImport,
   source: Readable,
   format: ImportFormat,
   limits: ImportLimits,
-  audit?: AuditStamp,
 ): Promise<ImportReport> {
-  const run = new CommissionImport(deps, limits, audit);
   const end = format === 'csv' ? await readCsv(source, run, limits) : await readNdjson(source, run, limits);
   await run.flush();
   if (end.kind === 'malformed') {

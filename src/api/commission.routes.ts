@@ -2,17 +2,12 @@ import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { DomainError } from '../domain/domain-error';
 import type { PartnerRepository } from '../ports/partner-repository.port';
-import type { UnitOfWork } from '../ports/unit-of-work.port';
 import type { CommissionReads } from '../ports/commission.port';
 import type { Principal } from '../ports/principal';
 import { ProblemError } from '../shared/http/problem';
 import { importCommissions, type ImportFormat, type ImportLimits } from './commission-import';
-import {
-  accrueCommissions,
-  type AccrualDeps,
-  type AccrualItem,
-} from '../application/commission/accrue-commissions';
-import { reverseCommission } from '../application/commission/reverse-commission';
+import type { AccrualItem } from '../application/commission/accrue-commissions';
+import type { CommissionUseCases } from '../application/commission/commission-use-cases';
 import { presentCommission, schemaRefusal } from './commission-view';
 import { MESSAGE_MAX_LENGTH } from './common.schemas';
 import {
@@ -40,18 +35,14 @@ import type { RouteTable } from './route-kit';
 import { z } from './zod-openapi';
 
 export interface CommissionRoutesDeps {
-  uow: UnitOfWork;
+  /** Accrual, import and reversal: each a use case with its own transaction and audit entry. */
+  useCases: CommissionUseCases;
   reads: CommissionReads;
   partners: Pick<PartnerRepository, 'findById'>;
-  /** COMMISSION_HOLD: how long a commission stays PENDING after its conversion. */
-  holdMs: number;
   /** PAYOUT_MINIMUMS, shown next to each balance. */
   minimums: { minimumFor(currency: string): number };
   /** When the settlement schedule runs next (ISO-8601), or null when none is scheduled. */
   nextSettlementAt: () => Promise<string | null>;
-  /** The id of the clawback a reversal may create: deterministic, so a retried reversal cannot make two. */
-  clawbackId: (externalRef: string) => string;
-  newId?: () => string;
   now?: () => Date;
   importLimits?: Partial<ImportLimits>;
 }
@@ -96,13 +87,6 @@ function discardRest(req: Readable, res: Response): void {
 /** The commission ledger: accrual (single, batch, streamed import), reads, reversal, balances. */
 export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps): void {
   const now = deps.now ?? (() => new Date());
-  const accrual: AccrualDeps = {
-    uow: deps.uow,
-    reads: deps.reads,
-    holdMs: deps.holdMs,
-    newId: deps.newId ?? (() => globalThis.crypto.randomUUID()),
-    now,
-  };
   const limits: ImportLimits = {
     maxRows: COMMISSION_IMPORT_MAX_ROWS,
     batchSize: 500,
@@ -155,7 +139,7 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
       const raw: unknown = req.body;
       if (!Array.isArray(raw)) {
         const request = commissionInput.parse(raw);
-        const [result] = await accrueCommissions(accrual, [{ request }], {
+        const [result] = await deps.useCases.accrue([{ request }], {
           allOrNothing: true,
           audit: { stamp: audit, statusWhenCreated: 201, statusWhenUnchanged: 200 },
         });
@@ -176,7 +160,7 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
         const parsed = commissionInput.safeParse(value);
         return parsed.success ? { request: parsed.data } : schemaRefusal(parsed.error, value);
       });
-      const outcomes = await accrueCommissions(accrual, items, {
+      const outcomes = await deps.useCases.accrue(items, {
         allOrNothing: true,
         audit: { stamp: audit, statusWhenCreated: 201, statusWhenUnchanged: 200 },
       });
@@ -259,7 +243,7 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
       const format = importFormat(req);
       let report;
       try {
-        report = await importCommissions(accrual, req, format, limits, audit);
+        report = await importCommissions(deps.useCases.startImport(limits, audit), req, format, limits);
       } catch (e) {
         // The client went away mid-upload: nobody to answer; the batches committed so far stay.
         if (req.destroyed && !req.complete) return;
@@ -334,10 +318,12 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
     },
     handler: async ({ params, body, principal, audit, res }) => {
       const at = now();
-      const result = await reverseCommission(
-        { uow: deps.uow, clawbackId: deps.clawbackId, clock: () => at },
-        { externalRef: params.externalRef, reason: body.reason, actor: principal!.name, audit },
-      );
+      const result = await deps.useCases.reverse({
+        externalRef: params.externalRef,
+        reason: body.reason,
+        actor: principal!.name,
+        audit,
+      });
       if (!result) throw commissionNotFound(params.externalRef);
       res.json({
         commission: presentCommission(result.commission, at),

@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import type { ApiKeyRegistry } from '../infra/auth/api-key-registry';
-import type { WsTokens } from '../infra/auth/ws-token';
+import type { ApiKeyAuthenticator, StreamTokenIssuer } from '../ports/credentials.port';
 import type { Logger } from '../shared/logger';
-import type { UnitOfWork } from '../ports/unit-of-work.port';
+import type { CommissionUseCases } from '../application/commission/commission-use-cases';
+import type { PartnerUseCases } from '../application/partner/partner-use-cases';
 import type { AuditLog } from '../ports/audit.port';
 import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
 import type { PaymentTimelineReader } from '../ports/payment-timeline.port';
@@ -37,14 +37,7 @@ import { systemRoutes, type ReadinessProbe } from './system.routes';
 import { traceRequests } from './tracing.middleware';
 import { redactUrl } from './url-redaction';
 
-/** PAYOUT_ACCOUNT_COOLOFF's default, for callers (tests) that build an API without config. */
-const DEFAULT_ACCOUNT_COOLOFF_MS = 24 * 3_600_000;
-
 export interface ApiDeps {
-  /** How long an approved payout-account change waits before it takes effect. */
-  accountCooloffMs?: number;
-  /** Told after a partner change put notices in the outbox (PartnerNoticeRelay). */
-  partnerNotices?: { kick(): void };
   commands: PaymentCommands;
   reads: PaymentReads;
   /** Orphaned payments: Temporal's view of payment workflows and the janitor's findings. */
@@ -52,13 +45,16 @@ export interface ApiDeps {
   /** The payment's workflow history in plain language (`GET /payments/:id/timeline`); absent in tests that do not need it. */
   timeline?: PaymentTimelineReader;
   partners: PartnerDirectory;
-  /** Transactions over the aggregates the API changes itself (commissions, payout holds). */
-  uow: UnitOfWork;
-  /** The commission ledger's reads and settings; `uow`, `partners` and `newId` are shared. */
-  commissions: Omit<CommissionRoutesDeps, 'uow' | 'partners' | 'newId'>;
+  /**
+   * The use cases that change what the API owns (partners, commissions), bound to their ports in
+   * the composition root: the edge never opens a transaction itself.
+   */
+  useCases: { partners: PartnerUseCases; commissions: CommissionUseCases };
+  /** The commission ledger's reads and settings; `partners` is shared. */
+  commissions: Omit<CommissionRoutesDeps, 'partners' | 'useCases'>;
   logger: Logger;
-  apiKeys: ApiKeyRegistry;
-  wsTokens: WsTokens;
+  apiKeys: ApiKeyAuthenticator;
+  wsTokens: StreamTokenIssuer;
   probes: ReadinessProbe[];
   temporalUiUrl: string;
   namespace: string;
@@ -74,7 +70,6 @@ export interface ApiDeps {
   maxAmountMinor?: number;
   /** `POST /payments` without an Idempotency-Key is refused (400) unless false; default true. */
   idempotencyKeyRequired?: boolean;
-  newId?: () => string;
   metrics?: ApiMetrics;
   /**
    * The audit log: every state-changing call is appended to it and `GET /audit` reads it. Without
@@ -108,14 +103,7 @@ export function createApi(deps: ApiDeps): Api {
   const routes = new RouteTable();
   const authFailures = deps.authFailures ?? inMemoryAuthFailureThrottle(20);
   systemRoutes(routes, { wsTokens: deps.wsTokens, probes: deps.probes });
-  const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
-  partnerRoutes(routes, {
-    partners: deps.partners,
-    uow: deps.uow,
-    newId,
-    accountCooloffMs: deps.accountCooloffMs ?? DEFAULT_ACCOUNT_COOLOFF_MS,
-    notices: deps.partnerNotices,
-  });
+  partnerRoutes(routes, { partners: deps.partners, useCases: deps.useCases.partners });
   const paymentDeps = {
     commands: deps.commands,
     partners: deps.partners,
@@ -136,7 +124,11 @@ export function createApi(deps: ApiDeps): Api {
   paymentRoutes(routes, paymentDeps);
   if (deps.timeline) paymentTimelineRoutes(routes, { ...paymentDeps, timeline: deps.timeline });
   pagoRoutes(routes, paymentDeps);
-  commissionRoutes(routes, { ...deps.commissions, uow: deps.uow, partners: deps.partners, newId });
+  commissionRoutes(routes, {
+    ...deps.commissions,
+    partners: deps.partners,
+    useCases: deps.useCases.commissions,
+  });
   for (const add of deps.extraRoutes ?? []) add(routes);
   if (deps.audit) auditRoutes(routes, { log: deps.audit });
   if (deps.metrics) {

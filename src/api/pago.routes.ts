@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from './zod-openapi';
 import { isDomainError } from '../domain/domain-error';
 import { Money } from '../domain/money.value-object';
-import { submitPayment, type IntakeDeps, type PaymentRequest } from './payment-intake';
+import { submitPayment, type IntakeDeps, type PaymentRequest } from '../application/submit-payment';
 import { ProblemError } from '../shared/http/problem';
-import { paymentReader, type PaymentRoutesDeps } from './payment.routes';
+import { keyReused, paymentReader, type PaymentRoutesDeps } from './payment.routes';
 import { idempotencyKeyHeader, PAYMENT_LINES_MAX, paymentIdParam } from './payment.schemas';
 import {
   LINE_DESCRIPTION_MAX_LENGTH,
@@ -170,12 +170,14 @@ export function pagoRoutes(routes: RouteTable, deps: IntakeDeps & PaymentRoutesD
         declaredTotalMinor: totalMinor,
       };
       const given = pagoHeaders.shape['idempotency-key'].parse(req.get('idempotency-key'));
-      const { paymentId, replayed } = await submitPayment(deps, request, {
+      const submitted = await submitPayment(deps, request, {
         actor: principal!.name,
         idempotencyKey: given ?? derivedPagoKey(request),
       });
+      if (submitted.kind === 'key-reused') throw keyReused(submitted.paymentId);
+      const { paymentId } = submitted;
       // 202 either way: the original clients know no other success status.
-      if (replayed) res.set('Idempotent-Replay', 'true');
+      if (submitted.kind === 'replayed') res.set('Idempotent-Replay', 'true');
       res.status(202).location(`/pagos/${paymentId}`).json({ id: paymentId });
     },
   });

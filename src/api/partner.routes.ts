@@ -1,14 +1,6 @@
 import type { Partner } from '../domain/partner.aggregate';
 import type { PartnerRepository } from '../ports/partner-repository.port';
-import type { UnitOfWork } from '../ports/unit-of-work.port';
-import {
-  approvePayoutAccountChange,
-  requestPayoutAccountChange,
-  withdrawPayoutAccountChange,
-} from '../application/partner/payout-account-change';
-import { placePayoutHold, releasePayoutHold } from '../application/partner/payout-hold';
-import { registerPartner } from '../application/partner/register-partner';
-import { updatePartner } from '../application/partner/update-partner';
+import type { PartnerUseCases } from '../application/partner/partner-use-cases';
 import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
 import { ProblemError } from '../shared/http/problem';
@@ -31,16 +23,8 @@ export interface PartnerDirectory extends PartnerRepository {
 
 export interface PartnerRoutesDeps {
   partners: PartnerDirectory;
-  /** Payout holds change the partner and append its events in one transaction. */
-  uow: UnitOfWork;
-  newId: () => string;
-  /** PAYOUT_ACCOUNT_COOLOFF: how long an approved account change waits before it takes effect. */
-  accountCooloffMs: number;
-  /**
-   * Sends the partner notices a change put in the outbox (PartnerNoticeRelay): told after each
-   * commit that added one. Without it they wait for whoever sweeps the outbox.
-   */
-  notices?: { kick(): void };
+  /** Every change goes through a use case (one transaction, its audit entry inside it). */
+  useCases: PartnerUseCases;
   now?: () => Date;
 }
 
@@ -58,7 +42,7 @@ export const assertPartnerScope = (
 /** Partners: the payees. Payout accounts only ever leave masked (`toPublic`). */
 export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void {
   const now = deps.now ?? (() => new Date());
-  const changeDeps = { uow: deps.uow, notices: deps.notices, clock: now };
+  const uc = deps.useCases;
   const found = (partner: Partner | undefined, id: string): Partner => {
     if (!partner) throw new ProblemError(404, 'Partner not found', `no partner with id ${id}`);
     return partner;
@@ -83,10 +67,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       201: { description: 'Created', schema: partnerResponse, headers: { Location: 'the partner’s URL' } },
     },
     handler: async ({ body, audit, res }) => {
-      const partner = await registerPartner(
-        { uow: deps.uow, newId: deps.newId, clock: now },
-        { ...body, audit },
-      );
+      const partner = await uc.register({ ...body, audit });
       res.status(201).location(`/partners/${partner.id}`).json(partner.toPublic());
     },
   });
@@ -134,10 +115,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     body: updatePartnerBody,
     responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
     handler: async ({ params, body, audit, res }) => {
-      const partner = await updatePartner(
-        { uow: deps.uow, clock: now },
-        { partnerId: params.id, changes: body, audit },
-      );
+      const partner = await uc.update({ partnerId: params.id, changes: body, audit });
       res.json(found(partner, params.id).toPublic());
     },
   });
@@ -155,10 +133,11 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     responses: { 200: { description: 'The changed partner', schema: partnerResponse } },
     handler: async ({ params, body, principal, audit, res }) => {
       assertPartnerScope(principal, params.id, 'Partner');
-      const partner = await updatePartner(
-        { uow: deps.uow, clock: now },
-        { partnerId: params.id, changes: { webhookUrl: body.webhookUrl }, audit },
-      );
+      const partner = await uc.update({
+        partnerId: params.id,
+        changes: { webhookUrl: body.webhookUrl },
+        audit,
+      });
       res.json(found(partner, params.id).toPublic());
     },
   });
@@ -180,7 +159,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'Already on hold (PARTNER.ALREADY_ON_HOLD)' },
     },
     handler: async ({ params, body, principal, audit, res }) => {
-      const partner = await placePayoutHold(changeDeps, {
+      const partner = await uc.placePayoutHold({
         partnerId: params.id,
         reason: body.reason,
         actor: principal!.name,
@@ -203,7 +182,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'Not on hold (PARTNER.NOT_ON_HOLD)' },
     },
     handler: async ({ params, principal, audit, res }) => {
-      const partner = await releasePayoutHold(changeDeps, {
+      const partner = await uc.releasePayoutHold({
         partnerId: params.id,
         actor: principal!.name,
         audit,
@@ -230,7 +209,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'A change is already pending (PARTNER.ACCOUNT_CHANGE_PENDING) or nothing changes' },
     },
     handler: async ({ params, body, principal, audit, res }) => {
-      const partner = await requestPayoutAccountChange(changeDeps, {
+      const partner = await uc.requestAccountChange({
         partnerId: params.id,
         account: body.payoutAccount,
         actor: principal!.name,
@@ -259,10 +238,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       },
     },
     handler: async ({ params, principal, audit, res }) => {
-      const partner = await approvePayoutAccountChange(
-        { ...changeDeps, cooloffMs: deps.accountCooloffMs },
-        { partnerId: params.id, actor: principal!.name, audit },
-      );
+      const partner = await uc.approveAccountChange({ partnerId: params.id, actor: principal!.name, audit });
       res.json(found(partner, params.id).toPublic());
     },
   });
@@ -283,7 +259,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       409: { description: 'No change pending (PARTNER.NO_ACCOUNT_CHANGE)' },
     },
     handler: async ({ params, principal, audit, res }) => {
-      const partner = await withdrawPayoutAccountChange(changeDeps, {
+      const partner = await uc.withdrawAccountChange({
         partnerId: params.id,
         actor: principal!.name,
         audit,

@@ -2,7 +2,7 @@ import type { PaymentAction, PaymentReads, PaymentView } from '../ports/payment.
 import { statementCsv, statementHtml } from '../domain/remittance-statement';
 import { presentEvent } from './event-view';
 import { decodeCursor, page } from './pagination';
-import { submitPayment, type IntakeDeps } from './payment-intake';
+import { submitPayment, type IntakeDeps } from '../application/submit-payment';
 import { ProblemError } from '../shared/http/problem';
 import {
   acceptedPayment,
@@ -41,6 +41,16 @@ export function missingIdempotencyKey(): ProblemError {
       code: 'IDEMPOTENCY.KEY_REQUIRED',
       errors: [{ field: 'Idempotency-Key', message: 'required header is missing' }],
     },
+  );
+}
+
+/** The same Idempotency-Key with a different body: a client bug, never a second payment. */
+export function keyReused(paymentId: string): ProblemError {
+  return new ProblemError(
+    422,
+    'Idempotency key reused',
+    'this Idempotency-Key was already used with a different request body',
+    { code: 'IDEMPOTENCY.KEY_REUSED', paymentId },
   );
 }
 
@@ -101,10 +111,10 @@ export function paymentRoutes(routes: RouteTable, deps: PaymentRoutesDeps): void
       const idempotencyKey = paymentHeaders.shape['idempotency-key'].parse(req.get('idempotency-key'));
       if (idempotencyKey === undefined && deps.idempotencyKeyRequired !== false)
         throw missingIdempotencyKey();
-      const { paymentId, outcome, replayed } = await submitPayment(deps, body, {
-        actor: principal!.name,
-        idempotencyKey,
-      });
+      const submitted = await submitPayment(deps, body, { actor: principal!.name, idempotencyKey });
+      if (submitted.kind === 'key-reused') throw keyReused(submitted.paymentId);
+      const { paymentId, outcome } = submitted;
+      const replayed = submitted.kind === 'replayed';
       res.location(`/payments/${paymentId}`);
       req.log?.info({ paymentId, workflowId: outcome.workflowId, replayed }, 'payment accepted');
       if (replayed) {

@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import { csvField } from '../domain/csv.util';
-import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
-import { planSettlement } from '../domain/settlement-plan';
+import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
+import { startSettlement } from '../application/settlement/start-settlement';
 import type { SettlementCommands, SettlementReads, SettlementScheduleInfo } from '../ports/settlement.port';
 import { ProblemError } from '../shared/http/problem';
 import { decodeCursor, page } from './pagination';
@@ -32,9 +32,6 @@ export interface SettlementRoutesDeps {
   now?: () => Date;
 }
 
-const DAY_MS = 86_400_000;
-const utcDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
-
 const notFound = (id: string): ProblemError =>
   new ProblemError(404, 'Settlement not found', `no settlement run with id ${id}`);
 
@@ -61,33 +58,11 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
       },
     },
     handler: async ({ body, principal, res }) => {
-      const today = utcDay(now().getTime());
-      const periodEnd = body.periodEnd ?? utcDay(now().getTime() - DAY_MS);
-      if (
-        Number.isNaN(Date.parse(`${periodEnd}T00:00:00Z`)) ||
-        utcDay(Date.parse(`${periodEnd}T00:00:00Z`)) !== periodEnd
-      ) {
-        throw new DomainError(
-          ErrorCodes.SETTLEMENT_INVALID_PERIOD,
-          `periodEnd ${periodEnd} is not a calendar date`,
-        );
-      }
-      // A period still under way would be settled early and its id taken: later commissions of that
-      // day would wait for the next period's run.
-      if (periodEnd >= today) {
-        throw new DomainError(
-          ErrorCodes.SETTLEMENT_INVALID_PERIOD,
-          `the period ending ${periodEnd} has not ended yet (today is ${today} UTC); settle up to ${utcDay(now().getTime() - DAY_MS)} at the latest`,
-        );
-      }
-      const currency = body.currency ?? null;
       if (body.dryRun) {
-        const cutoff = new Date(Date.parse(`${periodEnd}T00:00:00Z`) + DAY_MS).toISOString();
-        const balances = await deps.reads.payableBalances({ cutoff, currency, now: now().toISOString() });
-        const plan = planSettlement(balances, {
-          minimums: deps.minimums,
-          maxPaymentMinor: deps.maxPaymentMinor,
-        });
+        const { periodEnd, currency, plan } = await dryRunSettlement(
+          { reads: deps.reads, minimums: deps.minimums, maxPaymentMinor: deps.maxPaymentMinor, clock: now },
+          body,
+        );
         res.json({
           dryRun: true,
           periodEnd,
@@ -102,7 +77,10 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         });
         return;
       }
-      const { settlementId } = await deps.commands.start({ periodEnd, currency, startedBy: principal!.name });
+      const { settlementId, periodEnd, currency } = await startSettlement(
+        { commands: deps.commands, clock: now },
+        { ...body, actor: principal!.name },
+      );
       res
         .status(202)
         .location(`/settlements/${settlementId}`)

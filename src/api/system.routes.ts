@@ -1,6 +1,6 @@
 import { z } from './zod-openapi';
 import { dateTime } from './common.schemas';
-import type { WsTokens } from '../infra/auth/ws-token';
+import type { StreamTokenIssuer } from '../ports/credentials.port';
 import { ProblemError } from '../shared/http/problem';
 import type { RouteTable } from './route-kit';
 
@@ -10,7 +10,7 @@ export interface ReadinessProbe {
 }
 
 export interface SystemRoutesDeps {
-  wsTokens: WsTokens;
+  wsTokens: StreamTokenIssuer;
   probes: ReadinessProbe[];
 }
 

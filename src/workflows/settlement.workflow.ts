@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { latestEndedPeriod } from '../domain/settlement-period';
 import type { SettlementActivities } from '../activities/settlement.activities';
 import type { SettlementPageItem } from '../activities/settlement.activities.types';
 import { paymentWorkflowType, type PaymentWorkflow } from './payment.messages';
@@ -175,13 +176,6 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
   };
 }
 
-/** The day before the action was due, in UTC: a run on the 1st settles up to the last day of the month before. */
-export function periodEndFor(due: Date): string {
-  return new Date(Date.UTC(due.getUTCFullYear(), due.getUTCMonth(), due.getUTCDate() - 1))
-    .toISOString()
-    .slice(0, 10);
-}
-
 /**
  * What the Temporal Schedule starts. Schedules name their workflows themselves, so this one
  * starts the period's run under its deterministic id: a period settled by hand already is skipped.
@@ -190,7 +184,8 @@ export async function scheduledSettlementWorkflow(
   input: ScheduledSettlementInput,
 ): Promise<ScheduledSettlementResult> {
   const due = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTimeKey) ?? new Date();
-  const periodEnd = periodEndFor(due);
+  // The day before the action was due: a run on the 1st settles up to the last day of the month before.
+  const periodEnd = latestEndedPeriod(due);
   const settlementId = settlementWorkflowId(periodEnd, input.currency);
   try {
     const result = await executeChild(settlementWorkflow, {

@@ -20,7 +20,7 @@ export function fullApi(publicUrl: string) {
     timeline: unused,
     orphans: { executions: unused, store: unused },
     partners: unused,
-    uow: unused,
+    useCases: unused,
     commissions: unused,
     logger: createLogger({ level: 'silent', pretty: false }),
     apiKeys: new ApiKeyRegistry([]),

@@ -38,6 +38,8 @@ import type {
 } from '../settlement.schemas';
 
 export { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status';
+/** The settlement period rules the API applies (the latest period that may be settled). */
+export { latestEndedPeriod } from '../../domain/settlement-period';
 
 /** An RFC 9457 problem+json answer. */
 export type Problem = z.output<typeof problemSchema>;

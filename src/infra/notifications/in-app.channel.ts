@@ -1,4 +1,4 @@
-import { nameBasedUuid } from '../name-based-uuid';
+import { nameBasedUuid } from '../../shared/name-based-uuid';
 import { isPayoutAccountFacts } from '../../domain/notification.aggregate';
 import type {
   DeliveryReceipt,

@@ -1,3 +1,4 @@
+import { UnencryptedPayloadError } from '../../ports/payload-codec.port';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
@@ -31,12 +32,7 @@ export interface CodecOptions {
   acceptPlaintext?: boolean;
 }
 
-export class UnencryptedPayloadError extends Error {
-  constructor() {
-    super("refusing an unencrypted payload: only this system's clients and workers may send payloads");
-    this.name = 'UnencryptedPayloadError';
-  }
-}
+export { UnencryptedPayloadError };
 
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;

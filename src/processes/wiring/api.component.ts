@@ -20,10 +20,12 @@ import { PaymentQueries } from '../../infra/db/payment.queries';
 import { KnexPartnerNoticeQueue } from '../../infra/db/partner-notice-outbox';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { PartnerNoticeRelay } from '../../infra/notifications/partner-notice-relay';
-import { nameBasedUuid } from '../../infra/name-based-uuid';
+import { nameBasedUuid } from '../../shared/name-based-uuid';
 import { newWebhookSecret } from '../../infra/notifications/webhook-signature';
 import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
 import { createMetrics } from '../../infra/observability/metrics';
+import { commissionUseCases } from '../../application/commission/commission-use-cases';
+import { partnerUseCases } from '../../application/partner/partner-use-cases';
 import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.client';
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
@@ -72,6 +74,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     intervalMs: Math.max(100, config.notifications.relay.intervalMs),
     logger: log.child({ part: 'partner-notice-relay' }),
   });
+  const commissionReads = new CommissionQueries(db);
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -84,18 +87,29 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     timeline: new TemporalPaymentTimelineReader(client),
     orphans: { executions: new TemporalPaymentExecutions(client), store: new KnexPaymentOrphanStore(db) },
     partners: new KnexPartnerRepository(db),
-    uow: ctx.uow,
+    useCases: {
+      partners: partnerUseCases({
+        uow: ctx.uow,
+        newId: () => globalThis.crypto.randomUUID(),
+        cooloffMs: config.payments.payoutAccountCooloffMs,
+        notices: noticeRelay,
+      }),
+      commissions: commissionUseCases({
+        uow: ctx.uow,
+        reads: commissionReads,
+        holdMs: config.settlements.commissionHoldMs,
+        newId: () => globalThis.crypto.randomUUID(),
+        now: () => new Date(),
+        clawbackId: (externalRef) => nameBasedUuid('commission-clawback', externalRef),
+      }),
+    },
     commissions: {
-      reads: new CommissionQueries(db),
-      holdMs: config.settlements.commissionHoldMs,
+      reads: commissionReads,
       minimums: config.settlements.minimums,
       nextSettlementAt: async () => (await schedule.describe())?.nextRunAt ?? null,
-      clawbackId: (externalRef) => nameBasedUuid('commission-clawback', externalRef),
     },
     maxAmountMinor: config.payments.maxAmountMinor,
     idempotencyKeyRequired: config.payments.idempotencyKeyRequired,
-    accountCooloffMs: config.payments.payoutAccountCooloffMs,
-    partnerNotices: noticeRelay,
     logger: log,
     apiKeys: new ApiKeyRegistry(secrets.apiKeys),
     wsTokens: new WsTokens(secrets.wsTokenSecret, config.security.wsTokenTtlMs),

@@ -17,7 +17,7 @@ import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
-import { nameBasedUuid } from '../../infra/name-based-uuid';
+import { nameBasedUuid } from '../../shared/name-based-uuid';
 import { payoutJanitorSettings, settlementSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 

@@ -1,3 +1,4 @@
+import { latestEndedPeriod } from '../../api/contract/api-contract.types';
 import type { SkipReason } from '../../domain/settlement-plan';
 import {
   PAYMENT_STATUSES,
@@ -359,7 +360,5 @@ export const skipReasonLabel = (reason: string | null): string =>
 export const belowMinimum = (netMinor: string, minimumMinor: string): boolean =>
   compareMinor(netMinor, minimumMinor) < 0;
 
-/** Yesterday in UTC: the latest period the API settles (today or later is refused with 422). */
-export function latestSettleableDay(now: Date = new Date()): string {
-  return new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
-}
+/** The latest period the API settles (a later one is refused with 422): the API's own rule. */
+export const latestSettleableDay = (now: Date = new Date()): string => latestEndedPeriod(now);

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
+import { DomainError, ErrorCodes } from '../domain/domain-error';
 import { Payment } from '../domain/payment.aggregate';
 import type { PartnerRepository } from '../ports/partner-repository.port';
-import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { PaymentCommands, StartOutcome } from '../ports/payment.port';
-import { nameBasedUuid } from '../infra/name-based-uuid';
-import { ProblemError } from '../shared/http/problem';
+import { nameBasedUuid } from '../shared/name-based-uuid';
 
 export interface PaymentRequest {
   partnerId: string;
@@ -19,11 +18,13 @@ export interface IntakeDeps {
   maxAmountMinor?: number;
 }
 
-export interface IntakeResult {
-  paymentId: string;
-  outcome: StartOutcome;
-  replayed: boolean;
-}
+/**
+ * Started, or found started by an earlier request with this key (a replay), or the key was used
+ * before with a different body (nothing started: the caller must use a new key).
+ */
+export type IntakeResult =
+  | { kind: 'started' | 'replayed'; paymentId: string; outcome: StartOutcome }
+  | { kind: 'key-reused'; paymentId: string };
 
 const requestHash = (r: PaymentRequest): string =>
   createHash('sha256')
@@ -68,13 +69,6 @@ export async function submitPayment(
 
   const hash = requestHash(req);
   const outcome = await deps.commands.start({ ...req, paymentId, createdBy: ctx.actor, requestHash: hash });
-  if (!outcome.created && outcome.requestHash !== hash) {
-    throw new ProblemError(
-      422,
-      'Idempotency key reused',
-      'this Idempotency-Key was already used with a different request body',
-      { code: 'IDEMPOTENCY.KEY_REUSED', paymentId },
-    );
-  }
-  return { paymentId, outcome, replayed: !outcome.created };
+  if (!outcome.created && outcome.requestHash !== hash) return { kind: 'key-reused', paymentId };
+  return { kind: outcome.created ? 'started' : 'replayed', paymentId, outcome };
 }

@@ -1,0 +1,28 @@
+import type { PayoutMinimums } from '../../domain/payout-minimums.value-object';
+import { planSettlement, type SettlementPlan } from '../../domain/settlement-plan';
+import { periodCutoff } from '../../domain/settlement-period';
+import type { SettlementReads } from '../../ports/settlement.port';
+import { requestedPeriod, type SettlementRequest } from './settlement-request';
+
+export interface DryRunDeps {
+  reads: Pick<SettlementReads, 'payableBalances'>;
+  minimums: PayoutMinimums;
+  maxPaymentMinor: number;
+  clock?: () => Date;
+}
+
+/** What a run of the period would pay and skip, planned as the run plans it; nothing is written. */
+export async function dryRunSettlement(
+  deps: DryRunDeps,
+  req: SettlementRequest,
+): Promise<{ periodEnd: string; currency: string | null; plan: SettlementPlan }> {
+  const now = (deps.clock ?? (() => new Date()))();
+  const { periodEnd, currency } = requestedPeriod(req, now);
+  const balances = await deps.reads.payableBalances({
+    cutoff: periodCutoff(periodEnd),
+    currency,
+    now: now.toISOString(),
+  });
+  const plan = planSettlement(balances, { minimums: deps.minimums, maxPaymentMinor: deps.maxPaymentMinor });
+  return { periodEnd, currency, plan };
+}
