@@ -263,13 +263,16 @@ function browserSuite(): void {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
     });
 
-    it('shows the API’s 409 as a toast when the same period is settled twice', async () => {
+    it('shows the API’s 409 as a toast when a settled period is settled again for one currency', async () => {
       await page.getByTestId('settlement-period-end').fill(PERIOD_END);
+      await page.getByTestId('settlement-currency').selectOption('USD');
       await page.getByTestId('settlement-submit').click();
       const refusal = page.locator('[data-testid="toast"][data-kind="error"]').last();
       await refusal.waitFor();
       expect(await refusal.getAttribute('data-code')).toBe('SETTLEMENT.ALREADY_EXISTS');
       expect(await refusal.textContent()).toContain('HTTP 409');
+      expect(await refusal.textContent()).toContain(SETTLEMENT_ID);
+      await page.getByTestId('settlement-currency').selectOption('');
     });
 
     it('shows a partner’s balance from the Payments view’s partner filter, and the payouts as payments', async () => {

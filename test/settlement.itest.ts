@@ -216,10 +216,19 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(settlementId).toBe(`settlement:${FIRST_PERIOD}`);
       expect(started.headers.get('location')).toBe(`/settlements/${settlementId}`);
 
-      // A second start of the same period is refused while it runs.
+      // The same request again (its answer lost, say) gets the run it started: not a second run.
       const again = await settle({ periodEnd: FIRST_PERIOD }, TEST_KEYS.alice);
-      expect(again.status).toBe(409);
-      expect(again.body.code).toBe('SETTLEMENT.ALREADY_EXISTS');
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ settlementId, created: false });
+      expect(again.headers.get('location')).toBe(`/settlements/${settlementId}`);
+      // One currency of a period every currency of which is being settled: refused, naming the run.
+      const overlapping = await settle({ periodEnd: FIRST_PERIOD, currency: 'USD' }, TEST_KEYS.alice);
+      expect(overlapping.status).toBe(409);
+      expect(overlapping.body.code).toBe('SETTLEMENT.ALREADY_EXISTS');
+      expect(overlapping.body.detail).toContain(settlementId);
+      expect(await db('settlement_period_claims').where({ period_end: FIRST_PERIOD })).toMatchObject([
+        { scope: '*', settlement_id: settlementId },
+      ]);
 
       // The large ones wait for a second person: the run's creator (admin) may not approve them.
       const largePayments = await eventually(
@@ -350,14 +359,15 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(ends.filter((e) => e === 'completed')).toHaveLength(1);
       expect(await replayErrors(fresh, { replayName: 'settlement-replay' })).toEqual([]);
 
+      // Runs whose payouts an activity starts, page by page (the runs before it started children).
       const wanted = {
-        'settlement-continued.json': fresh[ends.indexOf('continued')]!.history,
-        'settlement-completed.json': fresh[ends.indexOf('completed')]!.history,
+        'settlement-paged-continued.json': fresh[ends.indexOf('continued')]!.history,
+        'settlement-paged-completed.json': fresh[ends.indexOf('completed')]!.history,
       };
       for (const [file, history] of Object.entries(wanted))
         ensureFixture(join(FIXTURES_DIR, file), () => history);
       const committed = readFixtureDir(FIXTURES_DIR);
-      expect(committed.length).toBeGreaterThanOrEqual(2);
+      expect(committed.length).toBeGreaterThanOrEqual(4);
       expect(await replayErrors(committed, { replayName: 'settlement-replay' })).toEqual([]);
     }, 60_000);
 
@@ -516,9 +526,13 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       );
       const result = await sys.client.workflow.getHandle(action[0]!.action.workflow.workflowId).result();
       expect(result).toMatchObject({ settlementId: `settlement:${SCHEDULE_PERIOD}`, skipped: false });
-      // By hand, the same period: refused — one run.
+      // By hand, the same period: the Schedule's run, not another; one currency of it: refused.
       const byHand = await settle({ periodEnd: SCHEDULE_PERIOD });
-      expect(byHand.status).toBe(409);
+      expect(byHand.status).toBe(200);
+      expect(byHand.body).toMatchObject({ settlementId: `settlement:${SCHEDULE_PERIOD}`, created: false });
+      const oneCurrency = await settle({ periodEnd: SCHEDULE_PERIOD, currency: 'EUR' });
+      expect(oneCurrency.status).toBe(409);
+      expect(oneCurrency.body.detail).toContain(`settlement:${SCHEDULE_PERIOD}`);
       const runs = await db('settlements').where({ period_end: SCHEDULE_PERIOD });
       expect(runs).toHaveLength(1);
       expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'COMPLETED' });

@@ -135,11 +135,14 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         const payment = await load(tx, paymentId);
         partnerId = payment.partnerId;
         if (alreadyDone(payment)) return stepResult(payment);
+        const before = payment.status;
         change(payment);
         await tx.payments.save(payment);
         const events: DomainEvent[] = payment.pullEvents();
         if (after) events.push(...(await after(tx, payment)));
         await tx.events.append(events, executionMeta());
+        // A settlement payout's run counts it where it now stands, in this same transaction.
+        await tx.settlements.countPayoutTransition(paymentId, before, payment.status);
         return stepResult(payment);
       });
       deps.crashPoint?.({ step, partnerId, paymentId });
@@ -214,31 +217,48 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     return withDomainFailures(() =>
       deps.uow.run(async (tx) => {
         const recorded = await tx.payments.findById(input.paymentId);
+        const lines = recorded ? [] : input.settlementId ? await claimedLines(tx, input) : input.lines;
+        // A settlement payout must pay what its run planned: lines that moved since (a commission
+        // reversed in between) cancel it loudly, its commissions back to PAYABLE for the next run.
+        const planned = input.settlementId ? input.declaredTotalMinor : undefined;
+        const claimedTotal = lines.reduce((sum, l) => sum + l.amountMinor, 0);
+        const mismatch = !recorded && planned !== undefined && planned !== claimedTotal;
         const payment =
           recorded ??
           Payment.create({
             id: input.paymentId,
             partnerId: input.partnerId,
             currency: input.currency,
-            lines: input.settlementId ? await claimedLines(tx, input) : input.lines,
+            lines,
             allowClawbacks: input.settlementId !== undefined,
             createdBy: input.createdBy,
-            declaredTotalMinor: input.declaredTotalMinor,
+            declaredTotalMinor: mismatch ? undefined : input.declaredTotalMinor,
             maxAmountMinor: deps.maxAmountMinor,
             now: now(),
           });
-        const needsApproval = requiresApproval(payment.total, deps.approvalThresholds);
-        const fresh = payment.pullEvents();
+        if (mismatch) {
+          payment.cancel(
+            'system',
+            `${ErrorCodes.PAYMENT_TOTAL_MISMATCH}: the run planned ${planned}, its commissions now sum to ${claimedTotal}`,
+            now(),
+          );
+        }
+        const needsApproval = !mismatch && requiresApproval(payment.total, deps.approvalThresholds);
+        const fresh: DomainEvent[] = payment.pullEvents();
         if (fresh.length > 0) {
           await tx.payments.save(payment);
           if (!needsApproval) await fixPayoutAccount(tx, payment);
           // Only a payment created here: a retry finds it committed and answers with what is stored.
-          if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval) {
+          if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval && !mismatch) {
             payment.startProcessing(now());
             await tx.payments.save(payment);
             fresh.push(...payment.pullEvents());
           }
+          if (mismatch) fresh.push(...(await release(tx, payment)));
           await tx.events.append(fresh, executionMeta());
+          if (!recorded && input.settlementId) {
+            await tx.settlements.countPayoutTransition(payment.id, 'NOT_RECORDED', payment.status);
+          }
         }
         return {
           ...stepResult(payment),
@@ -370,6 +390,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
           const payment = await load(tx, paymentId);
           partnerId = payment.partnerId;
           if (payment.status === 'REFUNDED') return stepResult(payment);
+          await tx.settlements.countPayoutTransition(paymentId, payment.status, 'REFUNDED');
           payment.refund(actor, refundReference, reason ?? null, now());
           await tx.payments.save(payment);
           const events: DomainEvent[] = payment.pullEvents();

@@ -1,7 +1,10 @@
+import { Context } from '@temporalio/activity';
 import { periodCutoff } from '../domain/settlement-period';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
 import { RUN_FINISHED_PAYMENT_STATUSES } from '../domain/payment-status';
-import type { UnitOfWork } from '../ports/unit-of-work.port';
+import type { SettlementPayoutStarter } from '../ports/settlement-payout-starter.port';
+import type { TransactionScope, UnitOfWork } from '../ports/unit-of-work.port';
+import { nameBasedUuid } from '../shared/name-based-uuid';
 import { settlementEvent, type SettlementEventData } from '../domain/settlement-events';
 import { planSettlement } from '../domain/settlement-plan';
 import type { SettlementItem, SettlementRun } from '../ports/settlement-repository.port';
@@ -9,6 +12,7 @@ import { DomainError, ErrorCodes } from '../domain/domain-error';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
 import type {
+  ClaimSettlementPeriodInput,
   CompleteSettlementInput,
   CompleteSettlementResult,
   PlanSettlementInput,
@@ -17,6 +21,8 @@ import type {
   SettlementPageResult,
   SettlementProgressInput,
   SettlementProgressResult,
+  StartSettlementPayoutsInput,
+  StartSettlementPayoutsResult,
 } from './settlement.activities.types';
 
 export interface SettlementActivityDeps {
@@ -26,11 +32,36 @@ export interface SettlementActivityDeps {
   maxPaymentMinor: number;
   /** Deterministic: a re-planned (retried) run names the same payments, so none is started twice. */
   paymentIdFor: (settlementId: string, partnerId: string, currency: string) => string;
+  /** Starts a payout's payment workflow (the worker's Temporal client); only the starter needs it. */
+  payouts?: SettlementPayoutStarter;
   clock?: () => Date;
 }
 
-/** Payment statuses after which a payout needs nothing more from its run (see the domain's list). */
-export const FINISHED_PAYMENT_STATUSES: readonly string[] = RUN_FINISHED_PAYMENT_STATUSES;
+/**
+ * Payment statuses after which a payout needs nothing more from its run (see the domain's list),
+ * and RELEASED: a payout an operator gave back before it started.
+ */
+export const FINISHED_PAYMENT_STATUSES: readonly string[] = [...RUN_FINISHED_PAYMENT_STATUSES, 'RELEASED'];
+
+/** Payment workflows started at once by the run's starter: enough to keep the slots full. */
+const PARALLEL_STARTS = 20;
+
+/**
+ * A run's payouts by payment status: from its counters (one read), or — for a run planned before
+ * counters — from a scan of its items joined with their payments.
+ */
+async function payoutStatuses(tx: TransactionScope, settlementId: string): Promise<Record<string, number>> {
+  const counters = await tx.settlements.counters(settlementId);
+  if (Object.keys(counters).length === 0) return tx.settlements.payoutStatusCounts(settlementId);
+  const byStatus: Record<string, number> = {};
+  for (const statuses of Object.values(counters)) {
+    for (const [status, c] of Object.entries(statuses)) {
+      if (status === 'SKIPPED') continue;
+      byStatus[status] = (byStatus[status] ?? 0) + c.count;
+    }
+  }
+  return byStatus;
+}
 
 const summarise = (
   run: SettlementRun,
@@ -52,6 +83,35 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
   const finishedOf = (byStatus: Record<string, number>): number =>
     FINISHED_PAYMENT_STATUSES.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
 
+  /** How the run stands; past the next milestone, a SettlementProgress event (once per milestone). */
+  async function reportProgress(
+    tx: TransactionScope,
+    input: SettlementProgressInput,
+  ): Promise<SettlementProgressResult> {
+    const byStatus = await payoutStatuses(tx, input.settlementId);
+    const finished = finishedOf(byStatus);
+    const reported = finished >= input.reportAtFinished;
+    // The same milestone's event has the same id: a re-run of this step (its workflow task lost
+    // after the commit, or a restarted starter) finds it and appends nothing.
+    const eventId = nameBasedUuid('settlement-progress', `${input.settlementId}:${input.reportAtFinished}`);
+    if (reported && !(await tx.events.has(eventId))) {
+      const data = {
+        settlementId: input.settlementId,
+        periodEnd: input.periodEnd,
+        currency: input.currency,
+        itemCount: input.itemCount,
+        skippedCount: input.skippedCount,
+        finishedCount: finished,
+        byStatus,
+      };
+      await tx.events.append(
+        [{ ...settlementEvent('SettlementProgress', data, now()), id: eventId }],
+        executionMeta(),
+      );
+    }
+    return { byStatus, finished, awaitingApproval: byStatus.AWAITING_APPROVAL ?? 0, reported };
+  }
+
   return {
     async planSettlementRun(input: PlanSettlementInput): Promise<PlanSettlementResult> {
       const cutoff = periodCutoff(input.periodEnd);
@@ -60,6 +120,21 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
           const existing = await tx.settlements.find(input.settlementId);
           if (existing) return { ...summarise(existing), totals: {} };
           const at = now();
+          // One run per period, whoever starts it (the API claims first; the Schedule and older
+          // clients meet the claim here): a period another run settles is not claimed twice.
+          const holder = await tx.settlements.claimPeriod(
+            input.periodEnd,
+            input.currency,
+            input.settlementId,
+            at.toISOString(),
+          );
+          if (holder !== input.settlementId) {
+            throw new DomainError(
+              ErrorCodes.SETTLEMENT_ALREADY_EXISTS,
+              `the period ${input.periodEnd} is settled by the run ${holder}: one run per period`,
+              { settlementId: holder },
+            );
+          }
           const run: SettlementRun = {
             id: input.settlementId,
             periodEnd: input.periodEnd,
@@ -113,6 +188,8 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
           run.itemCount = plan.payouts.length;
           run.skippedCount = plan.skipped.length;
           await tx.settlements.update(run);
+          // From here the run is counted by its payments' own transitions, never by a scan.
+          await tx.settlements.initCounters(run.id);
           await tx.events.append(
             [
               settlementEvent(
@@ -142,33 +219,72 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
       }));
     },
 
+    /** Claims the period for the run (see `SettlementRepository.claimPeriod`): the run that holds it. */
+    claimSettlementPeriod(input: ClaimSettlementPeriodInput): Promise<string> {
+      return deps.uow.run((tx) =>
+        tx.settlements.claimPeriod(input.periodEnd, input.currency, input.settlementId, now().toISOString()),
+      );
+    },
+
     settlementProgress(input: SettlementProgressInput): Promise<SettlementProgressResult> {
-      return deps.uow.run(async (tx) => {
-        const byStatus = await tx.settlements.payoutStatusCounts(input.settlementId);
-        const finished = finishedOf(byStatus);
-        const reported = finished >= input.reportAtFinished;
-        if (reported) {
-          await tx.events.append(
-            [
-              settlementEvent(
-                'SettlementProgress',
-                {
-                  settlementId: input.settlementId,
-                  periodEnd: input.periodEnd,
-                  currency: input.currency,
-                  itemCount: input.itemCount,
-                  skippedCount: input.skippedCount,
-                  finishedCount: finished,
-                  byStatus,
-                },
-                now(),
-              ),
-            ],
-            executionMeta(),
+      return deps.uow.run((tx) => reportProgress(tx, input));
+    },
+
+    /**
+     * Starts the next page of the run's payouts (at most `pageSize`) as payment workflows of their
+     * own — no parent, so nothing reports back into the run's history — keeping at most
+     * `concurrency` in flight, counted from the run's counters (one read per look, whatever the
+     * run's size), and appends the run's progress events as it goes. Resumes from its heartbeat or
+     * the run's record of how far it got; a payout started before counts as started (its id is
+     * deterministic). Returns when the page is started, or when every payout has finished.
+     */
+    async startSettlementPayouts(input: StartSettlementPayoutsInput): Promise<StartSettlementPayoutsResult> {
+      const ctx = Context.current();
+      const saved = ctx.info.heartbeatDetails as StartSettlementPayoutsResult | undefined;
+      const recorded = await deps.uow.run((tx) => tx.settlements.startedCursor(input.settlementId));
+      const from = [input, saved ?? input, recorded].reduce((a, b) => (b.afterSeq > a.afterSeq ? b : a));
+      let { afterSeq, started } = from;
+      let reportAtFinished = Math.max(input.reportAtFinished, saved?.reportAtFinished ?? 0);
+      const pageEnd = Math.min(input.itemCount, input.started + input.pageSize);
+      for (;;) {
+        const progress = await deps.uow.run((tx) => reportProgress(tx, { ...input, reportAtFinished }));
+        if (progress.reported) reportAtFinished = progress.finished + input.reportEvery;
+        const result = { afterSeq, started, reportAtFinished, ...progress };
+        ctx.heartbeat(result);
+        if (started >= pageEnd || progress.finished >= input.itemCount) return result;
+        // Released payouts never started: they hold no slot.
+        const { byStatus } = progress;
+        const inFlight =
+          started - (progress.finished - (byStatus.RELEASED ?? 0)) - (byStatus.AWAITING_APPROVAL ?? 0);
+        const room = Math.min(input.concurrency - inFlight, pageEnd - started);
+        if (room <= 0) {
+          await ctx.sleep(input.pollIntervalMs);
+          continue;
+        }
+        const page = await deps.uow.run((tx) =>
+          tx.settlements.payoutPage(input.settlementId, afterSeq, room),
+        );
+        // The rest were released before they started.
+        if (page.length === 0) return { ...result, started: input.itemCount };
+        for (let i = 0; i < page.length; i += PARALLEL_STARTS) {
+          await Promise.all(
+            page.slice(i, i + PARALLEL_STARTS).map((item) => {
+              if (!deps.payouts) throw new Error('startSettlementPayouts needs a payout starter');
+              return deps.payouts.start({
+                settlementId: input.settlementId,
+                paymentId: item.paymentId!,
+                partnerId: item.partnerId,
+                currency: item.currency,
+                plannedNetMinor: Number(item.netMinor),
+                startedBy: input.startedBy,
+              });
+            }),
           );
         }
-        return { byStatus, finished, awaitingApproval: byStatus.AWAITING_APPROVAL ?? 0, reported };
-      });
+        afterSeq = page.at(-1)!.seq;
+        started += page.length;
+        await deps.uow.run((tx) => tx.settlements.recordStarted(input.settlementId, afterSeq, started));
+      }
     },
 
     completeSettlementRun(input: CompleteSettlementInput): Promise<CompleteSettlementResult> {
@@ -181,7 +297,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
               `settlement ${input.settlementId} not found`,
             );
           }
-          const byStatus = await tx.settlements.payoutStatusCounts(run.id);
+          const byStatus = await payoutStatuses(tx, run.id);
           if (run.status !== 'COMPLETED') {
             const at = now();
             run.status = 'COMPLETED';

@@ -70,3 +70,31 @@ export interface CompleteSettlementResult {
   byStatus: Record<string, number>;
   completedAt: string;
 }
+
+/** One page of a run's payouts to start; its progress is reported like `settlementProgress`'s. */
+export interface StartSettlementPayoutsInput extends SettlementProgressInput {
+  startedBy: string;
+  /** Where the run got to: payouts up to this seq are started. */
+  afterSeq: number;
+  started: number;
+  /** Payouts this page starts at the most, before the run continues as new. */
+  pageSize: number;
+  /** Payouts in flight at once (started and not finished, approvals aside). */
+  concurrency: number;
+  /** How long to wait for a free slot before looking again. */
+  pollIntervalMs: number;
+  /** The next milestone after a reported one is this many finished payouts further. */
+  reportEvery: number;
+}
+
+export interface StartSettlementPayoutsResult extends SettlementProgressResult {
+  afterSeq: number;
+  started: number;
+  reportAtFinished: number;
+}
+
+export interface ClaimSettlementPeriodInput {
+  settlementId: string;
+  periodEnd: string;
+  currency: string | null;
+}

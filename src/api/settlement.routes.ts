@@ -1,8 +1,10 @@
 import type { Response } from 'express';
+import { z } from './zod-openapi';
 import { csvField } from '../domain/csv.util';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
-import { startSettlement } from '../application/settlement/start-settlement';
+import type { StartedSettlement } from '../application/settlement/start-settlement';
+import type { SettlementRequest } from '../application/settlement/settlement-request';
 import type { SettlementCommands, SettlementReads, SettlementScheduleInfo } from '../ports/settlement.port';
 import { ProblemError } from '../shared/http/problem';
 import { decodeCursor, page } from './pagination';
@@ -22,6 +24,8 @@ import {
 } from './settlement.schemas';
 
 export interface SettlementRoutesDeps {
+  /** The start use case, bound to its ports in the composition root. */
+  startSettlement: (req: SettlementRequest & { actor: string }) => Promise<StartedSettlement>;
   commands: SettlementCommands;
   reads: SettlementReads;
   schedule: SettlementScheduleInfo;
@@ -50,7 +54,12 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     audit: { action: 'settlement.start' },
     body: startSettlementBody,
     responses: {
-      200: { description: 'Dry run: what would be paid (nothing is written)', schema: dryRunResult },
+      200: {
+        description:
+          'Dry run: what would be paid (nothing is written); or the run this request started before',
+        schema: z.union([dryRunResult, startedSettlement]),
+        headers: { Location: 'the run’s URL, when it is a run' },
+      },
       202: {
         description: 'Started; follow it at Location',
         schema: startedSettlement,
@@ -77,17 +86,19 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         });
         return;
       }
-      const { settlementId, periodEnd, currency } = await startSettlement(
-        { commands: deps.commands, clock: now },
-        { ...body, actor: principal!.name },
-      );
+      const { settlementId, periodEnd, currency, created } = await deps.startSettlement({
+        ...body,
+        actor: principal!.name,
+      });
+      // The same request again (an answer lost on the way) gets the run it started, not a refusal.
       res
-        .status(202)
+        .status(created ? 202 : 200)
         .location(`/settlements/${settlementId}`)
         .json({
           settlementId,
           periodEnd,
           currency,
+          created,
           links: { self: `/settlements/${settlementId}`, workflow: workflowLink(settlementId) },
         });
     },

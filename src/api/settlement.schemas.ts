@@ -159,6 +159,8 @@ export const startedSettlement = z
     settlementId: settlementId(),
     periodEnd: day(),
     currency: currency.nullable(),
+    /** False: the run existed already (the same request again, say after a lost answer). */
+    created: z.boolean(),
     links: settlementLinks,
   })
   .openapi('StartedSettlement');

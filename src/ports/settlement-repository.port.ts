@@ -1,6 +1,7 @@
 import type { PartnerBalance, SkipReason } from '../domain/settlement-plan';
 
-export type SettlementStatus = 'RUNNING' | 'COMPLETED';
+/** RELEASED: stopped for good by an operator, its unstarted payouts given back. */
+export type SettlementStatus = 'RUNNING' | 'COMPLETED' | 'RELEASED';
 
 export type SettlementTrigger = 'manual' | 'schedule';
 
@@ -18,7 +19,12 @@ export interface SettlementRun {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
+  /** Planned with counters (`settlement_counters`); runs planned before them are counted by a scan. */
+  counted?: boolean;
 }
+
+/** A run's payouts by currency and status (count and planned amount): SKIPPED and NOT_RECORDED too. */
+export type SettlementCounters = Record<string, Record<string, { count: number; amountMinor: string }>>;
 
 /** One partner + currency of a run: a payout (with its payment id) or a skip (with its reason). */
 export interface SettlementItem {
@@ -60,8 +66,28 @@ export interface SettlementRepository {
   ): Promise<void>;
   /** Records the run's items and links each payout's claimed entries to its payment id. */
   recordItems(settlementId: string, items: readonly SettlementItem[], now: string): Promise<void>;
-  /** The next payouts to start, in seq order. */
+  /** The next payouts to start, in seq order (released ones are not). */
   payoutPage(settlementId: string, afterSeq: number, limit: number): Promise<SettlementItem[]>;
+  /** Starts a run's counters from its items (planning): NOT_RECORDED payouts and SKIPPED balances. */
+  initCounters(settlementId: string): Promise<void>;
+  /**
+   * A payout's payment moved from one status to another (NOT_RECORDED before it existed): its run's
+   * counters follow, in the payment's own transaction. A payment of no run (or of a run planned
+   * before counters) changes nothing.
+   */
+  countPayoutTransition(paymentId: string, from: string, to: string): Promise<void>;
+  /**
+   * Claims a period for a run: all currencies, or one. A run of all currencies and a run of one
+   * currency of the same period exclude each other. Answers the run that holds the claim — this one
+   * when it is new or this run's own, another run when that one settles (part of) the period.
+   */
+  claimPeriod(periodEnd: string, currency: string | null, settlementId: string, now: string): Promise<string>;
+  /** How far the run's starter got (0, 0 before it started any). */
+  startedCursor(settlementId: string): Promise<{ afterSeq: number; started: number }>;
+  /** The starter got this far: never moves back (an old starter still running may report late). */
+  recordStarted(settlementId: string, afterSeq: number, started: number): Promise<void>;
+  /** The run's counters, summed over their shards: one read whatever the run's size. */
+  counters(settlementId: string): Promise<SettlementCounters>;
   /** How the run's payouts stand: their payments counted by status (`NOT_RECORDED` before one exists). */
   payoutStatusCounts(settlementId: string): Promise<Record<string, number>>;
 }

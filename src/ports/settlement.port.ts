@@ -4,14 +4,15 @@ import type { PartnerBalance } from '../domain/settlement-plan';
 /** Starts and watches settlement runs; implemented over the Temporal client in infra. */
 export interface SettlementCommands {
   /**
-   * Starts the run for a period (and currency). A period already started or settled is refused
-   * with `SETTLEMENT.ALREADY_EXISTS`: the same commissions are never paid twice.
+   * Starts the run of a period (and currency) under its id; the period is claimed for it already.
+   * A run started before (a retried request) is not started again: `created` is false.
    */
   start(cmd: {
+    settlementId: string;
     periodEnd: string;
     currency: string | null;
     startedBy: string;
-  }): Promise<{ settlementId: string }>;
+  }): Promise<{ created: boolean }>;
   /** The running workflow's own progress (payouts started, finished, awaiting approval), if it runs. */
   liveProgress(settlementId: string): Promise<LiveSettlementProgress | undefined>;
   workflowId(settlementId: string): string;

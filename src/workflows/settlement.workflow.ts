@@ -2,8 +2,11 @@ import {
   ApplicationFailure,
   continueAsNew,
   executeChild,
+  allHandlersFinished,
+  condition,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -14,7 +17,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { latestEndedPeriod } from '../domain/settlement-period';
 import type { SettlementActivities } from '../activities/settlement.activities';
-import type { SettlementPageItem } from '../activities/settlement.activities.types';
+import type { SettlementPageItem, SettlementProgressResult } from '../activities/settlement.activities.types';
 import { paymentWorkflowType, type PaymentWorkflow } from './payment.messages';
 import {
   CurrencyKey,
@@ -41,6 +44,8 @@ import { paymentWorkflowId, settlementWorkflowId } from './workflow-ids';
  * why it can continue as new after every page without losing any of them.
  */
 export async function settlementWorkflow(input: SettlementWorkflowInput): Promise<SettlementWorkflowResult> {
+  // Runs begun before payouts were started by an activity keep starting them as children.
+  if (patched(PAYOUTS_STARTED_BY_ACTIVITY)) return settleWithStarter(input);
   const { settings, settlementId } = input;
   const retry = {
     initialInterval: settings.retryInitialIntervalMs,
@@ -176,6 +181,137 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
   };
 }
 
+/** The patch behind which the Schedule claims a period before it starts the period's run. */
+export const CLAIM_PERIOD_BEFORE_RUN = 'claim-period-before-run';
+
+/** The patch behind which a run's payouts are started by an activity, not as children. */
+export const PAYOUTS_STARTED_BY_ACTIVITY = 'payouts-started-by-activity';
+
+/** The starter works as long as the payouts take; its heartbeat says it is alive and where it got to. */
+const STARTER_HEARTBEAT_MS = 30_000;
+const STARTER_START_TO_CLOSE_MS = 7 * 86_400_000;
+
+/**
+ * A run at payroll scale: plans the period, then an activity starts its payouts a page at a time
+ * as payment workflows of their own (bounded by `concurrency`, resuming from its heartbeat) and
+ * reports progress from the run's counters — one read per look whatever the run's size. No payout
+ * reports into this history, so its cost per payout stays flat and a continue-as-new (after every
+ * page) fails no workflow task. Once every payout is started, the run follows them to the end.
+ */
+async function settleWithStarter(input: SettlementWorkflowInput): Promise<SettlementWorkflowResult> {
+  const { settings, settlementId } = input;
+  const retry = {
+    initialInterval: settings.retryInitialIntervalMs,
+    maximumInterval: settings.retryMaxIntervalMs,
+    backoffCoefficient: 2,
+  };
+  const acts = proxyActivities<SettlementActivities>({
+    startToCloseTimeout: settings.activityStartToCloseMs,
+    retry,
+  });
+  const starter = proxyActivities<SettlementActivities>({
+    startToCloseTimeout: STARTER_START_TO_CLOSE_MS,
+    heartbeatTimeout: STARTER_HEARTBEAT_MS,
+    retry,
+  });
+  const reads = proxyLocalActivities<SettlementActivities>({
+    startToCloseTimeout: settings.activityStartToCloseMs,
+    retry,
+  });
+
+  const view: SettlementProgress = {
+    settlementId,
+    phase: 'PLANNING',
+    itemCount: input.cursor?.itemCount ?? 0,
+    skippedCount: input.cursor?.skippedCount ?? 0,
+    started: input.cursor?.started ?? 0,
+    finished: 0,
+    awaitingApproval: 0,
+    byStatus: {},
+  };
+  setHandler(settlementProgressQuery, () => view);
+
+  let cursor = input.cursor;
+  if (!cursor) {
+    const plan = await acts.planSettlementRun({
+      settlementId,
+      periodEnd: input.periodEnd,
+      currency: input.currency,
+      trigger: input.trigger,
+      startedBy: input.startedBy,
+    });
+    cursor = {
+      itemCount: plan.itemCount,
+      skippedCount: plan.skippedCount,
+      afterSeq: 0,
+      started: 0,
+      reportAtFinished: 0,
+    };
+  }
+  const run = cursor;
+  Object.assign(view, { phase: 'PAYING', itemCount: run.itemCount, skippedCount: run.skippedCount });
+  const report = {
+    settlementId,
+    periodEnd: input.periodEnd,
+    currency: input.currency,
+    itemCount: run.itemCount,
+    skippedCount: run.skippedCount,
+  };
+  const reportEvery = Math.max(1, Math.floor(run.itemCount / 100));
+  const show = (p: SettlementProgressResult): void => {
+    Object.assign(view, {
+      started: run.started,
+      finished: p.finished,
+      awaitingApproval: p.awaitingApproval,
+      byStatus: p.byStatus,
+    });
+  };
+
+  if (run.started < run.itemCount) {
+    const page = await starter.startSettlementPayouts({
+      ...report,
+      reportAtFinished: run.reportAtFinished,
+      startedBy: input.startedBy,
+      afterSeq: run.afterSeq,
+      started: run.started,
+      pageSize: settings.pageSize,
+      concurrency: settings.concurrency,
+      pollIntervalMs: settings.pollIntervalMs,
+      reportEvery,
+    });
+    Object.assign(run, {
+      afterSeq: page.afterSeq,
+      started: page.started,
+      reportAtFinished: page.reportAtFinished,
+    });
+    show(page);
+    if (page.finished < run.itemCount) {
+      await condition(allHandlersFinished);
+      log.info('settlement continues as new after a page', { settlementId, started: run.started });
+      return continueAsNew<typeof settlementWorkflow>({ ...input, cursor: run });
+    }
+  }
+
+  // Every payout started: follow them to their ends.
+  for (;;) {
+    const progress = await reads.settlementProgress({ ...report, reportAtFinished: run.reportAtFinished });
+    if (progress.reported) run.reportAtFinished = progress.finished + reportEvery;
+    show(progress);
+    if (progress.finished >= run.itemCount) break;
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.maxHistoryEvents) {
+      await condition(allHandlersFinished);
+      log.info('settlement continues as new', { settlementId, finished: progress.finished });
+      return continueAsNew<typeof settlementWorkflow>({ ...input, cursor: run });
+    }
+    const waiting = progress.finished + progress.awaitingApproval < run.itemCount;
+    await sleep(waiting ? settings.pollIntervalMs : settings.idlePollIntervalMs);
+  }
+
+  const done = await acts.completeSettlementRun({ settlementId });
+  Object.assign(view, { phase: 'COMPLETED', byStatus: done.byStatus });
+  return { settlementId, itemCount: run.itemCount, skippedCount: run.skippedCount, byStatus: done.byStatus };
+}
+
 /**
  * What the Temporal Schedule starts. Schedules name their workflows themselves, so this one
  * starts the period's run under its deterministic id: a period settled by hand already is skipped.
@@ -187,6 +323,21 @@ export async function scheduledSettlementWorkflow(
   // The day before the action was due: a run on the 1st settles up to the last day of the month before.
   const periodEnd = latestEndedPeriod(due);
   const settlementId = settlementWorkflowId(periodEnd, input.currency);
+  // One run per period: a period any run holds (one currency or all) is skipped, not paid again.
+  if (patched(CLAIM_PERIOD_BEFORE_RUN)) {
+    const { claimSettlementPeriod } = proxyLocalActivities<SettlementActivities>({
+      startToCloseTimeout: input.settings.activityStartToCloseMs,
+      retry: {
+        initialInterval: input.settings.retryInitialIntervalMs,
+        maximumInterval: input.settings.retryMaxIntervalMs,
+      },
+    });
+    const holder = await claimSettlementPeriod({ settlementId, periodEnd, currency: input.currency });
+    if (holder !== settlementId) {
+      log.info('period settled by another run: schedule trigger skipped', { settlementId, holder });
+      return { settlementId: holder, skipped: true };
+    }
+  }
   try {
     const result = await executeChild(settlementWorkflow, {
       workflowId: settlementId,

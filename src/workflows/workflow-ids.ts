@@ -1,3 +1,4 @@
+import { settlementRunId } from '../domain/settlement-run-id';
 /** The one place workflow ids are built: they are how the API, workers and operators find a workflow. */
 export const paymentWorkflowId = (paymentId: string): string => `payment:${paymentId}`;
 
@@ -8,8 +9,7 @@ export const paymentIdFromWorkflowId = (workflowId: string): string | undefined 
   workflowId.startsWith('payment:') ? workflowId.slice('payment:'.length) : undefined;
 
 /** One run per period (and currency, when a run is limited to one): the same period is never settled twice. */
-export const settlementWorkflowId = (periodEnd: string, currency: string | null = null): string =>
-  currency ? `settlement:${periodEnd}:${currency}` : `settlement:${periodEnd}`;
+export const settlementWorkflowId = settlementRunId;
 
 /** The Schedule's own runs are named after it; each starts the period's settlement as a child. */
 export const scheduledSettlementWorkflowId = (scheduleId: string): string =>

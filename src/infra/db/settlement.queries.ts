@@ -11,6 +11,7 @@ import type {
 import {
   BALANCE_SELECT,
   PAYABLE_SQL,
+  readCounters,
   toBalance,
   toSettlementItem,
   toSettlementRun,
@@ -19,7 +20,8 @@ import {
   type SettlementRow,
 } from './settlement.repository';
 
-const FINISHED: readonly string[] = RUN_FINISHED_PAYMENT_STATUSES;
+/** Finished for a run: the payment reached an outcome, or the payout was released before it started. */
+const FINISHED: readonly string[] = [...RUN_FINISHED_PAYMENT_STATUSES, 'RELEASED'];
 
 /** Read side of settlement runs: their items joined with the payments' live statuses. */
 export class SettlementQueries implements SettlementReads {
@@ -28,6 +30,23 @@ export class SettlementQueries implements SettlementReads {
   async get(id: string): Promise<SettlementView | undefined> {
     const row = await this.db<SettlementRow>('settlements').where({ id }).first();
     if (!row) return undefined;
+    // A counted run is read from its counters: one small read whatever the run's size.
+    const counted = row.counted ? await readCounters(this.db, id) : {};
+    const rows = Object.keys(counted).length
+      ? Object.entries(counted).flatMap(([currency, statuses]) =>
+          Object.entries(statuses).map(([status, c]) => ({
+            currency,
+            status,
+            n: c.count,
+            amount: c.amountMinor,
+          })),
+        )
+      : await this.scanItems(id);
+    return this.summarise(row, rows);
+  }
+
+  /** A run planned before counters: its items joined with their payments. */
+  private async scanItems(id: string) {
     const { rows } = (await this.db.raw(
       `select i.currency,
               case when i.payment_id is null then 'SKIPPED' else coalesce(p.status, 'NOT_RECORDED') end as status,
@@ -38,6 +57,13 @@ export class SettlementQueries implements SettlementReads {
         group by 1, 2`,
       [id],
     )) as { rows: Array<{ currency: string; status: string; n: number; amount: string }> };
+    return rows;
+  }
+
+  private summarise(
+    row: SettlementRow,
+    rows: ReadonlyArray<{ currency: string; status: string; n: number; amount: string }>,
+  ): SettlementView {
     const totals: SettlementTotals = {};
     let finishedCount = 0;
     for (const r of rows) {

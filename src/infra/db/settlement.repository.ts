@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { PartnerBalance } from '../../domain/settlement-plan';
+import { ALL_CURRENCIES } from '../../domain/settlement-run-id';
 import type {
+  SettlementCounters,
   SettlementItem,
   SettlementRepository,
   SettlementRun,
@@ -21,6 +23,7 @@ export interface SettlementRow {
   created_at: Date | string;
   updated_at: Date | string;
   completed_at: Date | string | null;
+  counted?: boolean;
 }
 
 export interface SettlementItemRow {
@@ -48,6 +51,7 @@ export const toSettlementRun = (r: SettlementRow): SettlementRun => ({
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
   completedAt: r.completed_at === null ? null : iso(r.completed_at),
+  counted: r.counted === true,
 });
 
 export const toSettlementItem = (r: SettlementItemRow): SettlementItem => ({
@@ -74,6 +78,7 @@ const runRow = (s: SettlementRun) => ({
   created_at: s.createdAt,
   updated_at: s.updatedAt,
   completed_at: s.completedAt,
+  ...(s.counted === undefined ? {} : { counted: s.counted }),
 });
 
 /**
@@ -116,6 +121,31 @@ export const toBalance = (r: BalanceRow): PartnerBalance => ({
 });
 
 const INSERT_CHUNK = 1_000;
+
+/** Counter rows per run, currency and status: concurrent payouts of one run rarely share a row. */
+const COUNTER_SHARDS = 8;
+
+/** A run's counters summed over their shards, by currency and status. */
+export async function readCounters(db: Knex, settlementId: string): Promise<SettlementCounters> {
+  const rows = (await db('settlement_counters')
+    .where({ settlement_id: settlementId })
+    .groupBy('currency', 'status')
+    .select('currency', 'status')
+    .sum({ n: 'payouts' })
+    .sum({ amount: 'amount_minor' })) as Array<{
+    currency: string;
+    status: string;
+    n: string | number;
+    amount: string | number;
+  }>;
+  const out: SettlementCounters = {};
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (n === 0) continue;
+    (out[r.currency] ??= {})[r.status] = { count: n, amountMinor: BigInt(String(r.amount)).toString() };
+  }
+  return out;
+}
 
 /** Knex adapter of a settlement run's set-based ledger operations, inside the unit of work's transaction. */
 export class KnexSettlementRepository implements SettlementRepository {
@@ -211,6 +241,7 @@ export class KnexSettlementRepository implements SettlementRepository {
     const rows = await this.db<SettlementItemRow>('settlement_items')
       .where({ settlement_id: settlementId })
       .whereNotNull('payment_id')
+      .whereNull('released_at')
       .andWhere('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit);
@@ -226,5 +257,84 @@ export class KnexSettlementRepository implements SettlementRepository {
       [settlementId],
     )) as { rows: Array<{ status: string; n: number }> };
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async initCounters(settlementId: string): Promise<void> {
+    await this.db.raw(
+      `insert into settlement_counters (settlement_id, currency, status, shard, payouts, amount_minor)
+       select i.settlement_id, i.currency,
+              case when i.payment_id is null then 'SKIPPED' else 'NOT_RECORDED' end, 0,
+              count(*), coalesce(sum(i.net_minor), 0)
+         from settlement_items i
+        where i.settlement_id = ?
+        group by 1, 2, 3
+       on conflict do nothing`,
+      [settlementId],
+    );
+    await this.db('settlements').where({ id: settlementId }).update({ counted: true });
+  }
+
+  async countPayoutTransition(paymentId: string, from: string, to: string): Promise<void> {
+    if (from === to) return;
+    await this.db.raw(
+      `insert into settlement_counters (settlement_id, currency, status, shard, payouts, amount_minor)
+       select i.settlement_id, i.currency, v.status, abs(hashtext(i.payment_id::text)) % ${COUNTER_SHARDS},
+              v.delta, v.delta * i.net_minor
+         from settlement_items i
+         join settlements s on s.id = i.settlement_id and s.counted
+        cross join (values (?::text, -1), (?::text, 1)) as v(status, delta)
+        where i.payment_id = ?
+       on conflict (settlement_id, currency, status, shard) do update
+          set payouts = settlement_counters.payouts + excluded.payouts,
+              amount_minor = settlement_counters.amount_minor + excluded.amount_minor`,
+      [from, to, paymentId],
+    );
+  }
+
+  async claimPeriod(
+    periodEnd: string,
+    currency: string | null,
+    settlementId: string,
+    now: string,
+  ): Promise<string> {
+    // One claimant of a period at a time: the check and the insert below must not interleave.
+    await this.db.raw('select pg_advisory_xact_lock(hashtext(?))', [`settlement-period:${periodEnd}`]);
+    const scope = currency ?? ALL_CURRENCIES;
+    const rivals = await this.db('settlement_period_claims')
+      .where({ period_end: periodEnd })
+      .modify((q) => {
+        // A run of every currency meets any claim on the period; one currency meets its own and `*`.
+        if (scope !== ALL_CURRENCIES) q.whereIn('scope', [scope, ALL_CURRENCIES]);
+      })
+      .orderBy('claimed_at')
+      .select<Array<{ settlement_id: string }>>('settlement_id');
+    if (rivals.length > 0)
+      return rivals.find((r) => r.settlement_id === settlementId)?.settlement_id ?? rivals[0]!.settlement_id;
+    await this.db('settlement_period_claims').insert({
+      period_end: periodEnd,
+      scope,
+      settlement_id: settlementId,
+      claimed_at: now,
+    });
+    return settlementId;
+  }
+
+  async startedCursor(settlementId: string): Promise<{ afterSeq: number; started: number }> {
+    const row = (await this.db('settlements')
+      .where({ id: settlementId })
+      .first('started_after_seq', 'started_count')) as
+      { started_after_seq: number; started_count: number } | undefined;
+    return { afterSeq: row?.started_after_seq ?? 0, started: row?.started_count ?? 0 };
+  }
+
+  async recordStarted(settlementId: string, afterSeq: number, started: number): Promise<void> {
+    await this.db('settlements')
+      .where({ id: settlementId })
+      .andWhere('started_after_seq', '<', afterSeq)
+      .update({ started_after_seq: afterSeq, started_count: started });
+  }
+
+  counters(settlementId: string): Promise<SettlementCounters> {
+    return readCounters(this.db, settlementId);
   }
 }

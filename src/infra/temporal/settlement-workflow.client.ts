@@ -4,7 +4,6 @@ import {
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
-import { DomainError, ErrorCodes } from '../../domain/domain-error';
 import type { LiveSettlementProgress, SettlementCommands } from '../../ports/settlement.port';
 import {
   settlementProgressQuery,
@@ -12,7 +11,6 @@ import {
   type SettlementSettings,
   type SettlementWorkflow,
 } from '../../workflows/settlement.messages';
-import { settlementWorkflowId } from '../../workflows/workflow-ids';
 
 /** Starts settlement runs by hand (`POST /settlements`) and reads a running one's progress. */
 export class TemporalSettlementCommands implements SettlementCommands {
@@ -26,22 +24,22 @@ export class TemporalSettlementCommands implements SettlementCommands {
     return settlementId;
   }
 
-  /** The id is the period: REJECT_DUPLICATE keeps it unique even after the run has closed. */
+  /** The id is the period's: REJECT_DUPLICATE keeps it unique even after the run has closed. */
   async start(cmd: {
+    settlementId: string;
     periodEnd: string;
     currency: string | null;
     startedBy: string;
-  }): Promise<{ settlementId: string }> {
-    const settlementId = settlementWorkflowId(cmd.periodEnd, cmd.currency);
+  }): Promise<{ created: boolean }> {
     try {
       await this.client.workflow.start<SettlementWorkflow>(settlementWorkflowType, {
         taskQueue: this.taskQueue,
-        workflowId: settlementId,
+        workflowId: cmd.settlementId,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [
           {
-            settlementId,
+            settlementId: cmd.settlementId,
             periodEnd: cmd.periodEnd,
             currency: cmd.currency,
             trigger: 'manual',
@@ -50,17 +48,11 @@ export class TemporalSettlementCommands implements SettlementCommands {
           },
         ],
       });
+      return { created: true };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new DomainError(
-          ErrorCodes.SETTLEMENT_ALREADY_EXISTS,
-          `the period ${cmd.periodEnd}${cmd.currency ? ` (${cmd.currency})` : ''} has already been settled or is being settled (${settlementId})`,
-          { settlementId },
-        );
-      }
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false };
       throw err;
     }
-    return { settlementId };
   }
 
   async liveProgress(settlementId: string): Promise<LiveSettlementProgress | undefined> {

@@ -1,3 +1,4 @@
+import { startSettlement } from '../../application/settlement/start-settlement';
 import { AuthFailureThrottle } from '../../api/auth-throttle';
 import { codecRoutes } from '../../api/codec.routes';
 import { createApi } from '../../api/create-api';
@@ -75,6 +76,11 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     logger: log.child({ part: 'partner-notice-relay' }),
   });
   const commissionReads = new CommissionQueries(db);
+  const settlementCommands = new TemporalSettlementCommands(
+    client,
+    config.temporal.taskQueue,
+    settlementSettings(config),
+  );
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -136,11 +142,8 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         }),
       (routes) =>
         settlementRoutes(routes, {
-          commands: new TemporalSettlementCommands(
-            client,
-            config.temporal.taskQueue,
-            settlementSettings(config),
-          ),
+          startSettlement: (req) => startSettlement({ uow: ctx.uow, commands: settlementCommands }, req),
+          commands: settlementCommands,
           reads: new SettlementQueries(db),
           schedule,
           minimums: config.settlements.minimums,

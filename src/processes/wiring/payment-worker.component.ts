@@ -16,9 +16,10 @@ import { ensureJanitorSchedule } from '../../infra/temporal/janitor-schedule';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
+import { TemporalSettlementPayoutStarter } from '../../infra/temporal/settlement-payout-starter';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { nameBasedUuid } from '../../shared/name-based-uuid';
-import { payoutJanitorSettings, settlementSettings } from './workflow-settings';
+import { payoutJanitorSettings, settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 
 /** Every workflow the payments worker serves (the bundle entry). */
@@ -40,15 +41,6 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
   const { crashPlanPath } = config.payoutJanitor.testFaults;
   const crashPoint = crashPlanPath ? crashPlanPoint(crashPlanPath) : undefined;
   const provider = new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs });
-  const activities = {
-    ...createSettlementActivities({
-      uow: ctx.uow,
-      minimums: config.settlements.minimums,
-      maxPaymentMinor: config.payments.maxAmountMinor ?? Number.MAX_SAFE_INTEGER,
-      paymentIdFor: (settlementId, partnerId, currency) =>
-        nameBasedUuid('settlement-payment', `${settlementId}:${partnerId}:${currency}`),
-    }),
-  };
   let client: Client | undefined;
   const { worker, connection } = await createTemporalWorker({
     ...ctx.temporal,
@@ -74,8 +66,21 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
         config.notifications.taskQueue,
         config.notifications.workflow,
       );
+      const settlement = createSettlementActivities({
+        uow: ctx.uow,
+        minimums: config.settlements.minimums,
+        maxPaymentMinor: config.payments.maxAmountMinor ?? Number.MAX_SAFE_INTEGER,
+        paymentIdFor: (settlementId, partnerId, currency) =>
+          nameBasedUuid('settlement-payment', `${settlementId}:${partnerId}:${currency}`),
+        payouts: new TemporalSettlementPayoutStarter(
+          client,
+          config.temporal.taskQueue,
+          workflowSettings(config),
+          config.temporal.workflowTaskTimeoutMs,
+        ),
+      });
       return {
-        ...activities,
+        ...settlement,
         ...janitor,
         ...createPaymentActivities({
           uow: ctx.uow,

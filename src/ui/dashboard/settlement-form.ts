@@ -72,7 +72,9 @@ export function SettlementForm(props: {
       props.onStarted(started);
       props.push({
         kind: 'success',
-        title: `Settlement ${started.settlementId} started`,
+        title: started.created
+          ? `Settlement ${started.settlementId} started`
+          : `Settlement ${started.settlementId} was started already`,
         detail: `period ending ${started.periodEnd}, ${started.currency ?? 'all currencies'}`,
       });
     } catch (err) {

@@ -198,6 +198,7 @@ describe('settlement state', () => {
         settlementId: ID,
         periodEnd: '2026-03-31',
         currency: null,
+        created: true,
         links: { self: '', workflow: '' },
       },
       startedBy: 'alice',
