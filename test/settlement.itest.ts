@@ -36,6 +36,9 @@ const FIRST_PERIOD = dayOf(-5);
 const SECOND_PERIOD = dayOf(-4);
 const KILL_PERIOD = dayOf(-3);
 const SCHEDULE_PERIOD = dayOf(-1);
+const RELEASE_PERIOD = dayOf(-6);
+const AFTER_RELEASE_PERIOD = dayOf(-2);
+const RESUME_PERIOD = dayOf(-7);
 
 const MINIMUMS = { USD: 5_000, EUR: 5_000, COP: 2_000_000 };
 const THRESHOLDS = { USD: 1_000_000, EUR: 1_000_000, COP: 5_000_000_000 };
@@ -593,5 +596,132 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       const payouts = await payoutsPerPayment();
       for (const p of payments) expect(payouts.get(p.id)).toBe(1);
     }, 240_000);
+  });
+
+  /** Partners with one commission each in a currency, and the run of a period for that currency. */
+  const stoppedRun = async (currency: Currency, count: number, amountMinor: number, periodEnd: string) => {
+    const partners: string[] = [];
+    const items: Commission[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const { id } = await createPartner(sys.apiUrl);
+      partners.push(id);
+      items.push(commission(id, currency, amountMinor + i));
+    }
+    await accrue(items);
+    // A slow bank: the first window of payouts is in flight, the rest not started, when the run stops.
+    sys.bank!.bank.setFaults({ latencyMs: 3_000 });
+    const started = await settle({ periodEnd, currency });
+    expect(started.status).toBe(202);
+    const settlementId: string = started.body.settlementId;
+    await eventually(
+      async () => (await db('payments').whereIn('partner_id', partners)).length,
+      (n) => n >= 1,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    await sys.client.workflow.getHandle(settlementId).terminate('stopped by the test');
+    return { partners, settlementId };
+  };
+
+  const paidOncePerCompletedPayment = async (partners: string[]) => {
+    const payments = await db('payments').whereIn('partner_id', partners);
+    const payouts = await payoutsPerPayment();
+    for (const p of payments) expect(payouts.get(p.id) ?? 0).toBe(p.status === 'COMPLETED' ? 1 : 0);
+    return payments as Array<{ id: string; partner_id: string; status: string }>;
+  };
+
+  describe('a run stopped mid-way', () => {
+    afterEach(() => sys.bank!.bank.setFaults({ latencyMs: 0 }));
+
+    it('is released: its unstarted payouts’ commissions are payable again and paid by the next run, once', async () => {
+      const { partners, settlementId } = await stoppedRun('COP', 60, 2_500_000, RELEASE_PERIOD);
+      // Not while it runs: a running run is refused.
+      const resumed = await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' });
+      expect(resumed.status).toBe(202);
+      const whileRunning = await http(
+        sys.apiUrl,
+        'POST',
+        `/settlements/${encodeURIComponent(settlementId)}/release`,
+        { reason: 'bank holiday' },
+      );
+      expect(whileRunning.status).toBe(409);
+      expect(whileRunning.body.code).toBe('SETTLEMENT.RUNNING');
+      await sys.client.workflow.getHandle(settlementId).terminate('stopped again by the test');
+
+      const released = await http(
+        sys.apiUrl,
+        'POST',
+        `/settlements/${encodeURIComponent(settlementId)}/release`,
+        { reason: 'bank holiday' },
+      );
+      expect(released.status).toBe(200);
+      expect(released.body).toMatchObject({ settlementId, status: 'RELEASED' });
+      expect(released.body.releasedPayouts).toBeGreaterThan(0);
+      expect(released.body.releasedCommissions).toBe(released.body.releasedPayouts);
+      // The audit entry and the event commit with the release.
+      expect(
+        await db('audit_log').where({
+          action: 'settlement.release',
+          target_id: settlementId,
+          outcome_status: 200,
+        }),
+      ).toHaveLength(1);
+      expect(
+        await db('events').where({ aggregate_id: settlementId, type: 'SettlementReleased' }),
+      ).toHaveLength(1);
+      // Released again: answers as it stands, gives nothing back twice.
+      const again = await http(
+        sys.apiUrl,
+        'POST',
+        `/settlements/${encodeURIComponent(settlementId)}/release`,
+        { reason: 'bank holiday' },
+      );
+      expect(again.body).toMatchObject({ status: 'RELEASED', releasedPayouts: 0 });
+      // A released run is not resumed.
+      expect((await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' })).body.code).toBe(
+        'SETTLEMENT.RELEASED',
+      );
+
+      // The payouts it had started finish; none is left SETTLING.
+      sys.bank!.bank.setFaults({ latencyMs: 0 });
+      await eventually(
+        async () =>
+          (await db('commissions').whereIn('partner_id', partners).andWhere({ status: 'SETTLING' })).length,
+        (n) => n === 0,
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      const payable = await db('commissions').whereIn('partner_id', partners).andWhere({ status: 'PAYABLE' });
+      expect(payable).toHaveLength(released.body.releasedPayouts);
+
+      // The next run pays them, and nobody twice.
+      const next = await settle({ periodEnd: AFTER_RELEASE_PERIOD, currency: 'COP' });
+      expect(next.status).toBe(202);
+      await untilCompleted(next.body.settlementId, 150_000);
+      const payments = await paidOncePerCompletedPayment(partners);
+      const completedByPartner = new Map<string, number>();
+      for (const p of payments.filter((x) => x.status === 'COMPLETED'))
+        completedByPartner.set(p.partner_id, (completedByPartner.get(p.partner_id) ?? 0) + 1);
+      for (const id of partners) expect(completedByPartner.get(id)).toBe(1);
+      expect(
+        await db('commissions').whereIn('partner_id', partners).whereNot({ status: 'SETTLED' }),
+      ).toHaveLength(0);
+    }, 360_000);
+
+    it('is resumed by starting it again: it goes on from its recorded items and pays each partner once', async () => {
+      const { partners, settlementId } = await stoppedRun('USD', 40, 6_000, RESUME_PERIOD);
+      const before = await db('settlements').where({ id: settlementId }).first();
+      sys.bank!.bank.setFaults({ latencyMs: 0 });
+      const resumed = await settle({ periodEnd: RESUME_PERIOD, currency: 'USD' });
+      expect(resumed.status).toBe(202);
+      expect(resumed.body).toMatchObject({ settlementId, created: true });
+      const done = await untilCompleted(settlementId, 150_000);
+      expect(done.body.itemCount).toBe(before.item_count);
+      expect(done.body.finishedCount).toBe(done.body.itemCount);
+      const payments = await paidOncePerCompletedPayment(partners);
+      expect(payments).toHaveLength(partners.length);
+      expect(payments.every((p) => p.status === 'COMPLETED')).toBe(true);
+      // Completed: starting it again is the same run, not another.
+      const later = await settle({ periodEnd: RESUME_PERIOD, currency: 'USD' });
+      expect(later).toMatchObject({ status: 200, body: { created: false } });
+    }, 300_000);
   });
 });

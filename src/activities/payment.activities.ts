@@ -140,9 +140,10 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         await tx.payments.save(payment);
         const events: DomainEvent[] = payment.pullEvents();
         if (after) events.push(...(await after(tx, payment)));
-        await tx.events.append(events, executionMeta());
-        // A settlement payout's run counts it where it now stands, in this same transaction.
+        // A settlement payout's run counts it where it now stands, in this same transaction —
+        // before the event log's lock, which every writer takes last (no lock-order deadlocks).
         await tx.settlements.countPayoutTransition(paymentId, before, payment.status);
+        await tx.events.append(events, executionMeta());
         return stepResult(payment);
       });
       deps.crashPoint?.({ step, partnerId, paymentId });
@@ -217,6 +218,18 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     return withDomainFailures(() =>
       deps.uow.run(async (tx) => {
         const recorded = await tx.payments.findById(input.paymentId);
+        // A payout its run released (an operator gave it back) is never recorded: its commissions
+        // may be in another run already. The lock orders this against a release in flight.
+        if (
+          !recorded &&
+          input.settlementId &&
+          (await tx.settlements.lockPayoutForRecording(input.paymentId))
+        ) {
+          throw new DomainError(
+            ErrorCodes.SETTLEMENT_PAYOUT_RELEASED,
+            `payout ${input.paymentId} of ${input.settlementId} was released before it started`,
+          );
+        }
         const lines = recorded ? [] : input.settlementId ? await claimedLines(tx, input) : input.lines;
         // A settlement payout must pay what its run planned: lines that moved since (a commission
         // reversed in between) cancel it loudly, its commissions back to PAYABLE for the next run.
@@ -255,10 +268,10 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             fresh.push(...payment.pullEvents());
           }
           if (mismatch) fresh.push(...(await release(tx, payment)));
-          await tx.events.append(fresh, executionMeta());
           if (!recorded && input.settlementId) {
             await tx.settlements.countPayoutTransition(payment.id, 'NOT_RECORDED', payment.status);
           }
+          await tx.events.append(fresh, executionMeta());
         }
         return {
           ...stepResult(payment),

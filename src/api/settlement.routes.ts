@@ -4,6 +4,8 @@ import { csvField } from '../domain/csv.util';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
 import type { StartedSettlement } from '../application/settlement/start-settlement';
+import type { ReleasedSettlement } from '../application/settlement/release-settlement';
+import type { AuditStamp } from '../ports/audit.port';
 import type { SettlementRequest } from '../application/settlement/settlement-request';
 import type { SettlementCommands, SettlementReads, SettlementScheduleInfo } from '../ports/settlement.port';
 import { ProblemError } from '../shared/http/problem';
@@ -11,6 +13,8 @@ import { decodeCursor, page } from './pagination';
 import type { RouteTable } from './route-kit';
 import {
   DRY_RUN_PREVIEW_LIMIT,
+  releasedSettlement,
+  releaseSettlementBody,
   dryRunResult,
   listSettlementsQuery,
   settlementList,
@@ -26,6 +30,13 @@ import {
 export interface SettlementRoutesDeps {
   /** The start use case, bound to its ports in the composition root. */
   startSettlement: (req: SettlementRequest & { actor: string }) => Promise<StartedSettlement>;
+  /** The release use case, bound likewise. */
+  releaseSettlement: (input: {
+    settlementId: string;
+    actor: string;
+    reason: string;
+    audit?: AuditStamp;
+  }) => Promise<ReleasedSettlement>;
   commands: SettlementCommands;
   reads: SettlementReads;
   schedule: SettlementScheduleInfo;
@@ -162,6 +173,28 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
           workflow: workflowLink(run.id),
         },
       });
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/settlements/:id/release',
+    summary: 'Release a stopped run: its unstarted payouts’ commissions become payable again',
+    tag: 'Settlements',
+    roles: ['operator'],
+    audit: { action: 'settlement.release', targetType: 'settlement' },
+    params: settlementIdParam,
+    body: releaseSettlementBody,
+    responses: { 200: { description: 'Released (or released before)', schema: releasedSettlement } },
+    handler: async ({ params, body, principal, audit, res }) => {
+      res.json(
+        await deps.releaseSettlement({
+          settlementId: params.id,
+          actor: principal!.name,
+          reason: body.reason,
+          audit,
+        }),
+      );
     },
   });
 

@@ -94,7 +94,7 @@ export const settlementRunSummary = z
     id: settlementId(),
     periodEnd: day(),
     currency: currency.nullable(),
-    status: z.enum(['RUNNING', 'COMPLETED']),
+    status: z.enum(['RUNNING', 'COMPLETED', 'RELEASED']),
     trigger: z.enum(['manual', 'schedule']),
     startedBy: actor(),
     itemCount: int32(),
@@ -205,3 +205,18 @@ export const dryRunResult = z
     truncated: z.boolean().openapi({ description: `more than ${DRY_RUN_PREVIEW_LIMIT} payouts or skips` }),
   })
   .openapi('SettlementDryRun');
+
+export const releaseSettlementBody = z
+  .strictObject({
+    reason: z.string().trim().min(1).max(500).openapi({ description: 'why the run is given up (audited)' }),
+  })
+  .openapi('ReleaseSettlementRequest');
+
+export const releasedSettlement = z
+  .object({
+    settlementId: settlementId(),
+    status: z.literal('RELEASED'),
+    releasedPayouts: int32().openapi({ description: 'payouts given back now (0 if released before)' }),
+    releasedCommissions: int32().openapi({ description: 'their commissions, PAYABLE again' }),
+  })
+  .openapi('ReleasedSettlement');

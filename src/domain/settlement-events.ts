@@ -1,6 +1,10 @@
 import { newEventId, type DomainEvent } from './domain-event';
 
-export type SettlementEventType = 'SettlementStarted' | 'SettlementProgress' | 'SettlementCompleted';
+export type SettlementEventType =
+  | 'SettlementStarted'
+  | 'SettlementProgress'
+  | 'SettlementCompleted'
+  | 'SettlementReleased';
 
 /** A run's milestones on the event log: what the dashboard's progress bar and the audit trail read. */
 export type SettlementEventData = {
@@ -18,6 +22,10 @@ export type SettlementEventData = {
   totals?: Record<string, { payoutCount: number; payoutMinor: string; skippedCount: number }>;
   trigger?: string;
   startedBy?: string;
+  /** Released: who gave the unstarted payouts back, why, and how many. */
+  releasedBy?: string;
+  reason?: string;
+  releasedCount?: number;
 };
 
 export type SettlementDomainEvent = DomainEvent<SettlementEventType, SettlementEventData>;

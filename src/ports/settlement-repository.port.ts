@@ -82,6 +82,17 @@ export interface SettlementRepository {
    * when it is new or this run's own, another run when that one settles (part of) the period.
    */
   claimPeriod(periodEnd: string, currency: string | null, settlementId: string, now: string): Promise<string>;
+  /**
+   * Gives back a stopped run's payouts that have no payment yet: marked released (the starter skips
+   * them, a payment workflow started for one refuses to record it) and their commissions PAYABLE
+   * again. Payouts with a payment keep going. Answers how many payouts and commissions it released.
+   */
+  releaseUnstarted(settlementId: string, now: string): Promise<{ payouts: number; commissions: number }>;
+  /**
+   * Locks a settlement payout's item against a concurrent release, for the transaction that
+   * records its payment: true when it was released already (the payment must not be recorded).
+   */
+  lockPayoutForRecording(paymentId: string): Promise<boolean>;
   /** How far the run's starter got (0, 0 before it started any). */
   startedCursor(settlementId: string): Promise<{ afterSeq: number; started: number }>;
   /** The starter got this far: never moves back (an old starter still running may report late). */

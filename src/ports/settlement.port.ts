@@ -13,6 +13,8 @@ export interface SettlementCommands {
     currency: string | null;
     startedBy: string;
   }): Promise<{ created: boolean }>;
+  /** Whether the run's workflow is running now (not failed, terminated, timed out or done). */
+  isRunning(settlementId: string): Promise<boolean>;
   /** The running workflow's own progress (payouts started, finished, awaiting approval), if it runs. */
   liveProgress(settlementId: string): Promise<LiveSettlementProgress | undefined>;
   workflowId(settlementId: string): string;

@@ -15,7 +15,8 @@ export interface StartedSettlement {
 /**
  * Starts the period's run and says which it is. One run per period: a run of one currency and a run
  * of every currency of the same period refuse each other (`SETTLEMENT.ALREADY_EXISTS`, naming the
- * run that has it); the same request again gets the run it started.
+ * run that has it); the same request again gets the run it started, and resumes a run that failed
+ * or was stopped. A released run stays released.
  */
 export async function startSettlement(
   deps: { uow: UnitOfWork; commands: SettlementCommands; clock?: () => Date },
@@ -24,9 +25,10 @@ export async function startSettlement(
   const now = (deps.clock ?? (() => new Date()))();
   const { periodEnd, currency } = requestedPeriod(req, now);
   const settlementId = settlementRunId(periodEnd, currency);
-  const holder = await deps.uow.run((tx) =>
-    tx.settlements.claimPeriod(periodEnd, currency, settlementId, now.toISOString()),
-  );
+  const { holder, released } = await deps.uow.run(async (tx) => ({
+    holder: await tx.settlements.claimPeriod(periodEnd, currency, settlementId, now.toISOString()),
+    released: (await tx.settlements.find(settlementId))?.status === 'RELEASED',
+  }));
   if (holder !== settlementId) {
     throw new DomainError(
       ErrorCodes.SETTLEMENT_ALREADY_EXISTS,
@@ -34,7 +36,14 @@ export async function startSettlement(
       { settlementId: holder },
     );
   }
-  // The claim is this run's: start it, or find it started (a retry of a lost answer).
+  if (released) {
+    throw new DomainError(
+      ErrorCodes.SETTLEMENT_RELEASED,
+      `the run ${settlementId} was released: its unstarted payouts went back to the balances, which a run of a later period pays`,
+    );
+  }
+  // The claim is this run's: start it, resume it (it failed or was stopped), or find it started
+  // (the same request again, after a lost answer).
   const { created } = await deps.commands.start({ settlementId, periodEnd, currency, startedBy: req.actor });
   return { settlementId, periodEnd, currency, created };
 }

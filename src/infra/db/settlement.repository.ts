@@ -284,6 +284,8 @@ export class KnexSettlementRepository implements SettlementRepository {
          join settlements s on s.id = i.settlement_id and s.counted
         cross join (values (?::text, -1), (?::text, 1)) as v(status, delta)
         where i.payment_id = ?
+        -- Rows in one order for every writer: two transitions never wait on each other in a cycle.
+        order by v.status
        on conflict (settlement_id, currency, status, shard) do update
           set payouts = settlement_counters.payouts + excluded.payouts,
               amount_minor = settlement_counters.amount_minor + excluded.amount_minor`,
@@ -317,6 +319,47 @@ export class KnexSettlementRepository implements SettlementRepository {
       claimed_at: now,
     });
     return settlementId;
+  }
+
+  async releaseUnstarted(
+    settlementId: string,
+    now: string,
+  ): Promise<{ payouts: number; commissions: number }> {
+    // Lock first, then look for payments in a later statement: a payment recorded by a transaction
+    // that held one of these rows has committed by then, and this statement's snapshot sees it.
+    const locked = (await this.db('settlement_items')
+      .where({ settlement_id: settlementId })
+      .whereNotNull('payment_id')
+      .whereNull('released_at')
+      .forUpdate()
+      .select('payment_id')) as Array<{ payment_id: string }>;
+    if (locked.length === 0) return { payouts: 0, commissions: 0 };
+    const { rows } = (await this.db.raw(
+      `update settlement_items i set released_at = ?
+        where i.settlement_id = ? and i.payment_id is not null and i.released_at is null
+          and not exists (select 1 from payments p where p.id = i.payment_id)
+       returning i.payment_id`,
+      [now, settlementId],
+    )) as { rows: Array<{ payment_id: string }> };
+    const released = rows.map((r) => r.payment_id);
+    if (released.length === 0) return { payouts: 0, commissions: 0 };
+    for (const paymentId of released) await this.countPayoutTransition(paymentId, 'NOT_RECORDED', 'RELEASED');
+    const back = (await this.db.raw(
+      `update commissions c
+          set status = 'PAYABLE', settlement_id = null, payment_id = null, updated_at = ?, version = c.version + 1
+        where c.settlement_id = ? and c.status = 'SETTLING' and c.payment_id = any(?::uuid[])
+       returning c.id`,
+      [now, settlementId, released],
+    )) as { rows: unknown[] };
+    return { payouts: released.length, commissions: back.rows.length };
+  }
+
+  async lockPayoutForRecording(paymentId: string): Promise<boolean> {
+    const row = (await this.db('settlement_items')
+      .where({ payment_id: paymentId })
+      .forUpdate()
+      .first('released_at')) as { released_at: Date | string | null } | undefined;
+    return row !== undefined && row.released_at !== null;
   }
 
   async startedCursor(settlementId: string): Promise<{ afterSeq: number; started: number }> {

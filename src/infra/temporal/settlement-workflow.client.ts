@@ -24,7 +24,11 @@ export class TemporalSettlementCommands implements SettlementCommands {
     return settlementId;
   }
 
-  /** The id is the period's: REJECT_DUPLICATE keeps it unique even after the run has closed. */
+  /**
+   * The id is the period's. A run that completed is never run again; one that failed, was
+   * terminated or timed out is resumed by starting its id again (ALLOW_DUPLICATE_FAILED_ONLY): its
+   * planning finds the run recorded, and its starter goes on from where the run got to.
+   */
   async start(cmd: {
     settlementId: string;
     periodEnd: string;
@@ -36,7 +40,7 @@ export class TemporalSettlementCommands implements SettlementCommands {
         taskQueue: this.taskQueue,
         workflowId: cmd.settlementId,
         workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         args: [
           {
             settlementId: cmd.settlementId,
@@ -51,6 +55,16 @@ export class TemporalSettlementCommands implements SettlementCommands {
       return { created: true };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false };
+      throw err;
+    }
+  }
+
+  async isRunning(settlementId: string): Promise<boolean> {
+    try {
+      const d = await this.client.workflow.getHandle(settlementId).describe();
+      return d.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }

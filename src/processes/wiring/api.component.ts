@@ -1,4 +1,5 @@
 import { startSettlement } from '../../application/settlement/start-settlement';
+import { releaseSettlement } from '../../application/settlement/release-settlement';
 import { AuthFailureThrottle } from '../../api/auth-throttle';
 import { codecRoutes } from '../../api/codec.routes';
 import { createApi } from '../../api/create-api';
@@ -143,6 +144,8 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       (routes) =>
         settlementRoutes(routes, {
           startSettlement: (req) => startSettlement({ uow: ctx.uow, commands: settlementCommands }, req),
+          releaseSettlement: (input) =>
+            releaseSettlement({ uow: ctx.uow, commands: settlementCommands }, input),
           commands: settlementCommands,
           reads: new SettlementQueries(db),
           schedule,
