@@ -1,10 +1,7 @@
 import { newEventId, type DomainEvent } from './domain-event';
 
 export type SettlementEventType =
-  | 'SettlementStarted'
-  | 'SettlementProgress'
-  | 'SettlementCompleted'
-  | 'SettlementReleased';
+  'SettlementStarted' | 'SettlementProgress' | 'SettlementCompleted' | 'SettlementReleased';
 
 /** A run's milestones on the event log: what the dashboard's progress bar and the audit trail read. */
 export type SettlementEventData = {
