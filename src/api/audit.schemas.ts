@@ -1,6 +1,6 @@
 import { z } from './zod-openapi';
 import { ROLES } from '../ports/principal';
-import { ACTOR_MAX_LENGTH, dateTime, ID_COLUMN_MAX_LENGTH, int32, nextCursor } from './common.schemas';
+import { ACTOR_MAX_LENGTH, dateTime, ID_COLUMN_MAX_LENGTH, int32, pageOf } from './common.schemas';
 import { pageQuery } from './pagination';
 
 export const auditListQuery = z.object({
@@ -49,6 +49,4 @@ export const auditEntryResponse = z
   })
   .openapi('AuditEntry');
 
-export const auditPage = z
-  .object({ items: z.array(auditEntryResponse).max(200), nextCursor: nextCursor() })
-  .openapi('AuditPage');
+export const auditPage = pageOf(auditEntryResponse, 'AuditPage');

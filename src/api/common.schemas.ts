@@ -76,6 +76,10 @@ export const logPosition = () =>
 
 export const nextCursor = () => z.string().max(CURSOR_MAX_LENGTH).nullable();
 
+/** One page of a list, newest first: at most 200 items (the most `pageQuery` asks for) and the next page's cursor. */
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item).max(200), nextCursor: nextCursor() }).openapi(name);
+
 export const url = () => z.string().max(URL_MAX_LENGTH).openapi({ format: 'uri' });
 
 export { clampText } from '../domain/text-length.util';

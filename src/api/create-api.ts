@@ -1,7 +1,6 @@
 import express from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { ApiKeyAuthenticator, StreamTokenIssuer } from '../ports/credentials.port';
@@ -13,6 +12,7 @@ import type { PaymentCommands, PaymentReads } from '../ports/payment.port';
 import type { PaymentTimelineReader } from '../ports/payment-timeline.port';
 import { auditRoutes, auditTrail } from './audit';
 import { ProblemError } from '../shared/http/problem';
+import { listen, loopbackUrl } from '../shared/http/listen.util';
 import { inMemoryAuthFailureThrottle, requestLimiter, type AuthFailureThrottle } from './auth-throttle';
 import { commissionRoutes, type CommissionRoutesDeps } from './commission.routes';
 import { errorMiddleware } from './error-middleware';
@@ -199,15 +199,10 @@ export function createApi(deps: ApiDeps): Api {
     app,
     routes,
     openApi,
-    start: (port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        const s = app.listen(port, host);
-        s.once('listening', () => {
-          server = s;
-          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`);
-        });
-        s.once('error', reject);
-      }),
+    start: async (port, host = '127.0.0.1') => {
+      server = await listen(app, port, host);
+      return loopbackUrl(server);
+    },
     stop: () =>
       new Promise((resolve) => {
         if (!server) return resolve();

@@ -6,7 +6,7 @@ import {
   NOTIFICATION_TYPES,
 } from '../domain/notification.aggregate';
 import { ATTEMPT_ERROR_MAX_LENGTH, ATTEMPT_EXCERPT_MAX_LENGTH } from '../domain/notification-attempt';
-import { dateTime, ID_COLUMN_MAX_LENGTH, int32, nextCursor, uuid } from './common.schemas';
+import { dateTime, ID_COLUMN_MAX_LENGTH, int32, nextCursor, pageOf, uuid } from './common.schemas';
 import { pageQuery } from './pagination';
 
 export const notificationIdParam = z.object({ id: uuid('must be a UUID') });
@@ -76,9 +76,7 @@ export const notificationResponse = z
   })
   .openapi('Notification');
 
-export const notificationPage = z
-  .object({ items: z.array(notificationResponse).max(200), nextCursor: nextCursor() })
-  .openapi('NotificationPage');
+export const notificationPage = pageOf(notificationResponse, 'NotificationPage');
 
 export const deliveryAttempt = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from './zod-openapi';
 import { PARTNER_NAME_MAX_LENGTH, PAYOUT_HOLD_REASON_MAX_LENGTH } from '../domain/partner.aggregate';
-import { actor, dateTime, int32, nextCursor, uuid } from './common.schemas';
+import { actor, dateTime, int32, pageOf, uuid } from './common.schemas';
 import { pageQuery } from './pagination';
 
 export const partnerIdParam = z.object({ id: uuid('must be a UUID') });
@@ -68,9 +68,7 @@ export const partnerResponse = z
   })
   .openapi('Partner');
 
-export const partnerPage = z
-  .object({ items: z.array(partnerResponse).max(200), nextCursor: nextCursor() })
-  .openapi('PartnerPage');
+export const partnerPage = pageOf(partnerResponse, 'PartnerPage');
 
 export const payoutHoldBody = z
   .strictObject({ reason: z.string().trim().min(1).max(PAYOUT_HOLD_REASON_MAX_LENGTH) })

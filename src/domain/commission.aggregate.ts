@@ -226,6 +226,16 @@ function validReason(raw: unknown, commissionId: string): string {
 /** Used when the caller gives no id; callers that may retry should pass a deterministic one. */
 const newCommissionId = (): string => globalThis.crypto.randomUUID();
 
+/** Where a new commission (or clawback) starts: in no settlement, no reversal asked. */
+const NEITHER_SETTLED_NOR_REVERSED = {
+  settlementId: null,
+  paymentId: null,
+  reversalReason: null,
+  reversedBy: null,
+  reversedAt: null,
+  reversalPending: false,
+} as const;
+
 /**
  * One ledger entry: a commission accrued from a conversion, or a clawback taking back a commission
  * that was reversed after it had been paid. Lifecycle:
@@ -307,12 +317,7 @@ export class Commission {
       occurredAt: new Date(occurredMs).toISOString(),
       holdUntil: holdUntil.toISOString(),
       status: 'PENDING',
-      settlementId: null,
-      paymentId: null,
-      reversalReason: null,
-      reversedBy: null,
-      reversedAt: null,
-      reversalPending: false,
+      ...NEITHER_SETTLED_NOR_REVERSED,
       clawbackOf: null,
       createdAt: at,
       updatedAt: at,
@@ -533,12 +538,7 @@ export class Commission {
       // No hold: the commission it cancels has already been paid out.
       holdUntil: at,
       status: 'PAYABLE',
-      settlementId: null,
-      paymentId: null,
-      reversalReason: null,
-      reversedBy: null,
-      reversedAt: null,
-      reversalPending: false,
+      ...NEITHER_SETTLED_NOR_REVERSED,
       clawbackOf: s.externalRef,
       createdAt: at,
       updatedAt: at,

@@ -1,4 +1,3 @@
-import { isDomainError } from './domain-error';
 import { NOTIFICATION_TYPES, NotificationErrorCodes } from './notification.aggregate';
 import {
   DEFAULT_CHANNELS,
@@ -7,16 +6,7 @@ import {
   UNMUTABLE_NOTIFICATION_TYPES,
 } from './notification-preferences.value-object';
 import { PAYOUT_ACCOUNT_NOTIFICATION_TYPES } from './notification.aggregate';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isDomainError(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 describe('NotificationPreferences', () => {
   it('defaults: every type has at least one channel, outcomes go everywhere', () => {
@@ -41,7 +31,8 @@ describe('NotificationPreferences', () => {
   it.each(UNMUTABLE_NOTIFICATION_TYPES.filter((t) => !REQUIRED_CHANNELS[t]))(
     'refuses to mute %s entirely, but allows narrowing it',
     (type) => {
-      expect(codeOf(() => NotificationPreferences.create({ [type]: [] }))).toBe(
+      expectDomainError(
+        () => NotificationPreferences.create({ [type]: [] }),
         NotificationErrorCodes.TYPE_NOT_MUTABLE,
       );
       expect(NotificationPreferences.create({ [type]: ['WEBHOOK'] }).channelsFor(type)).toEqual(['WEBHOOK']);
@@ -57,7 +48,8 @@ describe('NotificationPreferences', () => {
 
     it.each(PAYOUT_ACCOUNT_NOTIFICATION_TYPES)('%s: a choice without email or webhook is refused', (type) => {
       for (const channels of [[], ['IN_APP'], ['EMAIL'], ['WEBHOOK', 'IN_APP']]) {
-        expect(codeOf(() => NotificationPreferences.create({ [type]: channels }))).toBe(
+        expectDomainError(
+          () => NotificationPreferences.create({ [type]: channels }),
           NotificationErrorCodes.TYPE_NOT_MUTABLE,
         );
       }
@@ -105,9 +97,7 @@ describe('NotificationPreferences', () => {
     ['channels not a list', { PAYMENT_COMPLETED: 'EMAIL' }],
     ['an unknown channel', { PAYMENT_COMPLETED: ['SMS'] }],
   ])('refuses %s', (_label, raw) => {
-    expect(codeOf(() => NotificationPreferences.create(raw))).toBe(
-      NotificationErrorCodes.INVALID_PREFERENCES,
-    );
+    expectDomainError(() => NotificationPreferences.create(raw), NotificationErrorCodes.INVALID_PREFERENCES);
   });
 
   it('reads stored data leniently, ignoring what it does not understand', () => {

@@ -1,5 +1,5 @@
-import { isDomainError } from './domain-error';
 import { Notification, NotificationErrorCodes, type CreateNotificationProps } from './notification.aggregate';
+import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
 const later = (ms: number): Date => new Date(t0.getTime() + ms);
@@ -21,16 +21,6 @@ const props: CreateNotificationProps = {
   },
   now: t0,
 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isDomainError(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('Notification', () => {
   it('is created PENDING with no attempts and records NotificationCreated', () => {
@@ -78,11 +68,9 @@ describe('Notification', () => {
       type: 'NotificationFailed',
       data: { status: 'FAILED', reason: 'HTTP 503 after 5 attempts' },
     });
-    expect(codeOf(() => n.markSent(later(2)))).toBe(NotificationErrorCodes.INVALID_TRANSITION);
-    expect(codeOf(() => n.markFailed('again', later(2)))).toBe(NotificationErrorCodes.INVALID_TRANSITION);
-    expect(codeOf(() => n.recordFailedAttempt('x', later(2)))).toBe(
-      NotificationErrorCodes.INVALID_TRANSITION,
-    );
+    expectDomainError(() => n.markSent(later(2)), NotificationErrorCodes.INVALID_TRANSITION);
+    expectDomainError(() => n.markFailed('again', later(2)), NotificationErrorCodes.INVALID_TRANSITION);
+    expectDomainError(() => n.recordFailedAttempt('x', later(2)), NotificationErrorCodes.INVALID_TRANSITION);
   });
 
   it('clips very long reasons', () => {
@@ -102,7 +90,7 @@ describe('Notification', () => {
 
   it('resends a settled notification as a new delivery, once per request id', () => {
     const n = Notification.create(props);
-    expect(codeOf(() => n.requestResend('r1', later(1)))).toBe(NotificationErrorCodes.NOT_RESENDABLE);
+    expectDomainError(() => n.requestResend('r1', later(1)), NotificationErrorCodes.NOT_RESENDABLE);
     n.markFailed('down', later(1));
     const firstKey = n.deliveryKey;
     n.pullEvents();
@@ -129,7 +117,8 @@ describe('Notification', () => {
   });
 
   it('needs a subject and a body', () => {
-    expect(codeOf(() => Notification.create({ ...props, content: { subject: ' ', body: 'b' } }))).toBe(
+    expectDomainError(
+      () => Notification.create({ ...props, content: { subject: ' ', body: 'b' } }),
       NotificationErrorCodes.INVALID_CONTENT,
     );
   });
@@ -167,19 +156,20 @@ describe('Notification', () => {
         { fromAccount: 'DE89370400440532013000' },
         { toAccount: '7766' },
       ]) {
-        expect(
-          codeOf(() =>
-            Notification.create({ ...accountProps, facts: { ...accountProps.facts, ...patch } as never }),
-          ),
-        ).toBe(NotificationErrorCodes.INVALID_CONTENT);
+        expectDomainError(
+          () => Notification.create({ ...accountProps, facts: { ...accountProps.facts, ...patch } as never }),
+          NotificationErrorCodes.INVALID_CONTENT,
+        );
       }
     });
 
     it('refuses facts that do not fit the type', () => {
-      expect(codeOf(() => Notification.create({ ...accountProps, type: 'PAYMENT_COMPLETED' }))).toBe(
+      expectDomainError(
+        () => Notification.create({ ...accountProps, type: 'PAYMENT_COMPLETED' }),
         NotificationErrorCodes.INVALID_CONTENT,
       );
-      expect(codeOf(() => Notification.create({ ...props, type: 'PAYOUT_ACCOUNT_CHANGE_APPROVED' }))).toBe(
+      expectDomainError(
+        () => Notification.create({ ...props, type: 'PAYOUT_ACCOUNT_CHANGE_APPROVED' }),
         NotificationErrorCodes.INVALID_CONTENT,
       );
     });

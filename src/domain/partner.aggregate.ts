@@ -178,19 +178,8 @@ function validStatus(raw: PartnerStatus): PartnerStatus {
   return raw;
 }
 
-interface PartnerState {
-  id: string;
-  name: string;
-  email: string;
-  payoutAccount: PayoutAccount;
-  webhookUrl: string | null;
-  status: PartnerStatus;
-  payoutHold: PayoutHold | null;
-  pendingAccountChange: PayoutAccountChange | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+/** The snapshot, with the payout account as a value object. */
+type PartnerState = Omit<PartnerSnapshot, 'payoutAccount'> & { payoutAccount: PayoutAccount };
 
 export interface CreatePartnerProps {
   id: string;
@@ -530,20 +519,7 @@ export class Partner {
   }
 
   toSnapshot(): PartnerSnapshot {
-    const s = this.state;
-    return {
-      id: s.id,
-      name: s.name,
-      email: s.email,
-      payoutAccount: s.payoutAccount.value,
-      webhookUrl: s.webhookUrl,
-      status: s.status,
-      payoutHold: s.payoutHold,
-      pendingAccountChange: s.pendingAccountChange,
-      createdAt: s.createdAt,
-      updatedAt: s.updatedAt,
-      version: s.version,
-    };
+    return { ...this.state, payoutAccount: this.state.payoutAccount.value };
   }
 
   /** For API responses and UIs: the payout account is masked. */

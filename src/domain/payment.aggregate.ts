@@ -56,22 +56,11 @@ export interface CreatePaymentProps {
   now: Date;
 }
 
-interface PaymentState {
-  id: string;
-  partnerId: string;
+/** The snapshot, with the total and the lines as value objects. */
+type PaymentState = Omit<PaymentSnapshot, 'currency' | 'totalMinor' | 'lines'> & {
   total: Money;
   lines: readonly CommissionLine[];
-  status: PaymentStatus;
-  createdBy: string;
-  approvedBy: string | null;
-  decidedBy: string | null;
-  reason: string | null;
-  payoutReference: string | null;
-  refundReference: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+};
 
 type EventExtras = Omit<
   PaymentEventData,
@@ -337,23 +326,14 @@ export class Payment {
   }
 
   toSnapshot(): PaymentSnapshot {
-    const s = this.state;
+    const { id, partnerId, total, lines, ...rest } = this.state;
     return {
-      id: s.id,
-      partnerId: s.partnerId,
-      currency: s.total.currency,
-      totalMinor: s.total.amountMinor,
-      lines: s.lines.map((line) => line.toProps()),
-      status: s.status,
-      createdBy: s.createdBy,
-      approvedBy: s.approvedBy,
-      decidedBy: s.decidedBy,
-      reason: s.reason,
-      payoutReference: s.payoutReference,
-      refundReference: s.refundReference,
-      createdAt: s.createdAt,
-      updatedAt: s.updatedAt,
-      version: s.version,
+      id,
+      partnerId,
+      currency: total.currency,
+      totalMinor: total.amountMinor,
+      lines: lines.map((line) => line.toProps()),
+      ...rest,
     };
   }
 

@@ -2,11 +2,11 @@ import express, { type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { notFoundHandler, problemMiddleware } from '../shared/http/problem.middleware';
 import { ProblemError, problemType, type ProblemBody } from '../shared/http/problem';
+import { listen, loopbackUrl } from '../shared/http/listen.util';
 import { SandboxBankStore, type Answer, type StoredAnswer } from './sandbox-bank.store';
 
 /**
@@ -428,16 +428,11 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     app,
     setFaults,
     getFaults: () => ({ ...faults }),
-    start: (port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        if (shutdown.signal.aborted) shutdown = new AbortController();
-        const s = app.listen(port, host);
-        s.once('listening', () => {
-          server = s;
-          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`);
-        });
-        s.once('error', reject);
-      }),
+    start: async (port, host = '127.0.0.1') => {
+      if (shutdown.signal.aborted) shutdown = new AbortController();
+      server = await listen(app, port, host);
+      return loopbackUrl(server);
+    },
     stop: () =>
       new Promise((resolve) => {
         shutdown.abort();

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CommissionLineInput } from '../activities/payment.activities.types';
 import type { PayoutResolution } from '../activities/payout-janitor.activities.types';
 import type { LivePaymentState } from '../ports/payment.port';
+import type { ActivityRetrySettings } from './activity-retry';
 
 /**
  * The payment workflow's messages: what its clients (the API's Temporal adapter, the settlement
@@ -14,10 +15,7 @@ export const paymentWorkflowType = 'paymentWorkflow';
 /** Its signature, for starts by type name: `client.workflow.start<PaymentWorkflow>(paymentWorkflowType, …)`. */
 export type PaymentWorkflow = (input: PaymentWorkflowInput) => Promise<PaymentWorkflowResult>;
 
-export interface PaymentWorkflowSettings {
-  activityStartToCloseMs: number;
-  retryInitialIntervalMs: number;
-  retryMaxIntervalMs: number;
+export interface PaymentWorkflowSettings extends ActivityRetrySettings {
   /** How long a payment above its currency's threshold waits for a decision before it is rejected. */
   approvalTimeoutMs: number;
   /** How long a completed payment's workflow stays open to accept a refund. */

@@ -18,6 +18,7 @@ import type { PaymentActivities } from '../activities/payment.activities';
 import type { PaymentStepResult, ProviderStepResult } from '../activities/payment.activities.types';
 import type { PayoutResolution } from '../activities/payout-janitor.activities.types';
 import { checkDecision } from './decision-assertion';
+import { retryPolicy } from './activity-retry';
 import {
   awaitingDecision,
   awaitsDecision,
@@ -60,11 +61,7 @@ export const RESUME_RECORDED_STATE = 'resume-recorded-state';
  */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentWorkflowResult> {
   const { settings, paymentId } = input;
-  const retry = {
-    initialInterval: settings.retryInitialIntervalMs,
-    maximumInterval: settings.retryMaxIntervalMs,
-    backoffCoefficient: 2,
-  };
+  const retry = retryPolicy(settings);
   const regularActivities = proxyActivities<PaymentActivities>({
     startToCloseTimeout: settings.activityStartToCloseMs,
     retry,

@@ -6,6 +6,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { PayoutJanitorActivities } from '../activities/payout-janitor.activities';
+import { retryPolicy } from './activity-retry';
 import { resolvePayoutSignal } from './payment.messages';
 import type { PayoutJanitorInput, PayoutJanitorResult } from './payout-janitor.messages';
 import { paymentWorkflowId } from './workflow-ids';
@@ -19,11 +20,7 @@ import { paymentWorkflowId } from './workflow-ids';
  */
 export async function payoutJanitorWorkflow(input: PayoutJanitorInput): Promise<PayoutJanitorResult> {
   const { settings } = input;
-  const retry = {
-    initialInterval: settings.retryInitialIntervalMs,
-    maximumInterval: settings.retryMaxIntervalMs,
-    backoffCoefficient: 2,
-  };
+  const retry = retryPolicy(settings);
   const reads = proxyActivities<PayoutJanitorActivities>({
     startToCloseTimeout: settings.activityStartToCloseMs,
     retry,

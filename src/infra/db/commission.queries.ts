@@ -7,6 +7,7 @@ import type {
   CommissionView,
 } from '../../ports/commission.port';
 import { toCommissionSnapshot, type CommissionRow } from './commission.repository';
+import { newestFirst } from './keyset-page.util';
 
 const toView = (row: CommissionRow, now: Date): CommissionView => {
   const snapshot = toCommissionSnapshot(row);
@@ -41,10 +42,7 @@ export class CommissionQueries implements CommissionReads {
   }
 
   async list(f: CommissionListFilter): Promise<CommissionView[]> {
-    const q = this.db<CommissionRow>('commissions').orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]);
+    const q = this.db<CommissionRow>('commissions');
     if (f.partnerId) q.where('partner_id', f.partnerId);
     if (f.currency) q.where('currency', f.currency);
     if (f.kind) q.where('kind', f.kind);
@@ -53,14 +51,7 @@ export class CommissionQueries implements CommissionReads {
     if (f.status === 'PENDING') q.whereRaw(inHold('?'), [f.now]);
     else if (f.status === 'PAYABLE') q.whereRaw(payable('?'), [f.now]);
     else if (f.status) q.where('status', f.status);
-    if (f.after) {
-      const { createdAt, id } = f.after;
-      q.where((w) =>
-        w
-          .where('created_at', '<', createdAt)
-          .orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)),
-      );
-    }
+    newestFirst(q, f.after);
     return (await q.limit(f.limit)).map((r) => toView(r, f.now));
   }
 

@@ -14,6 +14,7 @@ import type {
 } from '../../ports/notification.port';
 import { readEvents } from './event-log';
 import { toNotificationSnapshot, type NotificationRow } from './notification.repository';
+import { newestFirst } from './keyset-page.util';
 
 const toRecord = (row: NotificationRow): NotificationRecord => {
   const { lastResendRequestId: _r, deliveringUntil: _d, ...record } = toNotificationSnapshot(row);
@@ -32,22 +33,12 @@ export class NotificationQueries implements NotificationReads {
 
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(f: NotificationListFilter): Promise<NotificationRecord[]> {
-    const q = this.db<NotificationRow>('notifications').orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]);
+    const q = this.db<NotificationRow>('notifications');
     if (f.partnerId) q.where('partner_id', f.partnerId);
     if (f.status) q.where('status', f.status);
     if (f.channel) q.where('channel', f.channel);
     if (f.type) q.where('type', f.type);
-    if (f.after) {
-      const { createdAt, id } = f.after;
-      q.where((w) =>
-        w
-          .where('created_at', '<', createdAt)
-          .orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)),
-      );
-    }
+    newestFirst(q, f.after);
     return (await q.limit(f.limit)).map(toRecord);
   }
 

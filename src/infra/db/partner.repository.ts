@@ -7,6 +7,7 @@ import {
 } from '../../domain/partner.aggregate';
 import type { PartnerRepository } from '../../ports/partner-repository.port';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
+import { newestFirst } from './keyset-page.util';
 
 interface PartnerRow {
   id: string;
@@ -88,18 +89,7 @@ export class KnexPartnerRepository implements PartnerRepository {
 
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(opts: { limit: number; after?: { createdAt: string; id: string } }): Promise<Partner[]> {
-    const q = this.db<PartnerRow>('partners').orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]);
-    if (opts.after) {
-      const { createdAt, id } = opts.after;
-      q.where((w) =>
-        w
-          .where('created_at', '<', createdAt)
-          .orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)),
-      );
-    }
-    return (await q.limit(opts.limit)).map((r) => Partner.fromSnapshot(toSnapshot(r)));
+    const rows = await newestFirst(this.db<PartnerRow>('partners'), opts.after).limit(opts.limit);
+    return rows.map((r) => Partner.fromSnapshot(toSnapshot(r)));
   }
 }

@@ -4,6 +4,7 @@ import type { PaymentListFilter, PaymentReads, PaymentView } from '../../ports/p
 import { completeStatement, type RemittanceStatement } from '../../domain/remittance-statement';
 import { readEvents } from './event-log';
 import { toSnapshot, type LineRow, type PaymentRow } from './payment.repository';
+import { newestFirst } from './keyset-page.util';
 
 /** Read side of payments: plain queries over the read model, no aggregate rules involved. */
 export class PaymentQueries implements PaymentReads {
@@ -64,23 +65,13 @@ export class PaymentQueries implements PaymentReads {
 
   /** Newest first, keyset-paginated on (created_at, id), with the lines of each payment. */
   async list(f: PaymentListFilter): Promise<PaymentSnapshot[]> {
-    const q = this.db<PaymentRow>('payments').orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]);
+    const q = this.db<PaymentRow>('payments');
     if (f.partnerId) q.where('partner_id', f.partnerId);
     if (f.status) q.where('status', f.status);
     if (f.currency) q.where('currency', f.currency);
     if (f.createdFrom) q.where('created_at', '>=', f.createdFrom);
     if (f.createdTo) q.where('created_at', '<', f.createdTo);
-    if (f.after) {
-      const { createdAt, id } = f.after;
-      q.where((w) =>
-        w
-          .where('created_at', '<', createdAt)
-          .orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)),
-      );
-    }
+    newestFirst(q, f.after);
     const rows = await q.limit(f.limit);
     if (rows.length === 0) return [];
     const lines = await this.db<LineRow>('payment_lines').whereIn(

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { Client, SignalDefinition } from '@temporalio/client';
 import type {
   NotifyPartnerInput,
   PartnerNotificationsSettings,
@@ -28,35 +28,27 @@ export class PartnerNotificationsClient implements PartnerNotifier {
   ) {}
 
   async notify(event: NotifyPartnerInput): Promise<void> {
-    await this.client.workflow.signalWithStart<PartnerNotificationsWorkflow, [NotifyPartnerInput]>(
-      partnerNotificationsWorkflowType,
-      {
-        ...this.startOptions(event.partnerId),
-        signal: paymentEventSignal,
-        signalArgs: [event],
-      },
-    );
+    await this.signalWithStart(event.partnerId, paymentEventSignal, event);
   }
 
   async resend(request: ResendNotificationInput): Promise<void> {
-    await this.client.workflow.signalWithStart<PartnerNotificationsWorkflow, [ResendNotificationInput]>(
-      partnerNotificationsWorkflowType,
-      {
-        ...this.startOptions(request.partnerId),
-        signal: resendNotificationSignal,
-        signalArgs: [request],
-      },
-    );
+    await this.signalWithStart(request.partnerId, resendNotificationSignal, request);
   }
 
-  private startOptions(partnerId: string) {
+  /** Signals the partner's workflow, starting it first when it is not running. */
+  private async signalWithStart<A>(partnerId: string, signal: SignalDefinition<[A]>, arg: A): Promise<void> {
     const initial: PartnerNotificationsInput = { partnerId, settings: this.settings };
-    return {
-      workflowId: partnerNotificationsWorkflowId(partnerId),
-      taskQueue: this.taskQueue,
-      args: [initial] as [PartnerNotificationsInput],
-      // Lets operators find a partner's notification workflow: PartnerId="…" in the Web UI.
-      typedSearchAttributes: [{ key: PartnerIdKey, value: partnerId }],
-    };
+    await this.client.workflow.signalWithStart<PartnerNotificationsWorkflow, [A]>(
+      partnerNotificationsWorkflowType,
+      {
+        workflowId: partnerNotificationsWorkflowId(partnerId),
+        taskQueue: this.taskQueue,
+        args: [initial],
+        // Lets operators find a partner's notification workflow: PartnerId="…" in the Web UI.
+        typedSearchAttributes: [{ key: PartnerIdKey, value: partnerId }],
+        signal,
+        signalArgs: [arg],
+      },
+    );
   }
 }

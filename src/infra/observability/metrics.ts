@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 /**
  * Prometheus metrics of the API process. Business gauges are read from the read model at scrape
@@ -24,42 +24,50 @@ export function createMetrics(db: Knex) {
     registers: [registry],
   });
 
-  new Gauge({
+  /** Rows of a table counted by some of its columns, read at scrape time; `where` narrows the rows. */
+  const rowCount = <L extends string>(gauge: {
+    name: string;
+    help: string;
+    table: string;
+    labels: readonly L[];
+    where?: Record<string, string>;
+    /** The table may not exist yet: then the gauge reports nothing. */
+    mayBeMissing?: boolean;
+  }): void => {
+    const { table, labels, where, mayBeMissing } = gauge;
+    new Gauge<L>({
+      name: gauge.name,
+      help: gauge.help,
+      labelNames: labels,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        if (mayBeMissing && !(await db.schema.hasTable(table))) return;
+        const q = db(table);
+        if (where) q.where(where);
+        const rows = (await q
+          .select(...labels)
+          .count({ n: '*' })
+          .groupBy(labels)) as Array<Record<L, string> & { n: string | number }>;
+        for (const r of rows) {
+          const values: LabelValues<L> = {};
+          for (const l of labels) values[l] = r[l];
+          this.set(values, Number(r.n));
+        }
+      },
+    });
+  };
+
+  rowCount({
     name: 'alpes_payments',
     help: 'Payments in the read model by status',
-    labelNames: ['status', 'currency'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const rows = (await db('payments')
-        .select('status', 'currency')
-        .count({ n: '*' })
-        .groupBy('status', 'currency')) as Array<{
-        status: string;
-        currency: string;
-        n: string | number;
-      }>;
-      for (const r of rows) this.set({ status: r.status, currency: r.currency }, Number(r.n));
-    },
+    table: 'payments',
+    labels: ['status', 'currency'],
   });
 
   /** Payments in a status that needs the janitor or an operator: count and age of the oldest, per currency. */
   const stuck = (status: string, name: string, help: string): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames: ['currency'] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const rows = (await db('payments')
-          .where({ status })
-          .select('currency')
-          .count({ n: '*' })
-          .groupBy('currency')) as Array<{ currency: string; n: string | number }>;
-        for (const r of rows) this.set({ currency: r.currency }, Number(r.n));
-      },
-    });
+    rowCount({ name, help, table: 'payments', labels: ['currency'], where: { status } });
     new Gauge({
       name: `${name}_oldest_seconds`,
       help: `Seconds since the oldest payment counted by ${name} got there`,
@@ -129,24 +137,12 @@ export function createMetrics(db: Knex) {
     },
   });
 
-  new Gauge({
+  rowCount({
     name: 'alpes_notification_deliveries',
     help: 'Notification deliveries by channel and outcome',
-    labelNames: ['channel', 'status'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      if (!(await db.schema.hasTable('notifications'))) return;
-      const rows = (await db('notifications')
-        .select('channel', 'status')
-        .count({ n: '*' })
-        .groupBy('channel', 'status')) as Array<{
-        channel: string;
-        status: string;
-        n: string | number;
-      }>;
-      for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));
-    },
+    table: 'notifications',
+    labels: ['channel', 'status'],
+    mayBeMissing: true,
   });
 
   return {

@@ -1,10 +1,11 @@
 import { h, type ComponentChild } from 'preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, type ApiClient, type Partner } from './api-client';
+import { ApiError, type Partner } from './api-client';
 import type { ApiPayment } from './dashboard-state';
 import { shortId } from './format';
 import { currencyChoices, formatMinor, parseAmount, sumMinor } from './money-format';
-import { errorToast, type PushToast } from './toasts';
+import { readOnlyNote, type OperatorFormProps } from './operator-form';
+import { errorToast } from './toasts';
 
 interface LineDraft {
   key: number;
@@ -19,15 +20,12 @@ const CURRENCIES = currencyChoices();
  * New payment: partner, currency and commission lines. Amounts are typed as decimals and converted
  * to minor units by exact string arithmetic before anything is sent.
  */
-export function PaymentForm(props: {
-  api: ApiClient;
-  canAct: boolean;
-  role: string | undefined;
-  partners: readonly Partner[];
-  locale: string | undefined;
-  push: PushToast;
-  onCreated: (p: ApiPayment) => void;
-}): ComponentChild {
+export function PaymentForm(
+  props: OperatorFormProps & {
+    partners: readonly Partner[];
+    onCreated: (p: ApiPayment) => void;
+  },
+): ComponentChild {
   const seq = useRef(1);
   const newLine = (): LineDraft => ({ key: seq.current++, reference: '', amount: '', description: '' });
   const [partnerId, setPartnerId] = useState('');
@@ -123,13 +121,7 @@ export function PaymentForm(props: {
     }
   };
 
-  if (!props.canAct) {
-    return h(
-      'p',
-      { class: 'form-note muted', 'data-testid': 'create-form-disabled' },
-      `This key’s role (${props.role ?? 'unknown'}) can look but not create payments. Sign in with an operator key.`,
-    );
-  }
+  if (!props.canAct) return readOnlyNote(props.role, 'create payments', 'create-form-disabled');
   return h(
     'form',
     {

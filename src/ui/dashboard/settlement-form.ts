@@ -1,15 +1,16 @@
 import { h, type ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
-import type { ApiClient, Partner, StartSettlementRequest } from './api-client';
+import type { Partner, StartSettlementRequest } from './api-client';
 import { shortId } from './format';
 import { currencyChoices, formatMinor, formatMinorString } from './money-format';
+import { readOnlyNote, type OperatorFormProps } from './operator-form';
 import {
   latestSettleableDay,
   skipReasonLabel,
   type DryRunResult,
   type StartedSettlement,
 } from './settlement-state';
-import { errorToast, type PushToast } from './toasts';
+import { errorToast } from './toasts';
 
 const CURRENCIES = currencyChoices();
 /** How many payouts and skips of a dry run are listed; its totals always cover all of them. */
@@ -20,16 +21,13 @@ const PREVIEW = 5;
  * and writes nothing. The API is the judge of the period (today or later → 422, a settled period →
  * 409); the form only says so early.
  */
-export function SettlementForm(props: {
-  api: ApiClient;
-  canAct: boolean;
-  role: string | undefined;
-  partners: ReadonlyMap<string, Partner>;
-  locale: string | undefined;
-  push: PushToast;
-  onStarted: (started: StartedSettlement) => void;
-  onSelectPartner: (partnerId: string) => void;
-}): ComponentChild {
+export function SettlementForm(
+  props: OperatorFormProps & {
+    partners: ReadonlyMap<string, Partner>;
+    onStarted: (started: StartedSettlement) => void;
+    onSelectPartner: (partnerId: string) => void;
+  },
+): ComponentChild {
   const latest = latestSettleableDay();
   const [periodEnd, setPeriodEnd] = useState(latest);
   const [currency, setCurrency] = useState('');
@@ -84,13 +82,7 @@ export function SettlementForm(props: {
     }
   };
 
-  if (!props.canAct) {
-    return h(
-      'p',
-      { class: 'form-note muted', 'data-testid': 'settlement-form-disabled' },
-      `This key’s role (${props.role ?? 'unknown'}) can look but not start settlements. Sign in with an operator key.`,
-    );
-  }
+  if (!props.canAct) return readOnlyNote(props.role, 'start settlements', 'settlement-form-disabled');
   return h(
     'div',
     null,
