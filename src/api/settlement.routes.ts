@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { csvField } from '../domain/csv.util';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
+import { settlementReportHeader, settlementReportLine } from '../domain/settlement-report';
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
 import { startSettlement } from '../application/settlement/start-settlement';
 import type { SettlementCommands, SettlementReads, SettlementScheduleInfo } from '../ports/settlement.port';
@@ -195,44 +195,14 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
   });
 }
 
-const REPORT_COLUMNS = [
-  'settlement_id',
-  'seq',
-  'partner_id',
-  'currency',
-  'net_minor',
-  'commission_count',
-  'clawback_count',
-  'payment_id',
-  'payment_status',
-  'skip_reason',
-  'skip_detail',
-];
-
 async function streamReport(res: Response, settlementId: string, reads: SettlementReads): Promise<void> {
   res.status(200).type('text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${settlementId.replace(/:/g, '_')}.csv"`);
-  res.write(`${REPORT_COLUMNS.join(',')}\r\n`);
+  res.write(`${settlementReportHeader()}\r\n`);
   for (let after = 0; ;) {
     const items = await reads.items(settlementId, { afterSeq: after, limit: 1_000 });
     if (items.length === 0) break;
-    const lines = items.map((i) =>
-      [
-        settlementId,
-        i.seq,
-        i.partnerId,
-        i.currency,
-        i.netMinor,
-        i.commissionCount,
-        i.clawbackCount,
-        i.paymentId,
-        i.paymentStatus,
-        i.skipReason,
-        i.skipDetail,
-      ]
-        .map(csvField)
-        .join(','),
-    );
+    const lines = items.map((i) => settlementReportLine(settlementId, i));
     // Respect backpressure: a slow client must not make the whole report sit in memory.
     if (!res.write(`${lines.join('\r\n')}\r\n`)) await new Promise((r) => res.once('drain', r));
     after = items.at(-1)!.seq;
