@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
+import type { SettlementPolicy } from '../domain/settlement-plan';
 import { settlementReportHeader, settlementReportLine } from '../domain/settlement-report';
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
 import { startSettlement } from '../application/settlement/start-settlement';
@@ -26,7 +27,8 @@ export interface SettlementRoutesDeps {
   reads: SettlementReads;
   schedule: SettlementScheduleInfo;
   minimums: PayoutMinimums;
-  maxPaymentMinor: number;
+  /** One number, or per currency (PAYOUT_MAXIMUMS). */
+  maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   temporalUiUrl: string;
   namespace: string;
   now?: () => Date;

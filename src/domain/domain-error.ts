@@ -62,6 +62,8 @@ export const ErrorCodes = {
   /** Same externalRef submitted again with a different body (idempotency conflict, HTTP 422). */
   COMMISSION_EXTERNAL_REF_CONFLICT: 'COMMISSION.EXTERNAL_REF_CONFLICT',
   COMMISSION_NOT_FOUND: 'COMMISSION.NOT_FOUND',
+  /** The currency has no payout minimum (PAYOUT_MINIMUMS): a run could never pay the commission (HTTP 422). */
+  COMMISSION_CURRENCY_NOT_CONFIGURED: 'COMMISSION.CURRENCY_NOT_CONFIGURED',
 
   // Settlement planning: configuration and the balances handed to the planner.
   SETTLEMENT_INVALID_MINIMUMS: 'SETTLEMENT.INVALID_MINIMUMS',

@@ -1,5 +1,5 @@
 import type { PayoutMinimums } from '../../domain/payout-minimums.value-object';
-import { planSettlement, type SettlementPlan } from '../../domain/settlement-plan';
+import { planSettlement, type SettlementPlan, type SettlementPolicy } from '../../domain/settlement-plan';
 import { periodCutoff } from '../../domain/settlement-period';
 import type { SettlementReads } from '../../ports/settlement.port';
 import { requestedPeriod, type SettlementRequest } from './settlement-request';
@@ -7,7 +7,8 @@ import { requestedPeriod, type SettlementRequest } from './settlement-request';
 export interface DryRunDeps {
   reads: Pick<SettlementReads, 'payableBalances'>;
   minimums: PayoutMinimums;
-  maxPaymentMinor: number;
+  /** One number, or per currency (PAYOUT_MAXIMUMS). */
+  maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   clock?: () => Date;
 }
 

@@ -307,6 +307,8 @@ describe('settlement state', () => {
     expect(belowMinimum('5000', '5000')).toBe(false);
     expect(belowMinimum('-20', '5000')).toBe(true);
     expect(belowMinimum('9007199254740993', '9007199254740992')).toBe(false);
+    // No minimum configured: no run pays the currency, whatever its balance.
+    expect(belowMinimum('9007199254740993', null)).toBe(true);
     expect(belowMinimum('9007199254740992', '9007199254740993')).toBe(true);
   });
 

@@ -349,6 +349,7 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   PAYOUT_HOLD: 'Payout hold',
   NEGATIVE_BALANCE: 'Negative balance',
   ZERO_BALANCE: 'Zero balance',
+  CURRENCY_NOT_CONFIGURED: 'Currency not configured',
   BELOW_MINIMUM: 'Below minimum',
   ABOVE_MAXIMUM: 'Above maximum',
 };
@@ -356,9 +357,12 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
 export const skipReasonLabel = (reason: string | null): string =>
   reason === null ? '—' : (SKIP_REASON_LABELS[reason as SkipReason] ?? reason);
 
-/** True when a balance's net does not reach its minimum: compared as integers, never floats. */
-export const belowMinimum = (netMinor: string, minimumMinor: string): boolean =>
-  compareMinor(netMinor, minimumMinor) < 0;
+/**
+ * True when a balance's net does not reach its minimum: compared as integers, never floats. A
+ * currency without a minimum (null) is paid by no run, so nothing reaches it.
+ */
+export const belowMinimum = (netMinor: string, minimumMinor: string | null): boolean =>
+  minimumMinor === null || compareMinor(netMinor, minimumMinor) < 0;
 
 /** The latest period the API settles (a later one is refused with 422): the API's own rule. */
 export const latestSettleableDay = (now: Date = new Date()): string => latestEndedPeriod(now);
