@@ -31,6 +31,8 @@ export interface SettlementRoutesDeps {
   maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   temporalUiUrl: string;
   namespace: string;
+  /** SETTLEMENT_TIME_ZONE: where a period ends; UTC by default. */
+  timeZone?: string;
   now?: () => Date;
 }
 
@@ -62,7 +64,13 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     handler: async ({ body, principal, res }) => {
       if (body.dryRun) {
         const { periodEnd, currency, plan } = await dryRunSettlement(
-          { reads: deps.reads, minimums: deps.minimums, maxPaymentMinor: deps.maxPaymentMinor, clock: now },
+          {
+            reads: deps.reads,
+            minimums: deps.minimums,
+            maxPaymentMinor: deps.maxPaymentMinor,
+            clock: now,
+            timeZone: deps.timeZone,
+          },
           body,
         );
         res.json({
@@ -80,7 +88,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         return;
       }
       const { settlementId, periodEnd, currency } = await startSettlement(
-        { commands: deps.commands, clock: now },
+        { commands: deps.commands, clock: now, timeZone: deps.timeZone },
         { ...body, actor: principal!.name },
       );
       res

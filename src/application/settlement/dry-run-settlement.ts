@@ -10,6 +10,8 @@ export interface DryRunDeps {
   /** One number, or per currency (PAYOUT_MAXIMUMS). */
   maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   clock?: () => Date;
+  /** SETTLEMENT_TIME_ZONE, as the run's activity will use it; UTC by default. */
+  timeZone?: string;
 }
 
 /** What a run of the period would pay and skip, planned as the run plans it; nothing is written. */
@@ -18,9 +20,9 @@ export async function dryRunSettlement(
   req: SettlementRequest,
 ): Promise<{ periodEnd: string; currency: string | null; plan: SettlementPlan }> {
   const now = (deps.clock ?? (() => new Date()))();
-  const { periodEnd, currency } = requestedPeriod(req, now);
+  const { periodEnd, currency } = requestedPeriod(req, now, deps.timeZone);
   const balances = await deps.reads.payableBalances({
-    cutoff: periodCutoff(periodEnd),
+    cutoff: periodCutoff(periodEnd, deps.timeZone),
     currency,
     now: now.toISOString(),
   });

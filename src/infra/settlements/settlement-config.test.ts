@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Env } from '../config';
+import { describeSpec, toSpec } from '../temporal/settlement-schedule';
 
 /** The refusal's message, or '' when the configuration loads. */
 function refusal(env: Env): string {
@@ -61,5 +62,30 @@ describe('settlement config: payout limits per currency', () => {
     expect(refusal({ PAYOUT_MINIMUMS: '{"USD": 5000}', PAYOUT_MAXIMUMS: '{"USD": 5000}' })).toBe('');
     // One number for every currency, as before PAYOUT_MAXIMUMS: still starts (COP's default minimum is higher).
     expect(refusal({ PAYMENT_MAX_AMOUNT_MINOR: '2000000' })).toBe('');
+  });
+});
+
+describe('settlement config: SETTLEMENT_TIME_ZONE', () => {
+  it('defaults to UTC, and reads the Schedule on the zone’s clock', () => {
+    expect(loadConfig({}).settlements.timeZone).toBe('UTC');
+    const c = loadConfig({ SETTLEMENT_TIME_ZONE: 'America/Bogota' });
+    expect(c.settlements.timeZone).toBe('America/Bogota');
+    expect(toSpec({ kind: 'cron', expression: '0 6 1 * *' }, c.settlements.timeZone)).toEqual({
+      cronExpressions: ['0 6 1 * *'],
+      timezone: 'America/Bogota',
+    });
+    expect(describeSpec({ kind: 'cron', expression: '0 6 1 * *' }, 'Asia/Tokyo')).toBe(
+      'cron 0 6 1 * * (Asia/Tokyo)',
+    );
+  });
+
+  it('takes the canonical spelling', () => {
+    expect(loadConfig({ SETTLEMENT_TIME_ZONE: 'europe/madrid' }).settlements.timeZone).toBe('Europe/Madrid');
+  });
+
+  it.each(['Mars/Olympus_Mons', '+05:00', 'GMT-5:00'])('refuses %j, naming the variable', (zone) => {
+    const message = refusal({ SETTLEMENT_TIME_ZONE: zone });
+    expect(message).toContain('SETTLEMENT_TIME_ZONE');
+    expect(message).toContain('IANA');
   });
 });

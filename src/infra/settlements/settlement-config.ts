@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PayoutMaximums } from '../../domain/payout-maximums.value-object';
 import { PayoutMinimums } from '../../domain/payout-minimums.value-object';
+import { DEFAULT_TIME_ZONE, parseTimeZone } from '../../domain/settlement-period';
 import { duration } from '../../shared/env-parsers';
 
 /**
@@ -76,12 +77,26 @@ const maximums = currencyMap(
   (): Record<string, number> => ({}),
 );
 
+const timeZone = z
+  .string()
+  .default(DEFAULT_TIME_ZONE)
+  .transform((v, ctx): string => {
+    try {
+      return parseTimeZone(v.trim() === '' ? DEFAULT_TIME_ZONE : v.trim());
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : 'not an IANA time zone' });
+      return z.NEVER;
+    }
+  });
+
 export const settlementEnvSchema = z.object({
   /** How long a commission stays PENDING after its conversion before a run may pay it. */
   COMMISSION_HOLD: duration('30d'),
   PAYOUT_MINIMUMS: minimums,
   PAYOUT_MAXIMUMS: maximums,
   SETTLEMENT_SCHEDULE: scheduleSpec,
+  /** Where a period (a calendar day) ends, and the zone the Schedule's cron is read in. */
+  SETTLEMENT_TIME_ZONE: timeZone,
   SETTLEMENT_SCHEDULE_ID: z.string().min(1).max(200).default('alpes-settlements'),
   /** Payments of one run in flight at once (recorded, approved or paying); sized for 2 cores. */
   SETTLEMENT_CONCURRENCY: count(40, 5_000),
@@ -101,6 +116,8 @@ export interface SettlementConfig {
   /** PAYOUT_MAXIMUMS, PAYMENT_MAX_AMOUNT_MINOR for the currencies it does not list. */
   maximums: PayoutMaximums;
   schedule: SettlementScheduleSpec;
+  /** IANA name (SETTLEMENT_TIME_ZONE): periods end at its midnight; the Schedule runs on its clock. */
+  timeZone: string;
   scheduleId: string;
   concurrency: number;
   pageSize: number;
@@ -112,6 +129,7 @@ export const toSettlementConfig = (e: SettlementEnv): SettlementConfig => ({
   minimums: e.PAYOUT_MINIMUMS,
   maximums: PayoutMaximums.create(e.PAYOUT_MAXIMUMS, e.PAYMENT_MAX_AMOUNT_MINOR ?? null),
   schedule: e.SETTLEMENT_SCHEDULE,
+  timeZone: e.SETTLEMENT_TIME_ZONE,
   scheduleId: e.SETTLEMENT_SCHEDULE_ID,
   concurrency: e.SETTLEMENT_CONCURRENCY,
   pageSize: e.SETTLEMENT_PAGE_SIZE,

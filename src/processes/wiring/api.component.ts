@@ -50,6 +50,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     client,
     config.settlements.scheduleId,
     config.settlements.schedule,
+    config.settlements.timeZone,
   );
   // Failed authentications are counted in PostgreSQL, shared by every API replica (memory with
   // PGlite); the scope names this deployment (its task queue) within the table.
@@ -146,6 +147,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
           schedule,
           minimums: config.settlements.minimums,
           maxPaymentMinor: config.settlements.maximums,
+          timeZone: config.settlements.timeZone,
           temporalUiUrl: config.temporal.uiUrl,
           namespace: config.temporal.namespace,
         }),
