@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
 import type { SettlementPolicy } from '../domain/settlement-plan';
+import { DEFAULT_TIME_ZONE } from '../domain/settlement-period';
 import { settlementReportHeader, settlementReportLine } from '../domain/settlement-report';
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
 import { startSettlement } from '../application/settlement/start-settlement';
@@ -118,7 +119,11 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor, 'text') }),
         deps.schedule.describe(),
       ]);
-      res.json({ ...page(rows, query.limit), schedule: schedule ?? null });
+      res.json({
+        ...page(rows, query.limit),
+        schedule: schedule ?? null,
+        timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE,
+      });
     },
   });
 
