@@ -181,6 +181,8 @@ describeWithPostgres(
           [{ amountMinor: Number.MAX_SAFE_INTEGER + 2 }, 400],
           [{ currency: 'usd' }, 400],
           [{ currency: 'ABC' }, 422, 'MONEY.UNKNOWN_CURRENCY'],
+          // A real currency without a payout minimum (PAYOUT_MINIMUMS): no run could ever pay it.
+          [{ currency: 'CHF' }, 422, 'COMMISSION.CURRENCY_NOT_CONFIGURED'],
           [{ occurredAt: '2024-01-15T10:00:00' }, 400],
           [{ occurredAt: '2024-02-30T10:00:00Z' }, 400],
           [
@@ -412,6 +414,26 @@ describeWithPostgres(
         expect((await importBody(body, 'application/x-ndjson')).body).toMatchObject({
           accepted: 0,
           alreadyPresent: 2,
+        });
+      });
+
+      it('refuses a row in a currency without a payout minimum, by number and code; keeps the rest', async () => {
+        const kept = newRef();
+        const chf = newRef();
+        const res = await importBody(
+          `${CSV_HEADER}${kept},${OWN_PARTNER},KWD,15000,x,${PAST}\n${chf},${OWN_PARTNER},CHF,5000,y,${PAST}\n`,
+        );
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({
+          rows: 2,
+          accepted: 1,
+          refusedCount: 1,
+          refused: [{ row: 2, externalRef: chf, code: 'COMMISSION.CURRENCY_NOT_CONFIGURED' }],
+        });
+        expect((await get(`/commissions/${chf}`)).status).toBe(404);
+        expect((await get(`/commissions/${kept}`)).body).toMatchObject({
+          currency: 'KWD',
+          amountMinor: 15000,
         });
       });
 

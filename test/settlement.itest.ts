@@ -387,6 +387,8 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(lines).toHaveLength(1 + 271 + 35);
       expect(lines.filter((l) => l.includes(',COMPLETED,'))).toHaveLength(256);
       expect(lines.filter((l) => l.includes(',BELOW_MINIMUM,'))).toHaveLength(20);
+      // Numbers stay numbers: the formula guard is for text fields only.
+      for (const l of lines.slice(1)) expect(l.split(',')[4]).toMatch(/^-?\d+$/);
     });
 
     it('nets a clawback in the next run, carries a negative balance forward, and never pays a reversal', async () => {
@@ -465,6 +467,26 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       });
       expect(html.headers.get('content-type')).toMatch(/^text\/html/);
       expect(await html.text()).toContain('Clawback');
+      // The CSV statement's clawback line: negative amounts as numbers, not guarded text ('-30.00).
+      const statementCsv = await (
+        await fetch(`${sys.apiUrl}/payments/${aPayment.id}/statement?format=csv`, {
+          headers: bearer(TEST_KEYS.viewer),
+        })
+      ).text();
+      const clawed = Number(aSettled.amount_minor);
+      const clawbackLine = statementCsv.split('\r\n').find((l) => l.includes(',CLAWBACK,'))!;
+      const cents = String(clawed).padStart(3, '0');
+      expect(clawbackLine.endsWith(`,USD,-${clawed},-${cents.slice(0, -2)}.${cents.slice(-2)}`)).toBe(true);
+      expect(statementCsv).not.toContain(",'-");
+      // The run's report: the negative balance carried forward is a number too.
+      const report = await (
+        await fetch(`${sys.apiUrl}/settlements/${encodeURIComponent(started.body.settlementId)}/report.csv`, {
+          headers: bearer(TEST_KEYS.viewer),
+        })
+      ).text();
+      const negative = report.split('\r\n').find((l) => l.includes(`,${b.id},`))!;
+      expect(negative).toContain(`,EUR,-${Number(bSettled.amount_minor)},`);
+      expect(negative).toContain(',NEGATIVE_BALANCE,');
       const reversed = await db('commissions').where({ external_ref: reversedEarly.externalRef }).first();
       expect(reversed).toMatchObject({ status: 'REVERSED', payment_id: null });
       const bClawback = await db('commissions')

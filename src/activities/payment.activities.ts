@@ -1,3 +1,4 @@
+import type { PaymentMaximum } from '../domain/payout-maximums.value-object';
 import { Context } from '@temporalio/activity';
 import { requiresApproval, type ApprovalThresholds } from '../domain/approval-policy';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
@@ -32,7 +33,8 @@ export interface PaymentActivityDeps {
   uow: UnitOfWork;
   provider: PayoutProvider;
   approvalThresholds: ApprovalThresholds;
-  maxAmountMinor?: number;
+  /** The largest payment: one number (PAYMENT_MAX_AMOUNT_MINOR), or per currency (PAYOUT_MAXIMUMS). */
+  maxAmountMinor?: PaymentMaximum;
   /** Ed25519 public key (hex) of the API's decision signer; the workflow learns it from recordPayment. */
   decisionVerifyKey?: string;
   /** Test-only faults (TEST_FAULTS, refused outside NODE_ENV=test): exercise the saga for real. */

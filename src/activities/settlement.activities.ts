@@ -6,7 +6,7 @@ import type { SettlementPayoutStarter } from '../ports/settlement-payout-starter
 import type { TransactionScope, UnitOfWork } from '../ports/unit-of-work.port';
 import { nameBasedUuid } from '../shared/name-based-uuid';
 import { settlementEvent, type SettlementEventData } from '../domain/settlement-events';
-import { planSettlement } from '../domain/settlement-plan';
+import { planSettlement, type SettlementPolicy } from '../domain/settlement-plan';
 import type { SettlementItem, SettlementRun } from '../ports/settlement-repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import { withDomainFailures } from './activity-failure';
@@ -29,7 +29,7 @@ export interface SettlementActivityDeps {
   uow: UnitOfWork;
   minimums: PayoutMinimums;
   /** Largest single payment (PAYMENT_MAX_AMOUNT_MINOR), or the largest safe integer. */
-  maxPaymentMinor: number;
+  maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   /** Deterministic: a re-planned (retried) run names the same payments, so none is started twice. */
   paymentIdFor: (settlementId: string, partnerId: string, currency: string) => string;
   /** Starts a payout's payment workflow (the worker's Temporal client); only the starter needs it. */
@@ -114,7 +114,7 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
 
   return {
     async planSettlementRun(input: PlanSettlementInput): Promise<PlanSettlementResult> {
-      const cutoff = periodCutoff(input.periodEnd);
+      const cutoff = periodCutoff(input.periodEnd, input.timeZone);
       return withDomainFailures(() =>
         deps.uow.run(async (tx) => {
           const existing = await tx.settlements.find(input.settlementId);

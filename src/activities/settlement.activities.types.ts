@@ -3,11 +3,13 @@ import type { SettlementTrigger } from '../ports/settlement-repository.port';
 
 export interface PlanSettlementInput {
   settlementId: string;
-  /** `YYYY-MM-DD`, inclusive: commissions that occurred up to the end of that UTC day. */
+  /** `YYYY-MM-DD`, inclusive: commissions that occurred up to the end of that day in `timeZone`. */
   periodEnd: string;
   currency: string | null;
   trigger: SettlementTrigger;
   startedBy: string;
+  /** The run's SETTLEMENT_TIME_ZONE (from its settings); absent: UTC. */
+  timeZone?: string;
 }
 
 export interface CurrencyPlanTotals {

@@ -39,13 +39,16 @@ export interface CommissionRoutesDeps {
   useCases: CommissionUseCases;
   reads: CommissionReads;
   partners: Pick<PartnerRepository, 'findById'>;
-  /** PAYOUT_MINIMUMS, shown next to each balance. */
-  minimums: { minimumFor(currency: string): number };
+  /** PAYOUT_MINIMUMS, shown next to each balance (undefined: a currency no run pays). */
+  minimums: { minimumFor(currency: string): number | undefined };
   /** When the settlement schedule runs next (ISO-8601), or null when none is scheduled. */
   nextSettlementAt: () => Promise<string | null>;
   now?: () => Date;
   importLimits?: Partial<ImportLimits>;
 }
+
+const minimumText = (minimum: number | undefined): string | null =>
+  minimum === undefined ? null : String(minimum);
 
 const accrualResponse = z.union([commissionResponse, batchResponse]);
 
@@ -363,7 +366,7 @@ export function commissionRoutes(routes: RouteTable, deps: CommissionRoutesDeps)
         payoutHold: partner.payoutHold,
         currencies: balances.map((b) => ({
           ...b,
-          minimumMinor: String(deps.minimums.minimumFor(b.currency)),
+          minimumMinor: minimumText(deps.minimums.minimumFor(b.currency)),
         })),
       });
     },

@@ -243,9 +243,13 @@ export const balanceResponse = z
           netPayableMinor: money().openapi({ description: 'payable + clawbacks outstanding' }),
           settlingMinor: money().openapi({ description: 'claimed by a running settlement' }),
           settlingCount: commissionCount(),
-          minimumMinor: money().openapi({
-            description: 'smallest net a settlement pays out in this currency',
-          }),
+          minimumMinor: money()
+            .nullable()
+            .openapi({
+              description:
+                'smallest net a settlement pays out in this currency; null: the currency has no payout minimum ' +
+                'configured (PAYOUT_MINIMUMS), so no run pays it',
+            }),
         }),
       )
       .max(CURRENCIES_MAX)

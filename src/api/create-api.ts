@@ -1,3 +1,4 @@
+import type { PaymentMaximum } from '../domain/payout-maximums.value-object';
 import express from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
@@ -67,7 +68,8 @@ export interface ApiDeps {
    */
   authFailures?: AuthFailureThrottle;
   bodyLimit: string;
-  maxAmountMinor?: number;
+  /** The largest payment: one number, or per currency (PAYOUT_MAXIMUMS). */
+  maxAmountMinor?: PaymentMaximum;
   /** `POST /payments` without an Idempotency-Key is refused (400) unless false; default true. */
   idempotencyKeyRequired?: boolean;
   metrics?: ApiMetrics;

@@ -1,7 +1,9 @@
 import type { Response } from 'express';
 import { z } from './zod-openapi';
-import { csvField } from '../domain/csv.util';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
+import type { SettlementPolicy } from '../domain/settlement-plan';
+import { DEFAULT_TIME_ZONE } from '../domain/settlement-period';
+import { settlementReportHeader, settlementReportLine } from '../domain/settlement-report';
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
 import type { StartedSettlement } from '../application/settlement/start-settlement';
 import type { ReleasedSettlement } from '../application/settlement/release-settlement';
@@ -41,9 +43,12 @@ export interface SettlementRoutesDeps {
   reads: SettlementReads;
   schedule: SettlementScheduleInfo;
   minimums: PayoutMinimums;
-  maxPaymentMinor: number;
+  /** One number, or per currency (PAYOUT_MAXIMUMS). */
+  maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   temporalUiUrl: string;
   namespace: string;
+  /** SETTLEMENT_TIME_ZONE: where a period ends; UTC by default. */
+  timeZone?: string;
   now?: () => Date;
 }
 
@@ -80,7 +85,13 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     handler: async ({ body, principal, res }) => {
       if (body.dryRun) {
         const { periodEnd, currency, plan } = await dryRunSettlement(
-          { reads: deps.reads, minimums: deps.minimums, maxPaymentMinor: deps.maxPaymentMinor, clock: now },
+          {
+            reads: deps.reads,
+            minimums: deps.minimums,
+            maxPaymentMinor: deps.maxPaymentMinor,
+            clock: now,
+            timeZone: deps.timeZone,
+          },
           body,
         );
         res.json({
@@ -130,7 +141,11 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor, 'text') }),
         deps.schedule.describe(),
       ]);
-      res.json({ ...page(rows, query.limit), schedule: schedule ?? null });
+      res.json({
+        ...page(rows, query.limit),
+        schedule: schedule ?? null,
+        timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE,
+      });
     },
   });
 
@@ -239,44 +254,14 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
   });
 }
 
-const REPORT_COLUMNS = [
-  'settlement_id',
-  'seq',
-  'partner_id',
-  'currency',
-  'net_minor',
-  'commission_count',
-  'clawback_count',
-  'payment_id',
-  'payment_status',
-  'skip_reason',
-  'skip_detail',
-];
-
 async function streamReport(res: Response, settlementId: string, reads: SettlementReads): Promise<void> {
   res.status(200).type('text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${settlementId.replace(/:/g, '_')}.csv"`);
-  res.write(`${REPORT_COLUMNS.join(',')}\r\n`);
+  res.write(`${settlementReportHeader()}\r\n`);
   for (let after = 0; ;) {
     const items = await reads.items(settlementId, { afterSeq: after, limit: 1_000 });
     if (items.length === 0) break;
-    const lines = items.map((i) =>
-      [
-        settlementId,
-        i.seq,
-        i.partnerId,
-        i.currency,
-        i.netMinor,
-        i.commissionCount,
-        i.clawbackCount,
-        i.paymentId,
-        i.paymentStatus,
-        i.skipReason,
-        i.skipDetail,
-      ]
-        .map(csvField)
-        .join(','),
-    );
+    const lines = items.map((i) => settlementReportLine(settlementId, i));
     // Respect backpressure: a slow client must not make the whole report sit in memory.
     if (!res.write(`${lines.join('\r\n')}\r\n`)) await new Promise((r) => res.once('drain', r));
     after = items.at(-1)!.seq;

@@ -42,9 +42,10 @@ export const settlementIdParam = z.object({ id: settlementId() });
 
 export const startSettlementBody = z
   .object({
-    periodEnd: day()
-      .optional()
-      .openapi({ description: 'Last day of the period (UTC, inclusive). Default: yesterday.' }),
+    periodEnd: day().optional().openapi({
+      description:
+        'Last day of the period (inclusive), a calendar day in SETTLEMENT_TIME_ZONE (GET /settlements says which). Default: yesterday there.',
+    }),
     currency: currency
       .optional()
       .openapi({ description: 'Settle one currency only. Default: every currency.' }),
@@ -149,6 +150,11 @@ export const settlementList = z
     items: z.array(settlementRunSummary).max(200),
     nextCursor: nextCursor(),
     schedule: settlementSchedule.nullable().openapi({ description: 'null when the schedule is off' }),
+    timeZone: z.string().max(64).openapi({
+      description:
+        'SETTLEMENT_TIME_ZONE (IANA): a period is a calendar day there; the latest that may be settled is yesterday there',
+      example: 'America/Bogota',
+    }),
   })
   .openapi('SettlementList');
 

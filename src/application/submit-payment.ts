@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import { Payment } from '../domain/payment.aggregate';
+import type { PaymentMaximum } from '../domain/payout-maximums.value-object';
 import type { PartnerRepository } from '../ports/partner-repository.port';
 import type { PaymentCommands, StartOutcome } from '../ports/payment.port';
 import { nameBasedUuid } from '../shared/name-based-uuid';
@@ -15,7 +16,8 @@ export interface PaymentRequest {
 export interface IntakeDeps {
   commands: PaymentCommands;
   partners: Pick<PartnerRepository, 'findById'>;
-  maxAmountMinor?: number;
+  /** The largest payment: one number, or per currency (PAYOUT_MAXIMUMS). */
+  maxAmountMinor?: PaymentMaximum;
 }
 
 /**

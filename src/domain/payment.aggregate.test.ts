@@ -1,3 +1,4 @@
+import { PayoutMaximums } from './payout-maximums.value-object';
 import { ErrorCodes } from './domain-error';
 import type { DomainEvent } from './domain-event';
 import { PAYMENT_EVENT_TYPES, type PaymentDomainEvent, type PaymentEventType } from './payment-events';
@@ -227,6 +228,20 @@ describe('Payment.create', () => {
       ErrorCodes.PAYMENT_ABOVE_MAXIMUM,
     );
     expect(e.details).toEqual({ totalMinor: 3550, maxAmountMinor: 3549, currency: 'COP' });
+  });
+
+  it('enforces a per-currency maximum (PAYOUT_MAXIMUMS, PAYMENT_MAX_AMOUNT_MINOR as the fallback)', () => {
+    const maximums = PayoutMaximums.create({ COP: 3550 }, 10);
+    expect(Payment.create({ ...baseProps(), maxAmountMinor: maximums }).total.amountMinor).toBe(3550);
+    const e = expectDomainError(
+      () => Payment.create({ ...baseProps(), maxAmountMinor: PayoutMaximums.create({ COP: 3549 }, 1e9) }),
+      ErrorCodes.PAYMENT_ABOVE_MAXIMUM,
+    );
+    expect(e.details).toEqual({ totalMinor: 3550, maxAmountMinor: 3549, currency: 'COP' });
+    expectDomainError(
+      () => Payment.create({ ...baseProps(), maxAmountMinor: PayoutMaximums.create({ USD: 1e9 }, 3549) }),
+      ErrorCodes.PAYMENT_ABOVE_MAXIMUM,
+    );
   });
 
   it('rejects a total beyond the safe integer range', () => {

@@ -3,6 +3,7 @@ import { Currency } from './currency.value-object';
 import { newEventId } from './domain-event';
 import { DomainError, ErrorCodes, isDomainError } from './domain-error';
 import { Money } from './money.value-object';
+import { maximumOf, type PaymentMaximum } from './payout-maximums.value-object';
 import type { PaymentDomainEvent, PaymentEventData, PaymentEventType } from './payment-events';
 import { FINAL_PAYMENT_STATUSES, isPaymentStatus, type PaymentStatus } from './payment-status';
 
@@ -51,8 +52,8 @@ export interface CreatePaymentProps {
   declaredTotalMinor?: number;
   /** A settlement payout: clawbacks come as negative lines, and only the net must be positive. */
   allowClawbacks?: boolean;
-  /** If given, a total above it is refused. */
-  maxAmountMinor?: number;
+  /** If given, a total above it is refused: one number, or per currency (PAYOUT_MAXIMUMS). */
+  maxAmountMinor?: PaymentMaximum;
   now: Date;
 }
 
@@ -121,11 +122,13 @@ export class Payment {
         { declaredTotalMinor: props.declaredTotalMinor, computedTotalMinor: total.amountMinor, currency },
       );
     }
-    if (props.maxAmountMinor != null && total.amountMinor > props.maxAmountMinor) {
+    const maxAmountMinor =
+      props.maxAmountMinor == null ? undefined : maximumOf(props.maxAmountMinor, currency);
+    if (maxAmountMinor !== undefined && total.amountMinor > maxAmountMinor) {
       throw new DomainError(
         ErrorCodes.PAYMENT_ABOVE_MAXIMUM,
-        `Total ${total.amountMinor} exceeds the maximum ${props.maxAmountMinor} (${currency} minor units)`,
-        { totalMinor: total.amountMinor, maxAmountMinor: props.maxAmountMinor, currency },
+        `Total ${total.amountMinor} exceeds the maximum ${maxAmountMinor} (${currency} minor units)`,
+        { totalMinor: total.amountMinor, maxAmountMinor, currency },
       );
     }
 

@@ -11,16 +11,36 @@ describe('PayoutMinimums', () => {
     expect(minimums.fallbackMinor).toBe(10);
   });
 
-  it('falls back to 1 minor unit by default', () => {
-    expect(PayoutMinimums.create({}).minimumFor('USD')).toBe(1);
+  it('has no fallback by default: a currency not listed is not configured (never paid at 1 minor unit)', () => {
+    const minimums = PayoutMinimums.create({ USD: 5000 });
+    expect(minimums.minimumFor('CHF')).toBeUndefined();
+    expect(minimums.isConfigured('CHF')).toBe(false);
+    expect(minimums.isConfigured('USD')).toBe(true);
+    expect(minimums.fallbackMinor).toBeNull();
+    expect(PayoutMinimums.create({}).isConfigured('USD')).toBe(false);
+    // A zero minimum is configured (any positive balance is paid), unlike a missing one.
+    expect(PayoutMinimums.create({ USD: 0 }).isConfigured('USD')).toBe(true);
   });
 
-  it('has sensible defaults of roughly 50 USD', () => {
-    expect(PayoutMinimums.DEFAULTS).toEqual({ USD: 5000, EUR: 5000, GBP: 5000, COP: 20000000, MXN: 100000 });
+  it('has defaults of roughly 50 USD for the currencies in use, in each one’s own minor units', () => {
+    expect(PayoutMinimums.DEFAULTS).toEqual({
+      USD: 5000,
+      EUR: 5000,
+      GBP: 5000,
+      COP: 20000000,
+      MXN: 100000,
+      JPY: 7500,
+      KWD: 15000,
+      BHD: 20000,
+    });
     expect(Object.isFrozen(PayoutMinimums.DEFAULTS)).toBe(true);
     const defaults = PayoutMinimums.create(PayoutMinimums.DEFAULTS);
     expect(defaults.minimumFor('COP')).toBe(20000000);
     expect(defaults.minimumFor('MXN')).toBe(100000);
+    expect(defaults.minimumFor('JPY')).toBe(7500);
+    expect(defaults.minimumFor('KWD')).toBe(15000);
+    expect(defaults.currencies).toEqual(['BHD', 'COP', 'EUR', 'GBP', 'JPY', 'KWD', 'MXN', 'USD']);
+    expect(defaults.isConfigured('CHF')).toBe(false);
   });
 
   it('serialises sorted by currency and round-trips through create', () => {
@@ -32,6 +52,7 @@ describe('PayoutMinimums', () => {
       fallbackMinor: 4,
     });
     expect(PayoutMinimums.create(json.minimums, json.fallbackMinor).toJSON()).toEqual(json);
+    expect(PayoutMinimums.create({ USD: 1 }).toJSON()).toEqual({ minimums: { USD: 1 }, fallbackMinor: null });
   });
 
   it('is not affected by later changes to the record it was created from', () => {
@@ -40,7 +61,7 @@ describe('PayoutMinimums', () => {
     record.USD = 1;
     record.EUR = 5;
     expect(minimums.minimumFor('USD')).toBe(100);
-    expect(minimums.minimumFor('EUR')).toBe(1);
+    expect(minimums.minimumFor('EUR')).toBeUndefined();
   });
 
   it.each([

@@ -1,84 +1,68 @@
-import { isKnownCurrency } from './currency.value-object';
-import { DomainError, ErrorCodes } from './domain-error';
+import { ErrorCodes } from './domain-error';
+import { assertAmount, currencyAmounts, sortedRecord } from './currency-amounts.util';
 
 export interface PayoutMinimumsJSON {
   minimums: Record<string, number>;
-  fallbackMinor: number;
+  fallbackMinor: number | null;
 }
 
-const isNonNegativeSafeInteger = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const RULE = { code: ErrorCodes.SETTLEMENT_INVALID_MINIMUMS, what: 'Payout minimum', min: 0 };
 
 /**
  * Smallest net balance, per currency and in minor units, worth a bank payout; smaller balances
- * carry forward to the next settlement. Currencies without an entry use the fallback.
+ * carry forward to the next settlement. The currencies listed are the programme's currencies:
+ * commissions in any other are refused at accrual, and a run pays none (never at 1 minor unit).
  */
 export class PayoutMinimums {
   /**
    * About 50 USD in each currency: below that, bank transfer fees (often a few dollars per payout,
-   * more across borders) eat a noticeable share of the commission.
+   * more across borders) eat a noticeable share of the commission. In each currency's own minor
+   * units: JPY has none, KWD and BHD have three.
    */
   static readonly DEFAULTS: Readonly<Record<string, number>> = Object.freeze({
-    USD: 5000,
-    EUR: 5000,
-    GBP: 5000,
-    COP: 20000000,
-    MXN: 100000,
+    USD: 5000, // 50.00
+    EUR: 5000, // 50.00
+    GBP: 5000, // 50.00
+    COP: 20000000, // 200,000.00
+    MXN: 100000, // 1,000.00
+    JPY: 7500, // ¥7,500
+    KWD: 15000, // 15.000
+    BHD: 20000, // 20.000
   });
 
   private constructor(
-    // A Map, not the caller's object: keys like "__proto__" or "constructor" cannot leak in.
     private readonly minimums: ReadonlyMap<string, number>,
-    readonly fallbackMinor: number,
+    /** For currencies without an entry; null (the default): those currencies are not paid at all. */
+    readonly fallbackMinor: number | null,
   ) {
     Object.freeze(this);
   }
 
-  /** `fallbackMinor` defaults to 1: without a configured minimum, any positive balance is paid. */
-  static create(record: Readonly<Record<string, number>>, fallbackMinor = 1): PayoutMinimums {
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new DomainError(ErrorCodes.SETTLEMENT_INVALID_MINIMUMS, 'Payout minimums must be an object');
-    }
-    const minimums = new Map<string, number>();
-    for (const [currency, minimum] of Object.entries(record)) {
-      // Checked here rather than through Currency.of so the error names the offending key.
-      if (!isKnownCurrency(currency)) {
-        throw new DomainError(
-          ErrorCodes.SETTLEMENT_INVALID_MINIMUMS,
-          `Payout minimum key "${currency}" is not an ISO-4217 currency code`,
-          { key: currency },
-        );
-      }
-      if (!isNonNegativeSafeInteger(minimum)) {
-        throw new DomainError(
-          ErrorCodes.SETTLEMENT_INVALID_MINIMUMS,
-          `Payout minimum for ${currency} must be a non-negative integer of minor units, got ${String(minimum)}`,
-          { key: currency, value: minimum },
-        );
-      }
-      minimums.set(currency, minimum);
-    }
-    if (!isNonNegativeSafeInteger(fallbackMinor)) {
-      throw new DomainError(
-        ErrorCodes.SETTLEMENT_INVALID_MINIMUMS,
-        `Fallback payout minimum must be a non-negative integer of minor units, got ${String(fallbackMinor)}`,
-        { key: 'fallback', value: fallbackMinor },
-      );
-    }
+  static create(
+    record: Readonly<Record<string, number>>,
+    fallbackMinor: number | null = null,
+  ): PayoutMinimums {
+    const minimums = currencyAmounts(record, RULE);
+    if (fallbackMinor !== null) assertAmount(fallbackMinor, 'fallback', RULE);
     return new PayoutMinimums(minimums, fallbackMinor);
   }
 
-  /** In minor units of `currency`. */
-  minimumFor(currency: string): number {
-    return this.minimums.get(currency) ?? this.fallbackMinor;
+  /** In minor units of `currency`; undefined when the currency is not configured. */
+  minimumFor(currency: string): number | undefined {
+    return this.minimums.get(currency) ?? this.fallbackMinor ?? undefined;
   }
 
-  /** Sorted by currency so equal configurations serialise identically. */
+  /** Whether commissions in `currency` may accrue: a run could pay them. */
+  isConfigured(currency: string): boolean {
+    return this.minimumFor(currency) !== undefined;
+  }
+
+  /** The currencies listed, sorted. */
+  get currencies(): string[] {
+    return [...this.minimums.keys()].sort();
+  }
+
   toJSON(): PayoutMinimumsJSON {
-    const minimums: Record<string, number> = {};
-    for (const currency of [...this.minimums.keys()].sort()) {
-      minimums[currency] = this.minimums.get(currency) as number;
-    }
-    return { minimums, fallbackMinor: this.fallbackMinor };
+    return { minimums: sortedRecord(this.minimums), fallbackMinor: this.fallbackMinor };
   }
 }

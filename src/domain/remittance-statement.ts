@@ -1,4 +1,4 @@
-import { csvField } from './csv.util';
+import { csvDecimal, csvRow, type CsvValue } from './csv.util';
 import { Money } from './money.value-object';
 
 /**
@@ -54,7 +54,7 @@ function display(amountMinor: number, currency: string): string {
 }
 
 export function statementCsv(s: RemittanceStatement): string {
-  const rows = [
+  const rows: CsvValue[][] = [
     [
       'payment_id',
       'partner_id',
@@ -75,7 +75,7 @@ export function statementCsv(s: RemittanceStatement): string {
       l.description,
       s.currency,
       l.amountMinor,
-      decimal(l.amountMinor, s.currency),
+      csvDecimal(decimal(l.amountMinor, s.currency)),
     ]),
     [
       s.paymentId,
@@ -86,10 +86,10 @@ export function statementCsv(s: RemittanceStatement): string {
       'commissions minus clawbacks',
       s.currency,
       s.netMinor,
-      decimal(s.netMinor, s.currency),
+      csvDecimal(decimal(s.netMinor, s.currency)),
     ],
   ];
-  return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return `${rows.map(csvRow).join('\r\n')}\r\n`;
 }
 
 const escapeHtml = (text: string): string =>

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { ErrorCodes } from './domain-error';
+import { PayoutMaximums } from './payout-maximums.value-object';
 import { PayoutMinimums } from './payout-minimums.value-object';
 import {
   formatMinor,
@@ -12,7 +13,7 @@ import {
 import { expectDomainError } from '../../test/support/expect-domain-error';
 
 const policy: SettlementPolicy = {
-  minimums: PayoutMinimums.create({ USD: 5000, JPY: 1000 }),
+  minimums: PayoutMinimums.create({ USD: 5000, EUR: 5000, JPY: 1000 }),
   maxPaymentMinor: 1_000_000,
 };
 
@@ -131,17 +132,70 @@ describe('planSettlement', () => {
     expect(reasonOf({ commissionsMinor: 1_000_001n })).toBe('ABOVE_MAXIMUM');
   });
 
-  it('uses the fallback minimum for unconfigured currencies', () => {
-    expect(reasonOf({ currency: 'EUR', commissionsMinor: 1n })).toBe('PAYOUT');
+  it('pays nothing in a currency without a configured minimum (never at 1 minor unit)', () => {
+    const plan = planSettlement([balance({ currency: 'GBP', commissionsMinor: 1_000_000n })], policy);
+    expect(plan.payouts).toEqual([]);
+    expect(plan.skipped[0]).toMatchObject({ reason: 'CURRENCY_NOT_CONFIGURED', netMinor: '1000000' });
+    expect(plan.skipped[0]?.detail).toContain('GBP has no payout minimum configured');
+    expect(reasonOf({ currency: 'GBP', commissionsMinor: 1n })).toBe('CURRENCY_NOT_CONFIGURED');
+    // The debt is still the reason that matters for a negative balance.
+    expect(reasonOf({ currency: 'GBP', commissionsMinor: 0n, clawbacksMinor: -1n })).toBe('NEGATIVE_BALANCE');
+    // An explicit fallback minimum still covers every currency.
     const strict = { ...policy, minimums: PayoutMinimums.create({}, 2) };
-    expect(reasonOf({ currency: 'EUR', commissionsMinor: 1n }, strict)).toBe('BELOW_MINIMUM');
+    expect(reasonOf({ currency: 'GBP', commissionsMinor: 1n }, strict)).toBe('BELOW_MINIMUM');
+    expect(reasonOf({ currency: 'GBP', commissionsMinor: 2n }, strict)).toBe('PAYOUT');
+  });
+
+  describe('per-currency maximums (PAYOUT_MAXIMUMS)', () => {
+    const minimums = PayoutMinimums.create({ USD: 100, JPY: 100, KWD: 100 });
+    const net = (currency: string, minor: bigint): Partial<PartnerBalance> => ({
+      currency,
+      commissionsMinor: minor,
+    });
+
+    it('takes a PayoutMaximums: the listed maximum, else the fallback (PAYMENT_MAX_AMOUNT_MINOR)', () => {
+      const p = {
+        minimums,
+        maxPaymentMinor: PayoutMaximums.create({ JPY: 1_000_000, KWD: 5_000_000 }, 500_000),
+      };
+      expect(reasonOf(net('JPY', 1_000_000n), p)).toBe('PAYOUT');
+      expect(reasonOf(net('JPY', 1_000_001n), p)).toBe('ABOVE_MAXIMUM');
+      expect(reasonOf(net('KWD', 5_000_000n), p)).toBe('PAYOUT');
+      expect(reasonOf(net('USD', 500_000n), p)).toBe('PAYOUT');
+      expect(reasonOf(net('USD', 500_001n), p)).toBe('ABOVE_MAXIMUM');
+      const plan = planSettlement([balance(net('KWD', 5_000_001n))], p);
+      expect(plan.skipped[0]?.detail).toContain('the 5000.000 KWD maximum');
+    });
+
+    it('takes a function of the currency', () => {
+      const p = { minimums, maxPaymentMinor: (c: string) => (c === 'JPY' ? 200 : 10_000) };
+      expect(reasonOf(net('JPY', 201n), p)).toBe('ABOVE_MAXIMUM');
+      expect(reasonOf(net('USD', 201n), p)).toBe('PAYOUT');
+    });
+
+    it('still takes one number for every currency, as before', () => {
+      const p = { minimums, maxPaymentMinor: 150 };
+      expect(reasonOf(net('JPY', 151n), p)).toBe('ABOVE_MAXIMUM');
+      expect(reasonOf(net('USD', 150n), p)).toBe('PAYOUT');
+    });
+
+    it.each([0, -1, 1.5, NaN, Number.MAX_SAFE_INTEGER + 1])(
+      'refuses a per-currency maximum of %p from a function',
+      (bad) => {
+        const e = expectDomainError(
+          () => planSettlement([balance()], { minimums, maxPaymentMinor: () => bad }),
+          ErrorCodes.SETTLEMENT_INVALID_MAXIMUM,
+        );
+        expect(e.details).toMatchObject({ key: 'USD' });
+      },
+    );
   });
 
   it('nets in bigint: sums beyond 2^53 lose no minor unit', () => {
     const big = 2n ** 60n;
     const plan = planSettlement([balance({ commissionsMinor: big + 1n, clawbacksMinor: -big })], {
       ...policy,
-      minimums: PayoutMinimums.create({}),
+      minimums: PayoutMinimums.create({ USD: 1 }),
     });
     // In floats, 2^60 + 1 - 2^60 is 0.
     expect(plan.payouts[0]?.netMinor).toBe(1);

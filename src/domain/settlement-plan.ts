@@ -1,5 +1,6 @@
 import { Currency, isKnownCurrency } from './currency.value-object';
 import { DomainError, ErrorCodes } from './domain-error';
+import { isPerCurrency, maximumOf, type PaymentMaximum } from './payout-maximums.value-object';
 import type { PayoutMinimums } from './payout-minimums.value-object';
 
 export const PARTNER_BALANCE_STATUSES = ['ACTIVE', 'SUSPENDED', 'MISSING'] as const;
@@ -26,6 +27,7 @@ export const SKIP_REASONS = [
   'PAYOUT_HOLD',
   'NEGATIVE_BALANCE',
   'ZERO_BALANCE',
+  'CURRENCY_NOT_CONFIGURED',
   'BELOW_MINIMUM',
   'ABOVE_MAXIMUM',
 ] as const;
@@ -70,8 +72,11 @@ export interface SettlementPlan {
 
 export interface SettlementPolicy {
   minimums: PayoutMinimums;
-  /** Largest single payment, in minor units of the payout's currency. */
-  maxPaymentMinor: number;
+  /**
+   * Largest single payment, in minor units of the payout's currency: one number for every currency
+   * (PAYMENT_MAX_AMOUNT_MINOR), or per currency (PAYOUT_MAXIMUMS: a PayoutMaximums or a function).
+   */
+  maxPaymentMinor: PaymentMaximum;
 }
 
 const invalidBalance = (message: string, balance: PartnerBalance): DomainError =>
@@ -142,14 +147,21 @@ function skipReason(
   if (net === 0n) {
     return { reason: 'ZERO_BALANCE', detail: `net ${amount}: commissions and clawbacks cancel out` };
   }
-  const minimum = BigInt(policy.minimums.minimumFor(b.currency));
+  const configured = policy.minimums.minimumFor(b.currency);
+  if (configured === undefined) {
+    return {
+      reason: 'CURRENCY_NOT_CONFIGURED',
+      detail: `${b.currency} has no payout minimum configured (PAYOUT_MINIMUMS); net ${amount} carries forward until it has one`,
+    };
+  }
+  const minimum = BigInt(configured);
   if (net < minimum) {
     return {
       reason: 'BELOW_MINIMUM',
       detail: `net ${amount} is below the ${formatMinor(minimum, b.currency)} minimum and carries forward`,
     };
   }
-  const maximum = BigInt(policy.maxPaymentMinor);
+  const maximum = BigInt(maximumOf(policy.maxPaymentMinor, b.currency));
   if (net > maximum) {
     return {
       reason: 'ABOVE_MAXIMUM',
@@ -162,19 +174,15 @@ function skipReason(
 /**
  * Decides, per partner and currency, what a settlement run pays and why the rest is skipped.
  * Pure: the database sums the entries, this applies the rules. Precedence: partner missing or
- * suspended, payout hold, negative, zero, below the minimum, above the maximum; otherwise a payout.
+ * suspended, payout hold, negative, zero, currency not configured, below the minimum, above the
+ * maximum; otherwise a payout.
  */
 export function planSettlement(
   balances: readonly PartnerBalance[],
   policy: SettlementPolicy,
 ): SettlementPlan {
-  if (!Number.isSafeInteger(policy.maxPaymentMinor) || policy.maxPaymentMinor < 1) {
-    throw new DomainError(
-      ErrorCodes.SETTLEMENT_INVALID_MAXIMUM,
-      `maxPaymentMinor must be a positive integer of minor units, got ${String(policy.maxPaymentMinor)}`,
-      { maxPaymentMinor: policy.maxPaymentMinor },
-    );
-  }
+  // One number: checked once, even for an empty run (a bad setting fails before any balance).
+  if (!isPerCurrency(policy.maxPaymentMinor)) maximumOf(policy.maxPaymentMinor, 'any currency');
 
   const seen = new Set<string>();
   for (const b of balances) {
@@ -217,7 +225,7 @@ export function planSettlement(
       });
       sum.skippedCount += 1;
     } else {
-      // Safe: net ≤ maxPaymentMinor, itself a safe integer.
+      // Safe: net ≤ the currency's maximum, itself a safe integer.
       payouts.push({ partnerId: b.partnerId, currency: b.currency, netMinor: Number(net), ...counts });
       sum.payoutCount += 1;
       sum.payoutMinor += net;

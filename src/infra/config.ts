@@ -14,6 +14,7 @@ import {
   type NotificationConfig,
 } from './notifications/notification-config';
 import {
+  settlementConfigProblems,
   settlementEnvSchema,
   toSettlementConfig,
   type SettlementConfig,
@@ -132,6 +133,7 @@ const envSchema = z.object({
   UI_PORT: port(5678),
   APPROVAL_THRESHOLDS: jsonRecordOfInts('{"COP": 5000000000, "USD": 1000000, "EUR": 1000000}'),
   APPROVAL_TIMEOUT: duration('72h'),
+  /** The largest payment in any currency PAYOUT_MAXIMUMS does not list. */
   PAYMENT_MAX_AMOUNT_MINOR: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   REFUND_WINDOW: duration('30d'),
   PAYOUT_TIMEOUT: duration('24h'),
@@ -433,6 +435,10 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new ConfigError(`invalid configuration:\n${lines}`);
   }
   const e = parsed.data;
+  const inconsistent = settlementConfigProblems(e);
+  if (inconsistent.length) {
+    throw new ConfigError(`invalid configuration:\n${inconsistent.map((l) => `  ${l}`).join('\n')}`);
+  }
   const weak = secretProblems(e);
   if (weak.length) {
     throw new ConfigError(

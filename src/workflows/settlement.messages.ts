@@ -34,6 +34,11 @@ export interface SettlementSettings {
   /** The payments task queue and the settings every payout of the run starts with. */
   paymentTaskQueue: string;
   payment: PaymentWorkflowSettings;
+  /**
+   * SETTLEMENT_TIME_ZONE: where a period ends (the activity's cut-off, the Schedule's "yesterday").
+   * Absent in inputs from before it existed: UTC.
+   */
+  timeZone?: string;
 }
 
 /** Where a run stands between workflow runs (continue-as-new carries it). */

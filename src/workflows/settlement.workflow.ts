@@ -82,6 +82,7 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
       currency: input.currency,
       trigger: input.trigger,
       startedBy: input.startedBy,
+      timeZone: settings.timeZone,
     });
     cursor = {
       itemCount: plan.itemCount,
@@ -237,6 +238,7 @@ async function settleWithStarter(input: SettlementWorkflowInput): Promise<Settle
       settlementId,
       periodEnd: input.periodEnd,
       currency: input.currency,
+      ...(settings.timeZone ? { timeZone: settings.timeZone } : {}),
       trigger: input.trigger,
       startedBy: input.startedBy,
     });
@@ -320,8 +322,9 @@ export async function scheduledSettlementWorkflow(
   input: ScheduledSettlementInput,
 ): Promise<ScheduledSettlementResult> {
   const due = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTimeKey) ?? new Date();
-  // The day before the action was due: a run on the 1st settles up to the last day of the month before.
-  const periodEnd = latestEndedPeriod(due);
+  // The day before the action was due, in the programme's zone (the Schedule fires on its clock):
+  // a run on the 1st settles up to the last day of the month before.
+  const periodEnd = latestEndedPeriod(due, input.settings.timeZone);
   const settlementId = settlementWorkflowId(periodEnd, input.currency);
   // One run per period: a period any run holds (one currency or all) is skipped, not paid again.
   if (patched(CLAIM_PERIOD_BEFORE_RUN)) {

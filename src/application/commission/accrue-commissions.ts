@@ -11,6 +11,8 @@ export interface AccrualDeps {
   reads: Pick<CommissionReads, 'existingPartnerIds'>;
   /** How long a commission stays PENDING after its conversion (COMMISSION_HOLD). */
   holdMs: number;
+  /** The programme's currencies (PAYOUT_MINIMUMS): a commission in any other could never be paid. */
+  currencies: { isConfigured(currency: string): boolean };
   newId: () => string;
   now: () => Date;
 }
@@ -66,6 +68,16 @@ export async function accrueCommissions(
     }
     try {
       const commission = Commission.create({ ...item.request, id: deps.newId(), holdMs: deps.holdMs, now });
+      // Refused now rather than left PAYABLE for ever (or, as before, paid at 1 minor unit).
+      if (!deps.currencies.isConfigured(commission.currency)) {
+        refuse(
+          i,
+          commission.externalRef,
+          ErrorCodes.COMMISSION_CURRENCY_NOT_CONFIGURED,
+          `${commission.currency} is not a currency of the programme: it has no payout minimum (PAYOUT_MINIMUMS), so no run could pay it`,
+        );
+        return;
+      }
       candidates.push({ i, request: item.request, commission });
     } catch (e) {
       if (!isDomainError(e)) throw e;

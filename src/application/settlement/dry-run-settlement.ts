@@ -1,5 +1,5 @@
 import type { PayoutMinimums } from '../../domain/payout-minimums.value-object';
-import { planSettlement, type SettlementPlan } from '../../domain/settlement-plan';
+import { planSettlement, type SettlementPlan, type SettlementPolicy } from '../../domain/settlement-plan';
 import { periodCutoff } from '../../domain/settlement-period';
 import type { SettlementReads } from '../../ports/settlement.port';
 import { requestedPeriod, type SettlementRequest } from './settlement-request';
@@ -7,8 +7,11 @@ import { requestedPeriod, type SettlementRequest } from './settlement-request';
 export interface DryRunDeps {
   reads: Pick<SettlementReads, 'payableBalances'>;
   minimums: PayoutMinimums;
-  maxPaymentMinor: number;
+  /** One number, or per currency (PAYOUT_MAXIMUMS). */
+  maxPaymentMinor: SettlementPolicy['maxPaymentMinor'];
   clock?: () => Date;
+  /** SETTLEMENT_TIME_ZONE, as the run's activity will use it; UTC by default. */
+  timeZone?: string;
 }
 
 /** What a run of the period would pay and skip, planned as the run plans it; nothing is written. */
@@ -17,9 +20,9 @@ export async function dryRunSettlement(
   req: SettlementRequest,
 ): Promise<{ periodEnd: string; currency: string | null; plan: SettlementPlan }> {
   const now = (deps.clock ?? (() => new Date()))();
-  const { periodEnd, currency } = requestedPeriod(req, now);
+  const { periodEnd, currency } = requestedPeriod(req, now, deps.timeZone);
   const balances = await deps.reads.payableBalances({
-    cutoff: periodCutoff(periodEnd),
+    cutoff: periodCutoff(periodEnd, deps.timeZone),
     currency,
     now: now.toISOString(),
   });

@@ -11,8 +11,10 @@ export interface SettlementRequest {
 export function requestedPeriod(
   req: SettlementRequest,
   now: Date,
+  /** SETTLEMENT_TIME_ZONE: where "yesterday" is; UTC by default. */
+  timeZone?: string,
 ): { periodEnd: string; currency: string | null } {
-  const periodEnd = req.periodEnd ?? latestEndedPeriod(now);
-  assertPeriodEnded(periodEnd, now);
+  const periodEnd = req.periodEnd ?? latestEndedPeriod(now, timeZone);
+  assertPeriodEnded(periodEnd, now, timeZone);
   return { periodEnd, currency: req.currency ?? null };
 }

@@ -19,11 +19,11 @@ export interface StartedSettlement {
  * or was stopped. A released run stays released.
  */
 export async function startSettlement(
-  deps: { uow: UnitOfWork; commands: SettlementCommands; clock?: () => Date },
+  deps: { uow: UnitOfWork; commands: SettlementCommands; clock?: () => Date; timeZone?: string },
   req: SettlementRequest & { actor: string },
 ): Promise<StartedSettlement> {
   const now = (deps.clock ?? (() => new Date()))();
-  const { periodEnd, currency } = requestedPeriod(req, now);
+  const { periodEnd, currency } = requestedPeriod(req, now, deps.timeZone);
   const settlementId = settlementRunId(periodEnd, currency);
   const { holder, released } = await deps.uow.run(async (tx) => ({
     holder: await tx.settlements.claimPeriod(periodEnd, currency, settlementId, now.toISOString()),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { PayoutMaximums } from '../../domain/payout-maximums.value-object';
 import { PayoutMinimums } from '../../domain/payout-minimums.value-object';
+import { DEFAULT_TIME_ZONE, parseTimeZone } from '../../domain/settlement-period';
 import { duration } from '../../shared/env-parsers';
 
 /**
@@ -46,18 +48,43 @@ const scheduleSpec = z
     return { kind: 'cron', expression: text };
   });
 
-const minimums = z
+/** A JSON object of currency → minor units, checked by the domain's value object (errors name the key). */
+const currencyMap = <T>(create: (record: Record<string, number>) => T, fallback: () => T) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): T => {
+      if (v === undefined || v.trim() === '') return fallback();
+      try {
+        return create(JSON.parse(v) as Record<string, number>);
+      } catch (e) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JSON object of currency → minor units (${e instanceof Error ? e.message : 'not JSON'})`,
+        });
+        return z.NEVER;
+      }
+    });
+
+/** Only the currencies listed are paid (and may accrue): there is no fallback minimum. */
+const minimums = currencyMap(
+  (record) => PayoutMinimums.create(record),
+  () => PayoutMinimums.create(PayoutMinimums.DEFAULTS),
+);
+/** The record as given; PAYMENT_MAX_AMOUNT_MINOR becomes its fallback in toSettlementConfig. */
+const maximums = currencyMap(
+  (record) => PayoutMaximums.create(record).toJSON().maximums,
+  (): Record<string, number> => ({}),
+);
+
+const timeZone = z
   .string()
-  .optional()
-  .transform((v, ctx): PayoutMinimums => {
-    if (v === undefined || v.trim() === '') return PayoutMinimums.create(PayoutMinimums.DEFAULTS);
+  .default(DEFAULT_TIME_ZONE)
+  .transform((v, ctx): string => {
     try {
-      return PayoutMinimums.create(JSON.parse(v) as Record<string, number>);
+      return parseTimeZone(v.trim() === '' ? DEFAULT_TIME_ZONE : v.trim());
     } catch (e) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a JSON object of currency → minimum minor units (${e instanceof Error ? e.message : 'not JSON'})`,
-      });
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : 'not an IANA time zone' });
       return z.NEVER;
     }
   });
@@ -66,7 +93,10 @@ export const settlementEnvSchema = z.object({
   /** How long a commission stays PENDING after its conversion before a run may pay it. */
   COMMISSION_HOLD: duration('30d'),
   PAYOUT_MINIMUMS: minimums,
+  PAYOUT_MAXIMUMS: maximums,
   SETTLEMENT_SCHEDULE: scheduleSpec,
+  /** Where a period (a calendar day) ends, and the zone the Schedule's cron is read in. */
+  SETTLEMENT_TIME_ZONE: timeZone,
   SETTLEMENT_SCHEDULE_ID: z.string().min(1).max(200).default('alpes-settlements'),
   /** Payments of one run in flight at once (recorded, approved or paying); sized for 2 cores. */
   SETTLEMENT_CONCURRENCY: count(40, 5_000),
@@ -75,12 +105,19 @@ export const settlementEnvSchema = z.object({
   SETTLEMENT_POLL_INTERVAL: duration('1s'),
 });
 
-export type SettlementEnv = z.output<typeof settlementEnvSchema>;
+export type SettlementEnv = z.output<typeof settlementEnvSchema> & {
+  /** config.ts's one maximum for every currency: the fallback of PAYOUT_MAXIMUMS. */
+  PAYMENT_MAX_AMOUNT_MINOR?: number | undefined;
+};
 
 export interface SettlementConfig {
   commissionHoldMs: number;
   minimums: PayoutMinimums;
+  /** PAYOUT_MAXIMUMS, PAYMENT_MAX_AMOUNT_MINOR for the currencies it does not list. */
+  maximums: PayoutMaximums;
   schedule: SettlementScheduleSpec;
+  /** IANA name (SETTLEMENT_TIME_ZONE): periods end at its midnight; the Schedule runs on its clock. */
+  timeZone: string;
   scheduleId: string;
   concurrency: number;
   pageSize: number;
@@ -90,9 +127,27 @@ export interface SettlementConfig {
 export const toSettlementConfig = (e: SettlementEnv): SettlementConfig => ({
   commissionHoldMs: e.COMMISSION_HOLD,
   minimums: e.PAYOUT_MINIMUMS,
+  maximums: PayoutMaximums.create(e.PAYOUT_MAXIMUMS, e.PAYMENT_MAX_AMOUNT_MINOR ?? null),
   schedule: e.SETTLEMENT_SCHEDULE,
+  timeZone: e.SETTLEMENT_TIME_ZONE,
   scheduleId: e.SETTLEMENT_SCHEDULE_ID,
   concurrency: e.SETTLEMENT_CONCURRENCY,
   pageSize: e.SETTLEMENT_PAGE_SIZE,
   pollIntervalMs: e.SETTLEMENT_POLL_INTERVAL,
 });
+
+/**
+ * Settings that are fine alone but not together: a minimum above its currency's PAYOUT_MAXIMUMS
+ * entry would pay nothing. Against PAYMENT_MAX_AMOUNT_MINOR (one number for every currency) it is
+ * not refused: configurations that started before PAYOUT_MAXIMUMS existed still start.
+ */
+export function settlementConfigProblems(e: SettlementEnv): string[] {
+  return Object.entries(e.PAYOUT_MAXIMUMS).flatMap(([currency, maximum]) => {
+    const minimum = e.PAYOUT_MINIMUMS.minimumFor(currency);
+    return minimum !== undefined && minimum > maximum
+      ? [
+          `PAYOUT_MAXIMUMS: ${currency} ${maximum} is below its minimum ${minimum} (PAYOUT_MINIMUMS): no balance could be paid`,
+        ]
+      : [];
+  });
+}

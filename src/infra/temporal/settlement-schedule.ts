@@ -6,6 +6,7 @@ import {
   type ScheduledSettlementWorkflow,
 } from '../../workflows/settlement.messages';
 import { scheduledSettlementWorkflowId } from '../../workflows/workflow-ids';
+import { DEFAULT_TIME_ZONE } from '../../domain/settlement-period';
 import type { SettlementScheduleSpec } from '../settlements/settlement-config';
 import { ensureSchedule } from './ensure-schedule';
 
@@ -16,16 +17,20 @@ export interface SettlementScheduleOptions {
   input: ScheduledSettlementInput;
 }
 
-const toSpec = (spec: Exclude<SettlementScheduleSpec, { kind: 'off' }>): ScheduleSpec =>
+/** Read on the programme's clock: the run it starts settles "yesterday" in the same zone. */
+export const toSpec = (
+  spec: Exclude<SettlementScheduleSpec, { kind: 'off' }>,
+  timeZone: string,
+): ScheduleSpec =>
   spec.kind === 'cron'
-    ? { cronExpressions: [spec.expression] }
-    : { calendars: [spec.calendar as NonNullable<ScheduleSpec['calendars']>[number]] };
+    ? { cronExpressions: [spec.expression], timezone: timeZone }
+    : { calendars: [spec.calendar as NonNullable<ScheduleSpec['calendars']>[number]], timezone: timeZone };
 
-const describeSpec = (spec: SettlementScheduleSpec): string =>
+export const describeSpec = (spec: SettlementScheduleSpec, timeZone: string): string =>
   spec.kind === 'cron'
-    ? `cron ${spec.expression} (UTC)`
+    ? `cron ${spec.expression} (${timeZone})`
     : spec.kind === 'calendar'
-      ? JSON.stringify(spec.calendar)
+      ? `${JSON.stringify(spec.calendar)} (${timeZone})`
       : 'off';
 
 /**
@@ -40,7 +45,11 @@ export async function ensureSettlementSchedule(
 ): Promise<void> {
   await ensureSchedule<ScheduledSettlementWorkflow>(client, {
     scheduleId: opts.scheduleId,
-    spec: opts.spec.kind === 'off' ? undefined : toSpec(opts.spec),
+    // The zone the run's settings carry: the Schedule and the workflow it starts agree by construction.
+    spec:
+      opts.spec.kind === 'off'
+        ? undefined
+        : toSpec(opts.spec, opts.input.settings.timeZone ?? DEFAULT_TIME_ZONE),
     action: {
       type: 'startWorkflow',
       workflowType: scheduledSettlementWorkflowType,
@@ -59,6 +68,7 @@ export class TemporalSettlementSchedule implements SettlementScheduleInfo {
     private readonly client: Client,
     private readonly scheduleId: string,
     private readonly spec: SettlementScheduleSpec,
+    private readonly timeZone: string = DEFAULT_TIME_ZONE,
   ) {}
 
   async describe(): Promise<ScheduleView | undefined> {
@@ -67,7 +77,7 @@ export class TemporalSettlementSchedule implements SettlementScheduleInfo {
       const d = await this.client.schedule.getHandle(this.scheduleId).describe();
       return {
         scheduleId: this.scheduleId,
-        spec: describeSpec(this.spec),
+        spec: describeSpec(this.spec, this.timeZone),
         paused: d.state.paused,
         nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null,
         recentRuns: d.info.recentActions.map((a) => ({

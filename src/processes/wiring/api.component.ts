@@ -52,6 +52,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     client,
     config.settlements.scheduleId,
     config.settlements.schedule,
+    config.settlements.timeZone,
   );
   // Failed authentications are counted in PostgreSQL, shared by every API replica (memory with
   // PGlite); the scope names this deployment (its task queue) within the table.
@@ -105,6 +106,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         uow: ctx.uow,
         reads: commissionReads,
         holdMs: config.settlements.commissionHoldMs,
+        currencies: config.settlements.minimums,
         newId: () => globalThis.crypto.randomUUID(),
         now: () => new Date(),
         clawbackId: (externalRef) => nameBasedUuid('commission-clawback', externalRef),
@@ -115,7 +117,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       minimums: config.settlements.minimums,
       nextSettlementAt: async () => (await schedule.describe())?.nextRunAt ?? null,
     },
-    maxAmountMinor: config.payments.maxAmountMinor,
+    maxAmountMinor: config.settlements.maximums,
     idempotencyKeyRequired: config.payments.idempotencyKeyRequired,
     logger: log,
     apiKeys: new ApiKeyRegistry(secrets.apiKeys),
@@ -143,14 +145,19 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         }),
       (routes) =>
         settlementRoutes(routes, {
-          startSettlement: (req) => startSettlement({ uow: ctx.uow, commands: settlementCommands }, req),
+          startSettlement: (req) =>
+            startSettlement(
+              { uow: ctx.uow, commands: settlementCommands, timeZone: config.settlements.timeZone },
+              req,
+            ),
           releaseSettlement: (input) =>
             releaseSettlement({ uow: ctx.uow, commands: settlementCommands }, input),
           commands: settlementCommands,
           reads: new SettlementQueries(db),
           schedule,
           minimums: config.settlements.minimums,
-          maxPaymentMinor: config.payments.maxAmountMinor ?? Number.MAX_SAFE_INTEGER,
+          maxPaymentMinor: config.settlements.maximums,
+          timeZone: config.settlements.timeZone,
           temporalUiUrl: config.temporal.uiUrl,
           namespace: config.temporal.namespace,
         }),

@@ -69,7 +69,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       const settlement = createSettlementActivities({
         uow: ctx.uow,
         minimums: config.settlements.minimums,
-        maxPaymentMinor: config.payments.maxAmountMinor ?? Number.MAX_SAFE_INTEGER,
+        maxPaymentMinor: config.settlements.maximums,
         paymentIdFor: (settlementId, partnerId, currency) =>
           nameBasedUuid('settlement-payment', `${settlementId}:${partnerId}:${currency}`),
         payouts: new TemporalSettlementPayoutStarter(
@@ -86,7 +86,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
           uow: ctx.uow,
           provider,
           approvalThresholds: config.payments.approvalThresholds,
-          maxAmountMinor: config.payments.maxAmountMinor,
+          maxAmountMinor: config.settlements.maximums,
           decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
           faults: config.payoutJanitor.testFaults,
           notifier,

@@ -31,6 +31,7 @@ export function settlementSettings(config: AppConfig): SettlementSettings {
     retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
     paymentTaskQueue: config.temporal.taskQueue,
     payment: workflowSettings(config),
+    timeZone: config.settlements.timeZone,
   };
 }
 

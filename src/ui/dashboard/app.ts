@@ -381,6 +381,7 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
           partners: partnerMap,
           locale: LOCALE,
           push,
+          timeZone: settlements.timeZone,
           onSelectPartner: setBalancePartnerId,
           onStarted: (started) =>
             dispatchSettlements({

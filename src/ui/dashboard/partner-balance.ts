@@ -160,9 +160,20 @@ export function PartnerBalancePanel(props: {
                         money(c.netPayableMinor),
                       ),
                       h('dt', null, 'Payout minimum'),
-                      h('dd', { class: 'num' }, money(c.minimumMinor)),
+                      h(
+                        'dd',
+                        { class: c.minimumMinor === null ? 'muted' : 'num' },
+                        c.minimumMinor === null ? 'not configured' : money(c.minimumMinor),
+                      ),
                     ),
-                    short && compareMinor(c.netPayableMinor, '0') > 0
+                    c.minimumMinor === null
+                      ? h(
+                          'p',
+                          { class: 'balance-note', 'data-testid': `partner-balance-unpaid-${c.currency}` },
+                          `${c.currency} has no payout minimum configured: no run pays it until it has one.`,
+                        )
+                      : null,
+                    short && c.minimumMinor !== null && compareMinor(c.netPayableMinor, '0') > 0
                       ? h(
                           'p',
                           { class: 'balance-note', 'data-testid': `partner-balance-short-${c.currency}` },

@@ -26,9 +26,11 @@ export function SettlementForm(
     partners: ReadonlyMap<string, Partner>;
     onStarted: (started: StartedSettlement) => void;
     onSelectPartner: (partnerId: string) => void;
+    /** SETTLEMENT_TIME_ZONE, from `GET /settlements`. */
+    timeZone: string;
   },
 ): ComponentChild {
-  const latest = latestSettleableDay();
+  const latest = latestSettleableDay(new Date(), props.timeZone);
   const [periodEnd, setPeriodEnd] = useState(latest);
   const [currency, setCurrency] = useState('');
   const [busy, setBusy] = useState<'' | 'dry' | 'run'>('');
@@ -100,7 +102,11 @@ export function SettlementForm(
         h(
           'div',
           { class: 'field field-grow' },
-          h('label', { for: 'settlement-period-end', class: 'field-label' }, 'Period end (UTC, inclusive)'),
+          h(
+            'label',
+            { for: 'settlement-period-end', class: 'field-label' },
+            `Period end (${props.timeZone}, inclusive)`,
+          ),
           h('input', {
             id: 'settlement-period-end',
             type: 'date',

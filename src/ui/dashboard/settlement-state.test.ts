@@ -210,10 +210,11 @@ describe('settlement state', () => {
     // A list read before the run completed must not set it back to RUNNING.
     s = settlementsReducer(s, {
       type: 'list-loaded',
-      list: { items: [summary()], nextCursor: null, schedule: null },
+      list: { items: [summary()], nextCursor: null, schedule: null, timeZone: 'America/Bogota' },
     });
     expect(s.runs[ID]!.status).toBe('COMPLETED');
     expect(s.schedule).toBeNull();
+    expect(s.timeZone).toBe('America/Bogota');
   });
 
   it('selects the operator’s pick, else the newest running run, else the newest run', () => {
@@ -226,7 +227,7 @@ describe('settlement state', () => {
     const newer = summary({ status: 'COMPLETED' });
     let s = settlementsReducer(initialSettlementsState, {
       type: 'list-loaded',
-      list: { items: [newer, older], nextCursor: null, schedule: null },
+      list: { items: [newer, older], nextCursor: null, schedule: null, timeZone: 'UTC' },
     });
     expect(sortedRuns(s).map((r) => r.id)).toEqual([ID, OLDER]);
     expect(selectedRunId(s)).toBe(OLDER);
@@ -308,6 +309,8 @@ describe('settlement state', () => {
     expect(belowMinimum('5000', '5000')).toBe(false);
     expect(belowMinimum('-20', '5000')).toBe(true);
     expect(belowMinimum('9007199254740993', '9007199254740992')).toBe(false);
+    // No minimum configured: no run pays the currency, whatever its balance.
+    expect(belowMinimum('9007199254740993', null)).toBe(true);
     expect(belowMinimum('9007199254740992', '9007199254740993')).toBe(true);
   });
 
@@ -318,5 +321,9 @@ describe('settlement state', () => {
   it('settles up to yesterday in UTC', () => {
     expect(latestSettleableDay(new Date('2026-04-01T00:30:00Z'))).toBe('2026-03-31');
     expect(latestSettleableDay(new Date('2026-04-01T23:59:00Z'))).toBe('2026-03-31');
+    // In the programme's zone (SETTLEMENT_TIME_ZONE, from GET /settlements): 03:00Z is still the 31st in Bogota.
+    expect(latestSettleableDay(new Date('2026-04-01T03:00:00Z'), 'America/Bogota')).toBe('2026-03-30');
+    expect(latestSettleableDay(new Date('2026-03-31T16:00:00Z'), 'Asia/Tokyo')).toBe('2026-03-31');
+    expect(initialSettlementsState.timeZone).toBe('UTC');
   });
 });

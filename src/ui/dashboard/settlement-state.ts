@@ -48,6 +48,8 @@ export interface SettlementsState {
   runs: Readonly<Record<string, SettlementRunSummary>>;
   /** `undefined` until `GET /settlements` answered; `null` when the schedule is off. */
   schedule: SettlementSchedule | null | undefined;
+  /** SETTLEMENT_TIME_ZONE, as `GET /settlements` says: where a period (a calendar day) ends. */
+  timeZone: string;
   details: Readonly<Record<string, ApiSettlement>>;
   progress: Readonly<Record<string, SettlementProgress>>;
   /** Log position of each run's latest event: the view refetches a run's detail when it moves. */
@@ -69,6 +71,7 @@ export type SettlementsAction =
 export const initialSettlementsState: SettlementsState = {
   runs: {},
   schedule: undefined,
+  timeZone: 'UTC',
   details: {},
   progress: {},
   touched: {},
@@ -84,7 +87,7 @@ export function settlementsReducer(state: SettlementsState, action: SettlementsA
     case 'list-loaded': {
       const runs = { ...state.runs };
       for (const run of action.list.items) runs[run.id] = mergeRun(runs[run.id], run);
-      return { ...state, runs, schedule: action.list.schedule };
+      return { ...state, runs, schedule: action.list.schedule, timeZone: action.list.timeZone };
     }
     case 'detail-loaded': {
       const s = action.settlement;
@@ -349,6 +352,7 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   PAYOUT_HOLD: 'Payout hold',
   NEGATIVE_BALANCE: 'Negative balance',
   ZERO_BALANCE: 'Zero balance',
+  CURRENCY_NOT_CONFIGURED: 'Currency not configured',
   BELOW_MINIMUM: 'Below minimum',
   ABOVE_MAXIMUM: 'Above maximum',
 };
@@ -356,9 +360,13 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
 export const skipReasonLabel = (reason: string | null): string =>
   reason === null ? '—' : (SKIP_REASON_LABELS[reason as SkipReason] ?? reason);
 
-/** True when a balance's net does not reach its minimum: compared as integers, never floats. */
-export const belowMinimum = (netMinor: string, minimumMinor: string): boolean =>
-  compareMinor(netMinor, minimumMinor) < 0;
+/**
+ * True when a balance's net does not reach its minimum: compared as integers, never floats. A
+ * currency without a minimum (null) is paid by no run, so nothing reaches it.
+ */
+export const belowMinimum = (netMinor: string, minimumMinor: string | null): boolean =>
+  minimumMinor === null || compareMinor(netMinor, minimumMinor) < 0;
 
-/** The latest period the API settles (a later one is refused with 422): the API's own rule. */
-export const latestSettleableDay = (now: Date = new Date()): string => latestEndedPeriod(now);
+/** The latest period the API settles (a later one is refused with 422): the API's own rule, in its zone. */
+export const latestSettleableDay = (now: Date = new Date(), timeZone = 'UTC'): string =>
+  latestEndedPeriod(now, timeZone);
