@@ -12,8 +12,13 @@ export interface TailSubscriber {
    * the position before this event: the one to resume from if the event cannot be sent).
    */
   cursor: number;
-  /** One matching event, in position order; `frame` is its serialised message, shared by all. */
-  deliver(event: StoredEvent, frame: string): void;
+  /**
+   * One matching event, in position order; `frame` is its serialised message (UTF-8), the same
+   * bytes for every subscriber. The subscriber may hold it back until `flush`.
+   */
+  deliver(event: StoredEvent, frame: Buffer): void;
+  /** The end of one batch of deliveries: whatever `deliver` held back must leave now. */
+  flush(): void;
 }
 
 export type TailLogger = Pick<Logger, 'debug' | 'warn' | 'error'>;
@@ -139,7 +144,14 @@ export class EventTail {
       }
       const rows = await this.log.read({ afterPosition: this.position!, limit: this.batchSize });
       if (this.stopped) return;
-      for (const event of rows) this.dispatch(event);
+      // A batch is handed out in one synchronous step, then flushed: each subscriber's share of it
+      // leaves in one socket write, not one per event (the syscall was most of the fan-out's cost).
+      const served = new Set<TailSubscriber>();
+      try {
+        for (const event of rows) this.dispatch(event, served);
+      } finally {
+        for (const sub of served) sub.flush();
+      }
       const last = rows.at(-1);
       if (last) this.position = last.position;
       if (rows.length < this.batchSize) return;
@@ -147,11 +159,13 @@ export class EventTail {
     }
   }
 
-  private dispatch(event: StoredEvent): void {
-    let shared: string | undefined;
+  private dispatch(event: StoredEvent, served: Set<TailSubscriber>): void {
+    // Serialised and encoded once for every subscriber (ws sends a Buffer as is).
+    let shared: Buffer | undefined;
     const offer = (sub: TailSubscriber): void => {
       if (event.position <= sub.cursor || !matchesFilter(sub.filter, event)) return;
-      shared ??= eventFrame(event);
+      shared ??= Buffer.from(eventFrame(event));
+      served.add(sub);
       sub.deliver(event, shared);
       sub.cursor = event.position;
     };
