@@ -55,6 +55,11 @@ export interface EventStreamDeps {
   heartbeatMs?: number;
   maxBufferedBytes?: number;
   batchSize?: number;
+  /**
+   * The tail reads the log at most this often (ms; default 10): a burst of commits goes out as one
+   * batch, one write per client, for at most this much delay. 0: every wake-up reads at once.
+   */
+  coalesceMs?: number;
   /** Safety net: the tail also looks at the log this often, in case a wake-up was lost. */
   pollIntervalMs?: number;
   logger?: StreamLogger;
@@ -93,7 +98,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   const logger = deps.logger ?? silent;
   if (maxBufferedBytes < 4 * FINAL_FRAMES_RESERVE)
     throw new Error(`maxBufferedBytes must be at least ${4 * FINAL_FRAMES_RESERVE}`);
-  const tail = new EventTail(deps.events, batchSize, logger);
+  const tail = new EventTail(deps.events, batchSize, logger, deps.coalesceMs ?? 10);
   const options: ServerOptions & { closeTimeout: number } = {
     noServer: true,
     clientTracking: false,

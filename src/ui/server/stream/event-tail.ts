@@ -41,11 +41,19 @@ export class EventTail {
   private stopped = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** When the last pass over the log started (performance.now()). */
+  private passAt = Number.NEGATIVE_INFINITY;
 
+  /**
+   * `coalesceMs`: passes over the log start at most this often. The first wake-up after a quiet
+   * spell reads at once; the commits of a burst behind it wait up to `coalesceMs` and go out as one
+   * batch (one query, one write per client) instead of one each.
+   */
   constructor(
     private readonly log: EventLogReader,
     private readonly batchSize: number,
     private readonly logger: TailLogger,
+    private readonly coalesceMs = 0,
   ) {}
 
   /** The position scanned so far, once known (the log's end when the tail started, then onwards). */
@@ -115,6 +123,10 @@ export class EventTail {
     try {
       do {
         this.again = false;
+        const wait = this.passAt + this.coalesceMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.stopped) return;
+        this.passAt = performance.now();
         await this.catchUp();
       } while (this.again && !this.stopped);
       this.failures = 0;
