@@ -122,10 +122,11 @@ export class EventTail {
   private async run(): Promise<void> {
     try {
       do {
-        this.again = false;
         const wait = this.passAt + this.coalesceMs - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.stopped) return;
+        // Wake-ups until here are answered by this pass; later ones ask for another.
+        this.again = false;
         this.passAt = performance.now();
         await this.catchUp();
       } while (this.again && !this.stopped);
