@@ -19,7 +19,8 @@ export type { StreamGrant } from './stream-admission';
  *   expiry, the message rate limit, heartbeats, back-pressure.
  * What they share lives here: the one `EventTail` per server, which on every wake-up (notifier, or
  * a safety poll) reads "position > scanned" once, in batches, and fans each event out to the
- * sessions whose filter matches (indexed by partner, the event serialised once); the heartbeat
+ * sessions whose filter matches (indexed by partner, the event serialised and encoded once; each
+ * session's share of a batch leaves in one socket write); the heartbeat
  * timer; and shutdown. The notification payload is never trusted: the log is the truth, wake-ups
  * only say "look". Cost per wake-up and server: one query (a batch read; or, while nobody has
  * joined, one `max(position)` to track the end), whatever the number of clients.
@@ -54,6 +55,11 @@ export interface EventStreamDeps {
   heartbeatMs?: number;
   maxBufferedBytes?: number;
   batchSize?: number;
+  /**
+   * The tail reads the log at most this often (ms; default 10): a burst of commits goes out as one
+   * batch, one write per client, for at most this much delay. 0: every wake-up reads at once.
+   */
+  coalesceMs?: number;
   /** Safety net: the tail also looks at the log this often, in case a wake-up was lost. */
   pollIntervalMs?: number;
   logger?: StreamLogger;
@@ -92,7 +98,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
   const logger = deps.logger ?? silent;
   if (maxBufferedBytes < 4 * FINAL_FRAMES_RESERVE)
     throw new Error(`maxBufferedBytes must be at least ${4 * FINAL_FRAMES_RESERVE}`);
-  const tail = new EventTail(deps.events, batchSize, logger);
+  const tail = new EventTail(deps.events, batchSize, logger, deps.coalesceMs ?? 10);
   const options: ServerOptions & { closeTimeout: number } = {
     noServer: true,
     clientTracking: false,
@@ -151,7 +157,7 @@ export function createEventStream(deps: EventStreamDeps): EventStream {
     if (!admitted) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (closed) return ws.close(STREAM_CLOSE_CODES.GOING_AWAY, 'server shutting down');
-      sessions.add(new ClientSession(ws, admitted.grant, admitted.address, sessionContext));
+      sessions.add(new ClientSession(ws, socket, admitted.grant, admitted.address, sessionContext));
     });
   }
 

@@ -12,8 +12,13 @@ export interface TailSubscriber {
    * the position before this event: the one to resume from if the event cannot be sent).
    */
   cursor: number;
-  /** One matching event, in position order; `frame` is its serialised message, shared by all. */
-  deliver(event: StoredEvent, frame: string): void;
+  /**
+   * One matching event, in position order; `frame` is its serialised message (UTF-8), the same
+   * bytes for every subscriber. The subscriber may hold it back until `flush`.
+   */
+  deliver(event: StoredEvent, frame: Buffer): void;
+  /** The end of one batch of deliveries: whatever `deliver` held back must leave now. */
+  flush(): void;
 }
 
 export type TailLogger = Pick<Logger, 'debug' | 'warn' | 'error'>;
@@ -36,11 +41,19 @@ export class EventTail {
   private stopped = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** When the last pass over the log started (performance.now()). */
+  private passAt = Number.NEGATIVE_INFINITY;
 
+  /**
+   * `coalesceMs`: passes over the log start at most this often. The first wake-up after a quiet
+   * spell reads at once; the commits of a burst behind it wait up to `coalesceMs` and go out as one
+   * batch (one query, one write per client) instead of one each.
+   */
   constructor(
     private readonly log: EventLogReader,
     private readonly batchSize: number,
     private readonly logger: TailLogger,
+    private readonly coalesceMs = 0,
   ) {}
 
   /** The position scanned so far, once known (the log's end when the tail started, then onwards). */
@@ -109,7 +122,12 @@ export class EventTail {
   private async run(): Promise<void> {
     try {
       do {
+        const wait = this.passAt + this.coalesceMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.stopped) return;
+        // Wake-ups until here are answered by this pass; later ones ask for another.
         this.again = false;
+        this.passAt = performance.now();
         await this.catchUp();
       } while (this.again && !this.stopped);
       this.failures = 0;
@@ -139,7 +157,14 @@ export class EventTail {
       }
       const rows = await this.log.read({ afterPosition: this.position!, limit: this.batchSize });
       if (this.stopped) return;
-      for (const event of rows) this.dispatch(event);
+      // A batch is handed out in one synchronous step, then flushed: each subscriber's share of it
+      // leaves in one socket write, not one per event (the syscall was most of the fan-out's cost).
+      const served = new Set<TailSubscriber>();
+      try {
+        for (const event of rows) this.dispatch(event, served);
+      } finally {
+        for (const sub of served) sub.flush();
+      }
       const last = rows.at(-1);
       if (last) this.position = last.position;
       if (rows.length < this.batchSize) return;
@@ -147,11 +172,13 @@ export class EventTail {
     }
   }
 
-  private dispatch(event: StoredEvent): void {
-    let shared: string | undefined;
+  private dispatch(event: StoredEvent, served: Set<TailSubscriber>): void {
+    // Serialised and encoded once for every subscriber (ws sends a Buffer as is).
+    let shared: Buffer | undefined;
     const offer = (sub: TailSubscriber): void => {
       if (event.position <= sub.cursor || !matchesFilter(sub.filter, event)) return;
-      shared ??= eventFrame(event);
+      shared ??= Buffer.from(eventFrame(event));
+      served.add(sub);
       sub.deliver(event, shared);
       sub.cursor = event.position;
     };

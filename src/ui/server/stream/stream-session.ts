@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { Principal } from '../../../ports/principal';
 import type { EventLogReader, StoredEvent } from '../../../ports/event-log.port';
@@ -53,7 +54,10 @@ import { PAYMENT_AGGREGATE_TYPE, authorizeFilter, type EffectiveFilter } from '.
  * a client without room gets `SLOW_CONSUMER` with `resumeFrom` (its cursor: every matching event up
  * to it has been sent) and is closed with 4408. Replies (errors, pongs) obey the
  * same limit: a client that floods us with bad frames and reads none of the answers is a slow
- * consumer too. Client messages — frames, pings and unsolicited pongs alike — are limited to
+ * consumer too. Live events of one tail batch are held back (the transport is corked) and leave in
+ * one write when the batch ends; held bytes count against the limit, so before judging a client
+ * slow the session hands them to the kernel and looks again: the verdict is the same as if each
+ * event had been written on its own. Client messages — frames, pings and unsolicited pongs alike — are limited to
  * `messagesPerMinute` (a token bucket of that size); past it: `RATE_LIMITED`, close 1008.
  *
  * Heartbeats: a ping with a random payload every `heartbeatMs`; a socket that has not answered
@@ -70,6 +74,8 @@ export type SessionLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
  */
 export const FINAL_FRAMES_RESERVE = 1024;
 const DRAIN_POLL_MS = 20;
+/** Text frames whatever the payload's type: the tail's shared frames are Buffers. */
+const TEXT = { binary: false } as const;
 /** setTimeout's ceiling (~24.8 days); a later expiry is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -111,9 +117,16 @@ export class ClientSession {
   private allowanceAt: number;
   private closed = false;
   private subscription: Subscription | undefined;
+  /** Whether `transport` is corked by us: live events of the current tail batch wait in it. */
+  private holding = false;
 
+  /**
+   * `transport` is the connection `socket` runs on (the upgrade's socket): corked while a tail
+   * batch is handed out, so a batch costs one write per client rather than one per event.
+   */
   constructor(
     readonly socket: WebSocket,
+    private readonly transport: Duplex,
     grant: StreamGrant,
     private readonly address: string,
     private readonly ctx: SessionContext,
@@ -174,6 +187,7 @@ export class ClientSession {
     clearTimeout(this.expiryTimer);
     this.endSubscription();
     this.socket.close(code, reason);
+    this.release();
     this.noteBuffered();
   }
 
@@ -183,25 +197,51 @@ export class ClientSession {
     this.ctx.noteBuffered(this.socket.bufferedAmount);
   }
 
-  /** Whether `bytes` more fit in the socket's buffer, leaving `reserve` free. An empty buffer takes anything. */
+  /**
+   * Whether `bytes` more fit in the socket's buffer, leaving `reserve` free. An empty buffer takes
+   * anything. Bytes we hold back are not the client's doing: they go to the kernel before a "no".
+   */
   private fits(bytes: number, reserve = FINAL_FRAMES_RESERVE): boolean {
+    if (this.hasRoom(bytes, reserve)) return true;
+    if (!this.holding) return false;
+    this.release();
+    return this.hasRoom(bytes, reserve);
+  }
+
+  private hasRoom(bytes: number, reserve: number): boolean {
     const buffered = this.socket.bufferedAmount;
     return buffered === 0 || buffered + bytes <= this.ctx.maxBufferedBytes - reserve;
+  }
+
+  /** Corks the transport until `release`: the frames written meanwhile leave together. */
+  private hold(): void {
+    if (this.holding || !this.writable()) return;
+    this.transport.cork();
+    this.holding = true;
+  }
+
+  /** Sends what `hold` kept back (one write). */
+  private release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.transport.uncork();
+    this.noteBuffered();
   }
 
   private writable(): boolean {
     return !this.closed && this.socket.readyState === WebSocket.OPEN;
   }
 
-  private write(data: string): void {
-    this.socket.send(data);
-    this.noteBuffered();
+  private write(data: string | Buffer): void {
+    this.socket.send(data, TEXT);
+    // While held, the amount is noted on release: what the kernel did not take by then.
+    if (!this.holding) this.noteBuffered();
   }
 
   /** A frame pushed at the client (live event, reply): without room for it, the client is cut off. */
-  private push(data: string): void {
+  private push(data: string | Buffer): void {
     if (!this.writable()) return;
-    if (this.fits(Buffer.byteLength(data))) return this.write(data);
+    if (this.fits(typeof data === 'string' ? Buffer.byteLength(data) : data.length)) return this.write(data);
     const resumeFrom = this.subscription?.cursor;
     this.ctx.logger.warn(
       { principal: this.principal.name, resumeFrom, buffered: this.socket.bufferedAmount },
@@ -245,7 +285,12 @@ export class ClientSession {
       cursor: message.since ?? 0,
       live: false,
       // The tail advances `cursor` after this returns: a cut-off here resumes from before `_event`.
-      deliver: (_event, data) => this.push(data),
+      // Held events count as sent: they leave before the error frame of any cut-off.
+      deliver: (_event, data) => {
+        this.hold();
+        this.push(data);
+      },
+      flush: () => this.release(),
     };
     this.subscription = sub;
     this.ctx.trackReplay(this.replay(sub));
