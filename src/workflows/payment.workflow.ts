@@ -50,6 +50,9 @@ import {
 } from './payment.messages';
 import { PaymentStatusKey } from './search-attributes';
 
+/** The patch a run records when two steps were let through `exclusive` at once, and took turns instead. */
+export const STEPS_TAKE_TURNS = 'steps-take-turns';
+
 /** The patch a run records when it resumes from a later recorded state (`resuming`). */
 export const RESUME_RECORDED_STATE = 'resume-recorded-state';
 
@@ -181,7 +184,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   let statusInFlight: string | null = null;
 
   const exclusive = async <T>(step: () => Promise<T>, waitForStatusInFlight = false): Promise<T> => {
-    await condition(() => !busy && (!waitForStatusInFlight || statusInFlight === null));
+    const free = (): boolean => !busy && (!waitForStatusInFlight || statusInFlight === null);
+    await condition(free);
+    // Waiters freed by one pass of the conditions (two approvals at once) all saw the turn free:
+    // only the first may take it. Before, they all ran at once — local steps completing out of
+    // order, which a replay then refused. Histories that never met it take no marker.
+    while (!free() && patched(STEPS_TAKE_TURNS)) await condition(free);
     busy = true;
     try {
       return await step();
