@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../src/shared/db/knex-database';
+import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import type { CommissionInput as Commission } from '../src/api/commission.schemas';
 import {
   bearer,
@@ -621,13 +622,20 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
   });
 
   /** Partners with one commission each in a currency, and the run of a period for that currency. */
-  const stoppedRun = async (currency: Currency, count: number, amountMinor: number, periodEnd: string) => {
+  const stoppedRun = async (
+    currency: Currency,
+    count: number,
+    amountMinor: number,
+    periodEnd: string,
+    secondMinor?: number,
+  ) => {
     const partners: string[] = [];
     const items: Commission[] = [];
     for (let i = 0; i < count; i += 1) {
       const { id } = await createPartner(sys.apiUrl);
       partners.push(id);
       items.push(commission(id, currency, amountMinor + i));
+      if (secondMinor !== undefined) items.push(commission(id, currency, secondMinor, PAYABLE_AT, 'second'));
     }
     await accrue(items);
     // A slow bank: the first window of payouts is in flight, the rest not started, when the run stops.
@@ -641,7 +649,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       { timeoutMs: 60_000, intervalMs: 100 },
     );
     await sys.client.workflow.getHandle(settlementId).terminate('stopped by the test');
-    return { partners, settlementId };
+    return { partners, settlementId, items };
   };
 
   const paidOncePerCompletedPayment = async (partners: string[]) => {
@@ -728,19 +736,85 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       ).toHaveLength(0);
     }, 360_000);
 
-    it('is resumed by starting it again: it goes on from its recorded items and pays each partner once', async () => {
-      const { partners, settlementId } = await stoppedRun('USD', 40, 6_000, RESUME_PERIOD);
+    it('is resumed by starting it again: it goes on from its recorded items, takes reversed commissions out of unstarted payouts, pays each partner once', async () => {
+      const { partners, settlementId, items } = await stoppedRun('USD', 40, 6_000, RESUME_PERIOD, 3_000);
       const before = await db('settlements').where({ id: settlementId }).first();
+      // Reversed while SETTLING, before their payouts started: taken out, not paid and clawed back.
+      const unstarted = (await db('settlement_items as i')
+        .leftJoin('payments as p', 'p.id', 'i.payment_id')
+        .where('i.settlement_id', settlementId)
+        .whereIn('i.partner_id', partners)
+        .whereNotNull('i.payment_id')
+        .whereNull('p.id')
+        .orderBy('i.seq', 'desc')
+        .select('i.partner_id', 'i.payment_id')) as Array<{ partner_id: string; payment_id: string }>;
+      expect(unstarted.length).toBeGreaterThanOrEqual(2);
+      // The last two in the run's order: no payment workflow of theirs was started before it stopped.
+      for (const u of unstarted.slice(0, 2)) {
+        await expect(
+          sys.client.workflow.getHandle(paymentWorkflowId(u.payment_id)).describe(),
+        ).rejects.toThrow();
+      }
+      const [paysLess, emptied] = [unstarted[0]!.partner_id, unstarted[1]!.partner_id];
+      const refsOf = (partnerId: string) => items.filter((c) => c.partnerId === partnerId);
+      const reverse = (ref: string) =>
+        http(sys.apiUrl, 'POST', `/commissions/${encodeURIComponent(ref)}/reverse`, { reason: 'chargeback' });
+      const second = refsOf(paysLess).find((c) => c.externalRef.startsWith('second'))!;
+      expect((await reverse(second.externalRef)).status).toBe(200);
+      for (const c of refsOf(emptied)) expect((await reverse(c.externalRef)).status).toBe(200);
+
       sys.bank!.bank.setFaults({ latencyMs: 0 });
       const resumed = await settle({ periodEnd: RESUME_PERIOD, currency: 'USD' });
       expect(resumed.status).toBe(202);
       expect(resumed.body).toMatchObject({ settlementId, created: true });
-      const done = await untilCompleted(settlementId, 150_000);
+      const done = await untilCompleted(settlementId, 150_000).catch(async (e: Error) => {
+        // Which payouts did not finish, and where their workflows stand.
+        const open = (await db('settlement_items as i')
+          .leftJoin('payments as p', 'p.id', 'i.payment_id')
+          .where('i.settlement_id', settlementId)
+          .whereNotNull('i.payment_id')
+          .whereNull('p.id')
+          .select('i.seq', 'i.payment_id', 'i.partner_id')) as Array<{ seq: number; payment_id: string }>;
+        const why = await Promise.all(
+          open.map(async (o) => {
+            const h = await sys.client.workflow
+              .getHandle(paymentWorkflowId(o.payment_id))
+              .fetchHistory()
+              .catch((err: Error) => ({ events: [], error: err.message }));
+            const events = (h.events ?? []).map((ev) =>
+              [ev.eventType, JSON.stringify(ev).match(/"message":"[^"]*"/)?.[0] ?? ''].join(' '),
+            );
+            return { ...o, paysLess, emptied, events };
+          }),
+        );
+        throw new Error(`${e.message.slice(0, 200)}\n${JSON.stringify(why, null, 1)}`);
+      });
       expect(done.body.itemCount).toBe(before.item_count);
       expect(done.body.finishedCount).toBe(done.body.itemCount);
       const payments = await paidOncePerCompletedPayment(partners);
       expect(payments).toHaveLength(partners.length);
-      expect(payments.every((p) => p.status === 'COMPLETED')).toBe(true);
+      const byPartner = new Map(payments.map((p) => [p.partner_id, p]));
+      for (const id of partners.filter((p) => p !== emptied))
+        expect(byPartner.get(id)).toMatchObject({ status: 'COMPLETED' });
+
+      const kept = refsOf(paysLess).find((c) => c !== second)!;
+      const paidLess = await db('payments').where({ partner_id: paysLess }).first();
+      expect(paidLess.status).toBe('COMPLETED');
+      expect(Number(paidLess.total_minor)).toBe(kept.amountMinor);
+      const emptiedPayment = await db('payments').where({ partner_id: emptied }).first();
+      expect({ status: emptiedPayment.status, reason: emptiedPayment.reason }).toMatchObject({
+        status: 'CANCELLED',
+        reason: expect.stringContaining('SETTLEMENT.PAYOUT_EMPTIED'),
+      });
+      const reversedNow = await db('commissions').whereIn('external_ref', [
+        second.externalRef,
+        ...refsOf(emptied).map((c) => c.externalRef),
+      ]);
+      expect(reversedNow.map((c) => c.status)).toEqual(['REVERSED', 'REVERSED', 'REVERSED']);
+      // Nothing to claw back: none of them was paid.
+      expect(
+        await db('commissions').whereIn('partner_id', [paysLess, emptied]).andWhere({ kind: 'CLAWBACK' }),
+      ).toHaveLength(0);
       // Completed: starting it again is the same run, not another.
       const later = await settle({ periodEnd: RESUME_PERIOD, currency: 'USD' });
       expect(later).toMatchObject({ status: 200, body: { created: false } });

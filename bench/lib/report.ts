@@ -223,7 +223,9 @@ export function renderTable(r: BenchResult): string {
     add(
       '',
       "the run's loop",
-      `${rf.batches} refills of ${f(rf.meanBatch)} payouts, every ${f(rf.intervalMs.p50 / 1000, 2)} s (p50)`,
+      st.temporal.starterPages.pages > 0
+        ? `${st.temporal.starterPages.pages} pages started by an activity, ${f(st.temporal.starterPages.pageMs.p50 / 1000, 1)} s each (p50)`
+        : `${rf.batches} refills of ${f(rf.meanBatch)} payouts, every ${f(rf.intervalMs.p50 / 1000, 2)} s (p50)`,
       `avg in flight ${f(st.avgInFlight)} of ${st.settings.concurrency}; batch → its children started p50 ${f(rf.childrenStartedMs.p50, 0)} ms; ${st.temporal.workflowTasks} workflow tasks, ${f(st.temporal.workflowTaskRunMs / Math.max(1, st.temporal.workflowTasks), 0)} ms each (local activities inside)`,
     );
     add(

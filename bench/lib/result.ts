@@ -202,6 +202,11 @@ export interface SettlementSection {
      * size, the time between batches, and batch → its last child started.
      */
     refills: { batches: number; meanBatch: number; intervalMs: Summary; childrenStartedMs: Summary };
+    /**
+     * Runs whose payouts an activity starts (payouts-started-by-activity): its pages, each one
+     * activity from scheduled to completed, and how long a page took.
+     */
+    starterPages: { pages: number; pageMs: Summary };
   };
   /** Payouts in flight on average (Little: payouts/s × mean payout span start → completePayment). */
   avgInFlight: number;

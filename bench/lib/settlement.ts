@@ -405,6 +405,7 @@ export async function runSettlementSection(ctx: SettlementContext): Promise<Sett
   // Refills: the child starts one workflow task completes (one batch), when, and how long until the
   // last of its children had started (the run's loop waits for that before it looks again).
   const batches: Array<{ at: number; size: number; startedMs: number }> = [];
+  const starterPageMs: number[] = [];
   for (const r of runs) {
     const h = await ctx.bare.workflow.getHandle(settlementId, r.runId).fetchHistory();
     const events = h.events ?? [];
@@ -423,6 +424,9 @@ export async function runSettlementSection(ctx: SettlementContext): Promise<Sett
         const s = byId.get(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId));
         if (s?.activityTaskScheduledEventAttributes?.activityType?.name === 'planSettlementRun') {
           planMs = ms(e.eventTime) - ms(s.eventTime);
+        }
+        if (s?.activityTaskScheduledEventAttributes?.activityType?.name === 'startSettlementPayouts') {
+          starterPageMs.push(ms(e.eventTime) - ms(s.eventTime));
         }
       }
     }
@@ -533,6 +537,7 @@ export async function runSettlementSection(ctx: SettlementContext): Promise<Sett
       eventTypes,
       workflowTasks,
       workflowTaskRunMs: round(workflowTaskRunMs),
+      starterPages: { pages: starterPageMs.length, pageMs: summarize(starterPageMs) },
       refills: {
         batches: batches.length,
         meanBatch: round(batches.reduce((a, b) => a + b.size, 0) / Math.max(1, batches.length), 1),

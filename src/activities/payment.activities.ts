@@ -232,12 +232,30 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             `payout ${input.paymentId} of ${input.settlementId} was released before it started`,
           );
         }
-        const lines = recorded ? [] : input.settlementId ? await claimedLines(tx, input) : input.lines;
-        // A settlement payout must pay what its run planned: lines that moved since (a commission
-        // reversed in between) cancel it loudly, its commissions back to PAYABLE for the next run.
-        const planned = input.settlementId ? input.declaredTotalMinor : undefined;
+        // A settlement payout pays its claimed commissions. One reversed since the run planned it is
+        // taken out now, before any money moves (REVERSED, not paid and clawed back later): the
+        // payout pays less, or — nothing left to pay — is skipped, the rest back to PAYABLE.
+        const claimed = !recorded && input.settlementId ? await claimedCommissions(tx, input) : [];
+        const reversed = claimed.filter((c) => c.reversalPending);
+        const kept = claimed.filter((c) => !c.reversalPending);
+        const keptTotal = kept.reduce((sum, c) => sum + c.amountMinor, 0);
+        const takeOut = reversed.length > 0 && kept.length > 0 && keptTotal > 0;
+        const emptied = reversed.length > 0 && !takeOut;
+        const lines = recorded
+          ? []
+          : input.settlementId
+            ? (takeOut ? kept : claimed).map(toLine)
+            : input.lines;
+        // It must pay what its run planned, less what was taken out: lines that moved otherwise
+        // cancel it loudly, its commissions back to PAYABLE for the next run.
+        const reversedTotal = takeOut ? reversed.reduce((sum, c) => sum + c.amountMinor, 0) : 0;
+        const planned =
+          input.settlementId && input.declaredTotalMinor !== undefined
+            ? input.declaredTotalMinor - reversedTotal
+            : undefined;
         const claimedTotal = lines.reduce((sum, l) => sum + l.amountMinor, 0);
         const mismatch = !recorded && planned !== undefined && planned !== claimedTotal;
+        const skipped = mismatch || (!recorded && emptied);
         const payment =
           recorded ??
           Payment.create({
@@ -247,29 +265,40 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             lines,
             allowClawbacks: input.settlementId !== undefined,
             createdBy: input.createdBy,
-            declaredTotalMinor: mismatch ? undefined : input.declaredTotalMinor,
+            declaredTotalMinor: skipped ? undefined : (planned ?? input.declaredTotalMinor),
             maxAmountMinor: deps.maxAmountMinor,
             now: now(),
           });
-        if (mismatch) {
-          payment.cancel(
-            'system',
-            `${ErrorCodes.PAYMENT_TOTAL_MISMATCH}: the run planned ${planned}, its commissions now sum to ${claimedTotal}`,
-            now(),
-          );
+        // Cancelled once it is stored (an aggregate is saved new, then changed, as startProcessing is).
+        const skipReason = mismatch
+          ? `${ErrorCodes.PAYMENT_TOTAL_MISMATCH}: the run planned ${planned}, its commissions now sum to ${claimedTotal}`
+          : `${ErrorCodes.SETTLEMENT_PAYOUT_EMPTIED}: its commissions were reversed before it started`;
+        const takenOut: DomainEvent[] = [];
+        if (!recorded && takeOut) {
+          const at = now();
+          for (const c of reversed) {
+            c.release(at);
+            await tx.commissions.save(c);
+            takenOut.push(...c.pullEvents());
+          }
         }
-        const needsApproval = !mismatch && requiresApproval(payment.total, deps.approvalThresholds);
-        const fresh: DomainEvent[] = payment.pullEvents();
+        const needsApproval = !skipped && requiresApproval(payment.total, deps.approvalThresholds);
+        const fresh: DomainEvent[] = [...payment.pullEvents(), ...takenOut];
         if (fresh.length > 0) {
           await tx.payments.save(payment);
+          if (!recorded && skipped) {
+            payment.cancel('system', skipReason, now());
+            await tx.payments.save(payment);
+            fresh.push(...payment.pullEvents());
+          }
           if (!needsApproval) await fixPayoutAccount(tx, payment);
           // Only a payment created here: a retry finds it committed and answers with what is stored.
-          if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval && !mismatch) {
+          if (!recorded && input.startWhenNoApprovalNeeded && !needsApproval && !skipped) {
             payment.startProcessing(now());
             await tx.payments.save(payment);
             fresh.push(...payment.pullEvents());
           }
-          if (mismatch) fresh.push(...(await release(tx, payment)));
+          if (skipped) fresh.push(...(await release(tx, payment)));
           if (!recorded && input.settlementId) {
             await tx.settlements.countPayoutTransition(payment.id, 'NOT_RECORDED', payment.status);
           }
@@ -469,21 +498,23 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
   };
 
   /** A settlement payout's lines: the entries its run claimed for it, clawbacks as negative lines. */
-  async function claimedLines(tx: TransactionScope, input: RecordPaymentInput) {
-    const claimed = await tx.commissions.findByPayment(input.paymentId);
-    const lines = claimed
-      .filter((c) => c.status === 'SETTLING' && c.settlementId === input.settlementId)
-      .map((c) => {
-        const s = c.toSnapshot();
-        return { reference: s.externalRef, amountMinor: s.amountMinor, description: s.description };
-      });
-    if (lines.length === 0) {
+  /** The commissions the run claimed for this payout; none is a bug of the run's (PAYMENT.NO_LINES). */
+  async function claimedCommissions(tx: TransactionScope, input: RecordPaymentInput) {
+    const claimed = (await tx.commissions.findByPayment(input.paymentId)).filter(
+      (c) => c.status === 'SETTLING' && c.settlementId === input.settlementId,
+    );
+    if (claimed.length === 0) {
       throw new DomainError(
         ErrorCodes.PAYMENT_NO_LINES,
         `settlement ${input.settlementId} claimed no commissions for payment ${input.paymentId}`,
       );
     }
-    return lines;
+    return claimed;
+  }
+
+  function toLine(c: Commission) {
+    const s = c.toSnapshot();
+    return { reference: s.externalRef, amountMinor: s.amountMinor, description: s.description };
   }
 
   async function providerRefund(

@@ -261,6 +261,9 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
           await ctx.sleep(input.pollIntervalMs);
           continue;
         }
+        // A run terminated meanwhile stops here, not at its next heartbeat (up to half a minute on).
+        const run = ctx.info.workflowExecution;
+        if (run && deps.payouts && !(await deps.payouts.isLiveRun(run.workflowId, run.runId))) return result;
         const page = await deps.uow.run((tx) =>
           tx.settlements.payoutPage(input.settlementId, afterSeq, room),
         );

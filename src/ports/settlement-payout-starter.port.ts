@@ -15,4 +15,10 @@ export interface SettlementPayoutStart {
  */
 export interface SettlementPayoutStarter {
   start(payout: SettlementPayoutStart): Promise<void>;
+  /**
+   * Whether the run that asked for the starts is still the run's live workflow: one that was
+   * terminated (and perhaps started again) must not go on starting payouts an operator may be
+   * releasing, or that the new run's own starter starts.
+   */
+  isLiveRun(settlementId: string, runId: string): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type {
   SettlementPayoutStart,
   SettlementPayoutStarter,
@@ -23,6 +23,16 @@ export class TemporalSettlementPayoutStarter implements SettlementPayoutStarter 
     private readonly settings: PaymentWorkflowSettings,
     private readonly workflowTaskTimeoutMs?: number,
   ) {}
+
+  async isLiveRun(settlementId: string, runId: string): Promise<boolean> {
+    try {
+      const d = await this.client.workflow.getHandle(settlementId).describe();
+      return d.runId === runId && d.status.name === 'RUNNING';
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return false;
+      throw e;
+    }
+  }
 
   async start(p: SettlementPayoutStart): Promise<void> {
     try {
