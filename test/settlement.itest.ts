@@ -664,9 +664,18 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
 
     it('is released: its unstarted payouts’ commissions are payable again and paid by the next run, once', async () => {
       const { partners, settlementId } = await stoppedRun('COP', 60, 2_500_000, RELEASE_PERIOD);
+      const strandedGauge = async (): Promise<number> => {
+        const text = await (
+          await fetch(`${sys.apiUrl}/metrics`, { headers: bearer(TEST_KEYS.viewer) })
+        ).text();
+        return Number(/^alpes_commissions_stranded (\S+)$/m.exec(text)?.[1] ?? NaN);
+      };
+      // Its payouts never started are stranded while it is stopped — not while it runs.
+      expect(await strandedGauge()).toBeGreaterThan(0);
       // Not while it runs: a running run is refused.
       const resumed = await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' });
       expect(resumed.status).toBe(202);
+      expect(await strandedGauge()).toBe(0);
       const whileRunning = await http(
         sys.apiUrl,
         'POST',
@@ -676,6 +685,8 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(whileRunning.status).toBe(409);
       expect(whileRunning.body.code).toBe('SETTLEMENT.RUNNING');
       await sys.client.workflow.getHandle(settlementId).terminate('stopped again by the test');
+      // Stopped with payouts never started: their commissions are stranded, and the gauge says so.
+      expect(await strandedGauge()).toBeGreaterThan(0);
 
       const released = await http(
         sys.apiUrl,
@@ -687,6 +698,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(released.body).toMatchObject({ settlementId, status: 'RELEASED' });
       expect(released.body.releasedPayouts).toBeGreaterThan(0);
       expect(released.body.releasedCommissions).toBe(released.body.releasedPayouts);
+      expect(await strandedGauge()).toBe(0);
       // The audit entry and the event commit with the release.
       expect(
         await db('audit_log').where({

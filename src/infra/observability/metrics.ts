@@ -5,7 +5,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelV
  * Prometheus metrics of the API process. Business gauges are read from the read model at scrape
  * time, so every API instance reports the same truth and no counter drifts after a restart.
  */
-export function createMetrics(db: Knex) {
+export interface MetricsOptions {
+  /** Whether a settlement run's workflow is running: commissions of a stopped run are stranded. */
+  settlementRunning?: (settlementId: string) => Promise<boolean>;
+}
+
+export function createMetrics(db: Knex, options: MetricsOptions = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'alpes_' });
 
@@ -120,6 +125,43 @@ export function createMetrics(db: Knex) {
         .min({ since: 'orphaned_at' })
         .first()) as { since: Date | string | null } | undefined;
       this.set(row?.since ? (Date.now() - new Date(row.since).getTime()) / 1000 : 0);
+    },
+  });
+
+  // Alert on any: commissions SETTLING for a payout that never started, of a run that is not
+  // running (failed, terminated, timed out) — stranded until the run is resumed or released
+  // (POST /settlements/:id/release). One small read, and one look at each such run's workflow.
+  const stranded = async (): Promise<{ count: number; oldest: number }> => {
+    const { rows } = (await db.raw(
+      `select c.settlement_id, count(*)::int as n, min(c.updated_at) as since
+         from commissions c
+        where c.status = 'SETTLING' and c.settlement_id is not null
+          and not exists (select 1 from payments p where p.id = c.payment_id)
+        group by c.settlement_id`,
+    )) as { rows: Array<{ settlement_id: string; n: number; since: Date | string }> };
+    let count = 0;
+    let oldest = 0;
+    for (const r of rows) {
+      if (!options.settlementRunning || (await options.settlementRunning(r.settlement_id))) continue;
+      count += Number(r.n);
+      oldest = Math.max(oldest, (Date.now() - new Date(r.since).getTime()) / 1000);
+    }
+    return { count, oldest };
+  };
+  new Gauge({
+    name: 'alpes_commissions_stranded',
+    help: 'Commissions SETTLING for payouts that never started, of settlement runs that are not running',
+    registers: [registry],
+    async collect() {
+      this.set((await stranded()).count);
+    },
+  });
+  new Gauge({
+    name: 'alpes_commissions_stranded_oldest_seconds',
+    help: 'Seconds since the oldest stranded commission was claimed (0 when there is none)',
+    registers: [registry],
+    async collect() {
+      this.set((await stranded()).oldest);
     },
   });
 

@@ -133,7 +133,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     rateLimitPerMinute: config.security.rateLimitPerMinute,
     authFailures,
     bodyLimit: config.security.bodyLimit,
-    metrics: createMetrics(db),
+    metrics: createMetrics(db, { settlementRunning: (id) => settlementCommands.isRunning(id) }),
     audit: new KnexAuditLog(db),
     extraRoutes: [
       (routes) =>
