@@ -70,6 +70,11 @@ export interface TestSystem extends RunningSystem {
   client: Client;
   apiUrl: string;
   taskQueue: string;
+  /**
+   * `http` against this system's API: with `key`, as `bearer(key)`; without, as `http` without
+   * headers (the test admin).
+   */
+  api: (method: string, path: string, body?: unknown, key?: string) => ReturnType<typeof http>;
 }
 
 /**
@@ -129,12 +134,15 @@ export async function startTestSystem(
     namespace: config.temporal.namespace,
     dataConverter: testDataConverter,
   });
+  const apiUrl = system.apiUrl ?? '';
   return {
     ...system,
     config,
     client,
     taskQueue,
-    apiUrl: system.apiUrl ?? '',
+    apiUrl,
+    api: (method, path, body, key) =>
+      http(apiUrl, method, path, body, key === undefined ? undefined : bearer(key)),
     stop: async () => {
       await connection.close();
       await system.stop();
