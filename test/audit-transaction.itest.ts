@@ -1,12 +1,4 @@
-import {
-  bearer,
-  createPartner,
-  eventually,
-  http,
-  startTestSystem,
-  TEST_KEYS,
-  type TestSystem,
-} from './support/system';
+import { createPartner, eventually, startTestSystem, TEST_KEYS, type TestSystem } from './support/system';
 import { describeWithPostgres } from './support/test-env';
 
 /**
@@ -25,9 +17,6 @@ describeWithPostgres('audit entries commit with their change', () => {
   afterAll(async () => {
     await sys?.stop();
   }, 30_000);
-
-  const api = (method: string, path: string, body?: unknown, key: string = TEST_KEYS.admin) =>
-    http(sys.apiUrl, method, path, body, bearer(key));
 
   /** The transaction that wrote a row (its current version), as text. */
   const writer = async (table: string, where: Record<string, string>): Promise<string> => {
@@ -55,7 +44,12 @@ describeWithPostgres('audit entries commit with their change', () => {
 
   it('a payout hold placed: the changed partner and its entry in one transaction', async () => {
     const { id } = await createPartner(sys.apiUrl);
-    const held = await api('POST', `/partners/${id}/payout-hold`, { reason: 'KYC review' }, TEST_KEYS.alice);
+    const held = await sys.api(
+      'POST',
+      `/partners/${id}/payout-hold`,
+      { reason: 'KYC review' },
+      TEST_KEYS.alice,
+    );
     expect(held.status).toBe(200);
     const entry = await auditEntry('partner.payout-hold.place', id, 200);
     expect(entry.xmin).toBe(await writer('partners', { id }));
@@ -71,20 +65,20 @@ describeWithPostgres('audit entries commit with their change', () => {
       amountMinor: 1_250,
       occurredAt: new Date().toISOString(),
     };
-    expect((await api('POST', '/commissions', body, TEST_KEYS.alice)).status).toBe(201);
+    expect((await sys.api('POST', '/commissions', body, TEST_KEYS.alice)).status).toBe(201);
     const entry = await auditEntry('commission.create', externalRef, 201);
     expect(entry.xmin).toBe(await writer('commissions', { external_ref: externalRef }));
     // Sent again: nothing new, and the entry says what the caller got.
-    expect((await api('POST', '/commissions', body, TEST_KEYS.alice)).status).toBe(200);
+    expect((await sys.api('POST', '/commissions', body, TEST_KEYS.alice)).status).toBe(200);
     await auditEntry('commission.create', externalRef, 200);
   });
 
   it('a refusal changes nothing and is audited when its answer is out', async () => {
     const { id } = await createPartner(sys.apiUrl);
     expect(
-      (await api('POST', `/partners/${id}/payout-hold`, { reason: 'once' }, TEST_KEYS.alice)).status,
+      (await sys.api('POST', `/partners/${id}/payout-hold`, { reason: 'once' }, TEST_KEYS.alice)).status,
     ).toBe(200);
-    const twice = await api('POST', `/partners/${id}/payout-hold`, { reason: 'twice' }, TEST_KEYS.alice);
+    const twice = await sys.api('POST', `/partners/${id}/payout-hold`, { reason: 'twice' }, TEST_KEYS.alice);
     expect(twice.status).toBe(409);
     const refused = await auditEntry('partner.payout-hold.place', id, 409);
     expect(refused.xmin).not.toBe(await writer('partners', { id }));

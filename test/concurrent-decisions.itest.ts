@@ -4,10 +4,9 @@ import { STEPS_TAKE_TURNS } from '../src/workflows/payment.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import { ensureFixture, replayErrors } from './support/history-fixtures';
 import {
-  bearer,
   createPartner,
   eventually,
-  http,
+  httpWithoutKey,
   startTestSystem,
   TEST_KEYS,
   type TestSystem,
@@ -68,12 +67,9 @@ describeWithPostgres('decisions that arrive together', (databaseUrl) => {
     await sys?.stop();
   }, 60_000);
 
-  const api = (method: string, path: string, body?: unknown, key: string = TEST_KEYS.admin) =>
-    http(sys.apiUrl, method, path, body, bearer(key));
-
   it('take turns: one approval takes, the others are refused, the payout is made once, the history replays', async () => {
     const partner = await createPartner(sys.apiUrl);
-    const created = await api('POST', '/payments', {
+    const created = await sys.api('POST', '/payments', {
       partnerId: partner.id,
       currency: 'USD',
       lines: [{ reference: `together-${Date.now()}`, amountMinor: 250_000, description: 'bonus' }],
@@ -81,7 +77,7 @@ describeWithPostgres('decisions that arrive together', (databaseUrl) => {
     expect(created.status).toBe(202);
     const paymentId: string = created.body.id;
     await eventually(
-      () => api('GET', `/payments/${paymentId}`),
+      () => sys.api('GET', `/payments/${paymentId}`),
       (r) => r.body.status === 'AWAITING_APPROVAL',
       { timeoutMs: 60_000, intervalMs: 200 },
     );
@@ -93,7 +89,7 @@ describeWithPostgres('decisions that arrive together', (databaseUrl) => {
 
     process.kill(worker.pid, 'SIGSTOP');
     const approvals = [TEST_KEYS.alice, TEST_KEYS.alice, TEST_KEYS.alice].map((key) =>
-      api('POST', `/payments/${paymentId}/approve`, {}, key),
+      sys.api('POST', `/payments/${paymentId}/approve`, {}, key),
     );
     // The task that carries them goes to the frozen worker and times out there; once it has, the
     // worker is resumed and gets all three in one task.
@@ -108,13 +104,11 @@ describeWithPostgres('decisions that arrive together', (databaseUrl) => {
     expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
 
     await eventually(
-      () => api('GET', `/payments/${paymentId}`),
+      () => sys.api('GET', `/payments/${paymentId}`),
       (r) => r.body.status === 'COMPLETED',
       { timeoutMs: 90_000, intervalMs: 250 },
     );
-    const ledger = await http(sys.bankUrl!, 'GET', `/ledger?paymentId=${paymentId}`, undefined, {
-      authorization: '',
-    });
+    const ledger = await httpWithoutKey(sys.bankUrl!, 'GET', `/ledger?paymentId=${paymentId}`);
     expect(ledger.body.entries.filter((e: { kind: string }) => e.kind === 'PAYOUT')).toHaveLength(1);
 
     // The whole history (the refund window closes the run), as a fixture must be.

@@ -96,7 +96,7 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
       [partnerB, receiverB],
     ] as const) {
       await seedPartner(sys.db, { id, webhookUrl: receiver.url() });
-      const rotated = await api('POST', `/partners/${id}/webhook-secret`);
+      const rotated = await sys.api('POST', `/partners/${id}/webhook-secret`);
       expect(rotated.status).toBe(200);
       secrets[id] = rotated.body.secret;
     }
@@ -108,13 +108,9 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
     await receiverB?.stop();
   });
 
-  function api(method: string, path: string, body?: unknown, key: string = TEST_KEYS.admin) {
-    return http(sys.apiUrl, method, path, body, bearer(key));
-  }
-
   /** A small payment (completes at once): its PAYMENT_COMPLETED webhook is what the tests watch. */
   async function completedPayment(partnerId: string): Promise<string> {
-    const res = await api(
+    const res = await sys.api(
       'POST',
       '/payments',
       {
@@ -167,7 +163,7 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
 
   it('during a rotation overlap both signatures go out, space-separated, and each secret verifies', async () => {
     const old = secrets[partnerA]!;
-    const rotated = await api('POST', `/partners/${partnerA}/webhook-secret`);
+    const rotated = await sys.api('POST', `/partners/${partnerA}/webhook-secret`);
     expect(rotated.status).toBe(200);
     const fresh = rotated.body.secret as string;
     expect(fresh).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -188,7 +184,7 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
     expect(n.status).toBe('FAILED');
     failedB = n.id;
 
-    const log = await api('GET', `/notifications/${n.id}/attempts`, undefined, TEST_KEYS.viewer);
+    const log = await sys.api('GET', `/notifications/${n.id}/attempts`, undefined, TEST_KEYS.viewer);
     expect(log.status).toBe(200);
     expect(log.body.items).toHaveLength(1);
     const [first] = log.body.items;
@@ -206,18 +202,20 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
     expect(Date.parse(first.startedAt)).not.toBeNaN();
 
     // Partner scoping: another partner's key neither reads nor redelivers it (404, as if absent).
-    expect((await api('GET', `/notifications/${n.id}/attempts`, undefined, KEYS.partnerA)).status).toBe(404);
-    expect((await api('POST', `/notifications/${n.id}/redeliver`, undefined, KEYS.partnerA)).status).toBe(
+    expect((await sys.api('GET', `/notifications/${n.id}/attempts`, undefined, KEYS.partnerA)).status).toBe(
+      404,
+    );
+    expect((await sys.api('POST', `/notifications/${n.id}/redeliver`, undefined, KEYS.partnerA)).status).toBe(
       404,
     );
     // Viewers read, they do not redeliver.
-    expect((await api('POST', `/notifications/${n.id}/redeliver`, undefined, TEST_KEYS.viewer)).status).toBe(
-      403,
-    );
+    expect(
+      (await sys.api('POST', `/notifications/${n.id}/redeliver`, undefined, TEST_KEYS.viewer)).status,
+    ).toBe(403);
 
     receiverB.status = 200;
     receiverB.answer = 'ok';
-    const redelivered = await api('POST', `/notifications/${n.id}/redeliver`, undefined, KEYS.partnerB);
+    const redelivered = await sys.api('POST', `/notifications/${n.id}/redeliver`, undefined, KEYS.partnerB);
     expect(redelivered.status).toBe(202);
     expect(redelivered.headers.get('location')).toBe(`/notifications/${n.id}`);
     await eventually(
@@ -231,10 +229,10 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
     expect(verify(secrets[partnerB]!, secondHook!)).toMatchObject({ id: n.id });
 
     const after = await eventually(
-      () => api('GET', `/notifications/${n.id}/attempts?limit=1`, undefined, KEYS.partnerB),
+      () => sys.api('GET', `/notifications/${n.id}/attempts?limit=1`, undefined, KEYS.partnerB),
       (r) => r.status === 200 && r.body.nextCursor !== null,
     );
-    const next = await api(
+    const next = await sys.api(
       'GET',
       `/notifications/${n.id}/attempts?limit=1&cursor=${after.body.nextCursor}`,
       undefined,
@@ -248,7 +246,7 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
         error: null,
       }),
     ]);
-    expect((await api('GET', `/notifications/${n.id}/attempts?cursor=bm9wZQ`)).status).toBe(400);
+    expect((await sys.api('GET', `/notifications/${n.id}/attempts?cursor=bm9wZQ`)).status).toBe(400);
   });
 
   it('bulk redelivery requeues what failed since a time, scoped for partner keys; bad input is a 400', async () => {
@@ -260,7 +258,7 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
 
     expect(
       (
-        await api(
+        await sys.api(
           'POST',
           '/notifications/redeliver',
           { partnerId: partnerB, failedSince: since },
@@ -268,12 +266,17 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
         )
       ).status,
     ).toBe(403);
-    const bad = await api('POST', '/notifications/redeliver', { failedSince: 'yesterday' }, TEST_KEYS.alice);
+    const bad = await sys.api(
+      'POST',
+      '/notifications/redeliver',
+      { failedSince: 'yesterday' },
+      TEST_KEYS.alice,
+    );
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'failedSince' })]);
 
-    const bulk = await api(
+    const bulk = await sys.api(
       'POST',
       '/notifications/redeliver',
       { partnerId: partnerB, failedSince: since },
@@ -295,14 +298,14 @@ describeWithPostgres('webhook deliveries (Standard Webhooks, log, redelivery) an
       (rows) => rows.every((r: { status: string }) => r.status === 'SENT'),
       { timeoutMs: 30_000 },
     );
-    const again = await api('POST', '/notifications/redeliver', { failedSince: since }, KEYS.partnerB);
+    const again = await sys.api('POST', '/notifications/redeliver', { failedSince: since }, KEYS.partnerB);
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ requested: 0, notificationIds: [] });
   });
 
   describe('audit log', () => {
     const audit = (query: string, key: string = TEST_KEYS.admin) =>
-      api('GET', `/audit?${query}`, undefined, key);
+      sys.api('GET', `/audit?${query}`, undefined, key);
 
     it('records state-changing calls: who, what, when, from where, request id, outcome; partner before/after', async () => {
       const renamed = await http(

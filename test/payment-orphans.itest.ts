@@ -13,10 +13,9 @@ import {
 } from '../src/workflows/payout-janitor.messages';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import {
-  bearer,
   createPartner,
   eventually,
-  http,
+  httpWithoutKey,
   startTestSystem,
   TEST_KEYS,
   testDataConverter,
@@ -76,10 +75,8 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
   };
   const allOutput = (): string => [...outputs, worker?.output() ?? ''].join('\n');
 
-  const api = (method: string, path: string, body?: unknown, key: string = TEST_KEYS.admin) =>
-    http(sys.apiUrl, method, path, body, bearer(key));
   const pay = async (partnerId: string, amountMinor: number): Promise<string> => {
-    const res = await api('POST', '/payments', {
+    const res = await sys.api('POST', '/payments', {
       partnerId,
       currency: 'USD',
       lines: [{ reference: `orphan-${randomUUID().slice(0, 8)}`, amountMinor, description: 'orphan test' }],
@@ -87,14 +84,13 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
     if (res.status !== 202) throw new Error(`payment refused: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id as string;
   };
-  const payment = async (id: string) => (await api('GET', `/payments/${id}`)).body;
+  const payment = async (id: string) => (await sys.api('GET', `/payments/${id}`)).body;
   const until = (id: string, accept: (p: any) => boolean, timeoutMs = 45_000) =>
     eventually(() => payment(id), accept, { timeoutMs, intervalMs: 200 }).catch((e: Error) => {
       throw new Error(`${e.message}\n--- worker output ---\n${allOutput().slice(-6_000)}`);
     });
   const ledger = async (id: string): Promise<{ kind: string; id: string }[]> =>
-    (await http(sys.bankUrl!, 'GET', `/ledger?paymentId=${id}`, undefined, { authorization: '' })).body
-      .entries;
+    (await httpWithoutKey(sys.bankUrl!, 'GET', `/ledger?paymentId=${id}`)).body.entries;
   const terminate = (id: string) =>
     sys.client.workflow.getHandle(paymentWorkflowId(id)).terminate('orphan test: the workflow is lost');
   /** The janitor run that found the orphans: its history is the orphan check's replay baseline. */
@@ -110,7 +106,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
     return result;
   };
   const metric = async (name: string): Promise<number> => {
-    const text: string = (await api('GET', '/metrics')).body;
+    const text: string = (await sys.api('GET', '/metrics')).body;
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     return Number(line?.split(' ').at(-1) ?? NaN);
   };
@@ -168,7 +164,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
     const approved = await pay(approvedPartner, LARGE);
     await until(approved, (p) => p.status === 'AWAITING_APPROVAL');
     const approving = await dieAfter(approvedPartner, 'approvePayment', () =>
-      api('POST', `/payments/${approved}/approve`, {}, TEST_KEYS.bob),
+      sys.api('POST', `/payments/${approved}/approve`, {}, TEST_KEYS.bob),
     );
     await terminate(approved);
     startWorker();
@@ -215,7 +211,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
       { timeoutMs: 30_000, intervalMs: 1_000 },
     );
     expect(run.orphaned).toBe(ids.length);
-    const listed = await api('GET', '/payments/orphans');
+    const listed = await sys.api('GET', '/payments/orphans');
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((o: { paymentId: string }) => o.paymentId).sort()).toEqual([...ids].sort());
     expect(
@@ -229,15 +225,15 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
 
   it('recovery is an operator’s, audited, and only for orphans', async () => {
     const id = orphans.get('awaiting-approval')!;
-    expect((await api('POST', `/payments/${id}/recover`, undefined, TEST_KEYS.viewer)).status).toBe(403);
-    const first = await api('POST', `/payments/${id}/recover`, undefined, TEST_KEYS.bob);
+    expect((await sys.api('POST', `/payments/${id}/recover`, undefined, TEST_KEYS.viewer)).status).toBe(403);
+    const first = await sys.api('POST', `/payments/${id}/recover`, undefined, TEST_KEYS.bob);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({
       paymentId: id,
       status: 'AWAITING_APPROVAL',
       workflowId: paymentWorkflowId(id),
     });
-    const again = await api('POST', `/payments/${id}/recover`, undefined, TEST_KEYS.bob);
+    const again = await sys.api('POST', `/payments/${id}/recover`, undefined, TEST_KEYS.bob);
     expect({ status: again.status, code: again.body.code }).toEqual({
       status: 409,
       code: 'PAYMENT.NOT_ORPHANED',
@@ -245,7 +241,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
     // A call whose change a workflow carries out is audited once its answer is out: wait for it.
     const outcomes = await eventually(
       async () =>
-        (await api('GET', `/audit?action=payment.recover&targetId=${id}`)).body.items.map(
+        (await sys.api('GET', `/audit?action=payment.recover&targetId=${id}`)).body.items.map(
           (e: { outcomeStatus: number }) => e.outcomeStatus,
         ) as number[],
       (seen) => seen.includes(202) && seen.includes(409),
@@ -256,7 +252,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
 
   it('each recovered payment reaches its scripted end, paid once', async () => {
     for (const kind of ['approved', 'processing', 'payout-unknown', 'completed'] as const) {
-      const res = await api('POST', `/payments/${orphans.get(kind)}/recover`, undefined, TEST_KEYS.bob);
+      const res = await sys.api('POST', `/payments/${orphans.get(kind)}/recover`, undefined, TEST_KEYS.bob);
       expect({ kind, status: res.status }).toEqual({ kind, status: 202 });
     }
     const of = (kind: Kind): string => orphans.get(kind)!;
@@ -270,7 +266,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
 
     // Still waiting for a decision: the second operator approves, and it is paid.
     await eventually(
-      () => api('POST', `/payments/${awaiting}/approve`, {}, TEST_KEYS.bob),
+      () => sys.api('POST', `/payments/${awaiting}/approve`, {}, TEST_KEYS.bob),
       (r) => r.status === 200,
       { timeoutMs: 20_000, intervalMs: 500 },
     );
@@ -287,7 +283,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     // Completed: its refund window is open again.
-    const refunded = await api(
+    const refunded = await sys.api(
       'POST',
       `/payments/${completed}/refund`,
       { reason: 'after recovery' },
@@ -322,7 +318,7 @@ describeWithPostgres('orphaned payments: found by the janitor, recovered by an o
     const after = await runJanitor();
     expect(after.orphaned).toBe(0);
     expect(await metric('alpes_payments_orphaned')).toBe(0);
-    expect((await api('GET', '/payments/orphans')).body.items).toEqual([]);
+    expect((await sys.api('GET', '/payments/orphans')).body.items).toEqual([]);
   }, 180_000);
 
   it('the janitor with its orphan check replays: recorded once, with the runs before it', async () => {
