@@ -32,7 +32,7 @@ describeWithPostgres(
 
     const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
       http(sys.apiUrl, 'POST', path, body, headers);
-    const get = (path: string) => http(sys.apiUrl, 'GET', path);
+    const get = (path: string) => sys.api('GET', path);
 
     async function pay(
       partnerId: string,
@@ -237,7 +237,7 @@ describeWithPostgres(
       expect(unknown.body.code).toBe('PARTNER.NOT_FOUND');
 
       const partner = await createPartner(sys.apiUrl);
-      const suspended = await http(sys.apiUrl, 'PATCH', `/partners/${partner.id}`, { status: 'SUSPENDED' });
+      const suspended = await sys.api('PATCH', `/partners/${partner.id}`, { status: 'SUSPENDED' });
       expect(suspended.body.status).toBe('SUSPENDED');
       const refused = await post('/payments', {
         partnerId: partner.id,
@@ -373,14 +373,14 @@ describeWithPostgres('payment approval timeout', () => {
 
   it('rejects with reason approval_timeout when nobody decides in time, and a currency without a threshold always needs approval', async () => {
     const partner = await createPartner(sys.apiUrl);
-    const res = await http(sys.apiUrl, 'POST', '/payments', {
+    const res = await sys.api('POST', '/payments', {
       partnerId: partner.id,
       currency: 'JPY',
       lines: [{ reference: 'tiny', amountMinor: 1, description: 'below any sensible threshold' }],
     });
     expect(res.status).toBe(202);
     const done = await eventually(
-      () => http(sys.apiUrl, 'GET', `/payments/${res.body.id}`),
+      () => sys.api('GET', `/payments/${res.body.id}`),
       (r) => r.body?.status === 'REJECTED',
     );
     expect(done.body).toMatchObject({ reason: 'approval_timeout', decidedBy: 'system' });
@@ -389,13 +389,7 @@ describeWithPostgres('payment approval timeout', () => {
       'PaymentAwaitingApproval',
       'PaymentRejected',
     ]);
-    const late = await http(
-      sys.apiUrl,
-      'POST',
-      `/payments/${res.body.id}/approve`,
-      undefined,
-      bearer(TEST_KEYS.bob),
-    );
+    const late = await sys.api('POST', `/payments/${res.body.id}/approve`, undefined, TEST_KEYS.bob);
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('PAYMENT.NOT_AWAITING_APPROVAL');
   });

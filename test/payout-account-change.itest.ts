@@ -12,7 +12,6 @@ import {
   type WebhookReceiver,
 } from './support/notification-receivers';
 import {
-  bearer,
   createPartner,
   eventually,
   http,
@@ -35,17 +34,11 @@ const NEW_ACCOUNT = '0099887766';
 /** The three steps of a change through the API: requested by one operator, approved or withdrawn by another. */
 const accountChange = (sys: TestSystem, partnerId: string) => ({
   request: (key: string = TEST_KEYS.alice) =>
-    http(
-      sys.apiUrl,
-      'POST',
-      `/partners/${partnerId}/payout-account-change`,
-      { payoutAccount: NEW_ACCOUNT },
-      bearer(key),
-    ),
+    sys.api('POST', `/partners/${partnerId}/payout-account-change`, { payoutAccount: NEW_ACCOUNT }, key),
   approve: (key: string = TEST_KEYS.bob) =>
-    http(sys.apiUrl, 'POST', `/partners/${partnerId}/payout-account-change/approve`, undefined, bearer(key)),
+    sys.api('POST', `/partners/${partnerId}/payout-account-change/approve`, undefined, key),
   withdraw: (key: string = TEST_KEYS.bob) =>
-    http(sys.apiUrl, 'DELETE', `/partners/${partnerId}/payout-account-change`, undefined, bearer(key)),
+    sys.api('DELETE', `/partners/${partnerId}/payout-account-change`, undefined, key),
 });
 
 describeWithPostgres('payout-account changes: four-eyes, cool-off, and the approved account is paid', () => {
@@ -61,7 +54,6 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     await sys?.stop();
   });
 
-  const as = (key: string) => bearer(key);
   const ledgerAccountOf = async (paymentId: string): Promise<string[]> =>
     (
       (await http(sys.bankUrl!, 'GET', `/ledger?paymentId=${paymentId}`)).body.entries as Array<{
@@ -69,8 +61,7 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
       }>
     ).map((e) => e.account);
   const pay = async (partnerId: string, amountMinor: number): Promise<string> => {
-    const res = await http(
-      sys.apiUrl,
+    const res = await sys.api(
       'POST',
       '/payments',
       {
@@ -78,21 +69,21 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
         currency: 'USD',
         lines: [{ reference: `acc-${Math.random().toString(36).slice(2)}`, amountMinor, description: 'x' }],
       },
-      as(TEST_KEYS.alice),
+      TEST_KEYS.alice,
     );
     expect(res.status).toBe(202);
     return res.body.id;
   };
   const statusOf = (paymentId: string, status: string) =>
     eventually(
-      () => http(sys.apiUrl, 'GET', `/payments/${paymentId}`),
+      () => sys.api('GET', `/payments/${paymentId}`),
       (r) => r.body?.status === status,
       { timeoutMs: 30_000 },
     );
 
   it('refuses a plain PATCH of the account, and the requester approving their own change', async () => {
     const partner = await createPartner(sys.apiUrl, { payoutAccount: OLD_ACCOUNT });
-    const patched = await http(sys.apiUrl, 'PATCH', `/partners/${partner.id}`, {
+    const patched = await sys.api('PATCH', `/partners/${partner.id}`, {
       payoutAccount: NEW_ACCOUNT,
     });
     expect(patched.status).toBe(409);
@@ -128,9 +119,7 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     expect(effectiveAt - Date.now()).toBeGreaterThan(COOLOFF_MS - 2_000);
 
     // Approved during the cool-off: it is fixed to the old account…
-    expect(
-      (await http(sys.apiUrl, 'POST', `/payments/${before}/approve`, {}, as(TEST_KEYS.bob))).status,
-    ).toBe(200);
+    expect((await sys.api('POST', `/payments/${before}/approve`, {}, TEST_KEYS.bob)).status).toBe(200);
     await statusOf(before, 'COMPLETED');
     expect(await ledgerAccountOf(before)).toEqual(['****5678']);
     // …and a small one made during the cool-off too.
@@ -143,17 +132,16 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     const after = await pay(partner.id, 5_000);
     await statusOf(after, 'COMPLETED');
     expect(await ledgerAccountOf(after)).toEqual(['****7766']);
-    const shown = await http(sys.apiUrl, 'GET', `/partners/${partner.id}`);
+    const shown = await sys.api('GET', `/partners/${partner.id}`);
     expect(shown.body).toMatchObject({ payoutAccount: '****7766', pendingAccountChange: null });
 
     // The trail, as events (accounts masked): requested, approved, and — written down on the next
     // change to the partner — the change itself.
-    const held = await http(
-      sys.apiUrl,
+    const held = await sys.api(
       'POST',
       `/partners/${partner.id}/payout-hold`,
       { reason: 'audit' },
-      as(TEST_KEYS.alice),
+      TEST_KEYS.alice,
     );
     expect(held.status).toBe(200);
     const events = await sys
@@ -177,9 +165,7 @@ describeWithPostgres('payout-account changes: four-eyes, cool-off, and the appro
     sys.bank!.bank.setFaults({ failNext: 20 });
     let effectiveAt = 0;
     try {
-      expect(
-        (await http(sys.apiUrl, 'POST', `/payments/${payment}/approve`, {}, as(TEST_KEYS.bob))).status,
-      ).toBe(200);
+      expect((await sys.api('POST', `/payments/${payment}/approve`, {}, TEST_KEYS.bob)).status).toBe(200);
       await accountChange(sys, partner.id).request();
       const approved = await accountChange(sys, partner.id).approve();
       effectiveAt = Date.parse(approved.body.pendingAccountChange.effectiveAt);
@@ -229,7 +215,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
       payoutAccount: OLD_ACCOUNT,
       webhookUrl: receiver.url(`/hooks/${label}`),
     });
-    const { body } = await http(sys.apiUrl, 'POST', `/partners/${partner.id}/webhook-secret`);
+    const { body } = await sys.api('POST', `/partners/${partner.id}/webhook-secret`);
     return { id: partner.id, email, secret: body.secret as string };
   };
   const mailsTo = (email: string) => smtp.messages.filter((m) => m.to.includes(email));
@@ -255,7 +241,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
   it('request and approval: one email and one signed webhook each, masked accounts only, even when muted', async () => {
     const p = await partnerWithChannels('ana');
     // Muting through the API is refused…
-    const muted = await http(sys.apiUrl, 'PUT', `/partners/${p.id}/notification-preferences`, {
+    const muted = await sys.api('PUT', `/partners/${p.id}/notification-preferences`, {
       preferences: { PAYOUT_ACCOUNT_CHANGE_REQUESTED: ['IN_APP'] },
     });
     expect(muted.status).toBe(422);
@@ -330,7 +316,7 @@ describeWithPostgres('payout-account changes notify the partner (email + signed 
     }
 
     // Email and webhook whatever was stored; in-app only where the stored choice keeps it.
-    const list = await http(sys.apiUrl, 'GET', `/notifications?partnerId=${p.id}&limit=50`);
+    const list = await sys.api('GET', `/notifications?partnerId=${p.id}&limit=50`);
     expect(list.body.items.map((n: any) => `${n.type}/${n.channel}/${n.status}`).sort()).toEqual([
       'PAYOUT_ACCOUNT_CHANGE_APPROVED/EMAIL/SENT',
       'PAYOUT_ACCOUNT_CHANGE_APPROVED/IN_APP/SENT',

@@ -91,16 +91,16 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
 
   const accrue = async (items: Commission[]): Promise<void> => {
     for (let i = 0; i < items.length; i += 1_000) {
-      const res = await http(sys.apiUrl, 'POST', '/commissions', items.slice(i, i + 1_000));
+      const res = await sys.api('POST', '/commissions', items.slice(i, i + 1_000));
       if (res.status !== 201)
         throw new Error(`commissions refused: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
     }
   };
 
   const settle = (body: Record<string, unknown>, key: string = TEST_KEYS.admin) =>
-    http(sys.apiUrl, 'POST', '/settlements', body, bearer(key));
+    sys.api('POST', '/settlements', body, key);
 
-  const runOf = (id: string) => http(sys.apiUrl, 'GET', `/settlements/${encodeURIComponent(id)}`);
+  const runOf = (id: string) => sys.api('GET', `/settlements/${encodeURIComponent(id)}`);
 
   const untilCompleted = (id: string, timeoutMs = 150_000) =>
     eventually(
@@ -191,15 +191,13 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       }
       await accrue(all);
       for (const id of held) {
-        const res = await http(sys.apiUrl, 'POST', `/partners/${id}/payout-hold`, {
+        const res = await sys.api('POST', `/partners/${id}/payout-hold`, {
           reason: 'tax form missing',
         });
         expect(res.status).toBe(200);
       }
       for (const id of suspended) {
-        expect((await http(sys.apiUrl, 'PATCH', `/partners/${id}`, { status: 'SUSPENDED' })).status).toBe(
-          200,
-        );
+        expect((await sys.api('PATCH', `/partners/${id}`, { status: 'SUSPENDED' })).status).toBe(200);
       }
     }, 120_000);
 
@@ -243,11 +241,11 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
         (rows) => rows.length === large.length,
         { timeoutMs: 150_000, intervalMs: 500 },
       );
-      const byCreator = await http(sys.apiUrl, 'POST', `/payments/${largePayments[0]!.id}/approve`, {});
+      const byCreator = await sys.api('POST', `/payments/${largePayments[0]!.id}/approve`, {});
       expect(byCreator.status).toBe(409);
       expect(byCreator.body.code).toBe('PAYMENT.FOUR_EYES_VIOLATION');
       for (const p of largePayments) {
-        const ok = await http(sys.apiUrl, 'POST', `/payments/${p.id}/approve`, {}, bearer(TEST_KEYS.alice));
+        const ok = await sys.api('POST', `/payments/${p.id}/approve`, {}, TEST_KEYS.alice);
         expect(ok.status).toBe(200);
       }
 
@@ -404,12 +402,9 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       const aSettled = await settledOf(a.id);
       const bSettled = await settledOf(b.id);
       for (const c of [aSettled, bSettled]) {
-        const res = await http(
-          sys.apiUrl,
-          'POST',
-          `/commissions/${encodeURIComponent(c.external_ref)}/reverse`,
-          { reason: 'chargeback' },
-        );
+        const res = await sys.api('POST', `/commissions/${encodeURIComponent(c.external_ref)}/reverse`, {
+          reason: 'chargeback',
+        });
         expect(res.status).toBe(200);
       }
       const fresh = commission(a.id, 'USD', 20_000);
@@ -417,12 +412,9 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       await accrue([fresh, reversedEarly]);
       expect(
         (
-          await http(
-            sys.apiUrl,
-            'POST',
-            `/commissions/${encodeURIComponent(reversedEarly.externalRef)}/reverse`,
-            { reason: 'order cancelled' },
-          )
+          await sys.api('POST', `/commissions/${encodeURIComponent(reversedEarly.externalRef)}/reverse`, {
+            reason: 'order cancelled',
+          })
         ).status,
       ).toBe(200);
 
@@ -446,7 +438,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
         ].sort(),
       );
       // Its remittance advice lists the commission and the clawback behind the payout.
-      const statement = await http(sys.apiUrl, 'GET', `/payments/${aPayment.id}/statement`);
+      const statement = await sys.api('GET', `/payments/${aPayment.id}/statement`);
       expect(statement.status).toBe(200);
       expect(statement.body).toMatchObject({
         paymentId: aPayment.id,
@@ -506,12 +498,10 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
           normal.slice(10, 20).map((p) => p.id),
         )
         .limit(2)) as Array<{ id: string }>;
-      expect(
-        (await http(sys.apiUrl, 'POST', `/payments/${p1!.id}/refund`, { reason: 'duplicate' })).status,
-      ).toBe(200);
+      expect((await sys.api('POST', `/payments/${p1!.id}/refund`, { reason: 'duplicate' })).status).toBe(200);
       expect(
         (
-          await http(sys.apiUrl, 'POST', `/payments/${p2!.id}/refund`, {
+          await sys.api('POST', `/payments/${p2!.id}/refund`, {
             reason: 'fraud',
             reverseCommissions: true,
           })
@@ -676,24 +666,18 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       const resumed = await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' });
       expect(resumed.status).toBe(202);
       expect(await strandedGauge()).toBe(0);
-      const whileRunning = await http(
-        sys.apiUrl,
-        'POST',
-        `/settlements/${encodeURIComponent(settlementId)}/release`,
-        { reason: 'bank holiday' },
-      );
+      const whileRunning = await sys.api('POST', `/settlements/${encodeURIComponent(settlementId)}/release`, {
+        reason: 'bank holiday',
+      });
       expect(whileRunning.status).toBe(409);
       expect(whileRunning.body.code).toBe('SETTLEMENT.RUNNING');
       await sys.client.workflow.getHandle(settlementId).terminate('stopped again by the test');
       // Stopped with payouts never started: their commissions are stranded, and the gauge says so.
       expect(await strandedGauge()).toBeGreaterThan(0);
 
-      const released = await http(
-        sys.apiUrl,
-        'POST',
-        `/settlements/${encodeURIComponent(settlementId)}/release`,
-        { reason: 'bank holiday' },
-      );
+      const released = await sys.api('POST', `/settlements/${encodeURIComponent(settlementId)}/release`, {
+        reason: 'bank holiday',
+      });
       expect(released.status).toBe(200);
       expect(released.body).toMatchObject({ settlementId, status: 'RELEASED' });
       expect(released.body.releasedPayouts).toBeGreaterThan(0);
@@ -711,12 +695,9 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
         await db('events').where({ aggregate_id: settlementId, type: 'SettlementReleased' }),
       ).toHaveLength(1);
       // Released again: answers as it stands, gives nothing back twice.
-      const again = await http(
-        sys.apiUrl,
-        'POST',
-        `/settlements/${encodeURIComponent(settlementId)}/release`,
-        { reason: 'bank holiday' },
-      );
+      const again = await sys.api('POST', `/settlements/${encodeURIComponent(settlementId)}/release`, {
+        reason: 'bank holiday',
+      });
       expect(again.body).toMatchObject({ status: 'RELEASED', releasedPayouts: 0 });
       // A released run is not resumed.
       expect((await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' })).body.code).toBe(
@@ -770,7 +751,7 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       const [paysLess, emptied] = [unstarted[0]!.partner_id, unstarted[1]!.partner_id];
       const refsOf = (partnerId: string) => items.filter((c) => c.partnerId === partnerId);
       const reverse = (ref: string) =>
-        http(sys.apiUrl, 'POST', `/commissions/${encodeURIComponent(ref)}/reverse`, { reason: 'chargeback' });
+        sys.api('POST', `/commissions/${encodeURIComponent(ref)}/reverse`, { reason: 'chargeback' });
       const second = refsOf(paysLess).find((c) => c.externalRef.startsWith('second'))!;
       expect((await reverse(second.externalRef)).status).toBe(200);
       for (const c of refsOf(emptied)) expect((await reverse(c.externalRef)).status).toBe(200);
