@@ -60,9 +60,8 @@ describeWithPostgres(
     });
 
     const post = (path: string, body?: unknown, key: string = TEST_KEYS.alice) =>
-      http(sys.apiUrl, 'POST', path, body, bearer(key));
-    const get = (path: string, key: string = TEST_KEYS.viewer) =>
-      http(sys.apiUrl, 'GET', path, undefined, bearer(key));
+      sys.api('POST', path, body, key);
+    const get = (path: string, key: string = TEST_KEYS.viewer) => sys.api('GET', path, undefined, key);
     const commission = (partnerId: string, overrides: Record<string, unknown> = {}) => ({
       externalRef: newRef(),
       partnerId,
@@ -788,23 +787,16 @@ describeWithPostgres(
         // Accrual goes on: only payouts stop.
         expect((await post('/commissions', commission(partner.id))).status).toBe(201);
 
-        const released = await http(
-          sys.apiUrl,
+        const released = await sys.api(
           'DELETE',
           `/partners/${partner.id}/payout-hold`,
           undefined,
-          bearer(TEST_KEYS.bob),
+          TEST_KEYS.bob,
         );
         expect(released.status).toBe(200);
         expect(released.body.payoutHold).toBeNull();
         expectProblem(
-          await http(
-            sys.apiUrl,
-            'DELETE',
-            `/partners/${partner.id}/payout-hold`,
-            undefined,
-            bearer(TEST_KEYS.bob),
-          ),
+          await sys.api('DELETE', `/partners/${partner.id}/payout-hold`, undefined, TEST_KEYS.bob),
           409,
           'PARTNER.NOT_ON_HOLD',
         );
@@ -827,13 +819,7 @@ describeWithPostgres(
         const unknown = globalThis.crypto.randomUUID();
         expectProblem(await post(`/partners/${unknown}/payout-hold`, { reason: 'x' }), 404);
         expectProblem(
-          await http(
-            sys.apiUrl,
-            'DELETE',
-            `/partners/${unknown}/payout-hold`,
-            undefined,
-            bearer(TEST_KEYS.alice),
-          ),
+          await sys.api('DELETE', `/partners/${unknown}/payout-hold`, undefined, TEST_KEYS.alice),
           404,
         );
         expectProblem(await post(`/partners/${OWN_PARTNER}/payout-hold`, { reason: '  ' }), 400);

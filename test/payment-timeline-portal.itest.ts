@@ -42,7 +42,7 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
   });
 
   const pay = async (partnerId: string, amountMinor: number, currency = 'USD'): Promise<string> => {
-    const res = await http(sys.apiUrl, 'POST', '/payments', {
+    const res = await sys.api('POST', '/payments', {
       partnerId,
       currency,
       lines: [{ reference: `tl-${randomUUID().slice(0, 8)}`, amountMinor, description: 'timeline' }],
@@ -50,7 +50,7 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
     expect(res.status).toBe(202);
     return res.body.id as string;
   };
-  const statusOf = async (id: string) => (await http(sys.apiUrl, 'GET', `/payments/${id}`)).body.status;
+  const statusOf = async (id: string) => (await sys.api('GET', `/payments/${id}`)).body.status;
   const timeline = (id: string, key: string | null = TEST_KEYS.viewer) =>
     http(sys.apiUrl, 'GET', `/payments/${id}/timeline`, undefined, key ? bearer(key) : { authorization: '' });
 
@@ -125,9 +125,7 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
         (m) => !!m.currentDetails,
       );
       expect(metadata.currentDetails).toMatch(/Awaiting approval/);
-      expect(
-        (await http(sys.apiUrl, 'POST', `/payments/${id}/approve`, {}, bearer(TEST_KEYS.alice))).status,
-      ).toBe(200);
+      expect((await sys.api('POST', `/payments/${id}/approve`, {}, TEST_KEYS.alice)).status).toBe(200);
       const res = await eventually(
         () => timeline(id),
         (r) => r.body.entries.some((e: Json) => e.name === 'PaymentCompleted'),
@@ -169,105 +167,66 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
     const prefs = { preferences: { PAYMENT_CREATED: ['EMAIL'] } };
 
     it('lets a partner key change its own notification preferences, nobody else’s', async () => {
-      const own = await http(
-        sys.apiUrl,
-        'PUT',
-        `/partners/${OWN_PARTNER}/notification-preferences`,
-        prefs,
-        bearer(OWN_KEY),
-      );
+      const own = await sys.api('PUT', `/partners/${OWN_PARTNER}/notification-preferences`, prefs, OWN_KEY);
       expect(own.status).toBe(200);
       expect(own.body.overrides).toMatchObject({ PAYMENT_CREATED: ['EMAIL'] });
-      const other = await http(
-        sys.apiUrl,
+      const other = await sys.api(
         'PUT',
         `/partners/${OTHER_PARTNER}/notification-preferences`,
         prefs,
-        bearer(OWN_KEY),
+        OWN_KEY,
       );
       expect(other.status).toBe(404);
       for (const key of [TEST_KEYS.viewer, TEST_KEYS.alice]) {
         expect(
-          (
-            await http(
-              sys.apiUrl,
-              'PUT',
-              `/partners/${OWN_PARTNER}/notification-preferences`,
-              prefs,
-              bearer(key),
-            )
-          ).status,
+          (await sys.api('PUT', `/partners/${OWN_PARTNER}/notification-preferences`, prefs, key)).status,
         ).toBe(403);
       }
-      expect(
-        (await http(sys.apiUrl, 'PUT', `/partners/${OWN_PARTNER}/notification-preferences`, prefs)).status,
-      ).toBe(200);
+      expect((await sys.api('PUT', `/partners/${OWN_PARTNER}/notification-preferences`, prefs)).status).toBe(
+        200,
+      );
     });
 
     it('lets a partner key rotate its own webhook secret, nobody else’s', async () => {
-      const own = await http(sys.apiUrl, 'POST', `/partners/${OWN_PARTNER}/webhook-secret`, undefined, {
-        ...bearer(OWN_KEY),
-      });
+      const own = await sys.api('POST', `/partners/${OWN_PARTNER}/webhook-secret`, undefined, OWN_KEY);
       expect(own.status).toBe(200);
       expect(own.body.secret).toMatch(/^whsec_/);
       expect(own.headers.get('cache-control')).toBe('no-store');
       expect(
-        (
-          await http(sys.apiUrl, 'POST', `/partners/${OTHER_PARTNER}/webhook-secret`, undefined, {
-            ...bearer(OWN_KEY),
-          })
-        ).status,
+        (await sys.api('POST', `/partners/${OTHER_PARTNER}/webhook-secret`, undefined, OWN_KEY)).status,
       ).toBe(404);
       expect(
-        (
-          await http(sys.apiUrl, 'POST', `/partners/${OWN_PARTNER}/webhook-secret`, undefined, {
-            ...bearer(TEST_KEYS.alice),
-          })
-        ).status,
+        (await sys.api('POST', `/partners/${OWN_PARTNER}/webhook-secret`, undefined, TEST_KEYS.alice)).status,
       ).toBe(403);
     });
 
     it('lets a partner key set its own webhook endpoint (validated), nobody else’s', async () => {
       const path = (id: string) => `/partners/${id}/webhook-endpoint`;
       const url = 'https://hooks.example.com/alpes';
-      const own = await http(sys.apiUrl, 'PUT', path(OWN_PARTNER), { webhookUrl: url }, bearer(OWN_KEY));
+      const own = await sys.api('PUT', path(OWN_PARTNER), { webhookUrl: url }, OWN_KEY);
       expect(own.status).toBe(200);
       expect(own.body).toMatchObject({ id: OWN_PARTNER, webhookUrl: url });
-      expect(
-        (await http(sys.apiUrl, 'PUT', path(OTHER_PARTNER), { webhookUrl: url }, bearer(OWN_KEY))).status,
-      ).toBe(404);
-      expect(
-        (await http(sys.apiUrl, 'PUT', path(OWN_PARTNER), { webhookUrl: url }, bearer(TEST_KEYS.viewer)))
-          .status,
-      ).toBe(403);
-      const bad = await http(
-        sys.apiUrl,
-        'PUT',
-        path(OWN_PARTNER),
-        { webhookUrl: 'ftp://x' },
-        bearer(OWN_KEY),
+      expect((await sys.api('PUT', path(OTHER_PARTNER), { webhookUrl: url }, OWN_KEY)).status).toBe(404);
+      expect((await sys.api('PUT', path(OWN_PARTNER), { webhookUrl: url }, TEST_KEYS.viewer)).status).toBe(
+        403,
       );
+      const bad = await sys.api('PUT', path(OWN_PARTNER), { webhookUrl: 'ftp://x' }, OWN_KEY);
       expect(bad.status).toBeGreaterThanOrEqual(400);
       expect(bad.status).toBeLessThan(500);
       expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      const extra = await http(
-        sys.apiUrl,
+      const extra = await sys.api(
         'PUT',
         path(OWN_PARTNER),
         { webhookUrl: url, payoutAccount: '987654321' },
-        bearer(OWN_KEY),
+        OWN_KEY,
       );
       expect(extra.status).toBe(400);
-      const cleared = await http(sys.apiUrl, 'PUT', path(OWN_PARTNER), { webhookUrl: null }, bearer(OWN_KEY));
+      const cleared = await sys.api('PUT', path(OWN_PARTNER), { webhookUrl: null }, OWN_KEY);
       expect(cleared.body.webhookUrl).toBeNull();
     });
 
     it('audits the portal’s changes under the partner key', async () => {
-      const entries = await http(
-        sys.apiUrl,
-        'GET',
-        `/audit?actor=timeline-own&targetId=${OWN_PARTNER}&limit=50`,
-      );
+      const entries = await sys.api('GET', `/audit?actor=timeline-own&targetId=${OWN_PARTNER}&limit=50`);
       expect(entries.status).toBe(200);
       expect(entries.body.items.map((e: Json) => e.action)).toEqual(
         expect.arrayContaining([
@@ -279,7 +238,7 @@ describeWithPostgres('payment timeline and partner-portal scoping', (databaseUrl
     });
 
     it('documents the new routes in OpenAPI', async () => {
-      const doc = (await http(sys.apiUrl, 'GET', '/openapi.json')).body;
+      const doc = (await sys.api('GET', '/openapi.json')).body;
       expect(doc.paths['/payments/{id}/timeline'].get.description).toMatch(/partner/);
       expect(doc.paths['/partners/{id}/webhook-endpoint'].put).toBeDefined();
     });
