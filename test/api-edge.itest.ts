@@ -124,7 +124,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         'base64url',
       );
       for (const path of ['/payments', '/partners', '/notifications', '/commissions']) {
-        const res = await http(sys.apiUrl, 'GET', `${path}?cursor=${forged}`);
+        const res = await sys.api('GET', `${path}?cursor=${forged}`);
         expectProblem(res, 400);
         expect(res.body.errors).toEqual([{ field: 'cursor', message: 'not a cursor returned by this API' }]);
       }
@@ -134,24 +134,23 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
       const none = await http(sys.apiUrl, 'GET', '/payments', undefined, as(null));
       expectProblem(none, 401);
       expect(none.headers.get('www-authenticate')).toContain('Bearer');
-      expectProblem(await http(sys.apiUrl, 'GET', '/payments', undefined, as('not-a-real-key-at-all')), 401);
+      expectProblem(await sys.api('GET', '/payments', undefined, 'not-a-real-key-at-all'), 401);
     });
 
     it('403 when the role may not', async () => {
       expectProblem(
-        await http(
-          sys.apiUrl,
+        await sys.api(
           'POST',
           '/payments',
           { partnerId: OWN_PARTNER, currency: 'USD', lines: [{ reference: 'a', amountMinor: 1 }] },
-          as(TEST_KEYS.viewer),
+          TEST_KEYS.viewer,
         ),
         403,
       );
     });
 
     it('405 with Allow for a known path and the wrong method', async () => {
-      const res = await http(sys.apiUrl, 'DELETE', '/payments');
+      const res = await sys.api('DELETE', '/payments');
       expectProblem(res, 405);
       expect(res.headers.get('allow')).toContain('POST');
     });
@@ -162,7 +161,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         currency: 'USD',
         lines: [{ reference: 'a', amountMinor: 1, description: 'x'.repeat(20_000) }],
       };
-      expectProblem(await http(sys.apiUrl, 'POST', '/payments', big), 413);
+      expectProblem(await sys.api('POST', '/payments', big), 413);
       expectProblem(
         await http(sys.apiUrl, 'POST', '/payments', 'partnerId=1', { 'content-type': 'text/plain' }),
         415,
@@ -174,7 +173,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
     });
 
     it('404 for an unknown route', async () => {
-      expectProblem(await http(sys.apiUrl, 'GET', '/nowhere'), 404);
+      expectProblem(await sys.api('GET', '/nowhere'), 404);
     });
   });
 
@@ -193,8 +192,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
     const commissionRef = `matrix-${globalThis.crypto.randomUUID()}`;
 
     beforeAll(async () => {
-      const accrued = await http(
-        sys.apiUrl,
+      const accrued = await sys.api(
         'POST',
         '/commissions',
         {
@@ -204,11 +202,10 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
           amountMinor: 100,
           occurredAt: '2024-01-01T00:00:00Z',
         },
-        as(TEST_KEYS.alice),
+        TEST_KEYS.alice,
       );
       expect(accrued.status).toBe(201);
-      const res = await http(
-        sys.apiUrl,
+      const res = await sys.api(
         'POST',
         '/payments',
         {
@@ -216,11 +213,11 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
           currency: 'USD',
           lines: [{ reference: 'matrix', amountMinor: 500, description: 'x' }],
         },
-        as(TEST_KEYS.alice),
+        TEST_KEYS.alice,
       );
       paymentId = res.body.id;
       await eventually(
-        () => http(sys.apiUrl, 'GET', `/payments/${paymentId}`),
+        () => sys.api('GET', `/payments/${paymentId}`),
         (r) => r.body?.status === 'COMPLETED',
       );
     });
@@ -408,28 +405,20 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
     });
 
     it('a partner key lists only its own payments, and may not ask for another partner’s', async () => {
-      const own = await http(sys.apiUrl, 'GET', '/payments', undefined, as(PARTNER_KEY));
+      const own = await sys.api('GET', '/payments', undefined, PARTNER_KEY);
       expect(own.body.items.length).toBeGreaterThan(0);
       expect(own.body.items.every((p: Json) => p.partnerId === OWN_PARTNER)).toBe(true);
-      const other = await http(sys.apiUrl, 'GET', '/payments', undefined, as(OTHER_PARTNER_KEY));
+      const other = await sys.api('GET', '/payments', undefined, OTHER_PARTNER_KEY);
       expect(other.body.items.some((p: Json) => p.partnerId === OWN_PARTNER)).toBe(false);
       expect(
-        (
-          await http(
-            sys.apiUrl,
-            'GET',
-            `/payments?partnerId=${OWN_PARTNER}`,
-            undefined,
-            as(OTHER_PARTNER_KEY),
-          )
-        ).status,
+        (await sys.api('GET', `/payments?partnerId=${OWN_PARTNER}`, undefined, OTHER_PARTNER_KEY)).status,
       ).toBe(403);
     });
   });
 
   describe('observability', () => {
     it('exposes Prometheus metrics: HTTP histograms by route and status, payments by status', async () => {
-      await http(sys.apiUrl, 'GET', `/payments/${globalThis.crypto.randomUUID()}`);
+      await sys.api('GET', `/payments/${globalThis.crypto.randomUUID()}`);
       const res = await fetch(`${sys.apiUrl}/metrics`, { headers: bearer(TEST_KEYS.viewer) });
       expect(res.status).toBe(200);
       const text = await res.text();
@@ -450,8 +439,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
   describe('payload encryption', () => {
     it('keeps payment data out of the Temporal server in plaintext, and the codec endpoint decodes it', async () => {
       const secretDescription = `private-commission-note-${Date.now()}`;
-      const created = await http(
-        sys.apiUrl,
+      const created = await sys.api(
         'POST',
         '/payments',
         {
@@ -459,11 +447,11 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
           currency: 'USD',
           lines: [{ reference: 'enc-1', amountMinor: 700, description: secretDescription }],
         },
-        as(TEST_KEYS.alice),
+        TEST_KEYS.alice,
       );
       const id = created.body.id;
       await eventually(
-        () => http(sys.apiUrl, 'GET', `/payments/${id}`),
+        () => sys.api('GET', `/payments/${id}`),
         (r) => r.body?.status === 'COMPLETED',
       );
       const history = await sys.client.workflow.getHandle(`payment:${id}`).fetchHistory();
@@ -483,7 +471,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         ),
         data: Buffer.from(p.data!).toString('base64'),
       }));
-      const decoded = await http(sys.apiUrl, 'POST', '/codec/decode', { payloads }, as(TEST_KEYS.viewer));
+      const decoded = await sys.api('POST', '/codec/decode', { payloads }, TEST_KEYS.viewer);
       expect(decoded.status).toBe(200);
       const input = JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString('utf8'));
       expect(input.lines[0].description).toBe(secretDescription);
@@ -527,7 +515,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
     const keys = [TEST_KEYS.admin, TEST_KEYS.alice, TEST_KEYS.viewer, PARTNER_KEY, 'wrong-key-x', null];
 
     it('never answers 5xx and never creates a payment from random requests', async () => {
-      const before = await http(sys.apiUrl, 'GET', '/payments?limit=200');
+      const before = await sys.api('GET', '/payments?limit=200');
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
@@ -591,7 +579,7 @@ describeWithPostgres('API edge: keys, roles, problem+json, OpenAPI, codec, hosti
         ),
         { numRuns: 300 },
       );
-      const after = await http(sys.apiUrl, 'GET', '/payments?limit=200');
+      const after = await sys.api('GET', '/payments?limit=200');
       expect(after.body.items.map((p: Json) => p.id).sort()).toEqual(
         before.body.items.map((p: Json) => p.id).sort(),
       );
@@ -614,7 +602,7 @@ describeWithPostgres('API edge: rate limiting', () => {
     let retryAfter: string | null = null;
     let refusedRateLimit: string | null = null;
     for (let i = 0; i < 7; i += 1) {
-      const res = await http(sys.apiUrl, 'GET', '/partners', undefined, bearer(TEST_KEYS.viewer));
+      const res = await sys.api('GET', '/partners', undefined, TEST_KEYS.viewer);
       statuses.push(res.status);
       // Every answer, refusals included, tells the quota and what is left of it (IETF RateLimit fields).
       expect(res.headers.get('ratelimit-policy')).toBe('"default";q=5;w=60');
@@ -629,7 +617,7 @@ describeWithPostgres('API edge: rate limiting', () => {
     expect(remaining).toEqual(['4', '3', '2', '1', '0', '0', '0']);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(refusedRateLimit).toBe(`"default";r=0;t=${retryAfter}`);
-    const other = await http(sys.apiUrl, 'GET', '/partners', undefined, bearer(TEST_KEYS.alice));
+    const other = await sys.api('GET', '/partners', undefined, TEST_KEYS.alice);
     expect(other.status).toBe(200);
     expect(other.headers.get('ratelimit')).toMatch(/^"default";r=4;t=\d+$/);
   });

@@ -186,7 +186,7 @@ describeWithPostgres('the codec link token never leaves the request', () => {
       expect(res.body.instance).toMatch(/^\/codec\/ui\/\[redacted\]\//);
     }
     // The token still works: the mask is in what is recorded, not in the route.
-    const encoded = await http(sys.apiUrl, 'POST', '/codec/encode', PAYLOADS, bearer(TEST_KEYS.alice));
+    const encoded = await sys.api('POST', '/codec/encode', PAYLOADS, TEST_KEYS.alice);
     expect(
       (await http(sys.apiUrl, 'POST', `/codec/ui/${TOKEN}/decode`, encoded.body, { authorization: '' }))
         .status,
@@ -225,7 +225,7 @@ describeWithPostgres(
     });
 
     const decode = (sys: TestSystem, body: unknown) => [
-      http(sys.apiUrl, 'POST', '/codec/decode', body, bearer(TEST_KEYS.viewer)),
+      sys.api('POST', '/codec/decode', body, TEST_KEYS.viewer),
       http(sys.apiUrl, 'POST', `/codec/ui/${TOKEN}/decode`, body, { authorization: '' }),
     ];
 
@@ -306,14 +306,14 @@ describeWithPostgres('roles, Idempotency-Key and listening address', () => {
   });
 
   it('lets operators and admins encode, not viewers (who may still decode)', async () => {
-    const encode = (key: string) => http(sys.apiUrl, 'POST', '/codec/encode', PAYLOADS, bearer(key));
+    const encode = (key: string) => sys.api('POST', '/codec/encode', PAYLOADS, key);
     const viewer = await encode(TEST_KEYS.viewer);
     expect(viewer.status).toBe(403);
     expect(viewer.headers.get('content-type')).toContain('application/problem+json');
     const encoded = await encode(TEST_KEYS.alice);
     expect(encoded.status).toBe(200);
     expect((await encode(TEST_KEYS.admin)).status).toBe(200);
-    const decoded = await http(sys.apiUrl, 'POST', '/codec/decode', encoded.body, bearer(TEST_KEYS.viewer));
+    const decoded = await sys.api('POST', '/codec/decode', encoded.body, TEST_KEYS.viewer);
     expect(decoded.status).toBe(200);
     expect(decoded.body).toEqual(PAYLOADS);
   });
@@ -325,7 +325,7 @@ describeWithPostgres('roles, Idempotency-Key and listening address', () => {
   });
 
   it('refuses POST /payments without an Idempotency-Key: 400 problem+json naming the header, nothing started', async () => {
-    const before = (await http(sys.apiUrl, 'GET', `/payments?partnerId=${partnerId}`)).body.items.length;
+    const before = (await sys.api('GET', `/payments?partnerId=${partnerId}`)).body.items.length;
     const res = await http(sys.apiUrl, 'POST', '/payments', payment('no-key'), { 'idempotency-key': '' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -335,11 +335,9 @@ describeWithPostgres('roles, Idempotency-Key and listening address', () => {
       code: 'IDEMPOTENCY.KEY_REQUIRED',
       errors: [{ field: 'Idempotency-Key', message: expect.any(String) }],
     });
-    expect((await http(sys.apiUrl, 'GET', `/payments?partnerId=${partnerId}`)).body.items.length).toBe(
-      before,
-    );
+    expect((await sys.api('GET', `/payments?partnerId=${partnerId}`)).body.items.length).toBe(before);
     // With a key it goes through (the test helper sends a fresh one by default, as our clients do).
-    expect((await http(sys.apiUrl, 'POST', '/payments', payment('with-key'))).status).toBe(202);
+    expect((await sys.api('POST', '/payments', payment('with-key'))).status).toBe(202);
   });
 
   it('accepts a payment without a key where IDEMPOTENCY_KEY_REQUIRED=false', async () => {
@@ -356,19 +354,19 @@ describeWithPostgres('roles, Idempotency-Key and listening address', () => {
       moneda: 'USD',
       comisiones: [{ id_referencia: ref, monto: amount, descripcion: 'original client' }],
     });
-    const first = await http(sys.apiUrl, 'POST', '/pagos', pago('pago-1', '12.50'));
+    const first = await sys.api('POST', '/pagos', pago('pago-1', '12.50'));
     expect(first.status).toBe(202);
     expect(first.headers.get('idempotent-replay')).toBeNull();
     // The same pago (amounts written differently are the same amounts): a retry, not a second payout.
-    const retry = await http(sys.apiUrl, 'POST', '/pagos', pago('pago-1', '12.5'));
+    const retry = await sys.api('POST', '/pagos', pago('pago-1', '12.5'));
     expect(retry.status).toBe(202);
     expect(retry.body.id).toBe(first.body.id);
     expect(retry.headers.get('idempotent-replay')).toBe('true');
-    const other = await http(sys.apiUrl, 'POST', '/pagos', pago('pago-2', '12.50'));
+    const other = await sys.api('POST', '/pagos', pago('pago-2', '12.50'));
     expect(other.status).toBe(202);
     expect(other.body.id).not.toBe(first.body.id);
     // Another caller's identical pago is its own payment.
-    const bob = await http(sys.apiUrl, 'POST', '/pagos', pago('pago-1', '12.50'), bearer(TEST_KEYS.bob));
+    const bob = await sys.api('POST', '/pagos', pago('pago-1', '12.50'), TEST_KEYS.bob);
     expect(bob.body.id).not.toBe(first.body.id);
   });
 
