@@ -8,10 +8,8 @@ import {
 } from '../src/workflows/payment.messages';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import {
-  bearer,
   createPartner,
   eventually,
-  http,
   startTestSystem,
   plainHistoriesDataConverter,
   TEST_KEYS,
@@ -77,36 +75,28 @@ const waitForState = (sys: TestSystem, paymentId: string, status: string): Promi
     { timeoutMs: 20_000, intervalMs: 50 },
   );
 
-const decide = async (
-  sys: TestSystem,
-  paymentId: string,
-  action: string,
-  actorKey: string,
-  reason?: string,
-): Promise<void> => {
-  const body = reason ? { reason } : undefined;
-  const res = await http(sys.apiUrl, 'POST', `/payments/${paymentId}/${action}`, body, bearer(actorKey));
-  if (res.status !== 200) throw new Error(`${action} answered ${res.status}: ${JSON.stringify(res.body)}`);
-};
+/** A steer: once the workflow is in `status`, `actorKey` takes `action` on the payment (with a reason). */
+const decideWhen =
+  (status: string, action: string, actorKey: string, reason?: string) =>
+  async (sys: TestSystem, paymentId: string): Promise<void> => {
+    await waitForState(sys, paymentId, status);
+    const body = reason ? { reason } : undefined;
+    const res = await sys.api('POST', `/payments/${paymentId}/${action}`, body, actorKey);
+    if (res.status !== 200) throw new Error(`${action} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  };
 
 const SHAPES: Shape[] = [
   { name: 'completed', amountMinor: SMALL_USD, expected: { status: 'COMPLETED' } },
   {
     name: 'approved',
     amountMinor: LARGE_USD,
-    steer: async (sys, id) => {
-      await waitForState(sys, id, 'AWAITING_APPROVAL');
-      await decide(sys, id, 'approve', APPROVER);
-    },
+    steer: decideWhen('AWAITING_APPROVAL', 'approve', APPROVER),
     expected: { status: 'COMPLETED' },
   },
   {
     name: 'rejected',
     amountMinor: LARGE_USD,
-    steer: async (sys, id) => {
-      await waitForState(sys, id, 'AWAITING_APPROVAL');
-      await decide(sys, id, 'reject', APPROVER, 'not in the contract');
-    },
+    steer: decideWhen('AWAITING_APPROVAL', 'reject', APPROVER, 'not in the contract'),
     expected: { status: 'REJECTED', reason: 'not in the contract' },
   },
   {
@@ -117,19 +107,13 @@ const SHAPES: Shape[] = [
   {
     name: 'cancelled',
     amountMinor: LARGE_USD,
-    steer: async (sys, id) => {
-      await waitForState(sys, id, 'AWAITING_APPROVAL');
-      await decide(sys, id, 'cancel', CREATOR, 'sent twice');
-    },
+    steer: decideWhen('AWAITING_APPROVAL', 'cancel', CREATOR, 'sent twice'),
     expected: { status: 'CANCELLED', reason: 'sent twice' },
   },
   {
     name: 'refunded',
     amountMinor: SMALL_USD,
-    steer: async (sys, id) => {
-      await waitForState(sys, id, 'COMPLETED');
-      await decide(sys, id, 'refund', APPROVER, 'partner returned the goods');
-    },
+    steer: decideWhen('COMPLETED', 'refund', APPROVER, 'partner returned the goods'),
     expected: { status: 'REFUNDED', reason: 'partner returned the goods' },
   },
   {
@@ -165,8 +149,7 @@ describeWithPostgres(
       // In parallel: the shapes wait on timers (approval timeout, refund window), not on each other.
       const runs = await Promise.all(
         SHAPES.map(async (shape): Promise<Finished> => {
-          const created = await http(
-            sys.apiUrl,
+          const created = await sys.api(
             'POST',
             '/payments',
             {
@@ -180,7 +163,7 @@ describeWithPostgres(
                 },
               ],
             },
-            bearer(CREATOR),
+            CREATOR,
           );
           if (created.status !== 202) {
             throw new Error(
