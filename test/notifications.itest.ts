@@ -277,21 +277,21 @@ describeWithPostgres(
       'PaymentCancelled',
       'PaymentRefunded',
     ];
+    /** The same types as the API names them (preferences, webhooks). */
+    const ALL_TYPE_NAMES = [
+      'PAYMENT_CREATED',
+      'PAYMENT_AWAITING_APPROVAL',
+      'PAYMENT_COMPLETED',
+      'PAYMENT_REJECTED',
+      'PAYMENT_FAILED',
+      'PAYMENT_CANCELLED',
+      'PAYMENT_REFUNDED',
+    ];
 
     it('each type the preferences select yields exactly one email and one signed webhook, to the right partner, with the right content', async () => {
       const ana = await newPartner();
       const other = await newPartner();
-      const all = Object.fromEntries(
-        [
-          'PAYMENT_CREATED',
-          'PAYMENT_AWAITING_APPROVAL',
-          'PAYMENT_COMPLETED',
-          'PAYMENT_REJECTED',
-          'PAYMENT_FAILED',
-          'PAYMENT_CANCELLED',
-          'PAYMENT_REFUNDED',
-        ].map((t) => [t, ['EMAIL', 'WEBHOOK']]),
-      );
+      const all = Object.fromEntries(ALL_TYPE_NAMES.map((t) => [t, ['EMAIL', 'WEBHOOK']]));
       expect(
         (await api('PUT', `/partners/${ana.id}/notification-preferences`, { preferences: all })).status,
       ).toBe(200);
@@ -340,17 +340,7 @@ describeWithPostgres(
         expectSigned(w, ana.secret);
         expect(w.body.data).toMatchObject({ paymentId, amountMinor: 1_505_000, currency: 'COP', amount });
       }
-      expect(new Set(hooks.map((w) => w.body.type))).toEqual(
-        new Set([
-          'PAYMENT_CREATED',
-          'PAYMENT_AWAITING_APPROVAL',
-          'PAYMENT_COMPLETED',
-          'PAYMENT_REJECTED',
-          'PAYMENT_FAILED',
-          'PAYMENT_CANCELLED',
-          'PAYMENT_REFUNDED',
-        ]),
-      );
+      expect(new Set(hooks.map((w) => w.body.type))).toEqual(new Set(ALL_TYPE_NAMES));
 
       // The other partner got its own, with its own secret and its currency's formatting.
       const otherHooks = webhooksOf(receiver, other.id);
