@@ -282,7 +282,13 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             takenOut.push(...c.pullEvents());
           }
         }
-        const needsApproval = !skipped && requiresApproval(payment.total, deps.approvalThresholds);
+        // A payout of a run approved as a whole does not ask again (only one over its own threshold looks).
+        const needsApproval =
+          !skipped &&
+          requiresApproval(payment.total, deps.approvalThresholds) &&
+          !(
+            input.settlementId && (await tx.settlements.approvalOf(input.settlementId))?.status === 'APPROVED'
+          );
         const fresh: DomainEvent[] = [...payment.pullEvents(), ...takenOut];
         if (fresh.length > 0) {
           await tx.payments.save(payment);

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { periodCutoff } from '../domain/settlement-period';
 import type { PayoutMinimums } from '../domain/payout-minimums.value-object';
-import { RUN_FINISHED_PAYMENT_STATUSES } from '../domain/payment-status';
+import { RUN_FINISHED_PAYOUT_STATUSES } from '../domain/payment-status';
 import type { SettlementPayoutStarter } from '../ports/settlement-payout-starter.port';
 import type { TransactionScope, UnitOfWork } from '../ports/unit-of-work.port';
 import { nameBasedUuid } from '../shared/name-based-uuid';
@@ -9,12 +9,20 @@ import { settlementEvent, type SettlementEventData } from '../domain/settlement-
 import { planSettlement, type SettlementPolicy } from '../domain/settlement-plan';
 import type { SettlementItem, SettlementRun } from '../ports/settlement-repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
+import {
+  decideRunApproval,
+  expireRunApproval,
+  runApprovalReasons,
+  type RunApproval,
+} from '../domain/settlement-approval';
 import { withDomainFailures } from './activity-failure';
 import { executionMeta } from './execution-meta';
 import type {
   ClaimSettlementPeriodInput,
   CompleteSettlementInput,
   CompleteSettlementResult,
+  DecideSettlementRunInput,
+  DecideSettlementRunResult,
   PlanSettlementInput,
   PlanSettlementResult,
   SettlementPageInput,
@@ -34,14 +42,10 @@ export interface SettlementActivityDeps {
   paymentIdFor: (settlementId: string, partnerId: string, currency: string) => string;
   /** Starts a payout's payment workflow (the worker's Temporal client); only the starter needs it. */
   payouts?: SettlementPayoutStarter;
+  /** The API's public key (hex): the run checks an approval's signature with it. */
+  decisionVerifyKey?: string;
   clock?: () => Date;
 }
-
-/**
- * Payment statuses after which a payout needs nothing more from its run (see the domain's list),
- * and RELEASED: a payout an operator gave back before it started.
- */
-export const FINISHED_PAYMENT_STATUSES: readonly string[] = [...RUN_FINISHED_PAYMENT_STATUSES, 'RELEASED'];
 
 /** Payment workflows started at once by the run's starter: enough to keep the slots full. */
 const PARALLEL_STARTS = 20;
@@ -81,7 +85,7 @@ const summarise = (
 export function createSettlementActivities(deps: SettlementActivityDeps) {
   const now = deps.clock ?? (() => new Date());
   const finishedOf = (byStatus: Record<string, number>): number =>
-    FINISHED_PAYMENT_STATUSES.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
+    RUN_FINISHED_PAYOUT_STATUSES.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
 
   /** How the run stands; past the next milestone, a SettlementProgress event (once per milestone). */
   async function reportProgress(
@@ -115,10 +119,13 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
   return {
     async planSettlementRun(input: PlanSettlementInput): Promise<PlanSettlementResult> {
       const cutoff = periodCutoff(input.periodEnd, input.timeZone);
+      const signing = deps.decisionVerifyKey ? { decisionKey: deps.decisionVerifyKey } : {};
+      const approvalOf = (r: SettlementRun) =>
+        r.approval ? { approval: { status: r.approval.status, deadline: r.approval.deadline } } : {};
       return withDomainFailures(() =>
         deps.uow.run(async (tx) => {
           const existing = await tx.settlements.find(input.settlementId);
-          if (existing) return { ...summarise(existing), totals: {} };
+          if (existing) return { ...summarise(existing), totals: {}, ...approvalOf(existing), ...signing };
           const at = now();
           // One run per period, whoever starts it (the API claims first; the Schedule and older
           // clients meet the claim here): a period another run settles is not claimed twice.
@@ -187,20 +194,44 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
           await tx.settlements.recordItems(run.id, items, run.createdAt);
           run.itemCount = plan.payouts.length;
           run.skippedCount = plan.skipped.length;
+          // Over its thresholds, the run waits for a second operator before any payout starts;
+          // the decision to wait commits with the plan, so a resumed run waits for the same one.
+          const reasons = runApprovalReasons(plan.totals, input.approval, input.trigger);
+          if (reasons.length > 0 && input.approval) {
+            run.status = 'AWAITING_APPROVAL';
+            run.approval = {
+              status: 'AWAITING',
+              reasons,
+              deadline: new Date(at.getTime() + input.approval.timeoutMs).toISOString(),
+              decidedBy: null,
+              decidedAt: null,
+              reason: null,
+            };
+          }
           await tx.settlements.update(run);
           // From here the run is counted by its payments' own transitions, never by a scan.
           await tx.settlements.initCounters(run.id);
-          await tx.events.append(
-            [
-              settlementEvent(
-                'SettlementStarted',
-                { ...summarise(run), totals: plan.totals, trigger: run.trigger, startedBy: run.startedBy },
-                at,
-              ),
-            ],
-            executionMeta(),
+          const started = settlementEvent(
+            'SettlementStarted',
+            { ...summarise(run), totals: plan.totals, trigger: run.trigger, startedBy: run.startedBy },
+            at,
           );
-          return { ...summarise(run), totals: plan.totals };
+          const awaiting = run.approval
+            ? [
+                settlementEvent(
+                  'SettlementAwaitingApproval',
+                  {
+                    ...summarise(run),
+                    totals: plan.totals,
+                    approvalReasons: run.approval.reasons,
+                    approvalDeadline: run.approval.deadline,
+                  },
+                  at,
+                ),
+              ]
+            : [];
+          await tx.events.append([started, ...awaiting], executionMeta());
+          return { ...summarise(run), totals: plan.totals, ...approvalOf(run), ...signing };
         }),
       );
     },
@@ -288,6 +319,85 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
         started += page.length;
         await deps.uow.run((tx) => tx.settlements.recordStarted(input.settlementId, afterSeq, started));
       }
+    },
+
+    /**
+     * Records a decision on a run awaiting approval — an operator's (four eyes: not its starter),
+     * or the run's own expiry past its deadline — under the run's row lock, so a decision and the
+     * expiry racing each other agree on one outcome. A rejected or expired run gives every payout
+     * back (commissions PAYABLE) in the same transaction. The expiry of a decided run answers the
+     * decision; an operator's decision on a run not awaiting one is refused.
+     */
+    decideSettlementRun(input: DecideSettlementRunInput): Promise<DecideSettlementRunResult> {
+      return withDomainFailures(() =>
+        deps.uow.run(async (tx) => {
+          const run = await tx.settlements.find(input.settlementId);
+          if (!run) {
+            throw new DomainError(
+              ErrorCodes.SETTLEMENT_NOT_FOUND,
+              `settlement ${input.settlementId} not found`,
+            );
+          }
+          const at = now();
+          const before = run.approval ?? null;
+          const after: RunApproval | null =
+            input.action === 'expire'
+              ? before && expireRunApproval(before, at)
+              : decideRunApproval(before, run, {
+                  action: input.action,
+                  actor: input.actor,
+                  reason: input.reason,
+                  at,
+                });
+          const answer = (released: number): DecideSettlementRunResult => ({
+            settlementId: run.id,
+            approval: run.approval!.status,
+            status: run.status,
+            decidedBy: run.approval!.decidedBy,
+            releasedPayouts: released,
+          });
+          if (!after || !before) {
+            throw new DomainError(
+              ErrorCodes.SETTLEMENT_NOT_AWAITING_APPROVAL,
+              `the run ${run.id} does not need approval`,
+            );
+          }
+          if (after === before || after.status === before.status) return answer(0);
+          run.approval = after;
+          run.updatedAt = at.toISOString();
+          let released = 0;
+          if (after.status === 'APPROVED') {
+            run.status = 'RUNNING';
+          } else {
+            released = (await tx.settlements.releaseUnstarted(run.id, run.updatedAt)).payouts;
+            run.status = after.status === 'REJECTED' ? 'REJECTED' : 'RELEASED';
+            run.completedAt = run.updatedAt;
+          }
+          await tx.settlements.update(run);
+          const type =
+            after.status === 'APPROVED'
+              ? 'SettlementApproved'
+              : after.status === 'REJECTED'
+                ? 'SettlementRejected'
+                : 'SettlementReleased';
+          await tx.events.append(
+            [
+              settlementEvent(
+                type,
+                {
+                  ...summarise(run),
+                  decidedBy: after.decidedBy ?? 'system',
+                  ...(after.reason ? { reason: after.reason } : {}),
+                  ...(type === 'SettlementReleased' ? { releasedBy: 'system', releasedCount: released } : {}),
+                },
+                at,
+              ),
+            ],
+            executionMeta(),
+          );
+          return answer(released);
+        }),
+      );
     },
 
     completeSettlementRun(input: CompleteSettlementInput): Promise<CompleteSettlementResult> {

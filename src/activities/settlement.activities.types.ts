@@ -1,5 +1,6 @@
 /** Serialisable inputs and results of the settlement activities: what crosses the Temporal boundary. */
-import type { SettlementTrigger } from '../ports/settlement-repository.port';
+import type { RunApprovalPolicy, RunApprovalStatus, RunDecisionAction } from '../domain/settlement-approval';
+import type { SettlementStatus, SettlementTrigger } from '../ports/settlement-repository.port';
 
 export interface PlanSettlementInput {
   settlementId: string;
@@ -10,6 +11,8 @@ export interface PlanSettlementInput {
   startedBy: string;
   /** The run's SETTLEMENT_TIME_ZONE (from its settings); absent: UTC. */
   timeZone?: string;
+  /** When the run waits for a second operator before paying (absent: never; runs from before it). */
+  approval?: RunApprovalPolicy;
 }
 
 export interface CurrencyPlanTotals {
@@ -24,6 +27,10 @@ export interface PlanSettlementResult {
   itemCount: number;
   skippedCount: number;
   totals: Record<string, CurrencyPlanTotals>;
+  /** The run's approval as recorded (a re-planned run reads it back); absent when none is needed. */
+  approval?: { status: RunApprovalStatus; deadline: string };
+  /** The API's public key (hex), to check a decision's signature; absent when none is configured. */
+  decisionKey?: string;
 }
 
 export interface SettlementPageInput {
@@ -99,4 +106,22 @@ export interface ClaimSettlementPeriodInput {
   settlementId: string;
   periodEnd: string;
   currency: string | null;
+}
+
+/** An operator's decision on a run awaiting approval, or the run's own expiry past its deadline. */
+export interface DecideSettlementRunInput {
+  settlementId: string;
+  action: RunDecisionAction | 'expire';
+  actor: string;
+  reason: string | null;
+}
+
+export interface DecideSettlementRunResult {
+  settlementId: string;
+  /** Where the approval stands now: a run's expiry that lost to a decision answers that decision. */
+  approval: RunApprovalStatus;
+  status: SettlementStatus;
+  decidedBy: string | null;
+  /** Payouts given back (rejected or expired). */
+  releasedPayouts: number;
 }

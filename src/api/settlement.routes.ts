@@ -7,13 +7,22 @@ import { settlementReportHeader, settlementReportLine } from '../domain/settleme
 import { dryRunSettlement } from '../application/settlement/dry-run-settlement';
 import type { StartedSettlement } from '../application/settlement/start-settlement';
 import type { ReleasedSettlement } from '../application/settlement/release-settlement';
+import type { RunDecisionAction } from '../domain/settlement-approval';
 import type { AuditStamp } from '../ports/audit.port';
 import type { SettlementRequest } from '../application/settlement/settlement-request';
-import type { SettlementCommands, SettlementReads, SettlementScheduleInfo } from '../ports/settlement.port';
+import type {
+  RunDecisionView,
+  SettlementCommands,
+  SettlementReads,
+  SettlementScheduleInfo,
+} from '../ports/settlement.port';
 import { ProblemError } from '../shared/http/problem';
 import { decodeCursor, page } from './pagination';
 import type { RouteTable } from './route-kit';
 import {
+  APPROVAL_PREVIEW_LARGEST,
+  decideSettlementBody,
+  settlementDecision,
   DRY_RUN_PREVIEW_LIMIT,
   releasedSettlement,
   releaseSettlementBody,
@@ -39,6 +48,13 @@ export interface SettlementRoutesDeps {
     reason: string;
     audit?: AuditStamp;
   }) => Promise<ReleasedSettlement>;
+  /** The approval use case (a second operator approves or rejects a waiting run). */
+  decideSettlement: (input: {
+    settlementId: string;
+    action: RunDecisionAction;
+    actor: string;
+    reason: string | null;
+  }) => Promise<RunDecisionView>;
   commands: SettlementCommands;
   reads: SettlementReads;
   schedule: SettlementScheduleInfo;
@@ -165,8 +181,9 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     responses: { 200: { description: 'The run', schema: settlementResponse } },
     handler: async ({ params, res }) => {
       const run = await load(params.id);
-      const [live, skipped, items] = await Promise.all([
+      const [live, preview, skipped, items] = await Promise.all([
         run.status === 'RUNNING' ? deps.commands.liveProgress(run.id) : Promise.resolve(undefined),
+        run.approval ? deps.reads.preview(run.id, APPROVAL_PREVIEW_LARGEST) : Promise.resolve(null),
         deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: true }),
         deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: false }),
       ]);
@@ -180,6 +197,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
               awaitingApproval: live.awaitingApproval,
             }
           : null,
+        preview,
         skipped,
         items,
         links: {
@@ -212,6 +230,39 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
       );
     },
   });
+
+  for (const action of ['approve', 'reject'] as const) {
+    routes.add({
+      method: 'post',
+      path: `/settlements/:id/${action}`,
+      summary:
+        action === 'approve'
+          ? 'Approve a run awaiting approval: its payouts start (and do not ask again)'
+          : 'Reject a run awaiting approval: nothing is paid, its commissions become payable again',
+      tag: 'Settlements',
+      roles: ['operator'],
+      audit: { action: `settlement.${action}`, targetType: 'settlement' },
+      params: settlementIdParam,
+      body: decideSettlementBody,
+      responses: {
+        200: {
+          description:
+            'Decided. Refused with 409 when the run is not awaiting approval (SETTLEMENT.NOT_AWAITING_APPROVAL) or the decider started it (SETTLEMENT.FOUR_EYES_VIOLATION)',
+          schema: settlementDecision,
+        },
+      },
+      handler: async ({ params, body, principal, res }) => {
+        res.json(
+          await deps.decideSettlement({
+            settlementId: params.id,
+            action,
+            actor: principal!.name,
+            reason: body.reason ?? null,
+          }),
+        );
+      },
+    });
+  }
 
   routes.add({
     method: 'get',

@@ -89,13 +89,27 @@ export const settlementItemResponse = z
   })
   .openapi('SettlementItem');
 
+/** Payouts per currency a run's approval preview names, largest first. */
+export const APPROVAL_PREVIEW_LARGEST = 20;
+
+const runApproval = z
+  .object({
+    status: z.enum(['AWAITING', 'APPROVED', 'REJECTED', 'EXPIRED']),
+    reasons: z.array(z.string().max(300)).max(200).openapi({ description: 'why the run waits for approval' }),
+    deadline: dateTime().openapi({ description: 'undecided by then, the run is released' }),
+    decidedBy: actor().nullable(),
+    decidedAt: dateTime().nullable(),
+    reason: z.string().max(500).nullable(),
+  })
+  .openapi('SettlementApproval');
+
 /** A run as `GET /settlements` lists it. */
 export const settlementRunSummary = z
   .object({
     id: settlementId(),
     periodEnd: day(),
     currency: currency.nullable(),
-    status: z.enum(['RUNNING', 'COMPLETED', 'RELEASED']),
+    status: z.enum(['AWAITING_APPROVAL', 'RUNNING', 'COMPLETED', 'RELEASED', 'REJECTED']),
     trigger: z.enum(['manual', 'schedule']),
     startedBy: actor(),
     itemCount: int32(),
@@ -103,8 +117,28 @@ export const settlementRunSummary = z
     createdAt: dateTime(),
     updatedAt: dateTime(),
     completedAt: dateTime().nullable(),
+    approval: runApproval
+      .nullable()
+      .openapi({ description: 'null: the run did not need a second operator (SETTLEMENT_APPROVAL_*)' }),
   })
   .openapi('SettlementRun');
+
+/** What an approver sees before deciding: per currency, what the run pays and whom it leaves out. */
+export const settlementPreview = z
+  .record(
+    currency,
+    z.object({
+      partners: int32().openapi({ description: 'payouts planned' }),
+      totalMinor: minorString(),
+      largest: z
+        .array(z.object({ partnerId: uuid(), paymentId: uuid(), netMinor: minorString() }))
+        .max(APPROVAL_PREVIEW_LARGEST),
+      skipped: z
+        .partialRecord(z.enum(SKIP_REASONS), int32())
+        .openapi({ description: 'balances left out, by reason' }),
+    }),
+  )
+  .openapi('SettlementPreview');
 
 export const settlementResponse = settlementRunSummary
   .extend({
@@ -117,12 +151,15 @@ export const settlementResponse = settlementRunSummary
       .openapi({ description: 'per currency' }),
     live: z
       .object({
-        phase: z.enum(['PLANNING', 'PAYING', 'COMPLETED']),
+        phase: z.enum(['PLANNING', 'AWAITING_APPROVAL', 'PAYING', 'COMPLETED', 'REJECTED', 'RELEASED']),
         started: int32(),
         finished: int32(),
         awaitingApproval: int32(),
       })
       .nullable(),
+    preview: settlementPreview
+      .nullable()
+      .openapi({ description: 'for a run that needs approval: what it pays, per currency' }),
     skipped: z.array(settlementItemResponse).max(SETTLEMENT_EMBEDDED_ITEMS),
     items: z.array(settlementItemResponse).max(SETTLEMENT_EMBEDDED_ITEMS),
     links: z.object({ items: z.string().max(100), report: z.string().max(100), workflow: url() }),
@@ -226,3 +263,26 @@ export const releasedSettlement = z
     releasedCommissions: int32().openapi({ description: 'their commissions, PAYABLE again' }),
   })
   .openapi('ReleasedSettlement');
+
+export const decideSettlementBody = z
+  .strictObject({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: 'why (required to reject; audited)' }),
+  })
+  .default({})
+  .openapi('SettlementDecisionRequest');
+
+export const settlementDecision = z
+  .object({
+    settlementId: settlementId(),
+    approval: z.enum(['AWAITING', 'APPROVED', 'REJECTED', 'EXPIRED']),
+    status: z.enum(['AWAITING_APPROVAL', 'RUNNING', 'COMPLETED', 'RELEASED', 'REJECTED']),
+    decidedBy: actor().nullable(),
+    releasedPayouts: int32().openapi({ description: 'payouts given back (a rejected run gives back all)' }),
+  })
+  .openapi('SettlementDecision');

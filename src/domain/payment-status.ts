@@ -34,5 +34,11 @@ export const RUN_FINISHED_PAYMENT_STATUSES: readonly PaymentStatus[] = [
   'COMPENSATION_FAILED',
 ];
 
+/**
+ * A run's payouts that need nothing more from it: their payment finished (above), or RELEASED — a
+ * payout an operator gave back before it started (it never had a payment).
+ */
+export const RUN_FINISHED_PAYOUT_STATUSES: readonly string[] = [...RUN_FINISHED_PAYMENT_STATUSES, 'RELEASED'];
+
 export const isPaymentStatus = (value: unknown): value is PaymentStatus =>
   typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);

@@ -1,7 +1,13 @@
 import { newEventId, type DomainEvent } from './domain-event';
 
 export type SettlementEventType =
-  'SettlementStarted' | 'SettlementProgress' | 'SettlementCompleted' | 'SettlementReleased';
+  | 'SettlementStarted'
+  | 'SettlementProgress'
+  | 'SettlementCompleted'
+  | 'SettlementReleased'
+  | 'SettlementAwaitingApproval'
+  | 'SettlementApproved'
+  | 'SettlementRejected';
 
 /** A run's milestones on the event log: what the dashboard's progress bar and the audit trail read. */
 export type SettlementEventData = {
@@ -23,6 +29,10 @@ export type SettlementEventData = {
   releasedBy?: string;
   reason?: string;
   releasedCount?: number;
+  /** Approval: why the run waits and until when; who decided it. */
+  approvalReasons?: string[];
+  approvalDeadline?: string;
+  decidedBy?: string;
 };
 
 export type SettlementDomainEvent = DomainEvent<SettlementEventType, SettlementEventData>;

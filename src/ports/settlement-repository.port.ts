@@ -1,7 +1,12 @@
+import type { RunApproval } from '../domain/settlement-approval';
 import type { PartnerBalance, SkipReason } from '../domain/settlement-plan';
 
-/** RELEASED: stopped for good by an operator, its unstarted payouts given back. */
-export type SettlementStatus = 'RUNNING' | 'COMPLETED' | 'RELEASED';
+/**
+ * AWAITING_APPROVAL: planned, no payout started until a second operator approves it as a whole.
+ * RELEASED: stopped for good (by an operator, or undecided past its approval deadline), its
+ * unstarted payouts given back. REJECTED: its approver said no; every payout given back.
+ */
+export type SettlementStatus = 'AWAITING_APPROVAL' | 'RUNNING' | 'COMPLETED' | 'RELEASED' | 'REJECTED';
 
 export type SettlementTrigger = 'manual' | 'schedule';
 
@@ -21,6 +26,8 @@ export interface SettlementRun {
   completedAt: string | null;
   /** Planned with counters (`settlement_counters`); runs planned before them are counted by a scan. */
   counted?: boolean;
+  /** Runs that wait for a second operator before any payout starts; null when it need not. */
+  approval?: RunApproval | null;
 }
 
 /** A run's payouts by currency and status (count and planned amount): SKIPPED and NOT_RECORDED too. */
@@ -93,6 +100,8 @@ export interface SettlementRepository {
    * records its payment: true when it was released already (the payment must not be recorded).
    */
   lockPayoutForRecording(paymentId: string): Promise<boolean>;
+  /** The run's approval, read without locking the run (its payouts read it concurrently). */
+  approvalOf(settlementId: string): Promise<RunApproval | null>;
   /** How far the run's starter got (0, 0 before it started any). */
   startedCursor(settlementId: string): Promise<{ afterSeq: number; started: number }>;
   /** The starter got this far: never moves back (an old starter still running may report late). */

@@ -1,5 +1,6 @@
 import type { SettlementItem, SettlementRun } from './settlement-repository.port';
-import type { PartnerBalance } from '../domain/settlement-plan';
+import type { RunApprovalStatus, RunDecisionAction } from '../domain/settlement-approval';
+import type { PartnerBalance, SkipReason } from '../domain/settlement-plan';
 
 /** Starts and watches settlement runs; implemented over the Temporal client in infra. */
 export interface SettlementCommands {
@@ -18,6 +19,35 @@ export interface SettlementCommands {
   /** The running workflow's own progress (payouts started, finished, awaiting approval), if it runs. */
   liveProgress(settlementId: string): Promise<LiveSettlementProgress | undefined>;
   workflowId(settlementId: string): string;
+  /**
+   * An operator's decision on a run awaiting approval, sent to the run (signed, as payment
+   * decisions are). Refusals arrive as domain errors (SETTLEMENT.FOUR_EYES_VIOLATION, …).
+   */
+  decide(
+    settlementId: string,
+    action: RunDecisionAction,
+    decision: { actor: string; reason: string | null },
+  ): Promise<RunDecisionView>;
+}
+
+export interface RunDecisionView {
+  settlementId: string;
+  approval: RunApprovalStatus;
+  status: string;
+  decidedBy: string | null;
+  releasedPayouts: number;
+}
+
+/** Per currency, what an approver sees before deciding a run. */
+export interface SettlementPreview {
+  [currency: string]: {
+    partners: number;
+    totalMinor: string;
+    /** The largest payouts, largest first. */
+    largest: Array<{ partnerId: string; paymentId: string; netMinor: string }>;
+    /** Balances left out, by skip reason. */
+    skipped: Partial<Record<SkipReason, number>>;
+  };
 }
 
 export interface LiveSettlementProgress {
@@ -71,6 +101,8 @@ export interface SettlementReads {
     id: string,
     filter: { afterSeq: number; limit: number; skipped?: boolean },
   ): Promise<SettlementItemView[]>;
+  /** What a run pays per currency, its `largest` payouts and what it leaves out, for its approver. */
+  preview(id: string, largest: number): Promise<SettlementPreview>;
   /** What a run would claim now: payable balances up to the cutoff (exclusive), nothing written. */
   payableBalances(q: { cutoff: string; currency: string | null; now: string }): Promise<PartnerBalance[]>;
 }

@@ -1,6 +1,7 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RunApprovalPolicy, RunApprovalStatus, RunDecisionAction } from '../domain/settlement-approval';
 import type { SettlementTrigger } from '../ports/settlement-repository.port';
-import type { PaymentWorkflowSettings } from './payment.messages';
+import type { DecisionAssertion, PaymentWorkflowSettings } from './payment.messages';
 
 /**
  * The settlement workflows' messages: what the API's Temporal adapter and the settlement Schedule
@@ -39,6 +40,11 @@ export interface SettlementSettings {
    * Absent in inputs from before it existed: UTC.
    */
   timeZone?: string;
+  /**
+   * SETTLEMENT_APPROVAL_*: when a run waits for a second operator before any payout starts.
+   * Absent in inputs from before runs were approved as a whole: never.
+   */
+  approval?: RunApprovalPolicy;
 }
 
 /** Where a run stands between workflow runs (continue-as-new carries it). */
@@ -67,11 +73,13 @@ export interface SettlementWorkflowResult {
   itemCount: number;
   skippedCount: number;
   byStatus: Record<string, number>;
+  /** A run that waited for approval: how that ended (REJECTED or EXPIRED runs paid nothing). */
+  approval?: RunApprovalStatus;
 }
 
 export interface SettlementProgress {
   settlementId: string;
-  phase: 'PLANNING' | 'PAYING' | 'COMPLETED';
+  phase: 'PLANNING' | 'AWAITING_APPROVAL' | 'PAYING' | 'COMPLETED' | 'REJECTED' | 'RELEASED';
   itemCount: number;
   skippedCount: number;
   started: number;
@@ -81,6 +89,26 @@ export interface SettlementProgress {
 }
 
 export const settlementProgressQuery = defineQuery<SettlementProgress>('progress');
+
+/** An operator's decision on a run awaiting approval, signed by the API as payment decisions are. */
+export interface RunDecisionInput {
+  action: RunDecisionAction;
+  actor: string;
+  reason?: string | null;
+  /** The API's signature over (run id, action, actor): without a valid one the decision is refused. */
+  assertion?: DecisionAssertion;
+}
+
+export interface RunDecisionResult {
+  settlementId: string;
+  approval: RunApprovalStatus;
+  status: string;
+  decidedBy: string | null;
+  releasedPayouts: number;
+}
+
+/** Approve or reject a run awaiting approval; refused (SETTLEMENT.NOT_AWAITING_APPROVAL) otherwise. */
+export const decideRunUpdate = defineUpdate<RunDecisionResult, [RunDecisionInput]>('decide');
 
 export interface ScheduledSettlementInput {
   /** Limits the scheduled runs to one currency (usually all: null). */

@@ -16,8 +16,15 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { latestEndedPeriod } from '../domain/settlement-period';
+import type { RunApprovalStatus } from '../domain/settlement-approval';
 import type { SettlementActivities } from '../activities/settlement.activities';
-import type { SettlementPageItem, SettlementProgressResult } from '../activities/settlement.activities.types';
+import type {
+  PlanSettlementResult,
+  SettlementPageItem,
+  SettlementProgressResult,
+} from '../activities/settlement.activities.types';
+import { checkDecision } from './decision-assertion';
+import { refuse } from './payment.decisions';
 import { paymentWorkflowType, type PaymentWorkflow } from './payment.messages';
 import {
   CurrencyKey,
@@ -26,10 +33,13 @@ import {
   TemporalScheduledStartTimeKey,
 } from './search-attributes';
 import {
+  decideRunUpdate,
   settlementProgressQuery,
   type ScheduledSettlementInput,
   type ScheduledSettlementResult,
+  type SettlementCursor,
   type SettlementProgress,
+  type SettlementSettings,
   type SettlementWorkflowInput,
   type SettlementWorkflowResult,
 } from './settlement.messages';
@@ -47,51 +57,10 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
   // Runs begun before payouts were started by an activity keep starting them as children.
   if (patched(PAYOUTS_STARTED_BY_ACTIVITY)) return settleWithStarter(input);
   const { settings, settlementId } = input;
-  const retry = {
-    initialInterval: settings.retryInitialIntervalMs,
-    maximumInterval: settings.retryMaxIntervalMs,
-    backoffCoefficient: 2,
-  };
-  const acts = proxyActivities<SettlementActivities>({
-    startToCloseTimeout: settings.activityStartToCloseMs,
-    retry,
-  });
-  // Reads of the read model: a marker in history instead of three events per look.
-  const reads = proxyLocalActivities<SettlementActivities>({
-    startToCloseTimeout: settings.activityStartToCloseMs,
-    retry,
-  });
-
-  const view: SettlementProgress = {
-    settlementId,
-    phase: 'PLANNING',
-    itemCount: input.cursor?.itemCount ?? 0,
-    skippedCount: input.cursor?.skippedCount ?? 0,
-    started: input.cursor?.started ?? 0,
-    finished: 0,
-    awaitingApproval: 0,
-    byStatus: {},
-  };
-  setHandler(settlementProgressQuery, () => view);
+  const { acts, reads, view } = runContext(input);
 
   let cursor = input.cursor;
-  if (!cursor) {
-    const plan = await acts.planSettlementRun({
-      settlementId,
-      periodEnd: input.periodEnd,
-      currency: input.currency,
-      trigger: input.trigger,
-      startedBy: input.startedBy,
-      timeZone: settings.timeZone,
-    });
-    cursor = {
-      itemCount: plan.itemCount,
-      skippedCount: plan.skippedCount,
-      afterSeq: 0,
-      started: 0,
-      reportAtFinished: 0,
-    };
-  }
+  if (!cursor) cursor = cursorOf(await acts.planSettlementRun(planInput(input)));
   Object.assign(view, { phase: 'PAYING', itemCount: cursor.itemCount, skippedCount: cursor.skippedCount });
   const step = Math.max(1, Math.floor(cursor.itemCount / 100));
   let startedThisRun = 0;
@@ -182,6 +151,58 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
   };
 }
 
+/** The patch behind which a run over its approval thresholds waits for a second operator. */
+export const RUN_APPROVAL = 'run-approval';
+
+/** What both kinds of run share: their activities, their read-model looks and the progress query. */
+function runContext(input: SettlementWorkflowInput) {
+  const { settings } = input;
+  const retry = {
+    initialInterval: settings.retryInitialIntervalMs,
+    maximumInterval: settings.retryMaxIntervalMs,
+    backoffCoefficient: 2,
+  };
+  const acts = proxyActivities<SettlementActivities>({
+    startToCloseTimeout: settings.activityStartToCloseMs,
+    retry,
+  });
+  // Reads of the read model: a marker in history instead of three events per look.
+  const reads = proxyLocalActivities<SettlementActivities>({
+    startToCloseTimeout: settings.activityStartToCloseMs,
+    retry,
+  });
+  const view: SettlementProgress = {
+    settlementId: input.settlementId,
+    phase: 'PLANNING',
+    itemCount: input.cursor?.itemCount ?? 0,
+    skippedCount: input.cursor?.skippedCount ?? 0,
+    started: input.cursor?.started ?? 0,
+    finished: 0,
+    awaitingApproval: 0,
+    byStatus: {},
+  };
+  setHandler(settlementProgressQuery, () => view);
+  return { acts, reads, view, retry };
+}
+
+const planInput = (input: SettlementWorkflowInput, approval?: SettlementSettings['approval']) => ({
+  settlementId: input.settlementId,
+  periodEnd: input.periodEnd,
+  currency: input.currency,
+  ...(input.settings.timeZone ? { timeZone: input.settings.timeZone } : {}),
+  trigger: input.trigger,
+  startedBy: input.startedBy,
+  ...(approval ? { approval } : {}),
+});
+
+const cursorOf = (plan: PlanSettlementResult): SettlementCursor => ({
+  itemCount: plan.itemCount,
+  skippedCount: plan.skippedCount,
+  afterSeq: 0,
+  started: 0,
+  reportAtFinished: 0,
+});
+
 /** The patch behind which the Schedule claims a period before it starts the period's run. */
 export const CLAIM_PERIOD_BEFORE_RUN = 'claim-period-before-run';
 
@@ -201,54 +222,112 @@ const STARTER_START_TO_CLOSE_MS = 7 * 86_400_000;
  */
 async function settleWithStarter(input: SettlementWorkflowInput): Promise<SettlementWorkflowResult> {
   const { settings, settlementId } = input;
-  const retry = {
-    initialInterval: settings.retryInitialIntervalMs,
-    maximumInterval: settings.retryMaxIntervalMs,
-    backoffCoefficient: 2,
-  };
-  const acts = proxyActivities<SettlementActivities>({
-    startToCloseTimeout: settings.activityStartToCloseMs,
-    retry,
-  });
+  const { acts, reads, view, retry } = runContext(input);
   const starter = proxyActivities<SettlementActivities>({
     startToCloseTimeout: STARTER_START_TO_CLOSE_MS,
     heartbeatTimeout: STARTER_HEARTBEAT_MS,
     retry,
   });
-  const reads = proxyLocalActivities<SettlementActivities>({
-    startToCloseTimeout: settings.activityStartToCloseMs,
-    retry,
-  });
 
-  const view: SettlementProgress = {
-    settlementId,
-    phase: 'PLANNING',
-    itemCount: input.cursor?.itemCount ?? 0,
-    skippedCount: input.cursor?.skippedCount ?? 0,
-    started: input.cursor?.started ?? 0,
-    finished: 0,
-    awaitingApproval: 0,
-    byStatus: {},
+  let decided: RunApprovalStatus | undefined;
+  let decisionKey: string | undefined;
+  // Decisions on a run awaiting approval; refused in any other phase (nothing is recorded then).
+  setHandler(
+    decideRunUpdate,
+    async (d) => {
+      const r = await acts.decideSettlementRun({
+        settlementId,
+        action: d.action,
+        actor: d.actor,
+        reason: d.reason ?? null,
+      });
+      decided ??= r.approval;
+      return r;
+    },
+    {
+      validator: (d) => {
+        if (view.phase !== 'AWAITING_APPROVAL') {
+          refuse(
+            'SETTLEMENT.NOT_AWAITING_APPROVAL',
+            `the run ${settlementId} is not awaiting approval (${view.phase.toLowerCase()})`,
+          );
+        }
+        if (!d || (d.action !== 'approve' && d.action !== 'reject')) {
+          refuse('SETTLEMENT.INVALID_DECISION', 'a decision is approve or reject');
+        }
+        if (typeof d.actor !== 'string' || d.actor.trim() === '') {
+          refuse('SETTLEMENT.ACTOR_REQUIRED', 'an actor is required');
+        }
+        // Four eyes, before anything is written (the decision's own transaction checks it again).
+        if (d.actor === input.startedBy) {
+          refuse(
+            'SETTLEMENT.FOUR_EYES_VIOLATION',
+            `${d.actor} started the run: a second operator decides it`,
+          );
+        }
+        // Only decisions the API signed for this run, action and actor (a run's id never looks
+        // like a payment's, so a payment's signature cannot pass for a run's).
+        if (decisionKey) {
+          const check = checkDecision(
+            decisionKey,
+            { paymentId: settlementId, action: d.action, actor: d.actor },
+            d.assertion,
+            Date.now(),
+          );
+          if (check !== 'ok') {
+            refuse(
+              'SETTLEMENT.DECISION_NOT_AUTHENTIC',
+              `the decision's signature is ${check}: decisions go through the API`,
+            );
+          }
+        }
+      },
+    },
+  );
+  /**
+   * Waits for a second operator's decision until the run's deadline; past it, the run expires.
+   * The database arbitrates a decision racing the expiry: the expiry answers whichever won.
+   */
+  const awaitApproval = async (plan: PlanSettlementResult): Promise<RunApprovalStatus> => {
+    const { status, deadline } = plan.approval!;
+    if (status !== 'AWAITING') return status;
+    Object.assign(view, {
+      phase: 'AWAITING_APPROVAL',
+      itemCount: plan.itemCount,
+      skippedCount: plan.skippedCount,
+    });
+    const left = Date.parse(deadline) - Date.now();
+    if (left > 0 && (await condition(() => decided !== undefined, left))) return decided!;
+    const expired = await acts.decideSettlementRun({
+      settlementId,
+      action: 'expire',
+      actor: 'system',
+      reason: 'approval_timeout',
+    });
+    return expired.approval;
   };
-  setHandler(settlementProgressQuery, () => view);
 
   let cursor = input.cursor;
   if (!cursor) {
-    const plan = await acts.planSettlementRun({
-      settlementId,
-      periodEnd: input.periodEnd,
-      currency: input.currency,
-      ...(settings.timeZone ? { timeZone: settings.timeZone } : {}),
-      trigger: input.trigger,
-      startedBy: input.startedBy,
-    });
-    cursor = {
-      itemCount: plan.itemCount,
-      skippedCount: plan.skippedCount,
-      afterSeq: 0,
-      started: 0,
-      reportAtFinished: 0,
-    };
+    // Runs begun before runs were approved as a whole go straight to paying.
+    const gated = patched(RUN_APPROVAL);
+    const plan = await acts.planSettlementRun(planInput(input, gated ? settings.approval : undefined));
+    cursor = cursorOf(plan);
+    if (gated && plan.approval && plan.approval.status !== 'APPROVED') {
+      decisionKey = plan.decisionKey;
+      const outcome = await awaitApproval(plan);
+      if (outcome !== 'APPROVED') {
+        view.phase = outcome === 'REJECTED' ? 'REJECTED' : 'RELEASED';
+        await condition(allHandlersFinished);
+        return {
+          settlementId,
+          itemCount: plan.itemCount,
+          skippedCount: plan.skippedCount,
+          byStatus: {},
+          approval: outcome,
+        };
+      }
+    }
   }
   const run = cursor;
   Object.assign(view, { phase: 'PAYING', itemCount: run.itemCount, skippedCount: run.skippedCount });

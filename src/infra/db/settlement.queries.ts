@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { RUN_FINISHED_PAYMENT_STATUSES } from '../../domain/payment-status';
-import type { PartnerBalance } from '../../domain/settlement-plan';
+import { RUN_FINISHED_PAYOUT_STATUSES } from '../../domain/payment-status';
+import type { PartnerBalance, SkipReason } from '../../domain/settlement-plan';
 import type { SettlementRun } from '../../ports/settlement-repository.port';
 import type {
   SettlementItemView,
+  SettlementPreview,
   SettlementReads,
   SettlementTotals,
   SettlementView,
@@ -19,9 +20,6 @@ import {
   type SettlementItemRow,
   type SettlementRow,
 } from './settlement.repository';
-
-/** Finished for a run: the payment reached an outcome, or the payout was released before it started. */
-const FINISHED: readonly string[] = [...RUN_FINISHED_PAYMENT_STATUSES, 'RELEASED'];
 
 /** Read side of settlement runs: their items joined with the payments' live statuses. */
 export class SettlementQueries implements SettlementReads {
@@ -81,7 +79,7 @@ export class SettlementQueries implements SettlementReads {
         count: t.planned.count + r.n,
         amountMinor: (BigInt(t.planned.amountMinor) + BigInt(r.amount)).toString(),
       };
-      if (FINISHED.includes(r.status)) finishedCount += r.n;
+      if (RUN_FINISHED_PAYOUT_STATUSES.includes(r.status)) finishedCount += r.n;
     }
     return { ...toSettlementRun(row), totals, finishedCount };
   }
@@ -122,6 +120,45 @@ export class SettlementQueries implements SettlementReads {
     if (filter.skipped === false) q.whereNotNull('i.payment_id');
     const rows = (await q) as Array<SettlementItemRow & { payment_status: string | null }>;
     return rows.map((r) => ({ ...toSettlementItem(r), paymentStatus: r.payment_status }));
+  }
+
+  async preview(id: string, largest: number): Promise<SettlementPreview> {
+    const [payouts, top, skipped] = await Promise.all([
+      this.db.raw(
+        `select currency, count(*)::int as n, sum(net_minor)::text as total
+           from settlement_items where settlement_id = ? and payment_id is not null
+          group by currency`,
+        [id],
+      ),
+      // The largest per currency: a window over one run's items (one sort, whatever the run's size).
+      this.db.raw(
+        `select currency, partner_id, payment_id, net_minor::text as net
+           from (select i.*, row_number() over (partition by currency order by net_minor desc, seq) as r
+                   from settlement_items i where settlement_id = ? and payment_id is not null) ranked
+          where r <= ? order by currency, r`,
+        [id, largest],
+      ),
+      this.db.raw(
+        `select currency, skip_reason, count(*)::int as n
+           from settlement_items where settlement_id = ? and payment_id is null
+          group by currency, skip_reason`,
+        [id],
+      ),
+    ]);
+    type Rows<T> = { rows: T[] };
+    const out: SettlementPreview = {};
+    const entry = (c: string) => (out[c] ??= { partners: 0, totalMinor: '0', largest: [], skipped: {} });
+    for (const r of (payouts as Rows<{ currency: string; n: number; total: string }>).rows) {
+      Object.assign(entry(r.currency), { partners: r.n, totalMinor: BigInt(r.total).toString() });
+    }
+    for (const r of (top as Rows<{ currency: string; partner_id: string; payment_id: string; net: string }>)
+      .rows) {
+      entry(r.currency).largest.push({ partnerId: r.partner_id, paymentId: r.payment_id, netMinor: r.net });
+    }
+    for (const r of (skipped as Rows<{ currency: string; skip_reason: SkipReason; n: number }>).rows) {
+      entry(r.currency).skipped[r.skip_reason] = r.n;
+    }
+    return out;
   }
 
   async payableBalances(q: {

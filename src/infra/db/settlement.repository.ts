@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { RunApproval } from '../../domain/settlement-approval';
 import type { PartnerBalance } from '../../domain/settlement-plan';
 import { ALL_CURRENCIES } from '../../domain/settlement-run-id';
 import type {
@@ -24,6 +25,7 @@ export interface SettlementRow {
   updated_at: Date | string;
   completed_at: Date | string | null;
   counted?: boolean;
+  approval?: RunApproval | string | null;
 }
 
 export interface SettlementItemRow {
@@ -52,7 +54,12 @@ export const toSettlementRun = (r: SettlementRow): SettlementRun => ({
   updatedAt: iso(r.updated_at),
   completedAt: r.completed_at === null ? null : iso(r.completed_at),
   counted: r.counted === true,
+  approval: approvalOfRow(r.approval),
 });
+
+// PGlite and pg both parse jsonb; a driver that hands back text is parsed here.
+const approvalOfRow = (v: SettlementRow['approval']): RunApproval | null =>
+  typeof v === 'string' ? (JSON.parse(v) as RunApproval) : (v ?? null);
 
 export const toSettlementItem = (r: SettlementItemRow): SettlementItem => ({
   seq: r.seq,
@@ -79,6 +86,7 @@ const runRow = (s: SettlementRun) => ({
   updated_at: s.updatedAt,
   completed_at: s.completedAt,
   ...(s.counted === undefined ? {} : { counted: s.counted }),
+  ...(s.approval === undefined ? {} : { approval: s.approval === null ? null : JSON.stringify(s.approval) }),
 });
 
 /**
@@ -150,6 +158,11 @@ export async function readCounters(db: Knex, settlementId: string): Promise<Sett
 /** Knex adapter of a settlement run's set-based ledger operations, inside the unit of work's transaction. */
 export class KnexSettlementRepository implements SettlementRepository {
   constructor(private readonly db: Knex.Transaction) {}
+
+  async approvalOf(settlementId: string): Promise<RunApproval | null> {
+    const row = await this.db<SettlementRow>('settlements').where({ id: settlementId }).first('approval');
+    return row ? approvalOfRow(row.approval) : null;
+  }
 
   async find(id: string): Promise<SettlementRun | undefined> {
     const row = await this.db<SettlementRow>('settlements').where({ id }).forUpdate().first();

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { PayoutMaximums } from '../../domain/payout-maximums.value-object';
 import { PayoutMinimums } from '../../domain/payout-minimums.value-object';
 import { DEFAULT_TIME_ZONE, parseTimeZone } from '../../domain/settlement-period';
-import { duration } from '../../shared/env-parsers';
+import type { RunApprovalPolicy } from '../../domain/settlement-approval';
+import { duration, flag } from '../../shared/env-parsers';
 
 /**
  * Commissions and settlement runs: a zod fragment of environment variables spread into
@@ -77,6 +78,29 @@ const maximums = currencyMap(
   (): Record<string, number> => ({}),
 );
 
+/** Currency → minor units, as exact decimal strings (a run's total may exceed a JS number). */
+const runThresholds = z
+  .string()
+  .optional()
+  .transform((v, ctx): Record<string, string> => {
+    if (v === undefined || v.trim() === '') return {};
+    try {
+      const record = z
+        .record(
+          z.string().regex(/^[A-Z]{3}$/),
+          z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]),
+        )
+        .parse(JSON.parse(v));
+      return Object.fromEntries(Object.entries(record).map(([c, n]) => [c, BigInt(n).toString()]));
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a JSON object of currency → minor units, e.g. {"EUR": 5000000}',
+      });
+      return z.NEVER;
+    }
+  });
+
 const timeZone = z
   .string()
   .default(DEFAULT_TIME_ZONE)
@@ -103,6 +127,12 @@ export const settlementEnvSchema = z.object({
   /** Payments started per workflow run before it continues as new (keeps each history short). */
   SETTLEMENT_PAGE_SIZE: count(500, 2_000),
   SETTLEMENT_POLL_INTERVAL: duration('1s'),
+  /** A run paying more than this in any currency waits for a second operator (empty: none waits). */
+  SETTLEMENT_APPROVAL_THRESHOLDS: runThresholds,
+  /** Every scheduled run waits for a second operator, whatever its total. */
+  SETTLEMENT_APPROVAL_SCHEDULED: flag,
+  /** Undecided this long, a waiting run is released: its commissions PAYABLE for the next run. */
+  SETTLEMENT_APPROVAL_TIMEOUT: duration('72h'),
 });
 
 export type SettlementEnv = z.output<typeof settlementEnvSchema> & {
@@ -122,6 +152,8 @@ export interface SettlementConfig {
   concurrency: number;
   pageSize: number;
   pollIntervalMs: number;
+  /** When a run waits for a second operator (SETTLEMENT_APPROVAL_*). */
+  approval: RunApprovalPolicy;
 }
 
 export const toSettlementConfig = (e: SettlementEnv): SettlementConfig => ({
@@ -134,6 +166,11 @@ export const toSettlementConfig = (e: SettlementEnv): SettlementConfig => ({
   concurrency: e.SETTLEMENT_CONCURRENCY,
   pageSize: e.SETTLEMENT_PAGE_SIZE,
   pollIntervalMs: e.SETTLEMENT_POLL_INTERVAL,
+  approval: {
+    thresholds: e.SETTLEMENT_APPROVAL_THRESHOLDS,
+    scheduledRuns: e.SETTLEMENT_APPROVAL_SCHEDULED,
+    timeoutMs: e.SETTLEMENT_APPROVAL_TIMEOUT,
+  },
 });
 
 /**

@@ -1,11 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import {
   QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type { LiveSettlementProgress, SettlementCommands } from '../../ports/settlement.port';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { DomainError, ErrorCodes } from '../../domain/domain-error';
+import type { RunDecisionAction } from '../../domain/settlement-approval';
+import type {
+  LiveSettlementProgress,
+  RunDecisionView,
+  SettlementCommands,
+} from '../../ports/settlement.port';
+import type { DecisionSigner } from '../auth/actor-assertion';
+import { isWorkflowTaskFailing } from './payment-workflow.client';
 import {
+  decideRunUpdate,
   settlementProgressQuery,
   settlementWorkflowType,
   type SettlementSettings,
@@ -18,6 +30,9 @@ export class TemporalSettlementCommands implements SettlementCommands {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly settings: SettlementSettings,
+    private readonly signer?: DecisionSigner,
+    /** How long a decision is re-sent while the run's workflow task is being recovered. */
+    private readonly recoveringRetryMs = 30_000,
   ) {}
 
   workflowId(settlementId: string): string {
@@ -83,5 +98,50 @@ export class TemporalSettlementCommands implements SettlementCommands {
       if (err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Sends the decision to the run and answers how it stands. One update id per decision: a re-send
+   * (the run's task was being recovered) is the same update, which the server takes once.
+   */
+  async decide(
+    settlementId: string,
+    action: RunDecisionAction,
+    decision: { actor: string; reason: string | null },
+  ): Promise<RunDecisionView> {
+    const handle = this.client.workflow.getHandle(settlementId);
+    const updateId = randomUUID();
+    const assertion = this.signer?.sign({ paymentId: settlementId, action, actor: decision.actor });
+    const deadline = Date.now() + this.recoveringRetryMs;
+    for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+      try {
+        return await handle.executeUpdate(decideRunUpdate, {
+          updateId,
+          args: [{ action, ...decision, ...(assertion ? { assertion } : {}) }],
+        });
+      } catch (e) {
+        if (!isWorkflowTaskFailing(e) || Date.now() + delayMs > deadline)
+          throw this.translate(e, settlementId);
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  /** An update's refusal becomes the domain error it carries, so the API maps it once. */
+  private translate(e: unknown, settlementId: string): unknown {
+    if (e instanceof WorkflowUpdateFailedError) {
+      const cause = e.cause instanceof ActivityFailure ? e.cause.cause : e.cause;
+      if (cause instanceof ApplicationFailure && cause.type)
+        return new DomainError(cause.type, cause.message);
+      return e;
+    }
+    // Not running: the run finished, was stopped, or never waited — nothing to decide.
+    if (e instanceof WorkflowNotFoundError) {
+      return new DomainError(
+        ErrorCodes.SETTLEMENT_NOT_AWAITING_APPROVAL,
+        `the run ${settlementId} is not running: it is not awaiting approval`,
+      );
+    }
+    return e;
   }
 }

@@ -1,5 +1,6 @@
 import { startSettlement } from '../../application/settlement/start-settlement';
 import { releaseSettlement } from '../../application/settlement/release-settlement';
+import { decideSettlement } from '../../application/settlement/decide-settlement';
 import { AuthFailureThrottle } from '../../api/auth-throttle';
 import { codecRoutes } from '../../api/codec.routes';
 import { createApi } from '../../api/create-api';
@@ -78,17 +79,25 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     logger: log.child({ part: 'partner-notice-relay' }),
   });
   const commissionReads = new CommissionQueries(db);
+  // One signer for payment and run decisions: the workflows check its signature.
+  const decisionSigner = new DecisionSigner(
+    requireSigningKey(secrets.actorSigningKey),
+    config.security.actorAssertionTtlMs,
+  );
   const settlementCommands = new TemporalSettlementCommands(
     client,
     config.temporal.taskQueue,
     settlementSettings(config),
+    decisionSigner,
+    3 * config.temporal.workflowTaskTimeoutMs,
   );
+  const settlementReads = new SettlementQueries(db);
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
       config.temporal.taskQueue,
       workflowSettings(config),
-      new DecisionSigner(requireSigningKey(secrets.actorSigningKey), config.security.actorAssertionTtlMs),
+      decisionSigner,
       config.temporal.workflowTaskTimeoutMs,
     ),
     reads: new PaymentQueries(db),
@@ -152,8 +161,10 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
             ),
           releaseSettlement: (input) =>
             releaseSettlement({ uow: ctx.uow, commands: settlementCommands }, input),
+          decideSettlement: (input) =>
+            decideSettlement({ reads: settlementReads, commands: settlementCommands }, input),
           commands: settlementCommands,
-          reads: new SettlementQueries(db),
+          reads: settlementReads,
           schedule,
           minimums: config.settlements.minimums,
           maxPaymentMinor: config.settlements.maximums,

@@ -78,6 +78,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
           workflowSettings(config),
           config.temporal.workflowTaskTimeoutMs,
         ),
+        decisionVerifyKey: verifyKeyHex(ctx.secrets.actorVerifyKey),
       });
       return {
         ...settlement,

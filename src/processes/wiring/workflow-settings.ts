@@ -32,6 +32,7 @@ export function settlementSettings(config: AppConfig): SettlementSettings {
     paymentTaskQueue: config.temporal.taskQueue,
     payment: workflowSettings(config),
     timeZone: config.settlements.timeZone,
+    approval: config.settlements.approval,
   };
 }
 

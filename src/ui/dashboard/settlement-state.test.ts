@@ -67,6 +67,7 @@ const summary = (over: Partial<SettlementList['items'][number]> = {}): Settlemen
   createdAt: '2026-04-01T02:00:00.000Z',
   updatedAt: '2026-04-01T02:00:00.000Z',
   completedAt: null,
+  approval: null,
   ...over,
 });
 
@@ -85,6 +86,7 @@ const snapshot = (over: Partial<ApiSettlement> = {}): ApiSettlement => ({
     },
   },
   live: { phase: 'PAYING', started: 13, finished: 10, awaitingApproval: 0 },
+  preview: null,
   skipped: [],
   items: [],
   links: {

@@ -25,9 +25,11 @@ import { compareMinor, formatMinorString } from './money-format';
  * holds it is a `GET /settlements` row, or what the live events said before one arrived (their
  * status and trigger are plain strings; they carry no `updatedAt`).
  */
-export type SettlementRunSummary = Omit<SettlementRun, 'status' | 'trigger' | 'updatedAt'> & {
+export type SettlementRunSummary = Omit<SettlementRun, 'status' | 'trigger' | 'updatedAt' | 'approval'> & {
   status: string;
   trigger: string;
+  /** Known from the API's list and snapshots; a run seen only through events has none yet. */
+  approval?: SettlementRun['approval'];
 };
 export type ApiSettlement = Settlement;
 export type DryRunResult = SettlementDryRun;
@@ -115,6 +117,7 @@ export function settlementsReducer(state: SettlementsState, action: SettlementsA
         skippedCount: 0,
         createdAt: action.at,
         completedAt: null,
+        approval: null,
       };
       const existing = state.runs[started.settlementId];
       return {
