@@ -1,5 +1,17 @@
 import { join } from 'node:path';
+import {
+  InterceptingCall,
+  ListenerBuilder,
+  RequesterBuilder,
+  status as grpcStatus,
+  type Interceptor,
+} from '@grpc/grpc-js';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { DecisionSigner } from '../src/infra/auth/actor-assertion';
+import { TemporalPaymentCommands } from '../src/infra/temporal/payment-workflow.client';
+import { workflowSettings } from '../src/processes/wiring/workflow-settings';
 import { STEPS_TAKE_TURNS } from '../src/workflows/payment.workflow';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import { ensureFixture, replayErrors } from './support/history-fixtures';
@@ -9,6 +21,8 @@ import {
   httpWithoutKey,
   startTestSystem,
   TEST_KEYS,
+  TEST_SECRETS,
+  testDataConverter,
   type TestSystem,
 } from './support/system';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
@@ -39,6 +53,95 @@ const markerTexts = (history: History): string[] =>
       (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString('utf8')),
     ),
   );
+
+/** One UpdateWorkflowExecution request as it went to the server, and the gRPC status it got. */
+interface SentUpdate {
+  workflowId?: string;
+  updateId?: string;
+  code?: number;
+}
+
+/** Records every UpdateWorkflowExecution request on the wire (each gRPC retry too), passing it on unchanged. */
+const recordUpdates =
+  (sent: SentUpdate[]): Interceptor =>
+  (options, nextCall) => {
+    if (!options.method_definition.path.endsWith('/UpdateWorkflowExecution')) {
+      return new InterceptingCall(nextCall(options));
+    }
+    const attempt: SentUpdate = {};
+    sent.push(attempt);
+    return new InterceptingCall(
+      nextCall(options),
+      new RequesterBuilder()
+        .withStart((metadata, listener, next) =>
+          next(
+            metadata,
+            new ListenerBuilder()
+              .withOnReceiveStatus((status, nextStatus) => {
+                attempt.code = status.code;
+                nextStatus(status);
+              })
+              .build(),
+          ),
+        )
+        .withSendMessage((message: Uint8Array, next) => {
+          const req = temporal.api.workflowservice.v1.UpdateWorkflowExecutionRequest.decode(message);
+          attempt.workflowId = req.workflowExecution?.workflowId ?? undefined;
+          attempt.updateId = req.request?.meta?.updateId ?? undefined;
+          next(message);
+        })
+        .build(),
+    );
+  };
+
+/**
+ * A worker that takes the queue's workflow tasks and fails them until it has failed one of attempt
+ * 3 or more, then stops polling: the server counts the task failing and refuses updates to the
+ * workflow (FAILED_PRECONDITION) until a worker completes the next attempt. It stops there so
+ * that the next attempts stay short (their start-to-close timeout grows with the attempt).
+ */
+function failingWorker(client: Client, namespace: string, taskQueue: string) {
+  const abort = new AbortController();
+  const identity = 'test: a worker that fails every task';
+  const loop = (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        const task = await client.withAbortSignal(abort.signal, () =>
+          client.withDeadline(Date.now() + 70_000, () =>
+            client.workflowService.pollWorkflowTaskQueue({
+              namespace,
+              taskQueue: {
+                name: taskQueue,
+                kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+              },
+              identity,
+            }),
+          ),
+        );
+        if (!task.taskToken?.length) continue;
+        await client.workflowService.respondWorkflowTaskFailed({
+          namespace,
+          taskToken: task.taskToken,
+          cause:
+            temporal.api.enums.v1.WorkflowTaskFailedCause
+              .WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+          failure: { message: 'this worker fails every task', source: 'test' },
+          identity,
+        });
+        if ((task.attempt ?? 0) >= 3) return;
+      } catch (e) {
+        if (!abort.signal.aborted) throw e;
+      }
+    }
+  })();
+  loop.catch(() => undefined);
+  return {
+    stop: async (): Promise<void> => {
+      abort.abort();
+      await loop;
+    },
+  };
+}
 
 describeWithPostgres('decisions that arrive together', (databaseUrl) => {
   let sys: TestSystem;
@@ -128,5 +231,97 @@ describeWithPostgres('decisions that arrive together', (databaseUrl) => {
         { workflowId: 'fixture:payment-concurrent-approvals', history: fixture },
       ]),
     ).toEqual([]);
+  }, 240_000);
+
+  it('a decision re-sent while its workflow task is lost keeps one update id, and the server takes it once', async () => {
+    const partner = await createPartner(sys.apiUrl);
+    const created = await sys.api('POST', '/payments', {
+      partnerId: partner.id,
+      currency: 'USD',
+      lines: [{ reference: `resent-${Date.now()}`, amountMinor: 250_000, description: 'bonus' }],
+    });
+    expect(created.status).toBe(202);
+    const paymentId: string = created.body.id;
+    const workflowId = paymentWorkflowId(paymentId);
+    await eventually(
+      () => sys.api('GET', `/payments/${paymentId}`),
+      (r) => r.body.status === 'AWAITING_APPROVAL',
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+
+    // The API's own commands, on a connection that records what goes on the wire. They re-send for
+    // up to two minutes here (the API: three task timeouts, 30 s): the approval is admitted before
+    // the task fails, and its first refusal comes only when the client polls it again (every 20 s).
+    const sent: SentUpdate[] = [];
+    const connection = await Connection.connect({
+      address: testEnvironment().temporalAddress,
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), recordUpdates(sent)],
+    });
+    try {
+      const commands = new TemporalPaymentCommands(
+        new Client({
+          connection,
+          namespace: sys.config.temporal.namespace,
+          dataConverter: testDataConverter,
+        }),
+        sys.taskQueue,
+        workflowSettings(sys.config),
+        new DecisionSigner(TEST_SECRETS.actorSigningKey, sys.config.security.actorAssertionTtlMs),
+        sys.config.temporal.workflowTaskTimeoutMs,
+        120_000,
+      );
+      const handle = sys.client.workflow.getHandle(workflowId);
+      const ours = () => sent.filter((a) => a.workflowId === workflowId);
+
+      // The payments worker is frozen and another one fails the task that carries the approval,
+      // until the server refuses the approval's requests (FAILED_PRECONDITION): decide() sends it
+      // again, and again until the worker is back. Two refusals: at least one was decide()'s own
+      // re-send (the first may be the client's poll of the admitted update).
+      process.kill(worker.pid, 'SIGSTOP');
+      const failing = failingWorker(sys.client, sys.config.temporal.namespace, sys.taskQueue);
+      let decided: Promise<unknown>;
+      try {
+        decided = commands.decide(paymentId, 'approve', { actor: 'alice' });
+        decided.catch(() => undefined);
+        await eventually(
+          async () => ours().filter((a) => a.code === grpcStatus.FAILED_PRECONDITION).length,
+          (n) => n >= 2,
+          { timeoutMs: 90_000, intervalMs: 250 },
+        );
+      } finally {
+        await failing.stop();
+        process.kill(worker.pid, 'SIGCONT');
+      }
+      expect(await decided).toMatchObject({ approvedBy: 'alice' });
+
+      const requests = ours();
+      const refused = requests.filter((a) => a.code === grpcStatus.FAILED_PRECONDITION);
+      expect(refused.length).toBeGreaterThanOrEqual(2);
+      expect(requests.at(-1)?.code).toBe(grpcStatus.OK);
+      // Every request of the one decision, the refused ones and the one that took, has one update id.
+      const ids = new Set(requests.map((a) => a.updateId));
+      expect(ids.size).toBe(1);
+      const [updateId] = [...ids];
+      expect(updateId).toMatch(/^[0-9a-f-]{36}$/);
+
+      // The workflow accepted one update, that one.
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(
+        events
+          .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
+          .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId),
+      ).toEqual([updateId]);
+      expect(events.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toHaveLength(1);
+
+      await eventually(
+        () => sys.api('GET', `/payments/${paymentId}`),
+        (r) => r.body.status === 'COMPLETED',
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
+      const ledger = await httpWithoutKey(sys.bankUrl!, 'GET', `/ledger?paymentId=${paymentId}`);
+      expect(ledger.body.entries.filter((e: { kind: string }) => e.kind === 'PAYOUT')).toHaveLength(1);
+    } finally {
+      await connection.close();
+    }
   }, 240_000);
 });

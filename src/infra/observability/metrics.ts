@@ -148,12 +148,19 @@ export function createMetrics(db: Knex, options: MetricsOptions = {}) {
     }
     return { count, oldest };
   };
+  // A scrape collects every gauge at once: both stranded gauges share the read in flight, so each
+  // scrape reads (and looks at each run's workflow) once, not once per gauge.
+  let strandedRead: Promise<{ count: number; oldest: number }> | undefined;
+  const strandedOnce = (): Promise<{ count: number; oldest: number }> =>
+    (strandedRead ??= stranded().finally(() => {
+      strandedRead = undefined;
+    }));
   new Gauge({
     name: 'alpes_commissions_stranded',
     help: 'Commissions SETTLING for payouts that never started, of settlement runs that are not running',
     registers: [registry],
     async collect() {
-      this.set((await stranded()).count);
+      this.set((await strandedOnce()).count);
     },
   });
   new Gauge({
@@ -161,7 +168,7 @@ export function createMetrics(db: Knex, options: MetricsOptions = {}) {
     help: 'Seconds since the oldest stranded commission was claimed (0 when there is none)',
     registers: [registry],
     async collect() {
-      this.set((await stranded()).oldest);
+      this.set((await strandedOnce()).oldest);
     },
   });
 

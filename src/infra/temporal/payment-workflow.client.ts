@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
@@ -182,10 +183,20 @@ export class TemporalPaymentCommands implements PaymentCommands {
   ): Promise<LivePaymentState> {
     const handle = this.client.workflow.getHandle(paymentWorkflowId(paymentId));
     const deadline = Date.now() + this.recoveringRetryMs;
+    // One update id for every attempt: the server takes an update id once per run, so an attempt
+    // that did reach the workflow is answered again instead of being decided a second time.
+    const updateId = randomUUID();
+    const sign = () => this.signer.sign({ paymentId, action, actor: decision.actor });
+    // Signed once: the assertion (ACTOR_ASSERTION_TTL, 2 min by default) outlasts the re-sends
+    // (three workflow task timeouts, 30 s by default). Signed again only if it would expire
+    // before a recovering workflow could check it; the server still keeps the first admitted args.
+    let assertion = sign();
     for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 2_000)) {
       try {
-        const assertion = this.signer.sign({ paymentId, action, actor: decision.actor });
-        return await handle.executeUpdate(UPDATES[action], { args: [{ ...decision, assertion }] });
+        return await handle.executeUpdate(UPDATES[action], {
+          args: [{ ...decision, assertion }],
+          updateId,
+        });
       } catch (e) {
         // The workflow's task was lost (a worker died or stalled) and the server refuses updates
         // until another worker has taken it up: the decision did not take, and taking it again is
@@ -194,6 +205,7 @@ export class TemporalPaymentCommands implements PaymentCommands {
           throw await this.translate(e, paymentId, action);
         }
         await new Promise((r) => setTimeout(r, delayMs));
+        if (assertion.expiresAt - Date.now() < this.workflowTaskTimeoutMs) assertion = sign();
       }
     }
   }
