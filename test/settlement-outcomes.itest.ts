@@ -70,6 +70,7 @@ interface Item {
   commissionCount: number;
   clawbackCount: number;
   skipReason: string | null;
+  skipDetail: string | null;
 }
 
 /** One CSV line's cells (quoted cells may hold commas and doubled quotes). */
@@ -208,6 +209,27 @@ describeWithPostgres('settlement outcomes: minimums, clawbacks, declines and a b
       }>
     >;
 
+  const janitorRuns = new Set<string>();
+  /** What an operator does on the Schedules page: trigger it, and read what that run did. */
+  const triggerJanitor = async (): Promise<PayoutJanitorResult> => {
+    const janitor = sys.client.schedule.getHandle(JANITOR_SCHEDULE_ID);
+    // The worker creates it as it starts.
+    await eventually(
+      () => janitor.describe().catch(() => undefined),
+      (d) => d !== undefined,
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    await janitor.trigger();
+    const actions = await eventually(
+      async () => (await janitor.describe()).info.recentActions,
+      (a) => a.some((x) => !janitorRuns.has(x.action.workflow.workflowId)),
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const run = actions.find((x) => !janitorRuns.has(x.action.workflow.workflowId))!.action.workflow;
+    janitorRuns.add(run.workflowId);
+    return sys.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
+  };
+
   it('pays JPY and KWD balances at or above their minimums in exact minor units, skips the rest BELOW_MINIMUM, and its totals are the bank’s', async () => {
     const periodEnd = dayOf(-10);
     const at = noonOf(-12);
@@ -256,6 +278,10 @@ describeWithPostgres('settlement outcomes: minimums, clawbacks, declines and a b
         skipReason: 'BELOW_MINIMUM',
       });
     }
+    // What operators read, in each currency's own decimals.
+    const detailOf = (i: number) => items.get(partners[i]!.id)!.skipDetail;
+    expect(detailOf(2)).toBe('net 7499 JPY is below the 7500 JPY minimum and carries forward');
+    expect(detailOf(6)).toBe('net 14.999 KWD is below the 15.000 KWD minimum and carries forward');
 
     // The bank paid each one once, exactly its balance in minor units — not scaled to two decimals.
     const summary = await bankSummary();
@@ -419,6 +445,14 @@ describeWithPostgres('settlement outcomes: minimums, clawbacks, declines and a b
     expect(
       all.filter((c) => c.external_ref !== first.externalRef).every((c) => c.payment_id === paymentId),
     ).toBe(true);
+    // Its remittance advice shows the netting.
+    const statement = await sys.api('GET', `/payments/${paymentId}/statement`);
+    expect(statement.status).toBe(200);
+    expect(statement.body).toMatchObject({
+      commissionsMinor: 7_000 + 5_000 + 25_000,
+      clawbacksMinor: -30_000,
+      netMinor: netted,
+    });
     // The other partner was paid each period, once each.
     expect(await ledgerOf(other)).toEqual([6_000, 6_100, 6_200]);
   }, 120_000);
@@ -511,26 +545,6 @@ describeWithPostgres('settlement outcomes: minimums, clawbacks, declines and a b
     await accrue(partners.flatMap((p) => p.amounts.map((a) => commission(p.id, 'GBP', a, noonOf(-4)))));
     const ids = partners.map((p) => p.id);
 
-    const janitor = sys.client.schedule.getHandle(JANITOR_SCHEDULE_ID);
-    await eventually(
-      () => janitor.describe().catch(() => undefined),
-      (d) => d !== undefined,
-      { timeoutMs: 20_000, intervalMs: 200 },
-    );
-    const janitorRuns = new Set<string>();
-    /** What an operator does on the Schedules page: trigger it, and read what that run did. */
-    const triggerJanitor = async (): Promise<PayoutJanitorResult> => {
-      await janitor.trigger();
-      const actions = await eventually(
-        async () => (await janitor.describe()).info.recentActions,
-        (a) => a.some((x) => !janitorRuns.has(x.action.workflow.workflowId)),
-        { timeoutMs: 20_000, intervalMs: 200 },
-      );
-      const run = actions.find((x) => !janitorRuns.has(x.action.workflow.workflowId))!.action.workflow;
-      janitorRuns.add(run.workflowId);
-      return sys.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
-    };
-
     // The bank moves the money but every answer is lost (connection reset), retries included,
     // for longer than PAYOUT_TIMEOUT.
     sys.bank!.bank.setFaults({ failAfterCommitRate: 1, failAfterCommitMode: 'reset' });
@@ -544,6 +558,9 @@ describeWithPostgres('settlement outcomes: minimums, clawbacks, declines and a b
     expect(stuck.map((p) => p.status)).toEqual(ids.map(() => 'PAYOUT_UNKNOWN'));
     const running = (await runOf(id)).body;
     expect(running).toMatchObject({ status: 'RUNNING', itemCount: ids.length, finishedCount: 0 });
+    expect(running.totals.GBP.byStatus).toEqual({
+      PAYOUT_UNKNOWN: { count: ids.length, amountMinor: String(sum(partners.map((p) => sum(p.amounts)))) },
+    });
     expect((await commissionsOf(ids)).map((c) => c.status)).toEqual(
       partners.flatMap((p) => p.amounts.map(() => 'SETTLING')),
     );
@@ -607,5 +624,71 @@ describeWithPostgres('settlement outcomes: minimums, clawbacks, declines and a b
       partners.flatMap((p) => p.amounts.map(() => ['SETTLED', id])),
     );
     expect(await sys.db('commissions').where({ status: 'SETTLING' })).toEqual([]);
+  }, 120_000);
+
+  it('fails a payout that never reached the bank once the janitor has closed its key, and the next run pays it once', async () => {
+    const amounts = [[5_500], [6_000, 700]];
+    const partners = await Promise.all(
+      amounts.map(async (a) => ({ id: (await createPartner(sys.apiUrl)).id, amounts: a })),
+    );
+    const ids = partners.map((p) => p.id);
+    await accrue(partners.flatMap((p) => p.amounts.map((a) => commission(p.id, 'GBP', a, noonOf(-3)))));
+
+    // Every payout request is refused with a 503 before the bank does anything, past PAYOUT_TIMEOUT:
+    // from here that cannot be told from a lost answer.
+    sys.bank!.bank.setFaults({ failureRate: 1 });
+    const id = await settle(dayOf(-3), 'GBP');
+    const stuck = await eventually(
+      () => paymentsOf(ids),
+      (ps) => ps.length === ids.length && ps.every((p) => !['PENDING', 'PROCESSING'].includes(p.status)),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(stuck.map((p) => p.status)).toEqual(ids.map(() => 'PAYOUT_UNKNOWN'));
+    expect((await runOf(id)).body).toMatchObject({ status: 'RUNNING', finishedCount: 0 });
+
+    // The bank has nothing under the keys: the janitor closes them, and the payouts fail.
+    expect(await triggerJanitor()).toMatchObject({
+      looked: ids.length,
+      paid: 0,
+      notPaid: ids.length,
+      unresolved: 0,
+    });
+    sys.bank!.bank.setFaults({ failureRate: 0 });
+    const run = await untilCompleted(id, 30_000);
+    const total = sum(partners.map((p) => sum(p.amounts)));
+    expect(run.totals.GBP.byStatus).toEqual({ FAILED: { count: ids.length, amountMinor: String(total) } });
+    const failed = await paymentsOf(ids);
+    for (const p of failed) {
+      expect(p.status).toBe('FAILED');
+      expect(p.reason).toMatch(/^PAYOUT_NOT_RECEIVED/);
+      // Closed: a request with the key still on its way can no longer pay.
+      const looked = await bank('GET', `/payouts?idempotencyKey=${encodeURIComponent(`payout:${p.id}`)}`);
+      expect(looked.body.outcome).toBe('VOIDED');
+    }
+    const failedIds = new Set(failed.map((p) => p.id));
+    expect((await payoutsIn('GBP')).filter((e) => failedIds.has(e.paymentId))).toEqual([]);
+    expect((await commissionsOf(ids)).map((c) => [c.status, c.settlement_id, c.payment_id])).toEqual(
+      partners.flatMap((p) => p.amounts.map(() => ['PAYABLE', null, null])),
+    );
+
+    // The next period's run pays them what they were owed, and more, once.
+    await accrue([commission(partners[0]!.id, 'GBP', 1_000, noonOf(-2))]);
+    const nextId = await settle(dayOf(-2), 'GBP');
+    const next = await untilCompleted(nextId);
+    const items = await itemsOf(nextId);
+    const owed = [5_500 + 1_000, 6_000 + 700];
+    expect(partners.map((p) => items.get(p.id)?.netMinor)).toEqual(owed.map(String));
+    const payments = await paymentsOf(ids);
+    const paid = new Set(payments.map((p) => p.id));
+    const ledger = await untilSettled(async () =>
+      (await payoutsIn('GBP')).filter((e) => paid.has(e.paymentId)).map((e) => [e.paymentId, e.amountMinor]),
+    );
+    expect(ledger.sort()).toEqual(partners.map((p, i) => [items.get(p.id)!.paymentId, owed[i]]).sort());
+    expect(next.totals.GBP.byStatus).toEqual({
+      COMPLETED: { count: ids.length, amountMinor: String(sum(owed)) },
+    });
+    expect((await commissionsOf(ids)).map((c) => [c.status, c.settlement_id])).toEqual(
+      [...partners.flatMap((p) => p.amounts), 1_000].map(() => ['SETTLED', nextId]),
+    );
   }, 120_000);
 });
