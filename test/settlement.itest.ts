@@ -608,8 +608,48 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       expect(payments.every((p) => p.status === 'COMPLETED')).toBe(true);
       const payouts = await payoutsPerPayment();
       for (const p of payments) expect(payouts.get(p.id)).toBe(1);
+
+      // The kill proves something only if the victim died holding work: a workflow task it had
+      // started and never finished (timed out), or an activity whose attempt on it timed out.
+      const held = await heldWhenKilled(
+        [...payments.map((p) => paymentWorkflowId(p.id)), settlementId],
+        `${victim.pid}@`,
+      );
+      expect(held.tookPart).toBeGreaterThan(0);
+      expect(held.lostWorkflowTasks + held.timedOutActivities).toBeGreaterThan(0);
     }, 240_000);
   });
+
+  /**
+   * What the killed worker (`identity`, its `pid@host`) left in these workflows' histories (every
+   * run of each): tasks it took, workflow tasks it started and never finished, activities whose
+   * earlier attempt timed out (only the killed worker died, so those attempts were its).
+   */
+  const heldWhenKilled = async (workflowIds: string[], identity: string) => {
+    const found = { tookPart: 0, lostWorkflowTasks: 0, timedOutActivities: 0 };
+    for (const workflowId of workflowIds) {
+      for await (const w of sys.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        const events = (await sys.client.workflow.getHandle(workflowId, w.runId).fetchHistory()).events ?? [];
+        const timedOutStarts = new Set(
+          events.flatMap((e) => {
+            const t = e.workflowTaskTimedOutEventAttributes;
+            return t ? [String(t.startedEventId)] : [];
+          }),
+        );
+        for (const e of events) {
+          const task = e.workflowTaskStartedEventAttributes;
+          const activity = e.activityTaskStartedEventAttributes;
+          const by = task?.identity ?? activity?.identity ?? '';
+          if (by.startsWith(identity)) found.tookPart += 1;
+          if (task && by.startsWith(identity) && timedOutStarts.has(String(e.eventId)))
+            found.lostWorkflowTasks += 1;
+          if (activity && (activity.attempt ?? 1) > 1 && /time/i.test(activity.lastFailure?.message ?? ''))
+            found.timedOutActivities += 1;
+        }
+      }
+    }
+    return found;
+  };
 
   /** Partners with one commission each in a currency, and the run of a period for that currency. */
   const stoppedRun = async (
