@@ -93,7 +93,9 @@ describeWithPostgres('settlement runs approved as a whole', (sharedUrl) => {
     db('commissions').whereIn('partner_id', ids).select('status', 'settlement_id');
   const eventTypes = async (settlementId: string) =>
     (
-      await db('events').where({ aggregate_type: 'Settlement', aggregate_id: settlementId }).orderBy('position')
+      await db('events')
+        .where({ aggregate_type: 'Settlement', aggregate_id: settlementId })
+        .orderBy('position')
     ).map((e: { type: string }) => e.type);
   const countOf = async (q: Knex.QueryBuilder): Promise<number> => Number((await q.count({ n: '*' }))[0].n);
   const historyOf = (id: string) => sys.client.workflow.getHandle(id).fetchHistory();
