@@ -702,10 +702,14 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       };
       // Its payouts never started are stranded while it is stopped — not while it runs.
       expect(await strandedGauge()).toBeGreaterThan(0);
+      const stoppedView = (await runOf(settlementId)).body;
+      expect(stoppedView).toMatchObject({ status: 'RUNNING', stopped: true, live: null });
+      expect(stoppedView.strandedCommissions).toBeGreaterThan(0);
       // Not while it runs: a running run is refused.
       const resumed = await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' });
       expect(resumed.status).toBe(202);
       expect(await strandedGauge()).toBe(0);
+      expect((await runOf(settlementId)).body).toMatchObject({ stopped: false, strandedCommissions: 0 });
       const whileRunning = await sys.api('POST', `/settlements/${encodeURIComponent(settlementId)}/release`, {
         reason: 'bank holiday',
       });

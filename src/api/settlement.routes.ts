@@ -181,8 +181,14 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     responses: { 200: { description: 'The run', schema: settlementResponse } },
     handler: async ({ params, res }) => {
       const run = await load(params.id);
-      const [live, preview, skipped, items] = await Promise.all([
-        run.status === 'RUNNING' ? deps.commands.liveProgress(run.id) : Promise.resolve(undefined),
+      // A run recorded as running (or waiting) whose workflow is not: failed, terminated or timed out.
+      const open = run.status === 'RUNNING' || run.status === 'AWAITING_APPROVAL';
+      const stopped = open && !(await deps.commands.isRunning(run.id));
+      const [live, stranded, preview, skipped, items] = await Promise.all([
+        run.status === 'RUNNING' && !stopped
+          ? deps.commands.liveProgress(run.id)
+          : Promise.resolve(undefined),
+        stopped ? deps.reads.unstartedCommissions(run.id) : Promise.resolve(0),
         run.approval ? deps.reads.preview(run.id, APPROVAL_PREVIEW_LARGEST) : Promise.resolve(null),
         deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: true }),
         deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: false }),
@@ -197,6 +203,8 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
               awaitingApproval: live.awaitingApproval,
             }
           : null,
+        stopped,
+        strandedCommissions: stranded,
         preview,
         skipped,
         items,

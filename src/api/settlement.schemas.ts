@@ -157,6 +157,13 @@ export const settlementResponse = settlementRunSummary
         awaitingApproval: int32(),
       })
       .nullable(),
+    stopped: z.boolean().openapi({
+      description:
+        'recorded as running or waiting, but its workflow failed, was terminated or timed out: resume it (POST /settlements again) or release it',
+    }),
+    strandedCommissions: int32().openapi({
+      description: 'a stopped run’s commissions SETTLING for payouts never started (0 while it runs)',
+    }),
     preview: settlementPreview
       .nullable()
       .openapi({ description: 'for a run that needs approval: what it pays, per currency' }),

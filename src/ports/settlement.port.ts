@@ -101,6 +101,8 @@ export interface SettlementReads {
     id: string,
     filter: { afterSeq: number; limit: number; skipped?: boolean },
   ): Promise<SettlementItemView[]>;
+  /** Commissions of the run SETTLING for a payout that has no payment yet (stranded if the run stopped). */
+  unstartedCommissions(id: string): Promise<number>;
   /** What a run pays per currency, its `largest` payouts and what it leaves out, for its approver. */
   preview(id: string, largest: number): Promise<SettlementPreview>;
   /** What a run would claim now: payable balances up to the cutoff (exclusive), nothing written. */

@@ -122,6 +122,16 @@ export class SettlementQueries implements SettlementReads {
     return rows.map((r) => ({ ...toSettlementItem(r), paymentStatus: r.payment_status }));
   }
 
+  async unstartedCommissions(id: string): Promise<number> {
+    const { rows } = (await this.db.raw(
+      `select count(*)::int as n from commissions c
+        where c.settlement_id = ? and c.status = 'SETTLING'
+          and not exists (select 1 from payments p where p.id = c.payment_id)`,
+      [id],
+    )) as { rows: Array<{ n: number }> };
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async preview(id: string, largest: number): Promise<SettlementPreview> {
     const [payouts, top, skipped] = await Promise.all([
       this.db.raw(

@@ -86,6 +86,8 @@ const snapshot = (over: Partial<ApiSettlement> = {}): ApiSettlement => ({
     },
   },
   live: { phase: 'PAYING', started: 13, finished: 10, awaitingApproval: 0 },
+  stopped: false,
+  strandedCommissions: 0,
   preview: null,
   skipped: [],
   items: [],
