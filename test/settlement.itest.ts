@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { temporal } from '@temporalio/proto';
 import { openDatabase } from '../src/shared/db/knex-database';
 import { paymentWorkflowId } from '../src/workflows/workflow-ids';
 import type { CommissionInput as Commission } from '../src/api/commission.schemas';
@@ -583,18 +584,37 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       }
       await accrue(items);
       // A slow bank keeps payouts in flight when the worker dies; the in-process worker is the survivor.
-      sys.bank!.bank.setFaults({ latencyMs: 400 });
+      sys.bank!.bank.setFaults({ latencyMs: 1_500 });
       const victim = startWorker();
       await sleep(8_000); // let it bundle and poll, so it takes its share of the run
       const started = await settle({ periodEnd: KILL_PERIOD, currency: 'EUR' });
       expect(started.status).toBe(202);
       const settlementId: string = started.body.settlementId;
       expect(settlementId).toBe(`settlement:${KILL_PERIOD}:EUR`);
-      await eventually(
-        () => runOf(settlementId),
-        (r) => r.status === 200 && r.body.finishedCount >= 3,
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
+      // Killed while it holds work: a payout it has started and not finished (the bank is slow).
+      const victimHolds = async (): Promise<boolean> => {
+        const ids = (
+          await db('settlement_items').where({ settlement_id: settlementId }).whereNotNull('payment_id')
+        ).map((i: { payment_id: string }) => i.payment_id);
+        for (const id of ids) {
+          try {
+            const d = await sys.client.workflowService.describeWorkflowExecution({
+              namespace: sys.client.options.namespace,
+              execution: { workflowId: paymentWorkflowId(id) },
+            });
+            const held = (d.pendingActivities ?? []).some(
+              (a) =>
+                a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED &&
+                (a.lastWorkerIdentity ?? '').startsWith(`${victim.pid}@`),
+            );
+            if (held) return true;
+          } catch {
+            // Not started yet.
+          }
+        }
+        return false;
+      };
+      await eventually(victimHolds, (held) => held, { timeoutMs: 60_000, intervalMs: 100 });
       await victim.kill();
       expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
