@@ -2,11 +2,15 @@ import { h, type ComponentChild } from 'preact';
 import type { Partner } from './api-client';
 import { formatWhen, shortId } from './format';
 import { formatMinorString } from './money-format';
+import { ApprovalPanel, ReleasedNote, ReleasePanel } from './settlement-approval';
 import { SettlementProgress } from './settlement-progress';
 import {
   skipReasonLabel,
   totalsRows,
   type ApiSettlement,
+  type ReleasedSettlement,
+  type SettlementDecision,
+  type SettlementDecisionAction,
   type SettlementItem,
   type SettlementProgress as Progress,
   type SettlementRunSummary,
@@ -26,12 +30,42 @@ export interface SettlementDetailProps {
   paymentWorkflowUrl: (paymentId: string) => string;
   onSelectPayment: (paymentId: string) => void;
   onSelectPartner: (partnerId: string) => void;
+  /** The key's role may approve, reject and release runs. */
+  canAct: boolean;
+  role: string | undefined;
+  /** The signed-in key's name, when known. */
+  actor: string | undefined;
+  onDecide: (action: SettlementDecisionAction, reason: string | undefined) => Promise<SettlementDecision>;
+  onRelease: (reason: string) => Promise<ReleasedSettlement>;
 }
+
+/** Runs whose payouts never started: no progress bar, the approval panel says why. */
+const NOT_PAYING = new Set(['AWAITING_APPROVAL', 'REJECTED']);
 
 /** One run: progress, money per currency, who was skipped and why, and the payouts it made. */
 export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
   const { run, detail } = props;
   const status = props.progress?.status === 'COMPLETED' ? 'COMPLETED' : run.status;
+  const approval = run.approval ?? detail?.approval ?? null;
+  /**
+   * RUNNING in the database: its workflow may have been stopped (terminated, failed, timed out).
+   * The page cannot tell — Temporal answers a closed workflow's progress query from its history,
+   * so `live` stays set for a terminated run and is null only when the workflow is gone — so an
+   * operator is offered Release on any RUNNING run, and the API refuses one still running (409).
+   */
+  const releasable = props.canAct && status === 'RUNNING' && detail?.status === 'RUNNING';
+  const actions = {
+    run,
+    detail,
+    canAct: props.canAct,
+    role: props.role,
+    actor: props.actor,
+    partners: props.partners,
+    locale: props.locale,
+    onSelectPartner: props.onSelectPartner,
+    onDecide: props.onDecide,
+    onRelease: props.onRelease,
+  };
   return h(
     'section',
     {
@@ -77,7 +111,13 @@ export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
         fact('Created', formatWhen(run.createdAt)),
         fact('Completed', run.completedAt ? formatWhen(run.completedAt) : '—'),
       ),
-      h(SettlementProgress, { progress: props.progress, run }),
+      // Keyed by run: a half-typed reason or a refusal never carries over to another run.
+      approval ? h(ApprovalPanel, { key: `approval-${run.id}`, ...actions }) : null,
+      NOT_PAYING.has(status) ? null : h(SettlementProgress, { progress: props.progress, run }),
+      releasable ? h(ReleasePanel, { key: `release-${run.id}`, ...actions }) : null,
+      status === 'RELEASED' && (run.release || approval?.status !== 'EXPIRED')
+        ? h(ReleasedNote, { run })
+        : null,
       detail
         ? [
             h(Totals, { key: 'totals', detail, locale: props.locale }),
