@@ -18,8 +18,8 @@ import { describeWithPostgres } from './support/test-env';
 // The Settlements view's approval (issue 24, item 5) and release in a real browser against real
 // Temporal + PostgreSQL: a run over its threshold, started by alice from the form, waits with its
 // preview; alice's own Approve is refused (four eyes); bob approves it in the page and watches it
-// pay to the end. Then a run bob stops is released from the page: refused while it runs, released
-// once its workflow is terminated.
+// pay to the end. Then a run whose workflow is terminated mid-way is flagged stopped and released
+// from the page.
 jest.setTimeout(120_000);
 
 const SCREENSHOT = resolve(__dirname, '..', 'artifacts', 'dashboard-settlement-approval.png');
@@ -276,47 +276,56 @@ function browserSuite(): void {
       expect(await page.getByTestId('settlement-approval').textContent()).toContain('Approved by');
     });
 
-    it('releases a stopped run from the page: refused while it runs, given back once its workflow is terminated', async () => {
+    it('flags a run whose workflow was terminated as stopped, with its held commissions, and releases it from the page', async () => {
       h.sys.bank!.bank.setFaults({ latencyMs: 1_200 });
       try {
         await page.getByTestId('settlement-period-end').fill(RELEASE_PERIOD_END);
         await page.getByTestId('settlement-currency').selectOption('USD');
         await page.getByTestId('settlement-submit').click();
         await waitForAttribute(page, 'settlement-detail', 'data-settlement-id', RELEASE_ID);
-        await page.getByTestId('settlement-release-open').click();
-        await page.getByTestId('settlement-release-reason').fill('worker pool lost in the outage');
-        await page.getByTestId('settlement-release-confirm').click();
-        const refusal = page.getByTestId('settlement-release-error');
-        await refusal.waitFor();
-        expect(await refusal.getAttribute('data-code')).toBe('SETTLEMENT.RUNNING');
-        expect(await refusal.textContent()).toContain('HTTP 409');
-        expect(await page.getByTestId('settlement-status').getAttribute('data-status')).toBe('RUNNING');
-
-        // Stopped with a payout under way and the rest not started.
+        // Running, under its threshold: paying at once, and nothing to release.
+        await page.getByTestId('settlement-progress').waitFor();
         await eventually(
           () => runOf(RELEASE_ID),
           (r) => r.body.items.some((i: { paymentStatus: string }) => i.paymentStatus !== 'NOT_RECORDED'),
           { timeoutMs: 20_000, intervalMs: 100 },
         );
+        expect(await page.getByTestId('settlement-status').getAttribute('data-status')).toBe('RUNNING');
+        expect(await page.getByTestId('settlement-release').count()).toBe(0);
+        expect(await page.getByTestId('settlement-stopped').count()).toBe(0);
+
+        // Stopped with a payout under way and the rest never started: the page's poll finds it so.
         await h.sys.client.workflow.getHandle(RELEASE_ID).terminate('stopped by the test');
+        await page.getByTestId('settlement-release').waitFor({ timeout: 15_000 });
+        await page.getByTestId('settlement-stopped').waitFor();
+        const stranded = Number(await page.getByTestId('settlement-stranded').getAttribute('data-count'));
+        expect(stranded).toBeGreaterThan(0);
+        expect(stranded).toBeLessThan(RELEASE_PAYOUTS);
+        expect(await page.getByTestId('settlement-stranded').textContent()).toBe(
+          `${stranded} commissions are held for payouts it never started.`,
+        );
+
+        await page.getByTestId('settlement-release-open').click();
+        await page.getByTestId('settlement-release-confirm').click();
+        expect(await page.getByTestId('settlement-release-reason').getAttribute('aria-invalid')).toBe('true');
+        await page.getByTestId('settlement-release-reason').fill('worker pool lost in the outage');
         await page.getByTestId('settlement-release-confirm').click();
         await waitForAttribute(page, 'settlement-status', 'data-status', 'RELEASED');
         const note = page.getByTestId('settlement-released');
         await note.waitFor();
-        const payouts = Number(await note.getAttribute('data-payouts'));
-        expect(payouts).toBeGreaterThan(0);
-        expect(payouts).toBeLessThan(RELEASE_PAYOUTS);
-        expect(await note.getAttribute('data-commissions')).toBe(String(payouts));
-        expect(await note.textContent()).toContain('Released by bob');
-        expect(await note.textContent()).toContain('worker pool lost in the outage');
-        expect(await page.getByTestId('settlement-release').count()).toBe(0);
-        await waitForAttribute(page, `settlement-row-${RELEASE_ID}`, 'data-status', 'RELEASED');
-        const stored = await eventually(
-          () => runOf(RELEASE_ID),
-          (r) => r.body.status === 'RELEASED',
-          { timeoutMs: 10_000, intervalMs: 200 },
+        // What the API answered: the unstarted payouts, and their commissions (one each) payable again.
+        expect(await note.getAttribute('data-payouts')).toBe(String(stranded));
+        expect(await note.getAttribute('data-commissions')).toBe(String(stranded));
+        const text = await note.textContent();
+        expect(text).toContain('Released by bob');
+        expect(text).toContain('worker pool lost in the outage');
+        expect(text).toContain(
+          `${stranded} unstarted payouts given back, ${stranded} commissions payable again.`,
         );
-        expect(stored.body.status).toBe('RELEASED');
+        expect(await page.getByTestId('settlement-release').count()).toBe(0);
+        expect(await page.getByTestId('settlement-release-error').count()).toBe(0);
+        await waitForAttribute(page, `settlement-row-${RELEASE_ID}`, 'data-status', 'RELEASED');
+        expect((await runOf(RELEASE_ID)).body).toMatchObject({ status: 'RELEASED', stopped: false });
       } finally {
         h.sys.bank!.bank.setFaults({ latencyMs: 0 });
         await page.getByTestId('settlement-currency').selectOption('');

@@ -242,76 +242,82 @@ export function ApprovalPanel(props: RunActionProps): ComponentChild {
       : awaiting
         ? h('p', { class: 'muted' }, 'Loading the preview…')
         : null,
-    awaiting
-      ? props.canAct
-        ? h(
-            'div',
-            { class: 'approval-actions' },
-            props.actor && props.actor === run.startedBy
-              ? h(
-                  'p',
-                  { class: 'field-hint muted', 'data-testid': 'approval-own-run' },
-                  'You started this run: another operator decides it.',
-                )
-              : null,
-            rejecting
-              ? h(ReasonForm, {
-                  id: 'settlement-reject',
-                  label:
-                    'Why reject it? (required, audited; nothing is paid, its commissions become payable again)',
-                  confirm: 'Reject run',
-                  busyLabel: 'Rejecting…',
-                  busy: busy === 'reject',
-                  required: 'Say why: a rejection needs a reason.',
-                  onSubmit: (reason) => decide('reject', reason),
-                  onCancel: () => {
-                    setRejecting(false);
-                    requestAnimationFrame(() => rejectButton.current?.focus());
-                  },
-                })
-              : h(
-                  'div',
-                  { class: 'actions' },
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'button button-small button-success',
-                      disabled: busy !== '',
-                      'aria-busy': busy === 'approve',
-                      'aria-label': `Approve run ${run.id}`,
-                      'data-testid': 'settlement-approve',
-                      onClick: () => decide('approve'),
+    awaiting && props.detail?.stopped
+      ? h(
+          'p',
+          { class: 'muted', 'data-testid': 'approval-stopped' },
+          'Its workflow is stopped: nobody can decide it until it is resumed. Release it below to give its commissions back.',
+        )
+      : awaiting
+        ? props.canAct
+          ? h(
+              'div',
+              { class: 'approval-actions' },
+              props.actor && props.actor === run.startedBy
+                ? h(
+                    'p',
+                    { class: 'field-hint muted', 'data-testid': 'approval-own-run' },
+                    'You started this run: another operator decides it.',
+                  )
+                : null,
+              rejecting
+                ? h(ReasonForm, {
+                    id: 'settlement-reject',
+                    label:
+                      'Why reject it? (required, audited; nothing is paid, its commissions become payable again)',
+                    confirm: 'Reject run',
+                    busyLabel: 'Rejecting…',
+                    busy: busy === 'reject',
+                    required: 'Say why: a rejection needs a reason.',
+                    onSubmit: (reason) => decide('reject', reason),
+                    onCancel: () => {
+                      setRejecting(false);
+                      requestAnimationFrame(() => rejectButton.current?.focus());
                     },
-                    busy === 'approve' ? 'Approving…' : 'Approve',
-                  ),
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      ref: rejectButton,
-                      class: 'button button-small button-danger',
-                      disabled: busy !== '',
-                      'aria-label': `Reject run ${run.id}`,
-                      'data-testid': 'settlement-reject',
-                      onClick: () => {
-                        setProblem(null);
-                        setRejecting(true);
+                  })
+                : h(
+                    'div',
+                    { class: 'actions' },
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'button button-small button-success',
+                        disabled: busy !== '',
+                        'aria-busy': busy === 'approve',
+                        'aria-label': `Approve run ${run.id}`,
+                        'data-testid': 'settlement-approve',
+                        onClick: () => decide('approve'),
                       },
-                    },
-                    'Reject…',
+                      busy === 'approve' ? 'Approving…' : 'Approve',
+                    ),
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        ref: rejectButton,
+                        class: 'button button-small button-danger',
+                        disabled: busy !== '',
+                        'aria-label': `Reject run ${run.id}`,
+                        'data-testid': 'settlement-reject',
+                        onClick: () => {
+                          setProblem(null);
+                          setRejecting(true);
+                        },
+                      },
+                      'Reject…',
+                    ),
                   ),
-                ),
-            problem
-              ? h(ProblemNote, {
-                  error: problem.error,
-                  context: `Could not ${problem.action} ${run.id}`,
-                  testId: 'settlement-approval-error',
-                })
-              : null,
-          )
-        : readOnlyNote(props.role, 'approve or reject runs', 'settlement-approval-readonly')
-      : null,
+              problem
+                ? h(ProblemNote, {
+                    error: problem.error,
+                    context: `Could not ${problem.action} ${run.id}`,
+                    testId: 'settlement-approval-error',
+                  })
+                : null,
+            )
+          : readOnlyNote(props.role, 'approve or reject runs', 'settlement-approval-readonly')
+        : null,
   );
 }
 
@@ -461,9 +467,11 @@ function PreviewTables(p: { preview: SettlementPreview; props: RunActionProps })
 }
 
 /**
- * Release for a run the database says is RUNNING: if its workflow was stopped, this gives back
- * what it had not started. The API judges whether it still runs (409 SETTLEMENT.RUNNING), and its
- * refusal is shown here. A run whose workflow answers no progress at all (`live` null) is flagged.
+ * A stopped run: recorded as running (or waiting for approval) while its workflow failed, was
+ * terminated or timed out (`stopped`, as the API says). Nothing moves it any more; its commissions
+ * for payouts never started are held until it is resumed or released. Release asks for a reason;
+ * the API judges again (409 SETTLEMENT.RUNNING if it was resumed meanwhile), and its refusal is
+ * shown here.
  */
 export function ReleasePanel(props: RunActionProps): ComponentChild {
   const [open, setOpen] = useState(false);
@@ -471,6 +479,7 @@ export function ReleasePanel(props: RunActionProps): ComponentChild {
   const [problem, setProblem] = useState<unknown>(null);
   const opener = useRef<HTMLButtonElement>(null);
   const { run } = props;
+  const stranded = props.detail?.strandedCommissions ?? 0;
   const release = (reason: string) => {
     setBusy(true);
     setProblem(null);
@@ -488,25 +497,29 @@ export function ReleasePanel(props: RunActionProps): ComponentChild {
   return h(
     'div',
     {
-      class: 'settlement-section release-panel',
+      class: 'settlement-section release-panel release-stopped',
       role: 'group',
       'aria-labelledby': 'release-heading',
       'data-testid': 'settlement-release',
     },
-    h('h3', { id: 'release-heading', class: 'detail-title' }, 'Stopped run?'),
-    props.detail?.live === null
-      ? h(
-          'p',
-          { class: 'approval-lead', 'data-testid': 'settlement-not-live' },
-          'Its workflow answers no progress: it may have been stopped.',
-        )
-      : null,
+    h('h3', { id: 'release-heading', class: 'detail-title' }, 'Stopped'),
+    h(
+      'p',
+      { class: 'approval-lead' },
+      'Its workflow failed, was terminated or timed out: nothing moves this run any more.',
+    ),
+    h(
+      'p',
+      { 'data-testid': 'settlement-stranded', 'data-count': stranded },
+      stranded
+        ? `${stranded} commission${stranded === 1 ? ' is' : 's are'} held for payouts it never started.`
+        : 'No commission is held for payouts it never started.',
+    ),
     h(
       'p',
       { class: 'muted small' },
-      'If its workflow was stopped (terminated, failed, timed out), release the run: the payouts it had not ',
-      'started are given back and their commissions become payable for the next run; payouts already ',
-      'started keep going. A run still running is refused.',
+      'Resume it by starting the same period again, or release it: the payouts it had not started are ',
+      'given back and their commissions become payable for the next run; payouts already started keep going.',
     ),
     !props.canAct
       ? readOnlyNote(props.role, 'release runs', 'settlement-release-readonly')

@@ -41,19 +41,16 @@ export interface SettlementDetailProps {
 
 /** Runs whose payouts never started: no progress bar, the approval panel says why. */
 const NOT_PAYING = new Set(['AWAITING_APPROVAL', 'REJECTED']);
+/** Runs a workflow should still be moving. */
+const OPEN = new Set(['RUNNING', 'AWAITING_APPROVAL']);
 
 /** One run: progress, money per currency, who was skipped and why, and the payouts it made. */
 export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
   const { run, detail } = props;
   const status = props.progress?.status === 'COMPLETED' ? 'COMPLETED' : run.status;
   const approval = run.approval ?? detail?.approval ?? null;
-  /**
-   * RUNNING in the database: its workflow may have been stopped (terminated, failed, timed out).
-   * The page cannot tell — Temporal answers a closed workflow's progress query from its history,
-   * so `live` stays set for a terminated run and is null only when the workflow is gone — so an
-   * operator is offered Release on any RUNNING run, and the API refuses one still running (409).
-   */
-  const releasable = props.canAct && status === 'RUNNING' && detail?.status === 'RUNNING';
+  // Recorded as running or waiting while its workflow is not (the API says): resume or release it.
+  const stopped = detail?.stopped === true && detail.status === run.status && OPEN.has(status);
   const actions = {
     run,
     detail,
@@ -83,6 +80,7 @@ export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
         'Run ',
         h('code', { class: 'mono' }, run.id),
         h(StatusChip, { status, testId: 'settlement-status' }),
+        stopped ? h(StatusChip, { status: 'STOPPED', testId: 'settlement-stopped' }) : null,
       ),
       h(
         'a',
@@ -114,7 +112,7 @@ export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
       // Keyed by run: a half-typed reason or a refusal never carries over to another run.
       approval ? h(ApprovalPanel, { key: `approval-${run.id}`, ...actions }) : null,
       NOT_PAYING.has(status) ? null : h(SettlementProgress, { progress: props.progress, run }),
-      releasable ? h(ReleasePanel, { key: `release-${run.id}`, ...actions }) : null,
+      stopped ? h(ReleasePanel, { key: `release-${run.id}`, ...actions }) : null,
       status === 'RELEASED' && (run.release || approval?.status !== 'EXPIRED')
         ? h(ReleasedNote, { run })
         : null,
