@@ -13,7 +13,15 @@ import type {
   StartSettlementRequest,
 } from '../../api/contract/api-contract.types';
 import type { ApiPayment } from './dashboard-state';
-import type { ApiSettlement, DryRunResult, SettlementList, StartedSettlement } from './settlement-state';
+import type {
+  ApiSettlement,
+  DryRunResult,
+  ReleasedSettlement,
+  SettlementDecision,
+  SettlementDecisionAction,
+  SettlementList,
+  StartedSettlement,
+} from './settlement-state';
 
 /** An RFC 9457 problem+json answer (or a network failure, status 0) in a shape the toasts can show. */
 export class ApiError extends Error {
@@ -125,6 +133,20 @@ export class ApiClient {
 
   dryRunSettlement(body: StartSettlementRequest): Promise<DryRunResult> {
     return this.request('POST', '/settlements', { ...body, dryRun: true });
+  }
+
+  /** A second operator's decision on a run awaiting approval; the API requires a reason to reject. */
+  decideSettlement(
+    id: string,
+    action: SettlementDecisionAction,
+    reason?: string,
+  ): Promise<SettlementDecision> {
+    return this.request('POST', `/settlements/${encodeURIComponent(id)}/${action}`, reason ? { reason } : {});
+  }
+
+  /** Gives back what a stopped run had not started (409 SETTLEMENT.RUNNING while it still runs). */
+  releaseSettlement(id: string, reason: string): Promise<ReleasedSettlement> {
+    return this.request('POST', `/settlements/${encodeURIComponent(id)}/release`, { reason });
   }
 
   partnerBalance(partnerId: string): Promise<PartnerBalance> {

@@ -362,6 +362,9 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
       onError: reportError,
       onSelectPayment: selectPayment,
       onSelectPartner: setBalancePartnerId,
+      canAct,
+      role: identity?.role,
+      actor: identity?.name,
     }),
     h(
       'aside',

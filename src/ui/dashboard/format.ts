@@ -37,7 +37,14 @@ const STATUS_LABELS: Record<string, string> = {
   REFUNDED: 'Refunded',
   // Settlement runs, and a payout whose payment is not in the read model yet.
   RUNNING: 'Running',
+  RELEASED: 'Released',
+  // A run whose workflow failed, was terminated or timed out while it was recorded as running.
+  STOPPED: 'Stopped',
   NOT_RECORDED: 'Not recorded',
+  // A settlement run's approval.
+  AWAITING: 'Awaiting',
+  APPROVED: 'Approved',
+  EXPIRED: 'Expired',
 };
 
 export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;

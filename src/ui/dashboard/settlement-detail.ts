@@ -2,11 +2,15 @@ import { h, type ComponentChild } from 'preact';
 import type { Partner } from './api-client';
 import { formatWhen, shortId } from './format';
 import { formatMinorString } from './money-format';
+import { ApprovalPanel, ReleasedNote, ReleasePanel } from './settlement-approval';
 import { SettlementProgress } from './settlement-progress';
 import {
   skipReasonLabel,
   totalsRows,
   type ApiSettlement,
+  type ReleasedSettlement,
+  type SettlementDecision,
+  type SettlementDecisionAction,
   type SettlementItem,
   type SettlementProgress as Progress,
   type SettlementRunSummary,
@@ -26,12 +30,39 @@ export interface SettlementDetailProps {
   paymentWorkflowUrl: (paymentId: string) => string;
   onSelectPayment: (paymentId: string) => void;
   onSelectPartner: (partnerId: string) => void;
+  /** The key's role may approve, reject and release runs. */
+  canAct: boolean;
+  role: string | undefined;
+  /** The signed-in key's name, when known. */
+  actor: string | undefined;
+  onDecide: (action: SettlementDecisionAction, reason: string | undefined) => Promise<SettlementDecision>;
+  onRelease: (reason: string) => Promise<ReleasedSettlement>;
 }
+
+/** Runs whose payouts never started: no progress bar, the approval panel says why. */
+const NOT_PAYING = new Set(['AWAITING_APPROVAL', 'REJECTED']);
+/** Runs a workflow should still be moving. */
+const OPEN = new Set(['RUNNING', 'AWAITING_APPROVAL']);
 
 /** One run: progress, money per currency, who was skipped and why, and the payouts it made. */
 export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
   const { run, detail } = props;
   const status = props.progress?.status === 'COMPLETED' ? 'COMPLETED' : run.status;
+  const approval = run.approval ?? detail?.approval ?? null;
+  // Recorded as running or waiting while its workflow is not (the API says): resume or release it.
+  const stopped = detail?.stopped === true && detail.status === run.status && OPEN.has(status);
+  const actions = {
+    run,
+    detail,
+    canAct: props.canAct,
+    role: props.role,
+    actor: props.actor,
+    partners: props.partners,
+    locale: props.locale,
+    onSelectPartner: props.onSelectPartner,
+    onDecide: props.onDecide,
+    onRelease: props.onRelease,
+  };
   return h(
     'section',
     {
@@ -49,6 +80,7 @@ export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
         'Run ',
         h('code', { class: 'mono' }, run.id),
         h(StatusChip, { status, testId: 'settlement-status' }),
+        stopped ? h(StatusChip, { status: 'STOPPED', testId: 'settlement-stopped' }) : null,
       ),
       h(
         'a',
@@ -77,7 +109,13 @@ export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
         fact('Created', formatWhen(run.createdAt)),
         fact('Completed', run.completedAt ? formatWhen(run.completedAt) : '—'),
       ),
-      h(SettlementProgress, { progress: props.progress, run }),
+      // Keyed by run: a half-typed reason or a refusal never carries over to another run.
+      approval ? h(ApprovalPanel, { key: `approval-${run.id}`, ...actions }) : null,
+      NOT_PAYING.has(status) ? null : h(SettlementProgress, { progress: props.progress, run }),
+      stopped ? h(ReleasePanel, { key: `release-${run.id}`, ...actions }) : null,
+      status === 'RELEASED' && (run.release || approval?.status !== 'EXPIRED')
+        ? h(ReleasedNote, { run })
+        : null,
       detail
         ? [
             h(Totals, { key: 'totals', detail, locale: props.locale }),

@@ -251,6 +251,272 @@ describe('settlement state', () => {
     expect(s.listTouched).toBe(6);
   });
 
+  describe('a run awaiting approval', () => {
+    const DEADLINE = '2026-04-01T03:00:00.000Z';
+    const REASONS = ['EUR: total 154000 is above the threshold 20000'];
+    const awaiting = (position: number) =>
+      settlementEvent(position, 'SettlementAwaitingApproval', {
+        itemCount: 30,
+        approvalReasons: REASONS,
+        approvalDeadline: DEADLINE,
+      });
+    const decided = (position: number, type: string, data: Record<string, unknown> = {}) =>
+      settlementEvent(position, type, { itemCount: 30, decidedBy: 'bob', ...data });
+    const waitingApproval = {
+      status: 'AWAITING' as const,
+      reasons: REASONS,
+      deadline: DEADLINE,
+      decidedBy: null,
+      decidedAt: null,
+      reason: null,
+    };
+
+    it('waits on SettlementAwaitingApproval, runs on SettlementApproved, then completes', () => {
+      let s = events(initialSettlementsState, started(1), awaiting(2));
+      expect(s.runs[ID]).toMatchObject({ status: 'AWAITING_APPROVAL', approval: waitingApproval });
+      expect(s.listTouched).toBe(2);
+      // A run awaiting approval is the one to look at.
+      expect(selectedRunId(s)).toBe(ID);
+
+      s = events(s, decided(3, 'SettlementApproved'));
+      expect(s.runs[ID]).toMatchObject({
+        status: 'RUNNING',
+        completedAt: null,
+        approval: {
+          status: 'APPROVED',
+          reasons: REASONS,
+          deadline: DEADLINE,
+          decidedBy: 'bob',
+          decidedAt: '2026-04-01T02:00:03.000Z',
+          reason: null,
+        },
+      });
+      s = events(s, progressed(4, 12), completed(5));
+      expect(s.runs[ID]).toMatchObject({ status: 'COMPLETED', approval: { status: 'APPROVED' } });
+      expect(progressView(s.progress[ID], s.runs[ID]).done).toBe(true);
+    });
+
+    it('ends on SettlementRejected with its decider and reason', () => {
+      const s = events(
+        initialSettlementsState,
+        started(1),
+        awaiting(2),
+        decided(3, 'SettlementRejected', { reason: 'the totals look wrong' }),
+      );
+      expect(s.runs[ID]).toMatchObject({
+        status: 'REJECTED',
+        completedAt: '2026-04-01T02:00:03.000Z',
+        approval: { status: 'REJECTED', decidedBy: 'bob', reason: 'the totals look wrong', reasons: REASONS },
+      });
+      expect(s.progress[ID]!.status).toBe('REJECTED');
+      expect(s.listTouched).toBe(3);
+    });
+
+    it('is RELEASED (approval EXPIRED) when nobody decided by its deadline', () => {
+      const s = events(
+        initialSettlementsState,
+        started(1),
+        awaiting(2),
+        decided(3, 'SettlementReleased', {
+          decidedBy: 'system',
+          reason: 'approval_timeout',
+          releasedBy: 'system',
+          releasedCount: 30,
+        }),
+      );
+      expect(s.runs[ID]).toMatchObject({
+        status: 'RELEASED',
+        approval: { status: 'EXPIRED', decidedBy: 'system', reason: 'approval_timeout', deadline: DEADLINE },
+      });
+      expect(s.runs[ID]!.release).toBeUndefined();
+    });
+
+    it('never goes back: a list or snapshot read before the decision does not undo it', () => {
+      let s = events(initialSettlementsState, started(1), awaiting(2), decided(3, 'SettlementApproved'));
+      const before = snapshot({
+        status: 'AWAITING_APPROVAL',
+        finishedCount: 0,
+        live: null,
+        approval: waitingApproval,
+      });
+      s = settlementsReducer(s, {
+        type: 'list-loaded',
+        list: {
+          items: [summary({ status: 'AWAITING_APPROVAL', approval: waitingApproval })],
+          nextCursor: null,
+          schedule: null,
+          timeZone: 'UTC',
+        },
+      });
+      s = settlementsReducer(s, { type: 'detail-loaded', settlement: before });
+      expect(s.runs[ID]).toMatchObject({
+        status: 'RUNNING',
+        approval: { status: 'APPROVED', decidedBy: 'bob' },
+      });
+
+      // Between snapshots alike: the approved one stays.
+      const approved = snapshot({
+        approval: { ...waitingApproval, status: 'APPROVED', decidedBy: 'bob', decidedAt: DEADLINE },
+      });
+      let r = settlementsReducer(initialSettlementsState, { type: 'detail-loaded', settlement: approved });
+      r = settlementsReducer(r, { type: 'detail-loaded', settlement: before });
+      expect(r.details[ID]).toBe(approved);
+
+      // A final status stays final, and is not swapped for another.
+      let t = events(
+        initialSettlementsState,
+        started(1),
+        awaiting(2),
+        decided(3, 'SettlementRejected', { reason: 'no' }),
+      );
+      t = settlementsReducer(t, { type: 'detail-loaded', settlement: before });
+      t = events(t, decided(4, 'SettlementReleased', { releasedBy: 'carol', releasedCount: 0 }));
+      expect(t.runs[ID]).toMatchObject({ status: 'REJECTED', approval: { status: 'REJECTED' } });
+    });
+
+    it('lets a run that was only guessed RUNNING (just started) go on to await approval', () => {
+      let s = settlementsReducer(initialSettlementsState, {
+        type: 'started',
+        started: {
+          settlementId: ID,
+          periodEnd: '2026-03-31',
+          currency: null,
+          created: true,
+          links: { self: '', workflow: '' },
+        },
+        startedBy: 'alice',
+        at: '2026-04-01T02:00:00.000Z',
+      });
+      expect(s.runs[ID]!.status).toBe('RUNNING');
+      s = settlementsReducer(s, {
+        type: 'detail-loaded',
+        settlement: snapshot({
+          status: 'AWAITING_APPROVAL',
+          finishedCount: 0,
+          live: null,
+          approval: waitingApproval,
+        }),
+      });
+      expect(s.runs[ID]).toMatchObject({ status: 'AWAITING_APPROVAL', approval: waitingApproval });
+      // SettlementStarted (RUNNING, approval unknown) arriving after it does not undo it.
+      s = events(s, started(1));
+      expect(s.runs[ID]!.status).toBe('AWAITING_APPROVAL');
+    });
+
+    it('takes this operator’s decision from the API’s answer before any event', () => {
+      const waiting = events(initialSettlementsState, started(1), awaiting(2));
+      let s = settlementsReducer(waiting, {
+        type: 'decided',
+        decision: {
+          settlementId: ID,
+          approval: 'APPROVED',
+          status: 'RUNNING',
+          decidedBy: 'bob',
+          releasedPayouts: 0,
+        },
+        reason: null,
+        at: '2026-04-01T02:10:00.000Z',
+      });
+      expect(s.runs[ID]).toMatchObject({
+        status: 'RUNNING',
+        approval: {
+          status: 'APPROVED',
+          decidedBy: 'bob',
+          decidedAt: '2026-04-01T02:10:00.000Z',
+          reasons: REASONS,
+        },
+      });
+      // Its event, arriving after, agrees; the list read before it does not undo it.
+      s = events(s, decided(3, 'SettlementApproved'));
+      expect(s.runs[ID]).toMatchObject({ status: 'RUNNING', approval: { status: 'APPROVED' } });
+
+      const rejected = settlementsReducer(waiting, {
+        type: 'decided',
+        decision: {
+          settlementId: ID,
+          approval: 'REJECTED',
+          status: 'REJECTED',
+          decidedBy: 'bob',
+          releasedPayouts: 30,
+        },
+        reason: 'the totals look wrong',
+        at: '2026-04-01T02:10:00.000Z',
+      });
+      expect(rejected.runs[ID]).toMatchObject({
+        status: 'REJECTED',
+        approval: { status: 'REJECTED', reason: 'the totals look wrong' },
+      });
+      // An answer about a run this page does not hold changes nothing.
+      expect(
+        settlementsReducer(initialSettlementsState, {
+          type: 'decided',
+          decision: {
+            settlementId: ID,
+            approval: 'APPROVED',
+            status: 'RUNNING',
+            decidedBy: 'bob',
+            releasedPayouts: 0,
+          },
+          reason: null,
+          at: '2026-04-01T02:10:00.000Z',
+        }),
+      ).toBe(initialSettlementsState);
+    });
+  });
+
+  describe('a stopped run released by an operator', () => {
+    it('is RELEASED on SettlementReleased, with who, why and how many payouts', () => {
+      const s = events(
+        initialSettlementsState,
+        started(1),
+        progressed(2, 4),
+        settlementEvent(3, 'SettlementReleased', {
+          itemCount: 30,
+          releasedBy: 'bob',
+          reason: 'worker lost',
+          releasedCount: 26,
+        }),
+      );
+      expect(s.runs[ID]).toMatchObject({
+        status: 'RELEASED',
+        completedAt: '2026-04-01T02:00:03.000Z',
+        approval: undefined,
+        release: { by: 'bob', reason: 'worker lost', payouts: 26, at: '2026-04-01T02:00:03.000Z' },
+      });
+      expect(s.listTouched).toBe(3);
+      // Released is not done: the bar stays where the run stopped.
+      expect(progressView(s.progress[ID], s.runs[ID])).toMatchObject({ finished: 4, done: false });
+    });
+
+    it('takes the release’s answer (commissions given back too), and a RUNNING read after it does not undo it', () => {
+      let s = events(initialSettlementsState, started(1));
+      s = settlementsReducer(s, {
+        type: 'released',
+        released: { settlementId: ID, status: 'RELEASED', releasedPayouts: 26, releasedCommissions: 31 },
+        by: 'bob',
+        reason: 'worker lost',
+        at: '2026-04-01T03:00:00.000Z',
+      });
+      expect(s.runs[ID]).toMatchObject({
+        status: 'RELEASED',
+        completedAt: '2026-04-01T03:00:00.000Z',
+        release: { by: 'bob', reason: 'worker lost', payouts: 26, commissions: 31 },
+      });
+      s = settlementsReducer(s, { type: 'detail-loaded', settlement: snapshot({ live: null }) });
+      s = settlementsReducer(s, {
+        type: 'list-loaded',
+        list: { items: [summary()], nextCursor: null, schedule: null, timeZone: 'UTC' },
+      });
+      expect(s.runs[ID]).toMatchObject({ status: 'RELEASED', release: { commissions: 31 } });
+      // Its own event, after: still the answer's counts.
+      s = events(
+        s,
+        settlementEvent(2, 'SettlementReleased', { itemCount: 30, releasedBy: 'bob', releasedCount: 26 }),
+      );
+      expect(s.runs[ID]!.release).toMatchObject({ payouts: 26, commissions: 31 });
+    });
+  });
+
   it('computes whole percentages that reach 100 only when done', () => {
     const p = (finishedCount: number, itemCount: number, status = 'RUNNING') =>
       progressView({ status, itemCount, finishedCount, byStatus: {} }).percent;

@@ -28,9 +28,52 @@ import { compareMinor, formatMinorString } from './money-format';
 export type SettlementRunSummary = Omit<SettlementRun, 'status' | 'trigger' | 'updatedAt' | 'approval'> & {
   status: string;
   trigger: string;
-  /** Known from the API's list and snapshots; a run seen only through events has none yet. */
-  approval?: SettlementRun['approval'];
+  /**
+   * Known from the API's list and snapshots; a run seen only through events has none until its
+   * approval events (which name the status, the reasons and the deadline, the decider) arrive.
+   */
+  approval?: SettlementApproval | null;
+  /** A run given back (RELEASED) by an operator: who, why, and what was given back, when known. */
+  release?: SettlementRelease;
 };
+/** A run's approval by a second operator (null in the API: the run did not need one). */
+export type SettlementApproval = NonNullable<SettlementRun['approval']>;
+export type ApprovalStatus = SettlementApproval['status'];
+/** Per currency, what a run awaiting approval would pay and whom it leaves out. */
+export type SettlementPreview = NonNullable<Settlement['preview']>;
+
+/**
+ * `POST /settlements/:id/approve|reject` and `…/release` answers. Spelled out here because the
+ * API's contract (src/api/contract) does not export them yet; kept to the schemas'
+ * (`settlementDecision`, `releasedSettlement` in src/api/settlement.schemas.ts) field for field.
+ */
+export interface SettlementDecision {
+  settlementId: string;
+  approval: ApprovalStatus;
+  status: SettlementRun['status'];
+  decidedBy: string | null;
+  /** Payouts given back (a rejected run gives back all). */
+  releasedPayouts: number;
+}
+export interface ReleasedSettlement {
+  settlementId: string;
+  status: 'RELEASED';
+  /** Payouts given back now (0 if released before). */
+  releasedPayouts: number;
+  /** Their commissions, PAYABLE again. */
+  releasedCommissions: number;
+}
+export type SettlementDecisionAction = 'approve' | 'reject';
+
+export interface SettlementRelease {
+  by: string;
+  reason: string | null;
+  /** Unstarted payouts given back. */
+  payouts: number;
+  /** Their commissions, payable again: only the release's own answer says (the event does not). */
+  commissions?: number;
+  at: string;
+}
 export type ApiSettlement = Settlement;
 export type DryRunResult = SettlementDryRun;
 export type { SettlementItem, SettlementList, SettlementSchedule, StartedSettlement };
@@ -68,7 +111,11 @@ export type SettlementsAction =
   | { type: 'detail-loaded'; settlement: ApiSettlement }
   | { type: 'started'; started: StartedSettlement; startedBy: string; at: string }
   | { type: 'select'; id: string | null }
-  | { type: 'events'; messages: readonly EventMessage[] };
+  | { type: 'events'; messages: readonly EventMessage[] }
+  /** This operator's approve or reject was answered: the run moves on before its events arrive. */
+  | { type: 'decided'; decision: SettlementDecision; reason: string | null; at: string }
+  /** This operator's release of a stopped run was answered. */
+  | { type: 'released'; released: ReleasedSettlement; by: string; reason: string; at: string };
 
 export const initialSettlementsState: SettlementsState = {
   runs: {},
@@ -82,7 +129,24 @@ export const initialSettlementsState: SettlementsState = {
   lastPosition: 0,
 };
 
-export const SETTLEMENT_EVENTS = new Set(['SettlementStarted', 'SettlementProgress', 'SettlementCompleted']);
+export const SETTLEMENT_EVENTS = new Set([
+  'SettlementStarted',
+  'SettlementProgress',
+  'SettlementCompleted',
+  'SettlementAwaitingApproval',
+  'SettlementApproved',
+  'SettlementRejected',
+  'SettlementReleased',
+]);
+
+/** The run status each event leaves a run in (SettlementStarted and SettlementProgress: RUNNING). */
+const STATUS_OF_EVENT: Record<string, string> = {
+  SettlementCompleted: 'COMPLETED',
+  SettlementAwaitingApproval: 'AWAITING_APPROVAL',
+  SettlementApproved: 'RUNNING',
+  SettlementRejected: 'REJECTED',
+  SettlementReleased: 'RELEASED',
+};
 
 export function settlementsReducer(state: SettlementsState, action: SettlementsAction): SettlementsState {
   switch (action.type) {
@@ -130,20 +194,99 @@ export function settlementsReducer(state: SettlementsState, action: SettlementsA
       return { ...state, selectedId: action.id };
     case 'events':
       return applyEvents(state, action.messages);
+    case 'decided': {
+      const { decision, reason, at } = action;
+      const existing = state.runs[decision.settlementId];
+      if (!existing) return state;
+      const decided: SettlementRunSummary = {
+        ...existing,
+        status: decision.status,
+        approval: {
+          reasons: [],
+          deadline: '',
+          ...existing.approval,
+          status: decision.approval,
+          decidedBy: decision.decidedBy,
+          decidedAt: existing.approval?.decidedAt ?? at,
+          reason: decision.approval === 'AWAITING' ? null : reason,
+        },
+      };
+      return { ...state, runs: { ...state.runs, [existing.id]: mergeRun(existing, decided) } };
+    }
+    case 'released': {
+      const { released, at } = action;
+      const existing = state.runs[released.settlementId];
+      if (!existing) return state;
+      const release: SettlementRelease = {
+        by: action.by,
+        reason: action.reason,
+        payouts: released.releasedPayouts,
+        commissions: released.releasedCommissions,
+        at,
+      };
+      const after: SettlementRunSummary = {
+        ...existing,
+        status: 'RELEASED',
+        completedAt: existing.completedAt ?? at,
+        // Released before (0 given back now): what the first release said stands.
+        release: released.releasedPayouts === 0 && existing.release ? existing.release : release,
+      };
+      return { ...state, runs: { ...state.runs, [existing.id]: mergeRun(existing, after) } };
+    }
   }
 }
 
-const STATUS_RANK: Record<string, number> = { RUNNING: 1, COMPLETED: 2 };
-const furthest = (a: string, b: string): string => ((STATUS_RANK[b] ?? 0) >= (STATUS_RANK[a] ?? 0) ? b : a);
+/**
+ * How far a run has gone; it never goes back, whichever source said it last. RUNNING is the one
+ * ambiguous status: a run being planned (or needing no approval), or one approved — its approval
+ * says which. COMPLETED, REJECTED and RELEASED are final.
+ */
+const FINAL = 4;
+export function runRank(status: string, approval?: ApprovalStatus | null): number {
+  switch (status) {
+    case 'RUNNING':
+      return approval === 'APPROVED' ? 3 : 1;
+    case 'AWAITING_APPROVAL':
+      return 2;
+    case 'COMPLETED':
+    case 'REJECTED':
+    case 'RELEASED':
+      return FINAL;
+    default:
+      return 0;
+  }
+}
+
+/** True when `incoming` may replace `existing`: as far or further, and never one final status by another. */
+function supersedes(
+  existingRank: number,
+  existingStatus: string,
+  incomingRank: number,
+  incomingStatus: string,
+) {
+  if (incomingRank !== existingRank) return incomingRank > existingRank;
+  return existingRank < FINAL || existingStatus === incomingStatus;
+}
 
 function mergeRun(
   existing: SettlementRunSummary | undefined,
   incoming: SettlementRunSummary,
 ): SettlementRunSummary {
   if (!existing) return incoming;
+  const newer = supersedes(
+    runRank(existing.status, existing.approval?.status),
+    existing.status,
+    runRank(incoming.status, incoming.approval?.status),
+    incoming.status,
+  );
+  const [winner, other] = newer ? [incoming, existing] : [existing, incoming];
   return {
     ...incoming,
-    status: furthest(existing.status, incoming.status),
+    status: winner.status,
+    // Events know less of an approval than the API does: what the winner does not say, the other may.
+    approval: winner.approval !== undefined ? winner.approval : other.approval,
+    // A run is released once: what was first known of it (the answer's counts are the fuller) stays.
+    release: existing.release ?? incoming.release,
     // 0 is the placeholder's "not planned yet", never a real count once planned.
     itemCount: Math.max(existing.itemCount, incoming.itemCount),
     skippedCount: Math.max(existing.skippedCount, incoming.skippedCount),
@@ -154,9 +297,19 @@ function mergeRun(
 /** Snapshots may resolve out of order: an older one must not roll a run's detail back. */
 function isStaleDetail(existing: ApiSettlement | undefined, incoming: ApiSettlement): boolean {
   if (!existing) return false;
-  if (existing.status === 'COMPLETED' && incoming.status !== 'COMPLETED') return true;
+  const before = runRank(existing.status, existing.approval?.status);
+  const after = runRank(incoming.status, incoming.approval?.status);
+  if (!supersedes(before, existing.status, after, incoming.status)) return true;
   return existing.status === incoming.status && incoming.finishedCount < existing.finishedCount;
 }
+
+/**
+ * The progress bar only asks whether a run is done: every status before a final one ranks the
+ * same (the newer says), a final one stays.
+ */
+const progressRank = (status: string): number => (runRank(status) === FINAL ? 2 : 1);
+const furthest = (a: string, b: string): string =>
+  supersedes(progressRank(a), a, progressRank(b), b) ? b : a;
 
 function summaryOf(s: ApiSettlement): SettlementRunSummary {
   return {
@@ -170,6 +323,7 @@ function summaryOf(s: ApiSettlement): SettlementRunSummary {
     skippedCount: s.skippedCount,
     createdAt: s.createdAt,
     completedAt: s.completedAt,
+    approval: s.approval,
   };
 }
 
@@ -240,7 +394,7 @@ function progressOfEvent(e: StreamEvent): SettlementProgress {
     for (const [k, v] of Object.entries(d.byStatus)) if (typeof v === 'number') byStatus[k] = v;
   }
   return {
-    status: e.type === 'SettlementCompleted' ? 'COMPLETED' : 'RUNNING',
+    status: STATUS_OF_EVENT[e.type] ?? 'RUNNING',
     itemCount: num(d.itemCount),
     finishedCount: num(d.finishedCount),
     byStatus,
@@ -265,9 +419,67 @@ function runOfEvent(
     skippedCount: num(d.skippedCount),
     // The REST row's timestamps are the record's; an event only fills them in when nothing has.
     createdAt: existing?.createdAt ?? e.occurredAt,
-    completedAt: e.type === 'SettlementCompleted' ? (existing?.completedAt ?? e.occurredAt) : null,
+    completedAt: FINAL_EVENTS.has(e.type) ? (existing?.completedAt ?? e.occurredAt) : null,
+    approval: approvalOfEvent(existing?.approval, e),
+    release: releaseOfEvent(e),
   };
   return mergeRun(existing, fromEvent);
+}
+
+const FINAL_EVENTS = new Set(['SettlementCompleted', 'SettlementRejected', 'SettlementReleased']);
+
+/**
+ * The approval as an event leaves it: what the event does not carry (a decision's reasons and
+ * deadline) is kept from what was known. A run released with `decidedBy` is one nobody decided by
+ * its deadline (the workflow released it); an operator's release of a stopped run leaves its
+ * approval as it was.
+ */
+function approvalOfEvent(
+  existing: SettlementApproval | null | undefined,
+  e: StreamEvent,
+): SettlementApproval | null | undefined {
+  const d = e.data;
+  const decided = (status: ApprovalStatus): SettlementApproval => ({
+    reasons: existing?.reasons ?? [],
+    deadline: existing?.deadline ?? '',
+    status,
+    decidedBy: str(d.decidedBy) ?? null,
+    decidedAt: e.occurredAt,
+    reason: str(d.reason) ?? null,
+  });
+  switch (e.type) {
+    case 'SettlementAwaitingApproval':
+      return {
+        status: 'AWAITING',
+        reasons: Array.isArray(d.approvalReasons)
+          ? d.approvalReasons.filter((r): r is string => typeof r === 'string')
+          : (existing?.reasons ?? []),
+        deadline: str(d.approvalDeadline) ?? existing?.deadline ?? '',
+        decidedBy: null,
+        decidedAt: null,
+        reason: null,
+      };
+    case 'SettlementApproved':
+      return decided('APPROVED');
+    case 'SettlementRejected':
+      return decided('REJECTED');
+    case 'SettlementReleased':
+      return str(d.decidedBy) && existing?.status !== 'APPROVED' ? decided('EXPIRED') : existing;
+    default:
+      return existing;
+  }
+}
+
+/** An operator's release (not the workflow's own at an approval deadline). */
+function releaseOfEvent(e: StreamEvent): SettlementRelease | undefined {
+  const d = e.data;
+  if (e.type !== 'SettlementReleased' || str(d.decidedBy)) return undefined;
+  return {
+    by: str(d.releasedBy) ?? '',
+    reason: str(d.reason) ?? null,
+    payouts: num(d.releasedCount),
+    at: e.occurredAt,
+  };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -280,11 +492,13 @@ export function sortedRuns(state: SettlementsState): SettlementRunSummary[] {
   );
 }
 
-/** The operator's pick, else the newest running run, else the newest run. */
+/** The operator's pick, else the newest run that is running or awaiting approval, else the newest run. */
 export function selectedRunId(state: SettlementsState): string | null {
   if (state.selectedId) return state.selectedId;
   const runs = sortedRuns(state);
-  return (runs.find((r) => r.status === 'RUNNING') ?? runs[0])?.id ?? null;
+  return (
+    (runs.find((r) => r.status === 'RUNNING' || r.status === 'AWAITING_APPROVAL') ?? runs[0])?.id ?? null
+  );
 }
 
 export interface ProgressView {

@@ -8,6 +8,7 @@ import {
   progressView,
   selectedRunId,
   sortedRuns,
+  type SettlementDecisionAction,
   type SettlementSchedule,
   type SettlementsAction,
   type SettlementsState,
@@ -32,6 +33,11 @@ export interface SettlementsViewProps {
   onError: (e: unknown, context: string) => void;
   onSelectPayment: (paymentId: string) => void;
   onSelectPartner: (partnerId: string) => void;
+  /** The key's role may approve, reject and release runs. */
+  canAct: boolean;
+  role: string | undefined;
+  /** The signed-in key's name (from its stream token), when known. */
+  actor: string | undefined;
 }
 
 /**
@@ -103,7 +109,8 @@ export function SettlementsView(props: SettlementsViewProps): ComponentChild {
 
   const id = selectedRunId(state);
   const run = id ? state.runs[id] : undefined;
-  const running = run?.status === 'RUNNING';
+  // Awaiting approval too: a lost socket must not hide a decision (or the deadline's release).
+  const running = run?.status === 'RUNNING' || run?.status === 'AWAITING_APPROVAL';
   useEffect(() => {
     if (id) loadDetail(id);
   }, [id, loadDetail, apiKey]);
@@ -115,6 +122,28 @@ export function SettlementsView(props: SettlementsViewProps): ComponentChild {
     const t = setInterval(() => loadDetail(id), POLL_MS);
     return () => clearInterval(t);
   }, [id, running, loadDetail]);
+
+  // The answer moves the run at once; the refetch (and the run's events) bring the rest.
+  const decide = useCallback(
+    async (runId: string, action: SettlementDecisionAction, reason: string | undefined) => {
+      const decision = await api.decideSettlement(runId, action, reason);
+      dispatch({ type: 'decided', decision, reason: reason ?? null, at: new Date().toISOString() });
+      loadDetail(runId);
+      loadList();
+      return decision;
+    },
+    [api, dispatch, loadDetail, loadList],
+  );
+  const release = useCallback(
+    async (runId: string, reason: string) => {
+      const released = await api.releaseSettlement(runId, reason);
+      dispatch({ type: 'released', released, by: props.actor ?? '', reason, at: new Date().toISOString() });
+      loadDetail(runId);
+      loadList();
+      return released;
+    },
+    [api, dispatch, loadDetail, loadList, props.actor],
+  );
 
   return h(
     'div',
@@ -132,6 +161,11 @@ export function SettlementsView(props: SettlementsViewProps): ComponentChild {
           paymentWorkflowUrl: (paymentId) => workflowLink(props.config, paymentId),
           onSelectPayment: props.onSelectPayment,
           onSelectPartner: props.onSelectPartner,
+          canAct: props.canAct,
+          role: props.role,
+          actor: props.actor,
+          onDecide: (action, reason) => decide(id, action, reason),
+          onRelease: (reason) => release(id, reason),
         })
       : null,
   );
@@ -285,12 +319,13 @@ function RunsTable(props: {
               )
             : runs.map((run) => {
                 const selected = run.id === props.selected;
+                const awaiting = run.status === 'AWAITING_APPROVAL';
                 const p = progressView(props.state.progress[run.id], run);
                 return h(
                   'tr',
                   {
                     key: run.id,
-                    class: `row${selected ? ' row-open' : ''}`,
+                    class: `row${selected ? ' row-open' : ''}${awaiting ? ' row-attention' : ''}`,
                     'data-testid': `settlement-row-${run.id}`,
                     'data-status': run.status,
                   },
