@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help build start test bench chaos fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose lint typecheck unit integration clean
+.PHONY: help build start test bench chaos fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose xmllint iso20022-xsd lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
@@ -52,7 +52,7 @@ typecheck: deps
 unit: deps
 	npx jest --selectProjects unit
 
-integration: deps temporal-cli temporal-server
+integration: deps temporal-cli temporal-server xmllint iso20022-xsd
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects integration
 
 # Browser tests need Debian's Chromium: installed here when we can (root + apt), else they skip loudly.
@@ -67,8 +67,18 @@ docker-compose:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null); } || \
 	  { echo "docker-compose is needed by the deployment test: apt-get install docker-compose"; exit 1; }
 
+# Bank files are validated against the official ISO 20022 schemas with Debian's xmllint (libxml2-utils).
+xmllint:
+	@command -v xmllint >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils >/dev/null); } || \
+	  { echo "xmllint is needed by the bank-file tests: apt-get install libxml2-utils"; exit 1; }
+
+# The ISO 20022 XSDs, fetched once into Go's module cache (never copied into the repository).
+iso20022-xsd:
+	@bash scripts/ensure-iso20022-xsd.sh >/dev/null
+
 # temporal-server: test/cluster.itest.ts runs the real server (make cluster's topology) on PostgreSQL.
-test: deps temporal-cli temporal-server dashboard chromium docker-compose
+test: deps temporal-cli temporal-server dashboard chromium docker-compose xmllint iso20022-xsd
 	npm run --silent lint
 	npm run --silent typecheck
 	npx tsc --noEmit -p src/ui/dashboard
