@@ -297,11 +297,19 @@ describeWithPostgres('crash matrix: a worker lost right after any step commits',
   /** The workflow's history in one line (event types, activity names), for a stuck payment's report. */
   const historyOutline = async (paymentId: string): Promise<string> => {
     const history = await sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).fetchHistory();
-    return `history: ${(history.events ?? [])
+    // The whole history beside the report, to replay a stuck payment's run by hand.
+    const saved = join(tmpdir(), `alpes-crash-matrix-stuck-${paymentId}.json`);
+    writeFileSync(saved, JSON.stringify(history));
+    return `history (${saved}): ${(history.events ?? [])
       .map((e) => {
         const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as any)[k]);
         const failed = e.workflowTaskFailedEventAttributes;
-        const why = failed ? `(${failed.cause}: ${failed.failure?.message?.slice(0, 300)})` : '';
+        const closed = e.workflowExecutionFailedEventAttributes?.failure;
+        const why = failed
+          ? `(${failed.cause}: ${failed.failure?.message?.slice(0, 300)})`
+          : closed
+            ? `(${closed.message?.slice(0, 300)}; cause ${closed.cause?.message?.slice(0, 300)}; ${closed.stackTrace?.slice(0, 600)})`
+            : '';
         return `${(kind ?? '?').replace(/EventAttributes$/, '')}${why}`;
       })
       .join(' ')}`;

@@ -725,11 +725,21 @@ describeWithPostgres('settlement runs', (sharedUrl) => {
       const stoppedView = (await runOf(settlementId)).body;
       expect(stoppedView).toMatchObject({ status: 'RUNNING', stopped: true, live: null });
       expect(stoppedView.strandedCommissions).toBeGreaterThan(0);
+      // The list says so too, so an operator finds a stopped run without opening each one.
+      const listed = async () =>
+        (
+          (await sys.api('GET', '/settlements?limit=200')).body.items as Array<{
+            id: string;
+            stopped: boolean;
+          }>
+        ).find((r) => r.id === settlementId);
+      expect(await listed()).toMatchObject({ status: 'RUNNING', stopped: true });
       // Not while it runs: a running run is refused.
       const resumed = await settle({ periodEnd: RELEASE_PERIOD, currency: 'COP' });
       expect(resumed.status).toBe(202);
       expect(await strandedGauge()).toBe(0);
       expect((await runOf(settlementId)).body).toMatchObject({ stopped: false, strandedCommissions: 0 });
+      expect(await listed()).toMatchObject({ stopped: false });
       const whileRunning = await sys.api('POST', `/settlements/${encodeURIComponent(settlementId)}/release`, {
         reason: 'bank holiday',
       });

@@ -157,13 +157,24 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         deps.reads.list({ limit: query.limit + 1, after: decodeCursor(query.cursor, 'text') }),
         deps.schedule.describe(),
       ]);
+      const listed = page(rows, query.limit);
+      // Only runs recorded as open cost a look at their workflow (few: one per period at most).
+      const items = await Promise.all(
+        listed.items.map(async (run) => ({ ...run, stopped: await isStopped(run) })),
+      );
       res.json({
-        ...page(rows, query.limit),
+        ...listed,
+        items,
         schedule: schedule ?? null,
         timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE,
       });
     },
   });
+
+  /** Recorded as running (or waiting) while its workflow is not: failed, terminated or timed out. */
+  const isStopped = async (run: { id: string; status: string }): Promise<boolean> =>
+    (run.status === 'RUNNING' || run.status === 'AWAITING_APPROVAL') &&
+    !(await deps.commands.isRunning(run.id));
 
   const load = async (id: string) => {
     const run = await deps.reads.get(id);
@@ -181,9 +192,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     responses: { 200: { description: 'The run', schema: settlementResponse } },
     handler: async ({ params, res }) => {
       const run = await load(params.id);
-      // A run recorded as running (or waiting) whose workflow is not: failed, terminated or timed out.
-      const open = run.status === 'RUNNING' || run.status === 'AWAITING_APPROVAL';
-      const stopped = open && !(await deps.commands.isRunning(run.id));
+      const stopped = await isStopped(run);
       const [live, stranded, preview, skipped, items] = await Promise.all([
         run.status === 'RUNNING' && !stopped
           ? deps.commands.liveProgress(run.id)

@@ -120,6 +120,10 @@ export const settlementRunSummary = z
     approval: runApproval
       .nullable()
       .openapi({ description: 'null: the run did not need a second operator (SETTLEMENT_APPROVAL_*)' }),
+    stopped: z.boolean().openapi({
+      description:
+        'recorded as running or waiting, but its workflow failed, was terminated or timed out: resume it (POST /settlements again) or release it',
+    }),
   })
   .openapi('SettlementRun');
 
@@ -157,10 +161,6 @@ export const settlementResponse = settlementRunSummary
         awaitingApproval: int32(),
       })
       .nullable(),
-    stopped: z.boolean().openapi({
-      description:
-        'recorded as running or waiting, but its workflow failed, was terminated or timed out: resume it (POST /settlements again) or release it',
-    }),
     strandedCommissions: int32().openapi({
       description: 'a stopped run’s commissions SETTLING for payouts never started (0 while it runs)',
     }),

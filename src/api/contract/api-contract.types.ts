@@ -27,7 +27,11 @@ import type {
 } from '../payment.schemas';
 import type { problemSchema } from '../route-kit';
 import type {
+  decideSettlementBody,
   dryRunResult,
+  releasedSettlement,
+  releaseSettlementBody,
+  settlementDecision,
   settlementItemResponse,
   settlementItemsPage,
   settlementList,
@@ -74,6 +78,13 @@ export type SettlementSchedule = NonNullable<SettlementList['schedule']>;
 export type StartSettlementRequest = z.input<typeof startSettlementBody>;
 export type StartedSettlement = z.output<typeof startedSettlement>;
 export type SettlementDryRun = z.output<typeof dryRunResult>;
+/** What `POST /settlements/:id/approve` and `/reject` take and answer. */
+export type SettlementDecisionRequest = z.input<typeof decideSettlementBody>;
+export type SettlementDecision = z.output<typeof settlementDecision>;
+export type SettlementDecisionAction = 'approve' | 'reject';
+/** What `POST /settlements/:id/release` takes and answers. */
+export type ReleaseSettlementRequest = z.input<typeof releaseSettlementBody>;
+export type ReleasedSettlement = z.output<typeof releasedSettlement>;
 
 export type Notification = z.output<typeof notificationResponse>;
 export type NotificationPage = z.output<typeof notificationPage>;

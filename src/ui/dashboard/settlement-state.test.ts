@@ -68,6 +68,7 @@ const summary = (over: Partial<SettlementList['items'][number]> = {}): Settlemen
   updatedAt: '2026-04-01T02:00:00.000Z',
   completedAt: null,
   approval: null,
+  stopped: false,
   ...over,
 });
 

@@ -2,7 +2,10 @@ import { latestEndedPeriod } from '../../api/contract/api-contract.types';
 import type { SkipReason } from '../../domain/settlement-plan';
 import {
   PAYMENT_STATUSES,
+  type ReleasedSettlement,
   type Settlement,
+  type SettlementDecision,
+  type SettlementDecisionAction,
   type SettlementDryRun,
   type SettlementItem,
   type SettlementList,
@@ -25,8 +28,13 @@ import { compareMinor, formatMinorString } from './money-format';
  * holds it is a `GET /settlements` row, or what the live events said before one arrived (their
  * status and trigger are plain strings; they carry no `updatedAt`).
  */
-export type SettlementRunSummary = Omit<SettlementRun, 'status' | 'trigger' | 'updatedAt' | 'approval'> & {
+export type SettlementRunSummary = Omit<
+  SettlementRun,
+  'status' | 'trigger' | 'updatedAt' | 'approval' | 'stopped'
+> & {
   status: string;
+  /** The API's word (list or snapshot) that the run's workflow stopped; events never say. */
+  stopped?: boolean;
   trigger: string;
   /**
    * Known from the API's list and snapshots; a run seen only through events has none until its
@@ -42,29 +50,6 @@ export type ApprovalStatus = SettlementApproval['status'];
 /** Per currency, what a run awaiting approval would pay and whom it leaves out. */
 export type SettlementPreview = NonNullable<Settlement['preview']>;
 
-/**
- * `POST /settlements/:id/approve|reject` and `…/release` answers. Spelled out here because the
- * API's contract (src/api/contract) does not export them yet; kept to the schemas'
- * (`settlementDecision`, `releasedSettlement` in src/api/settlement.schemas.ts) field for field.
- */
-export interface SettlementDecision {
-  settlementId: string;
-  approval: ApprovalStatus;
-  status: SettlementRun['status'];
-  decidedBy: string | null;
-  /** Payouts given back (a rejected run gives back all). */
-  releasedPayouts: number;
-}
-export interface ReleasedSettlement {
-  settlementId: string;
-  status: 'RELEASED';
-  /** Payouts given back now (0 if released before). */
-  releasedPayouts: number;
-  /** Their commissions, PAYABLE again. */
-  releasedCommissions: number;
-}
-export type SettlementDecisionAction = 'approve' | 'reject';
-
 export interface SettlementRelease {
   by: string;
   reason: string | null;
@@ -76,7 +61,15 @@ export interface SettlementRelease {
 }
 export type ApiSettlement = Settlement;
 export type DryRunResult = SettlementDryRun;
-export type { SettlementItem, SettlementList, SettlementSchedule, StartedSettlement };
+export type {
+  ReleasedSettlement,
+  SettlementDecision,
+  SettlementDecisionAction,
+  SettlementItem,
+  SettlementList,
+  SettlementSchedule,
+  StartedSettlement,
+};
 /** Per currency: planned and skipped payouts, and the planned ones by their payment's status. */
 export type CurrencyTotals = Settlement['totals'][string];
 
@@ -291,6 +284,7 @@ function mergeRun(
     itemCount: Math.max(existing.itemCount, incoming.itemCount),
     skippedCount: Math.max(existing.skippedCount, incoming.skippedCount),
     completedAt: incoming.completedAt ?? existing.completedAt,
+    stopped: incoming.stopped ?? existing.stopped,
   };
 }
 
@@ -324,6 +318,7 @@ function summaryOf(s: ApiSettlement): SettlementRunSummary {
     createdAt: s.createdAt,
     completedAt: s.completedAt,
     approval: s.approval,
+    stopped: s.stopped,
   };
 }
 

@@ -347,7 +347,14 @@ function RunsTable(props: {
                     h('span', { class: 'payment-meta mono' }, run.id),
                   ),
                   h('td', null, run.currency ?? 'all'),
-                  h('td', null, h(StatusChip, { status: run.status, small: true })),
+                  h(
+                    'td',
+                    null,
+                    h(StatusChip, { status: run.status, small: true }),
+                    run.stopped
+                      ? h(StatusChip, { status: 'STOPPED', small: true, testId: `run-stopped-${run.id}` })
+                      : null,
+                  ),
                   h('td', null, run.trigger),
                   h('td', null, run.startedBy || '—'),
                   h(
