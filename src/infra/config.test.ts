@@ -286,7 +286,9 @@ describe('config: Stripe Connect', () => {
   });
 
   it('refuses malformed settings, naming the variable and never the value', () => {
-    expect(refusal({ STRIPE_API_KEY: 'pk_test_publishable' })).toMatch(/STRIPE_API_KEY: must be a Stripe secret/);
+    expect(refusal({ STRIPE_API_KEY: 'pk_test_publishable' })).toMatch(
+      /STRIPE_API_KEY: must be a Stripe secret/,
+    );
     expect(refusal({ STRIPE_API_KEY: 'pk_test_publishable' })).not.toContain('publishable');
     expect(refusal({ STRIPE_API_BASE: 'api.stripe.com' })).toMatch(/STRIPE_API_BASE/);
     expect(refusal({ STRIPE_API_BASE: 'ftp://api.stripe.com' })).toMatch(/STRIPE_API_BASE/);

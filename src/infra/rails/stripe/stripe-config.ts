@@ -45,7 +45,9 @@ export interface StripeConfig {
 export function stripeConfigProblems(e: z.infer<typeof stripeEnvSchema>): string[] {
   const host = e.STRIPE_API_BASE ? new URL(e.STRIPE_API_BASE).hostname : undefined;
   if (host !== undefined && !LOOPBACK.has(host) && e.STRIPE_API_KEY === STRIPE_MOCK_API_KEY) {
-    return ['STRIPE_API_KEY: required with a STRIPE_API_BASE that is not on loopback (the default is stripe-mock’s)'];
+    return [
+      'STRIPE_API_KEY: required with a STRIPE_API_BASE that is not on loopback (the default is stripe-mock’s)',
+    ];
   }
   return [];
 }
