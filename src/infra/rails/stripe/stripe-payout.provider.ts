@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Stripe from 'stripe';
 import { DomainError, ErrorCodes } from '../../../domain/domain-error';
 import {
@@ -211,12 +212,24 @@ export class StripePayoutProvider implements PayoutProvider {
     );
   }
 
-  private async call<T>(kind: StripeCall, what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (err) {
-      throw mapStripeError(err, kind, what);
-    }
+  /** One Stripe request in a client span (child of the activity's), its failure mapped. */
+  private call<T>(kind: StripeCall, what: string, send: () => Promise<T>): Promise<T> {
+    return trace
+      .getTracer('alpes-partners-provider')
+      .startActiveSpan(
+        `stripe ${what.replace(/\/(tr|trr)_[A-Za-z0-9]+/g, '/{id}')}`,
+        { kind: SpanKind.CLIENT },
+        async (span) => {
+          try {
+            return await send();
+          } catch (err) {
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            throw mapStripeError(err, kind, what);
+          } finally {
+            span.end();
+          }
+        },
+      );
   }
 }
 
