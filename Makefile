@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help build start test bench chaos fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose xmllint iso20022-xsd lint typecheck unit integration clean
+.PHONY: help build start test bench chaos fixtures cluster cluster-tls test-cluster deps temporal-cli temporal-server dashboard chromium docker-compose xmllint iso20022-xsd stripe-mock lint typecheck unit integration clean
 
 help:
 	@echo "make start   run everything (Temporal dev server, worker, API :5000, live UI :5678) on the embedded default"
@@ -52,7 +52,7 @@ typecheck: deps
 unit: deps
 	npx jest --selectProjects unit
 
-integration: deps temporal-cli temporal-server xmllint iso20022-xsd
+integration: deps temporal-cli temporal-server xmllint iso20022-xsd stripe-mock
 	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects integration
 
 # Browser tests need Debian's Chromium: installed here when we can (root + apt), else they skip loudly.
@@ -77,8 +77,12 @@ xmllint:
 iso20022-xsd:
 	@bash scripts/ensure-iso20022-xsd.sh >/dev/null
 
+# Stripe's official mock API server (the Stripe Connect adapter's tests), built from its Go module once.
+stripe-mock:
+	@bash scripts/ensure-stripe-mock.sh >/dev/null
+
 # temporal-server: test/cluster.itest.ts runs the real server (make cluster's topology) on PostgreSQL.
-test: deps temporal-cli temporal-server dashboard chromium docker-compose xmllint iso20022-xsd
+test: deps temporal-cli temporal-server dashboard chromium docker-compose xmllint iso20022-xsd stripe-mock
 	npm run --silent lint
 	npm run --silent typecheck
 	npx tsc --noEmit -p src/ui/dashboard

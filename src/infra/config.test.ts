@@ -254,3 +254,44 @@ describe('secret strength, the rule itself', () => {
     );
   });
 });
+
+describe('config: Stripe Connect', () => {
+  it('defaults to stripe-mock’s test key, no real endpoint and no webhooks', () => {
+    expect(loadConfig({}).stripe).toEqual({
+      apiKey: 'sk_test_stripemock',
+      apiBase: undefined,
+      webhookSecret: undefined,
+      timeoutMs: 10_000,
+    });
+  });
+
+  it('takes a real endpoint with a real key, and a webhook signing secret', () => {
+    const c = loadConfig({
+      STRIPE_API_BASE: 'https://api.stripe.com',
+      STRIPE_API_KEY: 'rk_live_51AbCdEf',
+      STRIPE_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+      PROVIDER_HTTP_TIMEOUT: '3s',
+    });
+    expect(c.stripe).toEqual({
+      apiKey: 'rk_live_51AbCdEf',
+      apiBase: 'https://api.stripe.com',
+      webhookSecret: 'whsec_c2VjcmV0',
+      timeoutMs: 3000,
+    });
+  });
+
+  it('refuses the default key with a real endpoint (it is stripe-mock’s), but not with a loopback one', () => {
+    expect(refusal({ STRIPE_API_BASE: 'https://api.stripe.com' })).toMatch(/^ {2}STRIPE_API_KEY: required/m);
+    expect(refusal({ STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toBe('');
+  });
+
+  it('refuses malformed settings, naming the variable and never the value', () => {
+    expect(refusal({ STRIPE_API_KEY: 'pk_test_publishable' })).toMatch(
+      /STRIPE_API_KEY: must be a Stripe secret/,
+    );
+    expect(refusal({ STRIPE_API_KEY: 'pk_test_publishable' })).not.toContain('publishable');
+    expect(refusal({ STRIPE_API_BASE: 'api.stripe.com' })).toMatch(/STRIPE_API_BASE/);
+    expect(refusal({ STRIPE_API_BASE: 'ftp://api.stripe.com' })).toMatch(/STRIPE_API_BASE/);
+    expect(refusal({ STRIPE_WEBHOOK_SECRET: 'secret' })).toMatch(/STRIPE_WEBHOOK_SECRET/);
+  });
+});

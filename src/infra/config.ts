@@ -20,6 +20,12 @@ import {
   type SettlementConfig,
 } from './settlements/settlement-config';
 import { janitorEnvSchema, toPayoutJanitorConfig, type PayoutJanitorConfig } from './payout/janitor-config';
+import {
+  stripeConfigProblems,
+  stripeEnvSchema,
+  toStripeConfig,
+  type StripeConfig,
+} from './rails/stripe/stripe-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -185,6 +191,7 @@ const envSchema = z.object({
   ...notificationEnvSchema.shape,
   ...settlementEnvSchema.shape,
   ...janitorEnvSchema.shape,
+  ...stripeEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -247,6 +254,8 @@ export interface AppConfig {
   payoutJanitor: PayoutJanitorConfig;
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
   sandboxBank: { url: string | undefined; port: number; host: string; timeoutMs: number };
+  /** Stripe Connect (the `stripe` rail); its calls share PROVIDER_HTTP_TIMEOUT with the bank's. */
+  stripe: StripeConfig;
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
@@ -435,7 +444,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new ConfigError(`invalid configuration:\n${lines}`);
   }
   const e = parsed.data;
-  const inconsistent = settlementConfigProblems(e);
+  const inconsistent = [...settlementConfigProblems(e), ...stripeConfigProblems(e)];
   if (inconsistent.length) {
     throw new ConfigError(`invalid configuration:\n${inconsistent.map((l) => `  ${l}`).join('\n')}`);
   }
@@ -517,6 +526,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       host: e.SANDBOX_BANK_HOST,
       timeoutMs: e.PROVIDER_HTTP_TIMEOUT,
     },
+    stripe: toStripeConfig(e, e.PROVIDER_HTTP_TIMEOUT),
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,
