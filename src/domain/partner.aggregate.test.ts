@@ -5,7 +5,7 @@ import { expectDomainError } from '../../test/support/expect-domain-error';
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const T1 = new Date('2024-02-01T00:00:00.000Z');
 
-/** Independent reference implementation (BigInt) to cross-check the chunked mod-97. */
+/** Independent reference implementation (BigInt) to cross-check the IBAN validation (ibantools). */
 const ibanMod97 = (iban: string): bigint => {
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   const numeric = [...rearranged].map((c) => (/[A-Z]/.test(c) ? String(c.charCodeAt(0) - 55) : c)).join('');

@@ -1,3 +1,4 @@
+import { isValidIBAN } from 'ibantools';
 import { newEventId, type DomainEvent } from './domain-event';
 import { DomainError, ErrorCodes } from './domain-error';
 import { codePointLength } from './text-length.util';
@@ -79,10 +80,8 @@ export class PayoutAccount {
     // Anything starting like an IBAN must *be* a valid IBAN; a typo must not be silently accepted
     // as some other kind of account.
     if (/^[A-Z]{2}\d{2}/.test(compact)) {
-      if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(compact)) {
-        throw PayoutAccount.invalid('IBAN must be 15..34 letters and digits');
-      }
-      if (ibanRemainder(compact) !== 1) throw PayoutAccount.invalid('IBAN checksum is invalid');
+      // ibantools: the checksum and each country's length and BBAN format, maintained upstream.
+      if (!isValidIBAN(compact)) throw PayoutAccount.invalid('IBAN is not valid');
       return new PayoutAccount(compact, 'IBAN');
     }
 
@@ -105,21 +104,6 @@ export class PayoutAccount {
     // The raw value is deliberately not included in details: it is sensitive banking data.
     return new DomainError(ErrorCodes.PARTNER_INVALID_PAYOUT_ACCOUNT, message);
   }
-}
-
-/**
- * ISO 13616 mod-97: move the first four characters to the end, map letters to 10..35 and take the
- * remainder digit by digit, so no intermediate value ever leaves the safe integer range.
- */
-function ibanRemainder(iban: string): number {
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const value = code >= 65 ? code - 55 : code - 48; // 'A' → 10, '0' → 0
-    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
-  }
-  return remainder;
 }
 
 // Pragmatic RFC 5322 subset (the HTML living-standard rule plus a mandatory dot in the domain):
