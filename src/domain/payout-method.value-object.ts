@@ -153,7 +153,8 @@ export class PayoutMethod {
 
   /** From storage: re-validated, so a bad row fails loudly rather than paying somewhere odd. */
   static fromData(data: PayoutMethodData): PayoutMethod {
-    if (data.type === 'BANK_TRANSFER' && data.scheme === 'LEGACY') return PayoutMethod.fromLegacyAccount(data.account);
+    if (data.type === 'BANK_TRANSFER' && data.scheme === 'LEGACY')
+      return PayoutMethod.fromLegacyAccount(data.account);
     return PayoutMethod.create(data);
   }
 
@@ -164,7 +165,8 @@ export class PayoutMethod {
   /** Safe to show: IBAN as country + check digits + …last 4, account numbers and ids as their last 4. */
   masked(): MaskedPayoutMethod {
     const d = this.data;
-    if (d.type === 'STRIPE_CONNECT') return { type: d.type, accountId: `acct_…${last4(d.accountId.slice(5))}` };
+    if (d.type === 'STRIPE_CONNECT')
+      return { type: d.type, accountId: `acct_…${last4(d.accountId.slice(5))}` };
     if (d.scheme === 'IBAN') return { ...d, iban: `${d.iban.slice(0, 4)}…${last4(d.iban)}` };
     if (d.scheme === 'LOCAL') return { ...d, accountNumber: `****${last4(d.accountNumber)}` };
     return { ...d, account: `****${last4(d.account)}` };
