@@ -9,7 +9,13 @@ interface Logger {
 }
 
 /** Domain codes that mean "your request can never succeed as sent" rather than "not in this state". */
-const UNPROCESSABLE_PREFIXES = ['MONEY.', 'LINE.', 'PARTNER.INVALID_', 'COMMISSION.INVALID_'];
+const UNPROCESSABLE_PREFIXES = [
+  'MONEY.',
+  'LINE.',
+  'PARTNER.INVALID_',
+  'PAYOUT_METHOD.INVALID_',
+  'COMMISSION.INVALID_',
+];
 const UNPROCESSABLE_CODES = new Set([
   'PAYMENT.NO_LINES',
   'PAYMENT.LINE_CURRENCY_MISMATCH',

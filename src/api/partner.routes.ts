@@ -12,6 +12,8 @@ import {
   partnerResponse,
   payoutHoldBody,
   accountChangeBody,
+  payoutMethodBody,
+  payoutMethodsResponse,
   updatePartnerBody,
   webhookEndpointBody,
 } from './partner.schemas';
@@ -265,6 +267,55 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
         audit,
       });
       res.json(found(partner, params.id).toPublic());
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/partners/:id/payout-methods',
+    summary: 'Read a partner’s payout methods (masked) and any pending change',
+    tag: 'Partners',
+    roles: ['operator', 'viewer', 'partner'],
+    params: partnerIdParam,
+    responses: { 200: { description: 'Methods by currency, masked', schema: payoutMethodsResponse } },
+    handler: async ({ params, principal, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
+      const view = await uc.payoutMethods({ partnerId: params.id });
+      if (!view) throw new ProblemError(404, 'Partner not found', `no partner with id ${params.id}`);
+      res.json(view);
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/partners/:id/payout-methods',
+    summary:
+      'Request a payout method for a currency or `*` (approved or withdrawn like a payout-account change)',
+    tag: 'Partners',
+    roles: ['operator'],
+    audit: { action: 'partner.payout-method-change.request' },
+    params: partnerIdParam,
+    body: payoutMethodBody,
+    responses: {
+      202: {
+        description:
+          'Requested: the partner with its pending change (masked). Approve with POST /partners/:id/payout-account-change/approve (not by the requester), withdraw with DELETE /partners/:id/payout-account-change. The partner is told',
+        schema: partnerResponse,
+      },
+      409: { description: 'A change is already pending (PARTNER.ACCOUNT_CHANGE_PENDING) or nothing changes' },
+      422: {
+        description: 'Invalid method (PAYOUT_METHOD.INVALID_IBAN, PAYOUT_METHOD.INVALID_BIC, …) or currency',
+      },
+    },
+    handler: async ({ params, body, principal, audit, res }) => {
+      const partner = await uc.requestMethodChange({
+        partnerId: params.id,
+        currency: body.currency,
+        method: body.method,
+        actor: principal!.name,
+        audit,
+      });
+      res.status(202).json(found(partner, params.id).toPublic());
     },
   });
 }

@@ -118,8 +118,11 @@ export type NotificationFacts = PaymentNotificationFacts | PayoutAccountNotifica
 export const isPayoutAccountFacts = (f: NotificationFacts): f is PayoutAccountNotificationFacts =>
   isPayoutAccountEventType(f.eventType);
 
-/** What `PayoutAccount.masked()` produces: the last four characters only. */
-const MASKED_ACCOUNT = /^\*{4}[0-9A-Z]{4}$/;
+/**
+ * What `PayoutAccount.masked()` and `PayoutMethod.maskedShort()` produce: the last four characters
+ * only (lower case too: Stripe account ids are mixed case).
+ */
+const MASKED_ACCOUNT = /^\*{4}[0-9A-Za-z]{4}$/;
 
 export interface NotificationSnapshot {
   id: string;

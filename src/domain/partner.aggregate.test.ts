@@ -5,7 +5,7 @@ import { expectDomainError } from '../../test/support/expect-domain-error';
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 const T1 = new Date('2024-02-01T00:00:00.000Z');
 
-/** Independent reference implementation (BigInt) to cross-check the chunked mod-97. */
+/** Independent reference implementation (BigInt) to cross-check the IBAN validation (ibantools). */
 const ibanMod97 = (iban: string): bigint => {
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   const numeric = [...rearranged].map((c) => (/[A-Z]/.test(c) ? String(c.charCodeAt(0) - 55) : c)).join('');
@@ -430,5 +430,122 @@ describe('payout-account changes', () => {
     // The public view masks the requested account too.
     partner.requestPayoutAccountChange({ account: 'DE89 3704 0044 0532 0130 00', actor: 'alice', now: T1 });
     expect(partner.toPublic().pendingAccountChange?.account).toBe('****3000');
+  });
+});
+
+describe('payout methods', () => {
+  const HOUR = 3_600_000;
+  const at = (ms: number) => new Date(T0.getTime() + ms);
+  const fresh = (): Partner =>
+    Partner.create({
+      id: 'p-m',
+      name: 'Methods',
+      email: 'm@acc.example',
+      payoutAccount: '0012345678',
+      now: T0,
+    });
+  const SEPA = { type: 'BANK_TRANSFER', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
+  const STRIPE = { type: 'STRIPE_CONNECT', accountId: 'acct_1Nv0FGQ9RKHgCVdK' };
+
+  it('without methods, every currency is paid by bank transfer to the legacy payout account', () => {
+    expect(fresh().defaultMethodFor('EUR', T0).data).toEqual({
+      type: 'BANK_TRANSFER',
+      scheme: 'LEGACY',
+      account: '0012345678',
+    });
+  });
+
+  it('a method for a currency goes through request, four-eyes approval and the cool-off', () => {
+    const partner = fresh();
+    partner.requestPayoutMethodChange({ currency: 'eur', method: SEPA, actor: 'alice', now: at(0) });
+    expect(partner.pendingAccountChange).toMatchObject({ account: null, currency: 'EUR' });
+    expect(partner.defaultMethodFor('EUR', at(HOUR)).data).toMatchObject({ scheme: 'LEGACY' });
+    expect(() =>
+      partner.approvePayoutAccountChange({ actor: 'alice', now: at(HOUR), cooloffMs: HOUR }),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.PARTNER_FOUR_EYES_VIOLATION }));
+    partner.approvePayoutAccountChange({ actor: 'bob', now: at(HOUR), cooloffMs: HOUR });
+    expect(partner.defaultMethodFor('EUR', at(2 * HOUR - 1)).data).toMatchObject({ scheme: 'LEGACY' });
+    expect(partner.defaultMethodFor('EUR', at(2 * HOUR)).data).toMatchObject({
+      scheme: 'IBAN',
+      iban: 'DE89370400440532013000',
+    });
+    // Other currencies, and the legacy account the payment flow pays today, are untouched.
+    expect(partner.defaultMethodFor('USD', at(2 * HOUR)).data).toMatchObject({ scheme: 'LEGACY' });
+    expect(partner.payoutAccountAt(at(2 * HOUR)).value).toBe('0012345678');
+
+    expect(partner.applyDueAccountChange(at(3 * HOUR))).toBe(true);
+    expect(partner.payoutMethods.map((m) => [m.currency, m.method.type])).toEqual([['EUR', 'BANK_TRANSFER']]);
+    const events = partner.pullEvents();
+    expect(events.map((e) => e.type)).toEqual([
+      'PartnerPayoutAccountChangeRequested',
+      'PartnerPayoutAccountChangeApproved',
+      'PartnerPayoutAccountChanged',
+    ]);
+    expect(events[0]!.data).toMatchObject({
+      currency: 'EUR',
+      fromAccount: '****5678',
+      toAccount: '****3000',
+      toMethod: { type: 'BANK_TRANSFER', iban: 'DE89…3000', bic: 'COBADEFFXXX' },
+    });
+    expect(JSON.stringify(events)).not.toContain('DE89370400440532013000');
+  });
+
+  it('`*` is the default for every currency without its own; a currency’s own method wins', () => {
+    const partner = fresh();
+    partner.requestPayoutMethodChange({ currency: '*', method: STRIPE, actor: 'alice', now: at(0) });
+    partner.approvePayoutAccountChange({ actor: 'bob', now: at(0), cooloffMs: 0 });
+    partner.requestPayoutMethodChange({ currency: 'EUR', method: SEPA, actor: 'alice', now: at(1) });
+    partner.approvePayoutAccountChange({ actor: 'bob', now: at(1), cooloffMs: 0 });
+    partner.applyDueAccountChange(at(2));
+    expect(partner.defaultMethodFor('USD', at(2)).type).toBe('STRIPE_CONNECT');
+    expect(partner.defaultMethodFor('EUR', at(2)).type).toBe('BANK_TRANSFER');
+    // Round-trips through a snapshot; the public view never shows methods unmasked.
+    const copy = Partner.fromSnapshot(partner.toSnapshot());
+    expect(copy.payoutMethods.map((m) => m.currency)).toEqual(['*', 'EUR']);
+    expect(copy.defaultMethodFor('GBP', at(2)).data).toEqual({
+      type: 'STRIPE_CONNECT',
+      accountId: 'acct_1Nv0FGQ9RKHgCVdK',
+    });
+    expect(JSON.stringify(partner.toPublic())).not.toMatch(/acct_1Nv0|DE89370400440532013000/);
+  });
+
+  it('refuses a bad currency or method before anything changes, a pending change, and no change', () => {
+    const partner = fresh();
+    expectDomainError(
+      () => partner.requestPayoutMethodChange({ currency: 'EURO', method: SEPA, actor: 'alice', now: T0 }),
+      ErrorCodes.PARTNER_INVALID_METHOD_CURRENCY,
+    );
+    expectDomainError(
+      () =>
+        partner.requestPayoutMethodChange({
+          currency: 'EUR',
+          method: { ...SEPA, bic: 'NOPE' },
+          actor: 'alice',
+          now: T0,
+        }),
+      ErrorCodes.PAYOUT_METHOD_INVALID_BIC,
+    );
+    expect(partner.version).toBe(1);
+    partner.requestPayoutMethodChange({ currency: 'EUR', method: SEPA, actor: 'alice', now: T0 });
+    expectDomainError(
+      () => partner.requestPayoutMethodChange({ currency: 'USD', method: STRIPE, actor: 'carol', now: T0 }),
+      ErrorCodes.PARTNER_ACCOUNT_CHANGE_PENDING,
+    );
+    expectDomainError(
+      () => partner.requestPayoutAccountChange({ account: '0099887766', actor: 'carol', now: T0 }),
+      ErrorCodes.PARTNER_ACCOUNT_CHANGE_PENDING,
+    );
+    expect(partner.toPublic().pendingAccountChange).toMatchObject({
+      account: '****3000',
+      currency: 'EUR',
+      method: { iban: 'DE89…3000' },
+    });
+    partner.cancelPayoutAccountChange({ actor: 'bob', now: T0 });
+    partner.requestPayoutMethodChange({ currency: 'EUR', method: SEPA, actor: 'alice', now: T0 });
+    partner.approvePayoutAccountChange({ actor: 'bob', now: T0, cooloffMs: 0 });
+    expectDomainError(
+      () => partner.requestPayoutMethodChange({ currency: 'EUR', method: SEPA, actor: 'alice', now: T0 }),
+      ErrorCodes.PARTNER_ACCOUNT_UNCHANGED,
+    );
   });
 });

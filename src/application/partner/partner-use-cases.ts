@@ -5,6 +5,7 @@ import {
 } from './payout-account-change';
 import type { PartnerChangeDeps, PartnerChangeInput } from './partner-change';
 import { placePayoutHold, releasePayoutHold } from './payout-hold';
+import { payoutMethodsOf, requestPayoutMethodChange } from './payout-methods';
 import { registerPartner, type RegisterPartnerDeps } from './register-partner';
 import { updatePartner } from './update-partner';
 
@@ -24,6 +25,9 @@ export function partnerUseCases(deps: PartnerUseCasesDeps) {
     requestAccountChange: (input: Actor & { account: string }) => requestPayoutAccountChange(deps, input),
     approveAccountChange: (input: Actor) => approvePayoutAccountChange(deps, input),
     withdrawAccountChange: (input: Actor) => withdrawPayoutAccountChange(deps, input),
+    payoutMethods: (input: { partnerId: string }) => payoutMethodsOf(deps, input.partnerId),
+    requestMethodChange: (input: Actor & { currency: string; method: unknown }) =>
+      requestPayoutMethodChange(deps, input),
   };
 }
 

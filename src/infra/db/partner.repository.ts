@@ -5,6 +5,7 @@ import {
   type PartnerStatus,
   type PayoutAccountChange,
 } from '../../domain/partner.aggregate';
+import type { PayoutMethodData } from '../../domain/payout-method.value-object';
 import type { PartnerRepository } from '../../ports/partner-repository.port';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 import { newestFirst } from './keyset-page.util';
@@ -20,10 +21,15 @@ interface PartnerRow {
   payout_hold_by: string | null;
   payout_hold_at: Date | string | null;
   pending_account_change: PayoutAccountChange | string | null;
+  payout_methods: Record<string, PayoutMethodData> | string | null;
   created_at: Date | string;
   updated_at: Date | string;
   version: number;
 }
+
+/** jsonb arrives parsed from pg, as text from some drivers (PGlite in tests). */
+const json = <T>(value: T | string | null): T | null =>
+  typeof value === 'string' ? (JSON.parse(value) as T) : (value ?? null);
 
 const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
   id: r.id,
@@ -36,10 +42,8 @@ const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
     r.payout_hold_at === null
       ? null
       : { reason: r.payout_hold_reason ?? '', by: r.payout_hold_by ?? '', at: iso(r.payout_hold_at) },
-  pendingAccountChange:
-    typeof r.pending_account_change === 'string'
-      ? (JSON.parse(r.pending_account_change) as PayoutAccountChange)
-      : (r.pending_account_change ?? null),
+  pendingAccountChange: json(r.pending_account_change),
+  payoutMethods: json(r.payout_methods) ?? {},
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
   version: r.version,
@@ -72,6 +76,7 @@ export class KnexPartnerRepository implements PartnerRepository {
       payout_hold_by: s.payoutHold?.by ?? null,
       payout_hold_at: s.payoutHold?.at ?? null,
       pending_account_change: s.pendingAccountChange ? JSON.stringify(s.pendingAccountChange) : null,
+      payout_methods: JSON.stringify(s.payoutMethods ?? {}),
       created_at: s.createdAt,
       updated_at: s.updatedAt,
       version: s.version,

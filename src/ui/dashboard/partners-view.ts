@@ -148,7 +148,7 @@ export function PartnersPanel(props: {
                 ? h(
                     'div',
                     { class: 'muted small' },
-                    `→ ${p.pendingAccountChange.account} requested by ${p.pendingAccountChange.requestedBy}${p.pendingAccountChange.effectiveAt ? `, effective ${formatWhen(p.pendingAccountChange.effectiveAt)}` : ''}`,
+                    `→ ${p.pendingAccountChange.account}${p.pendingAccountChange.currency ? ` (${p.pendingAccountChange.currency} method)` : ''} requested by ${p.pendingAccountChange.requestedBy}${p.pendingAccountChange.effectiveAt ? `, effective ${formatWhen(p.pendingAccountChange.effectiveAt)}` : ''}`,
                   )
                 : null,
             ),

@@ -11,6 +11,7 @@ import * as m010 from './010-audit-log.migration';
 import * as m011 from './011-payment-orphans.migration';
 import * as m012 from './012-settlement-counters.migration';
 import * as m013 from './013-settlement-approval.migration';
+import * as m014 from './014-partner-payout-methods.migration';
 
 interface Migration {
   name: string;
@@ -19,7 +20,21 @@ interface Migration {
 }
 
 /** Migrations are listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m009, m010, m011, m012, m013];
+const migrations: Migration[] = [
+  m001,
+  m002,
+  m003,
+  m004,
+  m005,
+  m006,
+  m007,
+  m009,
+  m010,
+  m011,
+  m012,
+  m013,
+  m014,
+];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,
