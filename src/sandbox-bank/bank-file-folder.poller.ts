@@ -26,7 +26,9 @@ export interface BankFileFolder {
 export async function startBankFileFolder(opts: BankFileFolderOptions): Promise<BankFileFolder> {
   const { desk, inbox, outbox, logger } = opts;
   await Promise.all(
-    [inbox, outbox, join(inbox, 'processed'), join(inbox, 'refused')].map((d) => mkdir(d, { recursive: true })),
+    [inbox, outbox, join(inbox, 'processed'), join(inbox, 'refused')].map((d) =>
+      mkdir(d, { recursive: true }),
+    ),
   );
   // Report names sort in the order written, across restarts (a clock that never goes back in one run).
   let lastStamp = 0;
@@ -70,10 +72,12 @@ export async function startBankFileFolder(opts: BankFileFolderOptions): Promise<
   let running: Promise<void> = Promise.resolve();
   const pollOnce = (): Promise<void> => {
     // Passes never overlap: a file is never taken in by two of them.
-    running = running.catch(() => undefined).then(async () => {
-      await takeInbox();
-      await writeReports();
-    });
+    running = running
+      .catch(() => undefined)
+      .then(async () => {
+        await takeInbox();
+        await writeReports();
+      });
     return running;
   };
   const timer = setInterval(() => {

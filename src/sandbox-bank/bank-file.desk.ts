@@ -69,7 +69,13 @@ export function createBankFileDesk(deps: BankFileDeskDeps): BankFileDesk {
     return undefined;
   }
 
-  async function process(trx: Knex.Transaction, xml: string, transfers: ReceivedTransfer[], msgId: string, channel: FileChannel) {
+  async function process(
+    trx: Knex.Transaction,
+    xml: string,
+    transfers: ReceivedTransfer[],
+    msgId: string,
+    channel: FileChannel,
+  ) {
     const reject: Record<string, RejectReason> = {};
     let booked = 0;
     for (const t of transfers) {
@@ -97,7 +103,13 @@ export function createBankFileDesk(deps: BankFileDeskDeps): BankFileDesk {
       lateReportMs,
       copies,
     );
-    return { booked, rejected: Object.keys(reject).length, groupStatus: report.groupStatus, reportIds: ids, lateReportMs };
+    return {
+      booked,
+      rejected: Object.keys(reject).length,
+      groupStatus: report.groupStatus,
+      reportIds: ids,
+      lateReportMs,
+    };
   }
 
   return {
@@ -121,10 +133,16 @@ export function createBankFileDesk(deps: BankFileDeskDeps): BankFileDesk {
         process(trx, xml, file.transfers, file.msgId, channel),
       );
       if (outcome.kind === 'duplicate') {
-        logger.warn({ msgId: file.msgId, fileId: outcome.file.id, channel }, 'file refused: MsgId seen before');
+        logger.warn(
+          { msgId: file.msgId, fileId: outcome.file.id, channel },
+          'file refused: MsgId seen before',
+        );
         return { kind: 'duplicate', fileId: outcome.file.id, msgId: file.msgId };
       }
-      logger.info({ msgId: file.msgId, fileId: outcome.file.id, channel, ...outcome.result }, 'file processed');
+      logger.info(
+        { msgId: file.msgId, fileId: outcome.file.id, channel, ...outcome.result },
+        'file processed',
+      );
       return { kind: 'accepted', fileId: outcome.file.id, msgId: file.msgId };
     },
   };

@@ -91,9 +91,7 @@ export function readPain001(xml: string): ReceivedPain001 {
   if (/<!DOCTYPE/i.test(xml)) throw new MalformedFileError('a pain.001 may not declare a DOCTYPE');
   const wellFormed = XMLValidator.validate(xml);
   if (wellFormed !== true) {
-    throw new MalformedFileError(
-      `not well-formed XML (line ${wellFormed.err.line}): ${wellFormed.err.msg}`,
-    );
+    throw new MalformedFileError(`not well-formed XML (line ${wellFormed.err.line}): ${wellFormed.err.msg}`);
   }
   const document = at(reader.parse(xml), 'Document') as XmlNode | undefined;
   if (!document || document['@_xmlns'] !== PAIN_001_NAMESPACE) {

@@ -78,12 +78,13 @@ export class SandboxBankFilesStore {
     channel: FileChannel,
     transactionCount: number,
     process: (trx: Knex.Transaction, file: ReceivedFile) => Promise<T>,
-  ): Promise<{ kind: 'accepted'; file: ReceivedFile; result: T } | { kind: 'duplicate'; file: ReceivedFile }> {
+  ): Promise<
+    { kind: 'accepted'; file: ReceivedFile; result: T } | { kind: 'duplicate'; file: ReceivedFile }
+  > {
     return this.db.transaction(async (trx) => {
       await trx.raw('select pg_advisory_xact_lock(?::int, hashtext(?))', [FILE_LOCK_SPACE, msgId]);
       const seen = (await trx(FILES).where({ msg_id: msgId }).first()) as
-        | { id: string; channel: FileChannel; received_at: Date | string }
-        | undefined;
+        { id: string; channel: FileChannel; received_at: Date | string } | undefined;
       if (seen) {
         return {
           kind: 'duplicate' as const,
@@ -162,7 +163,15 @@ export class SandboxBankFilesStore {
       await trx.raw('select pg_advisory_xact_lock_shared(?::int, 0)', [REPORT_LOCK_SPACE]);
       const query = trx<ReportRow>(`${REPORTS} as r`)
         .join(`${FILES} as f`, 'f.msg_id', 'r.file_msg_id')
-        .select('r.seq', 'r.id', 'r.file_msg_id', 'r.message_id', 'r.xml', 'r.available_at', 'f.id as file_id')
+        .select(
+          'r.seq',
+          'r.id',
+          'r.file_msg_id',
+          'r.message_id',
+          'r.xml',
+          'r.available_at',
+          'f.id as file_id',
+        )
         .where('r.channel', channel)
         .where('r.available_at', '<=', new Date())
         .orderBy([

@@ -70,7 +70,11 @@ export function loadSandboxBankConfig(
         .filter((a) => a !== ''),
       folder:
         e.SANDBOX_BANK_FILE_INBOX && e.SANDBOX_BANK_FILE_OUTBOX
-          ? { inbox: e.SANDBOX_BANK_FILE_INBOX, outbox: e.SANDBOX_BANK_FILE_OUTBOX, pollMs: e.SANDBOX_BANK_FILE_POLL }
+          ? {
+              inbox: e.SANDBOX_BANK_FILE_INBOX,
+              outbox: e.SANDBOX_BANK_FILE_OUTBOX,
+              pollMs: e.SANDBOX_BANK_FILE_POLL,
+            }
           : undefined,
     },
   };

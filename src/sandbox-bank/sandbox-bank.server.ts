@@ -277,7 +277,9 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
       listed = await files.store.listReports('http', after, limit);
     } catch (err) {
       if (err instanceof Error && err.message === 'not a report cursor') {
-        throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', { code: 'BAD_CURSOR' });
+        throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', {
+          code: 'BAD_CURSOR',
+        });
       }
       throw err;
     }
@@ -291,7 +293,9 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
     const id = z.uuid().safeParse(req.params.id);
     const report = id.success ? await files.store.report(id.data) : undefined;
     if (!report) {
-      throw new ProblemError(404, 'Report not found', `no report ${req.params.id}`, { code: 'REPORT_NOT_FOUND' });
+      throw new ProblemError(404, 'Report not found', `no report ${req.params.id}`, {
+        code: 'REPORT_NOT_FOUND',
+      });
     }
     res.type('application/xml').send(report.xml);
   });
