@@ -53,7 +53,10 @@ export async function startBankFileFolder(opts: BankFileFolderOptions): Promise<
         outcome.kind === 'duplicate'
           ? `DUPLICATE_FILE: a file with MsgId ${outcome.msgId} was received before`
           : `MALFORMED_FILE: ${outcome.reason}`;
-      await writeFile(join(inbox, 'refused', `${name}.reason.txt`), `${reason}\n`);
+      // Written whole before it appears, like every file the bank hands over.
+      const tmp = join(inbox, 'refused', `.${name}.reason.tmp`);
+      await writeFile(tmp, `${reason}\n`);
+      await rename(tmp, join(inbox, 'refused', `${name}.reason.txt`));
       await rename(path, join(inbox, 'refused', name));
       logger.warn({ file: name, reason }, 'inbox file refused');
     }

@@ -29,6 +29,23 @@ export interface ReceivedPain001 {
 
 type XmlNode = Record<string, unknown>;
 
+/** Keeps prefixes and xmlns attributes: only for finding the root's namespace. */
+const rootReader = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+});
+
+function rootNamespace(xml: string): string | undefined {
+  const doc = rootReader.parse(xml) as XmlNode;
+  const rootName = Object.keys(doc).find((k) => !k.startsWith('?'));
+  const [prefix, local] = rootName?.includes(':') ? rootName.split(':', 2) : [undefined, rootName];
+  const root = rootName === undefined ? undefined : doc[rootName];
+  if (local !== 'Document' || typeof root !== 'object' || root === null) return undefined;
+  const ns = (root as XmlNode)[prefix === undefined ? '@_xmlns' : `@_xmlns:${prefix}`];
+  return typeof ns === 'string' ? ns : undefined;
+}
+
 const reader = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
@@ -94,7 +111,7 @@ export function readPain001(xml: string): ReceivedPain001 {
     throw new MalformedFileError(`not well-formed XML (line ${wellFormed.err.line}): ${wellFormed.err.msg}`);
   }
   const document = at(reader.parse(xml), 'Document') as XmlNode | undefined;
-  if (!document || document['@_xmlns'] !== PAIN_001_NAMESPACE) {
+  if (!document || rootNamespace(xml) !== PAIN_001_NAMESPACE) {
     throw new MalformedFileError(`not a pain.001.001.10 (expected a Document in ${PAIN_001_NAMESPACE})`);
   }
   const message = at(document, 'CstmrCdtTrfInitn');
