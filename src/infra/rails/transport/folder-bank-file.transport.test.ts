@@ -34,6 +34,19 @@ describe('FolderBankFileTransport', () => {
     expect(results.map((r) => r.kind).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
   });
 
+  it('two transports (processes) on one folder: each MsgId goes out once, exactly one is told accepted', async () => {
+    const other = new FolderBankFileTransport({ outbox, inbox });
+    for (let i = 0; i < 20; i++) {
+      const msgId = `MSG-RACE-${i}`;
+      const results = await Promise.all(
+        [transport, other].map((t) => t.submit({ msgId, xml: `<a i="${i}"/>` })),
+      );
+      expect(results.map((r) => r.kind).sort()).toEqual(['accepted', 'duplicate']);
+    }
+    const files = (await readdir(outbox)).filter((n) => !n.startsWith('.'));
+    expect(files).toHaveLength(20);
+  });
+
   it('finishes a submission interrupted between its claim and its rename', async () => {
     await transport.submit({ msgId: 'MSG-0', xml: '<warm-up/>' });
     const tmp = join(outbox, '.MSG-3.crashed.tmp');

@@ -38,15 +38,29 @@ export class FolderBankFileTransport implements BankFileTransport {
     this.batchSize = options.batchSize ?? 100;
   }
 
+  /** Submissions in flight, by MsgId: one at a time per id in this process (see finishInterrupted). */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
   async submit(file: OutgoingBankFile): Promise<SubmitResult> {
     const msgId = checkedMessageId(file.msgId);
+    const before = this.inFlight.get(msgId) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(() => this.submitOnce(msgId, file.xml));
+    this.inFlight.set(msgId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.inFlight.get(msgId) === mine) this.inFlight.delete(msgId);
+    }
+  }
+
+  private async submitOnce(msgId: string, xml: string): Promise<SubmitResult> {
     await this.dirs();
     const tmp = join(this.options.outbox, `.${msgId}.${randomUUID()}.tmp`);
     const claim = join(this.sentDir, `${msgId}.xml`);
     try {
       const handle = await open(tmp, 'wx');
       try {
-        await handle.writeFile(file.xml, 'utf8');
+        await handle.writeFile(xml, 'utf8');
         await handle.sync();
       } finally {
         await handle.close();
@@ -59,7 +73,17 @@ export class FolderBankFileTransport implements BankFileTransport {
         if (await this.finishInterrupted(msgId, claim)) return { kind: 'accepted', msgId, fileId: null };
         return { kind: 'duplicate', msgId, detail: `a file with MsgId ${msgId} was submitted before` };
       }
-      await rename(tmp, join(this.options.outbox, `${msgId}.xml`));
+      try {
+        await rename(tmp, join(this.options.outbox, `${msgId}.xml`));
+      } catch (err) {
+        // Another process took our claimed file for an interrupted one and sent it: it went once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        return {
+          kind: 'duplicate',
+          msgId,
+          detail: `the file with MsgId ${msgId} was sent by a concurrent submission`,
+        };
+      }
       return { kind: 'accepted', msgId, fileId: null };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -81,9 +105,15 @@ export class FolderBankFileTransport implements BankFileTransport {
     for (const name of await readdir(this.options.outbox)) {
       if (!name.startsWith(`.${msgId}.`) || !name.endsWith('.tmp')) continue;
       const path = join(this.options.outbox, name);
-      if ((await stat(path)).ino !== ino) continue;
-      await rename(path, join(this.options.outbox, `${msgId}.xml`));
-      return true;
+      try {
+        if ((await stat(path)).ino !== ino) continue;
+        await rename(path, join(this.options.outbox, `${msgId}.xml`));
+        return true;
+      } catch (err) {
+        // Gone meanwhile: its own submission (in another process) has just sent it.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
     }
     return false;
   }
