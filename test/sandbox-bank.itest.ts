@@ -39,6 +39,12 @@ const NO_FAULTS = {
   failAfterCommitNext: 0,
   failAfterCommitRate: 0,
   failAfterCommitMode: 'reset' as const,
+  // Bank files (test/bank-file-transport.itest.ts).
+  rejectNext: 0,
+  rejectReason: 'AC04' as const,
+  loseNextFile: 0,
+  lateReportMs: 0,
+  duplicateNextReport: 0,
 };
 const uid = (): string => globalThis.crypto.randomUUID();
 /** A currency code no other test uses, so summaries can be asserted exactly on a shared database. */

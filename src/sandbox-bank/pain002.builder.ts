@@ -17,6 +17,8 @@ export const REJECT_REASONS = {
   AC06: 'Blocked account',
   AG01: 'Transaction forbidden',
   AM04: 'Insufficient funds',
+  // A transfer already booked from an earlier file (its EndToEndId): never paid twice.
+  AM05: 'Duplication',
   BE04: 'Missing creditor address',
   MD07: 'End customer deceased',
   MS03: 'Reason not specified',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalString, port } from '../shared/env-parsers';
+import { duration, optionalString, port } from '../shared/env-parsers';
 
 /**
  * The sandbox bank stands in for another company's system, so it reads its own settings rather
@@ -15,6 +15,15 @@ const bankEnvSchema = z.object({
   SANDBOX_BANK_PORT: port(5100),
   // Loopback by default: the admin endpoints change the bank's behaviour and have no authentication.
   SANDBOX_BANK_HOST: z.string().default('127.0.0.1'),
+  // Bank files: the official pain.001.001.10 XSD (`$(bash scripts/ensure-iso20022-xsd.sh)/docs/
+  // specifications/payments_initiation_11/pain.001.001.10_1.xsd`); unset, files are read unchecked.
+  SANDBOX_BANK_PAIN001_XSD: optionalString,
+  // Comma-separated accounts (IBANs or other ids) the bank treats as closed (AC04).
+  SANDBOX_BANK_CLOSED_ACCOUNTS: optionalString,
+  // Host-to-host folders, off unless both are set: pain.001 in, pain.002 out.
+  SANDBOX_BANK_FILE_INBOX: optionalString,
+  SANDBOX_BANK_FILE_OUTBOX: optionalString,
+  SANDBOX_BANK_FILE_POLL: duration('1s'),
 });
 
 export interface SandboxBankConfig {
@@ -23,6 +32,11 @@ export interface SandboxBankConfig {
   dataDir: string;
   port: number;
   host: string;
+  files: {
+    pain001Xsd: string | undefined;
+    closedAccounts: string[];
+    folder: { inbox: string; outbox: string; pollMs: number } | undefined;
+  };
 }
 
 export function loadSandboxBankConfig(
@@ -34,6 +48,11 @@ export function loadSandboxBankConfig(
     throw new Error(`invalid sandbox bank configuration:\n${lines}`);
   }
   const e = parsed.data;
+  if ((e.SANDBOX_BANK_FILE_INBOX === undefined) !== (e.SANDBOX_BANK_FILE_OUTBOX === undefined)) {
+    throw new Error(
+      'invalid sandbox bank configuration:\n  SANDBOX_BANK_FILE_INBOX and SANDBOX_BANK_FILE_OUTBOX go together (both or neither)',
+    );
+  }
   return {
     log: {
       level: e.LOG_LEVEL,
@@ -43,5 +62,20 @@ export function loadSandboxBankConfig(
     dataDir: e.DATA_DIR,
     port: e.SANDBOX_BANK_PORT,
     host: e.SANDBOX_BANK_HOST,
+    files: {
+      pain001Xsd: e.SANDBOX_BANK_PAIN001_XSD,
+      closedAccounts: (e.SANDBOX_BANK_CLOSED_ACCOUNTS ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+      folder:
+        e.SANDBOX_BANK_FILE_INBOX && e.SANDBOX_BANK_FILE_OUTBOX
+          ? {
+              inbox: e.SANDBOX_BANK_FILE_INBOX,
+              outbox: e.SANDBOX_BANK_FILE_OUTBOX,
+              pollMs: e.SANDBOX_BANK_FILE_POLL,
+            }
+          : undefined,
+    },
   };
 }

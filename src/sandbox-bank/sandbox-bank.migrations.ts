@@ -51,8 +51,48 @@ const m001: Migration = {
   },
 };
 
+/**
+ * Bank files (pain.001 in, pain.002 out). A file's MsgId is its identity: the primary key refuses a
+ * second file with it, across restarts. A transfer booked from a file carries its EndToEndId, unique
+ * in the ledger, so no transfer is booked twice even when two files name it.
+ */
+const m002: Migration = {
+  name: '002-sandbox-bank-files',
+  async up(knex) {
+    await knex.schema.createTable('sandbox_bank_files', (t) => {
+      t.string('msg_id', 35).primary();
+      t.uuid('id').notNullable().unique();
+      t.string('channel', 8).notNullable();
+      t.integer('transaction_count').notNullable();
+      t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+    await knex.schema.createTable('sandbox_bank_reports', (t) => {
+      t.bigIncrements('seq').primary();
+      t.uuid('id').notNullable().unique();
+      t.string('file_msg_id', 35).notNullable().references('sandbox_bank_files.msg_id');
+      t.string('message_id', 35).notNullable();
+      t.string('channel', 8).notNullable();
+      t.text('xml').notNullable();
+      // A late report exists from its file's processing on, but is only listed from this time.
+      t.timestamp('available_at', { useTz: true }).notNullable();
+      // Folder mode: when it was written to the outbox (null: not yet).
+      t.timestamp('exported_at', { useTz: true });
+      t.index(['channel', 'available_at', 'seq']);
+    });
+    await knex.schema.alterTable('sandbox_bank_ledger', (t) => {
+      // NULLs are distinct: JSON payouts (no EndToEndId) are not constrained by this.
+      t.string('end_to_end_id', 35).unique();
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('sandbox_bank_ledger', (t) => t.dropColumn('end_to_end_id'));
+    await knex.schema.dropTable('sandbox_bank_reports');
+    await knex.schema.dropTable('sandbox_bank_files');
+  },
+};
+
 /** Listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001];
+const migrations: Migration[] = [m001, m002];
 
 const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

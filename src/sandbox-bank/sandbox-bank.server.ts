@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { notFoundHandler, problemMiddleware } from '../shared/http/problem.middleware';
 import { ProblemError, problemType, type ProblemBody } from '../shared/http/problem';
 import { listen, loopbackUrl } from '../shared/http/listen.util';
+import { createBankFileDesk, type BankFileDesk, type FileFaults } from './bank-file.desk';
+import { REJECT_REASONS, type RejectReason } from './pain002.builder';
+import { createPain001SchemaValidator, type Pain001SchemaValidator } from './pain001-schema.validator';
 import { SandboxBankStore, type Answer, type StoredAnswer } from './sandbox-bank.store';
 
 /**
@@ -19,7 +22,7 @@ import { SandboxBankStore, type Answer, type StoredAnswer } from './sandbox-bank
  * always declined.
  */
 
-export interface BankFaults {
+export interface BankFaults extends FileFaults {
   /** Added to every /payouts and /refunds request, before any database work. */
   latencyMs: number;
   /** 0..1: share of /payouts and /refunds requests answered 503 before touching the database. */
@@ -53,6 +56,8 @@ export interface SandboxBankDeps {
   db: Knex;
   faults?: Partial<BankFaults>;
   logger?: BankLogger;
+  /** Bank files (POST /files, the inbox folder): the pain.001 XSD to check them against, closed accounts. */
+  files?: { pain001Xsd?: string; closedAccounts?: readonly string[] };
 }
 
 export interface SandboxBank {
@@ -63,6 +68,8 @@ export interface SandboxBank {
   stop(): Promise<void>;
   setFaults(faults: Partial<BankFaults>): void;
   getFaults(): BankFaults;
+  /** The pain.001 desk, shared by POST /files and the inbox folder (bank-file-folder.poller.ts). */
+  files: BankFileDesk;
 }
 
 export const HANG_MS = 30_000;
@@ -78,6 +85,11 @@ const NO_FAULTS: BankFaults = {
   failAfterCommitNext: 0,
   failAfterCommitRate: 0,
   failAfterCommitMode: 'reset',
+  rejectNext: 0,
+  rejectReason: 'AC04',
+  loseNextFile: 0,
+  lateReportMs: 0,
+  duplicateNextReport: 0,
 };
 
 const faultsPatch = z
@@ -91,6 +103,11 @@ const faultsPatch = z
     failAfterCommitNext: z.number().int().min(0),
     failAfterCommitRate: z.number().min(0).max(1),
     failAfterCommitMode: z.enum(['reset', '503']),
+    rejectNext: z.number().int().min(0),
+    rejectReason: z.enum(Object.keys(REJECT_REASONS) as [RejectReason, ...RejectReason[]]),
+    loseNextFile: z.number().int().min(0),
+    lateReportMs: z.number().int().min(0).max(3_600_000),
+    duplicateNextReport: z.number().int().min(0),
   })
   .partial();
 
@@ -125,6 +142,11 @@ const ledgerQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
 });
 
+const reportsQuery = z.object({
+  after: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 const idempotencyKey = z.string().trim().min(1).max(255);
 const payoutLookupQuery = z.strictObject({ idempotencyKey });
 
@@ -139,6 +161,25 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   const setFaults = (patch: Partial<BankFaults>): void => {
     faults = { ...faults, ...faultsPatch.parse(patch) };
   };
+
+  const validator: Pain001SchemaValidator = createPain001SchemaValidator(deps.files?.pain001Xsd);
+  if (!validator.schemaChecked) {
+    logger.warn({}, 'bank files are read but not schema-checked: set SANDBOX_BANK_PAIN001_XSD');
+  }
+  const files = createBankFileDesk({
+    db: deps.db,
+    validator,
+    closedAccounts: deps.files?.closedAccounts,
+    logger,
+    faults: {
+      get: () => faults,
+      take: (name) => {
+        if (faults[name] <= 0) return false;
+        faults[name] -= 1;
+        return true;
+      },
+    },
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -200,6 +241,64 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   });
   moneyRoute('/payouts', 'PAYOUT', payoutBody, executePayout);
   moneyRoute('/refunds', 'REFUND', refundBody, executeRefund);
+
+  // Host-to-host file channel: a pain.001 in, 202 once it is taken (booked and reported, or lost by
+  // an injected fault); a malformed file is refused whole; a MsgId seen before is refused.
+  app.post(
+    '/files',
+    express.text({ type: ['application/xml', 'text/xml', 'application/*+xml'], limit: '10mb' }),
+    async (req, res) => {
+      if (typeof req.body !== 'string') {
+        throw new ProblemError(415, 'Unsupported media type', 'send the pain.001 as application/xml', {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+        });
+      }
+      const outcome = await files.receive(req.body, 'http');
+      if (outcome.kind === 'refused') {
+        throw new ProblemError(422, 'Malformed file', outcome.reason, { code: 'MALFORMED_FILE' });
+      }
+      if (outcome.kind === 'duplicate') {
+        throw new ProblemError(
+          409,
+          'Duplicate file',
+          `a file with MsgId ${outcome.msgId} was received before: it is not processed again`,
+          { code: 'DUPLICATE_FILE', msgId: outcome.msgId, fileId: outcome.fileId },
+        );
+      }
+      res.status(202).json({ fileId: outcome.fileId, msgId: outcome.msgId, status: 'RECEIVED' });
+    },
+  );
+
+  // Status reports (pain.002) of files sent over HTTP, in the order they became available.
+  app.get('/reports', async (req, res) => {
+    const { after, limit } = reportsQuery.parse(req.query);
+    let listed;
+    try {
+      listed = await files.store.listReports('http', after, limit);
+    } catch (err) {
+      if (err instanceof Error && err.message === 'not a report cursor') {
+        throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', {
+          code: 'BAD_CURSOR',
+        });
+      }
+      throw err;
+    }
+    res.json({
+      reports: listed.reports.map(({ xml: _xml, ...r }) => r),
+      next: listed.next ?? null,
+    });
+  });
+
+  app.get('/reports/:id', async (req, res) => {
+    const id = z.uuid().safeParse(req.params.id);
+    const report = id.success ? await files.store.report(id.data) : undefined;
+    if (!report) {
+      throw new ProblemError(404, 'Report not found', `no report ${req.params.id}`, {
+        code: 'REPORT_NOT_FOUND',
+      });
+    }
+    res.type('application/xml').send(report.xml);
+  });
 
   app.get('/ledger', async (req, res) => {
     res.json({ entries: await store.ledger(ledgerQuery.parse(req.query)) });
@@ -426,6 +525,7 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   let server: Server | undefined;
   return {
     app,
+    files,
     setFaults,
     getFaults: () => ({ ...faults }),
     start: async (port, host = '127.0.0.1') => {

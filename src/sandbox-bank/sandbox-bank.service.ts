@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { join } from 'node:path';
 import { connectDatabase, hasPgliteCluster } from '../shared/db/knex-database';
+import { startBankFileFolder, type BankFileFolder } from './bank-file-folder.poller';
 import { migrateSandboxBank } from './sandbox-bank.migrations';
 import { createSandboxBank, type BankLogger, type SandboxBank } from './sandbox-bank.server';
 
@@ -18,6 +19,12 @@ export interface RunSandboxBankOptions {
   port: number;
   host: string;
   logger?: BankLogger;
+  /** Bank files (see SandboxBankConfig.files); absent: POST /files reads files without a schema check. */
+  files?: {
+    pain001Xsd?: string;
+    closedAccounts?: string[];
+    folder?: { inbox: string; outbox: string; pollMs: number };
+  };
 }
 
 export interface RunningSandboxBank {
@@ -63,20 +70,28 @@ export async function runSandboxBank(opts: RunSandboxBankOptions): Promise<Runni
   const close = async (): Promise<void> => {
     if (owned) await db.destroy();
   };
+  let folder: BankFileFolder | undefined;
   try {
     await migrateSandboxBank(db);
-    const bank = createSandboxBank({ db, logger: opts.logger });
+    const bank = createSandboxBank({ db, logger: opts.logger, files: opts.files });
+    const folderOpts = opts.files?.folder;
+    if (folderOpts) {
+      const logger = opts.logger ?? { info: () => undefined, warn: () => undefined, error: () => undefined };
+      folder = await startBankFileFolder({ desk: bank.files, ...folderOpts, logger });
+    }
     const url = await bank.start(opts.port, opts.host);
-    opts.logger?.info({ url, database: where }, 'sandbox bank up');
+    opts.logger?.info({ url, database: where, fileFolders: folderOpts ?? null }, 'sandbox bank up');
     return {
       url,
       bank,
       stop: async () => {
+        await folder?.stop();
         await bank.stop();
         await close();
       },
     };
   } catch (err) {
+    await folder?.stop();
     await close();
     throw err;
   }

@@ -21,6 +21,8 @@ export interface LedgerEntry {
   account: string;
   paymentId: string;
   createdAt: string;
+  /** A transfer booked from a bank file: its EndToEndId (absent for the JSON payouts). */
+  endToEndId?: string;
 }
 
 export interface CurrencySummary {
@@ -40,6 +42,7 @@ interface LedgerRow {
   account: string;
   payment_reference: string;
   created_at: Date | string;
+  end_to_end_id?: string | null;
 }
 
 interface IdempotencyRow {
@@ -221,5 +224,6 @@ function toEntry(row: LedgerRow): LedgerEntry {
     account: row.account,
     paymentId: row.payment_reference,
     createdAt: new Date(row.created_at).toISOString(),
+    ...(row.end_to_end_id ? { endToEndId: row.end_to_end_id } : {}),
   };
 }

@@ -29,6 +29,10 @@ export const BankFileErrorCodes = {
   MALFORMED_REPORT: 'BANK_FILE.MALFORMED_REPORT',
   /** A well-formed document that is not a pain.002.001.11 status report. */
   UNSUPPORTED_REPORT: 'BANK_FILE.UNSUPPORTED_REPORT',
+  /** The bank refused a file whole (schema or content): it is not sent again as is. */
+  FILE_REFUSED: 'BANK_FILE.FILE_REFUSED',
+  /** A MsgId a transport cannot use as a file name (only letters, digits and dashes, ≤ 35). */
+  INVALID_MESSAGE_ID: 'BANK_FILE.INVALID_MESSAGE_ID',
 } as const;
 
 export type BankFileErrorCode = (typeof BankFileErrorCodes)[keyof typeof BankFileErrorCodes];
