@@ -57,6 +57,15 @@ export const STEPS_TAKE_TURNS = 'steps-take-turns';
 export const RESUME_RECORDED_STATE = 'resume-recorded-state';
 
 /**
+ * The patch every new run records in its first workflow task: it resumes and takes turns without
+ * asking `patched` mid-run. Asked right after a local step, `patched` answered differently live
+ * and in replay when the task that asked was lost (the step's marker sits in the task before):
+ * live it recorded the patch, a replay said no — a resumed run then skipped its approval and
+ * failed on startProcessing, or failed to replay (crash matrix, lost workflow tasks).
+ */
+export const PATCHES_AT_START = 'patches-at-start';
+
+/**
  * One payout, PENDING → [AWAITING_APPROVAL] → PROCESSING → COMPLETED → [REFUNDED], or FAILED,
  * REJECTED, CANCELLED. Every step is an activity that commits the state change and its events;
  * operator decisions arrive as validated Updates. Steps never interleave: the main flow and the
@@ -95,6 +104,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const unknownOutcomes = localSteps || patched('unknown-payout-outcomes');
   // Payments started before this only logged a notice they gave up on; newer ones record it.
   const recordUndelivered = localSteps || patched('record-undelivered-notices');
+  const patchesAtStart = patched(PATCHES_AT_START);
   const db = localSteps
     ? proxyLocalActivities<PaymentActivities>({ startToCloseTimeout: settings.activityStartToCloseMs, retry })
     : regularActivities;
@@ -189,7 +199,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     // Waiters freed by one pass of the conditions (two approvals at once) all saw the turn free:
     // only the first may take it. Before, they all ran at once — local steps completing out of
     // order, which a replay then refused. Histories that never met it take no marker.
-    while (!free() && patched(STEPS_TAKE_TURNS)) await condition(free);
+    while (!free() && (patchesAtStart || patched(STEPS_TAKE_TURNS))) await condition(free);
     busy = true;
     try {
       return await step();
@@ -324,7 +334,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   // a task timed out), and later steps of that task may have committed too: the payment can be
   // further on than this run knows. Such a run resumes from the recorded state; histories that
   // never met one take the path they always took (the patch marker is written only when it happens).
-  const resuming = !isOrdinaryRecordResult(recorded.status) && patched(RESUME_RECORDED_STATE);
+  const resuming =
+    !isOrdinaryRecordResult(recorded.status) && (patchesAtStart || patched(RESUME_RECORDED_STATE));
   if (resuming) {
     state.totalMinor = recorded.totalMinor;
     if (!recorded.partnerNotified) announce('PENDING');

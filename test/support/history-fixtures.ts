@@ -77,7 +77,7 @@ export async function replayErrors(
  * behind a new `patched` reshapes the history, bump it: `make fixtures` then records the new path
  * beside the older fixtures, which keep replaying.
  */
-const PAYMENT_PATH = 'local-steps';
+const PAYMENT_PATH = 'patches-at-start';
 
-/** The fixture file of one payment shape on the current path, e.g. `payment-local-steps-completed.json`. */
+/** The fixture file of one payment shape on the current path, e.g. `payment-patches-at-start-completed.json`. */
 export const paymentFixtureName = (shape: string): string => `payment-${PAYMENT_PATH}-${shape}.json`;
