@@ -396,9 +396,9 @@ export class Partner {
     return this.state.payoutAccount;
   }
 
-  requestPayoutAccountChange(props: { account: string; actor: string; now: Date }): void {
-    const account = PayoutAccount.create(props.account);
-    this.applyDueAccountChange(props.now);
+  /** One change at a time: a due one takes effect first, a pending one must be withdrawn. */
+  private refuseWhileChangePending(now: Date): void {
+    this.applyDueAccountChange(now);
     if (this.state.pendingAccountChange) {
       throw new DomainError(
         ErrorCodes.PARTNER_ACCOUNT_CHANGE_PENDING,
@@ -406,6 +406,11 @@ export class Partner {
         { partnerId: this.state.id },
       );
     }
+  }
+
+  requestPayoutAccountChange(props: { account: string; actor: string; now: Date }): void {
+    const account = PayoutAccount.create(props.account);
+    this.refuseWhileChangePending(props.now);
     if (account.equals(this.state.payoutAccount)) {
       throw new DomainError(ErrorCodes.PARTNER_ACCOUNT_UNCHANGED, 'That is already the payout account', {
         partnerId: this.state.id,
@@ -538,14 +543,7 @@ export class Partner {
   requestPayoutMethodChange(props: { currency: string; method: unknown; actor: string; now: Date }): void {
     const currency = validMethodCurrency(props.currency);
     const method = props.method instanceof PayoutMethod ? props.method : PayoutMethod.create(props.method);
-    this.applyDueAccountChange(props.now);
-    if (this.state.pendingAccountChange) {
-      throw new DomainError(
-        ErrorCodes.PARTNER_ACCOUNT_CHANGE_PENDING,
-        `Partner ${this.state.id} already has a payout-account change pending; cancel it first`,
-        { partnerId: this.state.id },
-      );
-    }
+    this.refuseWhileChangePending(props.now);
     if (this.state.payoutMethods[currency]?.equals(method)) {
       throw new DomainError(
         ErrorCodes.PARTNER_ACCOUNT_UNCHANGED,

@@ -25,19 +25,8 @@ export type PayoutMethodData =
   | { type: 'BANK_TRANSFER'; scheme: 'LEGACY'; account: string }
   | { type: 'STRIPE_CONNECT'; accountId: string };
 
-/** What leaves the API, the logs and the events: no full account number or id. */
-export type MaskedPayoutMethod =
-  | { type: 'BANK_TRANSFER'; scheme: 'IBAN'; iban: string; bic: string; accountHolder: string | null }
-  | {
-      type: 'BANK_TRANSFER';
-      scheme: 'LOCAL';
-      accountNumber: string;
-      bankCode: string;
-      country: string;
-      accountHolder: string | null;
-    }
-  | { type: 'BANK_TRANSFER'; scheme: 'LEGACY'; account: string }
-  | { type: 'STRIPE_CONNECT'; accountId: string };
+/** What leaves the API, the logs and the events: the same shape, no full account number or id. */
+export type MaskedPayoutMethod = PayoutMethodData;
 
 const STRIPE_ACCOUNT = /^acct_[A-Za-z0-9]{1,64}$/;
 const LOCAL_ACCOUNT_NUMBER = /^[0-9A-Z]{4,34}$/; // BBAN-sized: the longest account an IBAN can carry
