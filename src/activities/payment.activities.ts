@@ -5,6 +5,7 @@ import { DomainError, ErrorCodes } from '../domain/domain-error';
 import type { Commission } from '../domain/commission.aggregate';
 import type { DomainEvent } from '../domain/domain-event';
 import { Payment } from '../domain/payment.aggregate';
+import { PayoutMethod } from '../domain/payout-method.value-object';
 import type { TransactionScope, UnitOfWork } from '../ports/unit-of-work.port';
 import type { PayoutProvider } from '../ports/payout-provider.port';
 import type { CrashPoint } from '../ports/crash-point.port';
@@ -183,7 +184,9 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
   async function fixPayoutAccount(tx: TransactionScope, p: Payment): Promise<DomainEvent[]> {
     const partner = await tx.partners.findById(p.partnerId);
     if (!partner) throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${p.partnerId} not found`);
-    await tx.payments.fixPayoutAccount(p.id, partner.payoutAccountAt(now()).value, now());
+    // The method in force for the payment's currency: its account is what is paid, by its rail.
+    const method = partner.defaultMethodFor(p.currency, now());
+    await tx.payments.fixPayoutAccount(p.id, { account: method.account(), method: method.data }, now());
     return [];
   }
 
@@ -466,17 +469,21 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     /** Moves the money. The payout account is read here, never carried through workflow history. */
     async payOut({ paymentId }: PaymentStepInput): Promise<ProviderStepResult> {
       return withDomainFailures(async () => {
-        const { payment, account } = await deps.uow.run(async (tx) => {
+        const { payment, account, method, creditorName } = await deps.uow.run(async (tx) => {
           const p = await load(tx, paymentId);
           const partner = await tx.partners.findById(p.partnerId);
           if (!partner)
             throw new DomainError(ErrorCodes.PARTNER_NOT_FOUND, `partner ${p.partnerId} not found`);
           // A hold placed after approval still stops the money: the payment fails, its commissions return.
           if (partner.payoutHold) partner.assertCanReceivePayments();
-          // Payments recorded before accounts were fixed pay the account in force now.
-          const account =
-            (await tx.payments.fixedPayoutAccount(paymentId)) ?? partner.payoutAccountAt(now()).value;
-          return { payment: p, account };
+          // Payments recorded before accounts were fixed pay the method in force now; those fixed
+          // before methods existed pay their fixed account as a bank transfer.
+          const fixed = await tx.payments.fixedPayoutAccount(paymentId);
+          const method = fixed
+            ? (fixed.method ?? PayoutMethod.fromLegacyAccount(fixed.account).data)
+            : partner.defaultMethodFor(p.currency, now()).data;
+          const account = fixed?.account ?? PayoutMethod.fromData(method).account();
+          return { payment: p, account, method, creditorName: partner.name };
         });
         const receipt = await withHeartbeat(
           deps.provider.payout({
@@ -486,6 +493,8 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
             amountMinor: payment.total.amountMinor,
             currency: payment.currency,
             payoutAccount: account,
+            method,
+            creditorName,
           }),
         );
         deps.crashPoint?.({ step: 'payOut', partnerId: payment.partnerId, paymentId });

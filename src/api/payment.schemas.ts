@@ -109,6 +109,27 @@ export const paymentResponse = z
     reason: z.string().max(MESSAGE_MAX_LENGTH).nullable(),
     payoutReference: z.string().max(200).nullable().optional(),
     refundReference: z.string().max(200).nullable().optional(),
+    payout: z
+      .object({
+        provider: z.string().max(40).nullable(),
+        attempts: z
+          .array(
+            z.object({
+              attempt: int32(),
+              provider: z.string().max(40),
+              status: z.enum(['SENT', 'PAID', 'DECLINED']),
+              reason: z.string().max(MESSAGE_MAX_LENGTH).nullable(),
+              reference: z.string().max(200).nullable(),
+              at: dateTime(),
+            }),
+          )
+          .max(10),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The payout providers it was sent to (PAYOUT_ROUTES), in order: a DECLINED attempt moved it to the next one; absent before routing',
+      }),
     createdAt: dateTime().optional(),
     updatedAt: dateTime().optional(),
     version: int32().optional(),

@@ -163,16 +163,19 @@ export class PayoutMethod {
 
   /** `****` and the last four characters: the form partner notices and the legacy account use. */
   maskedShort(): string {
+    return `****${last4(this.account())}`;
+  }
+
+  /** The one value a rail addresses (sensitive): the IBAN, the account number, the account id. */
+  account(): string {
     const d = this.data;
-    const value =
-      d.type === 'STRIPE_CONNECT'
-        ? d.accountId
-        : d.scheme === 'IBAN'
-          ? d.iban
-          : d.scheme === 'LOCAL'
-            ? d.accountNumber
-            : d.account;
-    return `****${last4(value)}`;
+    return d.type === 'STRIPE_CONNECT'
+      ? d.accountId
+      : d.scheme === 'IBAN'
+        ? d.iban
+        : d.scheme === 'LOCAL'
+          ? d.accountNumber
+          : d.account;
   }
 
   equals(other: PayoutMethod): boolean {

@@ -26,6 +26,12 @@ import {
   toStripeConfig,
   type StripeConfig,
 } from './rails/stripe/stripe-config';
+import {
+  payoutRailsConfigProblems,
+  payoutRailsEnvSchema,
+  toPayoutRailsConfig,
+  type PayoutRailsConfig,
+} from './rails/payout-rails-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -192,6 +198,7 @@ const envSchema = z.object({
   ...settlementEnvSchema.shape,
   ...janitorEnvSchema.shape,
   ...stripeEnvSchema.shape,
+  ...payoutRailsEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -256,6 +263,8 @@ export interface AppConfig {
   sandboxBank: { url: string | undefined; port: number; host: string; timeoutMs: number };
   /** Stripe Connect (the `stripe` rail); its calls share PROVIDER_HTTP_TIMEOUT with the bank's. */
   stripe: StripeConfig;
+  /** Which provider pays what (PAYOUT_ROUTES), and the ISO 20022 file rail (BANK_FILE_*). */
+  rails: PayoutRailsConfig;
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
@@ -444,7 +453,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new ConfigError(`invalid configuration:\n${lines}`);
   }
   const e = parsed.data;
-  const inconsistent = [...settlementConfigProblems(e), ...stripeConfigProblems(e)];
+  const inconsistent = [
+    ...settlementConfigProblems(e),
+    ...stripeConfigProblems(e),
+    ...payoutRailsConfigProblems(e),
+  ];
   if (inconsistent.length) {
     throw new ConfigError(`invalid configuration:\n${inconsistent.map((l) => `  ${l}`).join('\n')}`);
   }
@@ -527,6 +540,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       timeoutMs: e.PROVIDER_HTTP_TIMEOUT,
     },
     stripe: toStripeConfig(e, e.PROVIDER_HTTP_TIMEOUT),
+    rails: toPayoutRailsConfig(e),
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,

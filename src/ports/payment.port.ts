@@ -4,8 +4,20 @@ import type { RemittanceStatement } from '../domain/remittance-statement';
 import type { StoredEvent } from './event-log.port';
 
 /** A payment as the read model holds it, with its events. */
+/** One provider a payout was sent to (PAYOUT_ROUTES), as the payment's view shows it. */
+export interface PayoutAttemptView {
+  attempt: number;
+  provider: string;
+  status: 'SENT' | 'PAID' | 'DECLINED';
+  reason: string | null;
+  reference: string | null;
+  at: string;
+}
+
 export interface PaymentView extends PaymentSnapshot {
   events: StoredEvent[];
+  /** The rail that paid (or is paying) it and every attempt, in order; absent before routing. */
+  payout?: { provider: string | null; attempts: PayoutAttemptView[] };
 }
 
 export interface StartPaymentCommand {

@@ -4,6 +4,8 @@
  * twice. A business refusal is thrown as a DomainError with code `PAYOUT_DECLINED`; any other
  * error is transient and may be retried with the same key.
  */
+import type { PayoutMethodData } from '../domain/payout-method.value-object';
+
 export interface PayoutRequest {
   idempotencyKey: string;
   paymentId: string;
@@ -11,6 +13,10 @@ export interface PayoutRequest {
   amountMinor: number;
   currency: string;
   payoutAccount: string;
+  /** The method `payoutAccount` belongs to (routing picks the rail by its type and country). */
+  method?: PayoutMethodData;
+  /** The partner's name: the creditor a bank file names. */
+  creditorName?: string;
 }
 
 export interface RefundRequest {

@@ -17,3 +17,6 @@ export const scheduledSettlementWorkflowId = (scheduleId: string): string =>
 
 /** The payout janitor's runs are named after its Schedule (overlap skip: one at a time). */
 export const payoutJanitorWorkflowId = (scheduleId: string): string => `payout-janitor:${scheduleId}`;
+
+/** The bank-file cycle's runs are named after its Schedule (overlap skip: one at a time). */
+export const bankFileCycleWorkflowId = (scheduleId: string): string => `bank-file-cycle:${scheduleId}`;

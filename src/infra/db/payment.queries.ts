@@ -1,6 +1,11 @@
 import type { Knex } from 'knex';
 import type { PaymentSnapshot } from '../../domain/payment.aggregate';
-import type { PaymentListFilter, PaymentReads, PaymentView } from '../../ports/payment.port';
+import type {
+  PaymentListFilter,
+  PaymentReads,
+  PaymentView,
+  PayoutAttemptView,
+} from '../../ports/payment.port';
 import { completeStatement, type RemittanceStatement } from '../../domain/remittance-statement';
 import { readEvents } from './event-log';
 import { toSnapshot, type LineRow, type PaymentRow } from './payment.repository';
@@ -13,11 +18,35 @@ export class PaymentQueries implements PaymentReads {
   async getById(id: string): Promise<PaymentView | undefined> {
     const row = await this.db<PaymentRow>('payments').where({ id }).first();
     if (!row) return undefined;
-    const [lines, events] = await Promise.all([
+    const [lines, events, attempts] = await Promise.all([
       this.db<LineRow>('payment_lines').where({ payment_id: id }),
       readEvents(this.db, { aggregateId: id }),
+      this.db('payout_attempts')
+        .where({ payment_id: id })
+        .andWhere('attempt', '>', 0)
+        .orderBy('attempt') as Promise<
+        Array<{
+          attempt: number;
+          provider: string;
+          status: PayoutAttemptView['status'];
+          reason: string | null;
+          reference: string | null;
+          updated_at: Date | string;
+        }>
+      >,
     ]);
-    return { ...toSnapshot(row, lines), events };
+    const view: PaymentView = { ...toSnapshot(row, lines), events };
+    if (attempts.length === 0) return view;
+    const shown = attempts.map((a) => ({
+      attempt: a.attempt,
+      provider: a.provider,
+      status: a.status,
+      reason: a.reason,
+      reference: a.reference,
+      at: new Date(a.updated_at).toISOString(),
+    }));
+    // The provider of the last attempt: the one that paid, or the one still asked.
+    return { ...view, payout: { provider: shown.at(-1)!.provider, attempts: shown } };
   }
 
   async statement(id: string): Promise<RemittanceStatement | undefined> {

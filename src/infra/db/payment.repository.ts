@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { Payment, type PaymentSnapshot } from '../../domain/payment.aggregate';
 import type { PaymentStatus } from '../../domain/payment-status';
-import type { PaymentRepository } from '../../ports/payment-repository.port';
+import type { FixedPayout, PaymentRepository } from '../../ports/payment-repository.port';
+import type { PayoutMethodData } from '../../domain/payout-method.value-object';
 
 export class OptimisticConcurrencyError extends Error {
   readonly code = 'PAYMENT.CONCURRENT_MODIFICATION';
@@ -71,17 +72,24 @@ export class KnexPaymentRepository implements PaymentRepository {
     return Payment.fromSnapshot(toSnapshot(row, lines));
   }
 
-  async fixPayoutAccount(paymentId: string, account: string, at: Date): Promise<void> {
+  async fixPayoutAccount(paymentId: string, fixed: FixedPayout, at: Date): Promise<void> {
     await this.db('payment_payout_accounts')
-      .insert({ payment_id: paymentId, payout_account: account, fixed_at: at })
+      .insert({
+        payment_id: paymentId,
+        payout_account: fixed.account,
+        payout_method: fixed.method ? JSON.stringify(fixed.method) : null,
+        fixed_at: at,
+      })
       .onConflict('payment_id')
       .ignore();
   }
 
-  async fixedPayoutAccount(paymentId: string): Promise<string | undefined> {
+  async fixedPayoutAccount(paymentId: string): Promise<FixedPayout | undefined> {
     const row = (await this.db('payment_payout_accounts').where({ payment_id: paymentId }).first()) as
-      { payout_account: string } | undefined;
-    return row?.payout_account;
+      { payout_account: string; payout_method: PayoutMethodData | string | null } | undefined;
+    if (!row) return undefined;
+    const method = typeof row.payout_method === 'string' ? JSON.parse(row.payout_method) : row.payout_method;
+    return { account: row.payout_account, method: method ?? null };
   }
 
   async idsInStatus(status: PaymentStatus, limit: number): Promise<string[]> {

@@ -6,6 +6,8 @@ import { codecRoutes } from '../../api/codec.routes';
 import { createApi } from '../../api/create-api';
 import { notificationRoutes } from '../../api/notification.routes';
 import { settlementRoutes } from '../../api/settlement.routes';
+import { bankFileRoutes } from '../../api/bank-file.routes';
+import { BankFileStore } from '../../infra/rails/iso20022/bank-file.store';
 import { SettlementQueries } from '../../infra/db/settlement.queries';
 import { TemporalSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { TemporalSettlementCommands } from '../../infra/temporal/settlement-workflow.client';
@@ -152,6 +154,8 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
           uiToken: secrets.codecUiToken,
           failures: authFailures,
         }),
+      // The file rail's records are plain reads: listed whether or not a route names the rail.
+      (routes) => bankFileRoutes(routes, { reads: new BankFileStore(db) }),
       (routes) =>
         settlementRoutes(routes, {
           startSettlement: (req) =>

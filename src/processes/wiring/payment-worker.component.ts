@@ -10,7 +10,6 @@ import { createPayoutJanitorActivities } from '../../activities/payout-janitor.a
 import { createSettlementActivities } from '../../activities/settlement.activities';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { verifyKeyHex } from '../../infra/auth/actor-assertion';
-import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
 import { crashPlanPoint } from '../../infra/testing/crash-plan';
 import { ensureJanitorSchedule } from '../../infra/temporal/janitor-schedule';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
@@ -21,6 +20,7 @@ import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { nameBasedUuid } from '../../shared/name-based-uuid';
 import { payoutJanitorSettings, settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
+import { createPayoutRails } from './payout-rails';
 
 /** Every workflow the payments worker serves (the bundle entry). */
 export const paymentWorkflowsPath = require.resolve('../../workflows');
@@ -36,11 +36,10 @@ export interface PaymentWorkerOptions {
 export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorkerOptions): Promise<void> {
   const { config, tracing } = ctx;
   const log = ctx.logger.child({ component: 'worker' });
-  if (!opts.bankUrl)
-    throw new Error('the worker needs SANDBOX_BANK_URL (or the bank component in this process)');
   const { crashPlanPath } = config.payoutJanitor.testFaults;
   const crashPoint = crashPlanPath ? crashPlanPoint(crashPlanPath) : undefined;
-  const provider = new HttpPayoutProvider({ baseUrl: opts.bankUrl, timeoutMs: config.sandboxBank.timeoutMs });
+  const rails = createPayoutRails(ctx, opts.bankUrl);
+  const { provider } = rails;
   let client: Client | undefined;
   const { worker, connection } = await createTemporalWorker({
     ...ctx.temporal,
@@ -83,6 +82,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       return {
         ...settlement,
         ...janitor,
+        ...rails.bankFileActivities,
         ...createPaymentActivities({
           uow: ctx.uow,
           provider,
@@ -131,4 +131,5 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
     taskQueue: config.temporal.taskQueue,
     input: { settings: payoutJanitorSettings(config) },
   });
+  await rails.ensureSchedules(client!, config.temporal.taskQueue);
 }

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../../infra/config';
 import type { PaymentWorkflowSettings } from '../../workflows/payment.messages';
 import type { PayoutJanitorSettings } from '../../workflows/payout-janitor.messages';
+import type { ActivityRetrySettings } from '../../workflows/activity-retry';
 import type { SettlementSettings } from '../../workflows/settlement.messages';
 
 /** The payment workflow's timeouts and retries, carried in its input so every run keeps the ones it started with. */
@@ -45,5 +46,14 @@ export function payoutJanitorSettings(config: AppConfig): PayoutJanitorSettings 
     retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
     // A bank that does not answer within a few tries is asked again on the next run.
     bankAttempts: 3,
+  };
+}
+
+/** The bank-file cycle's activity timeouts and backoff, carried in its Schedule's input. */
+export function bankFileCycleSettings(config: AppConfig): ActivityRetrySettings {
+  return {
+    activityStartToCloseMs: config.payments.activityStartToCloseMs,
+    retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
   };
 }

@@ -12,6 +12,7 @@ import * as m011 from './011-payment-orphans.migration';
 import * as m012 from './012-settlement-counters.migration';
 import * as m013 from './013-settlement-approval.migration';
 import * as m014 from './014-partner-payout-methods.migration';
+import * as m015 from './015-payout-rails.migration';
 
 interface Migration {
   name: string;
@@ -34,6 +35,7 @@ const migrations: Migration[] = [
   m012,
   m013,
   m014,
+  m015,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
