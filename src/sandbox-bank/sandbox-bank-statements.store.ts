@@ -230,9 +230,8 @@ export class SandboxBankStatementsStore {
   }
 
   async returnOf(trx: Knex.Transaction, endToEndId: string): Promise<AccountEntry | undefined> {
-    const row = (await trx<EntryRow>(ENTRIES)
-      .where({ kind: 'RETURN', end_to_end_id: endToEndId })
-      .first()) as EntryRow | undefined;
+    const row = (await trx(ENTRIES).where('kind', 'RETURN').where('end_to_end_id', endToEndId).first()) as
+      EntryRow | undefined;
     return row ? toEntry(row) : undefined;
   }
 
