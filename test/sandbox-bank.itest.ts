@@ -45,6 +45,17 @@ const NO_FAULTS = {
   loseNextFile: 0,
   lateReportMs: 0,
   duplicateNextReport: 0,
+  // Statements (test/sandbox-bank-statements.itest.ts).
+  batchBooking: true,
+  omitNextEntry: 0,
+  offByOneNextEntry: 0,
+  unorderedNextEntry: 0,
+  duplicateNextEntry: 0,
+  returnNext: 0,
+  returnReason: 'AC04' as const,
+  returnAfterDays: 0,
+  lateReturnMs: 0,
+  statementBalanceOffsetMinor: 0,
 };
 const uid = (): string => globalThis.crypto.randomUUID();
 /** A currency code no other test uses, so summaries can be asserted exactly on a shared database. */

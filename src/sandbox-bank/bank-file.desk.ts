@@ -4,6 +4,7 @@ import { buildPain002, type RejectReason } from './pain002.builder';
 import { MalformedFileError, ibanChecksumOk, readPain001, type ReceivedTransfer } from './pain001.reader';
 import type { Pain001SchemaValidator } from './pain001-schema.validator';
 import { SandboxBankFilesStore, type FileChannel } from './sandbox-bank-files.store';
+import type { StatementDesk } from './statement.desk';
 
 /**
  * The bank's file desk: takes a pain.001 in (over HTTP or from the inbox folder, the same way),
@@ -46,6 +47,8 @@ export interface BankFileDeskDeps {
   /** Accounts (IBAN or other id, any spacing) the bank knows as closed: AC04. */
   closedAccounts?: readonly string[];
   logger: FileDeskLogger;
+  /** Books what a file paid on the debtor's account (statements, notices); absent: the ledger only. */
+  statements?: StatementDesk;
 }
 
 export interface BankFileDesk {
@@ -78,22 +81,33 @@ export function createBankFileDesk(deps: BankFileDeskDeps): BankFileDesk {
   ) {
     const reject: Record<string, RejectReason> = {};
     let booked = 0;
+    const fresh: ReceivedTransfer[] = [];
     for (const t of transfers) {
       const reason = refusal(t);
       if (reason) {
         reject[t.endToEndId] = reason;
         continue;
       }
-      const fresh = await store.book(trx, {
+      const isNew = await store.book(trx, {
         endToEndId: t.endToEndId,
         amountMinor: t.amountMinor,
         currency: t.currency,
         account: `****${t.account.slice(-4)}`,
+        debtorAccount: t.debtorAccount,
+        bookingDate: t.requestedExecutionDate,
+        fileMsgId: msgId,
+        paymentInformationId: t.paymentInformationId,
       });
       // Booked already (another file named it): never paid twice, reported as a duplicate.
-      if (fresh) booked += 1;
-      else reject[t.endToEndId] = 'AM05';
+      if (isNew) {
+        booked += 1;
+        fresh.push(t);
+      } else reject[t.endToEndId] = 'AM05';
     }
+    const onAccounts =
+      deps.statements && fresh.length > 0
+        ? await deps.statements.bookFile(trx, { msgId, channel, transfers: fresh })
+        : undefined;
     const report = buildPain002({ pain001: xml, createdAt: new Date(), reject });
     const { lateReportMs } = faults.get();
     const copies = faults.take('duplicateNextReport') ? 2 : 1;
@@ -109,6 +123,7 @@ export function createBankFileDesk(deps: BankFileDeskDeps): BankFileDesk {
       groupStatus: report.groupStatus,
       reportIds: ids,
       lateReportMs,
+      ...(onAccounts ? { onAccounts } : {}),
     };
   }
 

@@ -20,6 +20,8 @@ function pain001(
         [tag('GrpHdr')]: { [tag('MsgId')]: 'MSG1', [tag('NbOfTxs')]: opts.nbOfTxs ?? String(amounts.length) },
         [tag('PmtInf')]: {
           [tag('PmtInfId')]: 'MSG1-1',
+          [tag('ReqdExctnDt')]: { [tag('Dt')]: '2025-03-03' },
+          [tag('DbtrAcct')]: { [tag('Id')]: { [tag('IBAN')]: 'FR1420041010050500013M02606' } },
           [tag('CdtTrfTxInf')]: amounts.map(([amount, ccy], i) => ({
             [tag('PmtId')]: { [tag('EndToEndId')]: `E2E${i}` },
             [tag('Amt')]: { [tag('InstdAmt')]: { '@_Ccy': ccy, '#text': amount } },
@@ -42,6 +44,9 @@ describe('the sandbox bank reads a pain.001', () => {
           amountMinor: 1_505_000,
           currency: 'EUR',
           isIban: true,
+          debtorAccount: 'FR1420041010050500013M02606',
+          requestedExecutionDate: '2025-03-03',
+          batchBooking: undefined,
         }),
         expect.objectContaining({ endToEndId: 'E2E1', amountMinor: 120_000, currency: 'JPY' }),
       ],

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { minorDigitsOf } from './bank-amount.util';
 
 /**
  * The bank's reading of a pain.001.001.10 it received: what it needs to book the transfers. Another
@@ -20,6 +21,14 @@ export interface ReceivedTransfer {
   /** The creditor's IBAN or other account id, spaces removed. */
   account: string;
   isIban: boolean;
+  /** The debtor's (our customer's) account the transfer is paid from: IBAN or other id, spaces removed. */
+  debtorAccount: string;
+  /** PmtInf/ReqdExctnDt (its date part): the day the bank books the transfer. */
+  requestedExecutionDate: string;
+  /** PmtInf/BtchBookg: true (one entry for the batch), false (one per transfer), or not said. */
+  batchBooking: boolean | undefined;
+  /** The instruction id, when the sender gave one. */
+  instructionId: string | undefined;
 }
 
 export interface ReceivedPain001 {
@@ -56,25 +65,6 @@ const reader = new XMLParser({
   isArray: (name) => name === 'PmtInf' || name === 'CdtTrfTxInf',
 });
 
-/** ISO 4217 minor-unit digits where they are not 2 (the bank's own short table). */
-const MINOR_DIGITS: Readonly<Record<string, number>> = {
-  BHD: 3,
-  CLP: 0,
-  IQD: 3,
-  ISK: 0,
-  JOD: 3,
-  JPY: 0,
-  KRW: 0,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  TND: 3,
-  UGX: 0,
-  VND: 0,
-  XAF: 0,
-  XOF: 0,
-};
-
 const at = (node: unknown, ...path: string[]): unknown => {
   let v: unknown = node;
   for (const p of path) v = typeof v === 'object' && v !== null ? (v as XmlNode)[p] : undefined;
@@ -90,7 +80,7 @@ const text = (node: unknown, ...path: string[]): string => {
 function minorUnits(amount: string, currency: string): number {
   const m = /^(\d+)(?:\.(\d+))?$/.exec(amount);
   if (!m) throw new MalformedFileError(`amount ${amount} is not a decimal amount`);
-  const digits = MINOR_DIGITS[currency] ?? 2;
+  const digits = minorDigitsOf(currency);
   const decimals = m[2] ?? '';
   if (decimals.length > digits) {
     throw new MalformedFileError(`amount ${amount} has more decimals than ${currency} (${digits})`);
@@ -120,6 +110,16 @@ export function readPain001(xml: string): ReceivedPain001 {
   const transfers: ReceivedTransfer[] = [];
   for (const pmtInf of (at(message, 'PmtInf') as XmlNode[] | undefined) ?? []) {
     const paymentInformationId = text(pmtInf, 'PmtInfId');
+    const debtorIban = at(pmtInf, 'DbtrAcct', 'Id', 'IBAN');
+    const debtorAccount = (
+      typeof debtorIban === 'string' ? debtorIban : text(pmtInf, 'DbtrAcct', 'Id', 'Othr', 'Id')
+    ).replace(/\s+/g, '');
+    const execution = at(pmtInf, 'ReqdExctnDt', 'Dt') ?? at(pmtInf, 'ReqdExctnDt', 'DtTm');
+    if (typeof execution !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(execution)) {
+      throw new MalformedFileError('the file has no PmtInf/ReqdExctnDt');
+    }
+    const batchFlag = at(pmtInf, 'BtchBookg');
+    const batchBooking = batchFlag === undefined ? undefined : batchFlag === 'true' || batchFlag === '1';
     for (const tx of (at(pmtInf, 'CdtTrfTxInf') as XmlNode[] | undefined) ?? []) {
       const currency = text(tx, 'Amt', 'InstdAmt', '@_Ccy');
       const iban = at(tx, 'CdtrAcct', 'Id', 'IBAN');
@@ -134,6 +134,11 @@ export function readPain001(xml: string): ReceivedPain001 {
         currency,
         account,
         isIban: typeof iban === 'string',
+        debtorAccount,
+        requestedExecutionDate: execution.slice(0, 10),
+        batchBooking,
+        instructionId:
+          typeof at(tx, 'PmtId', 'InstrId') === 'string' ? (at(tx, 'PmtId', 'InstrId') as string) : undefined,
       });
     }
   }

@@ -34,6 +34,11 @@ export interface BookedTransfer {
   currency: string;
   /** Masked, as the JSON payouts' accounts are. */
   account: string;
+  /** Where it is paid from and when (the customer's statement), and the file and batch that ordered it. */
+  debtorAccount?: string;
+  bookingDate?: string;
+  fileMsgId?: string;
+  paymentInformationId?: string;
 }
 
 interface ReportRow {
@@ -120,6 +125,10 @@ export class SandboxBankFilesStore {
         account: transfer.account,
         payment_reference: transfer.endToEndId,
         end_to_end_id: transfer.endToEndId,
+        debtor_account: transfer.debtorAccount ?? null,
+        booking_date: transfer.bookingDate ?? null,
+        file_msg_id: transfer.fileMsgId ?? null,
+        pmt_inf_id: transfer.paymentInformationId ?? null,
         created_at: new Date(),
       })
       .onConflict('end_to_end_id')

@@ -30,3 +30,15 @@ describe('sandbox bank configuration: bank files', () => {
     );
   });
 });
+
+describe('sandbox bank configuration: statements', () => {
+  it('writes no statement files unless a folder is set, then polls it as often as the file folders', () => {
+    expect(loadSandboxBankConfig({}).statements).toEqual({ folder: undefined });
+    expect(
+      loadSandboxBankConfig({
+        SANDBOX_BANK_STATEMENT_OUTBOX: '/srv/bank/camt',
+        SANDBOX_BANK_FILE_POLL: '250ms',
+      }).statements,
+    ).toEqual({ folder: { outbox: '/srv/bank/camt', pollMs: 250 } });
+  });
+});

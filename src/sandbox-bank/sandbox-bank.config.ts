@@ -24,6 +24,9 @@ const bankEnvSchema = z.object({
   SANDBOX_BANK_FILE_INBOX: optionalString,
   SANDBOX_BANK_FILE_OUTBOX: optionalString,
   SANDBOX_BANK_FILE_POLL: duration('1s'),
+  // Statements (camt.053) and notices (camt.054) as files, in a folder of their own (never the
+  // pain.002 outbox, whose reader takes every file there for a status report). Off unless set.
+  SANDBOX_BANK_STATEMENT_OUTBOX: optionalString,
 });
 
 export interface SandboxBankConfig {
@@ -37,6 +40,7 @@ export interface SandboxBankConfig {
     closedAccounts: string[];
     folder: { inbox: string; outbox: string; pollMs: number } | undefined;
   };
+  statements: { folder: { outbox: string; pollMs: number } | undefined };
 }
 
 export function loadSandboxBankConfig(
@@ -76,6 +80,11 @@ export function loadSandboxBankConfig(
               pollMs: e.SANDBOX_BANK_FILE_POLL,
             }
           : undefined,
+    },
+    statements: {
+      folder: e.SANDBOX_BANK_STATEMENT_OUTBOX
+        ? { outbox: e.SANDBOX_BANK_STATEMENT_OUTBOX, pollMs: e.SANDBOX_BANK_FILE_POLL }
+        : undefined,
     },
   };
 }

@@ -91,8 +91,87 @@ const m002: Migration = {
   },
 };
 
+/**
+ * Statements and notifications (camt.053/054). A transfer booked from a file also keeps where it was
+ * paid from and on which day, so the bank can put it on its customer's statement and return it
+ * later. Account entries are what the customer's statements show: one per transfer or per batch,
+ * returns, and the faults injected (an entry missing, off by one, nobody ordered, twice).
+ */
+const m003: Migration = {
+  name: '003-sandbox-bank-statements',
+  async up(knex) {
+    await knex.schema.alterTable('sandbox_bank_ledger', (t) => {
+      t.string('debtor_account', 34);
+      t.string('booking_date', 10);
+      t.string('file_msg_id', 35);
+      t.string('pmt_inf_id', 35);
+    });
+    await knex.schema.createTable('sandbox_bank_account_entries', (t) => {
+      t.bigIncrements('seq').primary();
+      t.uuid('id').notNullable().unique();
+      t.string('kind', 16).notNullable();
+      t.string('account', 34).notNullable();
+      t.string('currency', 3).notNullable();
+      // A calendar day (YYYY-MM-DD), kept as text: no time zone ever moves it.
+      t.string('booking_date', 10).notNullable();
+      t.string('credit_debit', 4).notNullable();
+      t.bigInteger('amount_minor').notNullable();
+      t.string('msg_id', 35);
+      t.string('pmt_inf_id', 35);
+      // The transfer a TRANSFER or RETURN entry is about (a BATCH's are in `transactions`).
+      t.string('end_to_end_id', 35);
+      t.jsonb('transactions').notNullable();
+      t.string('return_reason', 4);
+      t.timestamp('booked_at', { useTz: true }).notNullable();
+      // A late return exists from its booking on, but is shown (statements, notices) only from here.
+      t.timestamp('available_at', { useTz: true }).notNullable();
+      t.index(['account', 'booking_date', 'seq']);
+    });
+    await knex.raw(
+      "alter table sandbox_bank_account_entries add constraint sandbox_bank_account_entries_kind check (kind in ('TRANSFER', 'BATCH', 'RETURN', 'UNORDERED'))",
+    );
+    await knex.raw(
+      "alter table sandbox_bank_account_entries add constraint sandbox_bank_account_entries_cd check (credit_debit in ('CRDT', 'DBIT'))",
+    );
+    // A transfer is returned at most once.
+    await knex.raw(
+      "create unique index sandbox_bank_account_entries_one_return on sandbox_bank_account_entries (end_to_end_id) where kind = 'RETURN'",
+    );
+    await knex.schema.createTable('sandbox_bank_notifications', (t) => {
+      t.bigIncrements('seq').primary();
+      t.uuid('id').notNullable().unique();
+      t.string('message_id', 35).notNullable();
+      t.string('account', 34).notNullable();
+      t.string('channel', 8).notNullable();
+      t.text('xml').notNullable();
+      t.timestamp('available_at', { useTz: true }).notNullable();
+      t.timestamp('exported_at', { useTz: true });
+      t.index(['channel', 'available_at', 'seq']);
+    });
+    // The days an account has entries on, and when each last changed: what the folder mode writes out.
+    await knex.schema.createTable('sandbox_bank_statement_days', (t) => {
+      t.string('account', 34).notNullable();
+      t.string('booking_date', 10).notNullable();
+      t.timestamp('changed_at', { useTz: true }).notNullable();
+      t.timestamp('exported_at', { useTz: true });
+      t.primary(['account', 'booking_date']);
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable('sandbox_bank_statement_days');
+    await knex.schema.dropTable('sandbox_bank_notifications');
+    await knex.schema.dropTable('sandbox_bank_account_entries');
+    await knex.schema.alterTable('sandbox_bank_ledger', (t) => {
+      t.dropColumn('debtor_account');
+      t.dropColumn('booking_date');
+      t.dropColumn('file_msg_id');
+      t.dropColumn('pmt_inf_id');
+    });
+  },
+};
+
 /** Listed in code (not discovered on disk) so they run the same under tsx, jest and compiled JS. */
-const migrations: Migration[] = [m001, m002];
+const migrations: Migration[] = [m001, m002, m003];
 
 const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

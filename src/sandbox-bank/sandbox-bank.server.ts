@@ -9,7 +9,9 @@ import { ProblemError, problemType, type ProblemBody } from '../shared/http/prob
 import { listen, loopbackUrl } from '../shared/http/listen.util';
 import { createBankFileDesk, type BankFileDesk, type FileFaults } from './bank-file.desk';
 import { REJECT_REASONS, type RejectReason } from './pain002.builder';
+import { RETURN_REASONS, type ReturnReason } from './camt.builder';
 import { createPain001SchemaValidator, type Pain001SchemaValidator } from './pain001-schema.validator';
+import { createStatementDesk, type StatementDesk, type StatementFaults } from './statement.desk';
 import { SandboxBankStore, type Answer, type StoredAnswer } from './sandbox-bank.store';
 
 /**
@@ -22,7 +24,7 @@ import { SandboxBankStore, type Answer, type StoredAnswer } from './sandbox-bank
  * always declined.
  */
 
-export interface BankFaults extends FileFaults {
+export interface BankFaults extends FileFaults, StatementFaults {
   /** Added to every /payouts and /refunds request, before any database work. */
   latencyMs: number;
   /** 0..1: share of /payouts and /refunds requests answered 503 before touching the database. */
@@ -58,6 +60,8 @@ export interface SandboxBankDeps {
   logger?: BankLogger;
   /** Bank files (POST /files, the inbox folder): the pain.001 XSD to check them against, closed accounts. */
   files?: { pain001Xsd?: string; closedAccounts?: readonly string[] };
+  /** The bank's clock for which days are over (statements); tests move it. Bookings use the real time. */
+  clock?: () => Date;
 }
 
 export interface SandboxBank {
@@ -70,6 +74,8 @@ export interface SandboxBank {
   getFaults(): BankFaults;
   /** The pain.001 desk, shared by POST /files and the inbox folder (bank-file-folder.poller.ts). */
   files: BankFileDesk;
+  /** Customers' accounts: statements (camt.053), notices (camt.054), returns. */
+  statements: StatementDesk;
 }
 
 export const HANG_MS = 30_000;
@@ -90,7 +96,19 @@ const NO_FAULTS: BankFaults = {
   loseNextFile: 0,
   lateReportMs: 0,
   duplicateNextReport: 0,
+  batchBooking: true,
+  omitNextEntry: 0,
+  offByOneNextEntry: 0,
+  unorderedNextEntry: 0,
+  duplicateNextEntry: 0,
+  returnNext: 0,
+  returnReason: 'AC04',
+  returnAfterDays: 0,
+  lateReturnMs: 0,
+  statementBalanceOffsetMinor: 0,
 };
+
+const returnReason = z.enum(Object.keys(RETURN_REASONS) as [ReturnReason, ...ReturnReason[]]);
 
 const faultsPatch = z
   .strictObject({
@@ -108,6 +126,16 @@ const faultsPatch = z
     loseNextFile: z.number().int().min(0),
     lateReportMs: z.number().int().min(0).max(3_600_000),
     duplicateNextReport: z.number().int().min(0),
+    batchBooking: z.boolean(),
+    omitNextEntry: z.number().int().min(0),
+    offByOneNextEntry: z.number().int().min(0),
+    unorderedNextEntry: z.number().int().min(0),
+    duplicateNextEntry: z.number().int().min(0),
+    returnNext: z.number().int().min(0),
+    returnReason,
+    returnAfterDays: z.number().int().min(0).max(60),
+    lateReturnMs: z.number().int().min(0).max(3_600_000),
+    statementBalanceOffsetMinor: z.number().int().min(-1_000_000).max(1_000_000),
   })
   .partial();
 
@@ -147,6 +175,27 @@ const reportsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+const account = z
+  .string()
+  .transform((a) => a.replace(/\s+/g, '').toUpperCase())
+  .pipe(
+    z
+      .string()
+      .regex(/^[A-Z0-9]{1,34}$/, { message: 'must be an IBAN or account id (1 to 34 letters or digits)' }),
+  );
+const isoDate = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
+const statementQuery = z.object({ account, date: isoDate });
+const statementDaysQuery = z.object({
+  account: account.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const returnBody = z.strictObject({
+  endToEndId: z.string().trim().min(1).max(35),
+  reason: returnReason,
+  afterDays: z.number().int().min(0).max(60).default(0),
+  delayMs: z.number().int().min(0).max(3_600_000).default(0),
+});
+
 const idempotencyKey = z.string().trim().min(1).max(255);
 const payoutLookupQuery = z.strictObject({ idempotencyKey });
 
@@ -166,19 +215,24 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   if (!validator.schemaChecked) {
     logger.warn({}, 'bank files are read but not schema-checked: set SANDBOX_BANK_PAIN001_XSD');
   }
+  const take = (name: CountedFault): boolean => {
+    if (faults[name] <= 0) return false;
+    faults[name] -= 1;
+    return true;
+  };
+  const statements = createStatementDesk({
+    db: deps.db,
+    logger,
+    clock: deps.clock,
+    faults: { get: () => faults, take },
+  });
   const files = createBankFileDesk({
     db: deps.db,
     validator,
     closedAccounts: deps.files?.closedAccounts,
     logger,
-    faults: {
-      get: () => faults,
-      take: (name) => {
-        if (faults[name] <= 0) return false;
-        faults[name] -= 1;
-        return true;
-      },
-    },
+    statements,
+    faults: { get: () => faults, take },
   });
 
   const app = express();
@@ -298,6 +352,117 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
       });
     }
     res.type('application/xml').send(report.xml);
+  });
+
+  // End-of-day statement (camt.053.001.08) of an account and a day that is over (UTC, the bank's clock).
+  app.get('/statements', async (req, res) => {
+    const { account: acct, date } = statementQuery.parse(req.query);
+    const outcome = await statements.statement(acct, date);
+    if (outcome.kind === 'unknown-account') {
+      throw new ProblemError(
+        404,
+        'Account not found',
+        `the bank has booked nothing on ${maskAccount(acct)}`,
+        {
+          code: 'ACCOUNT_NOT_FOUND',
+        },
+      );
+    }
+    if (outcome.kind === 'not-closed') {
+      throw new ProblemError(
+        409,
+        'Day not over',
+        `the statement of ${date} comes once the day is over (today is ${outcome.today}, UTC)`,
+        { code: 'DAY_NOT_CLOSED', today: outcome.today },
+      );
+    }
+    res.set('X-Message-Id', outcome.messageId).type('application/xml').send(outcome.xml);
+  });
+
+  // The days that have a statement (closed days with entries), newest first.
+  app.get('/statements/days', async (req, res) => {
+    const { account: acct, limit } = statementDaysQuery.parse(req.query);
+    const days = await statements.store.closedDays({
+      account: acct,
+      today: statements.today(),
+      now: new Date(),
+      limit,
+    });
+    res.json({
+      today: statements.today(),
+      days: days.map((d) => ({
+        account: d.account,
+        date: d.date,
+        changedAt: d.changedAt,
+        href: `/statements?account=${d.account}&date=${d.date}`,
+      })),
+    });
+  });
+
+  // Intraday notices (camt.054.001.08) of bookings from files sent over HTTP, and of their returns,
+  // in the order they became available (same cursor as /reports).
+  app.get('/notifications', async (req, res) => {
+    const { after, limit } = reportsQuery.parse(req.query);
+    let listed;
+    try {
+      listed = await statements.store.listNotifications('http', after, limit);
+    } catch (err) {
+      if (err instanceof Error && err.message === 'not a report cursor') {
+        throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', {
+          code: 'BAD_CURSOR',
+        });
+      }
+      throw err;
+    }
+    res.json({
+      notifications: listed.notifications.map(({ xml: _xml, ...n }) => n),
+      next: listed.next ?? null,
+    });
+  });
+
+  app.get('/notifications/:id', async (req, res) => {
+    const id = z.uuid().safeParse(req.params.id);
+    const notification = id.success ? await statements.store.notification(id.data) : undefined;
+    if (!notification) {
+      throw new ProblemError(404, 'Notification not found', `no notification ${req.params.id}`, {
+        code: 'NOTIFICATION_NOT_FOUND',
+      });
+    }
+    res.type('application/xml').send(notification.xml);
+  });
+
+  // The creditor's bank sends a transfer back: a credit with the original EndToEndId and the reason,
+  // `afterDays` after the transfer's booking day, shown only `delayMs` from now (a late return).
+  app.post('/admin/returns', async (req, res) => {
+    const body = returnBody.parse(req.body ?? {});
+    const outcome = await statements.returnTransfer(body);
+    if (outcome.kind === 'unknown') {
+      throw new ProblemError(
+        404,
+        'Transfer not found',
+        `no transfer booked from a file with EndToEndId ${body.endToEndId}`,
+        {
+          code: 'TRANSFER_NOT_FOUND',
+        },
+      );
+    }
+    if (outcome.kind === 'already-returned') {
+      throw new ProblemError(409, 'Already returned', `transfer ${body.endToEndId} was returned before`, {
+        code: 'ALREADY_RETURNED',
+        bookingDate: outcome.entry.bookingDate,
+      });
+    }
+    logger.warn({ ...body }, 'transfer returned (admin)');
+    res.status(201).json({
+      endToEndId: body.endToEndId,
+      reason: body.reason,
+      entryId: outcome.entry.id,
+      account: maskAccount(outcome.entry.account),
+      bookingDate: outcome.entry.bookingDate,
+      amountMinor: Number(outcome.entry.amountMinor),
+      currency: outcome.entry.currency,
+      notificationId: outcome.notificationId,
+    });
   });
 
   app.get('/ledger', async (req, res) => {
@@ -526,6 +691,7 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   return {
     app,
     files,
+    statements,
     setFaults,
     getFaults: () => ({ ...faults }),
     start: async (port, host = '127.0.0.1') => {
@@ -550,6 +716,12 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
       }),
   };
 }
+
+type CountedFault = {
+  [K in keyof BankFaults]: BankFaults[K] extends number ? K : never;
+}[keyof BankFaults];
+
+const maskAccount = (account: string): string => `****${account.slice(-4)}`;
 
 function requireIdempotencyKey(req: Request): string {
   const parsed = idempotencyKey.safeParse(req.get('idempotency-key') ?? '');

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { join } from 'node:path';
 import { connectDatabase, hasPgliteCluster } from '../shared/db/knex-database';
 import { startBankFileFolder, type BankFileFolder } from './bank-file-folder.poller';
+import { startBankStatementFolder, type BankStatementFolder } from './bank-statement-folder.poller';
 import { migrateSandboxBank } from './sandbox-bank.migrations';
 import { createSandboxBank, type BankLogger, type SandboxBank } from './sandbox-bank.server';
 
@@ -25,6 +26,8 @@ export interface RunSandboxBankOptions {
     closedAccounts?: string[];
     folder?: { inbox: string; outbox: string; pollMs: number };
   };
+  /** Statements (camt.053) and notices (camt.054) written to a folder of their own; absent: HTTP only. */
+  statements?: { folder?: { outbox: string; pollMs: number } };
 }
 
 export interface RunningSandboxBank {
@@ -71,6 +74,7 @@ export async function runSandboxBank(opts: RunSandboxBankOptions): Promise<Runni
     if (owned) await db.destroy();
   };
   let folder: BankFileFolder | undefined;
+  let statementFolder: BankStatementFolder | undefined;
   try {
     await migrateSandboxBank(db);
     const bank = createSandboxBank({ db, logger: opts.logger, files: opts.files });
@@ -79,18 +83,28 @@ export async function runSandboxBank(opts: RunSandboxBankOptions): Promise<Runni
       const logger = opts.logger ?? { info: () => undefined, warn: () => undefined, error: () => undefined };
       folder = await startBankFileFolder({ desk: bank.files, ...folderOpts, logger });
     }
+    const statementOpts = opts.statements?.folder;
+    if (statementOpts) {
+      const logger = opts.logger ?? { info: () => undefined, warn: () => undefined, error: () => undefined };
+      statementFolder = await startBankStatementFolder({ desk: bank.statements, ...statementOpts, logger });
+    }
     const url = await bank.start(opts.port, opts.host);
-    opts.logger?.info({ url, database: where, fileFolders: folderOpts ?? null }, 'sandbox bank up');
+    opts.logger?.info(
+      { url, database: where, fileFolders: folderOpts ?? null, statementFolder: statementOpts ?? null },
+      'sandbox bank up',
+    );
     return {
       url,
       bank,
       stop: async () => {
+        await statementFolder?.stop();
         await folder?.stop();
         await bank.stop();
         await close();
       },
     };
   } catch (err) {
+    await statementFolder?.stop();
     await folder?.stop();
     await close();
     throw err;
