@@ -71,6 +71,8 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     sys = await startTestSystem({
       DATABASE_URL: scratch.url,
       PAYOUT_ROUTES: JSON.stringify(ROUTES),
+      // The bank checks every file we send against the official XSD: accepted means valid.
+      SANDBOX_BANK_PAIN001_XSD: schemas.pain001,
       BANK_FILE_SCHEDULE: '1s',
       BANK_FILE_SCHEDULE_ID: `test-bank-files-${randomUUID()}`,
       BANK_FILE_WAIT: '2s',
@@ -357,6 +359,22 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       expect((await payment(paymentId)).status).toBe('COMPLETED');
       const again = (await store.files({ limit: 50 })).find((f) => f.msgId === accepted.msgId)!;
       expect(again.status).toBe('ACCEPTED');
+
+      // Operators see the rails in the metrics: attempts per provider and status, anomalies by kind.
+      const metrics: string = (await http(sys.apiUrl, 'GET', '/metrics')).body;
+      const sample = (name: string, labels: string): number =>
+        Number(
+          metrics
+            .split('\n')
+            .find((l) => l.startsWith(`${name}{${labels}}`))
+            ?.split(' ')
+            .at(-1) ?? NaN,
+        );
+      expect(sample('alpes_payout_attempts', 'provider="iso20022-file",status="DECLINED"')).toBe(2);
+      expect(sample('alpes_payout_attempts', 'provider="sandbox-bank",status="PAID"')).toBe(1);
+      expect(sample('alpes_payout_attempts', 'provider="iso20022-file",status="SENT"')).toBe(1);
+      expect(sample('alpes_bank_file_anomalies', 'kind="CONTRADICTORY_STATUS"')).toBe(1);
+      expect(sample('alpes_bank_file_transfers', 'status="ACCEPTED"')).toBeGreaterThanOrEqual(2);
     } finally {
       await db.destroy();
     }

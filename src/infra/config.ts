@@ -152,6 +152,9 @@ const envSchema = z.object({
   SANDBOX_BANK_URL: optionalString,
   SANDBOX_BANK_PORT: port(5100),
   SANDBOX_BANK_HOST: z.string().default('127.0.0.1'),
+  // The in-process bank checks the bank files it receives against this XSD (the standalone bank
+  // reads the same variable); unset, it reads them unchecked. `make start` sets it when it can.
+  SANDBOX_BANK_PAIN001_XSD: optionalString,
   WORKFLOW_BUNDLE_PATH: optionalString,
   NOTIFICATIONS_WORKFLOW_BUNDLE_PATH: optionalString,
   PROVIDER_HTTP_TIMEOUT: duration('10s'),
@@ -260,7 +263,13 @@ export interface AppConfig {
   /** The payout janitor (unknown payout outcomes) and the test-only payment faults. */
   payoutJanitor: PayoutJanitorConfig;
   /** Undefined url → the launcher runs the sandbox bank in-process on `port`. */
-  sandboxBank: { url: string | undefined; port: number; host: string; timeoutMs: number };
+  sandboxBank: {
+    url: string | undefined;
+    port: number;
+    host: string;
+    timeoutMs: number;
+    pain001Xsd: string | undefined;
+  };
   /** Stripe Connect (the `stripe` rail); its calls share PROVIDER_HTTP_TIMEOUT with the bank's. */
   stripe: StripeConfig;
   /** Which provider pays what (PAYOUT_ROUTES), and the ISO 20022 file rail (BANK_FILE_*). */
@@ -538,6 +547,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       port: e.SANDBOX_BANK_PORT,
       host: e.SANDBOX_BANK_HOST,
       timeoutMs: e.PROVIDER_HTTP_TIMEOUT,
+      pain001Xsd: e.SANDBOX_BANK_PAIN001_XSD,
     },
     stripe: toStripeConfig(e, e.PROVIDER_HTTP_TIMEOUT),
     rails: toPayoutRailsConfig(e),

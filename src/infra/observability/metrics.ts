@@ -186,6 +186,29 @@ export function createMetrics(db: Knex, options: MetricsOptions = {}) {
     },
   });
 
+  // Payout rails: which provider is paying, declining, or still asked (SENT: the answer pending).
+  rowCount({
+    name: 'alpes_payout_attempts',
+    help: 'Payout attempts by provider and status (PAYOUT_ROUTES; DECLINED moved a payout to the next provider)',
+    table: 'payout_attempts',
+    labels: ['provider', 'status'],
+    mayBeMissing: true,
+  });
+  rowCount({
+    name: 'alpes_bank_file_transfers',
+    help: 'Transfers on the ISO 20022 file rail by status (FILED: sent, no report yet)',
+    table: 'bank_file_items',
+    labels: ['status'],
+    mayBeMissing: true,
+  });
+  rowCount({
+    name: 'alpes_bank_file_anomalies',
+    help: 'What bank reports said that could not be applied, by kind (GET /bank-files/anomalies)',
+    table: 'bank_file_anomalies',
+    labels: ['kind'],
+    mayBeMissing: true,
+  });
+
   rowCount({
     name: 'alpes_notification_deliveries',
     help: 'Notification deliveries by channel and outcome',

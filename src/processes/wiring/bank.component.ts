@@ -16,6 +16,7 @@ export async function startBankComponent(ctx: SystemContext): Promise<RunningSan
     sharedDb: config.database.kind === 'pglite' ? ctx.db : undefined,
     port: config.sandboxBank.port,
     host: config.sandboxBank.host,
+    files: { pain001Xsd: config.sandboxBank.pain001Xsd },
     logger: ctx.logger.child({ component: 'bank' }),
   });
   ctx.onStop(() => bank.stop());
