@@ -53,7 +53,9 @@ describe('bank files page state', () => {
     expect(awaitsBank([file({ status: 'BUILT' })])).toBe(true);
     expect(
       awaitsBank(
-        (['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'REFUSED'] as const).map((status) => file({ status })),
+        (['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'REFUSED'] as const).map((status) =>
+          file({ status }),
+        ),
       ),
     ).toBe(false);
     expect(awaitsBank([])).toBe(false);
