@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDashboardHarness, type DashboardHarness } from './support/dashboard-harness';
 import { byTestId, describeInChromium, openChromiumPage, waitForAttribute } from './support/dashboard-page';
@@ -12,6 +14,7 @@ import { describeWithPostgres } from './support/test-env';
 // sandbox bank's API when the bank definitely rejects them (issue 25 §5).
 jest.setTimeout(120_000);
 
+const SCREENSHOT = resolve(__dirname, '..', 'artifacts', 'dashboard-bank-files.png');
 const TITLE = 'dashboard Bank files page in Chromium (real Temporal, PostgreSQL, sandbox bank files)';
 
 const ROUTES = [
@@ -206,6 +209,11 @@ function browserSuite(): void {
       expect(pain002).toContain('pain.002.001.11');
       expect(pain002).toContain(`<OrgnlMsgId>${id}</OrgnlMsgId>`);
       expect(pain002).toContain('AC04');
+
+      // At the suites' width nothing overflows sideways (the top bar has one more tab now).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
     });
 
     it('shows each payment’s payout provider and attempts: the file rail’s AC04, then the sandbox bank', async () => {

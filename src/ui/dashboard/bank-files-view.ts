@@ -103,7 +103,7 @@ export function BankFilesPanel(props: BankFilesPanelProps): ComponentChild {
         : files.length === 0
           ? h(
               'p',
-              { class: 'muted', 'data-testid': 'bank-files-empty' },
+              { class: 'muted panel-note', 'data-testid': 'bank-files-empty' },
               'No bank files yet: payouts routed to iso20022-file are filed on the next cycle.',
             )
           : h(
@@ -425,7 +425,7 @@ function AnomaliesPanel(p: { anomalies: BankFileAnomaly[] | undefined }): Compon
       : p.anomalies.length === 0
         ? h(
             'p',
-            { class: 'muted', 'data-testid': 'bank-file-anomalies-empty' },
+            { class: 'muted panel-note', 'data-testid': 'bank-file-anomalies-empty' },
             'None: every report applied.',
           )
         : h(
