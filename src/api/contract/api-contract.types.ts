@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { auditEntryResponse, auditPage } from '../audit.schemas';
+import type { bankFile, bankFileAnomalyList, bankFileList, bankFileReportList } from '../bank-file.schemas';
 import type { balanceResponse, commissionPage, commissionResponse } from '../commission.schemas';
 import type {
   attemptsPage,
@@ -63,6 +64,9 @@ export type PaymentTimeline = z.output<typeof paymentTimeline>;
 export type OrphanedPayment = z.output<typeof orphanedPayment>;
 export type RecoveredPayment = z.output<typeof recoveredPayment>;
 export type TimelineEntry = z.output<typeof timelineEntry>;
+/** Where a routed payout went (`GET /payments/:id`): its provider and every attempt, in order. */
+export type PaymentPayout = NonNullable<Payment['payout']>;
+export type PayoutAttempt = PaymentPayout['attempts'][number];
 
 export type Commission = z.output<typeof commissionResponse>;
 export type CommissionPage = z.output<typeof commissionPage>;
@@ -91,6 +95,16 @@ export type NotificationPage = z.output<typeof notificationPage>;
 export type DeliveryAttempt = z.output<typeof deliveryAttempt>;
 export type DeliveryAttemptPage = z.output<typeof attemptsPage>;
 export type NotificationPreferences = z.output<typeof notificationPreferencesView>;
+
+/** The ISO 20022 file rail (`GET /bank-files…`): pain.001 files, their pain.002 reports, anomalies. */
+export type BankFile = z.output<typeof bankFile>;
+export type BankFileStatus = BankFile['status'];
+export type BankFileTransferStatus = keyof BankFile['items'];
+export type BankFileList = z.output<typeof bankFileList>;
+export type BankFileReportList = z.output<typeof bankFileReportList>;
+export type BankFileReport = BankFileReportList['items'][number];
+export type BankFileAnomalyList = z.output<typeof bankFileAnomalyList>;
+export type BankFileAnomaly = BankFileAnomalyList['items'][number];
 
 export type AuditEntry = z.output<typeof auditEntryResponse>;
 export type AuditPage = z.output<typeof auditPage>;

@@ -1,6 +1,9 @@
 import type {
   AcceptedPayment,
   AuditEntry,
+  BankFile,
+  BankFileAnomaly,
+  BankFileReport,
   CreatePaymentRequest,
   DeliveryAttempt,
   Notification,
@@ -8,6 +11,7 @@ import type {
   OrphanedPayment,
   Partner,
   PartnerBalance,
+  Payment,
   PaymentTimeline,
   RecoveredPayment,
   StartSettlementRequest,
@@ -44,13 +48,21 @@ export class ApiError extends Error {
 /** The API's own types (src/api/contract): the dashboard keeps no copies of its answers. */
 export type {
   AuditEntry,
+  BankFile,
+  BankFileAnomaly,
+  BankFileReport,
+  BankFileStatus,
+  BankFileTransferStatus,
   OrphanedPayment,
   CreatePaymentRequest,
   CurrencyBalance,
   DeliveryAttempt,
   Partner,
   PartnerBalance,
+  Payment,
+  PaymentPayout,
   PaymentTimeline,
+  PayoutAttempt,
   StartSettlementRequest,
   TimelineEntry,
 } from '../../api/contract/api-contract.types';
@@ -214,6 +226,57 @@ export class ApiClient {
     return this.request('PUT', `/partners/${encodeURIComponent(partnerId)}/notification-preferences`, {
       preferences,
     });
+  }
+
+  /** One payment with its payout's provider and attempts (the list answer does not carry them). */
+  getPayment(paymentId: string): Promise<Payment> {
+    return this.request('GET', `/payments/${encodeURIComponent(paymentId)}`);
+  }
+
+  async listBankFiles(limit = 50): Promise<BankFile[]> {
+    return (await this.request<{ items: BankFile[] }>('GET', `/bank-files?limit=${limit}`)).items;
+  }
+
+  async bankFileReports(msgId: string): Promise<BankFileReport[]> {
+    return (
+      await this.request<{ items: BankFileReport[] }>(
+        'GET',
+        `/bank-files/${encodeURIComponent(msgId)}/reports`,
+      )
+    ).items;
+  }
+
+  async bankFileAnomalies(): Promise<BankFileAnomaly[]> {
+    return (await this.request<{ items: BankFileAnomaly[] }>('GET', '/bank-files/anomalies')).items;
+  }
+
+  /** The API's address of a path, for links that show where a document lives. */
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  /**
+   * A document (the bank files' XML) as a Blob. A plain link cannot carry the key — the API reads
+   * only `Authorization: Bearer`, and a key in a URL would end up in logs and history — so the
+   * dashboard fetches it and hands the browser the bytes.
+   */
+  async download(path: string, accept = 'application/xml'): Promise<Blob> {
+    const apiKey = this.apiKey();
+    const headers: Record<string, string> = { accept: `${accept}, application/problem+json` };
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method: 'GET',
+        headers,
+        mode: 'cors',
+        credentials: 'omit',
+      });
+    } catch {
+      throw new ApiError(0, 'API unreachable', `no answer from ${this.baseUrl}`);
+    }
+    if (!res.ok) throw toApiError(res.status, parseJson(await res.text()), res.statusText);
+    return res.blob();
   }
 
   timeline(paymentId: string): Promise<PaymentTimeline> {

@@ -14,6 +14,7 @@ import {
 import { EventFeed } from './event-feed';
 import { shortId } from './format';
 import { AuditPanel } from './audit-view';
+import { BankFilesPanel } from './bank-files-view';
 import { ChartsPanel } from './charts-view';
 import { hashOf, viewFromHash, viewsFor, type View } from './navigation';
 import { NotificationsPanel } from './notifications-view';
@@ -329,6 +330,15 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
           payments: state.payments,
           notifications: state.notifications,
           locale: LOCALE,
+        });
+      case 'bank-files':
+        return h(BankFilesPanel, {
+          api,
+          apiKey,
+          canDownload: canAct,
+          refreshKey: `${apiKey}:${state.lastPosition}`,
+          locale: LOCALE,
+          onError: reportError,
         });
       case 'audit':
         return h(AuditPanel, { api, refreshKey: `${apiKey}:${pagesTouched}`, onError: reportError });

@@ -45,6 +45,19 @@ const STATUS_LABELS: Record<string, string> = {
   AWAITING: 'Awaiting',
   APPROVED: 'Approved',
   EXPIRED: 'Expired',
+  // ISO 20022 bank files: the file as the bank answered it, and each transfer in it.
+  BUILT: 'Built',
+  SUBMITTED: 'Submitted',
+  REFUSED: 'Refused',
+  ACCEPTED: 'Accepted',
+  PARTIALLY_ACCEPTED: 'Partially accepted',
+  OPEN: 'Open',
+  FILED: 'Filed',
+  WITHDRAWN: 'Withdrawn',
+  // A payout attempt at one provider.
+  SENT: 'Sent',
+  PAID: 'Paid',
+  DECLINED: 'Declined',
 };
 
 export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;

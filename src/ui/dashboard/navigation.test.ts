@@ -4,6 +4,7 @@ describe('dashboard navigation', () => {
   it('reads the view from the address and writes it back the same way', () => {
     for (const v of VIEWS) expect(viewFromHash(hashOf(v))).toBe(v);
     expect(viewFromHash('#/settlements/')).toBe('settlements');
+    expect(viewFromHash('#/bank-files')).toBe('bank-files');
   });
 
   it('leaves other fragments alone: the skip link, the key hand-over, nothing', () => {
@@ -11,6 +12,7 @@ describe('dashboard navigation', () => {
     expect(viewFromHash('#payments-heading')).toBeUndefined();
     expect(viewFromHash('#key=abc')).toBeUndefined();
     expect(viewFromHash('#/nowhere')).toBeUndefined();
+    expect(viewFromHash('#/bank-')).toBeUndefined();
   });
 
   it('gives a partner key its portal only, and the audit log to admins only', () => {
@@ -20,6 +22,8 @@ describe('dashboard navigation', () => {
       expect(viewsFor(role)).not.toContain('audit');
       expect(viewsFor(role)).not.toContain('portal');
       expect(viewsFor(role)).toContain('charts');
+      // Viewers see the files too; the API keeps the documents to operators.
+      expect(viewsFor(role)).toContain('bank-files');
     }
   });
 });

@@ -9,6 +9,7 @@ export const VIEWS = [
   'partners',
   'notifications',
   'charts',
+  'bank-files',
   'audit',
   'portal',
 ] as const;
@@ -20,6 +21,7 @@ export const VIEW_LABELS: Record<View, string> = {
   partners: 'Partners',
   notifications: 'Notifications',
   charts: 'Charts',
+  'bank-files': 'Bank files',
   audit: 'Audit',
   portal: 'My account',
 };
@@ -30,12 +32,12 @@ export const VIEW_LABELS: Record<View, string> = {
  */
 export function viewsFor(role: string | undefined): readonly View[] {
   if (role === 'partner') return ['portal'];
-  const operator: View[] = ['payments', 'settlements', 'partners', 'notifications', 'charts'];
+  const operator: View[] = ['payments', 'settlements', 'partners', 'notifications', 'charts', 'bank-files'];
   return role === 'admin' ? [...operator, 'audit'] : operator;
 }
 
 export function viewFromHash(hash: string): View | undefined {
-  const m = /^#\/([a-z]+)\/?$/.exec(hash);
+  const m = /^#\/([a-z]+(?:-[a-z]+)*)\/?$/.exec(hash);
   return m && (VIEWS as readonly string[]).includes(m[1]!) ? (m[1] as View) : undefined;
 }
 

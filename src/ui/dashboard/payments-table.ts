@@ -11,6 +11,7 @@ import {
 import { eventLabel, formatWhen, shortId, statusLabel } from './format';
 import { formatMinor } from './money-format';
 import { PaymentTimelinePanel } from './payment-timeline';
+import { PayoutAttemptsPanel } from './payout-attempts';
 import { StatusChip } from './status-chip';
 
 /** Rendering thousands of rows helps nobody; filters narrow the list instead. */
@@ -413,6 +414,13 @@ function PaymentDetail(p: {
           )
         : h('p', { class: 'muted' }, 'Events will appear here as they happen.'),
     ),
+    props.api
+      ? h(PayoutAttemptsPanel, {
+          api: props.api,
+          paymentId: row.id,
+          refreshKey: `${row.status}:${row.updatedAt}`,
+        })
+      : null,
     props.api
       ? h(PaymentTimelinePanel, {
           api: props.api,

@@ -14,6 +14,7 @@ import {
   type SettlementsState,
 } from './settlement-state';
 import { StatusChip } from './status-chip';
+import { useThrottledReload } from './use-throttled-reload';
 
 /** While a run is RUNNING its detail is re-read this often even if no event arrives (a lost socket). */
 const POLL_MS = 3_000;
@@ -38,28 +39,6 @@ export interface SettlementsViewProps {
   role: string | undefined;
   /** The signed-in key's name (from its stream token), when known. */
   actor: string | undefined;
-}
-
-/**
- * Calls `load` once `trigger` has changed, at most once per `delayMs`: a timer already pending
- * covers later changes too (it reads the newest state when it fires), so a steady stream of events
- * neither starves the refetch, as a plain debounce would, nor floods the API.
- */
-function useThrottledReload(trigger: unknown, delayMs: number, load: () => void): void {
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const seen = useRef(trigger);
-  useEffect(() => {
-    if (Object.is(seen.current, trigger)) return;
-    seen.current = trigger;
-    if (timer.current !== undefined) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      loadRef.current();
-    }, delayMs);
-  }, [trigger, delayMs]);
-  useEffect(() => () => clearTimeout(timer.current), []);
 }
 
 /** Settlement runs: the schedule, past runs, and the selected (or running) run, live. */
