@@ -63,6 +63,15 @@ describe('notification content', () => {
     expect(subject).toBe(`Alpes Partners: Payment of ${formatAmount(1_505_000, 'COP')} rejected`);
     expect(body).toContain('Reason: duplicate invoice');
   });
+
+  it('tells a partner in plain words why the bank refused the transfer', () => {
+    const { body } = renderNotificationContent(
+      'PAYMENT_FAILED',
+      { ...facts, eventType: 'PaymentFailed', reason: 'PAYOUT_DECLINED: AC04 Closed account number' },
+      'Ana',
+    );
+    expect(body).toContain('Reason: Your bank reports the account closed: add a new payout method (AC04).');
+  });
 });
 
 describe('payout-account notice content', () => {

@@ -1,3 +1,4 @@
+import { partnerFacingReason } from './bank-reason';
 import { DomainError } from './domain-error';
 import { Money } from './money.value-object';
 import {
@@ -120,7 +121,7 @@ function renderPaymentNotice(
   const amount = formatAmount(facts.amountMinor, facts.currency);
   const wording = WORDING[type];
   const lines = [`Hello ${partnerName},`, '', wording.lead(amount, facts.paymentId)];
-  if (facts.reason) lines.push(`Reason: ${facts.reason}`);
+  if (facts.reason) lines.push(`Reason: ${partnerFacingReason(facts.reason)}`);
   lines.push('', `Amount: ${amount}`, `Date: ${facts.occurredAt}`, '', '— Alpes Partners');
   return { subject: `Alpes Partners: ${wording.subject(amount)}`, body: lines.join('\n') };
 }
