@@ -19,6 +19,7 @@ import {
   type PayoutJanitorResult,
   type PayoutJanitorWorkflow,
 } from '../src/workflows/payout-janitor.messages';
+import { startStripeMock, stripeMockAvailable, type StripeMock } from './support/stripe-mock';
 import { iso20022Schemas, xmllint, xmllintAvailable, type Iso20022Schemas } from './support/iso20022-schemas';
 import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
 import {
@@ -36,6 +37,9 @@ const METHOD_IBAN = 'NL91ABNA0417164300';
 const METHOD_BIC = 'ABNANL2A';
 
 const ROUTES = [
+  // British accounts go straight to the sandbox bank's API; Stripe methods to Stripe (stripe-mock).
+  { method: 'BANK_TRANSFER', currency: 'EUR', country: 'GB', providers: ['sandbox-bank'] },
+  { method: 'STRIPE_CONNECT', providers: ['stripe'] },
   { method: 'BANK_TRANSFER', currency: 'EUR', providers: ['iso20022-file', 'sandbox-bank'] },
   { method: 'BANK_TRANSFER', currency: 'USD', providers: ['iso20022-file'] },
   { providers: ['sandbox-bank'] },
@@ -51,6 +55,10 @@ if (!xmllintAvailable()) {
   describeUnavailable(TITLE, 'xmllint (Debian libxml2-utils: make xmllint)', () => {
     it('needs xmllint', () => undefined);
   });
+} else if (!stripeMockAvailable()) {
+  describeUnavailable(TITLE, 'stripe-mock (make stripe-mock)', () => {
+    it('needs stripe-mock', () => undefined);
+  });
 } else if ('missing' in schemasOrMissing) {
   describeUnavailable(TITLE, schemasOrMissing.missing, () => {
     it('needs the XSDs', () => undefined);
@@ -64,8 +72,10 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
   let scratch: ScratchDatabase | undefined;
   let sys: TestSystem;
   let dir: string;
+  let stripe: StripeMock | undefined;
 
   beforeAll(async () => {
+    stripe = await startStripeMock();
     scratch = await createScratchDatabase(sharedUrl, 'alpes_payout_rails');
     dir = mkdtempSync(join(tmpdir(), 'alpes-rails-'));
     sys = await startTestSystem({
@@ -78,6 +88,9 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       BANK_FILE_WAIT: '2s',
       PAYOUT_TIMEOUT: '25s',
       PAYOUT_ACCOUNT_COOLOFF: '1s',
+      STRIPE_API_BASE: stripe.url,
+      COMMISSION_HOLD: '1d',
+      PAYOUT_MINIMUMS: JSON.stringify({ EUR: 1_000, USD: 1_000 }),
       ACTIVITY_START_TO_CLOSE_TIMEOUT: '5s',
     });
   }, 90_000);
@@ -90,6 +103,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       .catch(() => undefined);
     await sys?.stop();
     await scratch?.drop();
+    await stripe?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -306,6 +320,85 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(await bookings(id)).toEqual([]);
   }, 150_000);
 
+  it('a settlement run pays over the three rails at once: bank file, the bank’s API, Stripe', async () => {
+    const byFile = (await createPartner(sys.apiUrl)).id; // DE IBAN: the file rail
+    const byApi = (await createPartner(sys.apiUrl, { payoutAccount: 'GB82 WEST 1234 5698 7654 32' })).id;
+    const byStripe = (await createPartner(sys.apiUrl)).id;
+    const requested = await sys.api(
+      'POST',
+      `/partners/${byStripe}/payout-methods`,
+      { currency: '*', method: { type: 'STRIPE_CONNECT', accountId: 'acct_1Nv0FGQ9RKHgCVdK' } },
+      TEST_KEYS.alice,
+    );
+    expect(requested.status).toBe(202);
+    const approved = await sys.api(
+      'POST',
+      `/partners/${byStripe}/payout-account-change/approve`,
+      undefined,
+      TEST_KEYS.bob,
+    );
+    expect(approved.status).toBe(200);
+    const effectiveAt = Date.parse(approved.body.pendingAccountChange.effectiveAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, effectiveAt - Date.now()) + 200));
+
+    const day = 86_400_000;
+    const occurredAt = new Date(Date.now() - 3 * day).toISOString();
+    const periodEnd = new Date(Date.now() - day).toISOString().slice(0, 10);
+    const amounts = new Map([
+      [byFile, 5_100],
+      [byApi, 5_200],
+      [byStripe, 5_300],
+    ]);
+    const accrued = await sys.api(
+      'POST',
+      '/commissions',
+      [...amounts].map(([partnerId, amountMinor]) => ({
+        externalRef: `rails-${randomUUID()}`,
+        partnerId,
+        currency: 'EUR',
+        amountMinor,
+        description: 'three rails',
+        occurredAt,
+      })),
+    );
+    expect(accrued.status).toBe(201);
+    const started = await sys.api('POST', '/settlements', { periodEnd, currency: 'EUR' });
+    expect(started.status).toBe(202);
+    const run = await eventually(
+      async () =>
+        (await sys.api('GET', `/settlements/${encodeURIComponent(started.body.settlementId)}`)).body,
+      (r) => r?.status === 'COMPLETED',
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(run).toMatchObject({ itemCount: 3, finishedCount: 3 });
+
+    const paymentOfPartner = async (partnerId: string) => {
+      const list = (await sys.api('GET', `/payments?partnerId=${partnerId}&limit=10`)).body.items as Array<{
+        id: string;
+      }>;
+      expect(list).toHaveLength(1);
+      return payment(list[0]!.id);
+    };
+    const [file, api, card] = await Promise.all([byFile, byApi, byStripe].map(paymentOfPartner));
+    for (const [p, provider] of [
+      [file, 'iso20022-file'],
+      [api, 'sandbox-bank'],
+      [card, 'stripe'],
+    ] as const) {
+      expect(p.status).toBe('COMPLETED');
+      expect(p.totalMinor).toBe(amounts.get(p.partnerId));
+      expect(p.payout).toMatchObject({
+        provider,
+        attempts: [expect.objectContaining({ provider, status: 'PAID' })],
+      });
+    }
+    expect(card.payoutReference).toMatch(/^tr_/);
+    // The bank booked the file's and the API's payouts once each, and nothing of Stripe's.
+    expect((await bookings(file.id)).map((e) => e.amountMinor)).toEqual([5_100]);
+    expect((await bookings(api.id)).map((e) => e.amountMinor)).toEqual([5_200]);
+    expect(await bookings(card.id)).toEqual([]);
+  }, 150_000);
+
   it('a report contradicting an earlier one, or naming a transfer never sent, is kept as an anomaly; the first status stands', async () => {
     const db = openDatabase({ kind: 'postgres', url: scratch!.url });
     try {
@@ -371,7 +464,8 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
             .at(-1) ?? NaN,
         );
       expect(sample('alpes_payout_attempts', 'provider="iso20022-file",status="DECLINED"')).toBe(2);
-      expect(sample('alpes_payout_attempts', 'provider="sandbox-bank",status="PAID"')).toBe(1);
+      expect(sample('alpes_payout_attempts', 'provider="sandbox-bank",status="PAID"')).toBe(2);
+      expect(sample('alpes_payout_attempts', 'provider="stripe",status="PAID"')).toBe(1);
       expect(sample('alpes_payout_attempts', 'provider="iso20022-file",status="SENT"')).toBe(1);
       expect(sample('alpes_bank_file_anomalies', 'kind="CONTRADICTORY_STATUS"')).toBe(1);
       expect(sample('alpes_bank_file_transfers', 'status="ACCEPTED"')).toBeGreaterThanOrEqual(2);
