@@ -1,0 +1,860 @@
+/**
+ * Settlement runs under faults: N partners with a few commissions each, imported through the API,
+ * one run started by one operator and approved by another, and a fault while its payouts go out
+ * (a payments worker killed while it holds work, the Temporal server killed, PostgreSQL cut, or the
+ * bank's answers lost past PAYOUT_TIMEOUT so the janitor must resolve them). Judged afterwards on
+ * the bank's ledger against our read model per partner (count and sum, bigint minor units), the
+ * commissions (none left SETTLING), the run (COMPLETED, its counters equal to the payments) and the
+ * evidence that the fault bit.
+ */
+import { Client, type Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { paymentWorkflowId } from '../../src/workflows/workflow-ids';
+import { eventually, pgAnswers, tcpProbe } from './chaos-evidence';
+import { ApiClient, inPool, seededRandom } from './chaos-load';
+import type { FaultEvidence } from './chaos-scenarios';
+import type { Topology } from './chaos-topology';
+
+const { EventType, PendingActivityState, TimeoutType } = temporal.api.enums.v1;
+
+export interface SettlementTiming {
+  /** Partners of a fault scenario's run, and of the janitor's (each paid once). */
+  partners: number;
+  janitorPartners: number;
+  /** Worker kills in one run, spread over its progress. */
+  workerKills: number;
+  databaseOutageMs: number;
+  /** PAYOUT_TIMEOUT for the janitor scenario's run (the API restarted with it, then without). */
+  janitorPayoutTimeout: string;
+  /** The longest a fault lasts, and how long the run may take after it. */
+  faultBoundMs: number;
+  settleMs: number;
+}
+
+export interface SettlementKill {
+  worker: string;
+  pid: number;
+  atS: number;
+  /** Payouts finished when it died, of the run's. */
+  finishedAtKill: number;
+  /** What it held when killed: `<workflow id>:<activity>` of activities started on it. */
+  held: string[];
+  heldStarter: boolean;
+}
+
+interface Progress {
+  status: string;
+  items: number;
+  started: number;
+  finished: number;
+  unknown: number;
+}
+
+export interface SettlementFaultContext {
+  topology: Topology;
+  timing: SettlementTiming;
+  settlementId: string;
+  partners: number;
+  startedAt: number;
+  /** The run's progress, read from PostgreSQL directly (not through the proxy the faults cut). */
+  progress(): Promise<Progress>;
+  /** Until `share` of the payouts finished; false when the run ended (or the bound passed) first. */
+  untilFinished(share: number): Promise<boolean>;
+  countLines: (match: (name: string, line: string) => boolean) => () => number;
+  note: (line: string) => void;
+  figures: Record<string, number | boolean>;
+  kills: SettlementKill[];
+}
+
+export interface SettlementVerdict {
+  partners: number;
+  runStatus: string;
+  /** Partners whose bank payouts and read model agree: one COMPLETED payment, one payout, the planned sum. */
+  paidOnce: number;
+  /** Partners with no payout at the bank (or none COMPLETED in our read model). */
+  lost: number;
+  /** Partners paid more than once (bank payouts, or COMPLETED payments). */
+  double: number;
+  /** Partners paid once but not the sum their commissions make. */
+  wrongAmount: number;
+  /** Payouts at the bank since the scenario began that name no payment of its partners. */
+  unattributedPayouts: number;
+  /** Commissions of these partners not SETTLED by this run, and SETTLING anywhere. */
+  commissionsNotSettled: number;
+  settlingAnywhere: number;
+  /** alpes_commissions_stranded from the API's /metrics (null when unreadable). */
+  strandedGauge: number | null;
+  /** Per currency: the plan, the bank's net, the read model's completed and the run's counters. */
+  reconciliation: Record<string, { planned: string; bankNet: string; completed: string; counters: string }>;
+  countersAgree: boolean;
+  /** Payments that went PAYOUT_UNKNOWN, and those the janitor resolved (final since). */
+  payoutUnknownSeen: number;
+  janitorResolved: number;
+  failures: string[];
+  ok: boolean;
+}
+
+export interface SettlementScenarioResult extends SettlementVerdict {
+  id: number;
+  name: string;
+  fault: string;
+  settlementId: string;
+  notes: string[];
+  durationS: number;
+  /** Seconds: partners and commissions in, run started and approved, run final. */
+  phasesS: { setup: number; run: number; verdict: number };
+  janitorTriggers: number;
+  kills: SettlementKill[];
+  faultEvidence: FaultEvidence;
+}
+
+export interface SettlementScenario {
+  id: number;
+  name: string;
+  fault: string;
+  /** Partners of its run (the janitor's is smaller: its payouts wait for the janitor in turns). */
+  partners(t: SettlementTiming): number;
+  /** Before the run starts (e.g. the API's settings, the bank's faults). */
+  prepare?(ctx: SettlementFaultContext): Promise<void>;
+  run(ctx: SettlementFaultContext): Promise<void>;
+  clear?(ctx: SettlementFaultContext): Promise<void>;
+  evidence(
+    ctx: SettlementFaultContext,
+    after: { verdict: SettlementVerdict; connection: Connection },
+  ): Promise<FaultEvidence>;
+}
+
+const num = (figure: unknown): number => (typeof figure === 'number' ? figure : 0);
+const WORKERS = ['worker-1', 'worker-2'];
+const FINAL = ['COMPLETED', 'FAILED', 'REFUNDED', 'REJECTED', 'CANCELLED', 'COMPENSATION_FAILED'];
+const RPC_TIMEOUT_MS = 10_000;
+
+/** Activities started on the worker `pid` in these workflows, as `<workflow id>:<activity type>`. */
+async function heldBy(connection: Connection, workflowIds: string[], pid: number): Promise<string[]> {
+  const held: string[] = [];
+  for (const workflowId of workflowIds) {
+    try {
+      const d = await connection.withDeadline(Date.now() + RPC_TIMEOUT_MS, () =>
+        connection.workflowService.describeWorkflowExecution({
+          namespace: 'default',
+          execution: { workflowId },
+        }),
+      );
+      for (const a of d.pendingActivities ?? []) {
+        if (
+          a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED &&
+          (a.lastWorkerIdentity ?? '').startsWith(`${pid}@`)
+        )
+          held.push(`${workflowId}:${a.activityType?.name ?? '?'}`);
+      }
+    } catch {
+      // Not started yet, or closed meanwhile: holds nothing.
+    }
+  }
+  return held;
+}
+
+/**
+ * What the run's own histories (every run of its id, across continue-as-new) say about the kills:
+ * starter attempts that ended in a timeout (the worker died holding them) and workflow tasks lost.
+ */
+async function settlementHistories(
+  connection: Connection,
+  settlementId: string,
+  pids: number[],
+): Promise<{ runs: number; starterTimeouts: number; workflowTasksLost: number }> {
+  const found = { runs: 0, starterTimeouts: 0, workflowTasksLost: 0 };
+  const listed = await connection.withDeadline(Date.now() + RPC_TIMEOUT_MS, () =>
+    connection.workflowService.listWorkflowExecutions({
+      namespace: 'default',
+      query: `WorkflowId = '${settlementId}'`,
+      pageSize: 1_000,
+    }),
+  );
+  for (const w of listed.executions ?? []) {
+    found.runs++;
+    let token: Uint8Array | undefined;
+    const events: temporal.api.history.v1.IHistoryEvent[] = [];
+    do {
+      const res = await connection.withDeadline(Date.now() + RPC_TIMEOUT_MS, () =>
+        connection.workflowService.getWorkflowExecutionHistory({
+          namespace: 'default',
+          execution: { workflowId: settlementId, runId: w.execution?.runId },
+          nextPageToken: token,
+        }),
+      );
+      events.push(...(res.history?.events ?? []));
+      token = res.nextPageToken?.length ? res.nextPageToken : undefined;
+    } while (token);
+    const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+    for (const e of events) {
+      const a = e.activityTaskStartedEventAttributes;
+      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && (a?.attempt ?? 1) > 1) {
+        const type = byId.get(Number(a!.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType
+          ?.name;
+        if (type === 'startSettlementPayouts' && a!.lastFailure?.timeoutFailureInfo) found.starterTimeouts++;
+      }
+      const t = e.workflowTaskTimedOutEventAttributes;
+      if (t?.timeoutType === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE) {
+        const identity =
+          byId.get(Number(t.startedEventId))?.workflowTaskStartedEventAttributes?.identity ?? '';
+        if (pids.some((pid) => identity.startsWith(`${pid}@`))) found.workflowTasksLost++;
+      }
+    }
+  }
+  return found;
+}
+
+async function setBankFaults(t: Topology, faults: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${t.bankUrl}/admin/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`PUT /admin/faults: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Kills, at points spread over the run's progress, a payments worker that holds work of the run:
+ * the one running the run's payout starter if one does (its page then resumes elsewhere from its
+ * heartbeat), else one running a payout's activity. Restarted before the next kill.
+ */
+async function killHoldingWorkers(ctx: SettlementFaultContext): Promise<void> {
+  const t = ctx.topology;
+  const app = new pg.Pool({ connectionString: t.appDatabaseUrl, max: 1 });
+  try {
+    for (let k = 0; k < ctx.timing.workerKills; k++) {
+      if (!(await ctx.untilFinished((k + 0.3) / (ctx.timing.workerKills + 0.5)))) break;
+      const until = Date.now() + 20_000;
+      let victim: { name: string; pid: number; held: string[] } | undefined;
+      while (!victim && Date.now() < until) {
+        const { rows } = await app.query<{ id: string }>(
+          `select p.id from settlement_items i join payments p on p.id = i.payment_id
+            where i.settlement_id = $1 and p.status in ('PENDING', 'PROCESSING') limit 12`,
+          [ctx.settlementId],
+        );
+        const ids = [ctx.settlementId, ...rows.map((r) => paymentWorkflowId(r.id))];
+        const connection = await t.temporal();
+        const holding = [];
+        for (const name of WORKERS) {
+          const pid = t.pid(name);
+          if (pid === undefined) continue;
+          const held = await heldBy(connection, ids, pid);
+          if (held.length) holding.push({ name, pid, held });
+        }
+        victim = holding.find((h) => h.held.some((x) => x.startsWith(`${ctx.settlementId}:`))) ?? holding[0];
+        if (!victim) await sleep(200);
+      }
+      // Nobody found holding work in time: kill anyway, and the evidence says the kill did not bite.
+      const name = victim?.name ?? WORKERS[k % WORKERS.length]!;
+      const pid = victim?.pid ?? t.pid(name);
+      if (pid === undefined) continue;
+      const { finished } = await ctx.progress();
+      await t.kill9(name);
+      ctx.kills.push({
+        worker: name,
+        pid,
+        atS: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
+        finishedAtKill: finished,
+        held: victim?.held ?? [],
+        heldStarter: (victim?.held ?? []).some((x) => x.startsWith(`${ctx.settlementId}:`)),
+      });
+      await t.restart(name);
+    }
+    ctx.note(`${ctx.kills.length} worker kills`);
+  } finally {
+    await app.end();
+  }
+}
+
+/** The bank's count of answers it lost on purpose, from the janitor scenario's start (one run at a time). */
+let answersLost: () => number = () => 0;
+
+export const SETTLEMENT_SCENARIOS: SettlementScenario[] = [
+  {
+    id: 7,
+    name: 'settlement-worker-kill',
+    fault: 'kill -9 the payments worker holding the run’s work (its payout starter if it can), restart it',
+    partners: (t) => t.partners,
+    run: killHoldingWorkers,
+    evidence: async (ctx, { connection }) => {
+      const h = await settlementHistories(
+        connection,
+        ctx.settlementId,
+        ctx.kills.map((k) => k.pid),
+      );
+      const f = ctx.figures;
+      f.kills = ctx.kills.length;
+      f.killsHoldingWork = ctx.kills.filter((k) => k.held.length > 0).length;
+      f.killsHoldingStarter = ctx.kills.filter((k) => k.heldStarter).length;
+      f.starterTimeouts = h.starterTimeouts;
+      f.workflowTasksLost = h.workflowTasksLost;
+      f.settlementRuns = h.runs;
+      return {
+        tookEffect: num(f.killsHoldingWork) > 0 && num(f.killsHoldingWork) === num(f.kills),
+        summary: `${num(f.killsHoldingWork)} of ${num(f.kills)} kills hit a worker holding the run's work (${num(f.killsHoldingStarter)} its payout starter); the starter was retried after ${num(f.starterTimeouts)} timeouts, ${num(f.workflowTasksLost)} of the run's workflow tasks were lost, across ${num(f.settlementRuns)} runs (continue-as-new)`,
+        figures: f,
+      };
+    },
+  },
+  {
+    id: 8,
+    name: 'settlement-temporal-kill',
+    fault: 'kill -9 the Temporal dev server mid-run, restart it on its state file',
+    partners: (t) => t.partners,
+    run: async (ctx) => {
+      const t = ctx.topology;
+      const [host, port] = t.temporalAddress.split(':') as [string, string];
+      if (!(await ctx.untilFinished(0.3))) return;
+      const p = await ctx.progress();
+      ctx.figures.payoutsLeftAtKill = p.items - p.finished;
+      ctx.figures.runningAtKill = p.status === 'RUNNING';
+      await t.killTemporal();
+      const down = Date.now();
+      ctx.figures.probeRefused = (await tcpProbe(host, Number(port))) === 'refused';
+      await sleep(2_000);
+      await t.restartTemporal();
+      ctx.figures.downS = Math.round((Date.now() - down) / 100) / 10;
+      ctx.figures.answersAgain = await eventually(async () => {
+        try {
+          await (await t.temporal()).workflowService.getSystemInfo({});
+          return true;
+        } catch {
+          return false;
+        }
+      }, 15_000);
+      ctx.note('dev server killed and restarted once');
+    },
+    evidence: async (ctx) => {
+      const f = ctx.figures;
+      return {
+        tookEffect:
+          f.probeRefused === true &&
+          f.answersAgain === true &&
+          f.runningAtKill === true &&
+          num(f.payoutsLeftAtKill) > 0,
+        summary: `server refused connections while down (${String(f.probeRefused)}) for ${num(f.downS)} s with the run at work (${String(f.runningAtKill)}) and ${num(f.payoutsLeftAtKill)} payouts not finished; answered again (${String(f.answersAgain)})`,
+        figures: f,
+      };
+    },
+  },
+  {
+    id: 9,
+    name: 'settlement-postgres-cut',
+    fault: 'PostgreSQL unreachable through the proxy mid-run',
+    partners: (t) => t.partners,
+    run: async (ctx) => {
+      const { pgPort, databaseUrl } = ctx.topology.proxied;
+      if (!(await ctx.untilFinished(0.3))) return;
+      const refused = ctx.countLines(
+        (_, line) => line.includes('ECONNREFUSED') && line.includes(String(pgPort)),
+      );
+      const p = await ctx.progress();
+      ctx.figures.payoutsLeftAtCut = p.items - p.finished;
+      ctx.figures.runningAtCut = p.status === 'RUNNING';
+      await ctx.topology.toxiproxy.setEnabled('postgres', false);
+      ctx.figures.probeRefused = (await tcpProbe('127.0.0.1', pgPort)) === 'refused';
+      await sleep(ctx.timing.databaseOutageMs);
+      await ctx.topology.toxiproxy.setEnabled('postgres', true);
+      ctx.figures.answersAgain = await eventually(() => pgAnswers(databaseUrl), 15_000);
+      ctx.figures.refusedLines = refused();
+      ctx.note(`PostgreSQL cut for ${ctx.timing.databaseOutageMs / 1000} s`);
+    },
+    evidence: async (ctx) => {
+      const f = ctx.figures;
+      return {
+        tookEffect:
+          f.probeRefused === true &&
+          f.answersAgain === true &&
+          num(f.refusedLines) > 0 &&
+          f.runningAtCut === true &&
+          num(f.payoutsLeftAtCut) > 0,
+        summary: `the proxy refused connections (${String(f.probeRefused)}); our processes logged ${num(f.refusedLines)} refused connections with ${num(f.payoutsLeftAtCut)} payouts not finished; PostgreSQL answered through it again (${String(f.answersAgain)})`,
+        figures: f,
+      };
+    },
+  },
+  {
+    id: 10,
+    name: 'settlement-janitor',
+    fault:
+      'the bank commits every payout but its answers are lost past PAYOUT_TIMEOUT, until some are PAYOUT_UNKNOWN',
+    partners: (t) => t.janitorPartners,
+    prepare: async (ctx) => {
+      // The run carries the API's PAYOUT_TIMEOUT into its payouts: short for this run only.
+      await ctx.topology.restart('api', { PAYOUT_TIMEOUT: ctx.timing.janitorPayoutTimeout });
+      answersLost = ctx.countLines(
+        (name, line) => name === 'bank' && line.includes('answer lost after commit'),
+      );
+      await setBankFaults(ctx.topology, { failAfterCommitRate: 1, failAfterCommitMode: 'reset' });
+    },
+    run: async (ctx) => {
+      // Until a few payouts are PAYOUT_UNKNOWN (or the run ended): then answers arrive again, and
+      // those payouts wait for the janitor.
+      const want = Math.min(5, ctx.partners);
+      const deadline = Date.now() + ctx.timing.faultBoundMs;
+      let p = await ctx.progress();
+      while (p.unknown < want && p.status === 'RUNNING' && Date.now() < deadline) {
+        await sleep(250);
+        p = await ctx.progress();
+      }
+      ctx.figures.unknownWhenAnswersBack = p.unknown;
+      await setBankFaults(ctx.topology, { failAfterCommitRate: 0 });
+      ctx.figures.answersLost = answersLost();
+      ctx.note(`answers lost until ${p.unknown} payouts were PAYOUT_UNKNOWN`);
+    },
+    clear: async (ctx) => {
+      await setBankFaults(ctx.topology, { failAfterCommitRate: 0 });
+      await ctx.topology.restart('api');
+    },
+    evidence: async (ctx, { verdict }) => {
+      const f = ctx.figures;
+      f.payoutUnknownSeen = verdict.payoutUnknownSeen;
+      f.janitorResolved = verdict.janitorResolved;
+      return {
+        tookEffect:
+          num(f.answersLost) > 0 &&
+          verdict.payoutUnknownSeen > 0 &&
+          verdict.janitorResolved === verdict.payoutUnknownSeen,
+        summary: `the bank lost ${num(f.answersLost)} answers after committing; ${verdict.payoutUnknownSeen} payouts went PAYOUT_UNKNOWN, the janitor resolved ${verdict.janitorResolved}`,
+        figures: f,
+      };
+    },
+  },
+];
+
+interface PlannedPartner {
+  index: number;
+  id?: string;
+  currency: 'USD' | 'EUR';
+  /** Minor units of each commission. */
+  commissions: number[];
+  net: bigint;
+}
+
+const DAY_MS = 86_400_000;
+
+async function judgeSettlement(opts: {
+  api: ApiClient;
+  apiUrl: string;
+  adminKey: string;
+  app: pg.Pool;
+  bank: pg.Pool;
+  settlementId: string;
+  partners: PlannedPartner[];
+  since: Date;
+}): Promise<SettlementVerdict> {
+  const failures: string[] = [];
+  const fail = (line: string): void => void (failures.length < 20 && failures.push(line));
+  const ids = opts.partners.map((p) => p.id!);
+  const { rows: runRows } = await opts.app.query<{ status: string }>(
+    'select status from settlements where id = $1',
+    [opts.settlementId],
+  );
+  const runStatus = runRows[0]?.status ?? 'absent';
+  if (runStatus !== 'COMPLETED') fail(`run ${opts.settlementId} is ${runStatus}, not COMPLETED`);
+
+  const { rows: payments } = await opts.app.query<{
+    id: string;
+    partner_id: string;
+    status: string;
+    currency: string;
+    total_minor: string;
+  }>('select id, partner_id, status, currency, total_minor::text from payments where partner_id = any($1)', [
+    ids,
+  ]);
+  const paymentIds = payments.map((p) => p.id);
+  const { rows: ledger } = await opts.bank.query<{ payment_reference: string; amount_minor: string }>(
+    "select payment_reference, amount_minor::text from sandbox_bank_ledger where kind = 'PAYOUT' and payment_reference = any($1)",
+    [paymentIds],
+  );
+  const { rows: sinceRows } = await opts.bank.query<{ payment_reference: string }>(
+    "select payment_reference from sandbox_bank_ledger where kind = 'PAYOUT' and created_at >= $1",
+    [opts.since],
+  );
+  const ours = new Set(paymentIds);
+  const unattributedPayouts = sinceRows.filter((r) => !ours.has(r.payment_reference)).length;
+  if (unattributedPayouts)
+    fail(`${unattributedPayouts} bank payouts since the scenario began name no payment of its partners`);
+
+  const partnerOf = new Map(payments.map((p) => [p.id, p.partner_id]));
+  const bankBy = new Map<string, { count: number; sum: bigint }>();
+  for (const e of ledger) {
+    const partner = partnerOf.get(e.payment_reference)!;
+    const x = bankBy.get(partner) ?? { count: 0, sum: 0n };
+    x.count++;
+    x.sum += BigInt(e.amount_minor);
+    bankBy.set(partner, x);
+  }
+  const completedBy = new Map<string, { count: number; sum: bigint }>();
+  for (const p of payments.filter((x) => x.status === 'COMPLETED')) {
+    const x = completedBy.get(p.partner_id) ?? { count: 0, sum: 0n };
+    x.count++;
+    x.sum += BigInt(p.total_minor);
+    completedBy.set(p.partner_id, x);
+  }
+  let paidOnce = 0;
+  let lost = 0;
+  let double = 0;
+  let wrongAmount = 0;
+  for (const p of opts.partners) {
+    const b = bankBy.get(p.id!) ?? { count: 0, sum: 0n };
+    const c = completedBy.get(p.id!) ?? { count: 0, sum: 0n };
+    if (b.count === 0 || c.count === 0) {
+      lost++;
+      fail(`lost: partner ${p.id} has ${b.count} bank payouts and ${c.count} completed payments`);
+    } else if (b.count > 1 || c.count > 1) {
+      double++;
+      fail(`double: partner ${p.id} has ${b.count} bank payouts and ${c.count} completed payments`);
+    } else if (b.sum !== p.net || c.sum !== p.net) {
+      wrongAmount++;
+      fail(`amount: partner ${p.id} planned ${p.net}, the bank paid ${b.sum}, our payment says ${c.sum}`);
+    } else paidOnce++;
+  }
+
+  const { rows: commissions } = await opts.app.query<{
+    status: string;
+    settlement_id: string | null;
+    n: string;
+  }>(
+    'select status, settlement_id, count(*)::text as n from commissions where partner_id = any($1) group by status, settlement_id',
+    [ids],
+  );
+  const expectedCommissions = opts.partners.reduce((n, p) => n + p.commissions.length, 0);
+  const settledHere = commissions
+    .filter((c) => c.status === 'SETTLED' && c.settlement_id === opts.settlementId)
+    .reduce((n, c) => n + Number(c.n), 0);
+  const commissionsNotSettled = expectedCommissions - settledHere;
+  if (commissionsNotSettled)
+    fail(
+      `${commissionsNotSettled} of ${expectedCommissions} commissions not SETTLED by the run: ${JSON.stringify(commissions)}`,
+    );
+  const { rows: settling } = await opts.app.query<{ n: string }>(
+    "select count(*)::text as n from commissions where status = 'SETTLING'",
+  );
+  const settlingAnywhere = Number(settling[0]!.n);
+  if (settlingAnywhere) fail(`${settlingAnywhere} commissions are SETTLING`);
+  let strandedGauge: number | null = null;
+  try {
+    const res = await fetch(`${opts.apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${opts.adminKey}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    const value = /^alpes_commissions_stranded (\S+)$/m.exec(await res.text())?.[1];
+    strandedGauge = value === undefined ? null : Number(value);
+  } catch {
+    strandedGauge = null;
+  }
+  if (strandedGauge !== 0) fail(`alpes_commissions_stranded reads ${String(strandedGauge)}`);
+
+  // The run's counters, as GET /settlements/:id shows them, against the payments and the bank.
+  const run = await opts.api.call(
+    'GET',
+    `/settlements/${encodeURIComponent(opts.settlementId)}`,
+    opts.adminKey,
+  );
+  const body = run.body as {
+    status?: string;
+    itemCount?: number;
+    skippedCount?: number;
+    finishedCount?: number;
+    totals?: Record<string, { byStatus?: Record<string, { count: number; amountMinor: string }> }>;
+  };
+  const reconciliation: SettlementVerdict['reconciliation'] = {};
+  const bankNet = new Map<string, bigint>();
+  for (const e of ledger) {
+    const currency = payments.find((p) => p.id === e.payment_reference)!.currency;
+    bankNet.set(currency, (bankNet.get(currency) ?? 0n) + BigInt(e.amount_minor));
+  }
+  let countersAgree =
+    run.status === 200 &&
+    body.status === 'COMPLETED' &&
+    body.itemCount === opts.partners.length &&
+    body.skippedCount === 0 &&
+    body.finishedCount === body.itemCount;
+  for (const currency of new Set(opts.partners.map((p) => p.currency))) {
+    const plan = opts.partners.filter((p) => p.currency === currency);
+    const plannedSum = plan.reduce((s, p) => s + p.net, 0n);
+    const done = payments.filter((p) => p.currency === currency && p.status === 'COMPLETED');
+    const completed = done.reduce((s, p) => s + BigInt(p.total_minor), 0n);
+    const byStatus = body.totals?.[currency]?.byStatus ?? {};
+    const counted = byStatus.COMPLETED;
+    const others = Object.keys(byStatus).filter((s) => s !== 'COMPLETED');
+    reconciliation[currency] = {
+      planned: String(plannedSum),
+      bankNet: String(bankNet.get(currency) ?? 0n),
+      completed: String(completed),
+      counters: counted ? `${counted.count} / ${counted.amountMinor}` : 'none',
+    };
+    const agree =
+      counted?.count === plan.length &&
+      counted.count === done.length &&
+      BigInt(counted.amountMinor) === plannedSum &&
+      completed === plannedSum &&
+      (bankNet.get(currency) ?? 0n) === plannedSum &&
+      others.length === 0;
+    if (!agree) countersAgree = false;
+  }
+  if (!countersAgree)
+    fail(
+      `run counters disagree: ${run.status} ${JSON.stringify({ status: body.status, itemCount: body.itemCount, skippedCount: body.skippedCount, finishedCount: body.finishedCount })} ${JSON.stringify(reconciliation)}`,
+    );
+
+  const { rows: unknown } = await opts.app.query<{ id: string; status: string }>(
+    `select distinct p.id, p.status from events e join payments p on p.id::text = e.aggregate_id
+      where e.type = 'PaymentPayoutUnknown' and p.id = any($1)`,
+    [paymentIds],
+  );
+  const janitorResolved = unknown.filter((u) => FINAL.includes(u.status)).length;
+  for (const u of unknown.filter((x) => !FINAL.includes(x.status))) fail(`payment ${u.id} still ${u.status}`);
+
+  const ok =
+    runStatus === 'COMPLETED' &&
+    paidOnce === opts.partners.length &&
+    lost + double + wrongAmount + unattributedPayouts + commissionsNotSettled + settlingAnywhere === 0 &&
+    strandedGauge === 0 &&
+    countersAgree &&
+    janitorResolved === unknown.length;
+  return {
+    partners: opts.partners.length,
+    runStatus,
+    paidOnce,
+    lost,
+    double,
+    wrongAmount,
+    unattributedPayouts,
+    commissionsNotSettled,
+    settlingAnywhere,
+    strandedGauge,
+    reconciliation,
+    countersAgree,
+    payoutUnknownSeen: unknown.length,
+    janitorResolved,
+    failures,
+    ok,
+  };
+}
+
+export async function runSettlementScenario(opts: {
+  scenario: SettlementScenario;
+  topology: Topology;
+  /** Overrides the scenario's own partner count (--partners). */
+  partners?: number;
+  seed: number;
+  runTag: string;
+  timing: SettlementTiming;
+  log: (line: string) => void;
+}): Promise<SettlementScenarioResult> {
+  const { scenario: s, topology: t } = opts;
+  const started = Date.now();
+  const since = new Date(started - 1_000);
+  const tag = `${opts.runTag}-s${s.id}`;
+  const rng = seededRandom(opts.seed * 31 + s.id);
+  const notes: string[] = [];
+  const untaps: Array<() => void> = [];
+  let deadline = Date.now() + 300_000;
+  const api = new ApiClient(t.apiUrl, () => deadline);
+  const { admin, approver } = t.secrets.apiKeys;
+  // Read directly, not through the proxy: the harness keeps watching while PostgreSQL is cut.
+  const app = new pg.Pool({ connectionString: t.appDatabaseUrl, max: 2 });
+  const bank = new pg.Pool({ connectionString: t.bankDatabaseUrl, max: 2 });
+  // Each scenario its own period, older than the default 30-day hold, and earlier than the
+  // scenarios before it: a run claims every payable commission up to its period's end.
+  const periodEnd = new Date(Date.now() - (40 + s.id) * DAY_MS).toISOString().slice(0, 10);
+  const count = opts.partners ?? s.partners(opts.timing);
+  const plan: PlannedPartner[] = Array.from({ length: count }, (_, index) => {
+    const commissions = Array.from(
+      { length: 2 + Math.floor(rng() * 3) },
+      () => 2_500 + Math.floor(rng() * 40_000),
+    );
+    return {
+      index,
+      currency: rng() < 0.5 ? 'USD' : 'EUR',
+      commissions,
+      net: commissions.reduce((a, b) => a + BigInt(b), 0n),
+    };
+  });
+  const settlementId = `settlement:${periodEnd}`;
+  const ctx: SettlementFaultContext = {
+    topology: t,
+    timing: opts.timing,
+    settlementId,
+    partners: count,
+    startedAt: started,
+    progress: async () => {
+      const { rows } = await app.query<{
+        status: string;
+        items: number;
+        started: string;
+        finished: string;
+        unknown: string;
+      }>(
+        `select s.status, s.item_count as items,
+                count(p.id)::text as started,
+                count(p.id) filter (where p.status = any($2))::text as finished,
+                count(p.id) filter (where p.status = 'PAYOUT_UNKNOWN')::text as unknown
+           from settlements s
+           left join settlement_items i on i.settlement_id = s.id
+           left join payments p on p.id = i.payment_id
+          where s.id = $1 group by s.status, s.item_count`,
+        [settlementId, FINAL],
+      );
+      const r = rows[0];
+      return r
+        ? {
+            status: r.status,
+            items: r.items,
+            started: Number(r.started),
+            finished: Number(r.finished),
+            unknown: Number(r.unknown),
+          }
+        : { status: 'absent', items: 0, started: 0, finished: 0, unknown: 0 };
+    },
+    untilFinished: async (share) => {
+      const bound = Date.now() + opts.timing.faultBoundMs;
+      for (;;) {
+        const p = await ctx.progress();
+        if (p.status !== 'RUNNING' && p.status !== 'absent' && p.status !== 'AWAITING_APPROVAL') return false;
+        if (p.items > 0 && p.finished >= Math.ceil(p.items * share)) return p.finished < p.items;
+        if (Date.now() > bound) return false;
+        await sleep(100);
+      }
+    },
+    countLines: (match) => {
+      let n = 0;
+      untaps.push(t.tap((name, line) => void (match(name, line) && n++)));
+      return () => n;
+    },
+    note: (line) => notes.push(line),
+    figures: {},
+    kills: [],
+  };
+  let janitorTriggers = 0;
+  let cleared = false;
+  try {
+    // Partners and their commissions through the API, as an integration would send them.
+    await inPool(plan, 8, async (p) => {
+      const res = await api.call('POST', '/partners', admin, {
+        name: `Settlement partner ${p.index} (${tag})`,
+        email: `sp-${p.index}.${tag}@chaos.example`,
+        // 10 digits, never ending in 0000 (the sandbox bank declines those).
+        payoutAccount: `7${String(s.id).padStart(2, '0')}${String(p.index + 1).padStart(7, '0')}`,
+      });
+      if (res.status !== 201) throw new Error(`POST /partners: ${res.status} ${JSON.stringify(res.body)}`);
+      p.id = String(res.body.id);
+    });
+    const commissions = plan.flatMap((p) =>
+      p.commissions.map((amountMinor, i) => ({
+        externalRef: `${tag}-${p.index}-${i}`,
+        partnerId: p.id!,
+        currency: p.currency,
+        amountMinor,
+        description: 'chaos settlement commission',
+        occurredAt: `${periodEnd}T12:00:00.000Z`,
+      })),
+    );
+    for (let i = 0; i < commissions.length; i += 1_000) {
+      const res = await api.call('POST', '/commissions', admin, commissions.slice(i, i + 1_000));
+      if (res.status !== 201)
+        throw new Error(`POST /commissions: ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
+    }
+    await s.prepare?.(ctx);
+    const setupS = Math.round((Date.now() - started) / 100) / 10;
+    opts.log(
+      `scenario ${s.id} ${s.name}: ${count} partners, ${commissions.length} commissions in ${setupS} s`,
+    );
+
+    // Started by one operator, approved by another (SETTLEMENT_APPROVAL_THRESHOLDS makes it wait).
+    const runStarted = Date.now();
+    deadline = runStarted + opts.timing.faultBoundMs + opts.timing.settleMs;
+    const res = await api.call('POST', '/settlements', admin, { periodEnd });
+    if (res.status !== 202) throw new Error(`POST /settlements: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.body.settlementId !== settlementId)
+      throw new Error(`POST /settlements: ran ${String(res.body.settlementId)}`);
+    // The row may read RUNNING while the run plans: wait for the approval it must ask for.
+    const planned = Date.now() + 60_000;
+    let p = await ctx.progress();
+    while (p.status !== 'AWAITING_APPROVAL' && Date.now() < planned) {
+      await sleep(200);
+      p = await ctx.progress();
+    }
+    if (p.status !== 'AWAITING_APPROVAL') throw new Error(`the run did not wait for approval (${p.status})`);
+    const approved = await api.call(
+      'POST',
+      `/settlements/${encodeURIComponent(settlementId)}/approve`,
+      approver,
+      {},
+    );
+    if (approved.status !== 200)
+      throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
+
+    let faultsOver = false;
+    const fault = s.run(ctx).finally(() => {
+      faultsOver = true;
+      deadline = Math.min(deadline, Date.now() + opts.timing.settleMs);
+    });
+    // The run to its end: payouts whose outcome is unknown get the janitor, as an operator would.
+    const follow = (async () => {
+      let lastJanitor = 0;
+      for (;;) {
+        const q = await ctx.progress().catch(() => undefined);
+        if (q && q.unknown > 0 && Date.now() - lastJanitor > 5_000) {
+          lastJanitor = Date.now();
+          janitorTriggers++;
+          try {
+            const client = new Client({ connection: await t.temporal() });
+            await client.schedule.getHandle('alpes-payout-janitor').trigger();
+          } catch {
+            // The server may be down (a scenario's fault): the next look triggers it.
+          }
+        }
+        if (q && faultsOver && q.status !== 'RUNNING' && q.status !== 'AWAITING_APPROVAL') return;
+        if (Date.now() > deadline && faultsOver) return;
+        await sleep(1_000);
+      }
+    })();
+    await Promise.all([fault, follow]);
+    const runS = Math.round((Date.now() - runStarted) / 100) / 10;
+    cleared = true;
+    await s.clear?.(ctx);
+    opts.log(`scenario ${s.id} ${s.name}: run ${(await ctx.progress()).status} after ${runS} s; judging`);
+
+    const judged = Date.now();
+    const verdict = await judgeSettlement({
+      api,
+      apiUrl: t.apiUrl,
+      adminKey: admin,
+      app,
+      bank,
+      settlementId,
+      partners: plan,
+      since,
+    });
+    const faultEvidence = await s.evidence(ctx, { verdict, connection: await t.temporal() });
+    if (!faultEvidence.tookEffect)
+      verdict.failures.push(`fault did not take effect: ${faultEvidence.summary}`);
+    return {
+      id: s.id,
+      name: s.name,
+      fault: s.fault,
+      settlementId,
+      notes,
+      durationS: Math.round((Date.now() - started) / 100) / 10,
+      phasesS: { setup: setupS, run: runS, verdict: Math.round((Date.now() - judged) / 100) / 10 },
+      janitorTriggers,
+      kills: ctx.kills,
+      ...verdict,
+      faultEvidence,
+      ok: verdict.ok && faultEvidence.tookEffect,
+    };
+  } finally {
+    // A scenario given up on still gives back what it changed (the API's settings, the bank's faults).
+    if (!cleared) await s.clear?.(ctx).catch((e: unknown) => opts.log(`clear: ${String(e)}`));
+    for (const untap of untaps) untap();
+    await app.end();
+    await bank.end();
+  }
+}
