@@ -10,7 +10,7 @@
  *
  * `--quick` (make test): every payment scenario with 24 payments, a quarter of them large (approved
  * by a second key), shortened outages, and worker kills aimed at the approval windows; of the
- * settlement scenarios only the worker kill (150 partners) and the janitor (40): the Temporal kill
+ * settlement scenarios only the worker kill (100 partners) and the janitor (20): the Temporal kill
  * and the PostgreSQL cut are the payment scenarios' faults, already in the quick form, while the
  * run's payout starter dying mid-page and the janitor's path are settlement's own. `--partners`
  * sets every settlement run's partner count (2,000 in the full form).
@@ -141,8 +141,8 @@ const QUICK_SETTLEMENT = ['settlement-worker-kill', 'settlement-janitor'];
 
 const SETTLEMENT_TIMING: Record<'quick' | 'full', SettlementTiming> = {
   quick: {
-    partners: 150,
-    janitorPartners: 40,
+    partners: 100,
+    janitorPartners: 20,
     workerKills: 1,
     databaseOutageMs: 8_000,
     janitorPayoutTimeout: '5s',

@@ -384,8 +384,11 @@ export const SETTLEMENT_SCENARIOS: SettlementScenario[] = [
       'the bank commits every payout but its answers are lost past PAYOUT_TIMEOUT, until some are PAYOUT_UNKNOWN',
     partners: (t) => t.janitorPartners,
     prepare: async (ctx) => {
-      // The run carries the API's PAYOUT_TIMEOUT into its payouts: short for this run only.
-      await ctx.topology.restart('api', { PAYOUT_TIMEOUT: ctx.timing.janitorPayoutTimeout });
+      // A short PAYOUT_TIMEOUT for this run only. The workers', since the payout starter gives each
+      // payout its own worker's settings (not the run's, which the API carries); the API's too, so
+      // the scenario holds if that changes.
+      const env = { PAYOUT_TIMEOUT: ctx.timing.janitorPayoutTimeout };
+      await Promise.all(['api', ...WORKERS].map((name) => ctx.topology.restart(name, env)));
       answersLost = ctx.countLines(
         (name, line) => name === 'bank' && line.includes('answer lost after commit'),
       );
@@ -408,7 +411,7 @@ export const SETTLEMENT_SCENARIOS: SettlementScenario[] = [
     },
     clear: async (ctx) => {
       await setBankFaults(ctx.topology, { failAfterCommitRate: 0 });
-      await ctx.topology.restart('api');
+      await Promise.all(['api', ...WORKERS].map((name) => ctx.topology.restart(name)));
     },
     evidence: async (ctx, { verdict }) => {
       const f = ctx.figures;
