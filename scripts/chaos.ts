@@ -6,7 +6,7 @@
  *
  *   npm run chaos -- [--quick] [--scenario|--only 1,4|worker-kill|settlement-janitor] [--count 500]
  *                    [--partners 2000] [--seed 1] [--out artifacts/chaos] [--pg-admin-url postgres://…]
- *                    [--temporal-cli path] [--tamper double|lost|unreconciled|stuck] [--verbose]
+ *                    [--temporal-cli path] [--tamper double|lost|unreconciled|stuck|no-fault] [--verbose]
  *
  * `--quick` (make test): every payment scenario with 24 payments, a quarter of them large (approved
  * by a second key), shortened outages, and worker kills aimed at the approval windows; of the
@@ -16,6 +16,8 @@
  * sets every settlement run's partner count (2,000 in the full form).
  * `--tamper` damages the first scenario, to watch a guard go red: `stuck` terminates a large
  * payment's workflow while it awaits approval; the others damage the databases before the verdict.
+ * `no-fault` runs the first settlement scenario without its fault; with only settlement scenarios
+ * chosen, `double` and `lost` damage its run's payouts in the bank's ledger.
  *
  * Every scenario is bounded: faults stop at `faultBoundMs` (worker kills also at `maxWorkerKills`)
  * even if payments have not settled, and payments not where their script says `settleMs` later are
@@ -37,7 +39,9 @@ import {
 import {
   runSettlementScenario,
   SETTLEMENT_SCENARIOS,
+  SETTLEMENT_TAMPERS,
   type SettlementScenarioResult,
+  type SettlementTamper,
   type SettlementTiming,
 } from './chaos/chaos-settlement';
 import { startTopology, type Topology } from './chaos/chaos-topology';
@@ -53,7 +57,7 @@ interface ChaosOptions {
   outDir: string;
   pgAdminUrl: string;
   temporalCli: string | undefined;
-  tamper: Tamper | undefined;
+  tamper: Tamper | SettlementTamper | undefined;
   verbose: boolean;
 }
 
@@ -95,8 +99,9 @@ function options(argv: string[]): ChaosOptions {
     throw new Error('--partners: a positive integer');
   const count = Number(values.count ?? (values.quick ? 24 : 500));
   if (!Number.isInteger(count) || count < 4) throw new Error('--count: an integer of at least 4');
-  const tamper = values.tamper as Tamper | undefined;
-  if (tamper && !TAMPERS.includes(tamper)) throw new Error(`--tamper: one of ${TAMPERS.join(', ')}`);
+  const tamper = values.tamper as Tamper | SettlementTamper | undefined;
+  const tampers = [...new Set<string>([...TAMPERS, ...SETTLEMENT_TAMPERS])];
+  if (tamper && !tampers.includes(tamper)) throw new Error(`--tamper: one of ${tampers.join(', ')}`);
   // eslint-disable-next-line no-restricted-properties -- this tool's own settings, like scripts/cluster/cluster-env.ts
   const env = process.env;
   return {
@@ -335,7 +340,8 @@ async function main(): Promise<void> {
           runTag,
           timing,
           concurrency: o.quick ? 6 : 16,
-          tamper: results.length === 0 ? o.tamper : undefined,
+          tamper:
+            results.length === 0 && TAMPERS.includes(o.tamper as Tamper) ? (o.tamper as Tamper) : undefined,
           log,
         }),
       );
@@ -357,6 +363,11 @@ async function main(): Promise<void> {
           scenario,
           topology,
           partners: o.partners,
+          // The first settlement scenario, when no payment scenario took it (no-fault is theirs only).
+          tamper:
+            settlements.length === 0 && (o.tamper === 'no-fault' || results.length === 0)
+              ? (o.tamper as SettlementTamper | undefined)
+              : undefined,
           seed: o.seed,
           runTag,
           timing: t,

@@ -108,6 +108,7 @@ export interface SettlementScenarioResult extends SettlementVerdict {
   janitorTriggers: number;
   kills: SettlementKill[];
   faultEvidence: FaultEvidence;
+  tampered?: SettlementTamper;
 }
 
 export interface SettlementScenario {
@@ -641,8 +642,17 @@ async function judgeSettlement(opts: {
   };
 }
 
+/**
+ * Deliberate damage, to see the settlement guards go red: `no-fault` runs the scenario without its
+ * fault (its evidence must say so); `double` and `lost` add or remove one payout of the run in the
+ * bank's ledger before the verdict.
+ */
+export type SettlementTamper = 'no-fault' | 'double' | 'lost';
+export const SETTLEMENT_TAMPERS: SettlementTamper[] = ['no-fault', 'double', 'lost'];
+
 export async function runSettlementScenario(opts: {
   scenario: SettlementScenario;
+  tamper?: SettlementTamper;
   topology: Topology;
   /** Overrides the scenario's own partner count (--partners). */
   partners?: number;
@@ -764,7 +774,7 @@ export async function runSettlementScenario(opts: {
       if (res.status !== 201)
         throw new Error(`POST /commissions: ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
     }
-    await s.prepare?.(ctx);
+    if (opts.tamper !== 'no-fault') await s.prepare?.(ctx);
     const setupS = Math.round((Date.now() - started) / 100) / 10;
     opts.log(
       `scenario ${s.id} ${s.name}: ${count} partners, ${commissions.length} commissions in ${setupS} s`,
@@ -795,7 +805,7 @@ export async function runSettlementScenario(opts: {
       throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
 
     let faultsOver = false;
-    const fault = s.run(ctx).finally(() => {
+    const fault = (opts.tamper === 'no-fault' ? Promise.resolve() : s.run(ctx)).finally(() => {
       faultsOver = true;
       deadline = Math.min(deadline, Date.now() + opts.timing.settleMs);
     });
@@ -826,6 +836,8 @@ export async function runSettlementScenario(opts: {
     opts.log(`scenario ${s.id} ${s.name}: run ${(await ctx.progress()).status} after ${runS} s; judging`);
 
     const judged = Date.now();
+    if (opts.tamper === 'double' || opts.tamper === 'lost')
+      await tamper(opts.tamper, app, bank, settlementId);
     const verdict = await judgeSettlement({
       api,
       apiUrl: t.apiUrl,
@@ -843,6 +855,7 @@ export async function runSettlementScenario(opts: {
       id: s.id,
       name: s.name,
       fault: s.fault,
+      ...(opts.tamper ? { tampered: opts.tamper } : {}),
       settlementId,
       notes,
       durationS: Math.round((Date.now() - started) / 100) / 10,
@@ -860,4 +873,30 @@ export async function runSettlementScenario(opts: {
     await app.end();
     await bank.end();
   }
+}
+
+/** A second PAYOUT row for one of the run's payments (double), or its only one deleted (lost). */
+async function tamper(
+  kind: 'double' | 'lost',
+  app: pg.Pool,
+  bank: pg.Pool,
+  settlementId: string,
+): Promise<void> {
+  const { rows } = await app.query<{ payment_id: string }>(
+    'select payment_id from settlement_items where settlement_id = $1 and payment_id is not null limit 1',
+    [settlementId],
+  );
+  const victim = rows[0]?.payment_id;
+  if (!victim) throw new Error('--tamper: no payout of the run to tamper with');
+  if (kind === 'lost')
+    await bank.query("delete from sandbox_bank_ledger where payment_reference = $1 and kind = 'PAYOUT'", [
+      victim,
+    ]);
+  else
+    await bank.query(
+      `insert into sandbox_bank_ledger (id, kind, payout_id, amount_minor, currency, account, payment_reference, created_at)
+       select gen_random_uuid(), kind, payout_id, amount_minor, currency, account, payment_reference, now()
+       from sandbox_bank_ledger where payment_reference = $1 and kind = 'PAYOUT'`,
+      [victim],
+    );
 }
