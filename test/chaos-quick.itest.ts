@@ -81,7 +81,7 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
     if (!existsSync(file))
       throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
     report = JSON.parse(readFileSync(file, 'utf8')) as ChaosReport;
-  }, 600_000);
+  }, 720_000);
 
   afterAll(() => {
     // SIGTERM: the harness kills every process it started before it exits.

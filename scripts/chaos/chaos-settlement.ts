@@ -58,6 +58,8 @@ export interface SettlementFaultContext {
   settlementId: string;
   partners: number;
   startedAt: number;
+  /** No scenario follows: settings changed for this one need not be given back. */
+  last: boolean;
   /** The run's progress, read from PostgreSQL directly (not through the proxy the faults cut). */
   progress(): Promise<Progress>;
   /** Until `share` of the payouts finished; false when the run ended (or the bound passed) first. */
@@ -412,7 +414,8 @@ export const SETTLEMENT_SCENARIOS: SettlementScenario[] = [
     },
     clear: async (ctx) => {
       await setBankFaults(ctx.topology, { failAfterCommitRate: 0 });
-      await Promise.all(['api', ...WORKERS].map((name) => ctx.topology.restart(name)));
+      // Three restarts cost the quick form ~10 s: only when another scenario follows.
+      if (!ctx.last) await Promise.all(['api', ...WORKERS].map((name) => ctx.topology.restart(name)));
     },
     evidence: async (ctx, { verdict }) => {
       const f = ctx.figures;
@@ -653,6 +656,8 @@ export const SETTLEMENT_TAMPERS: SettlementTamper[] = ['no-fault', 'double', 'lo
 export async function runSettlementScenario(opts: {
   scenario: SettlementScenario;
   tamper?: SettlementTamper;
+  /** The run's last scenario (the topology stops after it). */
+  last?: boolean;
   topology: Topology;
   /** Overrides the scenario's own partner count (--partners). */
   partners?: number;
@@ -697,6 +702,7 @@ export async function runSettlementScenario(opts: {
     settlementId,
     partners: count,
     startedAt: started,
+    last: opts.last ?? false,
     progress: async () => {
       const { rows } = await app.query<{
         status: string;
