@@ -363,7 +363,7 @@ async function main(): Promise<void> {
           scenario,
           topology,
           partners: o.partners,
-          last: id === o.scenarios.at(-1),
+          last: id === o.scenarios.filter((x) => SETTLEMENT_SCENARIOS.some((s) => s.id === x)).at(-1),
           // The first settlement scenario, when no payment scenario took it (no-fault is theirs only).
           tamper:
             settlements.length === 0 && (o.tamper === 'no-fault' || results.length === 0)
