@@ -801,14 +801,30 @@ export async function runSettlementScenario(opts: {
       p = await ctx.progress();
     }
     if (p.status !== 'AWAITING_APPROVAL') throw new Error(`the run did not wait for approval (${p.status})`);
-    const approved = await api.call(
-      'POST',
-      `/settlements/${encodeURIComponent(settlementId)}/approve`,
-      approver,
-      {},
-    );
-    if (approved.status !== 200)
-      throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
+    // The row reads AWAITING_APPROVAL a moment before the workflow's own phase does (the plan is
+    // recorded by an activity): an approval in between is refused "(planning)"; sent again then.
+    let refusedWhilePlanning = 0;
+    for (;;) {
+      const approved = await api.call(
+        'POST',
+        `/settlements/${encodeURIComponent(settlementId)}/approve`,
+        approver,
+        {},
+      );
+      if (approved.status === 200) break;
+      const planning =
+        approved.status === 409 &&
+        approved.body.code === 'SETTLEMENT.NOT_AWAITING_APPROVAL' &&
+        String(approved.body.detail).includes('(planning)');
+      if (!planning || Date.now() > planned)
+        throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
+      refusedWhilePlanning++;
+      await sleep(250);
+    }
+    if (refusedWhilePlanning)
+      notes.push(
+        `approval refused ${refusedWhilePlanning}× "(planning)" while the run's row read AWAITING_APPROVAL`,
+      );
 
     let faultsOver = false;
     const fault = (opts.tamper === 'no-fault' ? Promise.resolve() : s.run(ctx)).finally(() => {
