@@ -73,6 +73,10 @@ export interface SettlementFaultContext {
 export interface SettlementVerdict {
   partners: number;
   runStatus: string;
+  /** The scenario's run, and the next period's run when that one had payouts voided. */
+  runs: string[];
+  /** Payouts the janitor voided (the bank never had them), paid by the next period's run. */
+  voidedPaidNextRun: number;
   /** Partners whose bank payouts and read model agree: one COMPLETED payment, one payout, the planned sum. */
   paidOnce: number;
   /** Partners with no payout at the bank (or none COMPLETED in our read model). */
@@ -88,7 +92,7 @@ export interface SettlementVerdict {
   settlingAnywhere: number;
   /** alpes_commissions_stranded from the API's /metrics (null when unreadable). */
   strandedGauge: number | null;
-  /** Per currency: the plan, the bank's net, the read model's completed and the run's counters. */
+  /** Per currency: the plan, the bank's net, the read model's completed and the runs' counters. */
   reconciliation: Record<string, { planned: string; bankNet: string; completed: string; counters: string }>;
   countersAgree: boolean;
   /** Payments that went PAYOUT_UNKNOWN, and those the janitor resolved (final since). */
@@ -450,30 +454,46 @@ async function judgeSettlement(opts: {
   adminKey: string;
   app: pg.Pool;
   bank: pg.Pool;
-  settlementId: string;
+  /** The scenario's run, and the next period's when it had payouts to pay again. */
+  runs: string[];
   partners: PlannedPartner[];
   since: Date;
 }): Promise<SettlementVerdict> {
   const failures: string[] = [];
   const fail = (line: string): void => void (failures.length < 20 && failures.push(line));
   const ids = opts.partners.map((p) => p.id!);
-  const { rows: runRows } = await opts.app.query<{ status: string }>(
-    'select status from settlements where id = $1',
-    [opts.settlementId],
+  const [settlementId] = opts.runs as [string];
+  const { rows: runRows } = await opts.app.query<{ id: string; status: string }>(
+    'select id, status from settlements where id = any($1)',
+    [opts.runs],
   );
-  const runStatus = runRows[0]?.status ?? 'absent';
-  if (runStatus !== 'COMPLETED') fail(`run ${opts.settlementId} is ${runStatus}, not COMPLETED`);
+  const statusOf = new Map(runRows.map((r) => [r.id, r.status]));
+  const runStatus = statusOf.get(settlementId) ?? 'absent';
+  for (const id of opts.runs)
+    if (statusOf.get(id) !== 'COMPLETED') fail(`run ${id} is ${statusOf.get(id) ?? 'absent'}, not COMPLETED`);
 
   const { rows: payments } = await opts.app.query<{
     id: string;
     partner_id: string;
     status: string;
+    reason: string | null;
     currency: string;
     total_minor: string;
-  }>('select id, partner_id, status, currency, total_minor::text from payments where partner_id = any($1)', [
-    ids,
-  ]);
+    settlement_id: string | null;
+  }>(
+    `select p.id, p.partner_id, p.status, p.reason, p.currency, p.total_minor::text, i.settlement_id
+       from payments p left join settlement_items i on i.payment_id = p.id
+      where p.partner_id = any($1)`,
+    [ids],
+  );
   const paymentIds = payments.map((p) => p.id);
+  // A payout the janitor voided (the bank never had it) is paid by the next run: any other
+  // payment not COMPLETED is a failure.
+  const voided = payments.filter(
+    (p) => p.status === 'FAILED' && (p.reason ?? '').startsWith('PAYOUT_NOT_RECEIVED'),
+  );
+  for (const p of payments.filter((x) => x.status !== 'COMPLETED' && !voided.includes(x)))
+    fail(`payment ${p.id} of partner ${p.partner_id} is ${p.status}: ${p.reason ?? ''}`);
   const { rows: ledger } = await opts.bank.query<{ payment_reference: string; amount_minor: string }>(
     "select payment_reference, amount_minor::text from sandbox_bank_ledger where kind = 'PAYOUT' and payment_reference = any($1)",
     [paymentIds],
@@ -487,14 +507,16 @@ async function judgeSettlement(opts: {
   if (unattributedPayouts)
     fail(`${unattributedPayouts} bank payouts since the scenario began name no payment of its partners`);
 
-  const partnerOf = new Map(payments.map((p) => [p.id, p.partner_id]));
+  const paymentById = new Map(payments.map((p) => [p.id, p]));
   const bankBy = new Map<string, { count: number; sum: bigint }>();
+  const bankNet = new Map<string, bigint>();
   for (const e of ledger) {
-    const partner = partnerOf.get(e.payment_reference)!;
-    const x = bankBy.get(partner) ?? { count: 0, sum: 0n };
+    const payment = paymentById.get(e.payment_reference)!;
+    const x = bankBy.get(payment.partner_id) ?? { count: 0, sum: 0n };
     x.count++;
     x.sum += BigInt(e.amount_minor);
-    bankBy.set(partner, x);
+    bankBy.set(payment.partner_id, x);
+    bankNet.set(payment.currency, (bankNet.get(payment.currency) ?? 0n) + BigInt(e.amount_minor));
   }
   const completedBy = new Map<string, { count: number; sum: bigint }>();
   for (const p of payments.filter((x) => x.status === 'COMPLETED')) {
@@ -532,12 +554,12 @@ async function judgeSettlement(opts: {
   );
   const expectedCommissions = opts.partners.reduce((n, p) => n + p.commissions.length, 0);
   const settledHere = commissions
-    .filter((c) => c.status === 'SETTLED' && c.settlement_id === opts.settlementId)
+    .filter((c) => c.status === 'SETTLED' && opts.runs.includes(c.settlement_id ?? ''))
     .reduce((n, c) => n + Number(c.n), 0);
   const commissionsNotSettled = expectedCommissions - settledHere;
   if (commissionsNotSettled)
     fail(
-      `${commissionsNotSettled} of ${expectedCommissions} commissions not SETTLED by the run: ${JSON.stringify(commissions)}`,
+      `${commissionsNotSettled} of ${expectedCommissions} commissions not SETTLED by the runs: ${JSON.stringify(commissions)}`,
     );
   const { rows: settling } = await opts.app.query<{ n: string }>(
     "select count(*)::text as n from commissions where status = 'SETTLING'",
@@ -557,58 +579,80 @@ async function judgeSettlement(opts: {
   }
   if (strandedGauge !== 0) fail(`alpes_commissions_stranded reads ${String(strandedGauge)}`);
 
-  // The run's counters, as GET /settlements/:id shows them, against the payments and the bank.
-  const run = await opts.api.call(
-    'GET',
-    `/settlements/${encodeURIComponent(opts.settlementId)}`,
-    opts.adminKey,
-  );
-  const body = run.body as {
-    status?: string;
-    itemCount?: number;
-    skippedCount?: number;
-    finishedCount?: number;
-    totals?: Record<string, { byStatus?: Record<string, { count: number; amountMinor: string }> }>;
-  };
-  const reconciliation: SettlementVerdict['reconciliation'] = {};
-  const bankNet = new Map<string, bigint>();
-  for (const e of ledger) {
-    const currency = payments.find((p) => p.id === e.payment_reference)!.currency;
-    bankNet.set(currency, (bankNet.get(currency) ?? 0n) + BigInt(e.amount_minor));
+  // Each run's counters, as GET /settlements/:id shows them, against its payments by status; and
+  // Σ COMPLETED over the runs against the plan and the bank, per currency.
+  let countersAgree = true;
+  const counted = new Map<string, { count: number; sum: bigint }>();
+  for (const id of opts.runs) {
+    const run = await opts.api.call('GET', `/settlements/${encodeURIComponent(id)}`, opts.adminKey);
+    const body = run.body as {
+      status?: string;
+      itemCount?: number;
+      skippedCount?: number;
+      finishedCount?: number;
+      totals?: Record<string, { byStatus?: Record<string, { count: number; amountMinor: string }> }>;
+    };
+    const mine = payments.filter((p) => p.settlement_id === id);
+    const runOk =
+      run.status === 200 &&
+      body.status === 'COMPLETED' &&
+      body.itemCount === (id === settlementId ? opts.partners.length : mine.length) &&
+      body.skippedCount === 0 &&
+      body.finishedCount === body.itemCount;
+    const want = new Map<string, { count: number; sum: bigint }>();
+    for (const p of mine) {
+      const k = `${p.currency} ${p.status}`;
+      const x = want.get(k) ?? { count: 0, sum: 0n };
+      x.count++;
+      x.sum += BigInt(p.total_minor);
+      want.set(k, x);
+    }
+    const got = new Map<string, { count: number; sum: bigint }>();
+    for (const [currency, t] of Object.entries(body.totals ?? {}))
+      for (const [status, c] of Object.entries(t.byStatus ?? {}))
+        got.set(`${currency} ${status}`, { count: c.count, sum: BigInt(c.amountMinor) });
+    const same =
+      want.size === got.size &&
+      [...want].every(([k, w]) => got.get(k)?.count === w.count && got.get(k)?.sum === w.sum);
+    for (const [k, g] of got) {
+      if (!k.endsWith(' COMPLETED')) continue;
+      const currency = k.split(' ')[0]!;
+      const x = counted.get(currency) ?? { count: 0, sum: 0n };
+      x.count += g.count;
+      x.sum += g.sum;
+      counted.set(currency, x);
+    }
+    if (!runOk || !same) {
+      countersAgree = false;
+      fail(
+        `run ${id} counters disagree: ${run.status} ${JSON.stringify({ status: body.status, itemCount: body.itemCount, skippedCount: body.skippedCount, finishedCount: body.finishedCount })} counted ${JSON.stringify(Object.fromEntries([...got].map(([k, v]) => [k, `${v.count}/${v.sum}`])))} payments ${JSON.stringify(Object.fromEntries([...want].map(([k, v]) => [k, `${v.count}/${v.sum}`])))}`,
+      );
+    }
   }
-  let countersAgree =
-    run.status === 200 &&
-    body.status === 'COMPLETED' &&
-    body.itemCount === opts.partners.length &&
-    body.skippedCount === 0 &&
-    body.finishedCount === body.itemCount;
+  const reconciliation: SettlementVerdict['reconciliation'] = {};
   for (const currency of new Set(opts.partners.map((p) => p.currency))) {
     const plan = opts.partners.filter((p) => p.currency === currency);
     const plannedSum = plan.reduce((s, p) => s + p.net, 0n);
-    const done = payments.filter((p) => p.currency === currency && p.status === 'COMPLETED');
-    const completed = done.reduce((s, p) => s + BigInt(p.total_minor), 0n);
-    const byStatus = body.totals?.[currency]?.byStatus ?? {};
-    const counted = byStatus.COMPLETED;
-    const others = Object.keys(byStatus).filter((s) => s !== 'COMPLETED');
+    const completed = payments
+      .filter((p) => p.currency === currency && p.status === 'COMPLETED')
+      .reduce((s, p) => s + BigInt(p.total_minor), 0n);
+    const c = counted.get(currency) ?? { count: 0, sum: 0n };
     reconciliation[currency] = {
       planned: String(plannedSum),
       bankNet: String(bankNet.get(currency) ?? 0n),
       completed: String(completed),
-      counters: counted ? `${counted.count} / ${counted.amountMinor}` : 'none',
+      counters: `${c.count} / ${c.sum}`,
     };
-    const agree =
-      counted?.count === plan.length &&
-      counted.count === done.length &&
-      BigInt(counted.amountMinor) === plannedSum &&
+    if (!(
+      c.count === plan.length &&
+      c.sum === plannedSum &&
       completed === plannedSum &&
-      (bankNet.get(currency) ?? 0n) === plannedSum &&
-      others.length === 0;
-    if (!agree) countersAgree = false;
+      (bankNet.get(currency) ?? 0n) === plannedSum
+    )) {
+      countersAgree = false;
+      fail(`${currency}: ${JSON.stringify(reconciliation[currency])}, ${plan.length} partners`);
+    }
   }
-  if (!countersAgree)
-    fail(
-      `run counters disagree: ${run.status} ${JSON.stringify({ status: body.status, itemCount: body.itemCount, skippedCount: body.skippedCount, finishedCount: body.finishedCount })} ${JSON.stringify(reconciliation)}`,
-    );
 
   const { rows: unknown } = await opts.app.query<{ id: string; status: string }>(
     `select distinct p.id, p.status from events e join payments p on p.id::text = e.aggregate_id
@@ -619,19 +663,22 @@ async function judgeSettlement(opts: {
   for (const u of unknown.filter((x) => !FINAL.includes(x.status))) fail(`payment ${u.id} still ${u.status}`);
 
   const ok =
-    runStatus === 'COMPLETED' &&
+    opts.runs.every((id) => statusOf.get(id) === 'COMPLETED') &&
     paidOnce === opts.partners.length &&
     lost + double + wrongAmount + unattributedPayouts + commissionsNotSettled + settlingAnywhere === 0 &&
+    payments.every((p) => p.status === 'COMPLETED' || voided.includes(p)) &&
     strandedGauge === 0 &&
     countersAgree &&
     janitorResolved === unknown.length;
   return {
     partners: opts.partners.length,
     runStatus,
+    runs: opts.runs,
     paidOnce,
     lost,
     double,
     wrongAmount,
+    voidedPaidNextRun: voided.length,
     unattributedPayouts,
     commissionsNotSettled,
     settlingAnywhere,
@@ -679,9 +726,13 @@ export async function runSettlementScenario(opts: {
   // Read directly, not through the proxy: the harness keeps watching while PostgreSQL is cut.
   const app = new pg.Pool({ connectionString: t.appDatabaseUrl, max: 2 });
   const bank = new pg.Pool({ connectionString: t.bankDatabaseUrl, max: 2 });
-  // Each scenario its own period, older than the default 30-day hold, and earlier than the
-  // scenarios before it: a run claims every payable commission up to its period's end.
-  const periodEnd = new Date(Date.now() - (40 + s.id) * DAY_MS).toISOString().slice(0, 10);
+  // Each scenario its own period (and the day after it, for a run that pays what this one could
+  // not), older than the default 30-day hold, and earlier than the scenarios before it: a run
+  // claims every payable commission up to its period's end.
+  const dayOf = (daysAgo: number): string =>
+    new Date(Date.now() - daysAgo * DAY_MS).toISOString().slice(0, 10);
+  const periodEnd = dayOf(40 + 2 * s.id);
+  const nextPeriodEnd = dayOf(39 + 2 * s.id);
   const count = opts.partners ?? s.partners(opts.timing);
   const plan: PlannedPartner[] = Array.from({ length: count }, (_, index) => {
     const commissions = Array.from(
@@ -696,22 +747,15 @@ export async function runSettlementScenario(opts: {
     };
   });
   const settlementId = `settlement:${periodEnd}`;
-  const ctx: SettlementFaultContext = {
-    topology: t,
-    timing: opts.timing,
-    settlementId,
-    partners: count,
-    startedAt: started,
-    last: opts.last ?? false,
-    progress: async () => {
-      const { rows } = await app.query<{
-        status: string;
-        items: number;
-        started: string;
-        finished: string;
-        unknown: string;
-      }>(
-        `select s.status, s.item_count as items,
+  const progressOf = async (id: string): Promise<Progress> => {
+    const { rows } = await app.query<{
+      status: string;
+      items: number;
+      started: string;
+      finished: string;
+      unknown: string;
+    }>(
+      `select s.status, s.item_count as items,
                 count(p.id)::text as started,
                 count(p.id) filter (where p.status = any($2))::text as finished,
                 count(p.id) filter (where p.status = 'PAYOUT_UNKNOWN')::text as unknown
@@ -719,19 +763,27 @@ export async function runSettlementScenario(opts: {
            left join settlement_items i on i.settlement_id = s.id
            left join payments p on p.id = i.payment_id
           where s.id = $1 group by s.status, s.item_count`,
-        [settlementId, FINAL],
-      );
-      const r = rows[0];
-      return r
-        ? {
-            status: r.status,
-            items: r.items,
-            started: Number(r.started),
-            finished: Number(r.finished),
-            unknown: Number(r.unknown),
-          }
-        : { status: 'absent', items: 0, started: 0, finished: 0, unknown: 0 };
-    },
+      [id, FINAL],
+    );
+    const r = rows[0];
+    return r
+      ? {
+          status: r.status,
+          items: r.items,
+          started: Number(r.started),
+          finished: Number(r.finished),
+          unknown: Number(r.unknown),
+        }
+      : { status: 'absent', items: 0, started: 0, finished: 0, unknown: 0 };
+  };
+  const ctx: SettlementFaultContext = {
+    topology: t,
+    timing: opts.timing,
+    settlementId,
+    partners: count,
+    startedAt: started,
+    last: opts.last ?? false,
+    progress: () => progressOf(settlementId),
     untilFinished: async (share) => {
       const bound = Date.now() + opts.timing.faultBoundMs;
       for (;;) {
@@ -753,6 +805,63 @@ export async function runSettlementScenario(opts: {
   };
   let janitorTriggers = 0;
   let cleared = false;
+  /** Started by one operator, approved by another (SETTLEMENT_APPROVAL_THRESHOLDS makes it wait). */
+  const startAndApprove = async (period: string, id: string): Promise<void> => {
+    const res = await api.call('POST', '/settlements', admin, { periodEnd: period });
+    if (res.status !== 202) throw new Error(`POST /settlements: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.body.settlementId !== id)
+      throw new Error(`POST /settlements: ran ${String(res.body.settlementId)}`);
+    // The row may read RUNNING while the run plans: wait for the approval it must ask for.
+    const planned = Date.now() + 60_000;
+    let p = await progressOf(id);
+    while (p.status !== 'AWAITING_APPROVAL' && Date.now() < planned) {
+      await sleep(200);
+      p = await progressOf(id);
+    }
+    if (p.status !== 'AWAITING_APPROVAL') throw new Error(`the run did not wait for approval (${p.status})`);
+    // The row reads AWAITING_APPROVAL a moment before the workflow's own phase does (the plan is
+    // recorded by an activity): an approval in between is refused "(planning)"; sent again then.
+    let refusedWhilePlanning = 0;
+    for (;;) {
+      const approved = await api.call('POST', `/settlements/${encodeURIComponent(id)}/approve`, approver, {});
+      if (approved.status === 200) break;
+      const planning =
+        approved.status === 409 &&
+        approved.body.code === 'SETTLEMENT.NOT_AWAITING_APPROVAL' &&
+        String(approved.body.detail).includes('(planning)');
+      if (!planning || Date.now() > planned)
+        throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
+      refusedWhilePlanning++;
+      await sleep(250);
+    }
+    if (refusedWhilePlanning)
+      notes.push(
+        `approval refused ${refusedWhilePlanning}× "(planning)" while the run's row read AWAITING_APPROVAL`,
+      );
+  };
+  /**
+   * Until the run is final (and the faults over), or the deadline: payouts whose outcome is unknown
+   * get the janitor, as an operator would trigger it.
+   */
+  const followRun = async (id: string, faultsOver: () => boolean): Promise<void> => {
+    let lastJanitor = 0;
+    for (;;) {
+      const q = await progressOf(id).catch(() => undefined);
+      if (q && q.unknown > 0 && Date.now() - lastJanitor > 5_000) {
+        lastJanitor = Date.now();
+        janitorTriggers++;
+        try {
+          const client = new Client({ connection: await t.temporal() });
+          await client.schedule.getHandle('alpes-payout-janitor').trigger();
+        } catch {
+          // The server may be down (a scenario's fault): the next look triggers it.
+        }
+      }
+      if (q && faultsOver() && q.status !== 'RUNNING' && q.status !== 'AWAITING_APPROVAL') return;
+      if (Date.now() > deadline && faultsOver()) return;
+      await sleep(1_000);
+    }
+  };
   try {
     // Partners and their commissions through the API, as an integration would send them.
     await inPool(plan, 8, async (p) => {
@@ -789,73 +898,37 @@ export async function runSettlementScenario(opts: {
     // Started by one operator, approved by another (SETTLEMENT_APPROVAL_THRESHOLDS makes it wait).
     const runStarted = Date.now();
     deadline = runStarted + opts.timing.faultBoundMs + opts.timing.settleMs;
-    const res = await api.call('POST', '/settlements', admin, { periodEnd });
-    if (res.status !== 202) throw new Error(`POST /settlements: ${res.status} ${JSON.stringify(res.body)}`);
-    if (res.body.settlementId !== settlementId)
-      throw new Error(`POST /settlements: ran ${String(res.body.settlementId)}`);
-    // The row may read RUNNING while the run plans: wait for the approval it must ask for.
-    const planned = Date.now() + 60_000;
-    let p = await ctx.progress();
-    while (p.status !== 'AWAITING_APPROVAL' && Date.now() < planned) {
-      await sleep(200);
-      p = await ctx.progress();
-    }
-    if (p.status !== 'AWAITING_APPROVAL') throw new Error(`the run did not wait for approval (${p.status})`);
-    // The row reads AWAITING_APPROVAL a moment before the workflow's own phase does (the plan is
-    // recorded by an activity): an approval in between is refused "(planning)"; sent again then.
-    let refusedWhilePlanning = 0;
-    for (;;) {
-      const approved = await api.call(
-        'POST',
-        `/settlements/${encodeURIComponent(settlementId)}/approve`,
-        approver,
-        {},
-      );
-      if (approved.status === 200) break;
-      const planning =
-        approved.status === 409 &&
-        approved.body.code === 'SETTLEMENT.NOT_AWAITING_APPROVAL' &&
-        String(approved.body.detail).includes('(planning)');
-      if (!planning || Date.now() > planned)
-        throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
-      refusedWhilePlanning++;
-      await sleep(250);
-    }
-    if (refusedWhilePlanning)
-      notes.push(
-        `approval refused ${refusedWhilePlanning}× "(planning)" while the run's row read AWAITING_APPROVAL`,
-      );
+    await startAndApprove(periodEnd, settlementId);
 
     let faultsOver = false;
     const fault = (opts.tamper === 'no-fault' ? Promise.resolve() : s.run(ctx)).finally(() => {
       faultsOver = true;
       deadline = Math.min(deadline, Date.now() + opts.timing.settleMs);
     });
-    // The run to its end: payouts whose outcome is unknown get the janitor, as an operator would.
-    const follow = (async () => {
-      let lastJanitor = 0;
-      for (;;) {
-        const q = await ctx.progress().catch(() => undefined);
-        if (q && q.unknown > 0 && Date.now() - lastJanitor > 5_000) {
-          lastJanitor = Date.now();
-          janitorTriggers++;
-          try {
-            const client = new Client({ connection: await t.temporal() });
-            await client.schedule.getHandle('alpes-payout-janitor').trigger();
-          } catch {
-            // The server may be down (a scenario's fault): the next look triggers it.
-          }
-        }
-        if (q && faultsOver && q.status !== 'RUNNING' && q.status !== 'AWAITING_APPROVAL') return;
-        if (Date.now() > deadline && faultsOver) return;
-        await sleep(1_000);
-      }
-    })();
+    const follow = followRun(settlementId, () => faultsOver);
     await Promise.all([fault, follow]);
     const runS = Math.round((Date.now() - runStarted) / 100) / 10;
     cleared = true;
     await s.clear?.(ctx);
-    opts.log(`scenario ${s.id} ${s.name}: run ${(await ctx.progress()).status} after ${runS} s; judging`);
+    opts.log(`scenario ${s.id} ${s.name}: run ${(await ctx.progress()).status} after ${runS} s`);
+    // Payouts the janitor voided (the bank never had them, e.g. a payout never picked up before
+    // PAYOUT_TIMEOUT) gave their commissions back: the next period's run pays them, once.
+    const { rows: unpaid } = await app.query<{ n: string }>(
+      `select count(*)::text as n from settlement_items i join payments p on p.id = i.payment_id
+        where i.settlement_id = $1 and p.status <> 'COMPLETED'`,
+      [settlementId],
+    );
+    const runs = [settlementId];
+    if (Number(unpaid[0]!.n) > 0 && (await ctx.progress()).status === 'COMPLETED') {
+      const next = `settlement:${nextPeriodEnd}`;
+      runs.push(next);
+      deadline = Date.now() + opts.timing.settleMs;
+      await startAndApprove(nextPeriodEnd, next);
+      await followRun(next, () => true);
+      opts.log(
+        `scenario ${s.id} ${s.name}: ${unpaid[0]!.n} payouts not paid; the next run ${(await progressOf(next)).status}`,
+      );
+    }
 
     const judged = Date.now();
     if (opts.tamper === 'double' || opts.tamper === 'lost')
@@ -866,7 +939,7 @@ export async function runSettlementScenario(opts: {
       adminKey: admin,
       app,
       bank,
-      settlementId,
+      runs,
       partners: plan,
       since,
     });
