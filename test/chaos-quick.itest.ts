@@ -3,16 +3,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ScenarioResult } from '../scripts/chaos/chaos-scenarios';
+import type { SettlementScenarioResult } from '../scripts/chaos/chaos-settlement';
 import { inheritedChildEnv } from './support/child-env';
 import { describeWithPostgres, testEnvironment } from './support/test-env';
 
 /**
  * `npm run chaos -- --quick` as make test runs it: a real child process that starts the split
  * topology (its own dev server on a state file, two payments workers, notifications, API, UI,
- * bank, Toxiproxy in front of PostgreSQL and the bank, the receivers) and runs all six scenarios
- * with a couple of dozen payments each. Asserts its JSON: nothing lost, nothing paid twice, the
- * bank reconciled with our read model, every notification delivered, nothing left running — and
- * that each fault took effect, since a fault that never bit would pass all of that vacuously.
+ * bank, Toxiproxy in front of PostgreSQL and the bank, the receivers) and runs all six payment
+ * scenarios with a couple of dozen payments each, then two settlement runs: one while the worker
+ * holding its work is killed, one whose bank answers are lost until the janitor must resolve its
+ * payouts. Asserts its JSON: nothing lost, nothing paid twice, the bank reconciled with our read
+ * model, every notification delivered, each partner paid once and no commission left SETTLING,
+ * nothing left running — and that each fault took effect, since a fault that never bit would pass
+ * all of that vacuously.
  */
 
 const ROOT = resolve(__dirname, '..');
@@ -23,6 +27,7 @@ interface ChaosReport {
   leftBehind: number[];
   error?: string;
   scenarios: ScenarioResult[];
+  settlements: SettlementScenarioResult[];
 }
 
 /** The harness, while it runs: stopped by afterAll if the test gave up on it first. */
@@ -76,7 +81,7 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
     if (!existsSync(file))
       throw new Error(`no JSON written (exit ${run.code})\n${run.stderr}\n${run.stdout}`);
     report = JSON.parse(readFileSync(file, 'utf8')) as ChaosReport;
-  }, 450_000);
+  }, 720_000);
 
   afterAll(() => {
     // SIGTERM: the harness kills every process it started before it exits.
@@ -191,5 +196,61 @@ describeWithPostgres('chaos harness (--quick)', (databaseUrl) => {
       );
       expect({ scenario: name, missing, seen }).toEqual({ scenario: name, missing: [], seen });
     }
+  });
+
+  it('paid every partner of each settlement run exactly once, stranded nothing, and its counters agree', () => {
+    expect(report.settlements.map((s) => s.name)).toEqual(['settlement-worker-kill', 'settlement-janitor']);
+    for (const s of report.settlements) {
+      expect({
+        scenario: s.name,
+        runStatus: s.runStatus,
+        paidOnce: s.paidOnce,
+        lost: s.lost,
+        double: s.double,
+        wrongAmount: s.wrongAmount,
+        unattributedPayouts: s.unattributedPayouts,
+        commissionsNotSettled: s.commissionsNotSettled,
+        settlingAnywhere: s.settlingAnywhere,
+        strandedGauge: s.strandedGauge,
+        countersAgree: s.countersAgree,
+        failures: s.failures,
+      }).toEqual({
+        scenario: s.name,
+        runStatus: 'COMPLETED',
+        paidOnce: s.partners,
+        lost: 0,
+        double: 0,
+        wrongAmount: 0,
+        unattributedPayouts: 0,
+        commissionsNotSettled: 0,
+        settlingAnywhere: 0,
+        strandedGauge: 0,
+        countersAgree: true,
+        failures: [],
+      });
+      expect(s.partners).toBeGreaterThan(0);
+      // Bigint sums as decimal strings: the plan, the bank, the read model and the run's counters.
+      for (const r of Object.values(s.reconciliation)) {
+        expect(r.bankNet).toBe(r.planned);
+        expect(r.completed).toBe(r.planned);
+      }
+    }
+  });
+
+  it('saw each settlement fault bite: the killed worker held the run’s work, the janitor resolved lost answers', () => {
+    const byName = Object.fromEntries(report.settlements.map((s) => [s.name, s]));
+    const kill = byName['settlement-worker-kill']!;
+    expect({ tookEffect: kill.faultEvidence.tookEffect, summary: kill.faultEvidence.summary }).toEqual({
+      tookEffect: true,
+      summary: kill.faultEvidence.summary,
+    });
+    expect(kill.kills.length).toBeGreaterThan(0);
+    for (const k of kill.kills) expect(k.held.length).toBeGreaterThan(0);
+    const janitor = byName['settlement-janitor']!;
+    expect(janitor.faultEvidence.tookEffect).toBe(true);
+    expect(janitor.faultEvidence.figures.answersLost).toBeGreaterThan(0);
+    // The "unknown→janitor" column: payouts really went PAYOUT_UNKNOWN, and the janitor resolved each.
+    expect(janitor.payoutUnknownSeen).toBeGreaterThan(0);
+    expect(janitor.janitorResolved).toBe(janitor.payoutUnknownSeen);
   });
 });

@@ -65,7 +65,11 @@ export interface Topology {
   /** The pid of the named process now running, if it is. */
   pid(name: string): number | undefined;
   kill9(name: string): Promise<void>;
-  restart(name: string): Promise<void>;
+  /**
+   * Stops and starts the named process again; `env` adds settings for this start only (a scenario
+   * that needs another setting, e.g. a short PAYOUT_TIMEOUT); a restart without returns to the base.
+   */
+  restart(name: string, env?: Record<string, string>): Promise<void>;
   /** SIGKILL the dev server, then start it again on the same state file and port. */
   killTemporal(): Promise<void>;
   restartTemporal(): Promise<void>;
@@ -138,8 +142,8 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     for (const log of logs.values()) log.end();
   };
 
-  const launch = (spec: Spec): ManagedProcess => {
-    const p = spawnManaged({ ...spec, cwd: ROOT, onLine });
+  const launch = (spec: Spec, env: Record<string, string> = {}): ManagedProcess => {
+    const p = spawnManaged({ ...spec, env: { ...spec.env, ...env }, cwd: ROOT, onLine });
     everyPid.push(p.pid);
     specs.set(spec.name, spec);
     processes.set(spec.name, p);
@@ -312,11 +316,11 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       kill9: async (name) => {
         await processes.get(name)?.kill9();
       },
-      restart: async (name) => {
+      restart: async (name, env) => {
         const spec = specs.get(name);
         if (!spec) throw new Error(`no process ${name}`);
         await processes.get(name)?.stop();
-        await ready(spec, launch(spec));
+        await ready(spec, launch(spec, env));
       },
       killTemporal: async () => {
         await processes.get('temporal')?.kill9();
