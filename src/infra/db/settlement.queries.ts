@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { RUN_FINISHED_PAYOUT_STATUSES } from '../../domain/payment-status';
-import type { PartnerBalance, SkipReason } from '../../domain/settlement-plan';
+import type { PartnerBalance, SettlementSkipReason } from '../../domain/settlement-plan';
 import type { SettlementRun } from '../../ports/settlement-repository.port';
 import type {
   SettlementItemView,
@@ -165,7 +165,7 @@ export class SettlementQueries implements SettlementReads {
       .rows) {
       entry(r.currency).largest.push({ partnerId: r.partner_id, paymentId: r.payment_id, netMinor: r.net });
     }
-    for (const r of (skipped as Rows<{ currency: string; skip_reason: SkipReason; n: number }>).rows) {
+    for (const r of (skipped as Rows<{ currency: string; skip_reason: SettlementSkipReason; n: number }>).rows) {
       entry(r.currency).skipped[r.skip_reason] = r.n;
     }
     return out;
