@@ -1,6 +1,6 @@
 import { z } from './zod-openapi';
 import { PAYMENT_STATUSES } from '../domain/payment-status';
-import { SKIP_REASONS } from '../domain/settlement-plan';
+import { SETTLEMENT_SKIP_REASONS } from '../domain/settlement-plan';
 import {
   actor,
   currencyCode,
@@ -84,7 +84,7 @@ export const settlementItemResponse = z
     netMinor: minorString(),
     commissionCount: int32(),
     clawbackCount: int32(),
-    skipReason: z.enum(SKIP_REASONS).nullable(),
+    skipReason: z.enum(SETTLEMENT_SKIP_REASONS).nullable(),
     skipDetail: z.string().max(SKIP_DETAIL_MAX_LENGTH).nullable(),
   })
   .openapi('SettlementItem');
@@ -138,7 +138,7 @@ export const settlementPreview = z
         .array(z.object({ partnerId: uuid(), paymentId: uuid(), netMinor: minorString() }))
         .max(APPROVAL_PREVIEW_LARGEST),
       skipped: z
-        .partialRecord(z.enum(SKIP_REASONS), int32())
+        .partialRecord(z.enum(SETTLEMENT_SKIP_REASONS), int32())
         .openapi({ description: 'balances left out, by reason' }),
     }),
   )
@@ -245,7 +245,7 @@ export const dryRunResult = z
           partnerId: uuid(),
           currency,
           netMinor: minorString(),
-          reason: z.enum(SKIP_REASONS),
+          reason: z.enum(SETTLEMENT_SKIP_REASONS),
           detail: z.string().max(SKIP_DETAIL_MAX_LENGTH),
           commissionCount: int32(),
           clawbackCount: int32(),

@@ -6,9 +6,9 @@ import {
   formatMinor,
   type PartnerBalance,
   planSettlement,
-  SKIP_REASONS,
+  SETTLEMENT_SKIP_REASONS,
   type SettlementPolicy,
-  type SkipReason,
+  type SettlementSkipReason,
 } from './settlement-plan';
 import { expectDomainError } from '../../test/support/expect-domain-error';
 
@@ -29,7 +29,10 @@ const balance = (overrides: Partial<PartnerBalance> = {}): PartnerBalance => ({
   ...overrides,
 });
 
-const reasonOf = (b: Partial<PartnerBalance>, p: SettlementPolicy = policy): SkipReason | 'PAYOUT' => {
+const reasonOf = (
+  b: Partial<PartnerBalance>,
+  p: SettlementPolicy = policy,
+): SettlementSkipReason | 'PAYOUT' => {
   const plan = planSettlement([balance(b)], p);
   return plan.skipped[0]?.reason ?? 'PAYOUT';
 };
@@ -48,7 +51,7 @@ describe('planSettlement', () => {
     expect(planSettlement([], policy)).toEqual({ payouts: [], skipped: [], totals: {} });
   });
 
-  it.each<[string, Partial<PartnerBalance>, SkipReason, string]>([
+  it.each<[string, Partial<PartnerBalance>, SettlementSkipReason, string]>([
     [
       'a missing partner',
       { partnerStatus: 'MISSING' },
@@ -66,6 +69,36 @@ describe('planSettlement', () => {
       { payoutHold: true },
       'PAYOUT_HOLD',
       'payouts are on hold for this partner; net 100.00 USD carries forward',
+    ],
+    [
+      'a required tax form missing',
+      { taxForm: 'MISSING' },
+      'TAX_FORM_MISSING',
+      'a tax form is required (TAX_FORM_REQUIRED) and the partner has none; net 100.00 USD carries forward',
+    ],
+    [
+      'a rejected tax form',
+      { taxForm: 'REJECTED' },
+      'TAX_FORM_REJECTED',
+      'the partner’s tax form was rejected; net 100.00 USD carries forward',
+    ],
+    [
+      'an expired tax form',
+      { taxForm: 'EXPIRED' },
+      'TAX_FORM_EXPIRED',
+      'the partner’s tax form has expired; net 100.00 USD carries forward',
+    ],
+    [
+      'a tax form waiting for review',
+      { taxForm: 'IN_REVIEW' },
+      'TAX_FORM_PENDING_REVIEW',
+      'the partner’s tax form waits for review; net 100.00 USD carries forward',
+    ],
+    [
+      'a returned payout (reconciliation hook)',
+      { payoutMethodReturned: true },
+      'PAYOUT_METHOD_RETURNED',
+      'the bank returned the last payout to this partner; net 100.00 USD carries forward',
     ],
     [
       'a negative net',
@@ -328,7 +361,7 @@ describe('planSettlement', () => {
           expect(payout.netMinor).toBeGreaterThanOrEqual(Math.max(1, minimum));
           expect(payout.netMinor).toBeLessThanOrEqual(maxPaymentMinor);
         }
-        for (const skip of plan.skipped) expect(SKIP_REASONS).toContain(skip.reason);
+        for (const skip of plan.skipped) expect(SETTLEMENT_SKIP_REASONS).toContain(skip.reason);
 
         const totalPaid = Object.values(plan.totals).reduce((sum, t) => sum + BigInt(t.payoutMinor), 0n);
         expect(totalPaid).toBe(plan.payouts.reduce((sum, x) => sum + BigInt(x.netMinor), 0n));
@@ -355,5 +388,16 @@ describe('formatMinor', () => {
     [2n ** 64n, 'USD', '184467440737095516.16 USD'],
   ])('formats %p %s as %p', (amount, currency, expected) => {
     expect(formatMinor(amount, currency)).toBe(expected);
+  });
+});
+
+describe('planSettlement and payability', () => {
+  it('an approved or not required tax form does not skip; suspension still comes first', () => {
+    expect(reasonOf({ taxForm: 'APPROVED' })).toBe('PAYOUT');
+    expect(reasonOf({ taxForm: 'NOT_REQUIRED' })).toBe('PAYOUT');
+    expect(reasonOf({ taxForm: 'MISSING', partnerStatus: 'SUSPENDED' })).toBe('PARTNER_SUSPENDED');
+    expect(reasonOf({ taxForm: 'MISSING', payoutHold: true })).toBe('PAYOUT_HOLD');
+    // A partner-level reason outranks the amount: the partner can fix it, the minimum not.
+    expect(reasonOf({ taxForm: 'EXPIRED', commissionsMinor: 10n })).toBe('TAX_FORM_EXPIRED');
   });
 });

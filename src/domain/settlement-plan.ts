@@ -2,6 +2,7 @@ import { Currency, isKnownCurrency } from './currency.value-object';
 import { DomainError, ErrorCodes } from './domain-error';
 import { isPerCurrency, maximumOf, type PaymentMaximum } from './payout-maximums.value-object';
 import type { PayoutMinimums } from './payout-minimums.value-object';
+import { firstBlockingReason, type PayabilityReason, type TaxFormStanding } from './payability';
 
 export const PARTNER_BALANCE_STATUSES = ['ACTIVE', 'SUSPENDED', 'MISSING'] as const;
 /** MISSING: the ledger has entries for a partner id that no longer resolves to a partner. */
@@ -19,6 +20,10 @@ export interface PartnerBalance {
   clawbackCount: number;
   partnerStatus: PartnerBalanceStatus;
   payoutHold: boolean;
+  /** TAX_FORM_REQUIRED applied to the partner's tax profile; absent: not required. */
+  taxForm?: TaxFormStanding;
+  /** Hook for reconciliation (PAYOUT_METHOD_RETURNED); absent: not returned. */
+  payoutMethodReturned?: boolean;
 }
 
 export const SKIP_REASONS = [
@@ -32,6 +37,21 @@ export const SKIP_REASONS = [
   'ABOVE_MAXIMUM',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/**
+ * Every reason a run skips a balance: SKIP_REASONS (the reasons the dashboard labels; it shows
+ * any other by its code) and payability's partner-level ones that came with tax forms (issue 27).
+ */
+export const SETTLEMENT_SKIP_REASONS = [
+  ...SKIP_REASONS,
+  'NO_PAYOUT_METHOD',
+  'PAYOUT_METHOD_RETURNED',
+  'TAX_FORM_MISSING',
+  'TAX_FORM_PENDING_REVIEW',
+  'TAX_FORM_REJECTED',
+  'TAX_FORM_EXPIRED',
+] as const;
+export type SettlementSkipReason = (typeof SETTLEMENT_SKIP_REASONS)[number];
 
 export interface PlannedPayout {
   partnerId: string;
@@ -47,7 +67,7 @@ export interface SkippedBalance {
   currency: string;
   /** Decimal integer string (e.g. "-1500"): the net may exceed 2^53, and bigint is not JSON-serialisable. */
   netMinor: string;
-  reason: SkipReason;
+  reason: SettlementSkipReason;
   /** A plain-language sentence for operators. */
   detail: string;
   commissionCount: number;
@@ -120,23 +140,54 @@ export function formatMinor(amountMinor: bigint, currency: string): string {
 // Code-unit order, not localeCompare: the plan must not depend on the server's locale.
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Payability's blocking reasons as stored skip reasons (PARTNER_SUSPENDED and PAYOUT_HOLD predate it). */
+const SKIP_FOR: Readonly<Record<PayabilityReason, SettlementSkipReason>> = {
+  SUSPENDED: 'PARTNER_SUSPENDED',
+  ON_HOLD: 'PAYOUT_HOLD',
+  NO_PAYOUT_METHOD: 'NO_PAYOUT_METHOD',
+  PAYOUT_METHOD_RETURNED: 'PAYOUT_METHOD_RETURNED',
+  TAX_FORM_MISSING: 'TAX_FORM_MISSING',
+  TAX_FORM_PENDING_REVIEW: 'TAX_FORM_PENDING_REVIEW',
+  TAX_FORM_REJECTED: 'TAX_FORM_REJECTED',
+  TAX_FORM_EXPIRED: 'TAX_FORM_EXPIRED',
+  PAYOUT_METHOD_PENDING_CHANGE: 'BELOW_MINIMUM', // never blocking: unreachable
+  BELOW_MINIMUM: 'BELOW_MINIMUM',
+};
+
+const SKIP_DETAIL: Readonly<Record<PayabilityReason, string>> = {
+  SUSPENDED: 'partner is suspended',
+  ON_HOLD: 'payouts are on hold for this partner',
+  NO_PAYOUT_METHOD: 'partner has no payout method',
+  PAYOUT_METHOD_RETURNED: 'the bank returned the last payout to this partner',
+  TAX_FORM_MISSING: 'a tax form is required (TAX_FORM_REQUIRED) and the partner has none',
+  TAX_FORM_PENDING_REVIEW: 'the partner’s tax form waits for review',
+  TAX_FORM_REJECTED: 'the partner’s tax form was rejected',
+  TAX_FORM_EXPIRED: 'the partner’s tax form has expired',
+  PAYOUT_METHOD_PENDING_CHANGE: 'a payout method change is pending',
+  BELOW_MINIMUM: 'below the minimum',
+};
+
 function skipReason(
   b: PartnerBalance,
   net: bigint,
   policy: SettlementPolicy,
-): { reason: SkipReason; detail: string } | null {
+): { reason: SettlementSkipReason; detail: string } | null {
   const amount = formatMinor(net, b.currency);
   if (b.partnerStatus === 'MISSING') {
     return { reason: 'PARTNER_MISSING', detail: `partner not found; net ${amount} is not paid` };
   }
-  if (b.partnerStatus === 'SUSPENDED') {
-    return { reason: 'PARTNER_SUSPENDED', detail: `partner is suspended; net ${amount} carries forward` };
-  }
-  if (b.payoutHold) {
-    return {
-      reason: 'PAYOUT_HOLD',
-      detail: `payouts are on hold for this partner; net ${amount} carries forward`,
-    };
+  // The partner-level reasons are payability's (the same list GET /partners/:id/payability shows),
+  // stored under the planner's older names where it had one.
+  const blocking = firstBlockingReason({
+    status: b.partnerStatus === 'SUSPENDED' ? 'SUSPENDED' : 'ACTIVE',
+    onHold: b.payoutHold,
+    hasPayoutMethod: true, // the legacy payout account is always a method
+    pendingMethodChange: false,
+    payoutMethodReturned: b.payoutMethodReturned === true,
+    taxForm: b.taxForm ?? 'NOT_REQUIRED',
+  });
+  if (blocking) {
+    return { reason: SKIP_FOR[blocking], detail: `${SKIP_DETAIL[blocking]}; net ${amount} carries forward` };
   }
   if (net < 0n) {
     return {
@@ -173,8 +224,8 @@ function skipReason(
 
 /**
  * Decides, per partner and currency, what a settlement run pays and why the rest is skipped.
- * Pure: the database sums the entries, this applies the rules. Precedence: partner missing or
- * suspended, payout hold, negative, zero, currency not configured, below the minimum, above the
+ * Pure: the database sums the entries, this applies the rules. Precedence: partner missing, then
+ * payability's blocking reasons (suspended, payout hold, tax form…), negative, zero, currency not configured, below the minimum, above the
  * maximum; otherwise a payout.
  */
 export function planSettlement(

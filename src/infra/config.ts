@@ -32,6 +32,7 @@ import {
   toPayoutRailsConfig,
   type PayoutRailsConfig,
 } from './rails/payout-rails-config';
+import { taxEnvSchema, toTaxConfig, type TaxConfig } from './tax/tax-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -202,6 +203,7 @@ const envSchema = z.object({
   ...janitorEnvSchema.shape,
   ...stripeEnvSchema.shape,
   ...payoutRailsEnvSchema.shape,
+  ...taxEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -274,6 +276,8 @@ export interface AppConfig {
   stripe: StripeConfig;
   /** Which provider pays what (PAYOUT_ROUTES), and the ISO 20022 file rail (BANK_FILE_*). */
   rails: PayoutRailsConfig;
+  /** Tax forms (TAX_FORM_REQUIRED). */
+  tax: TaxConfig;
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
@@ -551,6 +555,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     },
     stripe: toStripeConfig(e, e.PROVIDER_HTTP_TIMEOUT),
     rails: toPayoutRailsConfig(e),
+    tax: toTaxConfig(e),
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,

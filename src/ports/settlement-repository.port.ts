@@ -1,5 +1,5 @@
 import type { RunApproval } from '../domain/settlement-approval';
-import type { PartnerBalance, SkipReason } from '../domain/settlement-plan';
+import type { PartnerBalance, SettlementSkipReason } from '../domain/settlement-plan';
 
 /**
  * AWAITING_APPROVAL: planned, no payout started until a second operator approves it as a whole.
@@ -44,7 +44,7 @@ export interface SettlementItem {
   netMinor: string;
   commissionCount: number;
   clawbackCount: number;
-  skipReason: SkipReason | null;
+  skipReason: SettlementSkipReason | null;
   skipDetail: string | null;
 }
 

@@ -1,6 +1,6 @@
 import type { SettlementItem, SettlementRun } from './settlement-repository.port';
 import type { RunApprovalStatus, RunDecisionAction } from '../domain/settlement-approval';
-import type { PartnerBalance, SkipReason } from '../domain/settlement-plan';
+import type { PartnerBalance, SettlementSkipReason } from '../domain/settlement-plan';
 
 /** Starts and watches settlement runs; implemented over the Temporal client in infra. */
 export interface SettlementCommands {
@@ -46,7 +46,7 @@ export interface SettlementPreview {
     /** The largest payouts, largest first. */
     largest: Array<{ partnerId: string; paymentId: string; netMinor: string }>;
     /** Balances left out, by skip reason. */
-    skipped: Partial<Record<SkipReason, number>>;
+    skipped: Partial<Record<SettlementSkipReason, number>>;
   };
 }
 

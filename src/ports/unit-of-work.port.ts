@@ -5,12 +5,14 @@ import type { EventLog } from './event-log.port';
 import type { PartnerRepository } from './partner-repository.port';
 import type { PaymentRepository } from './payment-repository.port';
 import type { SettlementRepository } from './settlement-repository.port';
+import type { TaxProfileRepository } from './tax-profile-repository.port';
 
 export interface TransactionScope {
   payments: PaymentRepository;
   partners: PartnerRepository;
   commissions: CommissionRepository;
   settlements: SettlementRepository;
+  taxProfiles: TaxProfileRepository;
   events: EventLog;
   /** Notices to the partner, sent once this transaction has committed. */
   partnerNotices: PartnerNoticeOutbox;

@@ -3,6 +3,7 @@ import { codecRoutes } from '../../src/api/codec.routes';
 import { createApi } from '../../src/api/create-api';
 import { notificationRoutes } from '../../src/api/notification.routes';
 import { settlementRoutes } from '../../src/api/settlement.routes';
+import { taxProfileRoutes } from '../../src/api/tax-profile.routes';
 import { ApiKeyRegistry } from '../../src/infra/auth/api-key-registry';
 import { WsTokens } from '../../src/infra/auth/ws-token';
 import { createLogger } from '../../src/shared/logger';
@@ -39,6 +40,7 @@ export function fullApi(publicUrl: string) {
         codecRoutes(routes, { codec: unused, uiToken: 'unused', failures: inMemoryAuthFailureThrottle(20) }),
       (routes) => settlementRoutes(routes, unused),
       (routes) => notificationRoutes(routes, unused),
+      (routes) => taxProfileRoutes(routes, unused),
     ],
   });
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
+import type { TaxFormRequirement } from '../../domain/payability';
 import { RUN_FINISHED_PAYOUT_STATUSES } from '../../domain/payment-status';
-import type { PartnerBalance, SkipReason } from '../../domain/settlement-plan';
+import type { PartnerBalance, SettlementSkipReason } from '../../domain/settlement-plan';
 import type { SettlementRun } from '../../ports/settlement-repository.port';
 import type {
   SettlementItemView,
@@ -10,6 +11,7 @@ import type {
   SettlementView,
 } from '../../ports/settlement.port';
 import {
+  BALANCE_GROUP_BY,
   BALANCE_SELECT,
   PAYABLE_SQL,
   readCounters,
@@ -23,7 +25,11 @@ import {
 
 /** Read side of settlement runs: their items joined with the payments' live statuses. */
 export class SettlementQueries implements SettlementReads {
-  constructor(private readonly db: Knex) {}
+  /** `taxForms`: TAX_FORM_REQUIRED, so a dry run skips as the run will (absent: off). */
+  constructor(
+    private readonly db: Knex,
+    private readonly taxForms?: TaxFormRequirement,
+  ) {}
 
   async get(id: string): Promise<SettlementView | undefined> {
     const row = await this.db<SettlementRow>('settlements').where({ id }).first();
@@ -165,7 +171,8 @@ export class SettlementQueries implements SettlementReads {
       .rows) {
       entry(r.currency).largest.push({ partnerId: r.partner_id, paymentId: r.payment_id, netMinor: r.net });
     }
-    for (const r of (skipped as Rows<{ currency: string; skip_reason: SkipReason; n: number }>).rows) {
+    for (const r of (skipped as Rows<{ currency: string; skip_reason: SettlementSkipReason; n: number }>)
+      .rows) {
       entry(r.currency).skipped[r.skip_reason] = r.n;
     }
     return out;
@@ -180,9 +187,10 @@ export class SettlementQueries implements SettlementReads {
       `${BALANCE_SELECT}
         where ${PAYABLE_SQL} and c.settlement_id is null and (c.kind = 'CLAWBACK' or c.occurred_at < ?)
           and (?::text is null or c.currency = ?)
-        group by c.partner_id, c.currency, p.status, p.payout_hold_at`,
+        ${BALANCE_GROUP_BY}`,
       [q.now, q.cutoff, q.currency, q.currency],
     )) as { rows: BalanceRow[] };
-    return rows.map(toBalance);
+    const taxForms = this.taxForms ? { requirement: this.taxForms, now: new Date(q.now) } : undefined;
+    return rows.map((r) => toBalance(r, taxForms));
   }
 }

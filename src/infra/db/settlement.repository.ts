@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { taxFormStanding, type TaxFormRequirement } from '../../domain/payability';
+import type { TaxProfileStatus } from '../../domain/tax-profile.aggregate';
 import type { RunApproval } from '../../domain/settlement-approval';
 import type { PartnerBalance } from '../../domain/settlement-plan';
 import { ALL_CURRENCIES } from '../../domain/settlement-run-id';
@@ -103,8 +105,13 @@ export const BALANCE_SELECT = `
          count(*) filter (where c.kind = 'COMMISSION')::int as commission_count,
          count(*) filter (where c.kind = 'CLAWBACK')::int as clawback_count,
          coalesce(p.status, 'MISSING') as partner_status,
-         (p.payout_hold_at is not null) as payout_hold
-    from commissions c left join partners p on p.id = c.partner_id`;
+         (p.payout_hold_at is not null) as payout_hold,
+         t.status as tax_status, t.country as tax_country, t.expires_on as tax_expires_on
+    from commissions c left join partners p on p.id = c.partner_id
+         left join tax_profiles t on t.partner_id = c.partner_id`;
+
+/** BALANCE_SELECT's grouping: the partner's standing and tax form are one row per partner. */
+export const BALANCE_GROUP_BY = `group by c.partner_id, c.currency, p.status, p.payout_hold_at, t.status, t.country, t.expires_on`;
 
 export interface BalanceRow {
   partner_id: string;
@@ -115,9 +122,19 @@ export interface BalanceRow {
   clawback_count: number;
   partner_status: string;
   payout_hold: boolean | null;
+  tax_status: string | null;
+  tax_country: string | null;
+  tax_expires_on: string | null;
 }
 
-export const toBalance = (r: BalanceRow): PartnerBalance => ({
+/**
+ * A balance row as the planner takes it. With TAX_FORM_REQUIRED (`taxForms`) the partner's tax form
+ * is judged at `now` by payability's rule, so a run and GET /partners/:id/payability agree.
+ */
+export const toBalance = (
+  r: BalanceRow,
+  taxForms?: { requirement: TaxFormRequirement; now: Date },
+): PartnerBalance => ({
   partnerId: r.partner_id,
   currency: r.currency,
   commissionsMinor: BigInt(r.commissions),
@@ -126,6 +143,21 @@ export const toBalance = (r: BalanceRow): PartnerBalance => ({
   clawbackCount: r.clawback_count,
   partnerStatus: r.partner_status as PartnerBalance['partnerStatus'],
   payoutHold: Boolean(r.payout_hold),
+  ...(taxForms
+    ? {
+        taxForm: taxFormStanding(
+          taxForms.requirement,
+          r.tax_status
+            ? {
+                status: r.tax_status as TaxProfileStatus,
+                country: r.tax_country ?? '',
+                expiresOn: r.tax_expires_on,
+              }
+            : null,
+          taxForms.now,
+        ),
+      }
+    : {}),
 });
 
 const INSERT_CHUNK = 1_000;
@@ -157,7 +189,11 @@ export async function readCounters(db: Knex, settlementId: string): Promise<Sett
 
 /** Knex adapter of a settlement run's set-based ledger operations, inside the unit of work's transaction. */
 export class KnexSettlementRepository implements SettlementRepository {
-  constructor(private readonly db: Knex.Transaction) {}
+  /** `taxForms`: TAX_FORM_REQUIRED, applied to the balances a run claims (absent: off). */
+  constructor(
+    private readonly db: Knex.Transaction,
+    private readonly taxForms?: TaxFormRequirement,
+  ) {}
 
   async approvalOf(settlementId: string): Promise<RunApproval | null> {
     const row = await this.db<SettlementRow>('settlements').where({ id: settlementId }).first('approval');
@@ -198,10 +234,11 @@ export class KnexSettlementRepository implements SettlementRepository {
     const { rows } = (await this.db.raw(
       `${BALANCE_SELECT}
         where c.settlement_id = ? and c.status = 'SETTLING'
-        group by c.partner_id, c.currency, p.status, p.payout_hold_at`,
+        ${BALANCE_GROUP_BY}`,
       [settlementId],
     )) as { rows: BalanceRow[] };
-    return rows.map(toBalance);
+    const taxForms = this.taxForms ? { requirement: this.taxForms, now: new Date() } : undefined;
+    return rows.map((r) => toBalance(r, taxForms));
   }
 
   async release(

@@ -7,6 +7,9 @@ import { KnexPaymentRepository } from './payment.repository';
 import { KnexCommissionRepository } from './commission.repository';
 import { KnexSettlementRepository } from './settlement.repository';
 import { KnexPartnerNoticeOutbox } from './partner-notice-outbox';
+import { KnexTaxProfileRepository } from './tax-profile.repository';
+import type { TaxIdBox } from '../tax/tax-id-box';
+import type { TaxFormRequirement } from '../../domain/payability';
 
 export type CommitListener = () => void;
 
@@ -19,11 +22,17 @@ export class KnexUnitOfWork implements UnitOfWork {
 
   /**
    * `noticeTaskQueue`: the notification task queue partner notices added through this unit of
-   * work go to (NOTIFICATIONS_TASK_QUEUE); only a relay for that queue sends them.
+   * work go to (NOTIFICATIONS_TASK_QUEUE); only a relay for that queue sends them. `taxIdBox`
+   * seals and opens tax ids (without it they cannot be read or written); `taxForms` is
+   * TAX_FORM_REQUIRED, applied to the balances a settlement run claims.
    */
   constructor(
     private readonly db: Knex,
-    private readonly opts: { noticeTaskQueue?: string } = {},
+    private readonly opts: {
+      noticeTaskQueue?: string;
+      taxIdBox?: TaxIdBox;
+      taxForms?: TaxFormRequirement;
+    } = {},
   ) {}
 
   onCommit(listener: CommitListener): () => void {
@@ -37,7 +46,8 @@ export class KnexUnitOfWork implements UnitOfWork {
         payments: new KnexPaymentRepository(trx),
         partners: new KnexPartnerRepository(trx),
         commissions: new KnexCommissionRepository(trx),
-        settlements: new KnexSettlementRepository(trx),
+        settlements: new KnexSettlementRepository(trx, this.opts.taxForms),
+        taxProfiles: new KnexTaxProfileRepository(trx, this.opts.taxIdBox),
         events: new KnexEventLog(trx),
         partnerNotices: new KnexPartnerNoticeOutbox(trx, this.opts.noticeTaskQueue ?? 'notifications'),
         audit: new KnexAuditLog(trx),

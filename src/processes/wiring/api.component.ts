@@ -35,6 +35,10 @@ import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.c
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentTimelineReader } from '../../infra/temporal/payment-timeline.reader';
+import { partnerPayability } from '../../application/partner/payability';
+import { reviewTaxProfile, submitTaxProfile, taxProfileOf } from '../../application/partner/tax-profile';
+import { taxProfileRoutes } from '../../api/tax-profile.routes';
+import { TaxFormQueries } from '../../infra/db/tax-profile.repository';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 
@@ -93,7 +97,9 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     decisionSigner,
     3 * config.temporal.workflowTaskTimeoutMs,
   );
-  const settlementReads = new SettlementQueries(db);
+  // A dry run applies TAX_FORM_REQUIRED as the run's own claim does (ctx.uow's settlements).
+  const settlementReads = new SettlementQueries(db, config.tax.formRequired);
+  const nextSettlementAt = async () => (await schedule.describe())?.nextRunAt ?? null;
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -126,7 +132,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     commissions: {
       reads: commissionReads,
       minimums: config.settlements.minimums,
-      nextSettlementAt: async () => (await schedule.describe())?.nextRunAt ?? null,
+      nextSettlementAt,
     },
     maxAmountMinor: config.settlements.maximums,
     idempotencyKeyRequired: config.payments.idempotencyKeyRequired,
@@ -175,6 +181,24 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
           timeZone: config.settlements.timeZone,
           temporalUiUrl: config.temporal.uiUrl,
           namespace: config.temporal.namespace,
+        }),
+      (routes) =>
+        taxProfileRoutes(routes, {
+          submit: (input) => submitTaxProfile({ uow: ctx.uow }, input),
+          review: (input) => reviewTaxProfile({ uow: ctx.uow }, input),
+          read: (partnerId) => taxProfileOf({ uow: ctx.uow }, partnerId),
+          payability: (partnerId) =>
+            partnerPayability(
+              {
+                partners: new KnexPartnerRepository(db),
+                taxForms: new TaxFormQueries(db),
+                balances: commissionReads,
+                minimums: config.settlements.minimums,
+                requirement: config.tax.formRequired,
+                nextRunAt: nextSettlementAt,
+              },
+              partnerId,
+            ),
         }),
       (routes) =>
         notificationRoutes(routes, {

@@ -7,6 +7,7 @@ import { resolveSecrets, type Secrets } from '../../infra/auth/local-secrets';
 import type { AppConfig } from '../../infra/config';
 import { openMigratedDatabase } from '../../infra/db/database';
 import type { CommitSource } from '../../infra/db/event-notifier';
+import { TaxIdBox } from '../../infra/tax/tax-id-box';
 import { KnexUnitOfWork } from '../../infra/db/unit-of-work';
 import { createTracing, type Tracing } from '../../infra/observability/tracing';
 import { AesGcmPayloadCodec } from '../../infra/temporal/encryption-codec';
@@ -82,7 +83,13 @@ export async function createSystemContext(
     namespace: config.temporal.namespace,
     security: config.temporal.security,
   };
-  const uow = new KnexUnitOfWork(db, { noticeTaskQueue: config.notifications.taskQueue });
+  const uow = new KnexUnitOfWork(db, {
+    noticeTaskQueue: config.notifications.taskQueue,
+    // Tax ids are sealed with the webhook secrets' keys (see TaxIdBox).
+    taxIdBox: new TaxIdBox(secrets.webhookSecretKeys),
+    // A run's claimed balances judged by TAX_FORM_REQUIRED: the planner skips as payability says.
+    taxForms: config.tax.formRequired,
+  });
 
   let shared: Client | undefined;
   return {
