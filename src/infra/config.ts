@@ -32,6 +32,11 @@ import {
   toPayoutRailsConfig,
   type PayoutRailsConfig,
 } from './rails/payout-rails-config';
+import {
+  reconciliationEnvSchema,
+  toReconciliationConfig,
+  type ReconciliationConfig,
+} from './rails/reconciliation-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -199,6 +204,7 @@ const envSchema = z.object({
   ...janitorEnvSchema.shape,
   ...stripeEnvSchema.shape,
   ...payoutRailsEnvSchema.shape,
+  ...reconciliationEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -265,6 +271,7 @@ export interface AppConfig {
   stripe: StripeConfig;
   /** Which provider pays what (PAYOUT_ROUTES), and the ISO 20022 file rail (BANK_FILE_*). */
   rails: PayoutRailsConfig;
+  reconciliation: ReconciliationConfig;
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
@@ -541,6 +548,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     },
     stripe: toStripeConfig(e, e.PROVIDER_HTTP_TIMEOUT),
     rails: toPayoutRailsConfig(e),
+    reconciliation: toReconciliationConfig(e),
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,

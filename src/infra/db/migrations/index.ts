@@ -13,6 +13,7 @@ import * as m012 from './012-settlement-counters.migration';
 import * as m013 from './013-settlement-approval.migration';
 import * as m014 from './014-partner-payout-methods.migration';
 import * as m015 from './015-payout-rails.migration';
+import * as m016 from './016-reconciliation.migration';
 
 interface Migration {
   name: string;
@@ -36,6 +37,7 @@ const migrations: Migration[] = [
   m013,
   m014,
   m015,
+  m016,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
