@@ -108,7 +108,8 @@ export class ReconciliationException {
   private finish(actor: string, reason: string, now: Date): void {
     const s = this.state;
     // The second operator's reason joins the first's: both are the record.
-    const joined = s.reason && s.reason !== reason && s.status !== 'OPEN' ? `${s.reason} / ${reason}` : reason;
+    const joined =
+      s.reason && s.reason !== reason && s.status !== 'OPEN' ? `${s.reason} / ${reason}` : reason;
     this.state = {
       ...s,
       status: 'RESOLVED',

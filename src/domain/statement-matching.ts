@@ -131,7 +131,6 @@ export interface StatementMatch {
   lines: MatchedLine[];
 }
 
-
 export function matchStatement(statement: AccountStatement, ctx: MatchContext): StatementMatch {
   const decisions: MatchDecision[] = [];
   const lines: MatchedLine[] = [];
@@ -236,7 +235,13 @@ export function matchStatement(statement: AccountStatement, ctx: MatchContext): 
           bookingDate: entry.bookingDate,
           detail: `batch booked as ${entry.batch?.count ?? '?'} transfers for ${entry.amountMinor}; the file sent ${batch.count} for ${batch.totalMinor}`,
         });
-        lines.push({ ...base, line: '-', amountMinor: entry.amountMinor, paymentId: null, matchedAs: 'AMOUNT_MISMATCH' });
+        lines.push({
+          ...base,
+          line: '-',
+          amountMinor: entry.amountMinor,
+          paymentId: null,
+          matchedAs: 'AMOUNT_MISMATCH',
+        });
       } else unmatched('-', entry.amountMinor, 'a debit that names no transfer or file of ours');
       continue;
     }
@@ -254,7 +259,13 @@ export function matchStatement(statement: AccountStatement, ctx: MatchContext): 
       const current = stateOf(payout);
       if (current === 'BOOKED') {
         duplicates.push(payout.paymentId);
-        lines.push({ ...base, line: lineKey, amountMinor: amount, paymentId: payout.paymentId, matchedAs: 'DUPLICATE_BOOKING' });
+        lines.push({
+          ...base,
+          line: lineKey,
+          amountMinor: amount,
+          paymentId: payout.paymentId,
+          matchedAs: 'DUPLICATE_BOOKING',
+        });
         continue;
       }
       if (amount !== payout.amountMinor || entry.currency !== payout.currency) {
@@ -271,15 +282,32 @@ export function matchStatement(statement: AccountStatement, ctx: MatchContext): 
           detail: `booked ${amount} ${entry.currency}; the payout is ${payout.amountMinor} ${payout.currency}`,
         });
         decisions.push({ type: 'SEEN', paymentId: payout.paymentId, entryRef: entry.ref });
-        lines.push({ ...base, line: lineKey, amountMinor: amount, paymentId: payout.paymentId, matchedAs: 'AMOUNT_MISMATCH' });
+        lines.push({
+          ...base,
+          line: lineKey,
+          amountMinor: amount,
+          paymentId: payout.paymentId,
+          matchedAs: 'AMOUNT_MISMATCH',
+        });
         continue;
       }
       // A payout returned before its booking was read stays RETURNED.
       if (current !== 'RETURNED') {
-        decisions.push({ type: 'BOOK', paymentId: payout.paymentId, entryRef: entry.ref, bookingDate: entry.bookingDate });
+        decisions.push({
+          type: 'BOOK',
+          paymentId: payout.paymentId,
+          entryRef: entry.ref,
+          bookingDate: entry.bookingDate,
+        });
         state.set(payout.paymentId, 'BOOKED');
       }
-      lines.push({ ...base, line: lineKey, amountMinor: amount, paymentId: payout.paymentId, matchedAs: 'BOOKED' });
+      lines.push({
+        ...base,
+        line: lineKey,
+        amountMinor: amount,
+        paymentId: payout.paymentId,
+        matchedAs: 'BOOKED',
+      });
     }
     if (duplicates.length > 0) {
       exception({
@@ -297,7 +325,11 @@ export function matchStatement(statement: AccountStatement, ctx: MatchContext): 
     // The batch's own count and sum, when its transactions each matched: a short or padded batch.
     if (batch && !mismatched && duplicates.length === 0 && entry.batch) {
       const count = entry.batch.count ?? entryLines.length;
-      if (count !== batch.count || entry.amountMinor !== batch.totalMinor || entry.currency !== batch.currency) {
+      if (
+        count !== batch.count ||
+        entry.amountMinor !== batch.totalMinor ||
+        entry.currency !== batch.currency
+      ) {
         exception({
           key: `AMOUNT_MISMATCH:${statement.account}:${entry.ref}`,
           kind: 'AMOUNT_MISMATCH',
@@ -362,7 +394,11 @@ export function addBankingDays(date: string, days: number): string {
 }
 
 /** Payouts past their grace with no booking: a NOT_BOOKED exception each (once, by payment). */
-export function overduePayouts(awaiting: readonly AwaitingPayout[], now: Date, grace: Grace): ExceptionDraft[] {
+export function overduePayouts(
+  awaiting: readonly AwaitingPayout[],
+  now: Date,
+  grace: Grace,
+): ExceptionDraft[] {
   const today = now.toISOString().slice(0, 10);
   return awaiting
     .filter((p) =>

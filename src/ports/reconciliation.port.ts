@@ -37,7 +37,9 @@ export interface StatementReader {
 /** Where statements come from when we fetch them: the bank's notices and its closed days. */
 export interface StatementSource {
   /** camt.054 notices after the cursor (null: from the first), oldest first, and the next cursor. */
-  notifications(cursor: string | null): Promise<{ items: Array<{ id: string; xml: string }>; cursor: string | null }>;
+  notifications(
+    cursor: string | null,
+  ): Promise<{ items: Array<{ id: string; xml: string }>; cursor: string | null }>;
   /** Closed days (YYYY-MM-DD) of an account that have entries, newest first. */
   closedDays(account: string): Promise<string[]>;
   /** The camt.053 of an account's closed day. */
@@ -73,7 +75,10 @@ export interface ReconciliationStore {
   /** The file-rail payouts among these payment ids (the bank accepted or holds their file). */
   expectedPayouts(paymentIds: readonly string[]): Promise<ExpectedPayout[]>;
   /** Files named by PmtInfId or MsgId, with their payouts. */
-  expectedBatches(refs: { paymentInformationIds: readonly string[]; messageIds: readonly string[] }): Promise<ExpectedBatch[]>;
+  expectedBatches(refs: {
+    paymentInformationIds: readonly string[];
+    messageIds: readonly string[];
+  }): Promise<ExpectedBatch[]>;
   recordLines(account: string, messageId: string, lines: readonly MatchedLine[], at: Date): Promise<void>;
   /** The payout's state now (AWAITING_STATEMENT when it has no row yet). */
   setPayoutState(paymentId: string, change: PayoutStateChange): Promise<void>;
@@ -139,7 +144,11 @@ export interface ReportRow {
 }
 
 export interface ReconciliationReads {
-  exceptions(filter: { kind?: ExceptionKind; status?: ExceptionStatus; limit: number }): Promise<ExceptionView[]>;
+  exceptions(filter: {
+    kind?: ExceptionKind;
+    status?: ExceptionStatus;
+    limit: number;
+  }): Promise<ExceptionView[]>;
   exception(id: number): Promise<ExceptionView | undefined>;
   /** Every payout executed and every statement line booked on the day, with how it matched. */
   report(date: string): Promise<ReportRow[]>;

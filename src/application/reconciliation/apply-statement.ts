@@ -68,7 +68,9 @@ export async function applyStatement(
     for (const statement of message.statements) {
       const entries = statement.entries;
       const paymentIds = [
-        ...new Set(entries.flatMap((e) => e.lines.map((l) => l.paymentId).filter((id): id is string => !!id))),
+        ...new Set(
+          entries.flatMap((e) => e.lines.map((l) => l.paymentId).filter((id): id is string => !!id)),
+        ),
       ];
       const [seenEntries, payouts, batches] = await Promise.all([
         tx.reconciliation.seenEntries(

@@ -21,7 +21,10 @@ export async function resolveException(
   return auditedReconciliation(deps.uow, input.audit, async (tx, audit) => {
     const exception = await tx.reconciliation.findException(input.id);
     if (!exception)
-      throw new DomainError(ReconciliationErrorCodes.EXCEPTION_NOT_FOUND, `no reconciliation exception ${input.id}`);
+      throw new DomainError(
+        ReconciliationErrorCodes.EXCEPTION_NOT_FOUND,
+        `no reconciliation exception ${input.id}`,
+      );
     const before = exception.toSnapshot();
     const status = exception.resolve({
       actor: input.actor,

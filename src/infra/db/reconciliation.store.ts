@@ -32,7 +32,11 @@ import type { CommitListener } from './unit-of-work';
 const ACCEPTED_ITEMS = ['FILED', 'ACCEPTED'];
 
 const day = (v: unknown): string | null =>
-  v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
+  v === null || v === undefined
+    ? null
+    : v instanceof Date
+      ? v.toISOString().slice(0, 10)
+      : String(v).slice(0, 10);
 const iso = (v: unknown): string => new Date(v as string).toISOString();
 const big = (v: unknown): bigint | null => (v === null || v === undefined ? null : BigInt(v as string));
 
@@ -164,7 +168,12 @@ export class KnexReconciliationStore implements ReconciliationStore {
     });
   }
 
-  async recordLines(account: string, messageId: string, lines: readonly MatchedLine[], at: Date): Promise<void> {
+  async recordLines(
+    account: string,
+    messageId: string,
+    lines: readonly MatchedLine[],
+    at: Date,
+  ): Promise<void> {
     if (lines.length === 0) return;
     await this.trx('reconciliation_entries')
       .insert(
@@ -273,8 +282,7 @@ export class KnexReconciliationStore implements ReconciliationStore {
 
   async findException(id: number): Promise<ReconciliationException | undefined> {
     const row = (await this.trx('reconciliation_exceptions').where({ id }).forUpdate().first()) as
-      | ExceptionRow
-      | undefined;
+      ExceptionRow | undefined;
     return row ? ReconciliationException.fromSnapshot(snapshotOf(row)) : undefined;
   }
 
@@ -346,7 +354,12 @@ const viewOf = (r: ExceptionRow, now: Date): ExceptionView => {
     bookingDate: s.bookingDate,
     detail: s.detail,
     createdAt: s.createdAt,
-    ageSeconds: Math.max(0, Math.floor(((s.resolvedAt ? Date.parse(s.resolvedAt) : now.getTime()) - Date.parse(s.createdAt)) / 1000)),
+    ageSeconds: Math.max(
+      0,
+      Math.floor(
+        ((s.resolvedAt ? Date.parse(s.resolvedAt) : now.getTime()) - Date.parse(s.createdAt)) / 1000,
+      ),
+    ),
     resolution: s.resolution,
     reason: s.reason,
     proposedBy: s.proposedBy,
@@ -401,36 +414,32 @@ export class ReconciliationQueries implements ReconciliationReads {
       .where('booking_date', date)
       .orderBy(['account', 'entry_ref', 'line']);
     return [
-      ...payouts.map(
-        (p): ReportRow => ({
-          source: 'PAYOUT',
-          paymentId: p.payment_id,
-          endToEndId: p.end_to_end_id,
-          entryRef: p.entry_ref ?? null,
-          batchRef: p.pmt_inf_id,
-          account: p.debtor_iban,
-          bookingDate: day(p.booking_date),
-          creditDebit: 'DBIT',
-          amountMinor: Number(p.amount_minor),
-          currency: p.currency,
-          matchedAs: p.state ?? 'AWAITING_STATEMENT',
-        }),
-      ),
-      ...entries.map(
-        (e): ReportRow => ({
-          source: 'ENTRY',
-          paymentId: e.payment_id,
-          endToEndId: e.line === '-' ? null : e.line,
-          entryRef: e.entry_ref,
-          batchRef: e.batch_ref,
-          account: e.account,
-          bookingDate: day(e.booking_date),
-          creditDebit: e.credit_debit,
-          amountMinor: Number(e.amount_minor),
-          currency: e.currency,
-          matchedAs: e.matched_as,
-        }),
-      ),
+      ...payouts.map((p): ReportRow => ({
+        source: 'PAYOUT',
+        paymentId: p.payment_id,
+        endToEndId: p.end_to_end_id,
+        entryRef: p.entry_ref ?? null,
+        batchRef: p.pmt_inf_id,
+        account: p.debtor_iban,
+        bookingDate: day(p.booking_date),
+        creditDebit: 'DBIT',
+        amountMinor: Number(p.amount_minor),
+        currency: p.currency,
+        matchedAs: p.state ?? 'AWAITING_STATEMENT',
+      })),
+      ...entries.map((e): ReportRow => ({
+        source: 'ENTRY',
+        paymentId: e.payment_id,
+        endToEndId: e.line === '-' ? null : e.line,
+        entryRef: e.entry_ref,
+        batchRef: e.batch_ref,
+        account: e.account,
+        bookingDate: day(e.booking_date),
+        creditDebit: e.credit_debit,
+        amountMinor: Number(e.amount_minor),
+        currency: e.currency,
+        matchedAs: e.matched_as,
+      })),
     ];
   }
 }
