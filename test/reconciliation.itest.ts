@@ -338,11 +338,15 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(explained.status).toBe(200);
     const audit = await sys.api('GET', '/audit?action=reconciliation.resolve', undefined, TEST_KEYS.admin);
     expect(audit.status).toBe(200);
-    const entries = audit.body.items as Array<{ actor: string; targetId: string; outcomeStatus: number }>;
+    const entries = audit.body.items as Array<{
+      actor: { name: string };
+      targetId: string;
+      outcomeStatus: number;
+    }>;
     expect(
       entries
         .filter((e) => e.targetId === String(big!.id))
-        .map((e) => [e.actor, e.outcomeStatus])
+        .map((e) => [e.actor.name, e.outcomeStatus])
         .sort(),
     ).toEqual(
       [
