@@ -378,5 +378,9 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     );
     expect(lines).toHaveLength(rows.length + 1);
     expect(lines.some((l) => /,10001,EUR,BOOKED$/.test(l))).toBe(true);
+    const metrics = await sys.api('GET', '/metrics', undefined, TEST_KEYS.admin);
+    expect(metrics.body).toMatch(/alpes_reconciliation_exceptions\{kind="NOT_BOOKED"\} 1/);
+    expect(metrics.body).toMatch(/alpes_reconciliation_exceptions_oldest_seconds \d/);
+    expect(metrics.body).toMatch(/alpes_reconciliation_awaiting_statement [1-9]/);
   }, 30_000);
 }
