@@ -130,6 +130,10 @@ export const paymentResponse = z
         description:
           'The payout providers it was sent to (PAYOUT_ROUTES), in order: a DECLINED attempt moved it to the next one; absent before routing',
       }),
+    reconciliation: z.enum(['AWAITING_STATEMENT', 'BOOKED', 'RETURNED']).optional().openapi({
+      description:
+        'Paid by bank file: AWAITING_STATEMENT until a bank statement books it, BOOKED, or RETURNED by the bank; absent for other rails',
+    }),
     createdAt: dateTime().optional(),
     updatedAt: dateTime().optional(),
     version: int32().optional(),

@@ -33,6 +33,11 @@ import {
   type PayoutRailsConfig,
 } from './rails/payout-rails-config';
 import { taxEnvSchema, toTaxConfig, type TaxConfig } from './tax/tax-config';
+import {
+  reconciliationEnvSchema,
+  toReconciliationConfig,
+  type ReconciliationConfig,
+} from './rails/reconciliation-config';
 
 export { parseDurationMs } from '../shared/env-parsers';
 
@@ -204,6 +209,7 @@ const envSchema = z.object({
   ...stripeEnvSchema.shape,
   ...payoutRailsEnvSchema.shape,
   ...taxEnvSchema.shape,
+  ...reconciliationEnvSchema.shape,
   ACTIVITY_RETRY_INITIAL_INTERVAL: duration('1s'),
   ACTIVITY_RETRY_MAX_INTERVAL: duration('1m'),
 });
@@ -278,6 +284,7 @@ export interface AppConfig {
   rails: PayoutRailsConfig;
   /** Tax forms (TAX_FORM_REQUIRED). */
   tax: TaxConfig;
+  reconciliation: ReconciliationConfig;
   payments: {
     approvalThresholds: Record<string, number>;
     approvalTimeoutMs: number;
@@ -556,6 +563,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     stripe: toStripeConfig(e, e.PROVIDER_HTTP_TIMEOUT),
     rails: toPayoutRailsConfig(e),
     tax: toTaxConfig(e),
+    reconciliation: toReconciliationConfig(e),
     payments: {
       approvalThresholds: e.APPROVAL_THRESHOLDS,
       approvalTimeoutMs: e.APPROVAL_TIMEOUT,

@@ -18,6 +18,8 @@ export interface PaymentView extends PaymentSnapshot {
   events: StoredEvent[];
   /** The rail that paid (or is paying) it and every attempt, in order; absent before routing. */
   payout?: { provider: string | null; attempts: PayoutAttemptView[] };
+  /** Paid by bank file: whether the bank's statement booked it (issue 26); absent for other rails. */
+  reconciliation?: 'AWAITING_STATEMENT' | 'BOOKED' | 'RETURNED';
 }
 
 export interface StartPaymentCommand {

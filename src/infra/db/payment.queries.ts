@@ -18,7 +18,7 @@ export class PaymentQueries implements PaymentReads {
   async getById(id: string): Promise<PaymentView | undefined> {
     const row = await this.db<PaymentRow>('payments').where({ id }).first();
     if (!row) return undefined;
-    const [lines, events, attempts] = await Promise.all([
+    const [lines, events, attempts, reconciliation] = await Promise.all([
       this.db<LineRow>('payment_lines').where({ payment_id: id }),
       readEvents(this.db, { aggregateId: id }),
       this.db('payout_attempts')
@@ -34,8 +34,13 @@ export class PaymentQueries implements PaymentReads {
           updated_at: Date | string;
         }>
       >,
+      this.reconciliationOf(id),
     ]);
-    const view: PaymentView = { ...toSnapshot(row, lines), events };
+    const view: PaymentView = {
+      ...toSnapshot(row, lines),
+      events,
+      ...(reconciliation ? { reconciliation } : {}),
+    };
     if (attempts.length === 0) return view;
     const shown = attempts.map((a) => ({
       attempt: a.attempt,
@@ -47,6 +52,17 @@ export class PaymentQueries implements PaymentReads {
     }));
     // The provider of the last attempt: the one that paid, or the one still asked.
     return { ...view, payout: { provider: shown.at(-1)!.provider, attempts: shown } };
+  }
+
+  /** A file-rail payout the bank took: its reconciliation row, else still AWAITING_STATEMENT. */
+  private async reconciliationOf(id: string): Promise<PaymentView['reconciliation']> {
+    const row = (await this.db('bank_file_items as i')
+      .leftJoin('reconciliation_payouts as r', 'r.payment_id', 'i.payment_id')
+      .where('i.payment_id', id)
+      .whereIn('i.status', ['FILED', 'ACCEPTED'])
+      .first('r.state')) as { state: PaymentView['reconciliation'] | null } | undefined;
+    if (!row) return undefined;
+    return row.state ?? 'AWAITING_STATEMENT';
   }
 
   async statement(id: string): Promise<RemittanceStatement | undefined> {

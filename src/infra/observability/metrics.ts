@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { EXCEPTION_KINDS } from '../../domain/statement-matching';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 /**
@@ -105,6 +106,50 @@ export function createMetrics(db: Knex, options: MetricsOptions = {}) {
 
   // Alert on any: a payment whose workflow has ended while it has not moves no more by itself
   // (the janitor finds them; POST /payments/:id/recover repairs one).
+  // Reconciliation (issue 26): open exceptions by kind, how long the oldest has waited, and the
+  // file-rail payouts no statement has booked yet.
+  new Gauge({
+    name: 'alpes_reconciliation_exceptions',
+    help: 'Open reconciliation exceptions (not yet resolved), by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const rows = (await db('reconciliation_exceptions')
+        .whereNot('status', 'RESOLVED')
+        .groupBy('kind')
+        .select('kind')
+        .count({ n: '*' })) as Array<{ kind: string; n: string | number }>;
+      this.reset();
+      for (const kind of EXCEPTION_KINDS) this.set({ kind }, 0);
+      for (const r of rows) this.set({ kind: r.kind }, Number(r.n));
+    },
+  });
+  new Gauge({
+    name: 'alpes_reconciliation_exceptions_oldest_seconds',
+    help: 'Seconds the oldest open reconciliation exception has waited (0 when there is none)',
+    registers: [registry],
+    async collect() {
+      const row = (await db('reconciliation_exceptions')
+        .whereNot('status', 'RESOLVED')
+        .min({ since: 'created_at' })
+        .first()) as { since: Date | string | null } | undefined;
+      this.set(row?.since ? (Date.now() - new Date(row.since).getTime()) / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'alpes_reconciliation_awaiting_statement',
+    help: 'Payouts the bank took by file that no statement has booked or returned yet',
+    registers: [registry],
+    async collect() {
+      const row = (await db('bank_file_items as i')
+        .leftJoin('reconciliation_payouts as r', 'r.payment_id', 'i.payment_id')
+        .whereIn('i.status', ['FILED', 'ACCEPTED'])
+        .where((q) => q.whereNull('r.state').orWhere('r.state', 'AWAITING_STATEMENT'))
+        .count({ n: '*' })
+        .first()) as { n: string | number } | undefined;
+      this.set(Number(row?.n ?? 0));
+    },
+  });
   new Gauge({
     name: 'alpes_payments_orphaned',
     help: 'Payments whose workflow has ended while the payment has not (found by the janitor)',

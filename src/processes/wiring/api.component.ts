@@ -7,6 +7,13 @@ import { createApi } from '../../api/create-api';
 import { notificationRoutes } from '../../api/notification.routes';
 import { settlementRoutes } from '../../api/settlement.routes';
 import { bankFileRoutes } from '../../api/bank-file.routes';
+import { reconciliationRoutes } from '../../api/reconciliation.routes';
+import { applyStatement } from '../../application/reconciliation/apply-statement';
+import { importBankStatements } from '../../application/reconciliation/import-bank-statements';
+import { resolveException } from '../../application/reconciliation/resolve-exception';
+import { KnexReconciliationUnitOfWork, ReconciliationQueries } from '../../infra/db/reconciliation.store';
+import { createCamtStatementReader } from '../../infra/rails/iso20022/camt-statement.reader';
+import { HttpStatementSource } from '../../infra/rails/transport/http-statement.source';
 import { BankFileStore } from '../../infra/rails/iso20022/bank-file.store';
 import { SettlementQueries } from '../../infra/db/settlement.queries';
 import { TemporalSettlementSchedule } from '../../infra/temporal/settlement-schedule';
@@ -100,6 +107,14 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
   // A dry run applies TAX_FORM_REQUIRED as the run's own claim does (ctx.uow's settlements).
   const settlementReads = new SettlementQueries(db, config.tax.formRequired);
   const nextSettlementAt = async () => (await schedule.describe())?.nextRunAt ?? null;
+  const recon = config.reconciliation;
+  const reconUow = new KnexReconciliationUnitOfWork(db);
+  const statementReader = createCamtStatementReader(recon.xsd);
+  const statementSource = new HttpStatementSource({
+    // The embedded bank listens on SANDBOX_BANK_PORT of this host when no URL is configured.
+    baseUrl: recon.bankUrl ?? config.sandboxBank.url ?? `http://127.0.0.1:${config.sandboxBank.port}`,
+    timeoutMs: config.sandboxBank.timeoutMs,
+  });
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -162,6 +177,22 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         }),
       // The file rail's records are plain reads: listed whether or not a route names the rail.
       (routes) => bankFileRoutes(routes, { reads: new BankFileStore(db) }),
+      (routes) =>
+        reconciliationRoutes(routes, {
+          applyStatement: ({ xml, actor, audit }) =>
+            applyStatement(
+              { uow: reconUow, reader: statementReader },
+              { xml, source: 'upload', actor, audit },
+            ),
+          importBankStatements: ({ actor }) =>
+            importBankStatements(
+              { uow: reconUow, reader: statementReader, source: statementSource, grace: recon.grace },
+              { accounts: [config.rails.bankFiles.debtor.iban], actor },
+            ),
+          resolveException: (input) =>
+            resolveException({ uow: reconUow, fourEyesAboveMinor: recon.writeOffFourEyesMinor }, input),
+          reads: new ReconciliationQueries(db),
+        }),
       (routes) =>
         settlementRoutes(routes, {
           startSettlement: (req) =>

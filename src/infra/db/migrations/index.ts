@@ -13,7 +13,7 @@ import * as m012 from './012-settlement-counters.migration';
 import * as m013 from './013-settlement-approval.migration';
 import * as m014 from './014-partner-payout-methods.migration';
 import * as m015 from './015-payout-rails.migration';
-// 016 is another change's.
+import * as m016 from './016-reconciliation.migration';
 import * as m017 from './017-tax-profiles.migration';
 
 interface Migration {
@@ -38,6 +38,7 @@ const migrations: Migration[] = [
   m013,
   m014,
   m015,
+  m016,
   m017,
 ];
 

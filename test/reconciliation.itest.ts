@@ -1,0 +1,386 @@
+/**
+ * Reconciliation end to end (issue 26 §1–3), with no mock: payouts run as real workflows and are
+ * paid by ISO 20022 bank files to the sandbox bank; the bank's own camt.054 notices and camt.053
+ * statements (XSD-checked on the way in) are fetched over HTTP by POST /reconciliation/fetch and
+ * matched. The system's bank books on today; a day's statement comes only once the day is over,
+ * so a second sandbox bank over the same database, its clock two days ahead, serves them
+ * (RECONCILIATION_BANK_URL). Discrepancies are switched on at the bank that books (faults), the
+ * balance break at the one that serves statements.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { migrateSandboxBank } from '../src/sandbox-bank/sandbox-bank.migrations';
+import { createSandboxBank, type SandboxBank } from '../src/sandbox-bank/sandbox-bank.server';
+import { openDatabase } from '../src/shared/db/knex-database';
+import { iso20022Schemas, xmllintAvailable, type Iso20022Schemas } from './support/iso20022-schemas';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
+import {
+  createPartner,
+  eventually,
+  http,
+  startTestSystem,
+  TEST_KEYS,
+  type TestSystem,
+} from './support/system';
+import { describeUnavailable, describeWithPostgres } from './support/test-env';
+
+const TITLE = 'reconciliation: bank statements matched to payouts, returns, exceptions once';
+const ROUTES = [
+  { method: 'BANK_TRANSFER', currency: 'EUR', providers: ['iso20022-file'] },
+  { providers: ['sandbox-bank'] },
+];
+const FOUR_EYES_ABOVE = 500;
+
+const schemasOrMissing = iso20022Schemas();
+if (!xmllintAvailable()) {
+  describeUnavailable(TITLE, 'xmllint (Debian libxml2-utils: make xmllint)', () => {
+    it('needs xmllint', () => undefined);
+  });
+} else if ('missing' in schemasOrMissing) {
+  describeUnavailable(TITLE, schemasOrMissing.missing, () => {
+    it('needs the XSDs', () => undefined);
+  });
+} else {
+  const schemas = schemasOrMissing.schemas;
+  describeWithPostgres(TITLE, (sharedUrl) => suite(schemas, sharedUrl));
+}
+
+interface Exception {
+  id: number;
+  kind: string;
+  status: string;
+  reference: string | null;
+  amountMinor: number | null;
+  paymentId: string | null;
+}
+
+function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
+  let scratch: ScratchDatabase | undefined;
+  let sys: TestSystem;
+  let db: Knex;
+  let later: SandboxBank;
+  let laterUrl: string;
+  let partnerId: string;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase(sharedUrl, 'alpes_reconciliation');
+    db = openDatabase({ kind: 'postgres', url: scratch.url });
+    await migrateSandboxBank(db);
+    later = createSandboxBank({ db, clock: () => new Date(Date.now() + 2 * 86_400_000) });
+    laterUrl = await later.start(0, '127.0.0.1');
+    sys = await startTestSystem({
+      DATABASE_URL: scratch.url,
+      PAYOUT_ROUTES: JSON.stringify(ROUTES),
+      BANK_FILE_SCHEDULE: '1s',
+      BANK_FILE_SCHEDULE_ID: `test-recon-bank-files-${randomUUID()}`,
+      BANK_FILE_WAIT: '2s',
+      PAYOUT_TIMEOUT: '25s',
+      ACTIVITY_START_TO_CLOSE_TIMEOUT: '5s',
+      RECONCILIATION_BANK_URL: laterUrl,
+      RECONCILIATION_GRACE: '3s',
+      RECONCILIATION_WRITE_OFF_FOUR_EYES_MINOR: String(FOUR_EYES_ABOVE),
+      RECONCILIATION_CAMT053_XSD: schemas.camt053,
+      RECONCILIATION_CAMT054_XSD: schemas.camt054,
+    });
+    partnerId = (await createPartner(sys.apiUrl)).id;
+  }, 90_000);
+
+  afterAll(async () => {
+    await sys?.client.schedule
+      .getHandle(sys.config.rails.bankFiles.scheduleId)
+      .delete()
+      .catch(() => undefined);
+    await sys?.stop();
+    await later?.stop();
+    await db?.destroy();
+    await scratch?.drop();
+  });
+
+  const bankFaults = async (url: string, faults: Record<string, unknown>) => {
+    const res = await http(url, 'PUT', '/admin/faults', faults, { authorization: '' });
+    expect(res.status).toBe(200);
+  };
+  const pay = async (amountMinor: number): Promise<string> => {
+    const res = await sys.api('POST', '/payments', {
+      partnerId,
+      currency: 'EUR',
+      lines: [
+        { reference: `recon-${randomUUID().slice(0, 8)}`, amountMinor, description: 'reconciliation test' },
+      ],
+    });
+    if (res.status !== 202) throw new Error(`payment refused: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  };
+  const payment = async (id: string) => (await sys.api('GET', `/payments/${id}`)).body;
+  const completed = async (ids: string[]) => {
+    for (const id of ids) {
+      const p = await eventually(
+        () => payment(id),
+        (x) => ['COMPLETED', 'FAILED'].includes(x?.status),
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      expect(p.status).toBe('COMPLETED');
+      expect(p.payout.provider).toBe('iso20022-file');
+    }
+  };
+  const fetchStatements = async (key: string = TEST_KEYS.alice) => {
+    const res = await sys.api('POST', '/reconciliation/fetch', undefined, key);
+    expect(res.status).toBe(200);
+    return res.body as { notices: unknown[]; statements: Array<{ applied: boolean }>; notBooked: number };
+  };
+  const exceptions = async (query = ''): Promise<Exception[]> => {
+    const res = await sys.api('GET', `/reconciliation/exceptions${query}`, undefined, TEST_KEYS.viewer);
+    expect(res.status).toBe(200);
+    return res.body.items as Exception[];
+  };
+  const upload = (xml: string, key: string = TEST_KEYS.alice) =>
+    http(sys.apiUrl, 'POST', '/reconciliation/statements', xml, {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/xml',
+    });
+  const today = () => new Date().toISOString().slice(0, 10);
+  const debtor = () => sys.config.rails.bankFiles.debtor.iban;
+  const statementXml = async (): Promise<string> => {
+    const res = await fetch(`${laterUrl}/statements?account=${debtor()}&date=${today()}`);
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  /** The exceptions added by `act`: exactly the new ones. */
+  const newExceptions = async (act: () => Promise<void>): Promise<Exception[]> => {
+    const before = new Set((await exceptions()).map((e) => e.id));
+    await act();
+    return (await exceptions()).filter((e) => !before.has(e.id));
+  };
+
+  it('pays by bank file and every payout is BOOKED from the bank’s notices and statement; nothing else', async () => {
+    const ids = await Promise.all([pay(10_001), pay(20_002), pay(30_003)]);
+    for (const id of ids)
+      expect((await payment(id)).reconciliation ?? 'AWAITING_STATEMENT').toBe('AWAITING_STATEMENT');
+    await completed(ids);
+    const added = await newExceptions(async () => {
+      const first = await fetchStatements();
+      expect(first.statements.some((s) => s.applied)).toBe(true);
+      // Fetched again: every document is the same MsgId, applied before.
+      const again = await fetchStatements();
+      expect(again.statements.every((s) => !s.applied)).toBe(true);
+    });
+    expect(added).toEqual([]);
+    for (const id of ids) expect((await payment(id)).reconciliation).toBe('BOOKED');
+  }, 120_000);
+
+  it.each([
+    ['offByOneNextEntry', 'AMOUNT_MISMATCH'],
+    ['unorderedNextEntry', 'UNMATCHED_ENTRY'],
+    ['duplicateNextEntry', 'DUPLICATE_BOOKING'],
+  ])(
+    '%s gives one %s exception, once (the same statement twice changes nothing)',
+    async (fault, kind) => {
+      await bankFaults(sys.bankUrl!, { [fault]: 1 });
+      try {
+        const id = await pay(4_321);
+        await completed([id]);
+        const added = await newExceptions(async () => {
+          await fetchStatements();
+          await fetchStatements();
+          const again = await upload(await statementXml());
+          expect(again.status).toBe(200);
+          expect(again.body.applied).toBe(false);
+        });
+        expect(added.map((e) => e.kind)).toEqual([kind]);
+        expect(added[0]!.status).toBe('OPEN');
+        if (kind === 'AMOUNT_MISMATCH') {
+          expect(added[0]).toMatchObject({ paymentId: id, amountMinor: 4_322 });
+          expect((await payment(id)).reconciliation).toBe('AWAITING_STATEMENT');
+        } else if (kind === 'UNMATCHED_ENTRY') {
+          expect(added[0]).toMatchObject({ paymentId: null, amountMinor: 1_234 });
+          expect((await payment(id)).reconciliation).toBe('BOOKED');
+        } else {
+          expect(added[0]).toMatchObject({ paymentId: id, amountMinor: 4_321 });
+          expect((await payment(id)).reconciliation).toBe('BOOKED');
+        }
+      } finally {
+        await bankFaults(sys.bankUrl!, { [fault]: 0 });
+      }
+    },
+    120_000,
+  );
+
+  it('an entry the bank left off: NOT_BOOKED once the grace is over, once', async () => {
+    await bankFaults(sys.bankUrl!, { omitNextEntry: 1 });
+    try {
+      const id = await pay(5_555);
+      await completed([id]);
+      const early = await newExceptions(async () => void (await fetchStatements()));
+      expect(early).toEqual([]);
+      await new Promise((r) => setTimeout(r, 3_500));
+      const added = await newExceptions(async () => {
+        await fetchStatements();
+        await fetchStatements();
+      });
+      expect(added.map((e) => [e.kind, e.paymentId])).toEqual([['NOT_BOOKED', id]]);
+      expect((await payment(id)).reconciliation).toBe('AWAITING_STATEMENT');
+    } finally {
+      await bankFaults(sys.bankUrl!, { omitNextEntry: 0 });
+    }
+  }, 120_000);
+
+  it('a statement whose balances do not add up: one BALANCE_BREAK, once', async () => {
+    await bankFaults(laterUrl, { statementBalanceOffsetMinor: 77 });
+    try {
+      const added = await newExceptions(async () => {
+        await fetchStatements();
+        await fetchStatements();
+      });
+      expect(added.map((e) => e.kind)).toEqual(['BALANCE_BREAK']);
+    } finally {
+      await bankFaults(laterUrl, { statementBalanceOffsetMinor: 0 });
+    }
+    expect(await newExceptions(async () => void (await fetchStatements()))).toEqual([]);
+  }, 60_000);
+
+  it('a malformed statement is refused whole with the reason; nothing of it applied; the intact one then applies', async () => {
+    const id = await pay(6_066);
+    await completed([id]);
+    const xml = await statementXml();
+    const statementsBefore = await db('reconciliation_statements').count({ n: '*' }).first();
+    // Not valid against camt.053.001.08: the first entry loses its CdtDbtInd.
+    const broken = xml.replace(/(<Ntry>[\s\S]*?)<CdtDbtInd>DBIT<\/CdtDbtInd>/, '$1');
+    expect(broken).not.toBe(xml);
+    const refused = await upload(broken);
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toMatch(/^BANK_FILE\./);
+    expect(refused.body.detail).toBeTruthy();
+    const notXml = await upload('<not-a-statement');
+    expect(notXml.status).toBe(422);
+    expect(await db('reconciliation_statements').count({ n: '*' }).first()).toEqual(statementsBefore);
+    expect((await payment(id)).reconciliation).toBe('AWAITING_STATEMENT');
+    const ok = await upload(xml);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ kind: 'camt.053', applied: true });
+    expect((await payment(id)).reconciliation).toBe('BOOKED');
+    const twice = await upload(xml);
+    expect(twice.body.applied).toBe(false);
+  }, 120_000);
+
+  it('a return: RETURNED with a PaymentReturned event, applied once (notice and statement)', async () => {
+    const id = await pay(7_070);
+    await completed([id]);
+    await fetchStatements();
+    expect((await payment(id)).reconciliation).toBe('BOOKED');
+    const returned = await http(
+      sys.bankUrl!,
+      'POST',
+      '/admin/returns',
+      { endToEndId: id.replace(/-/g, ''), reason: 'AC04' },
+      { authorization: '' },
+    );
+    expect(returned.status).toBe(201);
+    const added = await newExceptions(async () => {
+      await fetchStatements();
+      await fetchStatements();
+    });
+    expect(added).toEqual([]);
+    const p = await payment(id);
+    expect(p.reconciliation).toBe('RETURNED');
+    expect(p.status).toBe('COMPLETED');
+    const events = (p.events as Array<{ type: string; data: Record<string, unknown> }>).filter(
+      (e) => e.type === 'PaymentReturned',
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({ paymentId: id, returnCode: 'AC04' });
+  }, 120_000);
+
+  it('resolving: with a reason, audited; a write-off above the threshold needs a second operator', async () => {
+    const [big] = await exceptions('?kind=UNMATCHED_ENTRY&status=OPEN');
+    expect(big!.amountMinor).toBeGreaterThan(FOUR_EYES_ABOVE);
+    const path = `/reconciliation/exceptions/${big!.id}/resolve`;
+    const proposed = await sys.api(
+      'POST',
+      path,
+      { resolution: 'WRITE_OFF', reason: 'bank fee, agreed' },
+      TEST_KEYS.alice,
+    );
+    expect(proposed.status).toBe(202);
+    expect(proposed.body.status).toBe('AWAITING_SECOND_APPROVAL');
+    const self = await sys.api(
+      'POST',
+      path,
+      { resolution: 'WRITE_OFF', reason: 'me again' },
+      TEST_KEYS.alice,
+    );
+    expect(self.status).toBe(409);
+    expect(self.body.code).toBe('RECONCILIATION.FOUR_EYES_VIOLATION');
+    const confirmed = await sys.api(
+      'POST',
+      path,
+      { resolution: 'WRITE_OFF', reason: 'confirmed' },
+      TEST_KEYS.bob,
+    );
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.status).toBe('RESOLVED');
+    const again = await sys.api(
+      'POST',
+      path,
+      { resolution: 'EXPLAINED', reason: 'once more' },
+      TEST_KEYS.bob,
+    );
+    expect(again.status).toBe(409);
+    const [resolved] = (await exceptions('?kind=UNMATCHED_ENTRY')).filter((e) => e.id === big!.id);
+    expect(resolved).toMatchObject({ status: 'RESOLVED', proposedBy: 'alice', resolvedBy: 'bob' });
+
+    const [mismatch] = await exceptions('?kind=AMOUNT_MISMATCH&status=OPEN');
+    const explained = await sys.api(
+      'POST',
+      `/reconciliation/exceptions/${mismatch!.id}/resolve`,
+      { resolution: 'WRITE_OFF', reason: 'one cent, bank rounding' },
+      TEST_KEYS.alice,
+    );
+    expect(explained.status).toBe(200);
+    const audit = await sys.api('GET', '/audit?action=reconciliation.resolve', undefined, TEST_KEYS.admin);
+    expect(audit.status).toBe(200);
+    const entries = audit.body.items as Array<{
+      actor: { name: string };
+      targetId: string;
+      outcomeStatus: number;
+    }>;
+    expect(
+      entries
+        .filter((e) => e.targetId === String(big!.id))
+        .map((e) => [e.actor.name, e.outcomeStatus])
+        .sort(),
+    ).toEqual(
+      [
+        ['alice', 202],
+        ['alice', 409],
+        ['bob', 200],
+        ['bob', 409],
+      ].sort(),
+    );
+  }, 60_000);
+
+  it('the day’s report: every payout and entry with how it matched, as JSON and CSV (numbers stay numbers)', async () => {
+    const json = await sys.api('GET', `/reconciliation/report?date=${today()}`, undefined, TEST_KEYS.viewer);
+    expect(json.status).toBe(200);
+    const rows = json.body.rows as Array<{ source: string; matchedAs: string; amountMinor: number }>;
+    expect(rows.filter((r) => r.source === 'PAYOUT').length).toBeGreaterThanOrEqual(8);
+    expect(rows.some((r) => r.matchedAs === 'RETURNED')).toBe(true);
+    const csv = await sys.api(
+      'GET',
+      `/reconciliation/report?date=${today()}&format=csv`,
+      undefined,
+      TEST_KEYS.viewer,
+    );
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (csv.body as string).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'source,paymentId,endToEndId,entryRef,batchRef,account,bookingDate,creditDebit,amountMinor,currency,matchedAs',
+    );
+    expect(lines).toHaveLength(rows.length + 1);
+    expect(lines.some((l) => /,10001,EUR,BOOKED$/.test(l))).toBe(true);
+    const metrics = await sys.api('GET', '/metrics', undefined, TEST_KEYS.admin);
+    expect(metrics.body).toMatch(/alpes_reconciliation_exceptions\{kind="NOT_BOOKED"\} 1/);
+    expect(metrics.body).toMatch(/alpes_reconciliation_exceptions_oldest_seconds \d/);
+    expect(metrics.body).toMatch(/alpes_reconciliation_awaiting_statement [1-9]/);
+  }, 30_000);
+}
