@@ -6,7 +6,7 @@
  * receiver and an SMTP server that can be told to misbehave. Scratch databases, dropped at the end.
  */
 import { Connection } from '@temporalio/client';
-import { mkdirSync, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdirSync, createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { openMigratedDatabase } from '../../src/infra/db/database';
@@ -78,6 +78,17 @@ export interface Topology {
   stop(): Promise<void>;
 }
 
+/** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or null if gone. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command (field 2) may hold spaces and parentheses: count fields after its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
@@ -133,7 +144,10 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
   };
   const processes = new Map<string, ManagedProcess>();
   const specs = new Map<string, Spec>();
-  const everyPid: number[] = [];
+  // Every process this topology started, with its start time: a pid alone is not an identity (a
+  // worker killed an hour ago may have its pid reused by anything else on the machine).
+  const everyPid: Array<{ pid: number; start: string | null }> = [];
+  const remember = (pid: number) => everyPid.push({ pid, start: processStart(pid) });
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.splice(0)) await stop().catch(() => undefined);
@@ -144,7 +158,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
 
   const launch = (spec: Spec, env: Record<string, string> = {}): ManagedProcess => {
     const p = spawnManaged({ ...spec, env: { ...spec.env, ...env }, cwd: ROOT, onLine });
-    everyPid.push(p.pid);
+    remember(p.pid);
     specs.set(spec.name, spec);
     processes.set(spec.name, p);
     return p;
@@ -154,7 +168,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
 
   try {
     const toxiproxy = await startToxiproxy({ binary: toxiproxyBinary, apiPort: ports.toxiproxy, onLine });
-    everyPid.push(toxiproxy.process.pid);
+    remember(toxiproxy.process.pid);
     processes.set('toxiproxy', toxiproxy.process);
     await toxiproxy.createProxy('postgres', ports.pgProxy, `${target.host}:${target.port}`);
     await toxiproxy.createProxy('bank', ports.bankProxy, `127.0.0.1:${ports.bank}`);
@@ -338,7 +352,9 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
         for (const [n, q] of rest) processes.set(n, q);
         await ready(temporalSpec, p);
       },
-      pids: () => [...everyPid],
+      // Only those still the same process: a pid now running something else is not ours.
+      pids: () =>
+        everyPid.filter((e) => e.start !== null && processStart(e.pid) === e.start).map((e) => e.pid),
       stop: async () => {
         await stopAll();
         await dropDatabases(target, Object.values(names));
