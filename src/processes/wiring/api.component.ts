@@ -7,6 +7,7 @@ import { createApi } from '../../api/create-api';
 import { notificationRoutes } from '../../api/notification.routes';
 import { settlementRoutes } from '../../api/settlement.routes';
 import { bankFileRoutes } from '../../api/bank-file.routes';
+import { payoutRouteRoutes } from '../../api/payout-route.routes';
 import { BankFileStore } from '../../infra/rails/iso20022/bank-file.store';
 import { SettlementQueries } from '../../infra/db/settlement.queries';
 import { TemporalSettlementSchedule } from '../../infra/temporal/settlement-schedule';
@@ -156,6 +157,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         }),
       // The file rail's records are plain reads: listed whether or not a route names the rail.
       (routes) => bankFileRoutes(routes, { reads: new BankFileStore(db) }),
+      (routes) => payoutRouteRoutes(routes, { routes: config.rails.routes }),
       (routes) =>
         settlementRoutes(routes, {
           startSettlement: (req) =>
