@@ -164,7 +164,8 @@ export function PortalPayoutMethods(props: {
     h(
       'form',
       { class: 'filters', 'data-testid': 'portal-method-form', onSubmit: submit },
-      input('currency', 'Currency (or * for every other)', {
+      input('currency', 'Currency', {
+        title: 'an ISO 4217 code such as EUR, or * for every currency without its own method',
         required: true,
         pattern: '[A-Za-z]{3}|\\*',
         maxLength: 3,
@@ -183,8 +184,8 @@ export function PortalPayoutMethods(props: {
             'data-testid': 'portal-method-kind',
             onChange: set('kind'),
           },
-          h('option', { value: 'IBAN' }, 'Bank transfer (IBAN)'),
-          h('option', { value: 'STRIPE' }, 'Stripe Connect'),
+          h('option', { value: 'IBAN', selected: draft.kind === 'IBAN' }, 'Bank transfer (IBAN)'),
+          h('option', { value: 'STRIPE', selected: draft.kind === 'STRIPE' }, 'Stripe Connect'),
         ),
       ),
       draft.kind === 'IBAN'
