@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiKeysWithPartners, startTestSystem, TEST_KEYS, type TestSystem } from './support/system';
+import {
+  apiKeysWithPartners,
+  httpWithoutKey,
+  startTestSystem,
+  TEST_KEYS,
+  type TestSystem,
+} from './support/system';
 import { seedPartnersBeforeStart } from './support/partner-seed';
 import { describeWithPostgres } from './support/test-env';
 
@@ -15,6 +21,18 @@ const STRIPE_ACCOUNT = 'acct_1Nv0FGQ9RKHgCVdK';
 const OWN_PARTNER = globalThis.crypto.randomUUID();
 const OTHER_PARTNER = globalThis.crypto.randomUUID();
 const OWN_KEY = 'test-own-methods-Qm7xV2pL9sRk4TzN8bWc3HdJ6fYg1AeU5oXi0nKr';
+const SELF_PARTNER = globalThis.crypto.randomUUID();
+const SELF_KEY = 'test-self-methods-Vb3nR8kW1qZp6TxL4mJc9HsD2fYg7AeU5oXi0nKa';
+/** Sandbox bank only (the test system's one provider), in shapes that show every field. */
+const ROUTES = [
+  {
+    method: 'BANK_TRANSFER',
+    currency: 'EUR',
+    country: 'GB',
+    providers: [{ name: 'sandbox-bank', maxAmountMinor: 500_000 }],
+  },
+  { providers: ['sandbox-bank'] },
+];
 
 describeWithPostgres(
   'partner payout methods: request, four-eyes approval, cool-off, masked',
@@ -27,12 +45,15 @@ describeWithPostgres(
       await seedPartnersBeforeStart(databaseUrl, [
         { id: OWN_PARTNER, name: 'Own Methods Partner', payoutAccount: '0012345678' },
         { id: OTHER_PARTNER, name: 'Other Methods Partner', payoutAccount: '0012345679' },
+        { id: SELF_PARTNER, name: 'Self-service Methods Partner', payoutAccount: '0012345670' },
       ]);
       sys = await startTestSystem({
         PAYOUT_ACCOUNT_COOLOFF: `${COOLOFF_MS}ms`,
         ALPES_API_KEYS: apiKeysWithPartners([
           { key: OWN_KEY, name: 'own-methods-partner', partnerId: OWN_PARTNER },
+          { key: SELF_KEY, name: 'self-methods-partner', partnerId: SELF_PARTNER },
         ]),
+        PAYOUT_ROUTES: JSON.stringify(ROUTES),
       });
     }, 60_000);
     afterAll(async () => {
@@ -214,21 +235,100 @@ describeWithPostgres(
       }
     }, 60_000);
 
-    it('who may: a partner reads only its own methods (another’s is 404) and never requests one', async () => {
+    it('who may: a partner reads only its own methods (another’s is 404); viewers never request one', async () => {
       expect((await methodsOf(OTHER_PARTNER, OWN_KEY)).status).toBe(404);
       expect((await methodsOf(globalThis.crypto.randomUUID())).status).toBe(404);
-      const byPartner = await requestMethod(
-        OWN_PARTNER,
-        { currency: 'GBP', method: { type: 'STRIPE_CONNECT', accountId: STRIPE_ACCOUNT } },
-        OWN_KEY,
-      );
-      expect(byPartner.status).toBe(403);
       const byViewer = await requestMethod(
         OWN_PARTNER,
         { currency: 'GBP', method: { type: 'STRIPE_CONNECT', accountId: STRIPE_ACCOUNT } },
         TEST_KEYS.viewer,
       );
       expect(byViewer.status).toBe(403);
+    }, 30_000);
+
+    it('a partner requests a method for itself (another partner’s id is 404); only an operator approves it', async () => {
+      const body = {
+        currency: 'EUR',
+        method: { type: 'BANK_TRANSFER', iban: IBAN, bic: BIC, accountHolder: 'Self Ltd' },
+      };
+      const forAnother = await requestMethod(OTHER_PARTNER, body, SELF_KEY);
+      expect(forAnother.status).toBe(404);
+      expect((await methodsOf(OTHER_PARTNER, TEST_KEYS.alice)).body.pendingChange).toBeNull();
+
+      const requested = await requestMethod(SELF_PARTNER, body, SELF_KEY);
+      expect(requested.status).toBe(202);
+      expect(requested.body.pendingAccountChange).toMatchObject({
+        currency: 'EUR',
+        method: { type: 'BANK_TRANSFER', scheme: 'IBAN', iban: 'GB82…5432', bic: BIC },
+        requestedBy: 'self-methods-partner',
+        approvedBy: null,
+      });
+      const audit = await sys
+        .db('audit_log')
+        .where({ target_id: SELF_PARTNER })
+        .select('action', 'actor_name', 'actor_role');
+      expect(audit).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            action: 'partner.payout-method-change.request',
+            actor_name: 'self-methods-partner',
+            actor_role: 'partner',
+          }),
+        ]),
+      );
+
+      // The partner can neither approve its own request nor withdraw it; a second request waits.
+      expect((await approve(SELF_PARTNER, SELF_KEY)).status).toBe(403);
+      expect(
+        (await call('DELETE', `/partners/${SELF_PARTNER}/payout-account-change`, undefined, SELF_KEY)).status,
+      ).toBe(403);
+      const again = await requestMethod(SELF_PARTNER, body, SELF_KEY);
+      expect(again.status).toBe(409);
+      expect((await methodsOf(SELF_PARTNER, SELF_KEY)).body.pendingChange).toMatchObject({
+        requestedBy: 'self-methods-partner',
+        approvedBy: null,
+      });
+
+      const approved = await approve(SELF_PARTNER, TEST_KEYS.alice);
+      expect(approved.status).toBe(200);
+      await untilEffective(approved.body.pendingAccountChange.effectiveAt);
+      expect((await methodsOf(SELF_PARTNER, SELF_KEY)).body.methods).toEqual([
+        {
+          currency: 'EUR',
+          method: {
+            type: 'BANK_TRANSFER',
+            scheme: 'IBAN',
+            iban: 'GB82…5432',
+            bic: BIC,
+            accountHolder: 'Self Ltd',
+          },
+        },
+      ]);
+    }, 60_000);
+
+    it('GET /payout-routes: the configured routes, for operators and viewers only', async () => {
+      const expected = {
+        items: [
+          {
+            method: 'BANK_TRANSFER',
+            currency: 'EUR',
+            country: 'GB',
+            providers: [{ name: 'sandbox-bank', maxAmountMinor: 500_000 }],
+          },
+          {
+            method: '*',
+            currency: '*',
+            country: '*',
+            providers: [{ name: 'sandbox-bank', maxAmountMinor: null }],
+          },
+        ],
+      };
+      for (const key of [TEST_KEYS.viewer, TEST_KEYS.alice]) {
+        const res = await call('GET', '/payout-routes', undefined, key);
+        expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: expected });
+      }
+      expect((await call('GET', '/payout-routes', undefined, SELF_KEY)).status).toBe(403);
+      expect((await httpWithoutKey(sys.apiUrl, 'GET', '/payout-routes')).status).toBe(401);
     }, 30_000);
 
     afterAll(() => {

@@ -292,7 +292,8 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     summary:
       'Request a payout method for a currency or `*` (approved or withdrawn like a payout-account change)',
     tag: 'Partners',
-    roles: ['operator'],
+    // A partner key requests for itself (the portal); an operator still approves it, never the partner.
+    roles: ['operator', 'partner'],
     audit: { action: 'partner.payout-method-change.request' },
     params: partnerIdParam,
     body: payoutMethodBody,
@@ -308,6 +309,7 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
       },
     },
     handler: async ({ params, body, principal, audit, res }) => {
+      assertPartnerScope(principal, params.id, 'Partner');
       const partner = await uc.requestMethodChange({
         partnerId: params.id,
         currency: body.currency,

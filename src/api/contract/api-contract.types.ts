@@ -16,7 +16,13 @@ import type {
   notificationPreferencesView,
   notificationResponse,
 } from '../notification.schemas';
-import type { partnerPage, partnerResponse } from '../partner.schemas';
+import type {
+  partnerPage,
+  partnerResponse,
+  payoutMethodBody,
+  payoutMethodsResponse,
+} from '../partner.schemas';
+import type { payoutRouteList } from '../payout-route.schemas';
 import type { paymentTimeline, timelineEntry } from '../payment-timeline.schemas';
 import type { orphanedPayment, recoveredPayment } from '../payment-orphan.schemas';
 import type {
@@ -51,6 +57,14 @@ export type Problem = z.output<typeof problemSchema>;
 
 export type Partner = z.output<typeof partnerResponse>;
 export type PartnerPage = z.output<typeof partnerPage>;
+/** A partner's payout methods by currency, masked, with any pending change (`GET /partners/:id/payout-methods`). */
+export type PayoutMethods = z.output<typeof payoutMethodsResponse>;
+export type MaskedPayoutMethod = PayoutMethods['methods'][number]['method'];
+/** What `POST /partners/:id/payout-methods` takes. */
+export type PayoutMethodRequest = z.input<typeof payoutMethodBody>;
+/** The configured payout routes (`GET /payout-routes`), in matching order. */
+export type PayoutRouteList = z.output<typeof payoutRouteList>;
+export type PayoutRoute = PayoutRouteList['items'][number];
 
 export type Payment = z.output<typeof paymentResponse>;
 export type PaymentLine = Payment['lines'][number];

@@ -14,6 +14,7 @@ import { resolveException } from '../../application/reconciliation/resolve-excep
 import { KnexReconciliationUnitOfWork, ReconciliationQueries } from '../../infra/db/reconciliation.store';
 import { createCamtStatementReader } from '../../infra/rails/iso20022/camt-statement.reader';
 import { HttpStatementSource } from '../../infra/rails/transport/http-statement.source';
+import { payoutRouteRoutes } from '../../api/payout-route.routes';
 import { BankFileStore } from '../../infra/rails/iso20022/bank-file.store';
 import { SettlementQueries } from '../../infra/db/settlement.queries';
 import { TemporalSettlementSchedule } from '../../infra/temporal/settlement-schedule';
@@ -177,6 +178,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         }),
       // The file rail's records are plain reads: listed whether or not a route names the rail.
       (routes) => bankFileRoutes(routes, { reads: new BankFileStore(db) }),
+      (routes) => payoutRouteRoutes(routes, { routes: config.rails.routes }),
       (routes) =>
         reconciliationRoutes(routes, {
           applyStatement: ({ xml, actor, audit }) =>

@@ -13,6 +13,9 @@ import type {
   PartnerBalance,
   Payment,
   PaymentTimeline,
+  PayoutMethodRequest,
+  PayoutMethods,
+  PayoutRoute,
   RecoveredPayment,
   StartSettlementRequest,
 } from '../../api/contract/api-contract.types';
@@ -63,6 +66,10 @@ export type {
   PaymentPayout,
   PaymentTimeline,
   PayoutAttempt,
+  MaskedPayoutMethod,
+  PayoutMethodRequest,
+  PayoutMethods,
+  PayoutRoute,
   StartSettlementRequest,
   TimelineEntry,
 } from '../../api/contract/api-contract.types';
@@ -205,6 +212,21 @@ export class ApiClient {
 
   approveAccountChange(id: string): Promise<Partner> {
     return this.request('POST', `/partners/${encodeURIComponent(id)}/payout-account-change/approve`, {});
+  }
+
+  /** A partner's methods by currency, masked, and any pending change (operators, viewers, the partner itself). */
+  payoutMethods(partnerId: string): Promise<PayoutMethods> {
+    return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/payout-methods`);
+  }
+
+  /** Requests a method for a currency (or `*`): pending until an operator approves, then a cool-off. */
+  requestPayoutMethod(partnerId: string, body: PayoutMethodRequest): Promise<Partner> {
+    return this.request('POST', `/partners/${encodeURIComponent(partnerId)}/payout-methods`, body);
+  }
+
+  /** The configured payout routes, in matching order (operators and viewers). */
+  async payoutRoutes(): Promise<PayoutRoute[]> {
+    return (await this.request<{ items: PayoutRoute[] }>('GET', '/payout-routes')).items;
   }
 
   rotateWebhookSecret(partnerId: string): Promise<{ secret: string }> {

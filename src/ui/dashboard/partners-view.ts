@@ -1,7 +1,10 @@
-import { h, type ComponentChild } from 'preact';
+import { h, Fragment, type ComponentChild } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiClient, Partner } from './api-client';
+import type { ApiClient, Partner, PayoutRoute } from './api-client';
 import { formatWhen } from './format';
+import { PartnerMethodsRow } from './partner-methods';
+
+const COLUMNS = ['Partner', 'Account', 'Webhook', 'Status', 'Actions'] as const;
 
 /** Case-insensitive match on name, email or id. */
 export const matchesPartner = (p: Partner, search: string): boolean => {
@@ -12,6 +15,7 @@ export const matchesPartner = (p: Partner, search: string): boolean => {
 /**
  * Partners: list, search, create, edit (name, email, webhook), payout holds, webhook secret
  * rotation, and payout-account changes through the request → approval (another operator) flow.
+ * "Methods" opens a partner's payout methods (masked) with the route that would pay each.
  */
 export function PartnersPanel(props: {
   api: ApiClient;
@@ -26,6 +30,26 @@ export function PartnersPanel(props: {
   const [manual, setManual] = useState(0);
   const [draft, setDraft] = useState({ name: '', email: '', payoutAccount: '' });
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [routes, setRoutes] = useState<PayoutRoute[] | null | undefined>(undefined);
+
+  // The configured routes, once: they change only with the API's configuration.
+  useEffect(() => {
+    let cancelled = false;
+    api.payoutRoutes().then(
+      (r) => !cancelled && setRoutes(r),
+      () => !cancelled && setRoutes(null),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+  const toggle = (id: string) =>
+    setOpen((s) => {
+      const next = new Set(s);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
 
   useEffect(() => {
     let cancelled = false;
@@ -127,9 +151,7 @@ export function PartnersPanel(props: {
         h(
           'tr',
           null,
-          ['Partner', 'Account', 'Webhook', 'Status', 'Actions'].map((c) =>
-            h('th', { key: c, scope: 'col' }, c),
-          ),
+          COLUMNS.map((c) => h('th', { key: c, scope: 'col' }, c)),
         ),
       ),
       h(
@@ -137,125 +159,150 @@ export function PartnersPanel(props: {
         null,
         shown.map((p) =>
           h(
-            'tr',
-            { key: p.id, 'data-testid': `partner-row-${p.id}` },
-            h('td', null, p.name, h('div', { class: 'muted small' }, p.email ?? '')),
+            Fragment,
+            { key: p.id },
             h(
-              'td',
-              null,
-              h('code', { class: 'mono' }, p.payoutAccount ?? ''),
-              p.pendingAccountChange
-                ? h(
-                    'div',
-                    { class: 'muted small' },
-                    `→ ${p.pendingAccountChange.account}${p.pendingAccountChange.currency ? ` (${p.pendingAccountChange.currency} method)` : ''} requested by ${p.pendingAccountChange.requestedBy}${p.pendingAccountChange.effectiveAt ? `, effective ${formatWhen(p.pendingAccountChange.effectiveAt)}` : ''}`,
-                  )
-                : null,
-            ),
-            h('td', { class: 'muted small' }, p.webhookUrl ?? '—'),
-            h(
-              'td',
-              null,
-              p.status,
-              p.payoutHold ? h('div', { class: 'chip chip-failed' }, `hold: ${p.payoutHold.reason}`) : null,
-            ),
-            h(
-              'td',
-              { class: 'actions' },
-              props.canAct
-                ? [
-                    p.payoutHold
-                      ? h(
-                          'button',
-                          {
-                            key: 'u',
-                            type: 'button',
-                            class: 'button button-small button-secondary',
-                            'data-testid': `unhold-${p.id}`,
-                            onClick: () => run(`Hold released on ${p.name}`, () => api.releaseHold(p.id)),
-                          },
-                          'Release hold',
-                        )
-                      : h(
-                          'button',
-                          {
-                            key: 'h',
-                            type: 'button',
-                            class: 'button button-small button-secondary',
-                            'data-testid': `hold-${p.id}`,
-                            onClick: () => {
-                              const reason = prompt('Why hold payouts?');
-                              if (reason)
-                                void run(`Hold placed on ${p.name}`, () => api.placeHold(p.id, reason));
+              'tr',
+              { 'data-testid': `partner-row-${p.id}` },
+              h('td', null, p.name, h('div', { class: 'muted small' }, p.email ?? '')),
+              h(
+                'td',
+                null,
+                h('code', { class: 'mono' }, p.payoutAccount ?? ''),
+                p.pendingAccountChange
+                  ? h(
+                      'div',
+                      { class: 'muted small' },
+                      `→ ${p.pendingAccountChange.account}${p.pendingAccountChange.currency ? ` (${p.pendingAccountChange.currency} method)` : ''} requested by ${p.pendingAccountChange.requestedBy}${p.pendingAccountChange.effectiveAt ? `, effective ${formatWhen(p.pendingAccountChange.effectiveAt)}` : ''}`,
+                    )
+                  : null,
+              ),
+              h('td', { class: 'muted small' }, p.webhookUrl ?? '—'),
+              h(
+                'td',
+                null,
+                p.status,
+                p.payoutHold ? h('div', { class: 'chip chip-failed' }, `hold: ${p.payoutHold.reason}`) : null,
+              ),
+              h(
+                'td',
+                { class: 'actions' },
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button button-small button-ghost',
+                    'aria-expanded': open.has(p.id),
+                    'data-testid': `methods-${p.id}`,
+                    onClick: () => toggle(p.id),
+                  },
+                  open.has(p.id) ? 'Hide methods' : 'Methods',
+                ),
+                props.canAct
+                  ? [
+                      p.payoutHold
+                        ? h(
+                            'button',
+                            {
+                              key: 'u',
+                              type: 'button',
+                              class: 'button button-small button-secondary',
+                              'data-testid': `unhold-${p.id}`,
+                              onClick: () => run(`Hold released on ${p.name}`, () => api.releaseHold(p.id)),
                             },
-                          },
-                          'Hold',
-                        ),
-                    h(
-                      'button',
-                      {
-                        key: 'a',
-                        type: 'button',
-                        class: 'button button-small button-ghost',
-                        onClick: () => {
-                          const acc = prompt('New payout account (IBAN or account number)');
-                          if (acc)
-                            void run(`Account change requested for ${p.name}`, () =>
-                              api.requestAccountChange(p.id, acc),
-                            );
-                        },
-                      },
-                      'Change account',
-                    ),
-                    p.pendingAccountChange && !p.pendingAccountChange.approvedBy
-                      ? h(
-                          'button',
-                          {
-                            key: 'ap',
-                            type: 'button',
-                            class: 'button button-small button-success',
-                            onClick: () =>
-                              run(`Account change approved for ${p.name}`, () =>
-                                api.approveAccountChange(p.id),
-                              ),
-                          },
-                          'Approve change',
-                        )
-                      : null,
-                    h(
-                      'button',
-                      {
-                        key: 'w',
-                        type: 'button',
-                        class: 'button button-small button-ghost',
-                        onClick: () => {
-                          const url = prompt('Webhook URL (empty to stop webhooks)', p.webhookUrl ?? '');
-                          if (url !== null)
-                            void run(`Webhook changed for ${p.name}`, () =>
-                              api.updatePartner(p.id, { webhookUrl: url.trim() || null }),
-                            );
-                        },
-                      },
-                      'Edit webhook',
-                    ),
-                    h(
-                      'button',
-                      {
-                        key: 'r',
-                        type: 'button',
-                        class: 'button button-small button-ghost',
-                        'data-testid': `rotate-${p.id}`,
-                        onClick: () =>
-                          api.rotateWebhookSecret(p.id).then(
-                            (r) => setSecret({ id: p.id, secret: r.secret }),
-                            (e: unknown) => onError(e, 'Could not rotate the secret'),
+                            'Release hold',
+                          )
+                        : h(
+                            'button',
+                            {
+                              key: 'h',
+                              type: 'button',
+                              class: 'button button-small button-secondary',
+                              'data-testid': `hold-${p.id}`,
+                              onClick: () => {
+                                const reason = prompt('Why hold payouts?');
+                                if (reason)
+                                  void run(`Hold placed on ${p.name}`, () => api.placeHold(p.id, reason));
+                              },
+                            },
+                            'Hold',
                           ),
-                      },
-                      'Rotate secret',
-                    ),
-                  ]
-                : null,
+                      h(
+                        'button',
+                        {
+                          key: 'a',
+                          type: 'button',
+                          class: 'button button-small button-ghost',
+                          onClick: () => {
+                            const acc = prompt('New payout account (IBAN or account number)');
+                            if (acc)
+                              void run(`Account change requested for ${p.name}`, () =>
+                                api.requestAccountChange(p.id, acc),
+                              );
+                          },
+                        },
+                        'Change account',
+                      ),
+                      p.pendingAccountChange && !p.pendingAccountChange.approvedBy
+                        ? h(
+                            'button',
+                            {
+                              key: 'ap',
+                              type: 'button',
+                              class: 'button button-small button-success',
+                              onClick: () =>
+                                run(`Account change approved for ${p.name}`, () =>
+                                  api.approveAccountChange(p.id),
+                                ),
+                            },
+                            'Approve change',
+                          )
+                        : null,
+                      h(
+                        'button',
+                        {
+                          key: 'w',
+                          type: 'button',
+                          class: 'button button-small button-ghost',
+                          onClick: () => {
+                            const url = prompt('Webhook URL (empty to stop webhooks)', p.webhookUrl ?? '');
+                            if (url !== null)
+                              void run(`Webhook changed for ${p.name}`, () =>
+                                api.updatePartner(p.id, { webhookUrl: url.trim() || null }),
+                              );
+                          },
+                        },
+                        'Edit webhook',
+                      ),
+                      h(
+                        'button',
+                        {
+                          key: 'r',
+                          type: 'button',
+                          class: 'button button-small button-ghost',
+                          'data-testid': `rotate-${p.id}`,
+                          onClick: () =>
+                            api.rotateWebhookSecret(p.id).then(
+                              (r) => setSecret({ id: p.id, secret: r.secret }),
+                              (e: unknown) => onError(e, 'Could not rotate the secret'),
+                            ),
+                        },
+                        'Rotate secret',
+                      ),
+                    ]
+                  : null,
+              ),
             ),
+            open.has(p.id)
+              ? h(PartnerMethodsRow, {
+                  api,
+                  partnerId: p.id,
+                  routes,
+                  refreshKey: manual,
+                  columns: COLUMNS.length,
+                  onError,
+                })
+              : null,
           ),
         ),
       ),

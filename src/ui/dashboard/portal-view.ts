@@ -6,6 +6,7 @@ import { formatWhen, shortId } from './format';
 import { formatMinor } from './money-format';
 import { NotificationsPanel } from './notifications-view';
 import { PartnerBalancePanel } from './partner-balance';
+import { PortalPayoutMethods } from './portal-payout-methods';
 import { StatusChip } from './status-chip';
 
 type NotificationType = NotificationPreferencesView['unmutableTypes'][number];
@@ -156,6 +157,7 @@ export function PortalView(props: {
       refreshKey: props.refreshKey,
       onError,
     }),
+    h(PortalPayoutMethods, { api, partnerId, refreshKey: props.refreshKey, onError, push: props.push }),
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'portal-webhook' },
