@@ -39,8 +39,8 @@ export const SKIP_REASONS = [
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /**
- * Every reason a run skips a balance: SKIP_REASONS (the reasons the dashboard labels; it shows
- * any other by its code) and payability's partner-level ones that came with tax forms (issue 27).
+ * Every reason a run skips a balance: SKIP_REASONS (a balance's own) and payability's
+ * partner-level ones that came with tax forms (issue 27); the dashboard labels every one.
  */
 export const SETTLEMENT_SKIP_REASONS = [
   ...SKIP_REASONS,

@@ -1,4 +1,4 @@
-import { SKIP_REASONS } from '../../domain/settlement-plan';
+import { SETTLEMENT_SKIP_REASONS } from '../../domain/settlement-plan';
 import type { EventMessage } from '../stream-protocol';
 import {
   belowMinimum,
@@ -586,7 +586,7 @@ describe('settlement state', () => {
   });
 
   it('labels every skip reason the domain has', () => {
-    expect(Object.keys(SKIP_REASON_LABELS).sort()).toEqual([...SKIP_REASONS].sort());
+    expect(Object.keys(SKIP_REASON_LABELS).sort()).toEqual([...SETTLEMENT_SKIP_REASONS].sort());
   });
 
   it('settles up to yesterday in UTC', () => {

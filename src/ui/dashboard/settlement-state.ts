@@ -1,5 +1,5 @@
 import { latestEndedPeriod } from '../../api/contract/api-contract.types';
-import type { SkipReason } from '../../domain/settlement-plan';
+import type { SettlementSkipReason } from '../../domain/settlement-plan';
 import {
   PAYMENT_STATUSES,
   type ReleasedSettlement,
@@ -558,7 +558,7 @@ export function totalsRows(totals: Record<string, CurrencyTotals>, locale?: stri
     });
 }
 
-export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
+export const SKIP_REASON_LABELS: Record<SettlementSkipReason, string> = {
   PARTNER_SUSPENDED: 'Partner suspended',
   PARTNER_MISSING: 'Partner missing',
   PAYOUT_HOLD: 'Payout hold',
@@ -567,10 +567,16 @@ export const SKIP_REASON_LABELS: Record<SkipReason, string> = {
   CURRENCY_NOT_CONFIGURED: 'Currency not configured',
   BELOW_MINIMUM: 'Below minimum',
   ABOVE_MAXIMUM: 'Above maximum',
+  NO_PAYOUT_METHOD: 'No payout method',
+  PAYOUT_METHOD_RETURNED: 'Last payout returned',
+  TAX_FORM_MISSING: 'Tax form missing',
+  TAX_FORM_PENDING_REVIEW: 'Tax form in review',
+  TAX_FORM_REJECTED: 'Tax form rejected',
+  TAX_FORM_EXPIRED: 'Tax form expired',
 };
 
 export const skipReasonLabel = (reason: string | null): string =>
-  reason === null ? '—' : (SKIP_REASON_LABELS[reason as SkipReason] ?? reason);
+  reason === null ? '—' : (SKIP_REASON_LABELS[reason as SettlementSkipReason] ?? reason);
 
 /**
  * True when a balance's net does not reach its minimum: compared as integers, never floats. A
