@@ -7,6 +7,7 @@
  * cycle and the janitor look at every transfer of their database.
  */
 import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ import { describeUnavailable, describeWithPostgres } from './support/test-env';
 
 const TITLE = 'payout rails: routes, the ISO 20022 file rail, fallback only on a definite refusal';
 const METHOD_IBAN = 'NL91ABNA0417164300';
+const WEBHOOK_SECRET = 'whsec_railsTestSecret0123456789';
 const METHOD_BIC = 'ABNANL2A';
 
 const ROUTES = [
@@ -89,6 +91,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       PAYOUT_TIMEOUT: '25s',
       PAYOUT_ACCOUNT_COOLOFF: '1s',
       STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       COMMISSION_HOLD: '1d',
       PAYOUT_MINIMUMS: JSON.stringify({ EUR: 1_000, USD: 1_000 }),
       ACTIVITY_START_TO_CLOSE_TIMEOUT: '5s',
@@ -397,6 +400,51 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect((await bookings(file.id)).map((e) => e.amountMinor)).toEqual([5_100]);
     expect((await bookings(api.id)).map((e) => e.amountMinor)).toEqual([5_200]);
     expect(await bookings(card.id)).toEqual([]);
+
+    // Stripe reverses the transfer later: its signed webhook is recorded on the payment, once.
+    const reversal = JSON.stringify({
+      id: `evt_${randomUUID().replace(/-/g, '')}`,
+      object: 'event',
+      type: 'transfer.reversed',
+      api_version: '2024-06-20',
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: card.payoutReference,
+          object: 'transfer',
+          amount: 5_300,
+          amount_reversed: 5_300,
+          currency: 'eur',
+          metadata: { paymentId: card.id },
+        },
+      },
+    });
+    const deliver = (payload: string, signature: string) =>
+      fetch(`${sys.apiUrl}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body: payload,
+      });
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: reversal, secret: WEBHOOK_SECRET });
+    expect((await deliver(reversal, signature)).status).toBe(200);
+    expect((await deliver(reversal, signature)).status).toBe(200); // Stripe redelivers
+    const forged = Stripe.webhooks.generateTestHeaderString({
+      payload: reversal,
+      secret: 'whsec_notOurs123',
+    });
+    const refused = await deliver(reversal, forged);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const reversals = (
+      (await payment(card.id)).events as Array<{ type: string; data: Record<string, unknown> }>
+    ).filter((e) => e.type === 'PayoutReversedByProvider');
+    expect(reversals).toHaveLength(1);
+    expect(reversals[0]!.data).toMatchObject({
+      provider: 'stripe',
+      transferId: card.payoutReference,
+      reversedMinor: 5_300,
+      currency: 'EUR',
+    });
   }, 150_000);
 
   it('a report contradicting an earlier one, or naming a transfer never sent, is kept as an anomaly; the first status stands', async () => {

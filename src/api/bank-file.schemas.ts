@@ -8,6 +8,7 @@ export const BANK_FILE_ANOMALIES_MAX = 500;
 const msgId = () =>
   z
     .string()
+    .max(35)
     .regex(/^[A-Za-z0-9-]{1,35}$/, 'a MsgId is 1 to 35 letters, digits or dashes')
     .openapi({ description: 'the pain.001 GrpHdr/MsgId' });
 
@@ -17,7 +18,7 @@ export const bankFileReportParams = z.object({
   reportId: z.string().min(1).max(200),
 });
 export const bankFileListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(BANK_FILES_MAX).default(50),
+  limit: z.coerce.number().int().min(1).max(BANK_FILES_MAX).default(50).openapi({ format: 'int32' }),
 });
 
 const itemCounts = z.object({

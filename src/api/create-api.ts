@@ -80,6 +80,11 @@ export interface ApiDeps {
   audit?: AuditLog;
   /** Extra route groups (notifications, codec, metrics) declared on the same table. */
   extraRoutes?: Array<(routes: RouteTable) => void>;
+  /**
+   * Providers' webhooks (Stripe's): authenticated by their own signature over the raw body, so they
+   * are mounted before API-key authentication and the JSON body parser.
+   */
+  webhooks?: Array<{ path: string; handlers: express.RequestHandler[] }>;
 }
 
 /** What the API reports to Prometheus; implemented in infra/observability. */
@@ -185,6 +190,7 @@ export function createApi(deps: ApiDeps): Api {
   app.use(cors(deps.corsOrigins));
   app.get('/openapi.json', (_req, res) => void res.json(openApi()));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
+  for (const hook of deps.webhooks ?? []) app.post(hook.path, ...hook.handlers);
   app.use(authenticate(deps.apiKeys, authFailures));
   app.use(rateLimit(requestLimiter(deps.rateLimitPerMinute)));
   app.use(requireSupportedBody((method, path) => routes.bodyRule(method, path)?.rawMediaTypes));

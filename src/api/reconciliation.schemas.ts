@@ -45,10 +45,24 @@ export const fetchResult = z
 export const exceptionListQuery = z.object({
   kind: z.enum(EXCEPTION_KINDS).optional(),
   status: z.enum(EXCEPTION_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(RECONCILIATION_EXCEPTIONS_MAX).default(100),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(RECONCILIATION_EXCEPTIONS_MAX)
+    .default(100)
+    .openapi({ format: 'int32' }),
 });
 
-export const exceptionParams = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647) });
+// A string of digits on the wire (OWASP: ids in paths are not numbers), a number once parsed.
+export const exceptionParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, 'an exception id')
+    .max(10)
+    .transform(Number)
+    .refine((n) => n <= 2_147_483_647, 'an exception id'),
+});
 
 export const resolveBody = z
   .object({
@@ -74,7 +88,7 @@ export const reconciliationException = z
     bookingDate: day().nullable(),
     detail: z.string().max(MESSAGE_MAX_LENGTH),
     createdAt: dateTime(),
-    ageSeconds: z.number().int().min(0).openapi({ format: 'int64' }),
+    ageSeconds: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ format: 'int64' }),
     resolution: z.enum(EXCEPTION_RESOLUTIONS).nullable(),
     reason: z
       .string()

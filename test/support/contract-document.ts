@@ -4,6 +4,9 @@ import { createApi } from '../../src/api/create-api';
 import { notificationRoutes } from '../../src/api/notification.routes';
 import { settlementRoutes } from '../../src/api/settlement.routes';
 import { taxProfileRoutes } from '../../src/api/tax-profile.routes';
+import { bankFileRoutes } from '../../src/api/bank-file.routes';
+import { reconciliationRoutes } from '../../src/api/reconciliation.routes';
+import { payoutRouteRoutes } from '../../src/api/payout-route.routes';
 import { ApiKeyRegistry } from '../../src/infra/auth/api-key-registry';
 import { WsTokens } from '../../src/infra/auth/ws-token';
 import { createLogger } from '../../src/shared/logger';
@@ -41,6 +44,9 @@ export function fullApi(publicUrl: string) {
       (routes) => settlementRoutes(routes, unused),
       (routes) => notificationRoutes(routes, unused),
       (routes) => taxProfileRoutes(routes, unused),
+      (routes) => bankFileRoutes(routes, unused),
+      (routes) => reconciliationRoutes(routes, unused),
+      (routes) => payoutRouteRoutes(routes, { routes: [] }),
     ],
   });
 }

@@ -49,6 +49,8 @@ import { taxProfileRoutes } from '../../api/tax-profile.routes';
 import { TaxFormQueries } from '../../infra/db/tax-profile.repository';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
+import { recordPayoutReversal } from '../../application/payment/record-payout-reversal';
+import { stripeWebhookHandler } from '../../infra/rails/stripe/stripe-webhook';
 
 const requireSigningKey = (key: string | undefined): string => {
   if (!key)
@@ -168,6 +170,30 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     bodyLimit: config.security.bodyLimit,
     metrics: createMetrics(db, { settlementRunning: (id) => settlementCommands.isRunning(id) }),
     audit: new KnexAuditLog(db),
+    // Stripe's webhooks, only with the endpoint's signing secret (STRIPE_WEBHOOK_SECRET).
+    webhooks: config.stripe.webhookSecret
+      ? [
+          {
+            path: '/webhooks/stripe',
+            handlers: stripeWebhookHandler({
+              secret: config.stripe.webhookSecret,
+              onEvent: async (e) => {
+                await recordPayoutReversal(
+                  { uow: ctx.uow, eventIdFor: (id) => nameBasedUuid('stripe-event', id) },
+                  {
+                    provider: 'stripe',
+                    providerEventId: e.eventId,
+                    paymentId: e.paymentId,
+                    transferId: e.transferId,
+                    reversedMinor: e.amountMinor,
+                    currency: e.currency,
+                  },
+                );
+              },
+            }),
+          },
+        ]
+      : [],
     extraRoutes: [
       (routes) =>
         // The workers' codec: plain payloads are refused here too, unless CODEC_ACCEPT_PLAINTEXT.
