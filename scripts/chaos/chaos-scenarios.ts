@@ -30,7 +30,7 @@ import {
   type PlannedPayment,
 } from './chaos-load';
 import type { Topology } from './chaos-topology';
-import { judge, type Verdict } from './chaos-verdict';
+import { judge, outcomeNoticesMissing, type Verdict } from './chaos-verdict';
 
 export interface ScenarioTiming {
   workerKillEveryMs: number;
@@ -551,7 +551,7 @@ export async function runScenario(opts: {
       );
       const r = received();
       const count = r.webhooks.length + r.emails.length;
-      if (Number(rows[0]!.n) === 0 && count === last) break;
+      if (Number(rows[0]!.n) === 0 && count === last && (await outcomeNoticesMissing(app, ids)) === 0) break;
       last = count;
       if (Date.now() > notifyDeadline) break;
       await sleep(2_000);

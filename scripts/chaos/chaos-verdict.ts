@@ -100,6 +100,28 @@ function tally(
   };
 }
 
+/**
+ * Outcome notices (a webhook and an email per final status) with no notification row yet. Waiting
+ * for nothing PENDING is not enough: a notice still backing off in its payment's workflow (the
+ * Temporal server was just down) has no row at all yet.
+ */
+export async function outcomeNoticesMissing(app: pg.Pool, ids: string[]): Promise<number> {
+  const { rows: payments } = await app.query<{ id: string; status: string }>(
+    'select id, status from payments where id = any($1)',
+    [ids],
+  );
+  const { rows } = await app.query<{ payment_id: string; type: string; channel: string }>(
+    "select payment_id, type, channel from notifications where payment_id = any($1) and channel in ('WEBHOOK', 'EMAIL')",
+    [ids],
+  );
+  const have = new Set(rows.map((r) => `${r.payment_id}/${r.type}/${r.channel}`));
+  let missing = 0;
+  for (const p of payments)
+    for (const type of OUTCOME_TYPES[p.status] ?? [])
+      for (const channel of ['WEBHOOK', 'EMAIL']) if (!have.has(`${p.id}/${type}/${channel}`)) missing++;
+  return missing;
+}
+
 export async function judge(opts: {
   payments: PlannedPayment[];
   app: pg.Pool;
