@@ -1,38 +1,8 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { AccountStatement } from '../../../domain/statement-matching';
+import { checkAgainstXsd, requireXsdFiles } from '../../../shared/xml/xsd-check';
 import type { StatementMessage, StatementReader } from '../../../ports/reconciliation.port';
 import { CamtErrorCodes, camtError } from './camt.errors';
 import { parseCamt, type CamtAccountReport } from './camt.parser';
-
-const MAX_REASON = 2_000;
-
-type Verdict = { valid: true } | { valid: false; reason: string };
-
-/** xmllint against an official XSD, the file on stdin; --nonet: a statement never makes us fetch. */
-function xmllintCheck(xsdPath: string, xml: string): Promise<Verdict> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'xmllint',
-      ['--noout', '--nonet', '--schema', xsdPath, '-'],
-      { timeout: 30_000, maxBuffer: 1024 * 1024 },
-      (err, _stdout, stderr) => {
-        if (!err) return resolve({ valid: true });
-        const code = (err as { code?: unknown }).code;
-        // 1: not well-formed; 3/4: invalid against the schema. Anything else is ours to report as a fault.
-        if (code !== 1 && code !== 3 && code !== 4) return reject(err);
-        const reason = stderr
-          .split('\n')
-          .map((l) => l.replace(/^-:/, 'line ').trim())
-          .filter((l) => l !== '' && l !== '- fails to validate')
-          .join('\n')
-          .slice(0, MAX_REASON);
-        resolve({ valid: false, reason: reason || 'the document does not validate against its XSD' });
-      },
-    );
-    child.stdin?.end(xml);
-  });
-}
 
 const toStatement = (r: CamtAccountReport): AccountStatement => ({
   id: r.id,
@@ -83,19 +53,13 @@ export function createCamtStatementReader(xsd: {
   camt054: string | undefined;
 }): StatementReader {
   const paths = [xsd.camt053, xsd.camt054].filter((p): p is string => p !== undefined);
-  for (const p of paths)
-    if (!existsSync(p))
-      throw new Error(`RECONCILIATION_CAMT05x_XSD: no file at ${p} (run \`make iso20022-xsd\`)`);
-  if (paths.length > 0 && spawnSync('xmllint', ['--version']).status !== 0)
-    throw new Error(
-      'RECONCILIATION_CAMT053_XSD/CAMT054_XSD are set but xmllint is not installed (apt-get install libxml2-utils)',
-    );
+  requireXsdFiles('RECONCILIATION_CAMT053_XSD/RECONCILIATION_CAMT054_XSD', paths);
   return {
     async read(xml: string): Promise<StatementMessage> {
       const message = parseCamt(xml);
       const schema = message.kind === 'camt.053' ? xsd.camt053 : xsd.camt054;
       if (schema) {
-        const verdict = await xmllintCheck(schema, xml);
+        const verdict = await checkAgainstXsd(schema, xml, 'the document does not validate against its XSD');
         if (!verdict.valid)
           throw camtError(
             CamtErrorCodes.MALFORMED_STATEMENT,

@@ -1,7 +1,7 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Currency, isKnownCurrency } from '../../../domain/currency.value-object';
 import { CamtErrorCodes, camtError } from './camt.errors';
 import { paymentIdOfEndToEndId } from './iso20022-ids.util';
+import { isoXmlReader, type XmlNode } from './iso-xml.reader';
 
 /**
  * camt.053.001.08 (BankToCustomerStatementV08: end-of-day statements) and camt.054.001.08
@@ -119,68 +119,23 @@ export interface CamtNotificationMessage {
 
 export type CamtMessage = CamtStatementMessage | CamtNotificationMessage;
 
-type XmlNode = Record<string, unknown>;
-
-const REPEATED = new Set(['Stmt', 'Ntfctn', 'Bal', 'Ntry', 'NtryDtls', 'TxDtls', 'AddtlInf']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  // Every value stays the string it was: amounts are read exactly below, ids are never numbers.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  htmlEntities: true,
-  isArray: (name) => REPEATED.has(name),
-});
-
-// Only the root element and its namespace declarations (its children are left unparsed).
-const rootParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  stopNodes: ['*.*'],
-});
-
 const malformed = (message: string, details?: Record<string, unknown>) =>
   camtError(CamtErrorCodes.MALFORMED_STATEMENT, message, details);
 
-function rootNamespace(xml: string): string | null {
-  const doc = rootParser.parse(xml) as XmlNode;
-  const rootName = Object.keys(doc).find((k) => !k.startsWith('?'));
-  if (!rootName) return null;
-  const [prefix, local] = rootName.includes(':') ? rootName.split(':', 2) : [null, rootName];
-  if (local !== 'Document') return null;
-  const root = doc[rootName];
-  if (typeof root !== 'object' || root === null) return null;
-  const ns = (root as XmlNode)[prefix === null ? '@_xmlns' : `@_xmlns:${prefix}`];
-  return typeof ns === 'string' ? ns : null;
-}
+const {
+  readDocument: readIsoDocument,
+  child,
+  list,
+  text,
+  required,
+  count,
+} = isoXmlReader({
+  what: 'statement',
+  repeated: ['Stmt', 'Ntfctn', 'Bal', 'Ntry', 'NtryDtls', 'TxDtls', 'AddtlInf'],
+  malformed,
+  missing: (path, name) => `a ${path} needs ${name}`,
+});
 
-const child = (node: unknown, name: string): XmlNode | undefined => {
-  const v = typeof node === 'object' && node !== null ? (node as XmlNode)[name] : undefined;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as XmlNode) : undefined;
-};
-const list = (node: unknown, name: string): unknown[] => {
-  const v = typeof node === 'object' && node !== null ? (node as XmlNode)[name] : undefined;
-  return Array.isArray(v) ? v : [];
-};
-const text = (node: unknown, name: string): string | null => {
-  const v = typeof node === 'object' && node !== null ? (node as XmlNode)[name] : undefined;
-  return typeof v === 'string' && v !== '' ? v : null;
-};
-function required(node: unknown, name: string, path: string): string {
-  const v = text(node, name);
-  if (v === null) throw malformed(`a ${path} needs ${name}`, { missing: `${path}/${name}` });
-  return v;
-}
-function count(node: unknown, name: string, path: string): number | null {
-  const v = text(node, name);
-  if (v === null) return null;
-  if (!/^[0-9]{1,15}$/.test(v)) throw malformed(`${path}/${name} is not a count`, { value: v });
-  return Number(v);
-}
 function creditDebit(node: unknown, path: string, optional: true): CreditDebit | null;
 function creditDebit(node: unknown, path: string, optional?: false): CreditDebit;
 function creditDebit(node: unknown, path: string, optional = false): CreditDebit | null {
@@ -344,26 +299,17 @@ function reportOf(node: unknown, path: string): CamtAccountReport {
 }
 
 function readDocument(xml: string): { namespace: string; document: XmlNode } {
-  if (typeof xml !== 'string' || xml.trim() === '') throw malformed('the statement is empty');
-  // ISO 20022 messages never declare a DTD: refusing one rules out entity-expansion tricks.
-  if (/<!DOCTYPE/i.test(xml)) throw malformed('a statement may not declare a DOCTYPE');
-  const wellFormed = XMLValidator.validate(xml);
-  if (wellFormed !== true) {
-    throw malformed(`the statement is not well-formed XML: ${wellFormed.err.msg}`, {
-      line: wellFormed.err.line,
-      column: wellFormed.err.col,
-    });
-  }
-  const namespace = rootNamespace(xml);
-  if (namespace !== CAMT_053_NAMESPACE && namespace !== CAMT_054_NAMESPACE) {
-    throw camtError(
-      CamtErrorCodes.UNSUPPORTED_STATEMENT,
-      'the document is neither a camt.053.001.08 nor a camt.054.001.08',
-      { namespace },
-    );
-  }
-  const document = child(parser.parse(xml), 'Document');
-  if (!document) throw malformed('the statement has no Document');
+  let namespace = '';
+  const document = readIsoDocument(xml, (ns) => {
+    if (ns !== CAMT_053_NAMESPACE && ns !== CAMT_054_NAMESPACE) {
+      throw camtError(
+        CamtErrorCodes.UNSUPPORTED_STATEMENT,
+        'the document is neither a camt.053.001.08 nor a camt.054.001.08',
+        { namespace: ns },
+      );
+    }
+    namespace = ns;
+  });
   return { namespace, document };
 }
 

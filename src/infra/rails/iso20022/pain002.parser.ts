@@ -1,6 +1,6 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BankFileErrorCodes, bankFileError } from './bank-file.errors';
 import { paymentIdOfEndToEndId } from './iso20022-ids.util';
+import { isoXmlReader } from './iso-xml.reader';
 
 /**
  * pain.002.001.11 (CustomerPaymentStatusReportV11): the bank's answer to a pain.001, at group,
@@ -80,68 +80,15 @@ export interface PaymentStatusReport {
   transactions: TransactionStatus[];
 }
 
-type XmlNode = Record<string, unknown>;
-
-const REPEATED = new Set(['OrgnlPmtInfAndSts', 'TxInfAndSts', 'StsRsnInf', 'AddtlInf', 'NbOfTxsPerSts']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  // Every value stays the string it was: "0012" or "1E5" are ids, not numbers.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  htmlEntities: true,
-  isArray: (name) => REPEATED.has(name),
-});
-
-// Only the root element and its namespace declarations (its children are left unparsed).
-const rootParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  stopNodes: ['*.*'],
-});
-
 const malformed = (message: string, details?: Record<string, unknown>) =>
   bankFileError(BankFileErrorCodes.MALFORMED_REPORT, message, details);
 
-function rootNamespace(xml: string): string | null {
-  const doc = rootParser.parse(xml) as XmlNode;
-  const rootName = Object.keys(doc).find((k) => !k.startsWith('?'));
-  if (!rootName) return null;
-  const [prefix, local] = rootName.includes(':') ? rootName.split(':', 2) : [null, rootName];
-  if (local !== 'Document') return null;
-  const root = doc[rootName];
-  if (typeof root !== 'object' || root === null) return null;
-  const ns = (root as XmlNode)[prefix === null ? '@_xmlns' : `@_xmlns:${prefix}`];
-  return typeof ns === 'string' ? ns : null;
-}
-
-const child = (node: unknown, name: string): XmlNode | undefined => {
-  const v = typeof node === 'object' && node !== null ? (node as XmlNode)[name] : undefined;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as XmlNode) : undefined;
-};
-const list = (node: unknown, name: string): unknown[] => {
-  const v = typeof node === 'object' && node !== null ? (node as XmlNode)[name] : undefined;
-  return Array.isArray(v) ? v : [];
-};
-const text = (node: unknown, name: string): string | null => {
-  const v = typeof node === 'object' && node !== null ? (node as XmlNode)[name] : undefined;
-  return typeof v === 'string' && v !== '' ? v : null;
-};
-function required(node: unknown, name: string, path: string): string {
-  const v = text(node, name);
-  if (v === null) throw malformed(`a pain.002 needs ${path}/${name}`, { missing: `${path}/${name}` });
-  return v;
-}
-function count(node: unknown, name: string, path: string): number | null {
-  const v = text(node, name);
-  if (v === null) return null;
-  if (!/^[0-9]{1,15}$/.test(v)) throw malformed(`${path}/${name} is not a count`, { value: v });
-  return Number(v);
-}
+const { readDocument, child, list, text, required, count } = isoXmlReader({
+  what: 'status report',
+  repeated: ['OrgnlPmtInfAndSts', 'TxInfAndSts', 'StsRsnInf', 'AddtlInf', 'NbOfTxsPerSts'],
+  malformed,
+  missing: (path, name) => `a pain.002 needs ${path}/${name}`,
+});
 
 const reasons = (node: unknown): StatusReason[] =>
   list(node, 'StsRsnInf').map((r) => ({
@@ -152,24 +99,14 @@ const reasons = (node: unknown): StatusReason[] =>
 
 /** Parses a pain.002.001.11; refuses anything else with BANK_FILE.MALFORMED_REPORT or UNSUPPORTED_REPORT. */
 export function parsePain002(xml: string): PaymentStatusReport {
-  if (typeof xml !== 'string' || xml.trim() === '') throw malformed('the status report is empty');
-  // ISO 20022 messages never declare a DTD: refusing one rules out entity-expansion tricks.
-  if (/<!DOCTYPE/i.test(xml)) throw malformed('a status report may not declare a DOCTYPE');
-  const wellFormed = XMLValidator.validate(xml);
-  if (wellFormed !== true) {
-    throw malformed(`the status report is not well-formed XML: ${wellFormed.err.msg}`, {
-      line: wellFormed.err.line,
-      column: wellFormed.err.col,
-    });
-  }
-  const namespace = rootNamespace(xml);
-  if (namespace !== PAIN_002_NAMESPACE) {
-    throw bankFileError(BankFileErrorCodes.UNSUPPORTED_REPORT, 'the document is not a pain.002.001.11', {
-      namespace,
-    });
-  }
-
-  const report = child(child(parser.parse(xml), 'Document'), 'CstmrPmtStsRpt');
+  const document = readDocument(xml, (namespace) => {
+    if (namespace !== PAIN_002_NAMESPACE) {
+      throw bankFileError(BankFileErrorCodes.UNSUPPORTED_REPORT, 'the document is not a pain.002.001.11', {
+        namespace,
+      });
+    }
+  });
+  const report = child(document, 'CstmrPmtStsRpt');
   if (!report) throw malformed('a pain.002 needs Document/CstmrPmtStsRpt');
   const header = child(report, 'GrpHdr');
   const group = child(report, 'OrgnlGrpInfAndSts');
