@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCodes } from '../../domain/domain-error';
@@ -120,10 +121,27 @@ export class TemporalSettlementCommands implements SettlementCommands {
           args: [{ action, ...decision, ...(assertion ? { assertion } : {}) }],
         });
       } catch (e) {
-        if (!isWorkflowTaskFailing(e) || Date.now() + delayMs > deadline)
-          throw this.translate(e, settlementId);
+        const transient = isWorkflowTaskFailing(e) || (await this.stillPlanning(e, handle));
+        if (!transient || Date.now() + delayMs > deadline) throw this.translate(e, settlementId);
         await new Promise((r) => setTimeout(r, delayMs));
       }
+    }
+  }
+
+  /**
+   * The plan's activity records AWAITING_APPROVAL on the run's row (which the use case checked)
+   * a moment before the workflow leaves PLANNING: a decision refused in that window is early, not
+   * wrong, and is asked again. Only for that refusal and while the workflow says PLANNING.
+   */
+  private async stillPlanning(e: unknown, handle: WorkflowHandle): Promise<boolean> {
+    if (!(e instanceof WorkflowUpdateFailedError)) return false;
+    const cause = e.cause;
+    if (!(cause instanceof ApplicationFailure) || cause.type !== ErrorCodes.SETTLEMENT_NOT_AWAITING_APPROVAL)
+      return false;
+    try {
+      return (await handle.query(settlementProgressQuery)).phase === 'PLANNING';
+    } catch {
+      return false;
     }
   }
 
