@@ -326,33 +326,17 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   // Status reports (pain.002) of files sent over HTTP, in the order they became available.
   app.get('/reports', async (req, res) => {
     const { after, limit } = reportsQuery.parse(req.query);
-    let listed;
-    try {
-      listed = await files.store.listReports('http', after, limit);
-    } catch (err) {
-      if (err instanceof Error && err.message === 'not a report cursor') {
-        throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', {
-          code: 'BAD_CURSOR',
-        });
-      }
-      throw err;
-    }
+    const listed = await readingCursor(() => files.store.listReports('http', after, limit));
     res.json({
       reports: listed.reports.map(({ xml: _xml, ...r }) => r),
       next: listed.next ?? null,
     });
   });
 
-  app.get('/reports/:id', async (req, res) => {
-    const id = z.uuid().safeParse(req.params.id);
-    const report = id.success ? await files.store.report(id.data) : undefined;
-    if (!report) {
-      throw new ProblemError(404, 'Report not found', `no report ${req.params.id}`, {
-        code: 'REPORT_NOT_FOUND',
-      });
-    }
-    res.type('application/xml').send(report.xml);
-  });
+  app.get(
+    '/reports/:id',
+    xmlById('Report', 'REPORT_NOT_FOUND', (id) => files.store.report(id)),
+  );
 
   // End-of-day statement (camt.053.001.08) of an account and a day that is over (UTC, the bank's clock).
   app.get('/statements', async (req, res) => {
@@ -403,33 +387,17 @@ export function createSandboxBank(deps: SandboxBankDeps): SandboxBank {
   // in the order they became available (same cursor as /reports).
   app.get('/notifications', async (req, res) => {
     const { after, limit } = reportsQuery.parse(req.query);
-    let listed;
-    try {
-      listed = await statements.store.listNotifications('http', after, limit);
-    } catch (err) {
-      if (err instanceof Error && err.message === 'not a report cursor') {
-        throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', {
-          code: 'BAD_CURSOR',
-        });
-      }
-      throw err;
-    }
+    const listed = await readingCursor(() => statements.store.listNotifications('http', after, limit));
     res.json({
       notifications: listed.notifications.map(({ xml: _xml, ...n }) => n),
       next: listed.next ?? null,
     });
   });
 
-  app.get('/notifications/:id', async (req, res) => {
-    const id = z.uuid().safeParse(req.params.id);
-    const notification = id.success ? await statements.store.notification(id.data) : undefined;
-    if (!notification) {
-      throw new ProblemError(404, 'Notification not found', `no notification ${req.params.id}`, {
-        code: 'NOTIFICATION_NOT_FOUND',
-      });
-    }
-    res.type('application/xml').send(notification.xml);
-  });
+  app.get(
+    '/notifications/:id',
+    xmlById('Notification', 'NOTIFICATION_NOT_FOUND', (id) => statements.store.notification(id)),
+  );
 
   // The creditor's bank sends a transfer back: a credit with the original EndToEndId and the reason,
   // `afterDays` after the transfer's booking day, shown only `delayMs` from now (a late return).
@@ -776,4 +744,34 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** A listing read from a client's cursor: a cursor that is not one of ours is the client's 400. */
+async function readingCursor<T>(list: () => Promise<T>): Promise<T> {
+  try {
+    return await list();
+  } catch (err) {
+    if (err instanceof Error && err.message === 'not a report cursor') {
+      throw new ProblemError(400, 'Bad cursor', 'use the `next` of an earlier answer', {
+        code: 'BAD_CURSOR',
+      });
+    }
+    throw err;
+  }
+}
+
+/** GET of one stored XML document by its UUID; anything else is that document's 404. */
+function xmlById(
+  what: string,
+  code: string,
+  find: (id: string) => Promise<{ xml: string } | undefined>,
+): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const id = z.uuid().safeParse(req.params.id);
+    const doc = id.success ? await find(id.data) : undefined;
+    if (!doc) {
+      throw new ProblemError(404, `${what} not found`, `no ${what.toLowerCase()} ${req.params.id}`, { code });
+    }
+    res.type('application/xml').send(doc.xml);
+  };
 }
