@@ -7,6 +7,7 @@
  * make (an entry missing, off by one, nobody ordered, booked twice, a (late) return, a balance
  * break) shows up once, where reconciliation will look for it.
  */
+import { randomUUID } from 'node:crypto';
 import { composeIBAN } from 'ibantools';
 import type { Knex } from 'knex';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -461,7 +462,20 @@ function suite(schemas: Iso20022Schemas, databaseUrl: string): void {
     const unknown = await fetch(`${url}/statements?account=${freshDebtor()}&date=${DAY}`);
     expect(unknown.status).toBe(404);
     expect((await fetch(`${url}/statements?account=${debtor}&date=10-01-2030`)).status).toBe(400);
-    expect((await fetch(`${url}/notifications?after=nonsense`)).status).toBe(400);
+    const badCursor = await fetch(`${url}/notifications?after=nonsense`);
+    expect(badCursor.status).toBe(400);
+    expect(await badCursor.json()).toMatchObject({ code: 'BAD_CURSOR' });
+    expect(await (await fetch(`${url}/reports?after=nonsense`)).json()).toMatchObject({ code: 'BAD_CURSOR' });
+    for (const [path, code] of [
+      ['notifications', 'NOTIFICATION_NOT_FOUND'],
+      ['reports', 'REPORT_NOT_FOUND'],
+    ]) {
+      for (const id of ['not-a-uuid', randomUUID()]) {
+        const res = await fetch(`${url}/${path}/${id}`);
+        expect(res.status).toBe(404);
+        expect(await res.json()).toMatchObject({ code });
+      }
+    }
     const days = (await (await fetch(`${url}/statements/days?account=${debtor}`)).json()) as {
       days: Array<{ date: string; href: string }>;
     };
