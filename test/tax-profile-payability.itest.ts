@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { apiKeysWithPartners, startTestSystem, TEST_KEYS, type TestSystem } from './support/system';
+import {
+  apiKeysWithPartners,
+  eventually,
+  startTestSystem,
+  TEST_KEYS,
+  type TestSystem,
+} from './support/system';
 import { seedPartnersBeforeStart } from './support/partner-seed';
 import { describeWithPostgres } from './support/test-env';
 
@@ -218,6 +224,119 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
       expect.arrayContaining([expect.objectContaining({ partnerId: OWN, netMinor: 12_000 })]),
     );
   });
+
+  it('the year-end export equals the sum of completed payouts per partner, refunds netted, in JSON and CSV', async () => {
+    const pay = async (partnerId: string, currency: string, amountMinor: number): Promise<string> => {
+      const res = await call(
+        'POST',
+        '/payments',
+        {
+          partnerId,
+          currency,
+          lines: [{ reference: `ye-${randomUUID()}`, amountMinor, description: 'year-end test' }],
+        },
+        TEST_KEYS.alice,
+      );
+      expect(res.status).toBe(202);
+      return res.body.id as string;
+    };
+    const statusOf = async (id: string) =>
+      (await call('GET', `/payments/${id}`, undefined, TEST_KEYS.viewer)).body.status as string;
+    const ids = [
+      await pay(OWN, 'EUR', 3_000),
+      await pay(OWN, 'EUR', 4_550),
+      await pay(EXPIRED, 'EUR', 1_234),
+    ];
+    const refunded = await pay(OWN, 'USD', 2_000);
+    for (const id of [...ids, refunded])
+      await eventually(
+        () => statusOf(id),
+        (s) => s === 'COMPLETED',
+        { timeoutMs: 30_000 },
+      );
+    expect(
+      (await call('POST', `/payments/${refunded}/refund`, { reason: 'chargeback' }, TEST_KEYS.bob)).status,
+    ).toBe(200);
+    await eventually(
+      () => statusOf(refunded),
+      (s) => s === 'REFUNDED',
+      { timeoutMs: 30_000 },
+    );
+
+    const year = new Date().getUTCFullYear();
+    const res = await call('GET', `/tax/year-end?year=${year}`, undefined, TEST_KEYS.alice);
+    expect(res.status).toBe(200);
+    type Row = {
+      partnerId: string;
+      currency: string;
+      paidMinor: string;
+      refundedMinor: string;
+      netMinor: string;
+    };
+    const rows = res.body.rows as Row[];
+    // The oracle: every payout this file's database completed (all this year), summed per partner.
+    const sums = (await sys
+      .db('payments')
+      .whereIn('status', ['COMPLETED', 'REFUNDED'])
+      .groupBy('partner_id', 'currency')
+      .select('partner_id', 'currency')
+      .sum({ paid: 'total_minor' })
+      .select(
+        sys.db.raw("coalesce(sum(total_minor) filter (where status = 'REFUNDED'), 0) as refunded"),
+      )) as Array<{
+      partner_id: string;
+      currency: string;
+      paid: string;
+      refunded: string;
+    }>;
+    expect(sums.length).toBeGreaterThanOrEqual(3);
+    expect(rows.map((r) => [r.partnerId, r.currency, r.paidMinor, r.refundedMinor]).sort()).toEqual(
+      sums.map((s) => [s.partner_id, s.currency, String(s.paid), String(s.refunded)]).sort(),
+    );
+    const own = (currency: string) => rows.find((r) => r.partnerId === OWN && r.currency === currency);
+    expect(own('EUR')).toMatchObject({
+      partnerName: 'Own Tax Partner',
+      formType: 'W-9',
+      formStatus: 'APPROVED',
+      taxCountry: 'US',
+      legalName: 'Own Media LLC',
+      paidMinor: '7550',
+      refundedMinor: '0',
+      netMinor: '7550',
+      paymentCount: 2,
+      refundCount: 0,
+    });
+    expect(own('USD')).toMatchObject({
+      paidMinor: '2000',
+      refundedMinor: '2000',
+      netMinor: '0',
+      refundCount: 1,
+    });
+    expect(rows.find((r) => r.partnerId === EXPIRED)).toMatchObject({ formType: 'W-8BEN', netMinor: '1234' });
+
+    const csv = await fetch(`${sys.apiUrl}/tax/year-end?year=${year}&format=csv`, {
+      headers: { authorization: `Bearer ${TEST_KEYS.alice}` },
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    seen.push(lines.join('\n'));
+    expect(lines[0]).toBe(
+      'year,partner_id,partner_name,form_type,form_status,tax_country,legal_name,currency,paid_minor,refunded_minor,net_minor,payment_count,refund_count',
+    );
+    expect(lines).toContain(
+      `${year},${OWN},Own Tax Partner,W-9,APPROVED,US,Own Media LLC,EUR,7550,0,7550,2,0`,
+    );
+    expect(lines).toHaveLength(rows.length + 1);
+    // Another year has nothing; a viewer or a partner may not export.
+    expect(
+      (await call('GET', `/tax/year-end?year=${year - 1}`, undefined, TEST_KEYS.alice)).body.rows,
+    ).toEqual([]);
+    expect((await call('GET', `/tax/year-end?year=${year}`, undefined, TEST_KEYS.viewer)).status).toBe(403);
+    expect((await call('GET', `/tax/year-end?year=${year}`, undefined, OWN_KEY)).status).toBe(403);
+    const bad = await call('GET', '/tax/year-end?year=abc', undefined, TEST_KEYS.alice);
+    expect(bad.status).toBe(400);
+  }, 90_000);
 
   it('the raw tax ids are in no response, event or audit entry, and sealed in their table', async () => {
     for (const body of seen) {

@@ -1,4 +1,5 @@
 import type { TaxProfile } from '../domain/tax-profile.aggregate';
+import type { TaxYearEndRow } from '../domain/tax-year-end';
 import type { TaxFormFacts } from '../domain/payability';
 
 /** Partners' tax profiles; the tax id is sealed and opened by the implementation. */
@@ -11,4 +12,9 @@ export interface TaxProfileRepository {
 /** What payability reads of a form (no tax id, nothing to open). */
 export interface TaxFormReads {
   formOf(partnerId: string): Promise<TaxFormFacts | null>;
+}
+
+/** The year-end export's sums (see tax-year-end.ts); instants as ISO strings, [from, to). */
+export interface TaxYearEndReads {
+  yearEnd(range: { from: string; to: string }): Promise<TaxYearEndRow[]>;
 }
