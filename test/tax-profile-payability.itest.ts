@@ -7,6 +7,12 @@ import {
   type TestSystem,
 } from './support/system';
 import { seedPartnersBeforeStart } from './support/partner-seed';
+import { startNotifyingSystem, type NotifyingSystem } from './support/notification-receivers';
+import { untilSettled } from './support/settle-wait';
+import {
+  taxFormExpiryWorkflowType,
+  type TaxFormExpiryWorkflow,
+} from '../src/workflows/tax-form-expiry.messages';
 import { describeWithPostgres } from './support/test-env';
 
 /**
@@ -18,6 +24,9 @@ const OWN = randomUUID();
 const OTHER = randomUUID();
 const EXPIRED = randomUUID();
 const NO_FORM = randomUUID();
+const EXPIRING = randomUUID();
+const NO_FORM_EMAIL = `no-form-${NO_FORM.slice(0, 8)}@example.com`;
+const EXPIRING_EMAIL = `expiring-${EXPIRING.slice(0, 8)}@example.com`;
 const OWN_KEY = 'test-own-tax-Vb3qL8xN2mKp7RtZ5wYc9HdF4gJs6AeU1oXi0nQr';
 const OTHER_KEY = 'test-other-tax-Pz4kW9cM1nVb6TxQ3yLr8JdG5hFs2AeU7oXi0mNq';
 /** Distinctive enough that a hit in any body or row can only be the leak. */
@@ -39,6 +48,7 @@ const w9 = (taxId = RAW_TAX_ID) => ({
 
 describeWithPostgres('tax profiles and payability', (databaseUrl) => {
   let sys: TestSystem;
+  let notifying: NotifyingSystem;
   /** Every response body this file saw: none may carry a raw tax id. */
   const seen: string[] = [];
 
@@ -47,9 +57,14 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
       { id: OWN, name: 'Own Tax Partner' },
       { id: OTHER, name: 'Other Tax Partner' },
       { id: EXPIRED, name: 'Expired Tax Partner' },
-      { id: NO_FORM, name: 'No Form Partner' },
+      { id: NO_FORM, name: 'No Form Partner', email: NO_FORM_EMAIL },
+      { id: EXPIRING, name: 'Expiring Tax Partner', email: EXPIRING_EMAIL },
     ]);
-    sys = await startTestSystem({
+    // Partners are told for real (SMTP receiver, notifications worker): expiry and skip notices.
+    notifying = await startNotifyingSystem({
+      // Any form expiring this calendar year is in the window, whatever today's date.
+      TAX_FORM_EXPIRY_NOTICE_DAYS: '365',
+      NOTICE_RELAY_INTERVAL: '200ms',
       TAX_FORM_REQUIRED: 'true',
       COMMISSION_HOLD: '1ms',
       PAYOUT_MINIMUMS: JSON.stringify({ USD: 5_000, EUR: 5_000, [CURRENCY]: 5_000 }),
@@ -58,10 +73,30 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
         { key: OTHER_KEY, name: 'other-tax-partner', partnerId: OTHER },
       ]),
     });
+    sys = notifying.sys;
   }, 60_000);
   afterAll(async () => {
-    await sys?.stop();
+    await notifying?.stop();
   });
+
+  /** A partner's notifications of one type, once their count stops changing. */
+  const settledNotices = (partnerId: string, type: string) =>
+    untilSettled(
+      async () =>
+        (await sys
+          .db('notifications')
+          .where({ partner_id: partnerId, type })
+          .orderBy('channel')
+          .select('channel', 'status', 'subject', 'body')) as Array<{
+          channel: string;
+          status: string;
+          subject: string;
+          body: string;
+        }>,
+      { polls: 6, intervalMs: 250, timeoutMs: 30_000 },
+    );
+  const emailsTo = (email: string, subject: RegExp) =>
+    notifying.smtp.messages.filter((m) => m.to.includes(email) && subject.test(m.subject));
 
   const call = async (method: string, path: string, body: unknown, key: string) => {
     const res = await sys.api(method, path, body, key);
@@ -224,6 +259,82 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
       expect.arrayContaining([expect.objectContaining({ partnerId: OWN, netMinor: 12_000 })]),
     );
   });
+
+  it('a settlement run tells each partner it skips for a reason they can fix, once, with what to do', async () => {
+    const run = await call(
+      'POST',
+      '/settlements',
+      { periodEnd: day(-1), currency: CURRENCY },
+      TEST_KEYS.alice,
+    );
+    expect(run.status).toBe(202);
+    const missing = await settledNotices(NO_FORM, 'PAYOUT_SKIPPED');
+    expect(missing.map((n) => n.channel)).toEqual(['EMAIL', 'IN_APP']);
+    expect(missing.every((n) => n.status === 'SENT')).toBe(true);
+    expect(missing[0]!.body).toContain('Reason: TAX_FORM_MISSING');
+    expect(missing[0]!.body).toContain(`What to do: Submit your tax form`);
+    expect(missing[0]!.body).toContain(CURRENCY);
+    expect((await settledNotices(EXPIRED, 'PAYOUT_SKIPPED')).map((n) => n.channel)).toEqual([
+      'EMAIL',
+      'IN_APP',
+    ]);
+    // The paid partner hears nothing of the kind; the notice went by email once.
+    expect(await settledNotices(OWN, 'PAYOUT_SKIPPED')).toEqual([]);
+    expect(emailsTo(NO_FORM_EMAIL, /not paid in this run/)).toHaveLength(1);
+    const events = await sys
+      .db('events')
+      .where({ type: 'PartnerSkippedInSettlement', partner_id: NO_FORM })
+      .select('data');
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({
+      settlementId: run.body.id,
+      reason: 'TAX_FORM_MISSING',
+      currencies: [CURRENCY],
+    });
+  }, 60_000);
+
+  it('a form expiring soon notifies its partner once, however often the check runs', async () => {
+    const signed = `${new Date().getUTCFullYear() - 3}-02-01`;
+    const filed = await put(
+      EXPIRING,
+      {
+        formType: 'W-8BEN-E',
+        taxId: 'GB123456789',
+        legalName: 'Expiring Ltd',
+        country: 'GB',
+        address: '1 High St, London',
+        signedAt: signed,
+      },
+      TEST_KEYS.admin,
+    );
+    expect(filed.body.expiresOn).toBe(`${new Date().getUTCFullYear()}-12-31`);
+    expect(
+      (await call('POST', `/partners/${EXPIRING}/tax-profile/approve`, undefined, TEST_KEYS.alice)).status,
+    ).toBe(200);
+    const check = (n: number) =>
+      sys.client.workflow.execute<TaxFormExpiryWorkflow>(taxFormExpiryWorkflowType, {
+        taskQueue: sys.taskQueue,
+        workflowId: `tax-form-expiry-test-${n}-${randomUUID()}`,
+        args: [
+          {
+            settings: {
+              activityStartToCloseMs: 10_000,
+              retryInitialIntervalMs: 100,
+              retryMaxIntervalMs: 500,
+            },
+          },
+        ],
+      });
+    expect(await check(1)).toEqual({ expiring: 1, noticed: 1 });
+    expect(await check(2)).toEqual({ expiring: 1, noticed: 0 });
+    const notices = await settledNotices(EXPIRING, 'TAX_FORM_EXPIRING');
+    expect(notices.map((n) => [n.channel, n.status])).toEqual([
+      ['EMAIL', 'SENT'],
+      ['IN_APP', 'SENT'],
+    ]);
+    expect(notices[0]!.subject).toContain(`expires on ${new Date().getUTCFullYear()}-12-31`);
+    expect(emailsTo(EXPIRING_EMAIL, /expires on/)).toHaveLength(1);
+  }, 60_000);
 
   it('the year-end export equals the sum of completed payouts per partner, refunds netted, in JSON and CSV', async () => {
     const pay = async (partnerId: string, currency: string, amountMinor: number): Promise<string> => {

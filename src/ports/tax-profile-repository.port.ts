@@ -7,6 +7,16 @@ export interface TaxProfileRepository {
   findByPartnerId(partnerId: string): Promise<TaxProfile | undefined>;
   /** Insert or replace; refuses a stale version (OptimisticConcurrencyError). */
   save(profile: TaxProfile): Promise<void>;
+  /** APPROVED forms whose expiry day is within [from, to] (YYYY-MM-DD); no tax id is opened. */
+  expiringBetween(range: { from: string; to: string }): Promise<ExpiringTaxForm[]>;
+}
+
+export interface ExpiringTaxForm {
+  partnerId: string;
+  formType: string;
+  expiresOn: string;
+  /** The filed form's version: a form filed again is a new one. */
+  submittedAt: string;
 }
 
 /** What payability reads of a form (no tax id, nothing to open). */

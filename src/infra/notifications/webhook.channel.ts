@@ -8,7 +8,11 @@ import {
   type OutboundNotification,
 } from '../../ports/notification-channel.port';
 import { formatAmount } from '../../domain/notification-content';
-import { isPayoutAccountFacts, NotificationErrorCodes } from '../../domain/notification.aggregate';
+import {
+  isPartnerActionFacts,
+  isPayoutAccountFacts,
+  NotificationErrorCodes,
+} from '../../domain/notification.aggregate';
 import { ATTEMPT_EXCERPT_MAX_LENGTH } from '../../domain/notification-attempt';
 import {
   EVENT_ID_HEADER,
@@ -57,15 +61,17 @@ export function webhookPayload(message: OutboundNotification): Record<string, un
         reason: f.reason,
         occurredAt: f.occurredAt,
       }
-    : {
-        paymentId: f.paymentId,
-        eventType: f.eventType,
-        amountMinor: f.amountMinor,
-        currency: f.currency,
-        amount: formatAmount(f.amountMinor, f.currency),
-        reason: f.reason,
-        occurredAt: f.occurredAt,
-      };
+    : isPartnerActionFacts(f)
+      ? { ...f, currencies: [...f.currencies] }
+      : {
+          paymentId: f.paymentId,
+          eventType: f.eventType,
+          amountMinor: f.amountMinor,
+          currency: f.currency,
+          amount: formatAmount(f.amountMinor, f.currency),
+          reason: f.reason,
+          occurredAt: f.occurredAt,
+        };
   return {
     id: message.notificationId,
     type: message.type,
