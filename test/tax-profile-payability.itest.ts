@@ -287,7 +287,7 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
       .select('data');
     expect(events).toHaveLength(1);
     expect(events[0].data).toMatchObject({
-      settlementId: run.body.id,
+      settlementId: `settlement:${day(-1)}:${CURRENCY}`,
       reason: 'TAX_FORM_MISSING',
       currencies: [CURRENCY],
     });
