@@ -47,7 +47,8 @@ interface ReceiverAnswer {
 /**
  * The JSON body partners receive. Its `id` is also the `X-Alpes-Event-Id` header. `type` says
  * what `data` holds: a payment's facts (`PAYMENT_*`, unchanged since the first version), or a
- * payout-account change's (`PAYOUT_ACCOUNT_CHANGE_*`: masked accounts, when it takes effect).
+ * payout-account change's (`PAYOUT_ACCOUNT_CHANGE_*`: masked accounts, when it takes effect), or
+ * a call to act (`TAX_FORM_EXPIRING`, `PAYOUT_SKIPPED`: the reason, what to do, expiry or run).
  */
 export function webhookPayload(message: OutboundNotification): Record<string, unknown> {
   const f = message.facts;
