@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { apiKeysWithPartners, startTestSystem, TEST_KEYS, type TestSystem } from './support/system';
+import {
+  apiKeysWithPartners,
+  eventually,
+  startTestSystem,
+  TEST_KEYS,
+  type TestSystem,
+} from './support/system';
 import { seedPartnersBeforeStart } from './support/partner-seed';
+import { startNotifyingSystem, type NotifyingSystem } from './support/notification-receivers';
+import { untilSettled } from './support/settle-wait';
+import {
+  taxFormExpiryWorkflowType,
+  type TaxFormExpiryWorkflow,
+} from '../src/workflows/tax-form-expiry.messages';
 import { describeWithPostgres } from './support/test-env';
 
 /**
@@ -12,6 +24,9 @@ const OWN = randomUUID();
 const OTHER = randomUUID();
 const EXPIRED = randomUUID();
 const NO_FORM = randomUUID();
+const EXPIRING = randomUUID();
+const NO_FORM_EMAIL = `no-form-${NO_FORM.slice(0, 8)}@example.com`;
+const EXPIRING_EMAIL = `expiring-${EXPIRING.slice(0, 8)}@example.com`;
 const OWN_KEY = 'test-own-tax-Vb3qL8xN2mKp7RtZ5wYc9HdF4gJs6AeU1oXi0nQr';
 const OTHER_KEY = 'test-other-tax-Pz4kW9cM1nVb6TxQ3yLr8JdG5hFs2AeU7oXi0mNq';
 /** Distinctive enough that a hit in any body or row can only be the leak. */
@@ -33,6 +48,7 @@ const w9 = (taxId = RAW_TAX_ID) => ({
 
 describeWithPostgres('tax profiles and payability', (databaseUrl) => {
   let sys: TestSystem;
+  let notifying: NotifyingSystem;
   /** Every response body this file saw: none may carry a raw tax id. */
   const seen: string[] = [];
 
@@ -41,9 +57,14 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
       { id: OWN, name: 'Own Tax Partner' },
       { id: OTHER, name: 'Other Tax Partner' },
       { id: EXPIRED, name: 'Expired Tax Partner' },
-      { id: NO_FORM, name: 'No Form Partner' },
+      { id: NO_FORM, name: 'No Form Partner', email: NO_FORM_EMAIL },
+      { id: EXPIRING, name: 'Expiring Tax Partner', email: EXPIRING_EMAIL },
     ]);
-    sys = await startTestSystem({
+    // Partners are told for real (SMTP receiver, notifications worker): expiry and skip notices.
+    notifying = await startNotifyingSystem({
+      // Any form expiring this calendar year is in the window, whatever today's date.
+      TAX_FORM_EXPIRY_NOTICE_DAYS: '365',
+      NOTICE_RELAY_INTERVAL: '200ms',
       TAX_FORM_REQUIRED: 'true',
       COMMISSION_HOLD: '1ms',
       PAYOUT_MINIMUMS: JSON.stringify({ USD: 5_000, EUR: 5_000, [CURRENCY]: 5_000 }),
@@ -52,10 +73,30 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
         { key: OTHER_KEY, name: 'other-tax-partner', partnerId: OTHER },
       ]),
     });
+    sys = notifying.sys;
   }, 60_000);
   afterAll(async () => {
-    await sys?.stop();
+    await notifying?.stop();
   });
+
+  /** A partner's notifications of one type, once their count stops changing. */
+  const settledNotices = (partnerId: string, type: string) =>
+    untilSettled(
+      async () =>
+        (await sys
+          .db('notifications')
+          .where({ partner_id: partnerId, type })
+          .orderBy('channel')
+          .select('channel', 'status', 'subject', 'body')) as Array<{
+          channel: string;
+          status: string;
+          subject: string;
+          body: string;
+        }>,
+      { polls: 6, intervalMs: 250, timeoutMs: 30_000 },
+    );
+  const emailsTo = (email: string, subject: RegExp) =>
+    notifying.smtp.messages.filter((m) => m.to.includes(email) && subject.test(m.subject));
 
   const call = async (method: string, path: string, body: unknown, key: string) => {
     const res = await sys.api(method, path, body, key);
@@ -218,6 +259,195 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
       expect.arrayContaining([expect.objectContaining({ partnerId: OWN, netMinor: 12_000 })]),
     );
   });
+
+  it('a settlement run tells each partner it skips for a reason they can fix, once, with what to do', async () => {
+    const run = await call(
+      'POST',
+      '/settlements',
+      { periodEnd: day(-1), currency: CURRENCY },
+      TEST_KEYS.alice,
+    );
+    expect(run.status).toBe(202);
+    const missing = await settledNotices(NO_FORM, 'PAYOUT_SKIPPED');
+    expect(missing.map((n) => n.channel)).toEqual(['EMAIL', 'IN_APP']);
+    expect(missing.every((n) => n.status === 'SENT')).toBe(true);
+    expect(missing[0]!.body).toContain('Reason: TAX_FORM_MISSING');
+    expect(missing[0]!.body).toContain(`What to do: Submit your tax form`);
+    expect(missing[0]!.body).toContain(CURRENCY);
+    expect((await settledNotices(EXPIRED, 'PAYOUT_SKIPPED')).map((n) => n.channel)).toEqual([
+      'EMAIL',
+      'IN_APP',
+    ]);
+    // The paid partner hears nothing of the kind; the notice went by email once.
+    expect(await settledNotices(OWN, 'PAYOUT_SKIPPED')).toEqual([]);
+    expect(emailsTo(NO_FORM_EMAIL, /not paid in this run/)).toHaveLength(1);
+    const events = await sys
+      .db('events')
+      .where({ type: 'PartnerSkippedInSettlement', partner_id: NO_FORM })
+      .select('data');
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({
+      settlementId: `settlement:${day(-1)}:${CURRENCY}`,
+      reason: 'TAX_FORM_MISSING',
+      currencies: [CURRENCY],
+    });
+  }, 60_000);
+
+  it('a form expiring soon notifies its partner once, however often the check runs', async () => {
+    const signed = `${new Date().getUTCFullYear() - 3}-02-01`;
+    const filed = await put(
+      EXPIRING,
+      {
+        formType: 'W-8BEN-E',
+        taxId: 'GB123456789',
+        legalName: 'Expiring Ltd',
+        country: 'GB',
+        address: '1 High St, London',
+        signedAt: signed,
+      },
+      TEST_KEYS.admin,
+    );
+    expect(filed.body.expiresOn).toBe(`${new Date().getUTCFullYear()}-12-31`);
+    expect(
+      (await call('POST', `/partners/${EXPIRING}/tax-profile/approve`, undefined, TEST_KEYS.alice)).status,
+    ).toBe(200);
+    const check = (n: number) =>
+      sys.client.workflow.execute<TaxFormExpiryWorkflow>(taxFormExpiryWorkflowType, {
+        taskQueue: sys.taskQueue,
+        workflowId: `tax-form-expiry-test-${n}-${randomUUID()}`,
+        args: [
+          {
+            settings: {
+              activityStartToCloseMs: 10_000,
+              retryInitialIntervalMs: 100,
+              retryMaxIntervalMs: 500,
+            },
+          },
+        ],
+      });
+    expect(await check(1)).toEqual({ expiring: 1, noticed: 1 });
+    expect(await check(2)).toEqual({ expiring: 1, noticed: 0 });
+    const notices = await settledNotices(EXPIRING, 'TAX_FORM_EXPIRING');
+    expect(notices.map((n) => [n.channel, n.status])).toEqual([
+      ['EMAIL', 'SENT'],
+      ['IN_APP', 'SENT'],
+    ]);
+    expect(notices[0]!.subject).toContain(`expires on ${new Date().getUTCFullYear()}-12-31`);
+    expect(emailsTo(EXPIRING_EMAIL, /expires on/)).toHaveLength(1);
+  }, 60_000);
+
+  it('the year-end export equals the sum of completed payouts per partner, refunds netted, in JSON and CSV', async () => {
+    const pay = async (partnerId: string, currency: string, amountMinor: number): Promise<string> => {
+      const res = await call(
+        'POST',
+        '/payments',
+        {
+          partnerId,
+          currency,
+          lines: [{ reference: `ye-${randomUUID()}`, amountMinor, description: 'year-end test' }],
+        },
+        TEST_KEYS.alice,
+      );
+      expect(res.status).toBe(202);
+      return res.body.id as string;
+    };
+    const statusOf = async (id: string) =>
+      (await call('GET', `/payments/${id}`, undefined, TEST_KEYS.viewer)).body.status as string;
+    const ids = [
+      await pay(OWN, 'EUR', 3_000),
+      await pay(OWN, 'EUR', 4_550),
+      await pay(EXPIRED, 'EUR', 1_234),
+    ];
+    const refunded = await pay(OWN, 'USD', 2_000);
+    for (const id of [...ids, refunded])
+      await eventually(
+        () => statusOf(id),
+        (s) => s === 'COMPLETED',
+        { timeoutMs: 30_000 },
+      );
+    expect(
+      (await call('POST', `/payments/${refunded}/refund`, { reason: 'chargeback' }, TEST_KEYS.bob)).status,
+    ).toBe(200);
+    await eventually(
+      () => statusOf(refunded),
+      (s) => s === 'REFUNDED',
+      { timeoutMs: 30_000 },
+    );
+
+    const year = new Date().getUTCFullYear();
+    const res = await call('GET', `/tax/year-end?year=${year}`, undefined, TEST_KEYS.alice);
+    expect(res.status).toBe(200);
+    type Row = {
+      partnerId: string;
+      currency: string;
+      paidMinor: string;
+      refundedMinor: string;
+      netMinor: string;
+    };
+    const rows = res.body.rows as Row[];
+    // The oracle: every payout this file's database completed (all this year), summed per partner.
+    const sums = (await sys
+      .db('payments')
+      .whereIn('status', ['COMPLETED', 'REFUNDED'])
+      .groupBy('partner_id', 'currency')
+      .select('partner_id', 'currency')
+      .sum({ paid: 'total_minor' })
+      .select(
+        sys.db.raw("coalesce(sum(total_minor) filter (where status = 'REFUNDED'), 0) as refunded"),
+      )) as Array<{
+      partner_id: string;
+      currency: string;
+      paid: string;
+      refunded: string;
+    }>;
+    expect(sums.length).toBeGreaterThanOrEqual(3);
+    expect(rows.map((r) => [r.partnerId, r.currency, r.paidMinor, r.refundedMinor]).sort()).toEqual(
+      sums.map((s) => [s.partner_id, s.currency, String(s.paid), String(s.refunded)]).sort(),
+    );
+    const own = (currency: string) => rows.find((r) => r.partnerId === OWN && r.currency === currency);
+    expect(own('EUR')).toMatchObject({
+      partnerName: 'Own Tax Partner',
+      formType: 'W-9',
+      formStatus: 'APPROVED',
+      taxCountry: 'US',
+      legalName: 'Own Media LLC',
+      paidMinor: '7550',
+      refundedMinor: '0',
+      netMinor: '7550',
+      paymentCount: 2,
+      refundCount: 0,
+    });
+    expect(own('USD')).toMatchObject({
+      paidMinor: '2000',
+      refundedMinor: '2000',
+      netMinor: '0',
+      refundCount: 1,
+    });
+    expect(rows.find((r) => r.partnerId === EXPIRED)).toMatchObject({ formType: 'W-8BEN', netMinor: '1234' });
+
+    const csv = await fetch(`${sys.apiUrl}/tax/year-end?year=${year}&format=csv`, {
+      headers: { authorization: `Bearer ${TEST_KEYS.alice}` },
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    seen.push(lines.join('\n'));
+    expect(lines[0]).toBe(
+      'year,partner_id,partner_name,form_type,form_status,tax_country,legal_name,currency,paid_minor,refunded_minor,net_minor,payment_count,refund_count',
+    );
+    expect(lines).toContain(
+      `${year},${OWN},Own Tax Partner,W-9,APPROVED,US,Own Media LLC,EUR,7550,0,7550,2,0`,
+    );
+    expect(lines).toHaveLength(rows.length + 1);
+    // Another year has nothing; a viewer or a partner may not export.
+    expect(
+      (await call('GET', `/tax/year-end?year=${year - 1}`, undefined, TEST_KEYS.alice)).body.rows,
+    ).toEqual([]);
+    expect((await call('GET', `/tax/year-end?year=${year}`, undefined, TEST_KEYS.viewer)).status).toBe(403);
+    expect((await call('GET', `/tax/year-end?year=${year}`, undefined, OWN_KEY)).status).toBe(403);
+    const bad = await call('GET', '/tax/year-end?year=abc', undefined, TEST_KEYS.alice);
+    expect(bad.status).toBe(400);
+  }, 90_000);
 
   it('the raw tax ids are in no response, event or audit entry, and sealed in their table', async () => {
     for (const body of seen) {

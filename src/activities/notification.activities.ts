@@ -29,6 +29,7 @@ import type {
 } from '../ports/notification-unit-of-work.port';
 import type { PartnerNotificationSettings } from '../ports/notification-repository.port';
 import {
+  isPartnerActionNotice,
   isPayoutAccountNotice,
   type NotifyPartnerInput,
   type PartnerNotifier,
@@ -100,6 +101,18 @@ const messageOf = (n: Notification, target: DeliveryTarget): OutboundNotificatio
  * change's with masked accounts (Notification.create refuses anything else).
  */
 function factsOf(input: NotifyPartnerInput): NotificationFacts {
+  if (isPartnerActionNotice(input)) {
+    return {
+      eventType: input.eventType,
+      reason: input.reason,
+      whatToDo: input.whatToDo,
+      formType: input.formType ?? null,
+      expiresOn: input.expiresOn ?? null,
+      settlementId: input.settlementId ?? null,
+      currencies: [...(input.currencies ?? [])],
+      occurredAt: input.occurredAt,
+    };
+  }
   if (isPayoutAccountNotice(input)) {
     return {
       eventType: input.eventType,

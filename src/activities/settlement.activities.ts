@@ -7,6 +7,7 @@ import type { TransactionScope, UnitOfWork } from '../ports/unit-of-work.port';
 import { nameBasedUuid } from '../shared/name-based-uuid';
 import { settlementEvent, type SettlementEventData } from '../domain/settlement-events';
 import { planSettlement, type SettlementPolicy } from '../domain/settlement-plan';
+import { fixableSkips, skippedInSettlementEvent } from '../domain/partner-action-notices';
 import type { SettlementItem, SettlementRun } from '../ports/settlement-repository.port';
 import { DomainError, ErrorCodes } from '../domain/domain-error';
 import {
@@ -231,6 +232,18 @@ export function createSettlementActivities(deps: SettlementActivityDeps) {
               ]
             : [];
           await tx.events.append([started, ...awaiting], executionMeta());
+          // A partner left out for a reason they can fix is told, once per run: the notice commits
+          // with the plan (outbox), and its id derives from the run and the partner.
+          const skipNotices = fixableSkips(plan.skipped).map((skip) =>
+            skippedInSettlementEvent({
+              id: nameBasedUuid('settlement-skip-notice', `${run.id}:${skip.partnerId}`),
+              settlementId: run.id,
+              skip,
+              now: at,
+            }),
+          );
+          await tx.events.append(skipNotices, executionMeta());
+          await tx.partnerNotices.add(skipNotices);
           return { ...summarise(run), totals: plan.totals, ...approvalOf(run), ...signing };
         }),
       );

@@ -1,5 +1,6 @@
 import type { PartnerPayability } from '../application/partner/payability';
 import type { PublicTaxProfile, TaxFormInput } from '../domain/tax-profile.aggregate';
+import { taxYearEndHeader, taxYearEndLine, type TaxYearEndRow } from '../domain/tax-year-end';
 import type { AuditStamp } from '../ports/audit.port';
 import { ProblemError } from '../shared/http/problem';
 import { assertPartnerScope } from './partner.routes';
@@ -10,6 +11,8 @@ import {
   rejectTaxProfileBody,
   taxProfileBody,
   taxProfileResponse,
+  taxYearEndQuery,
+  taxYearEndResponse,
 } from './tax-profile.schemas';
 
 /** The use cases, bound to their ports in the composition root. */
@@ -27,6 +30,7 @@ export interface TaxProfileRoutesDeps {
   ): Promise<PublicTaxProfile | undefined>;
   read(partnerId: string): Promise<{ partner: boolean; profile: PublicTaxProfile | null }>;
   payability(partnerId: string): Promise<PartnerPayability | undefined>;
+  yearEnd(year: number): Promise<{ year: number; rows: TaxYearEndRow[] }>;
 }
 
 const noPartner = (id: string): ProblemError =>
@@ -144,6 +148,34 @@ export function taxProfileRoutes(routes: RouteTable, deps: TaxProfileRoutesDeps)
       const view = await deps.payability(params.id);
       if (!view) throw noPartner(params.id);
       res.json(view);
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/tax/year-end',
+    summary:
+      'Per partner, currency and form type: paid in the calendar year (COMPLETED) minus refunded in it, for 1099 / 1042-S style filing',
+    tag: 'Partners',
+    roles: ['operator'],
+    query: taxYearEndQuery,
+    responses: {
+      200: {
+        description:
+          'JSON (amounts as exact decimal strings), or with format=csv text/csv whose amounts are plain numbers (a negative net too)',
+        schema: taxYearEndResponse,
+      },
+    },
+    handler: async ({ query, res }) => {
+      const report = await deps.yearEnd(query.year);
+      if (query.format === 'json') {
+        res.json(report);
+        return;
+      }
+      res.status(200).type('text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="tax-year-end-${report.year}.csv"`);
+      const lines = [taxYearEndHeader(), ...report.rows.map((r) => taxYearEndLine(report.year, r))];
+      res.send(`${lines.join('\r\n')}\r\n`);
     },
   });
 }

@@ -7,7 +7,18 @@ import {
   TAX_PROFILE_STATUSES,
   TAX_REJECTION_REASON_MAX_LENGTH,
 } from '../domain/tax-profile.aggregate';
-import { actor, currencyCode, dateTime, day, int32, minorString, uuid } from './common.schemas';
+import { PARTNER_NAME_MAX_LENGTH } from '../domain/partner.aggregate';
+import { TAX_YEAR_MAX, TAX_YEAR_MIN } from '../domain/tax-year-end';
+import {
+  actor,
+  currencyCode,
+  dateTime,
+  day,
+  ID_COLUMN_MAX_LENGTH,
+  int32,
+  minorString,
+  uuid,
+} from './common.schemas';
 
 /** The form as filed; the aggregate checks the rest (form for the country, tax id shape, date). */
 export const taxProfileBody = z
@@ -78,3 +89,37 @@ export const payabilityResponse = z
       .max(200),
   })
   .openapi('Payability');
+
+export const taxYearEndQuery = z.object({
+  year: z.coerce
+    .number()
+    .int()
+    .min(TAX_YEAR_MIN)
+    .max(TAX_YEAR_MAX)
+    .openapi({ format: 'int32', example: 2026, description: 'calendar year, UTC' }),
+  format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: one line per row, text/csv' }),
+});
+
+export const taxYearEndResponse = z
+  .object({
+    year: int32(TAX_YEAR_MIN, TAX_YEAR_MAX),
+    rows: z
+      .array(
+        z.object({
+          partnerId: z.string().max(ID_COLUMN_MAX_LENGTH),
+          partnerName: z.string().max(PARTNER_NAME_MAX_LENGTH).nullable(),
+          formType: z.enum(TAX_FORM_TYPES as [string, ...string[]]).nullable(),
+          formStatus: z.enum(TAX_PROFILE_STATUSES).nullable(),
+          taxCountry: z.string().length(2).nullable(),
+          legalName: z.string().max(TAX_LEGAL_NAME_MAX_LENGTH).nullable(),
+          currency: currencyCode(),
+          paidMinor: minorString().openapi({ description: 'payouts COMPLETED in the year' }),
+          refundedMinor: minorString().openapi({ description: 'payouts REFUNDED in the year' }),
+          netMinor: minorString().openapi({ description: 'paid − refunded; may be negative' }),
+          paymentCount: int32(),
+          refundCount: int32(),
+        }),
+      )
+      .max(1_000_000),
+  })
+  .openapi('TaxYearEnd');

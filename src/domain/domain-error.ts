@@ -71,6 +71,8 @@ export const ErrorCodes = {
   TAX_PROFILE_NOT_FOUND: 'TAX_PROFILE.NOT_FOUND',
   TAX_PROFILE_NOT_IN_REVIEW: 'TAX_PROFILE.NOT_IN_REVIEW',
   TAX_PROFILE_INVALID_REASON: 'TAX_PROFILE.INVALID_REASON',
+  /** The year-end export's year is out of range (422). */
+  TAX_YEAR_INVALID: 'TAX_PROFILE.INVALID_YEAR',
 
   // Commission ledger: accrual, reversal and clawback of individual commissions.
   COMMISSION_INVALID_REFERENCE: 'COMMISSION.INVALID_REFERENCE',

@@ -2,12 +2,17 @@ import { partnerFacingReason } from './bank-reason';
 import { DomainError } from './domain-error';
 import { Money } from './money.value-object';
 import {
+  isPartnerActionFacts,
+  isPartnerActionNotificationType,
   isPayoutAccountFacts,
   isPayoutAccountNotificationType,
   NotificationErrorCodes,
   type NotificationContent,
   type NotificationFacts,
   type NotificationType,
+  type PartnerActionEventType,
+  type PartnerActionNotificationFacts,
+  type PartnerActionNotificationType,
   type PaymentNotificationFacts,
   type PaymentNotificationType,
   type PayoutAccountEventType,
@@ -17,7 +22,9 @@ import {
 import type { PaymentEventType } from './payment-events';
 
 /** The events a partner hears about, and what each is called as a notification type. */
-const TYPE_BY_EVENT: Partial<Record<PaymentEventType | PayoutAccountEventType, NotificationType>> = {
+const TYPE_BY_EVENT: Partial<
+  Record<PaymentEventType | PayoutAccountEventType | PartnerActionEventType, NotificationType>
+> = {
   PaymentCreated: 'PAYMENT_CREATED',
   PaymentAwaitingApproval: 'PAYMENT_AWAITING_APPROVAL',
   PaymentCompleted: 'PAYMENT_COMPLETED',
@@ -28,6 +35,8 @@ const TYPE_BY_EVENT: Partial<Record<PaymentEventType | PayoutAccountEventType, N
   PartnerPayoutAccountChangeRequested: 'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
   PartnerPayoutAccountChangeApproved: 'PAYOUT_ACCOUNT_CHANGE_APPROVED',
   PartnerPayoutAccountChangeCancelled: 'PAYOUT_ACCOUNT_CHANGE_CANCELLED',
+  PartnerTaxFormExpiring: 'TAX_FORM_EXPIRING',
+  PartnerSkippedInSettlement: 'PAYOUT_SKIPPED',
 };
 
 /**
@@ -36,7 +45,7 @@ const TYPE_BY_EVENT: Partial<Record<PaymentEventType | PayoutAccountEventType, N
  */
 export function notificationTypeOf(eventType: string): NotificationType | undefined {
   return Object.hasOwn(TYPE_BY_EVENT, eventType)
-    ? TYPE_BY_EVENT[eventType as PaymentEventType | PayoutAccountEventType]
+    ? TYPE_BY_EVENT[eventType as PaymentEventType | PayoutAccountEventType | PartnerActionEventType]
     : undefined;
 }
 
@@ -109,8 +118,51 @@ export function renderNotificationContent(
     if (!isPayoutAccountFacts(facts)) throw misfit(type, facts);
     return renderPayoutAccountNotice(type, facts, partnerName);
   }
-  if (isPayoutAccountFacts(facts)) throw misfit(type, facts);
+  if (isPartnerActionNotificationType(type)) {
+    if (!isPartnerActionFacts(facts)) throw misfit(type, facts);
+    return renderPartnerActionNotice(type, facts, partnerName);
+  }
+  if (isPayoutAccountFacts(facts) || isPartnerActionFacts(facts)) throw misfit(type, facts);
   return renderPaymentNotice(type, facts, partnerName);
+}
+
+/**
+ * A notice asking the partner to act: what is wrong, what to do (payability's own sentence, the
+ * same the portal shows), and by when or for which run.
+ */
+function renderPartnerActionNotice(
+  type: PartnerActionNotificationType,
+  f: PartnerActionNotificationFacts,
+  partnerName: string,
+): NotificationContent {
+  let subject: string;
+  let lead: string[];
+  switch (type) {
+    case 'TAX_FORM_EXPIRING':
+      subject = `Your ${f.formType ?? 'tax'} form expires on ${f.expiresOn ?? 'soon'}`;
+      lead = [
+        `Your ${f.formType ?? 'tax'} form is valid through ${f.expiresOn ?? 'its expiry date'}.`,
+        'Without a valid, approved form we cannot pay you: submit a new, signed one before then.',
+      ];
+      break;
+    case 'PAYOUT_SKIPPED':
+      subject = `You were not paid in this run: action needed`;
+      lead = [
+        `The settlement run ${f.settlementId ?? ''} did not pay your ${f.currencies.join(', ')} balance.`,
+        'Your balance is kept and carries forward to the next run once this is fixed.',
+      ];
+      break;
+  }
+  const lines = [
+    `Hello ${partnerName},`,
+    '',
+    ...lead,
+    '',
+    `Reason: ${f.reason}`,
+    `What to do: ${f.whatToDo}`,
+  ];
+  lines.push('', `Date: ${f.occurredAt}`, '', '— Alpes Partners');
+  return { subject: `Alpes Partners: ${subject}`, body: lines.join('\n') };
 }
 
 function renderPaymentNotice(

@@ -35,6 +35,9 @@ export const UNMUTABLE_NOTIFICATION_TYPES: readonly NotificationType[] = [
   'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
   'PAYOUT_ACCOUNT_CHANGE_APPROVED',
   'PAYOUT_ACCOUNT_CHANGE_CANCELLED',
+  // Issue 27: a partner who can fix why they are not paid is never left out silently.
+  'TAX_FORM_EXPIRING',
+  'PAYOUT_SKIPPED',
 ];
 
 /** When a stored choice mutes an unmutable type anyway (older data), email still goes out. */
@@ -54,6 +57,8 @@ export const DEFAULT_CHANNELS: Readonly<ChannelsByType> = Object.freeze({
   PAYOUT_ACCOUNT_CHANGE_REQUESTED: ALL,
   PAYOUT_ACCOUNT_CHANGE_APPROVED: ALL,
   PAYOUT_ACCOUNT_CHANGE_CANCELLED: ALL,
+  TAX_FORM_EXPIRING: ALL,
+  PAYOUT_SKIPPED: ALL,
 });
 
 /** Canonical order, no duplicates, so equal choices compare and store equally. */

@@ -33,9 +33,17 @@ export const PAYOUT_ACCOUNT_NOTIFICATION_TYPES = [
 ] as const;
 export type PayoutAccountNotificationType = (typeof PAYOUT_ACCOUNT_NOTIFICATION_TYPES)[number];
 
+/**
+ * Something the partner must do to keep being paid (issue 27): their tax form is about to expire,
+ * or a settlement run left them out for a reason they can fix. Not tied to any payment.
+ */
+export const PARTNER_ACTION_NOTIFICATION_TYPES = ['TAX_FORM_EXPIRING', 'PAYOUT_SKIPPED'] as const;
+export type PartnerActionNotificationType = (typeof PARTNER_ACTION_NOTIFICATION_TYPES)[number];
+
 export const NOTIFICATION_TYPES = [
   ...PAYMENT_NOTIFICATION_TYPES,
   ...PAYOUT_ACCOUNT_NOTIFICATION_TYPES,
+  ...PARTNER_ACTION_NOTIFICATION_TYPES,
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -46,6 +54,10 @@ export const PAYOUT_ACCOUNT_EVENT_TYPES = [
   'PartnerPayoutAccountChangeCancelled',
 ] as const;
 export type PayoutAccountEventType = (typeof PAYOUT_ACCOUNT_EVENT_TYPES)[number];
+
+/** The partner events that ask the partner to act (partner-action-notices.ts writes them). */
+export const PARTNER_ACTION_EVENT_TYPES = ['PartnerTaxFormExpiring', 'PartnerSkippedInSettlement'] as const;
+export type PartnerActionEventType = (typeof PARTNER_ACTION_EVENT_TYPES)[number];
 
 export const NOTIFICATION_STATUSES = ['PENDING', 'SENT', 'FAILED'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -58,6 +70,10 @@ export const isPayoutAccountNotificationType = (v: unknown): v is PayoutAccountN
   typeof v === 'string' && (PAYOUT_ACCOUNT_NOTIFICATION_TYPES as readonly string[]).includes(v);
 export const isPayoutAccountEventType = (v: unknown): v is PayoutAccountEventType =>
   typeof v === 'string' && (PAYOUT_ACCOUNT_EVENT_TYPES as readonly string[]).includes(v);
+export const isPartnerActionNotificationType = (v: unknown): v is PartnerActionNotificationType =>
+  typeof v === 'string' && (PARTNER_ACTION_NOTIFICATION_TYPES as readonly string[]).includes(v);
+export const isPartnerActionEventType = (v: unknown): v is PartnerActionEventType =>
+  typeof v === 'string' && (PARTNER_ACTION_EVENT_TYPES as readonly string[]).includes(v);
 export const isNotificationStatus = (v: unknown): v is NotificationStatus =>
   typeof v === 'string' && (NOTIFICATION_STATUSES as readonly string[]).includes(v);
 
@@ -108,15 +124,38 @@ export type PayoutAccountNotificationFacts = {
 };
 
 /**
+ * The facts of a notice asking the partner to act: the payability reason and what to do about it,
+ * and for an expiring form its expiry, for a skipped partner the run and the currencies it left out.
+ */
+export type PartnerActionNotificationFacts = {
+  eventType: PartnerActionEventType;
+  /** A payability reason code (payability.ts), e.g. TAX_FORM_MISSING. */
+  reason: string;
+  whatToDo: string;
+  /** PartnerTaxFormExpiring: the form type and the last day it is valid (YYYY-MM-DD). */
+  formType: string | null;
+  expiresOn: string | null;
+  /** PartnerSkippedInSettlement: the run and the currencies it did not pay. */
+  settlementId: string | null;
+  currencies: string[];
+  occurredAt: string;
+};
+
+/**
  * The facts of the event a notification is about: what the webhook payload carries and what
  * subject and body were rendered from. Kept with the notification so a resend months later says
  * exactly what the first delivery said. A payment's or a payout account's, told apart by
  * `eventType` (isPayoutAccountFacts).
  */
-export type NotificationFacts = PaymentNotificationFacts | PayoutAccountNotificationFacts;
+export type NotificationFacts =
+  PaymentNotificationFacts | PayoutAccountNotificationFacts | PartnerActionNotificationFacts;
 
 export const isPayoutAccountFacts = (f: NotificationFacts): f is PayoutAccountNotificationFacts =>
   isPayoutAccountEventType(f.eventType);
+export const isPartnerActionFacts = (f: NotificationFacts): f is PartnerActionNotificationFacts =>
+  isPartnerActionEventType(f.eventType);
+export const isPaymentFacts = (f: NotificationFacts): f is PaymentNotificationFacts =>
+  !isPayoutAccountFacts(f) && !isPartnerActionFacts(f);
 
 /**
  * What `PayoutAccount.masked()` and `PayoutMethod.maskedShort()` produce: the last four characters
@@ -210,7 +249,10 @@ const clip = (text: string): string =>
 function assertFactsFit(type: NotificationType, facts: NotificationFacts): void {
   const invalid = (message: string): DomainError =>
     new DomainError(NotificationErrorCodes.INVALID_CONTENT, message, { type });
-  if (isPayoutAccountNotificationType(type) !== isPayoutAccountFacts(facts)) {
+  if (
+    isPayoutAccountNotificationType(type) !== isPayoutAccountFacts(facts) ||
+    isPartnerActionNotificationType(type) !== isPartnerActionFacts(facts)
+  ) {
     throw invalid(`${type} does not fit the facts of a ${facts.eventType} event`);
   }
   if (isPayoutAccountFacts(facts)) {
@@ -247,7 +289,7 @@ export class Notification {
     const n = new Notification({
       id: props.id,
       partnerId: props.partnerId,
-      paymentId: isPayoutAccountFacts(props.facts) ? null : props.facts.paymentId,
+      paymentId: isPaymentFacts(props.facts) ? props.facts.paymentId : null,
       sourceEventId: props.sourceEventId,
       channel: props.channel,
       type: props.type,

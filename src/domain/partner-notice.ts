@@ -1,4 +1,9 @@
-import { isPayoutAccountEventType, type PayoutAccountNotificationFacts } from './notification.aggregate';
+import {
+  isPartnerActionEventType,
+  isPayoutAccountEventType,
+  type PartnerActionNotificationFacts,
+  type PayoutAccountNotificationFacts,
+} from './notification.aggregate';
 import type { DomainEvent } from './domain-event';
 
 /**
@@ -15,6 +20,15 @@ export type PayoutAccountNotice = {
   sourceEventId: string;
 } & PayoutAccountNotificationFacts;
 
+/**
+ * A notice asking the partner to act (their tax form expires, a run left them out), addressed to
+ * the partner, with the id of the partner event it comes from (`<event id>:<event type>`).
+ */
+export type PartnerActionNotice = {
+  partnerId: string;
+  sourceEventId: string;
+} & PartnerActionNotificationFacts;
+
 /** A partner event as written or as read back from the event log. */
 export interface PartnerEventLike {
   id: string;
@@ -23,9 +37,9 @@ export interface PartnerEventLike {
   data: Record<string, unknown>;
 }
 
-/** Partner events the partner is told about: requested, approved, cancelled. */
+/** Partner events the partner is told about: account changes requested, approved, cancelled; calls to act. */
 export const callsForPartnerNotice = (event: { type: string }): boolean =>
-  isPayoutAccountEventType(event.type);
+  isPayoutAccountEventType(event.type) || isPartnerActionEventType(event.type);
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -83,3 +97,36 @@ export function undeliveredNoticeEvent(input: {
     data: { paymentId: input.paymentId, eventType: input.eventType, reason: input.reason.slice(0, 500) },
   };
 }
+
+/** The notice a partner-action event calls for, or undefined (checked: it is read from the event log). */
+export function partnerActionNoticeOf(event: PartnerEventLike): PartnerActionNotice | undefined {
+  const eventType = event.type;
+  const partnerId = text(event.data.partnerId);
+  const reason = text(event.data.reason);
+  const whatToDo = text(event.data.whatToDo);
+  if (!isPartnerActionEventType(eventType) || !partnerId || !reason || !whatToDo) return undefined;
+  const currencies = Array.isArray(event.data.currencies)
+    ? event.data.currencies.filter((c): c is string => typeof c === 'string')
+    : [];
+  return {
+    partnerId,
+    sourceEventId: `${event.id}:${eventType}`,
+    eventType,
+    reason,
+    whatToDo,
+    formType: text(event.data.formType),
+    expiresOn: text(event.data.expiresOn),
+    settlementId: text(event.data.settlementId),
+    currencies,
+    occurredAt: event.occurredAt,
+  };
+}
+
+/** Whichever notice a partner event in the outbox calls for (the relay's one question). */
+export const partnerNoticeOf = (
+  event: PartnerEventLike,
+  cooloffMs: number,
+): PayoutAccountNotice | PartnerActionNotice | undefined =>
+  isPartnerActionEventType(event.type)
+    ? partnerActionNoticeOf(event)
+    : payoutAccountNoticeOf(event, cooloffMs);

@@ -39,6 +39,28 @@ export const BLOCKS_PAYOUTS: Readonly<Record<PayabilityReason, boolean>> = {
   BELOW_MINIMUM: false,
 };
 
+/**
+ * Whether the partner can fix the reason themselves: a run that skips them for one tells them
+ * (once per run). Not: what only an operator decides (suspension, hold), a form waiting for review
+ * (nothing to do but wait), and the non-blocking ones (a pending method change, a small balance),
+ * which never make a run skip the partner.
+ */
+export const FIXABLE_BY_PARTNER: Readonly<Record<PayabilityReason, boolean>> = {
+  SUSPENDED: false,
+  ON_HOLD: false,
+  NO_PAYOUT_METHOD: true,
+  PAYOUT_METHOD_RETURNED: true,
+  TAX_FORM_MISSING: true,
+  TAX_FORM_PENDING_REVIEW: false,
+  TAX_FORM_REJECTED: true,
+  TAX_FORM_EXPIRED: true,
+  PAYOUT_METHOD_PENDING_CHANGE: false,
+  BELOW_MINIMUM: false,
+};
+
+export const isFixableByPartner = (code: string): code is PayabilityReason =>
+  Object.hasOwn(FIXABLE_BY_PARTNER, code) && FIXABLE_BY_PARTNER[code as PayabilityReason];
+
 /** What the partner (or an operator) does about it, in a sentence. */
 export const WHAT_TO_DO: Readonly<Record<PayabilityReason, string>> = {
   SUSPENDED: 'Your account is suspended; contact your partner manager to have it reactivated.',

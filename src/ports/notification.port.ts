@@ -1,6 +1,6 @@
-import { isPayoutAccountEventType } from '../domain/notification.aggregate';
+import { isPartnerActionEventType, isPayoutAccountEventType } from '../domain/notification.aggregate';
 import type { NotificationPreferences } from '../domain/notification-preferences.value-object';
-import type { PayoutAccountNotice } from '../domain/partner-notice';
+import type { PartnerActionNotice, PayoutAccountNotice } from '../domain/partner-notice';
 import type { PartnerNotificationSettings } from './notification-repository.port';
 import type {
   NotificationChannelKind,
@@ -40,7 +40,7 @@ export interface PaymentNotice {
   occurredAt: string;
 }
 
-export type { PayoutAccountNotice };
+export type { PartnerActionNotice, PayoutAccountNotice };
 
 /**
  * What a partner's notification workflow is told (its `paymentEvent` signal, named before there
@@ -48,10 +48,12 @@ export type { PayoutAccountNotice };
  * through its outbox). Told apart by `eventType`; payment notices are exactly what they always
  * were, so running workflows and recorded histories read them unchanged.
  */
-export type NotifyPartnerInput = PaymentNotice | PayoutAccountNotice;
+export type NotifyPartnerInput = PaymentNotice | PayoutAccountNotice | PartnerActionNotice;
 
 export const isPayoutAccountNotice = (n: NotifyPartnerInput): n is PayoutAccountNotice =>
   isPayoutAccountEventType(n.eventType);
+export const isPartnerActionNotice = (n: NotifyPartnerInput): n is PartnerActionNotice =>
+  isPartnerActionEventType(n.eventType);
 
 /** An operator's resend of one notification, routed through the partner's workflow like any delivery. */
 export interface ResendNotificationInput {

@@ -20,3 +20,6 @@ export const payoutJanitorWorkflowId = (scheduleId: string): string => `payout-j
 
 /** The bank-file cycle's runs are named after its Schedule (overlap skip: one at a time). */
 export const bankFileCycleWorkflowId = (scheduleId: string): string => `bank-file-cycle:${scheduleId}`;
+
+/** The tax-form expiry check's runs are named after its Schedule (overlap skip: one at a time). */
+export const taxFormExpiryWorkflowId = (scheduleId: string): string => `tax-form-expiry:${scheduleId}`;

@@ -6,7 +6,11 @@ import {
   type TaxProfileSnapshot,
   type TaxProfileStatus,
 } from '../../domain/tax-profile.aggregate';
-import type { TaxFormReads, TaxProfileRepository } from '../../ports/tax-profile-repository.port';
+import type {
+  ExpiringTaxForm,
+  TaxFormReads,
+  TaxProfileRepository,
+} from '../../ports/tax-profile-repository.port';
 import type { TaxIdBox } from '../tax/tax-id-box';
 import { iso, OptimisticConcurrencyError } from './payment.repository';
 
@@ -111,6 +115,21 @@ export class KnexTaxProfileRepository implements TaxProfileRepository {
         throw new OptimisticConcurrencyError(`tax profile of ${s.partnerId} was changed concurrently`);
     }
     this.loaded.set(profile, s.version);
+  }
+
+  async expiringBetween(range: { from: string; to: string }): Promise<ExpiringTaxForm[]> {
+    const rows = await this.db<TaxProfileRow>('tax_profiles')
+      .where({ status: 'APPROVED' })
+      .whereNotNull('expires_on')
+      .whereBetween('expires_on', [range.from, range.to])
+      .orderBy('partner_id')
+      .select('partner_id', 'form_type', 'expires_on', 'submitted_at');
+    return rows.map((r) => ({
+      partnerId: r.partner_id,
+      formType: r.form_type,
+      expiresOn: r.expires_on!,
+      submittedAt: iso(r.submitted_at),
+    }));
   }
 }
 

@@ -1,5 +1,9 @@
 import { nameBasedUuid } from '../../shared/name-based-uuid';
-import { isPayoutAccountFacts } from '../../domain/notification.aggregate';
+import {
+  isPartnerActionFacts,
+  isPaymentFacts,
+  isPayoutAccountFacts,
+} from '../../domain/notification.aggregate';
 import type {
   DeliveryReceipt,
   NotificationChannel,
@@ -30,7 +34,9 @@ export class InAppChannel implements NotificationChannel {
     // What the dashboard shows besides subject and body: the payment's amount, or the masked accounts.
     const details = isPayoutAccountFacts(f)
       ? { fromAccount: f.fromAccount, toAccount: f.toAccount, effectiveAt: f.effectiveAt }
-      : { amountMinor: f.amountMinor, currency: f.currency };
+      : isPartnerActionFacts(f)
+        ? { reason: f.reason, whatToDo: f.whatToDo }
+        : { amountMinor: f.amountMinor, currency: f.currency };
     try {
       await this.uow.run((tx) =>
         tx.events.append(
@@ -44,7 +50,7 @@ export class InAppChannel implements NotificationChannel {
               data: {
                 notificationId: message.notificationId,
                 deliveryKey: message.deliveryKey,
-                ...(isPayoutAccountFacts(f) ? {} : { paymentId: f.paymentId }),
+                ...(isPaymentFacts(f) ? { paymentId: f.paymentId } : {}),
                 notificationType: message.type,
                 subject: message.subject,
                 body: message.body,

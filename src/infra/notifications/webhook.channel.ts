@@ -8,7 +8,11 @@ import {
   type OutboundNotification,
 } from '../../ports/notification-channel.port';
 import { formatAmount } from '../../domain/notification-content';
-import { isPayoutAccountFacts, NotificationErrorCodes } from '../../domain/notification.aggregate';
+import {
+  isPartnerActionFacts,
+  isPayoutAccountFacts,
+  NotificationErrorCodes,
+} from '../../domain/notification.aggregate';
 import { ATTEMPT_EXCERPT_MAX_LENGTH } from '../../domain/notification-attempt';
 import {
   EVENT_ID_HEADER,
@@ -43,7 +47,8 @@ interface ReceiverAnswer {
 /**
  * The JSON body partners receive. Its `id` is also the `X-Alpes-Event-Id` header. `type` says
  * what `data` holds: a payment's facts (`PAYMENT_*`, unchanged since the first version), or a
- * payout-account change's (`PAYOUT_ACCOUNT_CHANGE_*`: masked accounts, when it takes effect).
+ * payout-account change's (`PAYOUT_ACCOUNT_CHANGE_*`: masked accounts, when it takes effect), or
+ * a call to act (`TAX_FORM_EXPIRING`, `PAYOUT_SKIPPED`: the reason, what to do, expiry or run).
  */
 export function webhookPayload(message: OutboundNotification): Record<string, unknown> {
   const f = message.facts;
@@ -57,15 +62,17 @@ export function webhookPayload(message: OutboundNotification): Record<string, un
         reason: f.reason,
         occurredAt: f.occurredAt,
       }
-    : {
-        paymentId: f.paymentId,
-        eventType: f.eventType,
-        amountMinor: f.amountMinor,
-        currency: f.currency,
-        amount: formatAmount(f.amountMinor, f.currency),
-        reason: f.reason,
-        occurredAt: f.occurredAt,
-      };
+    : isPartnerActionFacts(f)
+      ? { ...f, currencies: [...f.currencies] }
+      : {
+          paymentId: f.paymentId,
+          eventType: f.eventType,
+          amountMinor: f.amountMinor,
+          currency: f.currency,
+          amount: formatAmount(f.amountMinor, f.currency),
+          reason: f.reason,
+          occurredAt: f.occurredAt,
+        };
   return {
     id: message.notificationId,
     type: message.type,

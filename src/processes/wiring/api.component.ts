@@ -47,6 +47,8 @@ import { partnerPayability } from '../../application/partner/payability';
 import { reviewTaxProfile, submitTaxProfile, taxProfileOf } from '../../application/partner/tax-profile';
 import { taxProfileRoutes } from '../../api/tax-profile.routes';
 import { TaxFormQueries } from '../../infra/db/tax-profile.repository';
+import { TaxYearEndQueries } from '../../infra/db/tax-year-end.queries';
+import { taxYearEnd } from '../../application/partner/tax-year-end';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
 import { recordPayoutReversal } from '../../application/payment/record-payout-reversal';
@@ -258,6 +260,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
               },
               partnerId,
             ),
+          yearEnd: (year) => taxYearEnd({ reads: new TaxYearEndQueries(db) }, year),
         }),
       (routes) =>
         notificationRoutes(routes, {

@@ -18,7 +18,14 @@ import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedu
 import { TemporalSettlementPayoutStarter } from '../../infra/temporal/settlement-payout-starter';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { nameBasedUuid } from '../../shared/name-based-uuid';
-import { payoutJanitorSettings, settlementSettings, workflowSettings } from './workflow-settings';
+import {
+  bankFileCycleSettings,
+  payoutJanitorSettings,
+  settlementSettings,
+  workflowSettings,
+} from './workflow-settings';
+import { createTaxFormExpiryActivities } from '../../activities/tax-form-expiry.activities';
+import { ensureTaxFormExpirySchedule } from '../../infra/temporal/tax-form-expiry-schedule';
 import type { SystemContext } from './system-context';
 import { createPayoutRails } from './payout-rails';
 
@@ -82,6 +89,11 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
       return {
         ...settlement,
         ...janitor,
+        ...createTaxFormExpiryActivities({
+          uow: ctx.uow,
+          noticeDays: config.tax.expiry.noticeDays,
+          eventIdFor: (key) => nameBasedUuid('tax-form-expiring', key),
+        }),
         ...rails.bankFileActivities,
         ...createPaymentActivities({
           uow: ctx.uow,
@@ -130,6 +142,12 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
     spec: config.payoutJanitor.schedule,
     taskQueue: config.temporal.taskQueue,
     input: { settings: payoutJanitorSettings(config) },
+  });
+  await ensureTaxFormExpirySchedule(client!, {
+    scheduleId: config.tax.expiry.scheduleId,
+    spec: config.tax.expiry.schedule,
+    taskQueue: config.temporal.taskQueue,
+    input: { settings: bankFileCycleSettings(config) },
   });
   await rails.ensureSchedules(client!, config.temporal.taskQueue);
 }

@@ -49,7 +49,7 @@ export function payoutJanitorSettings(config: AppConfig): PayoutJanitorSettings 
   };
 }
 
-/** The bank-file cycle's activity timeouts and backoff, carried in its Schedule's input. */
+/** The bank-file cycle's (and the tax-form expiry check's) activity timeouts and backoff, carried in its Schedule's input. */
 export function bankFileCycleSettings(config: AppConfig): ActivityRetrySettings {
   return {
     activityStartToCloseMs: config.payments.activityStartToCloseMs,
