@@ -30,6 +30,7 @@ const ROUTES = [
   { providers: ['sandbox-bank'] },
 ];
 const FOUR_EYES_ABOVE = 500;
+const RECONCILIATION_SCHEDULE_ID = `test-recon-fetch-${randomUUID()}`;
 
 const schemasOrMissing = iso20022Schemas();
 if (!xmllintAvailable()) {
@@ -81,15 +82,20 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       RECONCILIATION_WRITE_OFF_FOUR_EYES_MINOR: String(FOUR_EYES_ABOVE),
       RECONCILIATION_CAMT053_XSD: schemas.camt053,
       RECONCILIATION_CAMT054_XSD: schemas.camt054,
+      // Never due while the suite runs (1 January): the test triggers it.
+      RECONCILIATION_SCHEDULE: '0 0 1 1 *',
+      RECONCILIATION_SCHEDULE_ID,
     });
     partnerId = (await createPartner(sys.apiUrl)).id;
   }, 90_000);
 
   afterAll(async () => {
-    await sys?.client.schedule
-      .getHandle(sys.config.rails.bankFiles.scheduleId)
-      .delete()
-      .catch(() => undefined);
+    // Both Schedules live on the shared dev server: they must not outlive this file.
+    for (const id of [sys?.config.rails.bankFiles.scheduleId, RECONCILIATION_SCHEDULE_ID])
+      await sys?.client.schedule
+        .getHandle(id!)
+        .delete()
+        .catch(() => undefined);
     await sys?.stop();
     await later?.stop();
     await db?.destroy();
@@ -166,6 +172,40 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     });
     expect(added).toEqual([]);
     for (const id of ids) expect((await payment(id)).reconciliation).toBe('BOOKED');
+  }, 120_000);
+
+  it('the Schedule (RECONCILIATION_SCHEDULE) fetches on its own: triggered, its run imports the statements and books the payouts', async () => {
+    const ids = await Promise.all([pay(11_011), pay(12_012)]);
+    await completed(ids);
+    for (const id of ids) expect((await payment(id)).reconciliation).toBe('AWAITING_STATEMENT');
+    const schedule = sys.client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID);
+    const described = await schedule.describe();
+    expect(described.action).toMatchObject({ workflowType: 'reconciliationFetchWorkflow' });
+    expect(described.policies.overlap).toBe('SKIP');
+    expect(described.info.recentActions).toEqual([]);
+    const added = await newExceptions(async () => {
+      await schedule.trigger();
+      const [action] = await eventually(
+        async () => (await schedule.describe()).info.recentActions,
+        (a) => a.length === 1,
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      const run = sys.client.workflow.getHandle(
+        action!.action.workflow.workflowId,
+        action!.action.workflow.firstExecutionRunId,
+      );
+      const result = await run.result();
+      expect(result.applied).toBeGreaterThanOrEqual(1);
+      expect(result.booked).toBeGreaterThanOrEqual(ids.length);
+      expect(result.exceptions).toBe(0);
+    });
+    expect(added).toEqual([]);
+    for (const id of ids) expect((await payment(id)).reconciliation).toBe('BOOKED');
+    const bySchedule = await db('reconciliation_statements')
+      .where({ received_by: 'schedule', source: 'fetch' })
+      .count({ n: '*' })
+      .first();
+    expect(Number(bySchedule!.n)).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it.each([

@@ -153,3 +153,15 @@ export interface ReconciliationReads {
   /** Every payout executed and every statement line booked on the day, with how it matched. */
   report(date: string): Promise<ReportRow[]>;
 }
+
+/** What one scheduled fetch did, in counts (the documents themselves stay in the database). */
+export interface StatementFetchCounts {
+  /** camt.054 notices and camt.053 statements read, and how many of them were new (applied). */
+  notices: number;
+  statements: number;
+  applied: number;
+  booked: number;
+  returned: number;
+  /** New exceptions: from the documents applied, and NOT_BOOKED from the grace sweep. */
+  exceptions: number;
+}

@@ -3,3 +3,4 @@ export { paymentWorkflow } from './payment.workflow';
 export { payoutJanitorWorkflow } from './payout-janitor.workflow';
 export { scheduledSettlementWorkflow, settlementWorkflow } from './settlement.workflow';
 export { bankFileCycleWorkflow } from './bank-file-cycle.workflow';
+export { reconciliationFetchWorkflow } from './reconciliation-fetch.workflow';

@@ -20,3 +20,7 @@ export const payoutJanitorWorkflowId = (scheduleId: string): string => `payout-j
 
 /** The bank-file cycle's runs are named after its Schedule (overlap skip: one at a time). */
 export const bankFileCycleWorkflowId = (scheduleId: string): string => `bank-file-cycle:${scheduleId}`;
+
+/** The reconciliation fetch's runs are named after its Schedule (overlap skip: one at a time). */
+export const reconciliationFetchWorkflowId = (scheduleId: string): string =>
+  `reconciliation-fetch:${scheduleId}`;

@@ -119,6 +119,7 @@ export async function startTestSystem(
     // One shared dev server: a test that needs the Schedule names its own.
     SETTLEMENT_SCHEDULE: 'off',
     JANITOR_SCHEDULE: 'off',
+    RECONCILIATION_SCHEDULE: 'off',
     ...env,
   });
   const { logger = createLogger({ level: 'warn', pretty: false }), ...options } = extra;

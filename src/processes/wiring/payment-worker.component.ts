@@ -83,6 +83,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
         ...settlement,
         ...janitor,
         ...rails.bankFileActivities,
+        ...rails.reconciliationActivities,
         ...createPaymentActivities({
           uow: ctx.uow,
           provider,
