@@ -330,6 +330,51 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(events[0]!.data).toMatchObject({ paymentId: id, returnCode: 'AC04' });
   }, 120_000);
 
+  it('a settlement run’s page counts its payouts by statement: awaiting, then booked, then one returned (one grouped read)', async () => {
+    const partners = [(await createPartner(sys.apiUrl)).id, (await createPartner(sys.apiUrl)).id];
+    // Past the default 30-day hold, above the EUR minimum, below the approval threshold.
+    const occurredAt = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const accrued = await sys.api(
+      'POST',
+      '/commissions',
+      partners.map((p, i) => ({
+        externalRef: `recon-run-${randomUUID().slice(0, 8)}`,
+        partnerId: p,
+        currency: 'EUR',
+        amountMinor: 8_080 + i,
+        description: 'reconciliation run',
+        occurredAt,
+      })),
+    );
+    expect(accrued.status).toBe(201);
+    const started = await sys.api('POST', '/settlements', {}, TEST_KEYS.admin);
+    expect(started.status).toBe(202);
+    const runId = started.body.settlementId as string;
+    const run = async () => (await sys.api('GET', `/settlements/${encodeURIComponent(runId)}`)).body;
+    const done = await eventually(run, (r) => r?.status === 'COMPLETED', {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
+    const payouts = (done.items as Array<{ paymentId: string }>).map((i) => i.paymentId);
+    expect(payouts).toHaveLength(2);
+    for (const id of payouts) expect((await payment(id)).payout.provider).toBe('iso20022-file');
+    expect(done.reconciliation).toEqual({ booked: 0, returned: 0, awaitingStatement: 2 });
+
+    await fetchStatements();
+    expect((await run()).reconciliation).toEqual({ booked: 2, returned: 0, awaitingStatement: 0 });
+
+    const returned = await http(
+      sys.bankUrl!,
+      'POST',
+      '/admin/returns',
+      { endToEndId: payouts[0]!.replace(/-/g, ''), reason: 'AC06' },
+      { authorization: '' },
+    );
+    expect(returned.status).toBe(201);
+    await fetchStatements();
+    expect((await run()).reconciliation).toEqual({ booked: 1, returned: 1, awaitingStatement: 0 });
+  }, 150_000);
+
   it('resolving: with a reason, audited; a write-off above the threshold needs a second operator', async () => {
     const [big] = await exceptions('?kind=UNMATCHED_ENTRY&status=OPEN');
     expect(big!.amountMinor).toBeGreaterThan(FOUR_EYES_ABOVE);
