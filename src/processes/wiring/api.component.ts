@@ -211,6 +211,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
           resolveException: (input) =>
             resolveException({ uow: reconUow, fourEyesAboveMinor: recon.writeOffFourEyesMinor }, input),
           reads: new ReconciliationQueries(db),
+          writeOffFourEyesAboveMinor: recon.writeOffFourEyesMinor,
         }),
       (routes) =>
         settlementRoutes(routes, {
