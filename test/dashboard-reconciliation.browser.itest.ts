@@ -220,9 +220,7 @@ function browserSuite(): void {
       // Alice may not confirm her own proposal: the page offers her nothing.
       expect(await page.getByTestId(`recon-exception-resolve-${unmatched.id}`).count()).toBe(0);
       expect(await row(unmatched).textContent()).toContain('awaiting another operator');
-      await page
-        .getByTestId('recon-exceptions')
-        .screenshot({ path: resolve(DOCS, 'dashboard-reconciliation.png') });
+      await page.locator('main').screenshot({ path: resolve(DOCS, 'dashboard-reconciliation.png') });
 
       await openAs(TEST_KEYS.bob);
       await page.getByTestId(`recon-exception-resolve-${unmatched.id}`).click();

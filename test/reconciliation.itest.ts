@@ -332,12 +332,12 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
 
   it('a settlement run’s page counts its payouts by statement: awaiting, then booked, then one returned (one grouped read)', async () => {
     const partners = [(await createPartner(sys.apiUrl)).id, (await createPartner(sys.apiUrl)).id];
-    // Past the default 30-day hold, above the EUR minimum, below the approval threshold.
+    // Past the default 30-day hold, above the minimum, below the approval threshold. The USD payout
+    // goes through the bank's API: no statement names it, so it is not counted.
     const occurredAt = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    const accrued = await sys.api(
-      'POST',
-      '/commissions',
-      partners.map((p, i) => ({
+    const byApi = (await createPartner(sys.apiUrl)).id;
+    const accrued = await sys.api('POST', '/commissions', [
+      ...partners.map((p, i) => ({
         externalRef: `recon-run-${randomUUID().slice(0, 8)}`,
         partnerId: p,
         currency: 'EUR',
@@ -345,7 +345,15 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
         description: 'reconciliation run',
         occurredAt,
       })),
-    );
+      {
+        externalRef: `recon-run-${randomUUID().slice(0, 8)}`,
+        partnerId: byApi,
+        currency: 'USD',
+        amountMinor: 9_090,
+        description: 'reconciliation run, by the bank API',
+        occurredAt,
+      },
+    ]);
     expect(accrued.status).toBe(201);
     const started = await sys.api('POST', '/settlements', {}, TEST_KEYS.admin);
     expect(started.status).toBe(202);
@@ -355,9 +363,12 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       timeoutMs: 90_000,
       intervalMs: 500,
     });
-    const payouts = (done.items as Array<{ paymentId: string }>).map((i) => i.paymentId);
-    expect(payouts).toHaveLength(2);
+    const items = done.items as Array<{ paymentId: string; currency: string }>;
+    expect(items).toHaveLength(3);
+    const payouts = items.filter((i) => i.currency === 'EUR').map((i) => i.paymentId);
     for (const id of payouts) expect((await payment(id)).payout.provider).toBe('iso20022-file');
+    const usd = items.find((i) => i.currency === 'USD')!.paymentId;
+    expect((await payment(usd)).payout.provider).toBe('sandbox-bank');
     expect(done.reconciliation).toEqual({ booked: 0, returned: 0, awaitingStatement: 2 });
 
     await fetchStatements();
