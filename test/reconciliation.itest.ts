@@ -30,6 +30,7 @@ const ROUTES = [
   { providers: ['sandbox-bank'] },
 ];
 const FOUR_EYES_ABOVE = 500;
+const RECONCILIATION_SCHEDULE_ID = `test-recon-fetch-${randomUUID()}`;
 
 const schemasOrMissing = iso20022Schemas();
 if (!xmllintAvailable()) {
@@ -81,15 +82,20 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       RECONCILIATION_WRITE_OFF_FOUR_EYES_MINOR: String(FOUR_EYES_ABOVE),
       RECONCILIATION_CAMT053_XSD: schemas.camt053,
       RECONCILIATION_CAMT054_XSD: schemas.camt054,
+      // Never due while the suite runs (1 January): the test triggers it.
+      RECONCILIATION_SCHEDULE: '0 0 1 1 *',
+      RECONCILIATION_SCHEDULE_ID,
     });
     partnerId = (await createPartner(sys.apiUrl)).id;
   }, 90_000);
 
   afterAll(async () => {
-    await sys?.client.schedule
-      .getHandle(sys.config.rails.bankFiles.scheduleId)
-      .delete()
-      .catch(() => undefined);
+    // Both Schedules live on the shared dev server: they must not outlive this file.
+    for (const id of [sys?.config.rails.bankFiles.scheduleId, RECONCILIATION_SCHEDULE_ID])
+      await sys?.client.schedule
+        .getHandle(id!)
+        .delete()
+        .catch(() => undefined);
     await sys?.stop();
     await later?.stop();
     await db?.destroy();
@@ -166,6 +172,40 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     });
     expect(added).toEqual([]);
     for (const id of ids) expect((await payment(id)).reconciliation).toBe('BOOKED');
+  }, 120_000);
+
+  it('the Schedule (RECONCILIATION_SCHEDULE) fetches on its own: triggered, its run imports the statements and books the payouts', async () => {
+    const ids = await Promise.all([pay(11_011), pay(12_012)]);
+    await completed(ids);
+    for (const id of ids) expect((await payment(id)).reconciliation).toBe('AWAITING_STATEMENT');
+    const schedule = sys.client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID);
+    const described = await schedule.describe();
+    expect(described.action).toMatchObject({ workflowType: 'reconciliationFetchWorkflow' });
+    expect(described.policies.overlap).toBe('SKIP');
+    expect(described.info.recentActions).toEqual([]);
+    const added = await newExceptions(async () => {
+      await schedule.trigger();
+      const [action] = await eventually(
+        async () => (await schedule.describe()).info.recentActions,
+        (a) => a.length === 1,
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      const run = sys.client.workflow.getHandle(
+        action!.action.workflow.workflowId,
+        action!.action.workflow.firstExecutionRunId,
+      );
+      const result = await run.result();
+      expect(result.applied).toBeGreaterThanOrEqual(1);
+      expect(result.booked).toBeGreaterThanOrEqual(ids.length);
+      expect(result.exceptions).toBe(0);
+    });
+    expect(added).toEqual([]);
+    for (const id of ids) expect((await payment(id)).reconciliation).toBe('BOOKED');
+    const bySchedule = await db('reconciliation_statements')
+      .where({ received_by: 'schedule', source: 'fetch' })
+      .count({ n: '*' })
+      .first();
+    expect(Number(bySchedule!.n)).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it.each([
@@ -289,6 +329,62 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(events).toHaveLength(1);
     expect(events[0]!.data).toMatchObject({ paymentId: id, returnCode: 'AC04' });
   }, 120_000);
+
+  it('a settlement run’s page counts its payouts by statement: awaiting, then booked, then one returned (one grouped read)', async () => {
+    const partners = [(await createPartner(sys.apiUrl)).id, (await createPartner(sys.apiUrl)).id];
+    // Past the default 30-day hold, above the minimum, below the approval threshold. The USD payout
+    // goes through the bank's API: no statement names it, so it is not counted.
+    const occurredAt = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const byApi = (await createPartner(sys.apiUrl)).id;
+    const accrued = await sys.api('POST', '/commissions', [
+      ...partners.map((p, i) => ({
+        externalRef: `recon-run-${randomUUID().slice(0, 8)}`,
+        partnerId: p,
+        currency: 'EUR',
+        amountMinor: 8_080 + i,
+        description: 'reconciliation run',
+        occurredAt,
+      })),
+      {
+        externalRef: `recon-run-${randomUUID().slice(0, 8)}`,
+        partnerId: byApi,
+        currency: 'USD',
+        amountMinor: 9_090,
+        description: 'reconciliation run, by the bank API',
+        occurredAt,
+      },
+    ]);
+    expect(accrued.status).toBe(201);
+    const started = await sys.api('POST', '/settlements', {}, TEST_KEYS.admin);
+    expect(started.status).toBe(202);
+    const runId = started.body.settlementId as string;
+    const run = async () => (await sys.api('GET', `/settlements/${encodeURIComponent(runId)}`)).body;
+    const done = await eventually(run, (r) => r?.status === 'COMPLETED', {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
+    const items = done.items as Array<{ paymentId: string; currency: string }>;
+    expect(items).toHaveLength(3);
+    const payouts = items.filter((i) => i.currency === 'EUR').map((i) => i.paymentId);
+    for (const id of payouts) expect((await payment(id)).payout.provider).toBe('iso20022-file');
+    const usd = items.find((i) => i.currency === 'USD')!.paymentId;
+    expect((await payment(usd)).payout.provider).toBe('sandbox-bank');
+    expect(done.reconciliation).toEqual({ booked: 0, returned: 0, awaitingStatement: 2 });
+
+    await fetchStatements();
+    expect((await run()).reconciliation).toEqual({ booked: 2, returned: 0, awaitingStatement: 0 });
+
+    const returned = await http(
+      sys.bankUrl!,
+      'POST',
+      '/admin/returns',
+      { endToEndId: payouts[0]!.replace(/-/g, ''), reason: 'AC06' },
+      { authorization: '' },
+    );
+    expect(returned.status).toBe(201);
+    await fetchStatements();
+    expect((await run()).reconciliation).toEqual({ booked: 1, returned: 1, awaitingStatement: 0 });
+  }, 150_000);
 
   it('resolving: with a reason, audited; a write-off above the threshold needs a second operator', async () => {
     const [big] = await exceptions('?kind=UNMATCHED_ENTRY&status=OPEN');

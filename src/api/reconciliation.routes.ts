@@ -10,10 +10,12 @@ import {
   STATEMENT_MEDIA_TYPES,
   STATEMENT_UPLOAD_MAX_BYTES,
   appliedStatement,
+  daysQuery,
   exceptionList,
   exceptionListQuery,
   exceptionParams,
   fetchResult,
+  reconciliationDays,
   reconciliationReport,
   reportQuery,
   resolveBody,
@@ -39,7 +41,12 @@ export interface ReconciliationRouteDeps {
     audit?: AuditStamp;
   }): Promise<{ id: number; status: 'RESOLVED' | 'AWAITING_SECOND_APPROVAL' }>;
   reads: ReconciliationReads;
+  /** RECONCILIATION_WRITE_OFF_FOUR_EYES_MINOR: the summary tells the dashboard. */
+  writeOffFourEyesAboveMinor: number;
+  clock?: () => Date;
 }
+
+const DAY_MS = 86_400_000;
 
 /** The whole body, or a 413 past the limit: a statement is applied whole or not at all. */
 async function readBody(stream: Readable, limit: number): Promise<string> {
@@ -143,6 +150,29 @@ export function reconciliationRoutes(routes: RouteTable, deps: ReconciliationRou
     handler: async ({ params, body, principal, audit, res }) => {
       const out = await deps.resolveException({ id: params.id, actor: principal!.name, ...body, audit });
       res.status(out.status === 'RESOLVED' ? 200 : 202).json(out);
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/reconciliation/days',
+    summary:
+      'Per execution day, account and currency: payouts expected by file vs booked, returned, awaiting',
+    tag: 'Reconciliation',
+    roles: ['operator', 'viewer'],
+    query: daysQuery,
+    responses: { 200: { description: 'Newest day first', schema: reconciliationDays } },
+    handler: async ({ query, res }) => {
+      const to = query.to ?? (deps.clock ?? (() => new Date()))().toISOString().slice(0, 10);
+      const from = new Date(Date.parse(`${to}T00:00:00Z`) - (query.days - 1) * DAY_MS)
+        .toISOString()
+        .slice(0, 10);
+      res.json({
+        from,
+        to,
+        writeOffFourEyesAboveMinor: deps.writeOffFourEyesAboveMinor,
+        items: await deps.reads.days({ from, to }),
+      });
     },
   });
 

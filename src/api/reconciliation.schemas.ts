@@ -8,6 +8,7 @@ import {
   day,
   int32,
   MESSAGE_MAX_LENGTH,
+  minorString,
   minorUnits,
   uuid,
 } from './common.schemas';
@@ -141,3 +142,43 @@ export const REPORT_COLUMNS = [
 export const reconciliationReport = z
   .object({ date: day(), rows: z.array(reportRow).max(1_000_000) })
   .openapi('ReconciliationReport');
+
+/** The longest range the summary covers in one answer. */
+export const RECONCILIATION_DAYS_MAX = 92;
+
+export const daysQuery = z.object({
+  to: day().optional().openapi({ description: 'the last execution day (default: today, UTC)' }),
+  days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(RECONCILIATION_DAYS_MAX)
+    .default(14)
+    .openapi({ format: 'int32', description: 'how many days up to `to`' }),
+});
+
+const tally = z.object({ count: int32(), amountMinor: minorString() }).openapi('ReconciliationTally');
+
+export const reconciliationDay = z
+  .object({
+    date: day().openapi({ description: 'execution day' }),
+    account: z.string().max(40).openapi({ description: 'our debtor account' }),
+    currency: currencyCode(),
+    expected: tally.openapi({ description: 'payouts the bank took by file' }),
+    booked: tally,
+    returned: tally,
+    awaiting: tally.openapi({ description: 'not named by a statement yet' }),
+  })
+  .openapi('ReconciliationDay');
+
+export const reconciliationDays = z
+  .object({
+    from: day(),
+    to: day(),
+    writeOffFourEyesAboveMinor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({
+      format: 'int64',
+      description: 'a write-off of more than this (minor units) needs a second operator',
+    }),
+    items: z.array(reconciliationDay).max(RECONCILIATION_DAYS_MAX * 100),
+  })
+  .openapi('ReconciliationDays');

@@ -193,7 +193,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     handler: async ({ params, res }) => {
       const run = await load(params.id);
       const stopped = await isStopped(run);
-      const [live, stranded, preview, skipped, items] = await Promise.all([
+      const [live, stranded, preview, skipped, items, reconciliation] = await Promise.all([
         run.status === 'RUNNING' && !stopped
           ? deps.commands.liveProgress(run.id)
           : Promise.resolve(undefined),
@@ -201,6 +201,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         run.approval ? deps.reads.preview(run.id, APPROVAL_PREVIEW_LARGEST) : Promise.resolve(null),
         deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: true }),
         deps.reads.items(run.id, { afterSeq: 0, limit: SETTLEMENT_EMBEDDED_ITEMS, skipped: false }),
+        deps.reads.reconciliation(run.id),
       ]);
       res.json({
         ...run,
@@ -217,6 +218,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
         preview,
         skipped,
         items,
+        reconciliation,
         links: {
           items: `/settlements/${run.id}/items`,
           report: `/settlements/${run.id}/report.csv`,

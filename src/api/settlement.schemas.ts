@@ -169,6 +169,10 @@ export const settlementResponse = settlementRunSummary
       .openapi({ description: 'for a run that needs approval: what it pays, per currency' }),
     skipped: z.array(settlementItemResponse).max(SETTLEMENT_EMBEDDED_ITEMS),
     items: z.array(settlementItemResponse).max(SETTLEMENT_EMBEDDED_ITEMS),
+    reconciliation: z.object({ booked: int32(), returned: int32(), awaitingStatement: int32() }).openapi({
+      description:
+        'its payouts paid by bank file, by what the bank’s statements said (other rails have no statement)',
+    }),
     links: z.object({ items: z.string().max(100), report: z.string().max(100), workflow: url() }),
   })
   .openapi('Settlement');

@@ -30,6 +30,16 @@ export interface ReconciliationExceptionSnapshot extends Omit<ExceptionDraft, 'k
 export type ResolveOutcome = 'RESOLVED' | 'AWAITING_SECOND_APPROVAL';
 
 /**
+ * What writing an exception off gives up: the gap between what the bank wrote and what we expected
+ * (the whole of either when the other is missing). The four-eyes limit applies to this; the
+ * dashboard tells it before an operator submits.
+ */
+export function writeOffGapMinor(amountMinor: bigint | null, expectedMinor: bigint | null): bigint {
+  const gap = amountMinor === null ? (expectedMinor ?? 0n) : amountMinor - (expectedMinor ?? 0n);
+  return gap < 0n ? -gap : gap;
+}
+
+/**
  * Something the bank's statement and our books disagree on, worked by an operator: resolved with a
  * reason, never deleted. A write-off above the threshold takes two operators — the first proposes
  * it, a different one confirms it — so nobody makes money disappear alone.
@@ -53,9 +63,7 @@ export class ReconciliationException {
 
   /** What a write-off gives up: the gap between what the bank wrote and what we expected. */
   writeOffMinor(): bigint {
-    const { amountMinor, expectedMinor } = this.state;
-    const gap = amountMinor === null ? (expectedMinor ?? 0n) : amountMinor - (expectedMinor ?? 0n);
-    return gap < 0n ? -gap : gap;
+    return writeOffGapMinor(this.state.amountMinor, this.state.expectedMinor);
   }
 
   resolve(props: {

@@ -143,6 +143,25 @@ export interface ReportRow {
   matchedAs: string;
 }
 
+/** How many payouts and how much (integer minor units as a decimal string: sums may pass 2^53). */
+export interface Tally {
+  count: number;
+  amountMinor: string;
+}
+
+/** One execution day of one debtor account in one currency: what we sent, and what the bank said. */
+export interface ReconciliationDay {
+  date: string;
+  account: string;
+  currency: string;
+  /** Payouts the bank took by file for the day. */
+  expected: Tally;
+  booked: Tally;
+  returned: Tally;
+  /** Not named by a statement yet. */
+  awaiting: Tally;
+}
+
 export interface ReconciliationReads {
   exceptions(filter: {
     kind?: ExceptionKind;
@@ -152,4 +171,18 @@ export interface ReconciliationReads {
   exception(id: number): Promise<ExceptionView | undefined>;
   /** Every payout executed and every statement line booked on the day, with how it matched. */
   report(date: string): Promise<ReportRow[]>;
+  /** Per execution day (newest first), account and currency in [from, to]: one grouped query. */
+  days(range: { from: string; to: string }): Promise<ReconciliationDay[]>;
+}
+
+/** What one scheduled fetch did, in counts (the documents themselves stay in the database). */
+export interface StatementFetchCounts {
+  /** camt.054 notices and camt.053 statements read, and how many of them were new (applied). */
+  notices: number;
+  statements: number;
+  applied: number;
+  booked: number;
+  returned: number;
+  /** New exceptions: from the documents applied, and NOT_BOOKED from the grace sweep. */
+  exceptions: number;
 }

@@ -92,6 +92,17 @@ export interface SettlementItemView extends SettlementItem {
   paymentStatus: string | null;
 }
 
+/**
+ * A run's file-rail payouts by what the bank's statements said (reconciliation_payouts): payouts
+ * by other rails have no statement and are not counted.
+ */
+export interface SettlementReconciliationCounts {
+  booked: number;
+  returned: number;
+  /** Taken by the bank, not yet named by a statement. */
+  awaitingStatement: number;
+}
+
 export interface SettlementReads {
   get(id: string): Promise<SettlementView | undefined>;
   /** Newest first, keyset-paginated on (created_at, id). */
@@ -103,6 +114,8 @@ export interface SettlementReads {
   ): Promise<SettlementItemView[]>;
   /** Commissions of the run SETTLING for a payout that has no payment yet (stranded if the run stopped). */
   unstartedCommissions(id: string): Promise<number>;
+  /** Its payouts' reconciliation states, counted in one grouped query. */
+  reconciliation(id: string): Promise<SettlementReconciliationCounts>;
   /** What a run pays per currency, its `largest` payouts and what it leaves out, for its approver. */
   preview(id: string, largest: number): Promise<SettlementPreview>;
   /** What a run would claim now: payable balances up to the cutoff (exclusive), nothing written. */

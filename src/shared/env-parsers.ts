@@ -36,3 +36,32 @@ export const flag = z
   .enum(['true', 'false', '1', '0', ''])
   .default('false')
   .transform((v) => v === 'true' || v === '1');
+
+/** A Schedule's setting: an interval (`5m`, at least 1s), a 5-field cron in UTC, or `off`. */
+export type ScheduleSetting =
+  { kind: 'off' } | { kind: 'interval'; everyMs: number } | { kind: 'cron'; expression: string };
+
+export const scheduleSetting = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx): ScheduleSetting => {
+      const text = v.trim();
+      if (text === '' || text.toLowerCase() === 'off') return { kind: 'off' };
+      if (/^\d+(ms|s|m|h|d)?$/.test(text)) {
+        const everyMs = parseDurationMs(text);
+        if (everyMs < 1_000) {
+          ctx.addIssue({ code: 'custom', message: 'an interval must be at least 1s' });
+          return z.NEVER;
+        }
+        return { kind: 'interval', everyMs };
+      }
+      if (!/^(@\w+|(\S+\s+){4}\S+)$/.test(text)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'use an interval such as "5m", a 5-field cron expression such as "*/5 * * * *", or "off"',
+        });
+        return z.NEVER;
+      }
+      return { kind: 'cron', expression: text };
+    });

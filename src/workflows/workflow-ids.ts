@@ -23,3 +23,6 @@ export const bankFileCycleWorkflowId = (scheduleId: string): string => `bank-fil
 
 /** The tax-form expiry check's runs are named after its Schedule (overlap skip: one at a time). */
 export const taxFormExpiryWorkflowId = (scheduleId: string): string => `tax-form-expiry:${scheduleId}`;
+/** The reconciliation fetch's runs are named after its Schedule (overlap skip: one at a time). */
+export const reconciliationFetchWorkflowId = (scheduleId: string): string =>
+  `reconciliation-fetch:${scheduleId}`;

@@ -2,6 +2,11 @@ import * as paymentsBundle from './index';
 import * as notificationsBundle from './notifications.index';
 import { paymentWorkflowType, type PaymentWorkflow } from './payment.messages';
 import { payoutJanitorWorkflowType, type PayoutJanitorWorkflow } from './payout-janitor.messages';
+import { bankFileCycleWorkflowType, type BankFileCycleWorkflow } from './bank-file-cycle.messages';
+import {
+  reconciliationFetchWorkflowType,
+  type ReconciliationFetchWorkflow,
+} from './reconciliation-fetch.messages';
 import {
   partnerNotificationsWorkflowType,
   type PartnerNotificationsWorkflow,
@@ -25,8 +30,12 @@ describe('workflow types', () => {
     const janitor: PayoutJanitorWorkflow = paymentsBundle.payoutJanitorWorkflow;
     const settlement: SettlementWorkflow = paymentsBundle.settlementWorkflow;
     const scheduled: ScheduledSettlementWorkflow = paymentsBundle.scheduledSettlementWorkflow;
+    const bankFileCycle: BankFileCycleWorkflow = paymentsBundle.bankFileCycleWorkflow;
+    const reconciliationFetch: ReconciliationFetchWorkflow = paymentsBundle.reconciliationFetchWorkflow;
     const served: Record<string, unknown> = paymentsBundle;
     expect(served[paymentWorkflowType]).toBe(payment);
+    expect(served[bankFileCycleWorkflowType]).toBe(bankFileCycle);
+    expect(served[reconciliationFetchWorkflowType]).toBe(reconciliationFetch);
     expect(served[payoutJanitorWorkflowType]).toBe(janitor);
     expect(served[settlementWorkflowType]).toBe(settlement);
     expect(served[scheduledSettlementWorkflowType]).toBe(scheduled);

@@ -120,6 +120,7 @@ export async function startTestSystem(
     SETTLEMENT_SCHEDULE: 'off',
     JANITOR_SCHEDULE: 'off',
     TAX_FORM_EXPIRY_SCHEDULE: 'off',
+    RECONCILIATION_SCHEDULE: 'off',
     ...env,
   });
   const { logger = createLogger({ level: 'warn', pretty: false }), ...options } = extra;

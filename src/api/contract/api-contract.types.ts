@@ -23,6 +23,12 @@ import type {
   payoutMethodsResponse,
 } from '../partner.schemas';
 import type { payoutRouteList } from '../payout-route.schemas';
+import type {
+  exceptionList,
+  reconciliationDays,
+  resolveBody,
+  resolveResult,
+} from '../reconciliation.schemas';
 import type { paymentTimeline, timelineEntry } from '../payment-timeline.schemas';
 import type { orphanedPayment, recoveredPayment } from '../payment-orphan.schemas';
 import type {
@@ -119,6 +125,15 @@ export type BankFileReportList = z.output<typeof bankFileReportList>;
 export type BankFileReport = BankFileReportList['items'][number];
 export type BankFileAnomalyList = z.output<typeof bankFileAnomalyList>;
 export type BankFileAnomaly = BankFileAnomalyList['items'][number];
+
+/** Reconciliation with the bank's statements (`/reconciliation/…`). */
+export type ReconciliationExceptionList = z.output<typeof exceptionList>;
+export type ReconciliationException = ReconciliationExceptionList['items'][number];
+export type ReconciliationExceptionKind = ReconciliationException['kind'];
+export type ReconciliationDays = z.output<typeof reconciliationDays>;
+export type ReconciliationDay = ReconciliationDays['items'][number];
+export type ResolveExceptionRequest = z.input<typeof resolveBody>;
+export type ResolvedException = z.output<typeof resolveResult>;
 
 export type AuditEntry = z.output<typeof auditEntryResponse>;
 export type AuditPage = z.output<typeof auditPage>;

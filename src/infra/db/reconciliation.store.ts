@@ -16,6 +16,7 @@ import type {
   ExceptionView,
   PayoutStateChange,
   ReceivedStatement,
+  ReconciliationDay,
   ReconciliationReads,
   ReconciliationStore,
   ReconciliationTransactionScope,
@@ -390,6 +391,55 @@ export class ReconciliationQueries implements ReconciliationReads {
   async exception(id: number): Promise<ExceptionView | undefined> {
     const row = await this.db<ExceptionRow>('reconciliation_exceptions').where({ id }).first();
     return row ? viewOf(row as ExceptionRow, this.clock()) : undefined;
+  }
+
+  async days(range: { from: string; to: string }): Promise<ReconciliationDay[]> {
+    const { rows } = (await this.db.raw(
+      `select to_char(i.execution_date, 'YYYY-MM-DD') as date, f.debtor_iban as account, i.currency,
+              coalesce(r.state, 'AWAITING_STATEMENT') as state,
+              count(*)::int as n, sum(i.amount_minor)::text as amount
+         from bank_file_items i
+         join bank_files f on f.msg_id = i.msg_id
+         left join reconciliation_payouts r on r.payment_id = i.payment_id
+        where i.status in ('FILED', 'ACCEPTED') and i.execution_date between ? and ?
+        group by 1, 2, 3, 4
+        order by 1 desc, 2, 3`,
+      [range.from, range.to],
+    )) as {
+      rows: Array<{
+        date: string;
+        account: string;
+        currency: string;
+        state: string;
+        n: number;
+        amount: string;
+      }>;
+    };
+    const zero = () => ({ count: 0, amountMinor: '0' });
+    const out = new Map<string, ReconciliationDay>();
+    for (const r of rows) {
+      const key = `${r.date}|${r.account}|${r.currency}`;
+      let d = out.get(key);
+      if (!d) {
+        d = {
+          date: r.date,
+          account: r.account,
+          currency: r.currency,
+          expected: zero(),
+          booked: zero(),
+          returned: zero(),
+          awaiting: zero(),
+        };
+        out.set(key, d);
+      }
+      const add = (t: { count: number; amountMinor: string }) => {
+        t.count += Number(r.n);
+        t.amountMinor = (BigInt(t.amountMinor) + BigInt(r.amount)).toString();
+      };
+      add(d.expected);
+      add(r.state === 'BOOKED' ? d.booked : r.state === 'RETURNED' ? d.returned : d.awaiting);
+    }
+    return [...out.values()];
   }
 
   async report(date: string): Promise<ReportRow[]> {

@@ -7,6 +7,7 @@ import type {
   SettlementItemView,
   SettlementPreview,
   SettlementReads,
+  SettlementReconciliationCounts,
   SettlementTotals,
   SettlementView,
 } from '../../ports/settlement.port';
@@ -126,6 +127,24 @@ export class SettlementQueries implements SettlementReads {
     if (filter.skipped === false) q.whereNotNull('i.payment_id');
     const rows = (await q) as Array<SettlementItemRow & { payment_status: string | null }>;
     return rows.map((r) => ({ ...toSettlementItem(r), paymentStatus: r.payment_status }));
+  }
+
+  async reconciliation(id: string): Promise<SettlementReconciliationCounts> {
+    // A payout is counted once the bank took its file (or a statement named it), whatever the
+    // number of file items a retried payout has; with no reconciliation row it awaits its statement.
+    const { rows } = (await this.db.raw(
+      `select coalesce(r.state, 'AWAITING_STATEMENT') as state, count(*)::int as n
+         from settlement_items i
+         left join reconciliation_payouts r on r.payment_id = i.payment_id
+        where i.settlement_id = ? and i.payment_id is not null
+          and (r.payment_id is not null
+               or exists (select 1 from bank_file_items b
+                           where b.payment_id = i.payment_id and b.status in ('FILED', 'ACCEPTED')))
+        group by 1`,
+      [id],
+    )) as { rows: Array<{ state: string; n: number }> };
+    const n = (state: string) => Number(rows.find((r) => r.state === state)?.n ?? 0);
+    return { booked: n('BOOKED'), returned: n('RETURNED'), awaitingStatement: n('AWAITING_STATEMENT') };
   }
 
   async unstartedCommissions(id: string): Promise<number> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDurationMs } from '../../shared/env-parsers';
+import { scheduleSetting, type ScheduleSetting } from '../../shared/env-parsers';
 
 /**
  * The payout janitor and the test-only payment faults: a zod fragment of environment variables
@@ -9,36 +9,9 @@ import { parseDurationMs } from '../../shared/env-parsers';
 /** Every 5 minutes: an unknown payout outcome is an operator's worry for minutes, not hours. */
 export const DEFAULT_JANITOR_SCHEDULE = '5m';
 
-export type JanitorScheduleSpec =
-  { kind: 'off' } | { kind: 'interval'; everyMs: number } | { kind: 'cron'; expression: string };
+export type JanitorScheduleSpec = ScheduleSetting;
 
-/** A Schedule's spec from an environment variable: an interval, a cron expression, or `off`. */
-export const scheduleSpecSchema = (defaultSpec: string) =>
-  z
-    .string()
-    .default(defaultSpec)
-    .transform((v, ctx): JanitorScheduleSpec => {
-      const text = v.trim();
-      if (text === '' || text.toLowerCase() === 'off') return { kind: 'off' };
-      if (/^\d+(ms|s|m|h|d)?$/.test(text)) {
-        const everyMs = parseDurationMs(text);
-        if (everyMs < 1_000) {
-          ctx.addIssue({ code: 'custom', message: 'an interval must be at least 1s' });
-          return z.NEVER;
-        }
-        return { kind: 'interval', everyMs };
-      }
-      if (!/^(@\w+|(\S+\s+){4}\S+)$/.test(text)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'use an interval such as "5m", a 5-field cron expression such as "*/5 * * * *", or "off"',
-        });
-        return z.NEVER;
-      }
-      return { kind: 'cron', expression: text };
-    });
-
-const scheduleSpec = scheduleSpecSchema(DEFAULT_JANITOR_SCHEDULE);
+const scheduleSpec = scheduleSetting(DEFAULT_JANITOR_SCHEDULE);
 
 /** Test-only faults of the payment activities; see TestFaults. */
 const TEST_FAULT_NAMES = [

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { optionalString, parseDurationMs } from '../../shared/env-parsers';
+import {
+  optionalString,
+  parseDurationMs,
+  scheduleSetting,
+  type ScheduleSetting,
+} from '../../shared/env-parsers';
 
 /**
  * Reconciliation of payouts with the bank's statements (issue 26): how long a payout may wait for
@@ -34,6 +39,12 @@ export const reconciliationEnvSchema = z.object({
   /** The official camt.053.001.08 / camt.054.001.08 XSDs: uploads are schema-checked when set. */
   RECONCILIATION_CAMT053_XSD: optionalString,
   RECONCILIATION_CAMT054_XSD: optionalString,
+  /**
+   * How often the bank's notices and closed days' statements are fetched and matched (a Temporal
+   * Schedule; only while a route names the file rail): an interval, a 5-field cron in UTC, or `off`.
+   */
+  RECONCILIATION_SCHEDULE: scheduleSetting('15m'),
+  RECONCILIATION_SCHEDULE_ID: z.string().min(1).max(200).default('alpes-reconciliation-fetch'),
 });
 
 export interface ReconciliationConfig {
@@ -41,6 +52,8 @@ export interface ReconciliationConfig {
   writeOffFourEyesMinor: number;
   bankUrl: string | undefined;
   xsd: { camt053: string | undefined; camt054: string | undefined };
+  schedule: ScheduleSetting;
+  scheduleId: string;
 }
 
 type Env = z.infer<typeof reconciliationEnvSchema>;
@@ -50,4 +63,6 @@ export const toReconciliationConfig = (e: Env): ReconciliationConfig => ({
   writeOffFourEyesMinor: e.RECONCILIATION_WRITE_OFF_FOUR_EYES_MINOR,
   bankUrl: e.RECONCILIATION_BANK_URL,
   xsd: { camt053: e.RECONCILIATION_CAMT053_XSD, camt054: e.RECONCILIATION_CAMT054_XSD },
+  schedule: e.RECONCILIATION_SCHEDULE,
+  scheduleId: e.RECONCILIATION_SCHEDULE_ID,
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TaxFormRequirement } from '../../domain/payability';
 import { isIsoCountry } from '../../domain/payout-method.value-object';
 import { TAX_FORM_EXPIRY_NOTICE_DAYS } from '../../domain/partner-action-notices';
-import { scheduleSpecSchema, type JanitorScheduleSpec } from '../payout/janitor-config';
+import { scheduleSetting, type ScheduleSetting } from '../../shared/env-parsers';
 
 /**
  * Tax forms: a zod fragment of environment variables spread into config.ts's schema, and the
@@ -29,7 +29,7 @@ export const taxEnvSchema = z.object({
       return { kind: 'countries', countries: [...new Set(countries)] };
     }),
   /** How often expiring tax forms are looked for (daily: a notice 30 days ahead need not be to the hour). */
-  TAX_FORM_EXPIRY_SCHEDULE: scheduleSpecSchema('1d'),
+  TAX_FORM_EXPIRY_SCHEDULE: scheduleSetting('1d'),
   TAX_FORM_EXPIRY_SCHEDULE_ID: z.string().min(1).max(200).default('alpes-tax-form-expiry'),
   /** A form expiring within this many days gets its partner a notice (once per filed form). */
   TAX_FORM_EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(365).default(TAX_FORM_EXPIRY_NOTICE_DAYS),
@@ -38,7 +38,7 @@ export const taxEnvSchema = z.object({
 export interface TaxConfig {
   /** TAX_FORM_REQUIRED: who needs an approved, unexpired tax form to be paid. */
   formRequired: TaxFormRequirement;
-  expiry: { schedule: JanitorScheduleSpec; scheduleId: string; noticeDays: number };
+  expiry: { schedule: ScheduleSetting; scheduleId: string; noticeDays: number };
 }
 
 export const toTaxConfig = (e: z.output<typeof taxEnvSchema>): TaxConfig => ({

@@ -11,9 +11,7 @@ import { reconciliationRoutes } from '../../api/reconciliation.routes';
 import { applyStatement } from '../../application/reconciliation/apply-statement';
 import { importBankStatements } from '../../application/reconciliation/import-bank-statements';
 import { resolveException } from '../../application/reconciliation/resolve-exception';
-import { KnexReconciliationUnitOfWork, ReconciliationQueries } from '../../infra/db/reconciliation.store';
-import { createCamtStatementReader } from '../../infra/rails/iso20022/camt-statement.reader';
-import { HttpStatementSource } from '../../infra/rails/transport/http-statement.source';
+import { ReconciliationQueries } from '../../infra/db/reconciliation.store';
 import { payoutRouteRoutes } from '../../api/payout-route.routes';
 import { BankFileStore } from '../../infra/rails/iso20022/bank-file.store';
 import { SettlementQueries } from '../../infra/db/settlement.queries';
@@ -51,6 +49,7 @@ import { TaxYearEndQueries } from '../../infra/db/tax-year-end.queries';
 import { taxYearEnd } from '../../application/partner/tax-year-end';
 import { settlementSettings, workflowSettings } from './workflow-settings';
 import type { SystemContext } from './system-context';
+import { reconciliationParts } from './reconciliation';
 import { recordPayoutReversal } from '../../application/payment/record-payout-reversal';
 import { stripeWebhookHandler } from '../../infra/rails/stripe/stripe-webhook';
 
@@ -113,13 +112,8 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
   const settlementReads = new SettlementQueries(db, config.tax.formRequired);
   const nextSettlementAt = async () => (await schedule.describe())?.nextRunAt ?? null;
   const recon = config.reconciliation;
-  const reconUow = new KnexReconciliationUnitOfWork(db);
-  const statementReader = createCamtStatementReader(recon.xsd);
-  const statementSource = new HttpStatementSource({
-    // The embedded bank listens on SANDBOX_BANK_PORT of this host when no URL is configured.
-    baseUrl: recon.bankUrl ?? config.sandboxBank.url ?? `http://127.0.0.1:${config.sandboxBank.port}`,
-    timeoutMs: config.sandboxBank.timeoutMs,
-  });
+  const reconParts = reconciliationParts(ctx, config.sandboxBank.url);
+  const { uow: reconUow, reader: statementReader } = reconParts;
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -215,13 +209,11 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
               { xml, source: 'upload', actor, audit },
             ),
           importBankStatements: ({ actor }) =>
-            importBankStatements(
-              { uow: reconUow, reader: statementReader, source: statementSource, grace: recon.grace },
-              { accounts: [config.rails.bankFiles.debtor.iban], actor },
-            ),
+            importBankStatements(reconParts, { accounts: reconParts.accounts, actor }),
           resolveException: (input) =>
             resolveException({ uow: reconUow, fourEyesAboveMinor: recon.writeOffFourEyesMinor }, input),
           reads: new ReconciliationQueries(db),
+          writeOffFourEyesAboveMinor: recon.writeOffFourEyesMinor,
         }),
       (routes) =>
         settlementRoutes(routes, {

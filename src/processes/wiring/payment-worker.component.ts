@@ -95,6 +95,7 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
           eventIdFor: (key) => nameBasedUuid('tax-form-expiring', key),
         }),
         ...rails.bankFileActivities,
+        ...rails.reconciliationActivities,
         ...createPaymentActivities({
           uow: ctx.uow,
           provider,

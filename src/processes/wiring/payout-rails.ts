@@ -1,5 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { createBankFileActivities, type BankFileActivities } from '../../activities/bank-file.activities';
+import {
+  createReconciliationActivities,
+  type ReconciliationActivities,
+} from '../../activities/reconciliation.activities';
 import { KnexPayoutAttemptLog } from '../../infra/db/payout-attempt.log';
 import { HttpPayoutProvider } from '../../infra/payout/http-payout.provider';
 import { RoutingPayoutProvider } from '../../infra/payout/routing-payout.provider';
@@ -11,17 +15,21 @@ import { createStripePayoutProvider } from '../../infra/rails/stripe/stripe-payo
 import { FolderBankFileTransport } from '../../infra/rails/transport/folder-bank-file.transport';
 import { HttpBankFileTransport } from '../../infra/rails/transport/http-bank-file.transport';
 import { ensureBankFileSchedule } from '../../infra/temporal/bank-file-schedule';
+import { ensureReconciliationSchedule } from '../../infra/temporal/reconciliation-schedule';
 import type { BankFileTransport } from '../../ports/bank-file-transport.port';
 import type { PayoutProvider } from '../../ports/payout-provider.port';
 import type { SystemContext } from './system-context';
-import { bankFileCycleSettings } from './workflow-settings';
+import { reconciliationParts } from './reconciliation';
+import { bankFileCycleSettings, reconciliationFetchSettings } from './workflow-settings';
 
 export interface PayoutRails {
   /** PAYOUT_ROUTES over the providers they name. */
   provider: PayoutProvider;
   /** The bank-file cycle's steps, when a route names the file rail. */
   bankFileActivities: BankFileActivities | undefined;
-  /** Creates the Schedules the rails need (the bank-file cycle). */
+  /** The reconciliation fetch's step, with the file rail (only its payouts have statements). */
+  reconciliationActivities: ReconciliationActivities | undefined;
+  /** Creates the Schedules the rails need (the bank-file cycle, the reconciliation fetch). */
   ensureSchedules(client: Client, taskQueue: string): Promise<void>;
 }
 
@@ -42,6 +50,7 @@ export function createPayoutRails(ctx: SystemContext, bankUrl: string | undefine
     });
   if (inUse.has('stripe')) providers.stripe = createStripePayoutProvider(config.stripe);
   let bankFileActivities: BankFileActivities | undefined;
+  let reconciliationActivities: ReconciliationActivities | undefined;
   if (inUse.has('iso20022-file')) {
     const files = config.rails.bankFiles;
     const store = new BankFileStore(ctx.db);
@@ -60,6 +69,7 @@ export function createPayoutRails(ctx: SystemContext, bankUrl: string | undefine
         maxTransactions: files.maxTransactions,
       }),
     });
+    reconciliationActivities = createReconciliationActivities(reconciliationParts(ctx, bankUrl));
   }
   return {
     provider: new RoutingPayoutProvider({
@@ -68,7 +78,15 @@ export function createPayoutRails(ctx: SystemContext, bankUrl: string | undefine
       attempts: new KnexPayoutAttemptLog(ctx.db),
     }),
     bankFileActivities,
+    reconciliationActivities,
     async ensureSchedules(client, taskQueue) {
+      // Off with the rail: a schedule left from when it was on would start runs no worker serves.
+      await ensureReconciliationSchedule(client, {
+        scheduleId: config.reconciliation.scheduleId,
+        setting: reconciliationActivities ? config.reconciliation.schedule : { kind: 'off' },
+        taskQueue,
+        input: { settings: reconciliationFetchSettings(config) },
+      });
       if (!bankFileActivities) return;
       await ensureBankFileSchedule(client, {
         scheduleId: config.rails.bankFiles.scheduleId,

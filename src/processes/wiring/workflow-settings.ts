@@ -57,3 +57,12 @@ export function bankFileCycleSettings(config: AppConfig): ActivityRetrySettings 
     retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
   };
 }
+
+/** The reconciliation fetch's timeout and backoff: a week of statements may take a while to apply. */
+export function reconciliationFetchSettings(config: AppConfig): ActivityRetrySettings {
+  return {
+    activityStartToCloseMs: Math.max(config.payments.activityStartToCloseMs, 120_000),
+    retryInitialIntervalMs: config.payments.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.payments.retryMaxIntervalMs,
+  };
+}

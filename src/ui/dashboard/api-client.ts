@@ -16,7 +16,12 @@ import type {
   PayoutMethodRequest,
   PayoutMethods,
   PayoutRoute,
+  ReconciliationDays,
+  ReconciliationException,
+  ReconciliationExceptionKind,
   RecoveredPayment,
+  ResolvedException,
+  ResolveExceptionRequest,
   StartSettlementRequest,
 } from '../../api/contract/api-contract.types';
 import type { ApiPayment } from './dashboard-state';
@@ -70,6 +75,12 @@ export type {
   PayoutMethodRequest,
   PayoutMethods,
   PayoutRoute,
+  ReconciliationDay,
+  ReconciliationDays,
+  ReconciliationException,
+  ReconciliationExceptionKind,
+  ResolvedException,
+  ResolveExceptionRequest,
   StartSettlementRequest,
   TimelineEntry,
 } from '../../api/contract/api-contract.types';
@@ -270,6 +281,38 @@ export class ApiClient {
 
   async bankFileAnomalies(): Promise<BankFileAnomaly[]> {
     return (await this.request<{ items: BankFileAnomaly[] }>('GET', '/bank-files/anomalies')).items;
+  }
+
+  /** Expected vs booked per execution day, account and currency, and the write-off four-eyes limit. */
+  reconciliationDays(days = 14): Promise<ReconciliationDays> {
+    return this.request('GET', `/reconciliation/days?days=${days}`);
+  }
+
+  /** The exception queue, oldest first (the API's order). */
+  async reconciliationExceptions(filter: {
+    kind?: ReconciliationExceptionKind | '';
+    status?: ReconciliationException['status'] | '';
+  }): Promise<ReconciliationException[]> {
+    return (
+      await this.request<{ items: ReconciliationException[] }>(
+        'GET',
+        `/reconciliation/exceptions${q({ kind: filter.kind || undefined, status: filter.status || undefined, limit: '500' })}`,
+      )
+    ).items;
+  }
+
+  /** 200 RESOLVED, or 202 AWAITING_SECOND_APPROVAL for a write-off above the limit. */
+  resolveException(id: number, body: ResolveExceptionRequest): Promise<ResolvedException> {
+    return this.request('POST', `/reconciliation/exceptions/${id}/resolve`, body);
+  }
+
+  /** Fetches the bank's new notices and closed days' statements now (what the Schedule does). */
+  fetchStatements(): Promise<{
+    notices: unknown[];
+    statements: Array<{ applied: boolean }>;
+    notBooked: number;
+  }> {
+    return this.request('POST', '/reconciliation/fetch');
   }
 
   /** The API's address of a path, for links that show where a document lives. */

@@ -15,6 +15,7 @@ import { EventFeed } from './event-feed';
 import { shortId } from './format';
 import { AuditPanel } from './audit-view';
 import { BankFilesPanel } from './bank-files-view';
+import { ReconciliationPanel } from './reconciliation-view';
 import { ChartsPanel } from './charts-view';
 import { hashOf, viewFromHash, viewsFor, type View } from './navigation';
 import { NotificationsPanel } from './notifications-view';
@@ -209,6 +210,18 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
     });
   };
 
+  // A payment named elsewhere (an exception) may be older than the latest 100 the table holds: read it in first.
+  const openPayment = (id: string) => {
+    if (state.payments[id]) return selectPayment(id);
+    api.getPayment(id).then(
+      (payment) => {
+        dispatch({ type: 'payment-updated', payment });
+        selectPayment(id);
+      },
+      (e: unknown) => reportError(e, `Could not open payment ${shortId(id)}`),
+    );
+  };
+
   const selectSettlement = (id: string) => {
     navigate('settlements');
     dispatchSettlements({ type: 'select', id });
@@ -339,6 +352,18 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
           refreshKey: `${apiKey}:${state.lastPosition}`,
           locale: LOCALE,
           onError: reportError,
+        });
+      case 'reconciliation':
+        return h(ReconciliationPanel, {
+          api,
+          apiKey,
+          canAct,
+          actor: identity?.name,
+          refreshKey: `${apiKey}:${state.lastPosition}`,
+          locale: LOCALE,
+          onError: reportError,
+          push,
+          onSelectPayment: openPayment,
         });
       case 'audit':
         return h(AuditPanel, { api, refreshKey: `${apiKey}:${pagesTouched}`, onError: reportError });

@@ -58,6 +58,12 @@ const STATUS_LABELS: Record<string, string> = {
   SENT: 'Sent',
   PAID: 'Paid',
   DECLINED: 'Declined',
+  // Reconciliation: a payout by what the bank's statements said, and an exception's state.
+  BOOKED: 'Booked',
+  RETURNED: 'Returned',
+  AWAITING_STATEMENT: 'Awaiting statement',
+  AWAITING_SECOND_APPROVAL: 'Awaiting 2nd operator',
+  RESOLVED: 'Resolved',
 };
 
 export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;

@@ -5,6 +5,7 @@ describe('dashboard navigation', () => {
     for (const v of VIEWS) expect(viewFromHash(hashOf(v))).toBe(v);
     expect(viewFromHash('#/settlements/')).toBe('settlements');
     expect(viewFromHash('#/bank-files')).toBe('bank-files');
+    expect(viewFromHash('#/reconciliation')).toBe('reconciliation');
   });
 
   it('leaves other fragments alone: the skip link, the key hand-over, nothing', () => {
@@ -24,6 +25,8 @@ describe('dashboard navigation', () => {
       expect(viewsFor(role)).toContain('charts');
       // Viewers see the files too; the API keeps the documents to operators.
       expect(viewsFor(role)).toContain('bank-files');
+      // Viewers read the queue and the totals; the API keeps resolving to operators.
+      expect(viewsFor(role)).toContain('reconciliation');
     }
   });
 });

@@ -10,6 +10,7 @@ export const VIEWS = [
   'notifications',
   'charts',
   'bank-files',
+  'reconciliation',
   'audit',
   'portal',
 ] as const;
@@ -22,6 +23,7 @@ export const VIEW_LABELS: Record<View, string> = {
   notifications: 'Notifications',
   charts: 'Charts',
   'bank-files': 'Bank files',
+  reconciliation: 'Reconciliation',
   audit: 'Audit',
   portal: 'My account',
 };
@@ -32,7 +34,15 @@ export const VIEW_LABELS: Record<View, string> = {
  */
 export function viewsFor(role: string | undefined): readonly View[] {
   if (role === 'partner') return ['portal'];
-  const operator: View[] = ['payments', 'settlements', 'partners', 'notifications', 'charts', 'bank-files'];
+  const operator: View[] = [
+    'payments',
+    'settlements',
+    'partners',
+    'notifications',
+    'charts',
+    'bank-files',
+    'reconciliation',
+  ];
   return role === 'admin' ? [...operator, 'audit'] : operator;
 }
 

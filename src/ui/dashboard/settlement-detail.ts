@@ -6,6 +6,7 @@ import { ApprovalPanel, ReleasedNote, ReleasePanel } from './settlement-approval
 import { SettlementProgress } from './settlement-progress';
 import {
   skipReasonLabel,
+  statementCounts,
   totalsRows,
   type ApiSettlement,
   type ReleasedSettlement,
@@ -119,6 +120,7 @@ export function SettlementDetail(props: SettlementDetailProps): ComponentChild {
       detail
         ? [
             h(Totals, { key: 'totals', detail, locale: props.locale }),
+            h(BankStatements, { key: 'statements', detail }),
             h(SkippedList, { key: 'skipped', detail, props }),
             h(PayoutList, { key: 'payouts', detail, props }),
           ]
@@ -131,6 +133,34 @@ const fact = (label: string, value: string): ComponentChild[] => [
   h('dt', { key: `${label}-t` }, label),
   h('dd', { key: `${label}-d` }, value),
 ];
+
+/** The run's bank-file payouts by what the bank's statements said (nothing for other rails). */
+function BankStatements(p: { detail: ApiSettlement }): ComponentChild {
+  const counts = statementCounts(p.detail.reconciliation);
+  if (!counts) return null;
+  return h(
+    'div',
+    { class: 'settlement-section', 'data-testid': 'settlement-statements', 'data-total': counts.total },
+    h('h3', { class: 'detail-title' }, `Bank statements (${counts.total} payouts by file)`),
+    h(
+      'p',
+      { class: 'statement-counts' },
+      counts.parts.map((part, i) =>
+        h(
+          'span',
+          {
+            key: part.state,
+            'data-testid': `settlement-statements-${part.state}`,
+            'data-count': part.count,
+          },
+          i > 0 ? ' · ' : '',
+          h('strong', null, part.count),
+          ` ${part.label}`,
+        ),
+      ),
+    ),
+  );
+}
 
 function Totals(p: { detail: ApiSettlement; locale: string | undefined }): ComponentChild {
   const rows = totalsRows(p.detail.totals, p.locale);

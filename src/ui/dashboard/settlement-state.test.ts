@@ -9,6 +9,7 @@ import {
   settlementsReducer,
   SKIP_REASON_LABELS,
   sortedRuns,
+  statementCounts,
   totalsRows,
   type ApiSettlement,
   type SettlementList,
@@ -92,6 +93,7 @@ const snapshot = (over: Partial<ApiSettlement> = {}): ApiSettlement => ({
   preview: null,
   skipped: [],
   items: [],
+  reconciliation: { booked: 0, returned: 0, awaitingStatement: 0 },
   links: {
     items: `/settlements/${ID}/items`,
     report: `/settlements/${ID}/report.csv`,
@@ -583,6 +585,19 @@ describe('settlement state', () => {
     // No minimum configured: no run pays the currency, whatever its balance.
     expect(belowMinimum('9007199254740993', null)).toBe(true);
     expect(belowMinimum('9007199254740992', '9007199254740993')).toBe(true);
+  });
+
+  it('counts the payouts the bank’s statements booked, returned or have not named yet; nothing when none went by file', () => {
+    expect(statementCounts(snapshot().reconciliation)).toBeUndefined();
+    expect(statementCounts(undefined)).toBeUndefined();
+    expect(statementCounts({ booked: 12, returned: 1, awaitingStatement: 3 })).toEqual({
+      total: 16,
+      parts: [
+        { state: 'BOOKED', label: 'booked', count: 12 },
+        { state: 'RETURNED', label: 'returned', count: 1 },
+        { state: 'AWAITING_STATEMENT', label: 'awaiting statement', count: 3 },
+      ],
+    });
   });
 
   it('labels every skip reason the domain has', () => {

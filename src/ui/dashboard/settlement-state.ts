@@ -588,3 +588,29 @@ export const belowMinimum = (netMinor: string, minimumMinor: string | null): boo
 /** The latest period the API settles (a later one is refused with 422): the API's own rule, in its zone. */
 export const latestSettleableDay = (now: Date = new Date(), timeZone = 'UTC'): string =>
   latestEndedPeriod(now, timeZone);
+
+export type StatementState = 'BOOKED' | 'RETURNED' | 'AWAITING_STATEMENT';
+
+export interface StatementCounts {
+  /** The run's payouts paid by bank file: only these have a statement to wait for. */
+  total: number;
+  parts: Array<{ state: StatementState; label: string; count: number }>;
+}
+
+/**
+ * What the bank's statements said of a run's payouts, in the order an operator reads them (booked,
+ * returned, still awaited); undefined when none went by bank file (nothing to show).
+ */
+export function statementCounts(c: ApiSettlement['reconciliation'] | undefined): StatementCounts | undefined {
+  if (!c) return undefined;
+  const total = c.booked + c.returned + c.awaitingStatement;
+  if (total === 0) return undefined;
+  return {
+    total,
+    parts: [
+      { state: 'BOOKED', label: 'booked', count: c.booked },
+      { state: 'RETURNED', label: 'returned', count: c.returned },
+      { state: 'AWAITING_STATEMENT', label: 'awaiting statement', count: c.awaitingStatement },
+    ],
+  };
+}
