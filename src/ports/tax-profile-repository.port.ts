@@ -11,4 +11,6 @@ export interface TaxProfileRepository {
 /** What payability reads of a form (no tax id, nothing to open). */
 export interface TaxFormReads {
   formOf(partnerId: string): Promise<TaxFormFacts | null>;
+  /** The forms of these partners in one query; a partner without one is absent. */
+  formsOf(partnerIds: readonly string[]): Promise<Map<string, TaxFormFacts>>;
 }

@@ -43,7 +43,7 @@ import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.c
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentTimelineReader } from '../../infra/temporal/payment-timeline.reader';
-import { partnerPayability } from '../../application/partner/payability';
+import { partnerPayability, partnersPayability } from '../../application/partner/payability';
 import { reviewTaxProfile, submitTaxProfile, taxProfileOf } from '../../application/partner/tax-profile';
 import { taxProfileRoutes } from '../../api/tax-profile.routes';
 import { TaxFormQueries } from '../../infra/db/tax-profile.repository';
@@ -110,6 +110,13 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
   // A dry run applies TAX_FORM_REQUIRED as the run's own claim does (ctx.uow's settlements).
   const settlementReads = new SettlementQueries(db, config.tax.formRequired);
   const nextSettlementAt = async () => (await schedule.describe())?.nextRunAt ?? null;
+  const payabilityDeps = {
+    taxForms: new TaxFormQueries(db),
+    balances: commissionReads,
+    minimums: config.settlements.minimums,
+    requirement: config.tax.formRequired,
+    nextRunAt: nextSettlementAt,
+  };
   const recon = config.reconciliation;
   const reconUow = new KnexReconciliationUnitOfWork(db);
   const statementReader = createCamtStatementReader(recon.xsd);
@@ -130,6 +137,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     timeline: new TemporalPaymentTimelineReader(client),
     orphans: { executions: new TemporalPaymentExecutions(client), store: new KnexPaymentOrphanStore(db) },
     partners: new KnexPartnerRepository(db),
+    partnerPayability: (partners) => partnersPayability(payabilityDeps, partners),
     useCases: {
       partners: partnerUseCases({
         uow: ctx.uow,
@@ -247,17 +255,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
           review: (input) => reviewTaxProfile({ uow: ctx.uow }, input),
           read: (partnerId) => taxProfileOf({ uow: ctx.uow }, partnerId),
           payability: (partnerId) =>
-            partnerPayability(
-              {
-                partners: new KnexPartnerRepository(db),
-                taxForms: new TaxFormQueries(db),
-                balances: commissionReads,
-                minimums: config.settlements.minimums,
-                requirement: config.tax.formRequired,
-                nextRunAt: nextSettlementAt,
-              },
-              partnerId,
-            ),
+            partnerPayability({ partners: new KnexPartnerRepository(db), ...payabilityDeps }, partnerId),
         }),
       (routes) =>
         notificationRoutes(routes, {
