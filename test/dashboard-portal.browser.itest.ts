@@ -367,10 +367,13 @@ function suite(): void {
       page.on('request', onRequest);
       try {
         await signInAs(TEST_KEYS.admin, 'admin');
+        // The partner's session left the page on its portal: go to Partners as the operator.
+        await page.getByTestId('nav-partners').click();
         const cellA = page.getByTestId(`partner-payability-${PARTNER_A}`);
         const cellB = page.getByTestId(`partner-payability-${PARTNER_B}`);
         await page.locator(`[data-testid="partner-payability-${PARTNER_A}"][data-payable="false"]`).waitFor();
-        expect(plain(await cellA.textContent())).toBe('Not payable Tax form missing');
+        expect(plain(await cellA.locator('.chip').textContent())).toBe('Not payable');
+        expect(await cellA.locator('.payability-reason').allTextContents()).toEqual(['Tax form missing']);
         expect(await cellB.getAttribute('data-payable')).toBe('true');
         expect(plain(await cellB.textContent())).toBe('Payable');
 
@@ -389,9 +392,9 @@ function suite(): void {
       } finally {
         page.off('request', onRequest);
       }
-      const api = requests.filter((u) => u.startsWith(h.sys.apiUrl));
-      expect(api.filter((u) => /\/partners\?.*include=payability/.test(u)).length).toBeGreaterThan(0);
-      expect(api.filter((u) => u.includes('/payability'))).toEqual([]);
+      const toApi = requests.filter((u) => u.startsWith(h.sys.apiUrl));
+      expect(toApi.filter((u) => /\/partners\?.*include=payability/.test(u)).length).toBeGreaterThan(0);
+      expect(toApi.filter((u) => u.includes('/payability'))).toEqual([]);
     });
   });
 }
