@@ -19,6 +19,10 @@ const PARTNER_A = globalThis.crypto.randomUUID();
 const PARTNER_B = globalThis.crypto.randomUUID();
 const KEY_A = 'test-portal-a-Qm4x7Vd2Lr9Ke1Tb6Yp3Zs8Wn5Hc0Jg2Fa7Ux4Ri9Oe1';
 const KEY_B = 'test-portal-b-Nh6t1Sw8Gk3Pz5Xc0Vb7Mq2Ld9Fj4Ry6Ea1Uo8Ti3Wk5';
+// Yearly, so it never fires here: it only gives payability a next run to name. Deleted afterwards.
+const SCHEDULE_ID = `test-portal-settlements-${globalThis.crypto.randomUUID().slice(0, 8)}`;
+/** Intl separates with (narrow) no-break spaces: compare words. */
+const plain = (s: string | null): string => (s ?? '').replace(/\s+/g, ' ').trim();
 
 /** Answers every webhook with `status`, keeping what it got (the body's `id` is the event id). */
 class Receiver {
@@ -103,6 +107,12 @@ function suite(): void {
           NOTIFICATION_RETRY_INITIAL_INTERVAL: '100ms',
           NOTIFICATION_RETRY_MAX_INTERVAL: '300ms',
           REFUND_WINDOW: '10m',
+          // Payability (the "Your next payout" card, the Partners page's column): a partner without
+          // an approved tax form is not payable; commissions are payable at once; a Schedule says when.
+          TAX_FORM_REQUIRED: 'true',
+          COMMISSION_HOLD: '1ms',
+          SETTLEMENT_SCHEDULE: '0 6 1 1 *',
+          SETTLEMENT_SCHEDULE_ID: SCHEDULE_ID,
         },
         ['bank', 'notifications', 'worker', 'api'],
       );
@@ -126,6 +136,10 @@ function suite(): void {
 
     afterAll(async () => {
       await browser?.close();
+      await h?.sys.client.schedule
+        .getHandle(SCHEDULE_ID)
+        .delete()
+        .catch(() => undefined);
       await h?.stop();
       await receiverA?.stop();
       await receiverB?.stop();
@@ -281,6 +295,106 @@ function suite(): void {
       await page.getByTestId(`portal-payment-${ownB}`).waitFor();
       expect(await page.getByTestId(`portal-payment-${ownA}`).count()).toBe(0);
       expect(await page.locator('[data-testid="portal"]').getAttribute('data-partner')).toBe(PARTNER_B);
+    });
+
+    it('"Your next payout": without a tax form, not payable with what to do; once approved, how much and when', async () => {
+      // B files a form and an operator approves it; A files none. B earns a commission in USD.
+      const filed = await api('PUT', `/partners/${PARTNER_B}/tax-profile`, {
+        formType: 'W-9',
+        taxId: '12-3456789',
+        legalName: 'Boreal Affiliates LLC',
+        country: 'US',
+        address: '1 Main St, Springfield, IL 62701',
+        signedAt: new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10),
+      });
+      expect(filed.status).toBe(200);
+      expect(
+        (await api('POST', `/partners/${PARTNER_B}/tax-profile/approve`, undefined, TEST_KEYS.alice)).status,
+      ).toBe(200);
+      const accrued = await api('POST', '/commissions', {
+        externalRef: `portal-${globalThis.crypto.randomUUID()}`,
+        partnerId: PARTNER_B,
+        currency: 'USD',
+        amountMinor: 12_345,
+        description: 'portal payability',
+        occurredAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+      });
+      expect(accrued.status).toBe(201);
+      // The worker creates the Schedule as it starts: payability names its next run once it exists.
+      const b = await eventually(
+        async () => (await api('GET', `/partners/${PARTNER_B}/payability`, undefined, KEY_B)).body,
+        (v: Json) => v.currencies?.[0]?.nextPayoutAt != null,
+        { timeoutMs: 30_000, intervalMs: 300 },
+      );
+      expect(b).toMatchObject({ payable: true, reasons: [] });
+
+      await page.goto(h.uiUrl);
+      await signInAs(KEY_A, 'portal-a');
+      const cardA = page.getByTestId('next-payout');
+      await page.locator('[data-testid="next-payout"][data-payable="false"]').waitFor();
+      expect(plain(await page.getByTestId('next-payout-verdict').textContent())).toBe('Not payable');
+      const missing = cardA.getByTestId('next-payout-reason-TAX_FORM_MISSING');
+      expect(await missing.getAttribute('data-blocking')).toBe('true');
+      expect(plain(await missing.textContent())).toContain('Tax form missing');
+      expect(plain(await missing.textContent())).toContain('Submit your tax form (W-9, W-8BEN');
+      // The card is the portal's first panel: what the partner sees first.
+      expect(await page.locator('[data-testid="portal"] > section').first().getAttribute('data-testid')).toBe(
+        'next-payout',
+      );
+
+      await signInAs(KEY_B, 'portal-b');
+      await page.locator('[data-testid="next-payout"][data-payable="true"]').waitFor();
+      expect(plain(await page.getByTestId('next-payout-verdict').textContent())).toBe('Payable');
+      const usd = page.getByTestId('next-payout-USD');
+      expect(await usd.getAttribute('data-outlook')).toBe('SCHEDULED');
+      expect(await usd.getAttribute('data-minor')).toBe('12345');
+      // The page's locale and zone (en-US, UTC): the amount by the currency's exponent, the run's date.
+      const when = new Intl.DateTimeFormat('en-US', {
+        dateStyle: 'long',
+        timeStyle: 'short',
+        timeZone: 'UTC',
+      }).format(new Date(b.currencies[0].nextPayoutAt));
+      expect(plain(await usd.textContent())).toBe(plain(`USD$123.45 on ${when}`));
+      expect(await page.getByTestId('next-payout').locator('[data-blocking="true"]').count()).toBe(0);
+    });
+
+    it('gives the Partners page a payability column and filter, from one list request (not one per row)', async () => {
+      const requests: string[] = [];
+      const onRequest = (r: { url(): string }) => requests.push(r.url());
+      await page.goto(`${h.uiUrl}/#/partners`);
+      // Signed out first: the portal of the partner signed in before asks for its own payability.
+      if (await page.getByTestId('signout').count()) await page.getByTestId('signout').click();
+      page.on('request', onRequest);
+      try {
+        await signInAs(TEST_KEYS.admin, 'admin');
+        // The partner's session left the page on its portal: go to Partners as the operator.
+        await page.getByTestId('nav-partners').click();
+        const cellA = page.getByTestId(`partner-payability-${PARTNER_A}`);
+        const cellB = page.getByTestId(`partner-payability-${PARTNER_B}`);
+        await page.locator(`[data-testid="partner-payability-${PARTNER_A}"][data-payable="false"]`).waitFor();
+        expect(plain(await cellA.locator('.chip').textContent())).toBe('Not payable');
+        expect(await cellA.locator('.payability-reason').allTextContents()).toEqual(['Tax form missing']);
+        expect(await cellB.getAttribute('data-payable')).toBe('true');
+        expect(plain(await cellB.textContent())).toBe('Payable');
+
+        const filter = page.getByTestId('partner-payability-filter');
+        await filter.selectOption('TAX_FORM_MISSING');
+        await page.getByTestId(`partner-row-${PARTNER_B}`).waitFor({ state: 'detached' });
+        expect(await page.getByTestId(`partner-row-${PARTNER_A}`).count()).toBe(1);
+        await filter.selectOption('PAYABLE');
+        await page.getByTestId(`partner-row-${PARTNER_B}`).waitFor();
+        expect(await page.getByTestId(`partner-row-${PARTNER_A}`).count()).toBe(0);
+        await filter.selectOption('NOT_PAYABLE');
+        await page.getByTestId(`partner-row-${PARTNER_A}`).waitFor();
+        expect(await page.getByTestId(`partner-row-${PARTNER_B}`).count()).toBe(0);
+        await filter.selectOption('');
+        await page.getByTestId(`partner-row-${PARTNER_B}`).waitFor();
+      } finally {
+        page.off('request', onRequest);
+      }
+      const toApi = requests.filter((u) => u.startsWith(h.sys.apiUrl));
+      expect(toApi.filter((u) => /\/partners\?.*include=payability/.test(u)).length).toBeGreaterThan(0);
+      expect(toApi.filter((u) => u.includes('/payability'))).toEqual([]);
     });
   });
 }

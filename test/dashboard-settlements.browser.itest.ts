@@ -161,6 +161,12 @@ function browserSuite(): void {
       await page.getByTestId('dry-run-result').waitFor();
       expect(await page.getByTestId('dry-run-payouts').textContent()).toBe(`${NAMES.length} payouts`);
       expect(await page.getByTestId('dry-run-skipped').textContent()).toBe('1 skipped');
+      // Partners not paid, by reason (labelled as a run's skips).
+      const notPaid = page.getByTestId('dry-run-not-payable-BELOW_MINIMUM');
+      expect(await notPaid.getAttribute('data-count')).toBe('1');
+      expect(await page.getByTestId('dry-run-not-payable').textContent()).toBe(
+        'Partners not paid: Below minimum 1',
+      );
       for (const [currency, sum] of Object.entries(planned)) {
         expect(await page.getByTestId(`dry-run-total-${currency}`).getAttribute('data-minor')).toBe(
           String(sum),

@@ -258,6 +258,46 @@ describeWithPostgres('tax profiles and payability', (databaseUrl) => {
     expect(dry.body.payouts).toEqual(
       expect.arrayContaining([expect.objectContaining({ partnerId: OWN, netMinor: 12_000 })]),
     );
+    // The preview counts the partners it leaves out, by reason.
+    expect(dry.body.skippedPartners).toEqual({ TAX_FORM_MISSING: 1, TAX_FORM_EXPIRED: 1 });
+  });
+
+  it('the Partners list with include=payability: each row’s answer is the single route’s, in pages; never for a partner key', async () => {
+    const rows = new Map<string, { payability?: Record<string, unknown> }>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await call(
+        'GET',
+        `/partners?limit=2&include=payability${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        undefined,
+        TEST_KEYS.viewer,
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      for (const item of res.body.items) rows.set(item.id, item);
+      cursor = res.body.nextCursor ?? undefined;
+      pages += 1;
+    } while (cursor && pages < 50);
+    expect(pages).toBeGreaterThan(1);
+    for (const id of [OWN, OTHER, EXPIRED, NO_FORM]) {
+      const single = await payability(id);
+      const { asOf: _a, ...expected } = single.body;
+      const { asOf: _b, ...listed } = rows.get(id)!.payability as Record<string, unknown>;
+      expect(listed).toEqual(expected);
+    }
+    expect(codes({ body: rows.get(NO_FORM)!.payability as never })).toEqual(['TAX_FORM_MISSING']);
+    expect(rows.get(OWN)!.payability).toMatchObject({ partnerId: OWN, payable: true });
+
+    // Without the include, no payability (the list stays as cheap as before).
+    const plainList = await call('GET', '/partners?limit=5', undefined, TEST_KEYS.viewer);
+    expect(plainList.body.items.every((p: object) => !('payability' in p))).toBe(true);
+    // A partner key lists no partners, so it reads no other partner's payability this way either.
+    for (const key of [OWN_KEY, OTHER_KEY]) {
+      expect((await call('GET', '/partners?include=payability', undefined, key)).status).toBe(403);
+    }
+    expect((await payability(OTHER, OWN_KEY)).status).toBe(404);
+    expect((await payability(OWN, OWN_KEY)).status).toBe(200);
   });
 
   it('a settlement run tells each partner it skips for a reason they can fix, once, with what to do', async () => {

@@ -19,7 +19,7 @@ import { commissionRoutes, type CommissionRoutesDeps } from './commission.routes
 import { errorMiddleware } from './error-middleware';
 import { openApiDocument } from './openapi';
 import { pagoRoutes } from './pago.routes';
-import { partnerRoutes, type PartnerDirectory } from './partner.routes';
+import { partnerRoutes, type PartnerDirectory, type PartnerRoutesDeps } from './partner.routes';
 import { paymentRoutes } from './payment.routes';
 import { paymentOrphanRoutes } from './payment-orphan.routes';
 import type { PaymentExecutions } from '../ports/payment-executions.port';
@@ -46,6 +46,8 @@ export interface ApiDeps {
   /** The payment's workflow history in plain language (`GET /payments/:id/timeline`); absent in tests that do not need it. */
   timeline?: PaymentTimelineReader;
   partners: PartnerDirectory;
+  /** Payability of a page of partners in one batch (`GET /partners?include=payability`). */
+  partnerPayability?: PartnerRoutesDeps['payabilityOf'];
   /**
    * The use cases that change what the API owns (partners, commissions), bound to their ports in
    * the composition root: the edge never opens a transaction itself.
@@ -110,7 +112,11 @@ export function createApi(deps: ApiDeps): Api {
   const routes = new RouteTable();
   const authFailures = deps.authFailures ?? inMemoryAuthFailureThrottle(20);
   systemRoutes(routes, { wsTokens: deps.wsTokens, probes: deps.probes });
-  partnerRoutes(routes, { partners: deps.partners, useCases: deps.useCases.partners });
+  partnerRoutes(routes, {
+    partners: deps.partners,
+    useCases: deps.useCases.partners,
+    payabilityOf: deps.partnerPayability,
+  });
   const paymentDeps = {
     commands: deps.commands,
     partners: deps.partners,

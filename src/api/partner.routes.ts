@@ -1,6 +1,7 @@
 import type { Partner } from '../domain/partner.aggregate';
 import type { PartnerRepository } from '../ports/partner-repository.port';
 import type { PartnerUseCases } from '../application/partner/partner-use-cases';
+import type { PartnerPayability } from '../application/partner/payability';
 import type { Principal } from '../ports/principal';
 import { decodeCursor, page } from './pagination';
 import { ProblemError } from '../shared/http/problem';
@@ -25,6 +26,8 @@ export interface PartnerDirectory extends PartnerRepository {
 
 export interface PartnerRoutesDeps {
   partners: PartnerDirectory;
+  /** Payability of a page of partners at once (`GET /partners?include=payability`); absent: not offered. */
+  payabilityOf?: (partners: readonly Partner[]) => Promise<ReadonlyMap<string, PartnerPayability>>;
   /** Every change goes through a use case (one transaction, its audit entry inside it). */
   useCases: PartnerUseCases;
   now?: () => Date;
@@ -79,17 +82,26 @@ export function partnerRoutes(routes: RouteTable, deps: PartnerRoutesDeps): void
     path: '/partners',
     summary: 'List partners',
     tag: 'Partners',
+    // Never a partner key: the list (and its payability) is every partner's.
     roles: ['operator', 'viewer'],
     query: listPartnersQuery,
-    responses: { 200: { description: 'A page of partners, newest first', schema: partnerPage } },
+    responses: {
+      200: {
+        description: 'A page of partners, newest first; with include=payability each with its payability',
+        schema: partnerPage,
+      },
+    },
     handler: async ({ query, res }) => {
       const rows = await deps.partners.list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });
-      res.json(
-        page(
-          rows.map((p) => p.toPublic()),
-          query.limit,
-        ),
-      );
+      const shown = rows.slice(0, query.limit);
+      // One batch for the page (not a request per row): the same answer as the single-partner route.
+      const payability =
+        query.include === 'payability' && deps.payabilityOf ? await deps.payabilityOf(shown) : undefined;
+      const publicRow = (p: Partner) => {
+        const view = payability?.get(p.id);
+        return view ? { ...p.toPublic(), payability: view } : p.toPublic();
+      };
+      res.json(page(rows.map(publicRow), query.limit));
     },
   });
 

@@ -3,6 +3,7 @@ import { PARTNER_NAME_MAX_LENGTH, PAYOUT_HOLD_REASON_MAX_LENGTH } from '../domai
 import { ACCOUNT_HOLDER_MAX_LENGTH } from '../domain/payout-method.value-object';
 import { actor, dateTime, int32, pageOf, uuid } from './common.schemas';
 import { pageQuery } from './pagination';
+import { payabilityResponse } from './tax-profile.schemas';
 
 export const partnerIdParam = z.object({ id: uuid('must be a UUID') });
 
@@ -91,7 +92,13 @@ export const updatePartnerBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'at least one field to change' })
   .openapi('UpdatePartner');
 
-export const listPartnersQuery = z.object(pageQuery);
+export const listPartnersQuery = z.object({
+  ...pageQuery,
+  include: z.enum(['payability']).optional().openapi({
+    description:
+      'payability: each partner with its payability (as GET /partners/:id/payability), computed for the whole page at once',
+  }),
+});
 
 export const partnerResponse = z
   .object({
@@ -115,7 +122,12 @@ export const partnerResponse = z
   })
   .openapi('Partner');
 
-export const partnerPage = pageOf(partnerResponse, 'PartnerPage');
+/** A row of the list: with `include=payability`, the partner's payability too. */
+export const partnerListItem = partnerResponse
+  .extend({ payability: payabilityResponse.optional() })
+  .openapi('PartnerListItem');
+
+export const partnerPage = pageOf(partnerListItem, 'PartnerPage');
 
 export const payoutHoldBody = z
   .strictObject({ reason: z.string().trim().min(1).max(PAYOUT_HOLD_REASON_MAX_LENGTH) })

@@ -100,7 +100,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
     },
     handler: async ({ body, principal, res }) => {
       if (body.dryRun) {
-        const { periodEnd, currency, plan } = await dryRunSettlement(
+        const { periodEnd, currency, plan, skippedPartners } = await dryRunSettlement(
           {
             reads: deps.reads,
             minimums: deps.minimums,
@@ -121,6 +121,7 @@ export function settlementRoutes(routes: RouteTable, deps: SettlementRoutesDeps)
           skipped: plan.skipped.slice(0, DRY_RUN_PREVIEW_LIMIT),
           truncated:
             plan.payouts.length > DRY_RUN_PREVIEW_LIMIT || plan.skipped.length > DRY_RUN_PREVIEW_LIMIT,
+          skippedPartners,
         });
         return;
       }

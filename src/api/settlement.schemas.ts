@@ -257,6 +257,9 @@ export const dryRunResult = z
       )
       .max(DRY_RUN_PREVIEW_LIMIT),
     truncated: z.boolean().openapi({ description: `more than ${DRY_RUN_PREVIEW_LIMIT} payouts or skips` }),
+    skippedPartners: z
+      .partialRecord(z.enum(SETTLEMENT_SKIP_REASONS), int32())
+      .openapi({ description: 'partners left out, by reason, over every skip (not only those listed)' }),
   })
   .openapi('SettlementDryRun');
 

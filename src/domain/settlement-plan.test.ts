@@ -7,6 +7,7 @@ import {
   type PartnerBalance,
   planSettlement,
   SETTLEMENT_SKIP_REASONS,
+  skippedPartnersByReason,
   type SettlementPolicy,
   type SettlementSkipReason,
 } from './settlement-plan';
@@ -399,5 +400,31 @@ describe('planSettlement and payability', () => {
     expect(reasonOf({ taxForm: 'MISSING', payoutHold: true })).toBe('PAYOUT_HOLD');
     // A partner-level reason outranks the amount: the partner can fix it, the minimum not.
     expect(reasonOf({ taxForm: 'EXPIRED', commissionsMinor: 10n })).toBe('TAX_FORM_EXPIRED');
+  });
+});
+
+describe('skippedPartnersByReason', () => {
+  it('counts partners, not balances: a partner skipped in two currencies for one reason counts once', () => {
+    const plan = planSettlement(
+      [
+        balance({ partnerId: 'a', currency: 'USD', taxForm: 'MISSING' }),
+        balance({ partnerId: 'a', currency: 'EUR', taxForm: 'MISSING' }),
+        balance({ partnerId: 'b', currency: 'USD', taxForm: 'MISSING' }),
+        balance({ partnerId: 'c', currency: 'USD', taxForm: 'REJECTED' }),
+        balance({ partnerId: 'd', currency: 'USD', commissionsMinor: 10n }),
+        balance({ partnerId: 'e', currency: 'USD' }),
+      ],
+      policy,
+    );
+    expect(plan.skipped).toHaveLength(5);
+    expect(skippedPartnersByReason(plan.skipped)).toEqual({
+      TAX_FORM_MISSING: 2,
+      TAX_FORM_REJECTED: 1,
+      BELOW_MINIMUM: 1,
+    });
+  });
+
+  it('nothing skipped: no reasons', () => {
+    expect(skippedPartnersByReason([])).toEqual({});
   });
 });

@@ -289,3 +289,24 @@ export function planSettlement(
   }
   return { payouts, skipped, totals };
 }
+
+/**
+ * How many partners a plan leaves out, by reason: a partner skipped in two currencies for the same
+ * reason counts once (a partner-level reason such as a missing tax form skips every currency).
+ */
+export function skippedPartnersByReason(
+  skipped: readonly Pick<SkippedBalance, 'partnerId' | 'reason'>[],
+): Partial<Record<SettlementSkipReason, number>> {
+  const partners = new Map<SettlementSkipReason, Set<string>>();
+  for (const s of skipped) {
+    const ids = partners.get(s.reason) ?? new Set<string>();
+    ids.add(s.partnerId);
+    partners.set(s.reason, ids);
+  }
+  const counts: Partial<Record<SettlementSkipReason, number>> = {};
+  for (const reason of SETTLEMENT_SKIP_REASONS) {
+    const n = partners.get(reason)?.size;
+    if (n) counts[reason] = n;
+  }
+  return counts;
+}

@@ -52,6 +52,8 @@ export interface CommissionReads {
   list(filter: CommissionListFilter): Promise<CommissionView[]>;
   /** Per currency with anything pending, payable or settling, ordered by currency. */
   balances(partnerId: string, now: Date): Promise<CommissionBalance[]>;
+  /** The same for many partners in one query; a partner with nothing outstanding is absent. */
+  balancesOf(partnerIds: readonly string[], now: Date): Promise<Map<string, CommissionBalance[]>>;
   /** Which of these partner ids are registered. */
   existingPartnerIds(ids: readonly string[]): Promise<Set<string>>;
 }

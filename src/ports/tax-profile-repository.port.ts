@@ -22,6 +22,8 @@ export interface ExpiringTaxForm {
 /** What payability reads of a form (no tax id, nothing to open). */
 export interface TaxFormReads {
   formOf(partnerId: string): Promise<TaxFormFacts | null>;
+  /** The forms of these partners in one query; a partner without one is absent. */
+  formsOf(partnerIds: readonly string[]): Promise<Map<string, TaxFormFacts>>;
 }
 
 /** The year-end export's sums (see tax-year-end.ts); instants as ISO strings, [from, to). */

@@ -17,6 +17,7 @@ import type {
   notificationResponse,
 } from '../notification.schemas';
 import type {
+  partnerListItem,
   partnerPage,
   partnerResponse,
   payoutMethodBody,
@@ -39,6 +40,7 @@ import type {
   paymentResponse,
 } from '../payment.schemas';
 import type { problemSchema } from '../route-kit';
+import type { payabilityResponse } from '../tax-profile.schemas';
 import type {
   decideSettlementBody,
   dryRunResult,
@@ -63,6 +65,12 @@ export type Problem = z.output<typeof problemSchema>;
 
 export type Partner = z.output<typeof partnerResponse>;
 export type PartnerPage = z.output<typeof partnerPage>;
+/** A row of `GET /partners`; with `include=payability` it carries the partner's payability. */
+export type PartnerListItem = z.output<typeof partnerListItem>;
+/** `GET /partners/:id/payability`: payable or not, the reasons with what to do, per currency how much and when. */
+export type Payability = z.output<typeof payabilityResponse>;
+export type PayabilityReasonView = Payability['reasons'][number];
+export type CurrencyPayability = Payability['currencies'][number];
 /** A partner's payout methods by currency, masked, with any pending change (`GET /partners/:id/payout-methods`). */
 export type PayoutMethods = z.output<typeof payoutMethodsResponse>;
 export type MaskedPayoutMethod = PayoutMethods['methods'][number]['method'];

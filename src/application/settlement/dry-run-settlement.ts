@@ -1,5 +1,11 @@
 import type { PayoutMinimums } from '../../domain/payout-minimums.value-object';
-import { planSettlement, type SettlementPlan, type SettlementPolicy } from '../../domain/settlement-plan';
+import {
+  planSettlement,
+  skippedPartnersByReason,
+  type SettlementPlan,
+  type SettlementPolicy,
+  type SettlementSkipReason,
+} from '../../domain/settlement-plan';
 import { periodCutoff } from '../../domain/settlement-period';
 import type { SettlementReads } from '../../ports/settlement.port';
 import { requestedPeriod, type SettlementRequest } from './settlement-request';
@@ -14,11 +20,19 @@ export interface DryRunDeps {
   timeZone?: string;
 }
 
-/** What a run of the period would pay and skip, planned as the run plans it; nothing is written. */
+/**
+ * What a run of the period would pay and skip, planned as the run plans it, and how many partners
+ * it leaves out by reason (over every skip, not only the previewed ones); nothing is written.
+ */
 export async function dryRunSettlement(
   deps: DryRunDeps,
   req: SettlementRequest,
-): Promise<{ periodEnd: string; currency: string | null; plan: SettlementPlan }> {
+): Promise<{
+  periodEnd: string;
+  currency: string | null;
+  plan: SettlementPlan;
+  skippedPartners: Partial<Record<SettlementSkipReason, number>>;
+}> {
   const now = (deps.clock ?? (() => new Date()))();
   const { periodEnd, currency } = requestedPeriod(req, now, deps.timeZone);
   const balances = await deps.reads.payableBalances({
@@ -27,5 +41,5 @@ export async function dryRunSettlement(
     now: now.toISOString(),
   });
   const plan = planSettlement(balances, { minimums: deps.minimums, maxPaymentMinor: deps.maxPaymentMinor });
-  return { periodEnd, currency, plan };
+  return { periodEnd, currency, plan, skippedPartners: skippedPartnersByReason(plan.skipped) };
 }

@@ -56,37 +56,52 @@ export class CommissionQueries implements CommissionReads {
   }
 
   async balances(partnerId: string, now: Date): Promise<CommissionBalance[]> {
+    return (await this.balancesOf([partnerId], now)).get(partnerId) ?? [];
+  }
+
+  async balancesOf(partnerIds: readonly string[], now: Date): Promise<Map<string, CommissionBalance[]>> {
+    const byPartner = new Map<string, CommissionBalance[]>();
+    if (partnerIds.length === 0) return byPartner;
     const sum = (where: string) => `cast(coalesce(sum(amount_minor) filter (where ${where}), 0) as text)`;
     const count = (where: string) => `count(*) filter (where ${where})`;
     const IN_HOLD = inHold(':now');
     const PAYABLE = payable(':now');
-    const { rows } = (await this.db.raw(
-      `select currency,
-         ${sum(IN_HOLD)} as pending_minor, ${count(IN_HOLD)} as pending_count,
-         ${sum(`kind = 'COMMISSION' and ${PAYABLE}`)} as payable_minor,
-         ${count(`kind = 'COMMISSION' and ${PAYABLE}`)} as payable_count,
-         ${sum(`kind = 'CLAWBACK' and ${PAYABLE}`)} as clawbacks_minor,
-         ${count(`kind = 'CLAWBACK' and ${PAYABLE}`)} as clawback_count,
-         ${sum(PAYABLE)} as net_payable_minor,
-         ${sum(`status = 'SETTLING'`)} as settling_minor, ${count(`status = 'SETTLING'`)} as settling_count
-       from commissions
-       where partner_id = :partnerId and status in ('PENDING', 'PAYABLE', 'SETTLING')
-       group by currency
-       order by currency`,
-      { partnerId, now },
-    )) as { rows: BalanceRow[] };
-    return rows.map((r) => ({
-      currency: r.currency,
-      pendingMinor: r.pending_minor,
-      pendingCount: Number(r.pending_count),
-      payableMinor: r.payable_minor,
-      payableCount: Number(r.payable_count),
-      clawbacksOutstandingMinor: r.clawbacks_minor,
-      clawbackCount: Number(r.clawback_count),
-      netPayableMinor: r.net_payable_minor,
-      settlingMinor: r.settling_minor,
-      settlingCount: Number(r.settling_count),
-    }));
+    const rows = (await this.db('commissions')
+      .select(
+        'partner_id',
+        'currency',
+        this.db.raw(
+          `${sum(IN_HOLD)} as pending_minor, ${count(IN_HOLD)} as pending_count,
+           ${sum(`kind = 'COMMISSION' and ${PAYABLE}`)} as payable_minor,
+           ${count(`kind = 'COMMISSION' and ${PAYABLE}`)} as payable_count,
+           ${sum(`kind = 'CLAWBACK' and ${PAYABLE}`)} as clawbacks_minor,
+           ${count(`kind = 'CLAWBACK' and ${PAYABLE}`)} as clawback_count,
+           ${sum(PAYABLE)} as net_payable_minor,
+           ${sum(`status = 'SETTLING'`)} as settling_minor, ${count(`status = 'SETTLING'`)} as settling_count`,
+          { now },
+        ),
+      )
+      .whereIn('partner_id', [...partnerIds])
+      .whereIn('status', ['PENDING', 'PAYABLE', 'SETTLING'])
+      .groupBy('partner_id', 'currency')
+      .orderBy(['partner_id', 'currency'])) as Array<BalanceRow & { partner_id: string }>;
+    for (const r of rows) {
+      const list = byPartner.get(r.partner_id) ?? [];
+      list.push({
+        currency: r.currency,
+        pendingMinor: r.pending_minor,
+        pendingCount: Number(r.pending_count),
+        payableMinor: r.payable_minor,
+        payableCount: Number(r.payable_count),
+        clawbacksOutstandingMinor: r.clawbacks_minor,
+        clawbackCount: Number(r.clawback_count),
+        netPayableMinor: r.net_payable_minor,
+        settlingMinor: r.settling_minor,
+        settlingCount: Number(r.settling_count),
+      });
+      byPartner.set(r.partner_id, list);
+    }
+    return byPartner;
   }
 
   async existingPartnerIds(ids: readonly string[]): Promise<Set<string>> {

@@ -141,6 +141,20 @@ export class TaxFormQueries implements TaxFormReads {
     const r = await this.db<TaxProfileRow>('tax_profiles')
       .where({ partner_id: partnerId })
       .first('status', 'country', 'expires_on');
-    return r ? { status: r.status as TaxProfileStatus, country: r.country, expiresOn: r.expires_on } : null;
+    return r ? toFacts(r) : null;
+  }
+
+  async formsOf(partnerIds: readonly string[]): Promise<Map<string, TaxFormFacts>> {
+    if (partnerIds.length === 0) return new Map();
+    const rows = await this.db<TaxProfileRow>('tax_profiles')
+      .whereIn('partner_id', [...partnerIds])
+      .select('partner_id', 'status', 'country', 'expires_on');
+    return new Map(rows.map((r) => [r.partner_id, toFacts(r)]));
   }
 }
+
+const toFacts = (r: Pick<TaxProfileRow, 'status' | 'country' | 'expires_on'>): TaxFormFacts => ({
+  status: r.status as TaxProfileStatus,
+  country: r.country,
+  expiresOn: r.expires_on,
+});

@@ -41,7 +41,7 @@ import { TemporalPaymentCommands } from '../../infra/temporal/payment-workflow.c
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentTimelineReader } from '../../infra/temporal/payment-timeline.reader';
-import { partnerPayability } from '../../application/partner/payability';
+import { partnerPayability, partnersPayability } from '../../application/partner/payability';
 import { reviewTaxProfile, submitTaxProfile, taxProfileOf } from '../../application/partner/tax-profile';
 import { taxProfileRoutes } from '../../api/tax-profile.routes';
 import { TaxFormQueries } from '../../infra/db/tax-profile.repository';
@@ -111,6 +111,13 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
   // A dry run applies TAX_FORM_REQUIRED as the run's own claim does (ctx.uow's settlements).
   const settlementReads = new SettlementQueries(db, config.tax.formRequired);
   const nextSettlementAt = async () => (await schedule.describe())?.nextRunAt ?? null;
+  const payabilityDeps = {
+    taxForms: new TaxFormQueries(db),
+    balances: commissionReads,
+    minimums: config.settlements.minimums,
+    requirement: config.tax.formRequired,
+    nextRunAt: nextSettlementAt,
+  };
   const recon = config.reconciliation;
   const reconParts = reconciliationParts(ctx, config.sandboxBank.url);
   const { uow: reconUow, reader: statementReader } = reconParts;
@@ -126,6 +133,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     timeline: new TemporalPaymentTimelineReader(client),
     orphans: { executions: new TemporalPaymentExecutions(client), store: new KnexPaymentOrphanStore(db) },
     partners: new KnexPartnerRepository(db),
+    partnerPayability: (partners) => partnersPayability(payabilityDeps, partners),
     useCases: {
       partners: partnerUseCases({
         uow: ctx.uow,
@@ -241,17 +249,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
           review: (input) => reviewTaxProfile({ uow: ctx.uow }, input),
           read: (partnerId) => taxProfileOf({ uow: ctx.uow }, partnerId),
           payability: (partnerId) =>
-            partnerPayability(
-              {
-                partners: new KnexPartnerRepository(db),
-                taxForms: new TaxFormQueries(db),
-                balances: commissionReads,
-                minimums: config.settlements.minimums,
-                requirement: config.tax.formRequired,
-                nextRunAt: nextSettlementAt,
-              },
-              partnerId,
-            ),
+            partnerPayability({ partners: new KnexPartnerRepository(db), ...payabilityDeps }, partnerId),
           yearEnd: (year) => taxYearEnd({ reads: new TaxYearEndQueries(db) }, year),
         }),
       (routes) =>

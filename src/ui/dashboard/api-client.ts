@@ -11,6 +11,8 @@ import type {
   OrphanedPayment,
   Partner,
   PartnerBalance,
+  PartnerListItem,
+  Payability,
   Payment,
   PaymentTimeline,
   PayoutMethodRequest,
@@ -67,6 +69,10 @@ export type {
   DeliveryAttempt,
   Partner,
   PartnerBalance,
+  PartnerListItem,
+  Payability,
+  PayabilityReasonView,
+  CurrencyPayability,
   Payment,
   PaymentPayout,
   PaymentTimeline,
@@ -183,8 +189,17 @@ export class ApiClient {
     return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/balance`);
   }
 
-  async listAllPartners(): Promise<Partner[]> {
-    return (await this.request<{ items: Partner[] }>('GET', '/partners?limit=200')).items;
+  /**
+   * A page of partners (newest first), each with its payability: the API computes the page's in
+   * one batch, so the Partners page never asks once per row.
+   */
+  partnersWithPayability(cursor?: string): Promise<{ items: PartnerListItem[]; nextCursor: string | null }> {
+    return this.request('GET', `/partners${q({ limit: '200', include: 'payability', cursor })}`);
+  }
+
+  /** Whether this partner will be paid, why not, and per currency how much and when. */
+  payability(partnerId: string): Promise<Payability> {
+    return this.request('GET', `/partners/${encodeURIComponent(partnerId)}/payability`);
   }
 
   getPartner(id: string): Promise<Partner> {

@@ -320,6 +320,8 @@ export function App(props: { config: PublicConfig; initialApiKey: string }): Com
     switch (shown) {
       case 'partners':
         return h(PartnersPanel, {
+          // A new sign-in starts the page afresh: the list (and its payability) is read with the new key.
+          key: apiKey,
           api,
           canAct,
           onError: reportError,

@@ -1,10 +1,17 @@
 import { h, Fragment, type ComponentChild } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiClient, Partner, PayoutRoute } from './api-client';
+import type { ApiClient, Partner, PartnerListItem, PayoutRoute } from './api-client';
 import { formatWhen } from './format';
 import { PartnerMethodsRow } from './partner-methods';
+import {
+  isPayabilityFilter,
+  matchesPayability,
+  PAYABILITY_FILTERS,
+  payabilityCell,
+  type PayabilityFilter,
+} from './payability-state';
 
-const COLUMNS = ['Partner', 'Account', 'Webhook', 'Status', 'Actions'] as const;
+const COLUMNS = ['Partner', 'Account', 'Webhook', 'Status', 'Payability', 'Actions'] as const;
 
 /** Case-insensitive match on name, email or id. */
 export const matchesPartner = (p: Partner, search: string): boolean => {
@@ -16,6 +23,8 @@ export const matchesPartner = (p: Partner, search: string): boolean => {
  * Partners: list, search, create, edit (name, email, webhook), payout holds, webhook secret
  * rotation, and payout-account changes through the request → approval (another operator) flow.
  * "Methods" opens a partner's payout methods (masked) with the route that would pay each.
+ * Each row says whether the partner is payable and why not, filterable by verdict or reason: the
+ * API computes a page's payability in one batch (`include=payability`), never a request per row.
  */
 export function PartnersPanel(props: {
   api: ApiClient;
@@ -25,8 +34,11 @@ export function PartnersPanel(props: {
   push: (t: { kind: 'success'; title: string }) => void;
 }): ComponentChild {
   const { api, onError } = props;
-  const [items, setItems] = useState<Partner[] | undefined>(undefined);
+  const [items, setItems] = useState<PartnerListItem[] | undefined>(undefined);
+  /** The API's cursor past the pages loaded; null: none left. */
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [search, setSearch] = useState('');
+  const [payability, setPayability] = useState<PayabilityFilter>('');
   const [manual, setManual] = useState(0);
   const [draft, setDraft] = useState({ name: '', email: '', payoutAccount: '' });
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
@@ -51,16 +63,34 @@ export function PartnersPanel(props: {
       return next;
     });
 
+  // The first page, again after every change (a hold, a new partner: payability moves with them).
   useEffect(() => {
     let cancelled = false;
-    api.listAllPartners().then(
-      (rows) => !cancelled && setItems(rows),
+    api.partnersWithPayability().then(
+      (page) => {
+        if (cancelled) return;
+        setItems(page.items);
+        setNextCursor(page.nextCursor);
+      },
       (e: unknown) => !cancelled && onError(e, 'Could not load partners'),
     );
     return () => {
       cancelled = true;
     };
   }, [api, manual, onError]);
+  const loadMore = () => {
+    if (!nextCursor) return;
+    api.partnersWithPayability(nextCursor).then(
+      (page) => {
+        setItems((loaded) => [
+          ...(loaded ?? []),
+          ...page.items.filter((p) => !loaded?.some((l) => l.id === p.id)),
+        ]);
+        setNextCursor(page.nextCursor);
+      },
+      (e: unknown) => onError(e, 'Could not load more partners'),
+    );
+  };
 
   const run = (what: string, call: () => Promise<unknown>) =>
     call().then(
@@ -72,7 +102,9 @@ export function PartnersPanel(props: {
       (e: unknown) => onError(e, `Could not: ${what.toLowerCase()}`),
     );
 
-  const shown = (items ?? []).filter((p) => matchesPartner(p, search));
+  const shown = (items ?? []).filter(
+    (p) => matchesPartner(p, search) && matchesPayability(p.payability, payability),
+  );
   return h(
     'section',
     { class: 'panel panel-wide', 'aria-labelledby': 'partners-heading', 'data-testid': 'partners-panel' },
@@ -97,6 +129,25 @@ export function PartnersPanel(props: {
           'data-testid': 'partner-search',
           onInput: (e: Event) => setSearch((e.currentTarget as HTMLInputElement).value),
         }),
+      ),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'partner-payability', class: 'field-label' }, 'Payability'),
+        h(
+          'select',
+          {
+            id: 'partner-payability',
+            class: 'input',
+            value: payability,
+            'data-testid': 'partner-payability-filter',
+            onChange: (e: Event) => {
+              const v = (e.currentTarget as HTMLSelectElement).value;
+              if (isPayabilityFilter(v)) setPayability(v);
+            },
+          },
+          PAYABILITY_FILTERS.map((f) => h('option', { key: f.value, value: f.value }, f.label)),
+        ),
       ),
     ),
     props.canAct
@@ -184,6 +235,7 @@ export function PartnersPanel(props: {
                 p.status,
                 p.payoutHold ? h('div', { class: 'chip chip-failed' }, `hold: ${p.payoutHold.reason}`) : null,
               ),
+              h(PayabilityCell, { partner: p }),
               h(
                 'td',
                 { class: 'actions' },
@@ -307,5 +359,39 @@ export function PartnersPanel(props: {
         ),
       ),
     ),
+    nextCursor
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button-secondary',
+            'data-testid': 'partners-more',
+            onClick: loadMore,
+          },
+          'Load more partners',
+        )
+      : null,
+  );
+}
+
+function PayabilityCell(props: { partner: PartnerListItem }): ComponentChild {
+  const cell = payabilityCell(props.partner.payability);
+  const payable = props.partner.payability?.payable;
+  return h(
+    'td',
+    {
+      'data-testid': `partner-payability-${props.partner.id}`,
+      'data-payable': payable === undefined ? '' : String(payable),
+    },
+    payable === undefined
+      ? h('span', { class: 'muted' }, cell.label)
+      : h('span', { class: `chip ${payable ? 'chip-completed' : 'chip-failed'}` }, cell.label),
+    cell.reasons.length
+      ? h(
+          'div',
+          { class: 'payability-reasons muted small' },
+          cell.reasons.map((r) => h('span', { key: r, class: 'payability-reason' }, r)),
+        )
+      : null,
   );
 }

@@ -6,6 +6,7 @@ import { formatWhen, shortId } from './format';
 import { formatMinor } from './money-format';
 import { NotificationsPanel } from './notifications-view';
 import { PartnerBalancePanel } from './partner-balance';
+import { NextPayoutCard } from './portal-next-payout';
 import { PortalPayoutMethods } from './portal-payout-methods';
 import { StatusChip } from './status-chip';
 
@@ -70,6 +71,7 @@ export function PortalView(props: {
   return h(
     'div',
     { class: 'portal', 'data-testid': 'portal', 'data-partner': partnerId },
+    h(NextPayoutCard, { api, partnerId, locale: props.locale, refreshKey: props.refreshKey, onError }),
     h(
       'section',
       { class: 'panel panel-wide', 'aria-labelledby': 'portal-heading' },

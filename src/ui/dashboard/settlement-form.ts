@@ -182,6 +182,26 @@ export function SettlementForm(
   );
 }
 
+/** Partners the run would leave out, by reason (over every skip, not only the first listed). */
+function SkippedPartners(p: { counts: DryRunResult['skippedPartners'] }): ComponentChild {
+  const rows = Object.entries(p.counts)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .sort(([a, x], [b, y]) => (y ?? 0) - (x ?? 0) || a.localeCompare(b));
+  if (rows.length === 0) return null;
+  return h(
+    'p',
+    { class: 'dry-run-reasons', 'data-testid': 'dry-run-not-payable' },
+    h('strong', null, 'Partners not paid: '),
+    rows.map(([reason, n], i) =>
+      h(
+        'span',
+        { key: reason, 'data-testid': `dry-run-not-payable-${reason}`, 'data-count': n },
+        `${i ? ', ' : ''}${skipReasonLabel(reason)} ${n}`,
+      ),
+    ),
+  );
+}
+
 function DryRunPreview(p: {
   preview: DryRunResult;
   props: {
@@ -207,6 +227,7 @@ function DryRunPreview(p: {
       h('span', { 'data-testid': 'dry-run-skipped' }, `${preview.skippedCount} skipped`),
       '. Nothing was written.',
     ),
+    h(SkippedPartners, { counts: preview.skippedPartners }),
     Object.keys(preview.totals).length
       ? h(
           'ul',
