@@ -312,9 +312,13 @@ export class Payment {
     const { status } = this.state;
     if (status === 'RETURNED') {
       // The money is already back from the bank: refunding it too would take it twice.
-      throw new DomainError(ErrorCodes.PAYMENT_RETURNED, 'The bank returned this payment: it cannot be refunded', {
-        status,
-      });
+      throw new DomainError(
+        ErrorCodes.PAYMENT_RETURNED,
+        'The bank returned this payment: it cannot be refunded',
+        {
+          status,
+        },
+      );
     }
     if (status !== 'COMPLETED') {
       throw new DomainError(ErrorCodes.PAYMENT_NOT_REFUNDABLE, `A ${status} payment cannot be refunded`, {
@@ -339,7 +343,9 @@ export class Payment {
   ): void {
     const { status } = this.state;
     if (status === 'RETURNED') {
-      throw new DomainError(ErrorCodes.PAYMENT_RETURNED, 'The bank returned this payment already', { status });
+      throw new DomainError(ErrorCodes.PAYMENT_RETURNED, 'The bank returned this payment already', {
+        status,
+      });
     }
     this.assertTransition(['COMPLETED'], 'RETURNED');
     const reason = boundedReason(props.reason);

@@ -48,6 +48,7 @@ export async function partnerPayability(
       hasPayoutMethod: true,
       pendingMethodChange:
         change !== null && (!change.effectiveAt || Date.parse(change.effectiveAt) > now.getTime()),
+      payoutMethodReturned: partner.payoutMethodReturnedAt(now) !== null,
       taxForm: taxFormStanding(deps.requirement, form, now),
     },
     balances.map((b) => ({
