@@ -1,4 +1,4 @@
-import type { PartnerDomainEvent } from '../domain/partner.aggregate';
+import type { DomainEvent } from '../domain/domain-event';
 
 /**
  * Transactional outbox of partner notices. The partner events that call for a notice are added in
@@ -7,5 +7,5 @@ import type { PartnerDomainEvent } from '../domain/partner.aggregate';
  * notification workflow has it. Events that call for no notice are ignored.
  */
 export interface PartnerNoticeOutbox {
-  add(events: readonly PartnerDomainEvent[]): Promise<void>;
+  add(events: readonly DomainEvent[]): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { callsForPartnerNotice } from '../../domain/partner-notice';
 import type { PartnerNoticeOutbox } from '../../ports/partner-notice-outbox.port';
-import type { PartnerDomainEvent } from '../../domain/partner.aggregate';
+import type { DomainEvent } from '../../domain/domain-event';
 import type { StoredEvent } from '../../ports/event-log.port';
 import { toStoredEvent } from './event-log';
 
@@ -19,11 +19,11 @@ export class KnexPartnerNoticeOutbox implements PartnerNoticeOutbox {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async add(events: readonly PartnerDomainEvent[]): Promise<void> {
+  async add(events: readonly DomainEvent[]): Promise<void> {
     const at = this.clock().toISOString();
     const rows = events.filter(callsForPartnerNotice).map((e) => ({
       event_id: e.id,
-      partner_id: e.data.partnerId,
+      partner_id: e.partnerId ?? (e.data as { partnerId?: string }).partnerId,
       task_queue: this.taskQueue,
       next_attempt_at: at,
       created_at: at,

@@ -1,4 +1,4 @@
-import { payoutAccountNoticeOf } from '../../domain/partner-notice';
+import { partnerNoticeOf } from '../../domain/partner-notice';
 import type { PartnerNotifier } from '../../ports/notification.port';
 import type { StoredEvent } from '../../ports/event-log.port';
 import type { Logger } from '../../shared/logger';
@@ -110,7 +110,7 @@ export class PartnerNoticeRelay {
   private async pass(): Promise<number> {
     const claimed = await this.opts.queue.claim(this.now(), this.leaseMs, this.batchSize);
     for (const { eventId, attempts, event } of claimed) {
-      const notice = event && payoutAccountNoticeOf(event, this.opts.accountCooloffMs);
+      const notice = event && partnerNoticeOf(event, this.opts.accountCooloffMs);
       if (!notice) {
         // Nothing to tell (an event this version does not announce, or none at all): never retried.
         this.opts.logger.error({ eventId }, 'partner notice relay: no notice for this outbox row; dropped');

@@ -33,6 +33,7 @@ import { PaymentQueries } from '../../infra/db/payment.queries';
 import { KnexPartnerNoticeQueue } from '../../infra/db/partner-notice-outbox';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { PartnerNoticeRelay } from '../../infra/notifications/partner-notice-relay';
+import { TemporalPayoutReturnSignal } from '../../infra/temporal/payout-returned.client';
 import { nameBasedUuid } from '../../shared/name-based-uuid';
 import { newWebhookSecret } from '../../infra/notifications/webhook-signature';
 import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
@@ -111,7 +112,12 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
   const settlementReads = new SettlementQueries(db, config.tax.formRequired);
   const nextSettlementAt = async () => (await schedule.describe())?.nextRunAt ?? null;
   const recon = config.reconciliation;
-  const reconUow = new KnexReconciliationUnitOfWork(db);
+  const reconUow = new KnexReconciliationUnitOfWork(db, { noticeTaskQueue: config.notifications.taskQueue });
+  // A return tells the payment's workflow (after its commit) and sends the partner's notice.
+  const returnDeps = {
+    returns: new TemporalPayoutReturnSignal(client, log.child({ part: 'payout-returns' })),
+    notices: noticeRelay,
+  };
   const statementReader = createCamtStatementReader(recon.xsd);
   const statementSource = new HttpStatementSource({
     // The embedded bank listens on SANDBOX_BANK_PORT of this host when no URL is configured.
@@ -209,12 +215,18 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
         reconciliationRoutes(routes, {
           applyStatement: ({ xml, actor, audit }) =>
             applyStatement(
-              { uow: reconUow, reader: statementReader },
+              { uow: reconUow, reader: statementReader, ...returnDeps },
               { xml, source: 'upload', actor, audit },
             ),
           importBankStatements: ({ actor }) =>
             importBankStatements(
-              { uow: reconUow, reader: statementReader, source: statementSource, grace: recon.grace },
+              {
+                uow: reconUow,
+                reader: statementReader,
+                source: statementSource,
+                grace: recon.grace,
+                ...returnDeps,
+              },
               { accounts: [config.rails.bankFiles.debtor.iban], actor },
             ),
           resolveException: (input) =>
