@@ -35,6 +35,8 @@ const STATUS_LABELS: Record<string, string> = {
   REJECTED: 'Rejected',
   CANCELLED: 'Cancelled',
   REFUNDED: 'Refunded',
+  // The bank sent the payout back (a camt return): its commissions are paid again by a later run.
+  RETURNED: 'Returned by bank',
   // Settlement runs, and a payout whose payment is not in the read model yet.
   RUNNING: 'Running',
   RELEASED: 'Released',
