@@ -26,7 +26,7 @@ const ROUTES = [
   { providers: ['sandbox-bank'] },
 ];
 const FOUR_EYES_ABOVE = 500;
-const REFUND_WINDOW_MS = 25_000;
+const REFUND_WINDOW_MS = 15_000;
 const DAY = 86_400_000;
 
 const schemasOrMissing = iso20022Schemas();
@@ -73,6 +73,8 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       // Long enough for a return to reach a payment's open workflow; short enough to see one close.
       REFUND_WINDOW: `${REFUND_WINDOW_MS}ms`,
       PAYOUT_ACCOUNT_COOLOFF: '1s',
+      COMMISSION_HOLD: '1d',
+      PAYOUT_MINIMUMS: JSON.stringify({ EUR: 1_000 }),
       PAYOUT_ROUTES: JSON.stringify(ROUTES),
       BANK_FILE_SCHEDULE: '1s',
       BANK_FILE_SCHEDULE_ID: `test-recon-bank-files-${randomUUID()}`,
@@ -306,6 +308,26 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(refund.body.code).toBe('PAYMENT.RETURNED');
     expect((await payment(id)).status).toBe('RETURNED');
   }, 120_000);
+
+  it('a return whose signal was lost (recorded, the workflow not told): the refund is still refused before money moves', async () => {
+    const id = await pay(7_171);
+    await completed([id]);
+    // As a crash between the return's commit and its signal leaves it: RETURNED in the database only.
+    await db('payments').where({ id, status: 'COMPLETED' }).update({ status: 'RETURNED' });
+    const refund = await sys.api('POST', `/payments/${id}/refund`, { reason: 'chargeback' }, TEST_KEYS.bob);
+    expect(refund.status).toBe(409);
+    expect(refund.body.code).toBe('PAYMENT.RETURNED');
+    expect(await workflowResult(id)).toMatchObject({ status: 'RETURNED' });
+    const p = await payment(id);
+    expect(p.status).toBe('RETURNED');
+    expect(p.events.map((e: { type: string }) => e.type)).not.toContain('PaymentRefunded');
+    const ledger = async (ref: string) =>
+      (await http(sys.bankUrl!, 'GET', `/ledger?paymentId=${ref}`, undefined, { authorization: '' })).body
+        .entries as Array<{ kind: string }>;
+    const entries = [...(await ledger(id)), ...(await ledger(id.replace(/-/g, '')))];
+    expect(entries.map((e) => e.kind)).toContain('PAYOUT');
+    expect(entries.map((e) => e.kind)).not.toContain('REFUND');
+  }, 60_000);
 
   it('a returned settlement payout: commissions PAYABLE, the partner told why, skipped until the method changes, then paid once', async () => {
     const { smtp, receiver } = notifying!;
