@@ -307,6 +307,23 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(refund.status).toBe(409);
     expect(refund.body.code).toBe('PAYMENT.RETURNED');
     expect((await payment(id)).status).toBe('RETURNED');
+
+    // The same return re-issued under another entry and message: applied, and nothing happens twice.
+    const blocks = (await statementXml()).split('<Ntry>');
+    const at = blocks.findIndex((b) => b.includes('<RtrInf>') && b.includes(id.replace(/-/g, '')));
+    expect(at).toBeGreaterThan(0);
+    const ref = /<AcctSvcrRef>([^<]+)<\/AcctSvcrRef>/.exec(blocks[at]!)![1]!;
+    blocks[at] = blocks[at]!.split(ref).join(`${ref.slice(0, 30)}R2`);
+    const reissued = blocks
+      .join('<Ntry>')
+      .replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${randomUUID().replace(/-/g, '')}</MsgId>`);
+    const again = await newExceptions(async () => {
+      const res = await upload(reissued);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ applied: true, returned: 0 });
+    });
+    expect(again).toEqual([]);
+    expect(returnedEvents(await payment(id))).toHaveLength(1);
   }, 120_000);
 
   it('a return whose signal was lost (recorded, the workflow not told): the refund is still refused before money moves', async () => {
