@@ -3,6 +3,7 @@ import type { ReplayResult } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import {
   getStateQuery,
+  payoutReturnedSignal,
   type PaymentState,
   type PaymentWorkflowResult,
 } from '../src/workflows/payment.messages';
@@ -115,6 +116,18 @@ const SHAPES: Shape[] = [
     amountMinor: SMALL_USD,
     steer: decideWhen('COMPLETED', 'refund', APPROVER, 'partner returned the goods'),
     expected: { status: 'REFUNDED', reason: 'partner returned the goods' },
+  },
+  {
+    // Reconciliation's signal (issue 26): the bank returned the payout while the refund window was open.
+    name: 'payout-returned',
+    amountMinor: SMALL_USD,
+    steer: async (sys, paymentId) => {
+      await waitForState(sys, paymentId, 'COMPLETED');
+      await sys.client.workflow
+        .getHandle(paymentWorkflowId(paymentId))
+        .signal(payoutReturnedSignal, { returnCode: 'AC04', reason: 'AC04 account closed' });
+    },
+    expected: { status: 'RETURNED', reason: 'AC04 account closed' },
   },
   {
     name: 'declined',

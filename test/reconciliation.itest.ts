@@ -7,21 +7,17 @@
  * (RECONCILIATION_BANK_URL). Discrepancies are switched on at the bank that books (faults), the
  * balance break at the one that serves statements.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { migrateSandboxBank } from '../src/sandbox-bank/sandbox-bank.migrations';
 import { createSandboxBank, type SandboxBank } from '../src/sandbox-bank/sandbox-bank.server';
 import { openDatabase } from '../src/shared/db/knex-database';
+import type { PaymentWorkflowResult } from '../src/workflows/payment.messages';
+import { paymentWorkflowId } from '../src/workflows/workflow-ids';
+import { signaturesOf, startNotifyingSystem, type NotifyingSystem } from './support/notification-receivers';
 import { iso20022Schemas, xmllintAvailable, type Iso20022Schemas } from './support/iso20022-schemas';
 import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database';
-import {
-  createPartner,
-  eventually,
-  http,
-  startTestSystem,
-  TEST_KEYS,
-  type TestSystem,
-} from './support/system';
+import { createPartner, eventually, http, TEST_KEYS, type TestSystem } from './support/system';
 import { describeUnavailable, describeWithPostgres } from './support/test-env';
 
 const TITLE = 'reconciliation: bank statements matched to payouts, returns, exceptions once';
@@ -31,6 +27,8 @@ const ROUTES = [
 ];
 const FOUR_EYES_ABOVE = 500;
 const RECONCILIATION_SCHEDULE_ID = `test-recon-fetch-${randomUUID()}`;
+const REFUND_WINDOW_MS = 15_000;
+const DAY = 86_400_000;
 
 const schemasOrMissing = iso20022Schemas();
 if (!xmllintAvailable()) {
@@ -58,6 +56,7 @@ interface Exception {
 function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
   let scratch: ScratchDatabase | undefined;
   let sys: TestSystem;
+  let notifying: NotifyingSystem | undefined;
   let db: Knex;
   let later: SandboxBank;
   let laterUrl: string;
@@ -69,8 +68,14 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     await migrateSandboxBank(db);
     later = createSandboxBank({ db, clock: () => new Date(Date.now() + 2 * 86_400_000) });
     laterUrl = await later.start(0, '127.0.0.1');
-    sys = await startTestSystem({
+    // Partners are told for real (SMTP and webhook receivers): a return is news for them.
+    notifying = await startNotifyingSystem({
       DATABASE_URL: scratch.url,
+      // Long enough for a return to reach a payment's open workflow; short enough to see one close.
+      REFUND_WINDOW: `${REFUND_WINDOW_MS}ms`,
+      PAYOUT_ACCOUNT_COOLOFF: '1s',
+      COMMISSION_HOLD: '1d',
+      PAYOUT_MINIMUMS: JSON.stringify({ EUR: 1_000 }),
       PAYOUT_ROUTES: JSON.stringify(ROUTES),
       BANK_FILE_SCHEDULE: '1s',
       BANK_FILE_SCHEDULE_ID: `test-recon-bank-files-${randomUUID()}`,
@@ -86,6 +91,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       RECONCILIATION_SCHEDULE: '0 0 1 1 *',
       RECONCILIATION_SCHEDULE_ID,
     });
+    sys = notifying.sys;
     partnerId = (await createPartner(sys.apiUrl)).id;
   }, 90_000);
 
@@ -96,7 +102,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
         .getHandle(id!)
         .delete()
         .catch(() => undefined);
-    await sys?.stop();
+    await notifying?.stop();
     await later?.stop();
     await db?.destroy();
     await scratch?.drop();
@@ -302,32 +308,62 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(twice.body.applied).toBe(false);
   }, 120_000);
 
-  it('a return: RETURNED with a PaymentReturned event, applied once (notice and statement)', async () => {
+  /** The bank sends the payout back with an ISO reason (a camt.054 now, the day's camt.053 later). */
+  const bankReturns = async (paymentId: string, reason: string) => {
+    const res = await http(
+      sys.bankUrl!,
+      'POST',
+      '/admin/returns',
+      { endToEndId: paymentId.replace(/-/g, ''), reason },
+      { authorization: '' },
+    );
+    expect(res.status).toBe(201);
+  };
+  const workflowResult = (paymentId: string): Promise<PaymentWorkflowResult> =>
+    sys.client.workflow.getHandle(paymentWorkflowId(paymentId)).result();
+  const returnedEvents = (p: { events: Array<{ type: string; data: Record<string, unknown> }> }) =>
+    p.events.filter((e) => e.type === 'PaymentReturned');
+
+  it('a return while the refund window is open: RETURNED once (notice and statement), the workflow ends RETURNED, a refund is refused', async () => {
     const id = await pay(7_070);
     await completed([id]);
     await fetchStatements();
     expect((await payment(id)).reconciliation).toBe('BOOKED');
-    const returned = await http(
-      sys.bankUrl!,
-      'POST',
-      '/admin/returns',
-      { endToEndId: id.replace(/-/g, ''), reason: 'AC04' },
-      { authorization: '' },
-    );
-    expect(returned.status).toBe(201);
+    await bankReturns(id, 'AC04');
     const added = await newExceptions(async () => {
       await fetchStatements();
       await fetchStatements();
     });
     expect(added).toEqual([]);
     const p = await payment(id);
-    expect(p.reconciliation).toBe('RETURNED');
-    expect(p.status).toBe('COMPLETED');
-    const events = (p.events as Array<{ type: string; data: Record<string, unknown> }>).filter(
-      (e) => e.type === 'PaymentReturned',
-    );
+    expect(p).toMatchObject({ status: 'RETURNED', reconciliation: 'RETURNED' });
+    expect(p.reason).toMatch(/^AC04/);
+    const events = returnedEvents(p);
     expect(events).toHaveLength(1);
-    expect(events[0]!.data).toMatchObject({ paymentId: id, returnCode: 'AC04' });
+    expect(events[0]!.data).toMatchObject({ paymentId: id, status: 'RETURNED', returnCode: 'AC04' });
+    // Signalled after the commit: the refund window closed with RETURNED, long before its timer.
+    expect(await workflowResult(id)).toMatchObject({ status: 'RETURNED' });
+    const refund = await sys.api('POST', `/payments/${id}/refund`, { reason: 'too late' }, TEST_KEYS.bob);
+    expect(refund.status).toBe(409);
+    expect(refund.body.code).toBe('PAYMENT.RETURNED');
+    expect((await payment(id)).status).toBe('RETURNED');
+
+    // The same return re-issued under another entry and message: applied, and nothing happens twice.
+    const blocks = (await statementXml()).split('<Ntry>');
+    const at = blocks.findIndex((b) => b.includes('<RtrInf>') && b.includes(id.replace(/-/g, '')));
+    expect(at).toBeGreaterThan(0);
+    const ref = /<AcctSvcrRef>([^<]+)<\/AcctSvcrRef>/.exec(blocks[at]!)![1]!;
+    blocks[at] = blocks[at]!.split(ref).join(`${ref.slice(0, 30)}R2`);
+    const reissued = blocks
+      .join('<Ntry>')
+      .replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${randomUUID().replace(/-/g, '')}</MsgId>`);
+    const again = await newExceptions(async () => {
+      const res = await upload(reissued);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ applied: true, returned: 0 });
+    });
+    expect(again).toEqual([]);
+    expect(returnedEvents(await payment(id))).toHaveLength(1);
   }, 120_000);
 
   it('a settlement run’s page counts its payouts by statement: awaiting, then booked, then one returned (one grouped read)', async () => {
@@ -385,6 +421,162 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     await fetchStatements();
     expect((await run()).reconciliation).toEqual({ booked: 1, returned: 1, awaitingStatement: 0 });
   }, 150_000);
+  it('a return whose signal was lost (recorded, the workflow not told): the refund is still refused before money moves', async () => {
+    const id = await pay(7_171);
+    await completed([id]);
+    // As a crash between the return's commit and its signal leaves it: RETURNED in the database only.
+    await db('payments').where({ id, status: 'COMPLETED' }).update({ status: 'RETURNED' });
+    const refund = await sys.api('POST', `/payments/${id}/refund`, { reason: 'chargeback' }, TEST_KEYS.bob);
+    expect(refund.status).toBe(409);
+    expect(refund.body.code).toBe('PAYMENT.RETURNED');
+    expect(await workflowResult(id)).toMatchObject({ status: 'RETURNED' });
+    const p = await payment(id);
+    expect(p.status).toBe('RETURNED');
+    expect(p.events.map((e: { type: string }) => e.type)).not.toContain('PaymentRefunded');
+    const ledger = async (ref: string) =>
+      (await http(sys.bankUrl!, 'GET', `/ledger?paymentId=${ref}`, undefined, { authorization: '' })).body
+        .entries as Array<{ kind: string }>;
+    const entries = [...(await ledger(id)), ...(await ledger(id.replace(/-/g, '')))];
+    expect(entries.map((e) => e.kind)).toContain('PAYOUT');
+    expect(entries.map((e) => e.kind)).not.toContain('REFUND');
+  }, 60_000);
+
+  it('a returned settlement payout: commissions PAYABLE, the partner told why, skipped until the method changes, then paid once', async () => {
+    const { smtp, receiver } = notifying!;
+    const partner = await createPartner(sys.apiUrl, { webhookUrl: receiver.url() });
+    const rotated = await sys.api('POST', `/partners/${partner.id}/webhook-secret`);
+    expect(rotated.status).toBe(200);
+    const secret = rotated.body.secret as string;
+    const refs = [`ret-${randomUUID()}`, `ret-${randomUUID()}`];
+    const accrued = await sys.api(
+      'POST',
+      '/commissions',
+      refs.map((externalRef, i) => ({
+        externalRef,
+        partnerId: partner.id,
+        currency: 'EUR',
+        amountMinor: [3_000, 4_500][i],
+        description: 'returned and paid again',
+        occurredAt: new Date(Date.now() - 6 * DAY).toISOString(),
+      })),
+    );
+    expect(accrued.status).toBe(201);
+    const statusOf = async (ref: string) =>
+      (await sys.api('GET', `/commissions/${ref}`)).body.status as string;
+    const paymentsOf = async () =>
+      (await sys.api('GET', `/payments?partnerId=${partner.id}&limit=10`)).body.items as Array<{
+        id: string;
+      }>;
+    /** One run over the period ending `daysAgo` days ago (one run per period: each call its own). */
+    const settle = async (daysAgo: number) => {
+      const periodEnd = new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10);
+      const started = await sys.api('POST', '/settlements', { periodEnd, currency: 'EUR' });
+      expect(started.status).toBe(202);
+      return eventually(
+        async () =>
+          (await sys.api('GET', `/settlements/${encodeURIComponent(started.body.settlementId)}`)).body,
+        (r) => r?.status === 'COMPLETED',
+        { timeoutMs: 90_000, intervalMs: 500 },
+      ) as Promise<{
+        items: Array<{ partnerId: string; paymentId: string | null; netMinor: string }>;
+        skipped: Array<{ partnerId: string; skipReason: string; netMinor: string }>;
+      }>;
+    };
+
+    const first = await settle(5);
+    expect(first.items.filter((i) => i.partnerId === partner.id)).toMatchObject([{ netMinor: '7500' }]);
+    const [paid] = await paymentsOf();
+    await completed([paid!.id]);
+    for (const ref of refs) expect(await statusOf(ref)).toBe('SETTLED');
+    // Returns after the refund window still work: the payout's workflow has closed.
+    expect(await workflowResult(paid!.id)).toMatchObject({ status: 'COMPLETED' });
+    await fetchStatements();
+    expect((await payment(paid!.id)).reconciliation).toBe('BOOKED');
+
+    await bankReturns(paid!.id, 'AC04');
+    const added = await newExceptions(async () => {
+      await fetchStatements();
+      await fetchStatements();
+    });
+    expect(added).toEqual([]);
+    const p = await payment(paid!.id);
+    expect(p).toMatchObject({ status: 'RETURNED', reconciliation: 'RETURNED' });
+    expect(returnedEvents(p).map((e) => e.data.commissionsReleased)).toEqual([2]);
+    for (const ref of refs) expect(await statusOf(ref)).toBe('PAYABLE');
+
+    // Told by email and by signed webhook, in words a partner understands.
+    const email = await eventually(
+      async () =>
+        smtp.messages.find((m) => m.to.includes(partner.email as string) && /returned/.test(m.subject)),
+      (m) => m !== undefined,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(email!.subject).toBe('Alpes Partners: Payment of €75.00 returned by your bank');
+    expect(email!.text).toContain(
+      'Reason: Your bank reports the account closed: add a new payout method (AC04).',
+    );
+    const hook = await eventually(
+      async () =>
+        receiver.requests.find(
+          (w) => w.body?.partnerId === partner.id && w.body?.type === 'PAYMENT_RETURNED',
+        ),
+      (w) => w !== undefined,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(hook!.body.data).toMatchObject({ paymentId: paid!.id, amountMinor: 7_500, currency: 'EUR' });
+    expect(hook!.body.data.reason).toMatch(/^AC04/);
+    const { t, v1 } = signaturesOf(String(hook!.headers['x-alpes-signature']));
+    expect(v1[0]).toBe(createHmac('sha256', secret).update(`${t}.${hook!.rawBody}`).digest('hex'));
+
+    const payability = async () =>
+      (await sys.api('GET', `/partners/${partner.id}/payability`)).body as {
+        payable: boolean;
+        reasons: Array<{ code: string; blocking: boolean }>;
+      };
+    expect(await payability()).toMatchObject({
+      payable: false,
+      reasons: expect.arrayContaining([
+        expect.objectContaining({ code: 'PAYOUT_METHOD_RETURNED', blocking: true }),
+      ]),
+    });
+    const second = await settle(4);
+    expect(second.items.filter((i) => i.partnerId === partner.id)).toEqual([]);
+    expect(second.skipped.filter((i) => i.partnerId === partner.id)).toMatchObject([
+      { skipReason: 'PAYOUT_METHOD_RETURNED', netMinor: '7500' },
+    ]);
+    expect(await paymentsOf()).toHaveLength(1);
+
+    // The partner gives a new account; once it is in force the flag is gone.
+    const requested = await sys.api(
+      'POST',
+      `/partners/${partner.id}/payout-methods`,
+      { currency: '*', method: { type: 'BANK_TRANSFER', iban: 'NL91ABNA0417164300', bic: 'ABNANL2A' } },
+      TEST_KEYS.alice,
+    );
+    expect(requested.status).toBe(202);
+    const approved = await sys.api(
+      'POST',
+      `/partners/${partner.id}/payout-account-change/approve`,
+      undefined,
+      TEST_KEYS.bob,
+    );
+    expect(approved.status).toBe(200);
+    const effectiveAt = Date.parse(approved.body.pendingAccountChange.effectiveAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, effectiveAt - Date.now()) + 100));
+    expect((await payability()).reasons.map((r) => r.code)).not.toContain('PAYOUT_METHOD_RETURNED');
+
+    const third = await settle(3);
+    const again = third.items.filter((i) => i.partnerId === partner.id);
+    expect(again).toMatchObject([{ netMinor: '7500' }]);
+    await completed([again[0]!.paymentId!]);
+    const repaid = await payment(again[0]!.paymentId!);
+    expect(repaid.totalMinor).toBe(7_500);
+    expect(await paymentsOf()).toHaveLength(2);
+    for (const ref of refs) expect(await statusOf(ref)).toBe('SETTLED');
+    // Exactly once: a later run finds nothing of it left to pay.
+    const fourth = await settle(2);
+    expect([...fourth.items, ...fourth.skipped].filter((i) => i.partnerId === partner.id)).toEqual([]);
+  }, 240_000);
 
   it('resolving: with a reason, audited; a write-off above the threshold needs a second operator', async () => {
     const [big] = await exceptions('?kind=UNMATCHED_ENTRY&status=OPEN');

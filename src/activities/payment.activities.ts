@@ -538,6 +538,14 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
   ): Promise<ProviderStepResult> {
     return withDomainFailures(async () => {
       const payment = await deps.uow.run((tx) => load(tx, paymentId));
+      // The bank returned the payout (reconciliation recorded it): the money is back already, and
+      // taking it again would take it twice. Refused before anything moves; markRefunded refuses too.
+      if (purpose === 'refund' && payment.status === 'RETURNED') {
+        throw new DomainError(
+          ErrorCodes.PAYMENT_RETURNED,
+          'the bank returned this payment: it cannot be refunded',
+        );
+      }
       const receipt = await withHeartbeat(
         deps.provider.refund({
           idempotencyKey: providerKeys[purpose](paymentId),

@@ -77,6 +77,7 @@ const ESTADOS: Record<string, string> = {
   REJECTED: 'RECHAZADO',
   CANCELLED: 'CANCELADO',
   REFUNDED: 'REEMBOLSADO',
+  RETURNED: 'DEVUELTO',
 };
 
 const pagoResponse = z

@@ -72,6 +72,20 @@ describe('notification content', () => {
     );
     expect(body).toContain('Reason: Your bank reports the account closed: add a new payout method (AC04).');
   });
+
+  it('a payout the bank returned: says so, that it is paid again, and why in plain words', () => {
+    expect(notificationTypeOf('PaymentReturned')).toBe('PAYMENT_RETURNED');
+    const { subject, body } = renderNotificationContent(
+      'PAYMENT_RETURNED',
+      { ...facts, eventType: 'PaymentReturned', reason: 'AC04 Closed account number' },
+      'Ana',
+    );
+    expect(subject).toBe(
+      `Alpes Partners: Payment of ${formatAmount(1_505_000, 'COP')} returned by your bank`,
+    );
+    expect(body).toContain('We will pay it again');
+    expect(body).toContain('Reason: Your bank reports the account closed: add a new payout method (AC04).');
+  });
 });
 
 describe('payout-account notice content', () => {

@@ -32,6 +32,7 @@ const TYPE_BY_EVENT: Partial<
   PaymentFailed: 'PAYMENT_FAILED',
   PaymentCancelled: 'PAYMENT_CANCELLED',
   PaymentRefunded: 'PAYMENT_REFUNDED',
+  PaymentReturned: 'PAYMENT_RETURNED',
   PartnerPayoutAccountChangeRequested: 'PAYOUT_ACCOUNT_CHANGE_REQUESTED',
   PartnerPayoutAccountChangeApproved: 'PAYOUT_ACCOUNT_CHANGE_APPROVED',
   PartnerPayoutAccountChangeCancelled: 'PAYOUT_ACCOUNT_CHANGE_CANCELLED',
@@ -94,6 +95,11 @@ const WORDING: Record<PaymentNotificationType, Wording> = {
   PAYMENT_REFUNDED: {
     subject: (a) => `Payment of ${a} refunded`,
     lead: (a, ref) => `Your payment of ${a} has been refunded (payment ${ref}).`,
+  },
+  PAYMENT_RETURNED: {
+    subject: (a) => `Payment of ${a} returned by your bank`,
+    lead: (a, ref) =>
+      `Your bank sent back your payment of ${a} (payment ${ref}). We will pay it again in a later run, once your payout method has been updated.`,
   },
 };
 

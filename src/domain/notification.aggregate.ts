@@ -19,6 +19,7 @@ export const PAYMENT_NOTIFICATION_TYPES = [
   'PAYMENT_FAILED',
   'PAYMENT_CANCELLED',
   'PAYMENT_REFUNDED',
+  'PAYMENT_RETURNED',
 ] as const;
 export type PaymentNotificationType = (typeof PAYMENT_NOTIFICATION_TYPES)[number];
 

@@ -1,5 +1,5 @@
 import { Partner } from './partner.aggregate';
-import { callsForPartnerNotice, payoutAccountNoticeOf } from './partner-notice';
+import { callsForPartnerNotice, partnerNoticeOf, payoutAccountNoticeOf } from './partner-notice';
 
 const OLD = '0012345678';
 const NEW = 'DE89 3704 0044 0532 0130 00';
@@ -77,5 +77,39 @@ describe('payout-account notices from partner events', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('a returned payout as a partner notice (through the outbox)', () => {
+  const returned = {
+    id: 'ev-1',
+    type: 'PaymentReturned',
+    occurredAt: '2026-03-02T08:00:00.000Z',
+    data: { paymentId: 'pay-1', partnerId: 'p-1', amountMinor: 7070, currency: 'EUR', reason: 'AC04 closed' },
+  };
+
+  it('calls for a notice, a payment notice keyed by the payment, as the workflow keys its own', () => {
+    expect(callsForPartnerNotice(returned)).toBe(true);
+    expect(callsForPartnerNotice({ type: 'PaymentCompleted' })).toBe(false);
+    expect(partnerNoticeOf(returned, COOLOFF)).toEqual({
+      partnerId: 'p-1',
+      sourceEventId: 'pay-1:PaymentReturned',
+      eventType: 'PaymentReturned',
+      paymentId: 'pay-1',
+      amountMinor: 7070,
+      currency: 'EUR',
+      reason: 'AC04 closed',
+      occurredAt: '2026-03-02T08:00:00.000Z',
+    });
+  });
+
+  it('checks what it reads back: no notice from an event missing its facts', () => {
+    expect(
+      partnerNoticeOf({ ...returned, data: { ...returned.data, amountMinor: '7070' } }, COOLOFF),
+    ).toBeUndefined();
+    expect(
+      partnerNoticeOf({ ...returned, data: { ...returned.data, partnerId: '' } }, COOLOFF),
+    ).toBeUndefined();
+    expect(partnerNoticeOf({ ...returned, type: 'PaymentCompleted' }, COOLOFF)).toBeUndefined();
   });
 });

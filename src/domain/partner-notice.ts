@@ -37,9 +37,52 @@ export interface PartnerEventLike {
   data: Record<string, unknown>;
 }
 
-/** Partner events the partner is told about: account changes requested, approved, cancelled; calls to act. */
+/**
+ * Events written outside a payment's workflow that the partner is told about through the outbox:
+ * payout-account changes (requested, approved, cancelled), calls to act (a tax form expiring, a run
+ * that left them out) and a payout the bank returned (applied by reconciliation, which has no
+ * workflow step to send it).
+ */
 export const callsForPartnerNotice = (event: { type: string }): boolean =>
-  isPayoutAccountEventType(event.type) || isPartnerActionEventType(event.type);
+  isPayoutAccountEventType(event.type) ||
+  isPartnerActionEventType(event.type) ||
+  event.type === 'PaymentReturned';
+
+/**
+ * A returned payout as the partner's notification workflow takes a payment notice. The source
+ * event id is the payment's own (`<payment>:PaymentReturned`), as the workflow's notices are: a
+ * payment is returned once, and a repeat is dropped by it.
+ */
+export type ReturnedPaymentNotice = {
+  partnerId: string;
+  sourceEventId: string;
+  eventType: 'PaymentReturned';
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  /** The bank's code and text; rendered in partner-facing words (bank-reason.ts). */
+  reason: string | null;
+  occurredAt: string;
+};
+
+export function returnedPaymentNoticeOf(event: PartnerEventLike): ReturnedPaymentNotice | undefined {
+  const paymentId = text(event.data.paymentId);
+  const partnerId = text(event.data.partnerId);
+  const currency = text(event.data.currency);
+  const amountMinor = event.data.amountMinor;
+  if (event.type !== 'PaymentReturned' || !paymentId || !partnerId || !currency) return undefined;
+  if (typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor)) return undefined;
+  return {
+    partnerId,
+    sourceEventId: `${paymentId}:PaymentReturned`,
+    eventType: 'PaymentReturned',
+    paymentId,
+    amountMinor,
+    currency,
+    reason: text(event.data.reason),
+    occurredAt: event.occurredAt,
+  };
+}
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -126,7 +169,7 @@ export function partnerActionNoticeOf(event: PartnerEventLike): PartnerActionNot
 export const partnerNoticeOf = (
   event: PartnerEventLike,
   cooloffMs: number,
-): PayoutAccountNotice | PartnerActionNotice | undefined =>
+): PayoutAccountNotice | PartnerActionNotice | ReturnedPaymentNotice | undefined =>
   isPartnerActionEventType(event.type)
     ? partnerActionNoticeOf(event)
-    : payoutAccountNoticeOf(event, cooloffMs);
+    : (payoutAccountNoticeOf(event, cooloffMs) ?? returnedPaymentNoticeOf(event));

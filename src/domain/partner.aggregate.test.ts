@@ -549,3 +549,72 @@ describe('payout methods', () => {
     );
   });
 });
+
+describe('a payout returned by the bank', () => {
+  const HOUR = 3_600_000;
+  const at = (ms: number) => new Date(T0.getTime() + ms);
+  const SEPA = { type: 'BANK_TRANSFER', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' };
+  const returned = (): Partner => {
+    const partner = Partner.create({
+      id: 'p-r',
+      name: 'Returned',
+      email: 'r@acc.example',
+      payoutAccount: '0012345678',
+      now: T0,
+    });
+    partner.flagPayoutMethodReturned({ paymentId: 'pay-1', reason: 'AC04 closed', now: at(HOUR) });
+    return partner;
+  };
+
+  it('flags the method in force until a change takes effect after it, then clears on writing it down', () => {
+    const partner = returned();
+    expect(partner.payoutMethodReturnedAt(at(2 * HOUR))).toEqual({
+      paymentId: 'pay-1',
+      reason: 'AC04 closed',
+      at: at(HOUR).toISOString(),
+    });
+    partner.requestPayoutMethodChange({ currency: '*', method: SEPA, actor: 'alice', now: at(2 * HOUR) });
+    partner.approvePayoutAccountChange({ actor: 'bob', now: at(3 * HOUR), cooloffMs: HOUR });
+    // Pending: the returned method is still the one in force.
+    expect(partner.payoutMethodReturnedAt(at(4 * HOUR - 1))).not.toBeNull();
+    // In force, before it is written down (that happens lazily).
+    expect(partner.payoutMethodReturnedAt(at(4 * HOUR))).toBeNull();
+    expect(partner.applyDueAccountChange(at(5 * HOUR))).toBe(true);
+    expect(partner.payoutMethodReturnedAt(at(5 * HOUR))).toBeNull();
+    expect(partner.toSnapshot().payoutMethodReturned).toBeUndefined();
+  });
+
+  it('is not cleared by a change that had taken effect before the return', () => {
+    const partner = Partner.create({
+      id: 'p-r2',
+      name: 'Returned',
+      email: 'r@acc.example',
+      payoutAccount: '0012345678',
+      now: T0,
+    });
+    partner.requestPayoutMethodChange({ currency: '*', method: SEPA, actor: 'alice', now: at(0) });
+    partner.approvePayoutAccountChange({ actor: 'bob', now: at(0), cooloffMs: HOUR });
+    partner.flagPayoutMethodReturned({ paymentId: 'pay-2', reason: 'AC04', now: at(2 * HOUR) });
+    expect(partner.payoutMethodReturnedAt(at(3 * HOUR))).not.toBeNull();
+    partner.applyDueAccountChange(at(3 * HOUR));
+    expect(partner.payoutMethodReturnedAt(at(3 * HOUR))).not.toBeNull();
+  });
+
+  it('survives a snapshot round trip; partners never returned keep their old snapshot shape', () => {
+    const partner = returned();
+    const s = partner.toSnapshot();
+    expect(s.payoutMethodReturned).toMatchObject({ paymentId: 'pay-1' });
+    expect(Partner.fromSnapshot(s).payoutMethodReturnedAt(at(2 * HOUR))).toMatchObject({
+      paymentId: 'pay-1',
+    });
+    expect('payoutMethodReturned' in (partner.toPublic() as object)).toBe(false);
+    const plain = Partner.create({
+      id: 'p-x',
+      name: 'X',
+      email: 'x@acc.example',
+      payoutAccount: '0012345678',
+      now: T0,
+    });
+    expect('payoutMethodReturned' in plain.toSnapshot()).toBe(false);
+  });
+});

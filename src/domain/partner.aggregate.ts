@@ -17,6 +17,33 @@ export interface PayoutHold {
 
 export const PAYOUT_HOLD_REASON_MAX_LENGTH = 500;
 
+/**
+ * The bank returned a payout to the method in force (reconciliation): settlement runs skip the
+ * partner (PAYOUT_METHOD_RETURNED) until a payout-account or method change takes effect after it.
+ */
+export interface PayoutMethodReturn {
+  /** The returned payment. */
+  paymentId: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * Whether a return flagged at `flag.at` still stands at `now`: an account or method change that
+ * took effect after it clears it, even before the change is written down (that happens lazily).
+ * Pure, so the settlement planner's SQL rows and the aggregate judge alike.
+ */
+export function payoutMethodReturnStands(
+  flaggedAt: string | null | undefined,
+  changeEffectiveAt: string | null | undefined,
+  now: Date,
+): boolean {
+  if (!flaggedAt) return false;
+  if (!changeEffectiveAt) return true;
+  const effective = Date.parse(changeEffectiveAt);
+  return !(effective <= now.getTime() && effective >= Date.parse(flaggedAt));
+}
+
 /** A payout method's currency: an ISO 4217 code, or `*` for the default of every other currency. */
 export type MethodCurrency = string;
 export const ALL_CURRENCIES: MethodCurrency = '*';
@@ -72,6 +99,8 @@ export interface PartnerSnapshot {
   pendingAccountChange: PayoutAccountChange | null;
   /** Payout methods by currency (`*`: the default for all others). Absent in snapshots from before methods. */
   payoutMethods?: Record<MethodCurrency, PayoutMethodData>;
+  /** Absent (or null) unless the bank returned a payout to the method in force. */
+  payoutMethodReturned?: PayoutMethodReturn | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -178,7 +207,8 @@ function validStatus(raw: PartnerStatus): PartnerStatus {
 }
 
 /** The snapshot, with the payout account and methods as value objects. */
-type PartnerState = Omit<PartnerSnapshot, 'payoutAccount' | 'payoutMethods'> & {
+type PartnerState = Omit<PartnerSnapshot, 'payoutAccount' | 'payoutMethods' | 'payoutMethodReturned'> & {
+  payoutMethodReturned: PayoutMethodReturn | null;
   payoutAccount: PayoutAccount;
   payoutMethods: Readonly<Record<MethodCurrency, PayoutMethod>>;
 };
@@ -229,6 +259,7 @@ export class Partner {
       payoutHold: null,
       pendingAccountChange: null,
       payoutMethods: {},
+      payoutMethodReturned: null,
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -251,6 +282,7 @@ export class Partner {
           PayoutMethod.fromData(data),
         ]),
       ),
+      payoutMethodReturned: s.payoutMethodReturned ?? null,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       version: s.version,
@@ -486,6 +518,32 @@ export class Partner {
     );
   }
 
+  /**
+   * The bank returned `paymentId`, paid to the method in force: runs skip the partner until their
+   * payout method changes. A later return replaces an earlier one (the latest is what stands).
+   */
+  flagPayoutMethodReturned(props: { paymentId: string; reason: string; now: Date }): void {
+    const at = props.now.toISOString();
+    this.state = {
+      ...this.state,
+      payoutMethodReturned: {
+        paymentId: props.paymentId,
+        reason: Array.from(props.reason).slice(0, PAYOUT_HOLD_REASON_MAX_LENGTH).join(''),
+        at,
+      },
+      updatedAt: at,
+      version: this.state.version + 1,
+    };
+  }
+
+  /** The return that still keeps the partner out of runs at `now`, if any (see payoutMethodReturnStands). */
+  payoutMethodReturnedAt(now: Date): PayoutMethodReturn | null {
+    const flag = this.state.payoutMethodReturned;
+    return flag && payoutMethodReturnStands(flag.at, this.state.pendingAccountChange?.effectiveAt, now)
+      ? flag
+      : null;
+  }
+
   /** Writes down a change whose cool-off has passed; true when something changed. */
   applyDueAccountChange(now: Date): boolean {
     const change = this.state.pendingAccountChange;
@@ -493,8 +551,12 @@ export class Partner {
     const facts = this.changeFacts(change);
     const at = now.toISOString();
     const target = methodChangeOf(change);
+    const returned = this.state.payoutMethodReturned;
     this.state = {
       ...this.state,
+      // The new method is the fix a return asked for: it clears a return flagged before it took effect.
+      payoutMethodReturned:
+        returned && payoutMethodReturnStands(returned.at, change.effectiveAt, now) ? returned : null,
       ...(target
         ? { payoutMethods: Object.freeze({ ...this.state.payoutMethods, [target.currency]: target.method }) }
         : { payoutAccount: PayoutAccount.create(change.account ?? '') }),
@@ -635,10 +697,12 @@ export class Partner {
   }
 
   toSnapshot(): PartnerSnapshot {
-    const { payoutMethods, ...state } = this.state;
+    const { payoutMethods, payoutMethodReturned, ...state } = this.state;
     const methods = Object.entries(payoutMethods);
     return {
       ...state,
+      // Left out unless flagged, as methods are: snapshots read as they did before returns.
+      ...(payoutMethodReturned ? { payoutMethodReturned } : {}),
       payoutAccount: this.state.payoutAccount.value,
       // Left out while there are none: snapshots (and audit entries) read as they did before methods.
       ...(methods.length > 0
@@ -648,12 +712,17 @@ export class Partner {
   }
 
   /** For API responses and UIs: the payout account is masked; methods are read through `payoutMethods`. */
-  toPublic(): Omit<PartnerSnapshot, 'payoutAccount' | 'payoutMethods' | 'pendingAccountChange'> & {
+  toPublic(): Omit<
+    PartnerSnapshot,
+    'payoutAccount' | 'payoutMethods' | 'pendingAccountChange' | 'payoutMethodReturned'
+  > & {
     payoutAccount: string;
     pendingAccountChange: PublicAccountChange | null;
   } {
-    const { payoutMethods: _methods, ...snapshot } = this.toSnapshot();
+    // A return is shown by GET /partners/:id/payability (PAYOUT_METHOD_RETURNED).
+    const { payoutMethods: _methods, payoutMethodReturned: _returned, ...snapshot } = this.toSnapshot();
     void _methods;
+    void _returned;
     const change = this.state.pendingAccountChange;
     return {
       ...snapshot,

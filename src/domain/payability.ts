@@ -9,8 +9,8 @@ export const PAYABILITY_REASONS = [
   'SUSPENDED',
   'ON_HOLD',
   'NO_PAYOUT_METHOD',
-  // Fed by reconciliation once a returned payout is recorded against the method (see
-  // `PartnerPayabilityFacts.payoutMethodReturned`); nothing sets it yet.
+  // The bank returned a payout to the method in force (reconciliation flags the partner) and no
+  // change has taken effect since (Partner.payoutMethodReturnedAt).
   'PAYOUT_METHOD_RETURNED',
   'TAX_FORM_MISSING',
   'TAX_FORM_PENDING_REVIEW',

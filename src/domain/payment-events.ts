@@ -12,6 +12,7 @@ export const PAYMENT_EVENT_TYPES = [
   'PaymentFailed',
   'PaymentCancelled',
   'PaymentRefunded',
+  'PaymentReturned',
   'PaymentPayoutUnknown',
   'PaymentCompensationFailed',
 ] as const satisfies readonly PaymentEventType[];
@@ -26,6 +27,7 @@ export type PaymentEventType =
   | 'PaymentFailed'
   | 'PaymentCancelled'
   | 'PaymentRefunded'
+  | 'PaymentReturned'
   | 'PaymentPayoutUnknown'
   | 'PaymentCompensationFailed';
 
@@ -49,6 +51,12 @@ export type PaymentEventData = {
   refundReference?: string;
   createdBy?: string;
   lines?: CommissionLineProps[];
+  /** PaymentReturned: the ISO return reason code (AC04, MD07, …), null for a proprietary one. */
+  returnCode?: string | null;
+  /** PaymentReturned: the bank's entry (AcctSvcrRef) that brought the money back. */
+  entryRef?: string;
+  /** PaymentReturned: how many settled commissions went back to PAYABLE. */
+  commissionsReleased?: number;
 };
 
 export type PaymentDomainEvent = DomainEvent<PaymentEventType, PaymentEventData>;

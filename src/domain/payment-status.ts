@@ -10,6 +10,9 @@ export const PAYMENT_STATUSES = [
   'REJECTED',
   'CANCELLED',
   'REFUNDED',
+  // Paid out, and the bank sent the money back (a camt return: account closed…): the commissions
+  // are owed again and paid by a later run, so nothing more happens to this payment.
+  'RETURNED',
   // Paid out, a later step failed and giving the payout back failed too: an operator must act.
   'COMPENSATION_FAILED',
 ] as const;
@@ -21,6 +24,7 @@ export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = [
   'REJECTED',
   'CANCELLED',
   'REFUNDED',
+  'RETURNED',
 ];
 
 /**

@@ -305,7 +305,8 @@ type Operation =
   | 'cancel'
   | 'refund'
   | 'markPayoutUnknown'
-  | 'compensationFailed';
+  | 'compensationFailed'
+  | 'returnedByBank';
 
 const OPERATIONS: Record<
   Operation,
@@ -337,6 +338,15 @@ const OPERATIONS: Record<
     to: 'COMPENSATION_FAILED',
     event: 'PaymentCompensationFailed',
   },
+  returnedByBank: {
+    run: (p) =>
+      p.returnedByBank(
+        { returnCode: 'AC04', reason: 'AC04 account closed', entryRef: 'E-1', commissionsReleased: 2 },
+        T1,
+      ),
+    to: 'RETURNED',
+    event: 'PaymentReturned',
+  },
 };
 
 /** 'AWAITING_APPROVAL+approved' is AWAITING_APPROVAL with approvedBy set: same status, different rules. */
@@ -351,6 +361,7 @@ const INVALID = err(ErrorCodes.PAYMENT_INVALID_TRANSITION);
 const NOT_AWAITING = err(ErrorCodes.PAYMENT_NOT_AWAITING_APPROVAL);
 const NOT_CANCELLABLE = err(ErrorCodes.PAYMENT_NOT_CANCELLABLE);
 const NOT_REFUNDABLE = err(ErrorCodes.PAYMENT_NOT_REFUNDABLE);
+const RETURNED = err(ErrorCodes.PAYMENT_RETURNED);
 
 /** The complete state machine: every status × every operation. */
 const TABLE: Record<Row, Record<Operation, Outcome>> = {
@@ -365,6 +376,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   AWAITING_APPROVAL: {
     requestApproval: INVALID,
@@ -377,6 +389,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   'AWAITING_APPROVAL+approved': {
     requestApproval: INVALID,
@@ -389,6 +402,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   PROCESSING: {
     requestApproval: INVALID,
@@ -401,6 +415,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: ok('PAYOUT_UNKNOWN'),
     compensationFailed: ok('COMPENSATION_FAILED'),
+    returnedByBank: INVALID,
   },
   COMPLETED: {
     requestApproval: INVALID,
@@ -413,6 +428,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: ok('REFUNDED'),
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: ok('RETURNED'),
   },
   FAILED: {
     requestApproval: INVALID,
@@ -425,6 +441,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   REJECTED: {
     requestApproval: INVALID,
@@ -437,6 +454,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   CANCELLED: {
     requestApproval: INVALID,
@@ -449,6 +467,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   REFUNDED: {
     requestApproval: INVALID,
@@ -461,6 +480,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
   },
   PAYOUT_UNKNOWN: {
     requestApproval: INVALID,
@@ -473,6 +493,7 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: ok('COMPENSATION_FAILED'),
+    returnedByBank: INVALID,
   },
   COMPENSATION_FAILED: {
     requestApproval: INVALID,
@@ -485,6 +506,21 @@ const TABLE: Record<Row, Record<Operation, Outcome>> = {
     refund: NOT_REFUNDABLE,
     markPayoutUnknown: INVALID,
     compensationFailed: INVALID,
+    returnedByBank: INVALID,
+  },
+  // Final: the money is back from the bank; refunding it or returning it again would count it twice.
+  RETURNED: {
+    requestApproval: INVALID,
+    approve: NOT_AWAITING,
+    reject: NOT_AWAITING,
+    startProcessing: INVALID,
+    complete: INVALID,
+    fail: INVALID,
+    cancel: NOT_CANCELLABLE,
+    refund: RETURNED,
+    markPayoutUnknown: INVALID,
+    compensationFailed: INVALID,
+    returnedByBank: RETURNED,
   },
 };
 
@@ -498,9 +534,9 @@ const cases = ROWS.flatMap((row) =>
 );
 
 describe('Payment state machine', () => {
-  it('covers all 10 statuses and all operations', () => {
+  it('covers all 11 statuses and all operations', () => {
     expect(new Set(cases.map(([row]) => row)).size).toBe(PAYMENT_STATUSES.length + 1);
-    expect(PAYMENT_STATUSES).toHaveLength(10);
+    expect(PAYMENT_STATUSES).toHaveLength(11);
     expect(cases).toHaveLength((PAYMENT_STATUSES.length + 1) * Object.keys(OPERATIONS).length);
   });
 
@@ -549,7 +585,11 @@ describe('Payment state machine', () => {
       if (code === ErrorCodes.PAYMENT_INVALID_TRANSITION) {
         expect(e.details).toMatchObject({ from: before.status, to: OPERATIONS[op].to });
       }
-      if (code === ErrorCodes.PAYMENT_NOT_CANCELLABLE || code === ErrorCodes.PAYMENT_NOT_REFUNDABLE) {
+      if (
+        code === ErrorCodes.PAYMENT_NOT_CANCELLABLE ||
+        code === ErrorCodes.PAYMENT_NOT_REFUNDABLE ||
+        code === ErrorCodes.PAYMENT_RETURNED
+      ) {
         expect(e.details).toEqual({ status: before.status });
       }
       if (code === ErrorCodes.PAYMENT_NOT_AWAITING_APPROVAL) {
@@ -674,6 +714,23 @@ describe('Payment transitions in detail', () => {
     });
   });
 
+  it('a return by the bank records the code, the entry and the released commissions; the reason is bounded', () => {
+    const payment = Payment.fromSnapshot(snapshot({ status: 'COMPLETED', payoutReference: 'payout-42' }));
+    payment.returnedByBank(
+      { returnCode: 'AC04', reason: `AC04 ${'x'.repeat(2000)}`, entryRef: 'E-9', commissionsReleased: 3 },
+      T1,
+    );
+    const s = payment.toSnapshot();
+    expect(s).toMatchObject({ status: 'RETURNED', payoutReference: 'payout-42' });
+    expect(Array.from(s.reason ?? '')).toHaveLength(PAYMENT_REASON_MAX_LENGTH);
+    expect(payment.pullEvents()[0]?.data).toMatchObject({
+      status: 'RETURNED',
+      returnCode: 'AC04',
+      entryRef: 'E-9',
+      commissionsReleased: 3,
+    });
+  });
+
   it.each<[PaymentStatus, boolean]>([
     ['PENDING', false],
     ['AWAITING_APPROVAL', false],
@@ -683,6 +740,7 @@ describe('Payment transitions in detail', () => {
     ['REJECTED', true],
     ['CANCELLED', true],
     ['REFUNDED', true],
+    ['RETURNED', true],
     // Waiting for the bank's answer, or for an operator: not over.
     ['PAYOUT_UNKNOWN', false],
     ['COMPENSATION_FAILED', false],

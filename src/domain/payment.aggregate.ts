@@ -74,6 +74,7 @@ type EventExtras = Omit<
  *   PENDING ──requestApproval──▶ AWAITING_APPROVAL ──approve──▶ (approved) ──startProcessing──▶ PROCESSING
  *   PENDING ──startProcessing──▶ PROCESSING ──complete──▶ COMPLETED ──refund──▶ REFUNDED
  *                                PROCESSING ──fail──▶ FAILED
+ *   COMPLETED ──returnedByBank──▶ RETURNED (the bank sent the money back; commissions owed again)
  *   PROCESSING ──markPayoutUnknown──▶ PAYOUT_UNKNOWN ──complete / fail (the bank's answer)──▶ COMPLETED / FAILED
  *   PROCESSING | PAYOUT_UNKNOWN ──compensationFailed──▶ COMPENSATION_FAILED (paid, not given back: operators act)
  *   AWAITING_APPROVAL ──reject──▶ REJECTED;  PENDING | AWAITING_APPROVAL ──cancel──▶ CANCELLED
@@ -309,6 +310,16 @@ export class Payment {
 
   refund(actor: string, refundReference: string, reason: string | null, now: Date): void {
     const { status } = this.state;
+    if (status === 'RETURNED') {
+      // The money is already back from the bank: refunding it too would take it twice.
+      throw new DomainError(
+        ErrorCodes.PAYMENT_RETURNED,
+        'The bank returned this payment: it cannot be refunded',
+        {
+          status,
+        },
+      );
+    }
     if (status !== 'COMPLETED') {
       throw new DomainError(ErrorCodes.PAYMENT_NOT_REFUNDABLE, `A ${status} payment cannot be refunded`, {
         status,
@@ -318,6 +329,31 @@ export class Payment {
       actor,
       refundReference,
       reason,
+    });
+  }
+
+  /**
+   * The bank sent the payout back (a camt return). Only a COMPLETED payment can be returned: a
+   * returned one was returned already, and any other (refunded, still processing) is a
+   * discrepancy an operator must look at, not a transition.
+   */
+  returnedByBank(
+    props: { returnCode: string | null; reason: string; entryRef: string; commissionsReleased: number },
+    now: Date,
+  ): void {
+    const { status } = this.state;
+    if (status === 'RETURNED') {
+      throw new DomainError(ErrorCodes.PAYMENT_RETURNED, 'The bank returned this payment already', {
+        status,
+      });
+    }
+    this.assertTransition(['COMPLETED'], 'RETURNED');
+    const reason = boundedReason(props.reason);
+    this.apply('RETURNED', now, { reason }, 'PaymentReturned', {
+      reason,
+      returnCode: props.returnCode,
+      entryRef: props.entryRef,
+      commissionsReleased: props.commissionsReleased,
     });
   }
 

@@ -19,6 +19,9 @@ export const EXCEPTION_KINDS = [
   'AMOUNT_MISMATCH',
   'DUPLICATE_BOOKING',
   'BALANCE_BREAK',
+  // The bank returned a payout whose payment is no longer COMPLETED (refunded meanwhile): the money
+  // came back twice, or the books disagree — an operator looks, nothing is changed automatically.
+  'RETURN_NOT_APPLIED',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 

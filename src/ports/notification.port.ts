@@ -25,7 +25,8 @@ export type NotifiablePaymentEventType =
   | 'PaymentRejected'
   | 'PaymentFailed'
   | 'PaymentCancelled'
-  | 'PaymentRefunded';
+  | 'PaymentRefunded'
+  | 'PaymentReturned';
 
 /** One payment transition a partner may hear about; the payment workflow sends it after each one. */
 export interface PaymentNotice {

@@ -16,7 +16,10 @@ import type {
 import type { AuditWriter } from './audit.port';
 import type { CommissionRepository } from './commission-repository.port';
 import type { EventLog } from './event-log.port';
+import type { PartnerNoticeOutbox } from './partner-notice-outbox.port';
+import type { PartnerRepository } from './partner-repository.port';
 import type { PaymentRepository } from './payment-repository.port';
+import type { SettlementRepository } from './settlement-repository.port';
 
 /** A camt.053 or camt.054 read and checked, as matching needs it. */
 export interface StatementMessage {
@@ -99,8 +102,23 @@ export interface ReconciliationTransactionScope {
   reconciliation: ReconciliationStore;
   payments: PaymentRepository;
   commissions: CommissionRepository;
+  /** A return flags the partner's payout method. */
+  partners: PartnerRepository;
+  /** A return's notice to the partner, sent by the relay once this commits. */
+  partnerNotices: PartnerNoticeOutbox;
+  /** A settlement payout's run counts it RETURNED. */
+  settlements: Pick<SettlementRepository, 'countPayoutTransition'>;
   events: EventLog;
   audit: AuditWriter;
+}
+
+/**
+ * Tells a payment's workflow that the bank returned its payout, after the return committed. Best
+ * effort by design: a workflow closed or never started is fine (the refund window is over), and
+ * one that misses the signal still cannot refund (its recording step refuses a RETURNED payment).
+ */
+export interface PayoutReturnSignal {
+  payoutReturned(paymentId: string, input: { returnCode: string | null; reason: string }): Promise<void>;
 }
 
 /** One database transaction: everything done through the scope commits or rolls back together. */

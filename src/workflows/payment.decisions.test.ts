@@ -9,6 +9,7 @@ import {
   isOrdinaryRecordResult,
   isPayoutUnderWay,
   isResolution,
+  isReturnedRefusal,
   partnerNoticeFor,
   provesNotPaid,
   refundable,
@@ -28,6 +29,7 @@ const ALL_STATUSES = [
   'REJECTED',
   'CANCELLED',
   'REFUNDED',
+  'RETURNED',
 ];
 
 const refusal = (type: string, opts: { nonRetryable?: boolean; details?: unknown[] } = {}) =>
@@ -54,8 +56,14 @@ const refusedWith = (f: () => void): { type?: string; message: string; nonRetrya
 
 describe('payment decisions', () => {
   describe('statuses', () => {
-    it('a payment ends in FAILED, REJECTED, CANCELLED or REFUNDED', () => {
-      expect(ALL_STATUSES.filter(isFinal)).toEqual(['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED']);
+    it('a payment ends in FAILED, REJECTED, CANCELLED, REFUNDED or RETURNED', () => {
+      expect(ALL_STATUSES.filter(isFinal)).toEqual([
+        'FAILED',
+        'REJECTED',
+        'CANCELLED',
+        'REFUNDED',
+        'RETURNED',
+      ]);
     });
 
     it('recordPayment ordinarily answers the payment as just recorded or already ended; anything else is resumed', () => {
@@ -66,6 +74,7 @@ describe('payment decisions', () => {
         'REJECTED',
         'CANCELLED',
         'REFUNDED',
+        'RETURNED',
       ]);
     });
 
@@ -90,6 +99,8 @@ describe('payment decisions', () => {
         REJECTED: 'PaymentRejected',
         CANCELLED: 'PaymentCancelled',
         REFUNDED: 'PaymentRefunded',
+        // Told through the outbox by reconciliation, which records it: not a workflow step.
+        RETURNED: undefined,
       });
     });
   });
@@ -115,6 +126,17 @@ describe('payment decisions', () => {
       expect(cancellable.allows('AWAITING_APPROVAL', { ...open, approvedBy: 'ops-2' })).toBe(true);
       expect(cancellable.code).toBe('PAYMENT.NOT_CANCELLABLE');
       expect(cancellable.refusal('PROCESSING')).toBe('a PROCESSING payment can no longer be cancelled');
+    });
+
+    it('a refund of a returned payment is refused as PAYMENT.RETURNED, and a step refusing so is recognised', () => {
+      expect(refundable.allows('RETURNED', open)).toBe(false);
+      expect(refundable.codeFor?.('RETURNED')).toBe('PAYMENT.RETURNED');
+      expect(refundable.codeFor?.('REFUNDED')).toBe('PAYMENT.NOT_REFUNDABLE');
+      expect(refundable.refusal('RETURNED')).toMatch(/bank returned/);
+      expect(isReturnedRefusal(fromActivity(refusal('PAYMENT.RETURNED')))).toBe(true);
+      expect(isReturnedRefusal(refusal('PAYMENT.RETURNED'))).toBe(true);
+      expect(isReturnedRefusal(fromActivity(refusal('PAYMENT.NOT_REFUNDABLE')))).toBe(false);
+      expect(isReturnedRefusal(new Error('PAYMENT.RETURNED'))).toBe(false);
     });
 
     it('refund runs on a completed payment only', () => {

@@ -10,7 +10,7 @@ import type { DecisionInput, PaymentWorkflowSettings } from './payment.messages'
  */
 
 /** Statuses a payment ends in: nothing is done after them but waiting for handlers and notices. */
-const FINAL_STATUSES = ['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED'];
+const FINAL_STATUSES = ['FAILED', 'REJECTED', 'CANCELLED', 'REFUNDED', 'RETURNED'];
 
 export const isFinal = (status: string): boolean => FINAL_STATUSES.includes(status);
 
@@ -67,6 +67,8 @@ export interface DecisionFacts {
 /** When an operator decision may run, and the refusal when it may not. */
 export interface DecisionRule {
   code: string;
+  /** The refusal's code when it depends on the status (else `code`). */
+  codeFor?(status: string): string;
   allows(status: string, facts: DecisionFacts): boolean;
   refusal(status: string): string;
 }
@@ -84,11 +86,24 @@ export const cancellable: DecisionRule = {
   refusal: (s) => `a ${s} payment can no longer be cancelled`,
 };
 
+/** The refusal of a refund (or a second return) of a payment the bank returned. */
+export const RETURNED_CODE = 'PAYMENT.RETURNED';
+
 export const refundable: DecisionRule = {
   code: 'PAYMENT.NOT_REFUNDABLE',
+  codeFor: (s) => (s === 'RETURNED' ? RETURNED_CODE : 'PAYMENT.NOT_REFUNDABLE'),
   allows: (s) => s === 'COMPLETED',
-  refusal: (s) => `a ${s} payment cannot be refunded`,
+  refusal: (s) =>
+    s === 'RETURNED'
+      ? 'the bank returned this payment: it cannot be refunded'
+      : `a ${s} payment cannot be refunded`,
 };
+
+/** A step refused because the payment is RETURNED (reconciliation recorded it; its signal was lost). */
+export function isReturnedRefusal(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === RETURNED_CODE;
+}
 
 /**
  * Provider failures that prove the payout was not made: the bank refused it, or it was never sent
@@ -136,6 +151,8 @@ export function currentDetails(status: string, settings: PaymentWorkflowSettings
       return '**Processing**: paying out through the bank (retried with backoff).';
     case 'COMPLETED':
       return `**Completed**: paid; open for a refund for ${minutes(settings.refundWindowMs)}, then the workflow closes.`;
+    case 'RETURNED':
+      return '**Returned** by the bank: its commissions are owed again and paid by a later run.';
     case 'PAYOUT_UNKNOWN':
       return '**Payout unknown**: waiting for the janitor to ask the bank by the payout’s idempotency key.';
     default:

@@ -93,3 +93,18 @@ export const refundUpdate = defineUpdate<PaymentState, [DecisionInput]>('refund'
  * it did under the payout's idempotency key. Ignored unless the payment is waiting for it.
  */
 export const resolvePayoutSignal = defineSignal<[PayoutResolution]>('resolvePayout');
+
+/** What reconciliation tells a payment's workflow when the bank returned its payout. */
+export interface PayoutReturnedInput {
+  /** ISO return reason code (AC04, MD07, …), null for a proprietary one. */
+  returnCode: string | null;
+  /** The bank's code and text, as recorded on the payment. */
+  reason: string;
+}
+
+/**
+ * Sent by reconciliation after it recorded the payment RETURNED (its commit): the refund window
+ * ends and any later refund is refused. Ignored unless the workflow holds the payment COMPLETED.
+ * A workflow already closed or never started is fine: the return was recorded without it.
+ */
+export const payoutReturnedSignal = defineSignal<[PayoutReturnedInput]>('payoutReturned');

@@ -27,6 +27,7 @@ import {
   failureReason,
   isFinal,
   isOrdinaryRecordResult,
+  isReturnedRefusal,
   isPayoutUnderWay,
   isResolution,
   partnerNoticeFor,
@@ -34,12 +35,14 @@ import {
   refundable,
   refuse,
   requireActor,
+  RETURNED_CODE,
   type DecisionRule,
 } from './payment.decisions';
 import {
   approveUpdate,
   cancelUpdate,
   getStateQuery,
+  payoutReturnedSignal,
   refundUpdate,
   rejectUpdate,
   resolvePayoutSignal,
@@ -64,6 +67,13 @@ export const RESUME_RECORDED_STATE = 'resume-recorded-state';
  * failed on startProcessing, or failed to replay (crash matrix, lost workflow tasks).
  */
 export const PATCHES_AT_START = 'patches-at-start';
+
+/**
+ * The patch a run records when it takes reconciliation's `payoutReturned` signal. Asked in the
+ * handler, so only returned payments pay for its marker; a history in which a worker without the
+ * handler dropped the signal replays without it and goes on waiting, as it did.
+ */
+export const PAYOUT_RETURNED_SIGNAL = 'payout-returned-signal';
 
 /**
  * One payout, PENDING → [AWAITING_APPROVAL] → PROCESSING → COMPLETED → [REFUNDED], or FAILED,
@@ -226,6 +236,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   };
 
   setHandler(getStateQuery, () => state);
+  setHandler(payoutReturnedSignal, (r) => {
+    // Only a COMPLETED payment can have been returned: anything else is a stray or late signal.
+    if (state.status !== 'COMPLETED' || !patched(PAYOUT_RETURNED_SIGNAL)) {
+      log.warn('payout returned signal ignored', { paymentId, status: state.status });
+      return;
+    }
+    markReturned(typeof r?.reason === 'string' ? r.reason : 'returned by the bank');
+  });
   setHandler(resolvePayoutSignal, (r) => {
     if (!awaitingResolution || resolution !== undefined || !isResolution(r)) {
       log.warn('payout resolution ignored', { paymentId, status: state.status });
@@ -233,6 +251,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }
     resolution = r;
   });
+
+  const refusalCode = (rule: DecisionRule): string => rule.codeFor?.(state.status) ?? rule.code;
 
   /** Whether `rule` lets a decision run in `status`, as the payment stands now. */
   const allows = (rule: DecisionRule, status: string): boolean =>
@@ -263,7 +283,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       update,
       (d) =>
         exclusive(async () => {
-          if (!allows(rule, state.status)) refuse(rule.code, rule.refusal(state.status));
+          if (!allows(rule, state.status)) refuse(refusalCode(rule), rule.refusal(state.status));
           await run(d);
           return state;
         }, true),
@@ -272,7 +292,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
           requireActor(d);
           requireAuthentic(action, d);
           if (!allows(rule, state.status) && !(statusInFlight !== null && allows(rule, statusInFlight))) {
-            refuse(rule.code, rule.refusal(state.status));
+            refuse(refusalCode(rule), rule.refusal(state.status));
           }
           extraCheck?.(d);
         },
@@ -297,17 +317,25 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     apply(await db.cancelPayment({ paymentId, actor: d.actor, reason: d.reason ?? null })),
   );
   decision('refund', refundUpdate, refundable, async (d) => {
-    const receipt = await provider.refundPayout({ paymentId, payoutReference: state.payoutReference! });
-    apply(
-      await db.markRefunded({
-        paymentId,
-        actor: d.actor,
-        reason: d.reason ?? null,
-        refundReference: receipt.reference,
-        reverseCommissions: d.reverseCommissions === true,
-      }),
-    );
-    state.refundReference = receipt.reference;
+    try {
+      const receipt = await provider.refundPayout({ paymentId, payoutReference: state.payoutReference! });
+      apply(
+        await db.markRefunded({
+          paymentId,
+          actor: d.actor,
+          reason: d.reason ?? null,
+          refundReference: receipt.reference,
+          reverseCommissions: d.reverseCommissions === true,
+        }),
+      );
+      state.refundReference = receipt.reference;
+    } catch (err) {
+      // The bank returned the payout and its signal was lost: the steps refused; the window ends
+      // here. Only steps of this version refuse so, hence no patch: older histories never meet it.
+      if (!isReturnedRefusal(err)) throw err;
+      markReturned(state.reason ?? 'returned by the bank');
+      refuse(RETURNED_CODE, 'the bank returned this payment: it cannot be refunded');
+    }
   });
 
   const finish = async (): Promise<PaymentWorkflowResult> => {
@@ -474,6 +502,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     const r = resolution!;
     if (r.outcome === 'PAID') return { reference: r.payoutReference };
     throw ApplicationFailure.create({ type: r.code, message: r.reason, nonRetryable: true });
+  }
+
+  /** The bank returned the payout (recorded by reconciliation): the refund window closes. */
+  function markReturned(reason: string): void {
+    state.status = 'RETURNED';
+    state.reason = reason;
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: 'RETURNED' }]);
+    setCurrentDetails(currentDetails('RETURNED', settings));
   }
 
   function stateAsResult(): PaymentStepResult {

@@ -86,6 +86,7 @@ function viewOf(
       hasPayoutMethod: true,
       pendingMethodChange:
         change !== null && (!change.effectiveAt || Date.parse(change.effectiveAt) > now.getTime()),
+      payoutMethodReturned: partner.payoutMethodReturnedAt(now) !== null,
       taxForm: taxFormStanding(deps.requirement, form, now),
     },
     balances.map((b) => ({

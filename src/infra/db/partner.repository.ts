@@ -22,6 +22,9 @@ interface PartnerRow {
   payout_hold_at: Date | string | null;
   pending_account_change: PayoutAccountChange | string | null;
   payout_methods: Record<string, PayoutMethodData> | string | null;
+  payout_returned_payment_id: string | null;
+  payout_returned_reason: string | null;
+  payout_returned_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
   version: number;
@@ -44,6 +47,14 @@ const toSnapshot = (r: PartnerRow): PartnerSnapshot => ({
       : { reason: r.payout_hold_reason ?? '', by: r.payout_hold_by ?? '', at: iso(r.payout_hold_at) },
   pendingAccountChange: json(r.pending_account_change),
   payoutMethods: json(r.payout_methods) ?? {},
+  payoutMethodReturned:
+    r.payout_returned_at === null || r.payout_returned_at === undefined
+      ? null
+      : {
+          paymentId: r.payout_returned_payment_id ?? '',
+          reason: r.payout_returned_reason ?? '',
+          at: iso(r.payout_returned_at),
+        },
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
   version: r.version,
@@ -77,6 +88,9 @@ export class KnexPartnerRepository implements PartnerRepository {
       payout_hold_at: s.payoutHold?.at ?? null,
       pending_account_change: s.pendingAccountChange ? JSON.stringify(s.pendingAccountChange) : null,
       payout_methods: JSON.stringify(s.payoutMethods ?? {}),
+      payout_returned_payment_id: s.payoutMethodReturned?.paymentId ?? null,
+      payout_returned_reason: s.payoutMethodReturned?.reason ?? null,
+      payout_returned_at: s.payoutMethodReturned?.at ?? null,
       created_at: s.createdAt,
       updated_at: s.updatedAt,
       version: s.version,

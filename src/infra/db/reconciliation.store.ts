@@ -27,6 +27,9 @@ import { KnexAuditLog } from './audit-log';
 import { KnexCommissionRepository } from './commission.repository';
 import { KnexEventLog } from './event-log';
 import { KnexPaymentRepository } from './payment.repository';
+import { KnexPartnerNoticeOutbox } from './partner-notice-outbox';
+import { KnexPartnerRepository } from './partner.repository';
+import { KnexSettlementRepository } from './settlement.repository';
 import type { CommitListener } from './unit-of-work';
 
 /** Transfers the bank took: its file was sent and not refused, and the transfer not rejected. */
@@ -317,7 +320,11 @@ export class KnexReconciliationStore implements ReconciliationStore {
 export class KnexReconciliationUnitOfWork implements ReconciliationUnitOfWork {
   private readonly listeners = new Set<CommitListener>();
 
-  constructor(private readonly db: Knex) {}
+  /** `noticeTaskQueue`: where a return's partner notice goes (the notification task queue). */
+  constructor(
+    private readonly db: Knex,
+    private readonly opts: { noticeTaskQueue?: string } = {},
+  ) {}
 
   /** Commits that may have written events (a return): the embedded mode wakes the live UI. */
   onCommit(listener: CommitListener): () => void {
@@ -331,6 +338,9 @@ export class KnexReconciliationUnitOfWork implements ReconciliationUnitOfWork {
         reconciliation: new KnexReconciliationStore(trx),
         payments: new KnexPaymentRepository(trx),
         commissions: new KnexCommissionRepository(trx),
+        partners: new KnexPartnerRepository(trx),
+        partnerNotices: new KnexPartnerNoticeOutbox(trx, this.opts.noticeTaskQueue ?? 'notifications'),
+        settlements: new KnexSettlementRepository(trx),
         events: new KnexEventLog(trx),
         audit: new KnexAuditLog(trx),
       }),

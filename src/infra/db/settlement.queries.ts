@@ -210,6 +210,6 @@ export class SettlementQueries implements SettlementReads {
       [q.now, q.cutoff, q.currency, q.currency],
     )) as { rows: BalanceRow[] };
     const taxForms = this.taxForms ? { requirement: this.taxForms, now: new Date(q.now) } : undefined;
-    return rows.map((r) => toBalance(r, taxForms));
+    return rows.map((r) => toBalance(r, taxForms, new Date(q.now)));
   }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { taxFormStanding, type TaxFormRequirement } from '../../domain/payability';
 import type { TaxProfileStatus } from '../../domain/tax-profile.aggregate';
+import { payoutMethodReturnStands } from '../../domain/partner.aggregate';
 import type { RunApproval } from '../../domain/settlement-approval';
 import type { PartnerBalance } from '../../domain/settlement-plan';
 import { ALL_CURRENCIES } from '../../domain/settlement-run-id';
@@ -106,12 +107,14 @@ export const BALANCE_SELECT = `
          count(*) filter (where c.kind = 'CLAWBACK')::int as clawback_count,
          coalesce(p.status, 'MISSING') as partner_status,
          (p.payout_hold_at is not null) as payout_hold,
+         p.payout_returned_at, p.pending_account_change->>'effectiveAt' as change_effective_at,
          t.status as tax_status, t.country as tax_country, t.expires_on as tax_expires_on
     from commissions c left join partners p on p.id = c.partner_id
          left join tax_profiles t on t.partner_id = c.partner_id`;
 
 /** BALANCE_SELECT's grouping: the partner's standing and tax form are one row per partner. */
-export const BALANCE_GROUP_BY = `group by c.partner_id, c.currency, p.status, p.payout_hold_at, t.status, t.country, t.expires_on`;
+export const BALANCE_GROUP_BY = `group by c.partner_id, c.currency, p.status, p.payout_hold_at, p.payout_returned_at,
+  p.pending_account_change->>'effectiveAt', t.status, t.country, t.expires_on`;
 
 export interface BalanceRow {
   partner_id: string;
@@ -122,6 +125,8 @@ export interface BalanceRow {
   clawback_count: number;
   partner_status: string;
   payout_hold: boolean | null;
+  payout_returned_at: Date | string | null;
+  change_effective_at: string | null;
   tax_status: string | null;
   tax_country: string | null;
   tax_expires_on: string | null;
@@ -129,12 +134,21 @@ export interface BalanceRow {
 
 /**
  * A balance row as the planner takes it. With TAX_FORM_REQUIRED (`taxForms`) the partner's tax form
- * is judged at `now` by payability's rule, so a run and GET /partners/:id/payability agree.
+ * is judged at `now` by payability's rule, so a run and GET /partners/:id/payability agree; so is
+ * a returned payout (the partner aggregate's rule: a change effective after it clears it).
  */
 export const toBalance = (
   r: BalanceRow,
   taxForms?: { requirement: TaxFormRequirement; now: Date },
+  now: Date = taxForms?.now ?? new Date(),
 ): PartnerBalance => ({
+  ...(payoutMethodReturnStands(
+    r.payout_returned_at === null || r.payout_returned_at === undefined ? null : iso(r.payout_returned_at),
+    r.change_effective_at,
+    now,
+  )
+    ? { payoutMethodReturned: true }
+    : {}),
   partnerId: r.partner_id,
   currency: r.currency,
   commissionsMinor: BigInt(r.commissions),

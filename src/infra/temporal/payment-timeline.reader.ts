@@ -40,6 +40,11 @@ const UPDATE_LABELS: Record<string, string> = {
   refund: 'Refund request',
 };
 
+const SIGNAL_LABELS: Record<string, string> = {
+  resolvePayout: 'The janitor reported the payout’s outcome',
+  payoutReturned: 'Reconciliation reported the payout returned by the bank',
+};
+
 const activityLabel = (name: string): string => ACTIVITY_LABELS[name] ?? name;
 
 const iso = (d: Date | undefined): string => (d ?? new Date(0)).toISOString();
@@ -278,7 +283,7 @@ export class TemporalPaymentTimelineReader implements PaymentTimelineReader {
             ...base,
             kind: 'signal',
             name,
-            label: name === 'resolvePayout' ? 'The janitor reported the payout’s outcome' : `Signal ${name}`,
+            label: SIGNAL_LABELS[name] ?? `Signal ${name}`,
           });
           break;
         }

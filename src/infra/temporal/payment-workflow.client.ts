@@ -230,7 +230,15 @@ export class TemporalPaymentCommands implements PaymentCommands {
     if (e instanceof WorkflowNotFoundError) {
       // Either it never existed, or it has closed (no refund window left): tell which.
       try {
-        const d = await this.client.workflow.getHandle(paymentWorkflowId(paymentId)).describe();
+        const handle = this.client.workflow.getHandle(paymentWorkflowId(paymentId));
+        const d = await handle.describe();
+        // Returned by the bank: its workflow ended RETURNED, and that is the refusal to give.
+        if (action === 'refund' && d.status.name === 'COMPLETED') {
+          const result = (await handle.result().catch(() => undefined)) as { status?: unknown } | undefined;
+          if (result?.status === 'RETURNED') {
+            return new DomainError('PAYMENT.RETURNED', 'cannot refund: the bank returned this payment');
+          }
+        }
         return new DomainError(
           REFUSAL_WHEN_CLOSED[action],
           `cannot ${action}: the payment is settled (its workflow is ${d.status.name.toLowerCase()})`,

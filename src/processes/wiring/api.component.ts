@@ -31,6 +31,7 @@ import { PaymentQueries } from '../../infra/db/payment.queries';
 import { KnexPartnerNoticeQueue } from '../../infra/db/partner-notice-outbox';
 import { PartnerNotificationsClient } from '../../infra/notifications/partner-notifications.client';
 import { PartnerNoticeRelay } from '../../infra/notifications/partner-notice-relay';
+import { TemporalPayoutReturnSignal } from '../../infra/temporal/payout-returned.client';
 import { nameBasedUuid } from '../../shared/name-based-uuid';
 import { newWebhookSecret } from '../../infra/notifications/webhook-signature';
 import { WebhookSecretBox } from '../../infra/notifications/webhook-secret-box';
@@ -119,8 +120,12 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
     nextRunAt: nextSettlementAt,
   };
   const recon = config.reconciliation;
-  const reconParts = reconciliationParts(ctx, config.sandboxBank.url);
-  const { uow: reconUow, reader: statementReader } = reconParts;
+  // A return tells the payment's workflow (after its commit) and sends the partner's notice.
+  const reconParts = reconciliationParts(ctx, config.sandboxBank.url, {
+    returns: new TemporalPayoutReturnSignal(client, log.child({ part: 'payout-returns' })),
+    notices: noticeRelay,
+  });
+  const { uow: reconUow } = reconParts;
   const api = createApi({
     commands: new TemporalPaymentCommands(
       client,
@@ -212,10 +217,7 @@ export async function startApiComponent(ctx: SystemContext): Promise<string> {
       (routes) =>
         reconciliationRoutes(routes, {
           applyStatement: ({ xml, actor, audit }) =>
-            applyStatement(
-              { uow: reconUow, reader: statementReader },
-              { xml, source: 'upload', actor, audit },
-            ),
+            applyStatement(reconParts, { xml, source: 'upload', actor, audit }),
           importBankStatements: ({ actor }) =>
             importBankStatements(reconParts, { accounts: reconParts.accounts, actor }),
           resolveException: (input) =>

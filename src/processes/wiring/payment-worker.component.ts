@@ -16,6 +16,8 @@ import { KnexPaymentOrphanStore } from '../../infra/db/payment-orphan.store';
 import { TemporalPaymentExecutions } from '../../infra/temporal/payment-executions';
 import { ensureSettlementSchedule } from '../../infra/temporal/settlement-schedule';
 import { TemporalSettlementPayoutStarter } from '../../infra/temporal/settlement-payout-starter';
+import { TemporalPayoutReturnSignal } from '../../infra/temporal/payout-returned.client';
+import type { PayoutReturnSignal } from '../../ports/reconciliation.port';
 import { createTemporalWorker } from '../../infra/temporal/temporal-worker';
 import { nameBasedUuid } from '../../shared/name-based-uuid';
 import {
@@ -45,9 +47,19 @@ export async function startPaymentWorker(ctx: SystemContext, opts: PaymentWorker
   const log = ctx.logger.child({ component: 'worker' });
   const { crashPlanPath } = config.payoutJanitor.testFaults;
   const crashPoint = crashPlanPath ? crashPlanPoint(crashPlanPath) : undefined;
-  const rails = createPayoutRails(ctx, opts.bankUrl);
-  const { provider } = rails;
   let client: Client | undefined;
+  // The client exists once the worker's connection does, before any activity runs.
+  const returns: PayoutReturnSignal = {
+    payoutReturned: (paymentId, input) =>
+      client
+        ? new TemporalPayoutReturnSignal(client, log.child({ part: 'payout-returns' })).payoutReturned(
+            paymentId,
+            input,
+          )
+        : Promise.resolve(),
+  };
+  const rails = createPayoutRails(ctx, opts.bankUrl, returns);
+  const { provider } = rails;
   const { worker, connection } = await createTemporalWorker({
     ...ctx.temporal,
     taskQueue: config.temporal.taskQueue,

@@ -18,6 +18,7 @@ import { ensureBankFileSchedule } from '../../infra/temporal/bank-file-schedule'
 import { ensureReconciliationSchedule } from '../../infra/temporal/reconciliation-schedule';
 import type { BankFileTransport } from '../../ports/bank-file-transport.port';
 import type { PayoutProvider } from '../../ports/payout-provider.port';
+import type { PayoutReturnSignal } from '../../ports/reconciliation.port';
 import type { SystemContext } from './system-context';
 import { reconciliationParts } from './reconciliation';
 import { bankFileCycleSettings, reconciliationFetchSettings } from './workflow-settings';
@@ -34,7 +35,12 @@ export interface PayoutRails {
 }
 
 /** Builds only the providers some route names (the default route: the sandbox bank alone). */
-export function createPayoutRails(ctx: SystemContext, bankUrl: string | undefined): PayoutRails {
+export function createPayoutRails(
+  ctx: SystemContext,
+  bankUrl: string | undefined,
+  /** Tells a returned payment's workflow, for the reconciliation fetch's returns. */
+  returns?: PayoutReturnSignal,
+): PayoutRails {
   const { config } = ctx;
   const inUse = providersInUse(config.rails);
   const needsBank =
@@ -69,7 +75,7 @@ export function createPayoutRails(ctx: SystemContext, bankUrl: string | undefine
         maxTransactions: files.maxTransactions,
       }),
     });
-    reconciliationActivities = createReconciliationActivities(reconciliationParts(ctx, bankUrl));
+    reconciliationActivities = createReconciliationActivities(reconciliationParts(ctx, bankUrl, { returns }));
   }
   return {
     provider: new RoutingPayoutProvider({

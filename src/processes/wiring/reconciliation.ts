@@ -1,6 +1,7 @@
 import { KnexReconciliationUnitOfWork } from '../../infra/db/reconciliation.store';
 import { createCamtStatementReader } from '../../infra/rails/iso20022/camt-statement.reader';
 import { HttpStatementSource } from '../../infra/rails/transport/http-statement.source';
+import type { PayoutReturnSignal } from '../../ports/reconciliation.port';
 import type { SystemContext } from './system-context';
 
 /**
@@ -8,11 +9,16 @@ import type { SystemContext } from './system-context';
  * Schedule alike: statements come from RECONCILIATION_BANK_URL, else the bank the process pays
  * (`bankUrl`), else the embedded bank on SANDBOX_BANK_PORT of this host.
  */
-export function reconciliationParts(ctx: SystemContext, bankUrl: string | undefined) {
+export function reconciliationParts(
+  ctx: SystemContext,
+  bankUrl: string | undefined,
+  /** How a return reaches the payment's workflow and the partner (see ApplyStatementDeps). */
+  told: { returns?: PayoutReturnSignal; notices?: { kick(): void } } = {},
+) {
   const { config } = ctx;
   const recon = config.reconciliation;
   return {
-    uow: new KnexReconciliationUnitOfWork(ctx.db),
+    uow: new KnexReconciliationUnitOfWork(ctx.db, { noticeTaskQueue: config.notifications.taskQueue }),
     reader: createCamtStatementReader(recon.xsd),
     source: new HttpStatementSource({
       baseUrl: recon.bankUrl ?? bankUrl ?? `http://127.0.0.1:${config.sandboxBank.port}`,
@@ -20,5 +26,6 @@ export function reconciliationParts(ctx: SystemContext, bankUrl: string | undefi
     }),
     grace: recon.grace,
     accounts: [config.rails.bankFiles.debtor.iban],
+    ...told,
   };
 }

@@ -54,6 +54,7 @@ const STATUS_COLORS: Record<string, string> = {
   REJECTED: '#c11574',
   CANCELLED: '#667085',
   REFUNDED: '#6941c6',
+  RETURNED: '#c4320a',
   COMPENSATION_FAILED: '#7a271a',
 };
 const BRAND = '#0b5cab';

@@ -35,6 +35,8 @@ const STATUS_LABELS: Record<string, string> = {
   REJECTED: 'Rejected',
   CANCELLED: 'Cancelled',
   REFUNDED: 'Refunded',
+  // The bank sent the payout back (a camt return): its commissions are paid again by a later run.
+  RETURNED: 'Returned by bank',
   // Settlement runs, and a payout whose payment is not in the read model yet.
   RUNNING: 'Running',
   RELEASED: 'Released',
@@ -60,7 +62,6 @@ const STATUS_LABELS: Record<string, string> = {
   DECLINED: 'Declined',
   // Reconciliation: a payout by what the bank's statements said, and an exception's state.
   BOOKED: 'Booked',
-  RETURNED: 'Returned',
   AWAITING_STATEMENT: 'Awaiting statement',
   AWAITING_SECOND_APPROVAL: 'Awaiting 2nd operator',
   RESOLVED: 'Resolved',

@@ -22,6 +22,7 @@ const KIND_LABELS: Record<ReconciliationExceptionKind, string> = {
   AMOUNT_MISMATCH: 'Amount mismatch',
   DUPLICATE_BOOKING: 'Duplicate booking',
   BALANCE_BREAK: 'Balance break',
+  RETURN_NOT_APPLIED: 'Return not applied',
 };
 
 export const kindLabel = (kind: ReconciliationExceptionKind): string => KIND_LABELS[kind] ?? kind;

@@ -15,6 +15,7 @@ import * as m014 from './014-partner-payout-methods.migration';
 import * as m015 from './015-payout-rails.migration';
 import * as m016 from './016-reconciliation.migration';
 import * as m017 from './017-tax-profiles.migration';
+import * as m018 from './018-payout-method-returned.migration';
 
 interface Migration {
   name: string;
@@ -40,6 +41,7 @@ const migrations: Migration[] = [
   m015,
   m016,
   m017,
+  m018,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
