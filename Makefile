@@ -86,7 +86,7 @@ test: deps temporal-cli temporal-server dashboard chromium docker-compose xmllin
 	npm run --silent lint
 	npm run --silent typecheck
 	npx tsc --noEmit -p src/ui/dashboard
-	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest
+	TEMPORAL_CLI="$$(bash scripts/ensure-temporal.sh)" NODE_OPTIONS=--experimental-vm-modules npx jest --maxWorkers=2
 
 # The benchmark (payment path vs a bare-Temporal baseline); figures in docs/performance.md.
 bench: deps temporal-cli

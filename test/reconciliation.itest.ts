@@ -29,6 +29,10 @@ const FOUR_EYES_ABOVE = 500;
 const RECONCILIATION_SCHEDULE_ID = `test-recon-fetch-${randomUUID()}`;
 const REFUND_WINDOW_MS = 15_000;
 const DAY = 86_400_000;
+// A run's id is its period (settlement:<day>[:<currency>]) on the dev server every test file
+// shares: this file's periods are days no other file settles.
+const RUN_COUNTS_DAYS_AGO = 50;
+const RETURN_DAYS_AGO = 45;
 
 const schemasOrMissing = iso20022Schemas();
 if (!xmllintAvailable()) {
@@ -75,7 +79,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       REFUND_WINDOW: `${REFUND_WINDOW_MS}ms`,
       PAYOUT_ACCOUNT_COOLOFF: '1s',
       COMMISSION_HOLD: '1d',
-      PAYOUT_MINIMUMS: JSON.stringify({ EUR: 1_000 }),
+      PAYOUT_MINIMUMS: JSON.stringify({ EUR: 1_000, USD: 1_000 }),
       PAYOUT_ROUTES: JSON.stringify(ROUTES),
       BANK_FILE_SCHEDULE: '1s',
       BANK_FILE_SCHEDULE_ID: `test-recon-bank-files-${randomUUID()}`,
@@ -368,9 +372,9 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
 
   it('a settlement run’s page counts its payouts by statement: awaiting, then booked, then one returned (one grouped read)', async () => {
     const partners = [(await createPartner(sys.apiUrl)).id, (await createPartner(sys.apiUrl)).id];
-    // Past the default 30-day hold, above the minimum, below the approval threshold. The USD payout
+    // Past the hold, above the minimum, below the approval threshold. The USD payout
     // goes through the bank's API: no statement names it, so it is not counted.
-    const occurredAt = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const occurredAt = new Date(Date.now() - 52 * DAY).toISOString();
     const byApi = (await createPartner(sys.apiUrl)).id;
     const accrued = await sys.api('POST', '/commissions', [
       ...partners.map((p, i) => ({
@@ -391,7 +395,8 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       },
     ]);
     expect(accrued.status).toBe(201);
-    const started = await sys.api('POST', '/settlements', {}, TEST_KEYS.admin);
+    const periodEnd = new Date(Date.now() - RUN_COUNTS_DAYS_AGO * DAY).toISOString().slice(0, 10);
+    const started = await sys.api('POST', '/settlements', { periodEnd }, TEST_KEYS.admin);
     expect(started.status).toBe(202);
     const runId = started.body.settlementId as string;
     const run = async () => (await sys.api('GET', `/settlements/${encodeURIComponent(runId)}`)).body;
@@ -457,7 +462,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
         currency: 'EUR',
         amountMinor: [3_000, 4_500][i],
         description: 'returned and paid again',
-        occurredAt: new Date(Date.now() - 6 * DAY).toISOString(),
+        occurredAt: new Date(Date.now() - (RETURN_DAYS_AGO + 1) * DAY).toISOString(),
       })),
     );
     expect(accrued.status).toBe(201);
@@ -483,7 +488,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
       }>;
     };
 
-    const first = await settle(5);
+    const first = await settle(RETURN_DAYS_AGO);
     expect(first.items.filter((i) => i.partnerId === partner.id)).toMatchObject([{ netMinor: '7500' }]);
     const [paid] = await paymentsOf();
     await completed([paid!.id]);
@@ -539,7 +544,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
         expect.objectContaining({ code: 'PAYOUT_METHOD_RETURNED', blocking: true }),
       ]),
     });
-    const second = await settle(4);
+    const second = await settle(RETURN_DAYS_AGO - 1);
     expect(second.items.filter((i) => i.partnerId === partner.id)).toEqual([]);
     expect(second.skipped.filter((i) => i.partnerId === partner.id)).toMatchObject([
       { skipReason: 'PAYOUT_METHOD_RETURNED', netMinor: '7500' },
@@ -565,7 +570,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     await new Promise((r) => setTimeout(r, Math.max(0, effectiveAt - Date.now()) + 100));
     expect((await payability()).reasons.map((r) => r.code)).not.toContain('PAYOUT_METHOD_RETURNED');
 
-    const third = await settle(3);
+    const third = await settle(RETURN_DAYS_AGO - 2);
     const again = third.items.filter((i) => i.partnerId === partner.id);
     expect(again).toMatchObject([{ netMinor: '7500' }]);
     await completed([again[0]!.paymentId!]);
@@ -574,7 +579,7 @@ function suite(schemas: Iso20022Schemas, sharedUrl: string): void {
     expect(await paymentsOf()).toHaveLength(2);
     for (const ref of refs) expect(await statusOf(ref)).toBe('SETTLED');
     // Exactly once: a later run finds nothing of it left to pay.
-    const fourth = await settle(2);
+    const fourth = await settle(RETURN_DAYS_AGO - 3);
     expect([...fourth.items, ...fourth.skipped].filter((i) => i.partnerId === partner.id)).toEqual([]);
   }, 240_000);
 
