@@ -1,5 +1,4 @@
-import type { AuditStamp } from '../ports/audit.port';
-import type { TransactionScope, UnitOfWork } from '../ports/unit-of-work.port';
+import type { AuditStamp, AuditWriter } from '../ports/audit.port';
 
 /** What a change tells its audit entry: the target, and the target before and after (masked). */
 export interface AuditedChange {
@@ -14,11 +13,12 @@ export interface AuditedChange {
  * One unit of work whose audit entry commits with it: `work` calls `audit(change)` once it knows
  * what it changed, and the entry is written in the same transaction. The stamp is marked committed
  * only after the commit, so the edge writes the entry itself when the transaction rolled back.
+ * Any unit of work whose scope writes audit entries (the main one, reconciliation's).
  */
-export async function auditedTransaction<T>(
-  uow: UnitOfWork,
+export async function auditedTransaction<S extends { audit: AuditWriter }, T>(
+  uow: { run<R>(work: (tx: S) => Promise<R>): Promise<R> },
   stamp: AuditStamp | undefined,
-  work: (tx: TransactionScope, audit: (change: AuditedChange) => Promise<void>) => Promise<T>,
+  work: (tx: S, audit: (change: AuditedChange) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   let written = false;
   const result = await uow.run((tx) => {

@@ -8,7 +8,7 @@ import type {
   StatementReader,
 } from '../../ports/reconciliation.port';
 import { retryOnConflict } from '../transaction-retry';
-import { auditedReconciliation } from './reconciliation-transaction';
+import { auditedTransaction } from '../audited-transaction';
 
 export interface AppliedStatement {
   messageId: string;
@@ -56,7 +56,7 @@ export async function applyStatement(
   };
   let returns: AppliedReturn[] = [];
   const applied = await retryOnConflict(() =>
-    auditedReconciliation(deps.uow, input.audit, async (tx, audit) => {
+    auditedTransaction(deps.uow, input.audit, async (tx, audit) => {
       returns = [];
       result.applied = false;
       result.booked = 0;

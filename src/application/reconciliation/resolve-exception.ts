@@ -6,7 +6,7 @@ import {
 } from '../../domain/reconciliation-exception.aggregate';
 import type { AuditStamp } from '../../ports/audit.port';
 import type { ReconciliationUnitOfWork } from '../../ports/reconciliation.port';
-import { auditedReconciliation } from './reconciliation-transaction';
+import { auditedTransaction } from '../audited-transaction';
 
 /**
  * An operator resolves an exception with a reason; a write-off above the threshold needs a second
@@ -18,7 +18,7 @@ export async function resolveException(
   input: { id: number; actor: string; resolution: ExceptionResolution; reason: string; audit?: AuditStamp },
 ): Promise<{ id: number; status: ResolveOutcome }> {
   const now = (deps.clock ?? (() => new Date()))();
-  return auditedReconciliation(deps.uow, input.audit, async (tx, audit) => {
+  return auditedTransaction(deps.uow, input.audit, async (tx, audit) => {
     const exception = await tx.reconciliation.findException(input.id);
     if (!exception)
       throw new DomainError(
