@@ -287,7 +287,9 @@ function browserSuite(): void {
         await page.getByTestId('settlement-progress').waitFor();
         await eventually(
           () => runOf(RELEASE_ID),
-          (r) => r.body.items.some((i: { paymentStatus: string }) => i.paymentStatus !== 'NOT_RECORDED'),
+          // Until the run is planned its GET has no items yet (a 404 under load).
+          (r) =>
+            (r.body.items ?? []).some((i: { paymentStatus: string }) => i.paymentStatus !== 'NOT_RECORDED'),
           { timeoutMs: 20_000, intervalMs: 100 },
         );
         expect(await page.getByTestId('settlement-status').getAttribute('data-status')).toBe('RUNNING');
